@@ -1,0 +1,291 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sendingo/sendingo/phone"
+	"github.com/sendingo/sendingo/store"
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// checkPassword states the password policy: 10 to 72 bytes (bcrypt's limit), with
+// at least three of lower-case letters, upper-case letters, digits and symbols.
+func checkPassword(p string) string {
+	if utf8.RuneCountInString(p) < MinPasswordLength {
+		return "must be at least 10 characters long"
+	}
+	if len(p) > 72 {
+		return "must be at most 72 bytes long"
+	}
+	var lower, upper, digit, other bool
+	for _, r := range p {
+		switch {
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+	}
+	classes := 0
+	for _, b := range []bool{lower, upper, digit, other} {
+		if b {
+			classes++
+		}
+	}
+	if classes < 3 {
+		return "must mix at least three of: lower-case letters, upper-case letters, digits, symbols"
+	}
+	return ""
+}
+
+// normalizeEmail checks an e-mail address and lower-cases it.
+func normalizeEmail(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndex(s, "@"):], ".") {
+		return "", false
+	}
+	return strings.ToLower(s), true
+}
+
+type signupRequest struct {
+	AccountName string `json:"account_name"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	Phone       string `json:"phone"`
+	Timezone    string `json:"timezone"`
+}
+
+type authResponse struct {
+	Account   *store.Account `json:"account,omitempty"`
+	User      *store.User    `json:"user,omitempty"`
+	Token     string         `json:"token"`
+	ExpiresAt time.Time      `json:"expires_at"`
+}
+
+func (s *Server) signup(c *gin.Context) {
+	var req signupRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	req.AccountName = strings.TrimSpace(req.AccountName)
+	req.Name = strings.TrimSpace(req.Name)
+	if req.AccountName == "" {
+		errs.Add("account_name", "is required")
+	} else if utf8.RuneCountInString(req.AccountName) > 200 {
+		errs.Add("account_name", "must be at most 200 characters")
+	}
+	if req.Name == "" {
+		errs.Add("name", "is required")
+	} else if utf8.RuneCountInString(req.Name) > 200 {
+		errs.Add("name", "must be at most 200 characters")
+	}
+	email, ok := normalizeEmail(req.Email)
+	switch {
+	case strings.TrimSpace(req.Email) == "":
+		errs.Add("email", "is required")
+	case !ok:
+		errs.Add("email", "is not a valid e-mail address")
+	}
+	if req.Password == "" {
+		errs.Add("password", "is required")
+	} else if msg := checkPassword(req.Password); msg != "" {
+		errs.Add("password", "%s", msg)
+	}
+	var ph string
+	if strings.TrimSpace(req.Phone) != "" {
+		var err error
+		if ph, err = phone.Normalize(req.Phone, ""); err != nil {
+			errs.Add("phone", "is not a valid phone number")
+		}
+	}
+	tz := strings.TrimSpace(req.Timezone)
+	if tz == "" {
+		tz = "Asia/Seoul"
+	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		errs.Add("timezone", "is not an IANA time zone such as Asia/Seoul")
+	}
+	if errs.Abort(c) {
+		return
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcrypt.DefaultCost)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	acc, user, err := s.store.Signup(c.Request.Context(), store.SignupParams{
+		AccountName: req.AccountName, Timezone: tz, UserName: req.Name, Email: email, Phone: ph,
+		PasswordHash: string(hash),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		conflict(c, "an account with this e-mail already exists")
+		return
+	}
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	tok, exp, err := s.issueToken(user)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	s.log.Info("account created", "account_id", acc.ID, "user_id", user.ID)
+	c.Header("Location", "/api/v1/me")
+	c.JSON(http.StatusCreated, authResponse{Account: &acc, User: &user, Token: tok, ExpiresAt: exp})
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// dummyHash is compared against when the e-mail is unknown, so that a failed
+// login takes as long whether or not the address exists.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password-0"), bcrypt.DefaultCost)
+
+func (s *Server) login(c *gin.Context) {
+	var req loginRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	if strings.TrimSpace(req.Email) == "" {
+		errs.Add("email", "is required")
+	}
+	if req.Password == "" {
+		errs.Add("password", "is required")
+	}
+	if errs.Abort(c) {
+		return
+	}
+	user, err := s.store.UserByEmail(c.Request.Context(), strings.ToLower(strings.TrimSpace(req.Email)))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		internalError(c, err)
+		return
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(user.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
+		unauthorized(c, "the e-mail or password is wrong")
+		return
+	}
+	tok, exp, err := s.issueToken(user)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, authResponse{Token: tok, ExpiresAt: exp})
+}
+
+type meResponse struct {
+	User    *store.User   `json:"user,omitempty"`
+	Account store.Account `json:"account"`
+	Auth    string        `json:"auth"`
+}
+
+func (s *Server) me(c *gin.Context) {
+	ctx := c.Request.Context()
+	acc, err := s.store.Account(ctx, account(c))
+	if errors.Is(err, store.ErrNotFound) {
+		unauthorized(c, "the account no longer exists")
+		return
+	}
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	resp := meResponse{Account: acc, Auth: c.GetString(ctxAuthKind)}
+	if uid := c.GetInt64(ctxUserID); uid != 0 {
+		u, err := s.store.User(ctx, acc.ID, uid)
+		if errors.Is(err, store.ErrNotFound) {
+			unauthorized(c, "the user no longer exists")
+			return
+		}
+		if err != nil {
+			internalError(c, err)
+			return
+		}
+		resp.User = &u
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+type apiKeyRequest struct {
+	Name string `json:"name"`
+}
+
+type apiKeyCreated struct {
+	store.APIKey
+	Key string `json:"key"`
+}
+
+func (s *Server) createAPIKey(c *gin.Context) {
+	var req apiKeyRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	var errs Fields
+	if req.Name == "" {
+		errs.Add("name", "is required")
+	} else if utf8.RuneCountInString(req.Name) > 100 {
+		errs.Add("name", "must be at most 100 characters")
+	}
+	if errs.Abort(c) {
+		return
+	}
+	key, prefix, hash := newAPIKey()
+	k, err := s.store.CreateAPIKey(c.Request.Context(), account(c), c.GetInt64(ctxUserID), req.Name, prefix, hash)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/api-keys/"+itoa(k.ID))
+	c.JSON(http.StatusCreated, apiKeyCreated{APIKey: k, Key: key})
+}
+
+func (s *Server) listAPIKeys(c *gin.Context) {
+	keys, err := s.store.APIKeys(c.Request.Context(), account(c))
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": keys})
+}
+
+func (s *Server) deleteAPIKey(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	err := s.store.DeleteAPIKey(c.Request.Context(), account(c), id)
+	if errors.Is(err, store.ErrNotFound) {
+		notFound(c, "API key")
+		return
+	}
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

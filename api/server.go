@@ -1,0 +1,178 @@
+// Package api is sendingo's REST API: a Gin router, its middleware and handlers.
+// Handlers read and write through the store and start, signal and query Temporal
+// workflows; they never hold SQL themselves.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/store"
+)
+
+//go:embed openapi.yaml
+var openAPISpec []byte
+
+// OpenAPISpec returns the API description served at /api/openapi.yaml.
+func OpenAPISpec() []byte { return openAPISpec }
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg      config.Config
+	store    *store.Store
+	temporal client.Client
+	log      *slog.Logger
+	metrics  *Metrics
+}
+
+// Deps are what New needs.
+type Deps struct {
+	Config   config.Config
+	Store    *store.Store
+	Temporal client.Client
+	Log      *slog.Logger
+	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
+}
+
+// New builds the API server.
+func New(d Deps) *Server {
+	reg := d.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg)}
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
+	r.NoRoute(func(c *gin.Context) { problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path) })
+	r.NoMethod(func(c *gin.Context) {
+		problem(c, 405, "method-not-allowed", "Method not allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(200, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(200, "application/yaml", openAPISpec) })
+
+	v1 := r.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
+	v1.POST("/auth/signup", s.signup)
+	v1.POST("/auth/login", s.login)
+
+	authed := v1.Group("", s.authenticate())
+	authed.GET("/me", s.me)
+	keys := authed.Group("/api-keys", requireUser())
+	keys.GET("", s.listAPIKeys)
+	keys.POST("", s.createAPIKey)
+	keys.DELETE("/:id", s.deleteAPIKey)
+
+	authed.GET("/groups", s.listGroups)
+	return r
+}
+
+type readiness struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+// readyz checks MySQL and Temporal; 503 when either is down.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	out := readiness{Status: "ok", Checks: map[string]string{"mysql": "ok", "temporal": "ok"}}
+	if err := s.store.Ping(ctx); err != nil {
+		out.Status, out.Checks["mysql"] = "unavailable", err.Error()
+	}
+	if s.temporal == nil {
+		out.Status, out.Checks["temporal"] = "unavailable", "no Temporal client configured"
+	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		out.Status, out.Checks["temporal"] = "unavailable", err.Error()
+	}
+	status := http.StatusOK
+	if out.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	c.JSON(status, out)
+}
+
+// pathID parses a positive integer path parameter, answering 404 for anything else
+// (a malformed id names no resource).
+func pathID(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		notFound(c, "resource")
+		return 0, false
+	}
+	return id, true
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// MaxPageSize caps ?size=.
+const MaxPageSize = 200
+
+// pageParams reads ?page= and ?size= (defaults 1 and 50).
+func pageParams(c *gin.Context) (store.Page, bool) {
+	p := store.Page{Page: 1, Size: 50}
+	var errs Fields
+	if v := c.Query("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs.Add("page", "must be a whole number from 1")
+		}
+		p.Page = n
+	}
+	if v := c.Query("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageSize {
+			errs.Add("size", "must be a whole number from 1 to %d", MaxPageSize)
+		}
+		p.Size = n
+	}
+	if errs.Abort(c) {
+		return p, false
+	}
+	return p, true
+}
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items []T   `json:"items"`
+	Total int64 `json:"total"`
+	Page  int   `json:"page"`
+	Size  int   `json:"size"`
+}
+
+// storeErr answers the common store errors; it reports whether err was nil.
+func storeErr(c *gin.Context, err error, what string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		notFound(c, what)
+	case errors.Is(err, store.ErrConflict):
+		conflict(c, err.Error())
+	default:
+		internalError(c, err)
+	}
+	return false
+}

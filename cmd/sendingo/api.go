@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/sendingo/sendingo/api"
+	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/store"
+)
+
+func apiCmd(load loader) *cobra.Command {
+	return &cobra.Command{
+		Use:   "api",
+		Short: "Serve the REST API",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := load()
+			if err != nil {
+				return err
+			}
+			if err := cfg.CheckSecrets(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := store.Open(ctx, cfg.MySQLDSN)
+			if err != nil {
+				return mysqlHint(cfg, err)
+			}
+			defer st.Close()
+			tc, err := temporalClient(cfg, log, true)
+			if err != nil {
+				return err
+			}
+			defer tc.Close()
+			return serveAPI(ctx, cfg, log, st, tc, nil)
+		},
+	}
+}
+
+// temporalClient connects to Temporal. A lazy client lets the API start (and
+// report "temporal unavailable" on /readyz) while Temporal is still coming up.
+func temporalClient(cfg config.Config, log *slog.Logger, lazy bool) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-client")),
+	}
+	if lazy {
+		return client.NewLazyClient(opts)
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+// serveAPI serves until ctx ends, then drains in-flight requests. ready, when
+// given, receives the bound address once the listener is open.
+func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client, ready chan<- string) error {
+	srv := &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	log.Info("api listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("api shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// mysqlHint explains how to get MySQL running when it cannot be reached.
+func mysqlHint(cfg config.Config, err error) error {
+	return fmt.Errorf("%w\n\nMySQL is not reachable with SENDINGO_MYSQL_DSN=%q. Start it, for example:\n"+
+		"  MariaDB on this machine:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql\n"+
+		"  with Docker:              docker compose up -d mysql\n"+
+		"or point SENDINGO_MYSQL_DSN at a running server", err, cfg.MySQLDSN)
+}

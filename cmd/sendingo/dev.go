@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sendingo/sendingo/devserver"
+	"github.com/sendingo/sendingo/migrations"
+	"github.com/sendingo/sendingo/store"
+)
+
+func devCmd(load loader) *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything locally: migrations, a Temporal dev server with Temporal Web, worker, API and relay simulator",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := load()
+			if err != nil {
+				return err
+			}
+			cfg.Dev = true
+			ctx := cmd.Context()
+
+			if err := ensureDatabase(ctx, cfg); err != nil {
+				return err
+			}
+			if err := migrations.Up(cfg.MySQLDSN); err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			log.Info("database migrated")
+
+			host, portStr, err := net.SplitHostPort(cfg.TemporalAddress)
+			if err != nil {
+				return fmt.Errorf("SENDINGO_TEMPORAL_ADDRESS %q: %w", cfg.TemporalAddress, err)
+			}
+			port, _ := strconv.Atoi(portStr)
+			cli, err := devserver.EnsureCLI(ctx, log)
+			if err != nil {
+				return err
+			}
+			dataDir, _ := filepath.Abs(cfg.DataDir)
+			temporal, err := devserver.Start(ctx, devserver.Options{
+				CLI: cli, IP: host, Port: port, UIPort: cfg.TemporalUIPort,
+				Namespace: cfg.TemporalNamespace,
+				DBFile:    filepath.Join(dataDir, "temporal.db"),
+				LogFile:   filepath.Join(dataDir, "temporal.log"),
+			})
+			if err != nil {
+				return err
+			}
+			defer func() {
+				log.Info("stopping temporal dev server")
+				temporal.Stop()
+			}()
+			log.Info("temporal dev server started", "address", temporal.Address, "ui", temporal.UIURL)
+
+			st, err := store.Open(ctx, cfg.MySQLDSN)
+			if err != nil {
+				return mysqlHint(cfg, err)
+			}
+			defer st.Close()
+			tc, err := temporalClient(cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer tc.Close()
+
+			// Every component runs until ctx ends (Ctrl-C) or one of them fails.
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			run := func(name string, fn func(context.Context) error) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := fn(runCtx); err != nil {
+						errs <- fmt.Errorf("%s: %w", name, err)
+						cancel()
+					}
+				}()
+			}
+			apiReady := make(chan string, 1)
+			run("api", func(ctx context.Context) error { return serveAPI(ctx, cfg, log, st, tc, apiReady) })
+			select {
+			case addr := <-apiReady:
+				printDevBanner(cmd, addr, temporal, cfg.DataDir)
+			case <-runCtx.Done():
+			}
+			select {
+			case <-runCtx.Done():
+			case <-temporal.Done():
+				errs <- fmt.Errorf("temporal dev server exited; see %s", filepath.Join(dataDir, "temporal.log"))
+				cancel()
+			}
+			wg.Wait()
+			close(errs)
+			return <-errs
+		},
+	}
+}
+
+func printDevBanner(cmd *cobra.Command, apiAddr string, t *devserver.Server, dataDir string) {
+	host, port, _ := net.SplitHostPort(apiAddr)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), `
+sendingo is running (Ctrl-C stops everything):
+  API            http://%s:%s/api/v1   (health: /healthz, /readyz; metrics: /metrics)
+  OpenAPI        http://%s:%s/api/openapi.yaml
+  Temporal       %s
+  Temporal Web   %s
+  data           %s
+
+`, host, port, host, port, t.Address, t.UIURL, dataDir)
+}

@@ -1,0 +1,149 @@
+// Package config reads sendingo's settings from the environment. Every setting has
+// a default that suits local development; production deployments override them.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DevJWTSecret is the signing secret used when none is configured. It is public
+// (it is in this file), so api and worker refuse it outside dev mode.
+const DevJWTSecret = "sendingo-development-secret-do-not-use-in-production"
+
+// Config holds every setting. Field comments name the environment variable.
+type Config struct {
+	MySQLDSN          string        // SENDINGO_MYSQL_DSN
+	TemporalAddress   string        // SENDINGO_TEMPORAL_ADDRESS
+	TemporalNamespace string        // SENDINGO_TEMPORAL_NAMESPACE
+	TaskQueue         string        // SENDINGO_TASK_QUEUE
+	HTTPAddr          string        // SENDINGO_HTTP_ADDR
+	JWTSecret         string        // SENDINGO_JWT_SECRET
+	TokenTTL          time.Duration // SENDINGO_TOKEN_TTL
+	PublicURL         string        // SENDINGO_PUBLIC_URL
+	LogLevel          string        // SENDINGO_LOG_LEVEL
+	Dev               bool          // SENDINGO_DEV
+	DataDir           string        // SENDINGO_DATA_DIR
+	MaxBodyBytes      int64         // SENDINGO_MAX_BODY_BYTES
+	MaxUploadBytes    int64         // SENDINGO_MAX_UPLOAD_BYTES
+	MaxImportRows     int           // SENDINGO_MAX_IMPORT_ROWS
+	RelaySimAddr      string        // SENDINGO_RELAY_SIM_ADDR
+	TemporalUIPort    int           // SENDINGO_TEMPORAL_UI_PORT
+	SMTPAddr          string        // SENDINGO_SMTP_ADDR
+	MailFrom          string        // SENDINGO_MAIL_FROM
+}
+
+// Var describes one environment variable, for the README's table and `--help`.
+type Var struct {
+	Name, Default, Meaning string
+}
+
+// Vars lists every variable with its default.
+var Vars = []Var{
+	{"SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo", "MySQL/MariaDB DSN (go-sql-driver form); the required parameters are added"},
+	{"SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
+	{"SENDINGO_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"SENDINGO_TASK_QUEUE", "sendingo", "Temporal task queue the worker polls"},
+	{"SENDINGO_HTTP_ADDR", ":8080", "address the REST API listens on"},
+	{"SENDINGO_JWT_SECRET", "(development secret)", "HMAC secret for access tokens; required outside dev mode"},
+	{"SENDINGO_TOKEN_TTL", "24h", "access token lifetime"},
+	{"SENDINGO_PUBLIC_URL", "http://localhost:8080", "base URL customers reach (tracking links)"},
+	{"SENDINGO_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"SENDINGO_DEV", "false", "dev mode: allows the development JWT secret"},
+	{"SENDINGO_DATA_DIR", ".data", "where `sendingo dev` keeps the Temporal dev server's state and logs"},
+	{"SENDINGO_MAX_BODY_BYTES", "1048576", "largest JSON request body (413 beyond)"},
+	{"SENDINGO_MAX_UPLOAD_BYTES", "104857600", "largest import upload (413 beyond)"},
+	{"SENDINGO_MAX_IMPORT_ROWS", "1000000", "most data rows one import may hold"},
+	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
+	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
+	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
+	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of alert e-mails"},
+}
+
+// Load reads the environment through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	dur := func(name, def string) time.Duration {
+		d, err := time.ParseDuration(get(name, def))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive duration such as 24h, got %q", name, get(name, def)))
+		}
+		return d
+	}
+	integer := func(name, def string) int64 {
+		n, err := strconv.ParseInt(get(name, def), 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive whole number, got %q", name, get(name, def)))
+		}
+		return n
+	}
+	boolean := func(name string) bool {
+		v := get(name, "false")
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: want true or false, got %q", name, v))
+		}
+		return b
+	}
+	c := Config{
+		MySQLDSN:          get("SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo"),
+		TemporalAddress:   get("SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace: get("SENDINGO_TEMPORAL_NAMESPACE", "default"),
+		TaskQueue:         get("SENDINGO_TASK_QUEUE", "sendingo"),
+		HTTPAddr:          get("SENDINGO_HTTP_ADDR", ":8080"),
+		JWTSecret:         get("SENDINGO_JWT_SECRET", DevJWTSecret),
+		TokenTTL:          dur("SENDINGO_TOKEN_TTL", "24h"),
+		PublicURL:         strings.TrimRight(get("SENDINGO_PUBLIC_URL", "http://localhost:8080"), "/"),
+		LogLevel:          get("SENDINGO_LOG_LEVEL", "info"),
+		Dev:               boolean("SENDINGO_DEV"),
+		DataDir:           get("SENDINGO_DATA_DIR", ".data"),
+		MaxBodyBytes:      integer("SENDINGO_MAX_BODY_BYTES", "1048576"),
+		MaxUploadBytes:    integer("SENDINGO_MAX_UPLOAD_BYTES", "104857600"),
+		MaxImportRows:     int(integer("SENDINGO_MAX_IMPORT_ROWS", "1000000")),
+		RelaySimAddr:      get("SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090"),
+		TemporalUIPort:    int(integer("SENDINGO_TEMPORAL_UI_PORT", "8233")),
+		SMTPAddr:          get("SENDINGO_SMTP_ADDR", "127.0.0.1:1025"),
+		MailFrom:          get("SENDINGO_MAIL_FROM", "sendingo@localhost"),
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// FromEnv is Load(os.Getenv).
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// CheckSecrets refuses the public development secret unless in dev mode.
+func (c Config) CheckSecrets() error {
+	if c.Dev {
+		return nil
+	}
+	if c.JWTSecret == DevJWTSecret {
+		return errors.New("SENDINGO_JWT_SECRET is not set: refusing to sign tokens with the public development secret outside dev mode (set SENDINGO_JWT_SECRET, or SENDINGO_DEV=true for local use)")
+	}
+	if len(c.JWTSecret) < 32 {
+		return errors.New("SENDINGO_JWT_SECRET must be at least 32 characters")
+	}
+	return nil
+}
+
+// SlogLevel parses LogLevel.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("SENDINGO_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return l, nil
+}

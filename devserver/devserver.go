@@ -1,0 +1,264 @@
+// Package devserver finds (or builds) the pinned Temporal CLI and runs its
+// development server as a child process. `sendingo dev` and the end-to-end tests
+// use it; production points at a real Temporal cluster instead.
+package devserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+)
+
+// CLIVersion is the Temporal CLI release sendingo pins (tools/go.mod holds it too).
+// Later releases carry replace directives and cannot be built with `go install`.
+const CLIVersion = "v1.5.1"
+
+const cliPackage = "github.com/temporalio/cli/cmd/temporal"
+
+// SearchAttribute is one custom search attribute registered at start.
+type SearchAttribute struct{ Name, Type string }
+
+// SearchAttributes are the ones sendingo's workflows set.
+var SearchAttributes = []SearchAttribute{
+	{"AccountId", "Keyword"},
+	{"CampaignId", "Keyword"},
+}
+
+// Options configure one dev server.
+type Options struct {
+	CLI         string // path to the temporal binary
+	IP          string // listen address, default 127.0.0.1
+	Port        int    // frontend gRPC port; 0 picks a free one
+	HTTPPort    int    // 0 picks a free one
+	MetricsPort int    // 0 picks a free one
+	UIPort      int    // Temporal Web; 0 runs headless
+	DBFile      string // SQLite file that keeps state across restarts; "" keeps it in memory
+	Namespace   string // default "default"
+	LogFile     string // where the server's output goes; "" discards it
+	LogLevel    string // default "warn"
+}
+
+// Server is a running dev server.
+type Server struct {
+	cmd     *exec.Cmd
+	done    chan struct{}
+	waitErr error
+	logFile *os.File
+	Address string // host:port of the frontend
+	UIURL   string // empty when headless
+}
+
+// Start launches the dev server and returns once its frontend answers.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	if o.IP == "" {
+		o.IP = "127.0.0.1"
+	}
+	if o.Namespace == "" {
+		o.Namespace = "default"
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = "warn"
+	}
+	var err error
+	for _, p := range []*int{&o.Port, &o.HTTPPort, &o.MetricsPort} {
+		if *p == 0 {
+			if *p, err = FreePort(o.IP); err != nil {
+				return nil, err
+			}
+		}
+	}
+	args := []string{"server", "start-dev",
+		"--ip", o.IP,
+		"--port", strconv.Itoa(o.Port),
+		"--http-port", strconv.Itoa(o.HTTPPort),
+		"--metrics-port", strconv.Itoa(o.MetricsPort),
+		"--log-level", o.LogLevel,
+		"--log-format", "json",
+	}
+	if o.Namespace != "default" { // "default" always exists
+		args = append(args, "--namespace", o.Namespace)
+	}
+	if o.UIPort == 0 {
+		args = append(args, "--headless")
+	} else {
+		args = append(args, "--ui-port", strconv.Itoa(o.UIPort), "--ui-ip", o.IP)
+	}
+	if o.DBFile != "" {
+		if err := os.MkdirAll(filepath.Dir(o.DBFile), 0o755); err != nil {
+			return nil, err
+		}
+		args = append(args, "--db-filename", o.DBFile)
+	}
+	for _, sa := range SearchAttributes {
+		args = append(args, "--search-attribute", sa.Name+"="+sa.Type)
+	}
+	cmd := exec.Command(o.CLI, args...)
+	// Its own process group keeps a terminal's Ctrl-C away from it (we stop it in
+	// order, after the worker); Pdeathsig kills it if this process dies abruptly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	s := &Server{cmd: cmd, done: make(chan struct{}), Address: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
+	if o.LogFile != "" {
+		if err := os.MkdirAll(filepath.Dir(o.LogFile), 0o755); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(o.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		s.logFile = f
+		cmd.Stdout, cmd.Stderr = f, f
+	}
+	if o.UIPort != 0 {
+		s.UIURL = fmt.Sprintf("http://%s:%d", o.IP, o.UIPort)
+	}
+	if err := cmd.Start(); err != nil {
+		s.closeLog()
+		return nil, fmt.Errorf("start temporal dev server: %w", err)
+	}
+	go func() {
+		s.waitErr = cmd.Wait()
+		s.closeLog()
+		close(s.done)
+	}()
+	if err := s.waitReady(ctx, o.Namespace); err != nil {
+		s.Stop()
+		if o.LogFile != "" {
+			err = fmt.Errorf("%w (server log: %s)", err, o.LogFile)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) closeLog() {
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
+}
+
+func (s *Server) waitReady(ctx context.Context, namespace string) error {
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("temporal dev server exited during start-up: %v", s.waitErr)
+		default:
+		}
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		c, err := client.DialContext(dctx, client.Options{HostPort: s.Address, Namespace: namespace,
+			Logger: quietLogger()})
+		if err == nil {
+			_, err = c.CheckHealth(dctx, &client.CheckHealthRequest{})
+			c.Close()
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("temporal dev server at %s not ready: %w", s.Address, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop asks the server to shut down and waits; it kills it after 15 s.
+func (s *Server) Stop() error {
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	}
+	return nil
+}
+
+// Done is closed when the server process has exited.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// FreePort asks the kernel for a port nobody listens on.
+func FreePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// EnsureCLI returns the path of the pinned Temporal CLI, building it on first use:
+//   - $SENDINGO_TEMPORAL_CLI when set;
+//   - .bin/temporal in the source tree, built from tools/go.mod (go.sum-verified);
+//   - outside a source tree, `go install ...@v1.5.1` into the user cache directory.
+func EnsureCLI(ctx context.Context, log *slog.Logger) (string, error) {
+	if p := os.Getenv("SENDINGO_TEMPORAL_CLI"); p != "" {
+		return p, nil
+	}
+	if root, ok := SourceRoot(); ok {
+		bin := filepath.Join(root, ".bin", "temporal")
+		if _, err := os.Stat(bin); err == nil {
+			return bin, nil
+		}
+		log.Info("building the pinned Temporal CLI (first run only, a few minutes)", "version", CLIVersion, "into", bin)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, cliPackage)
+		cmd.Dir = filepath.Join(root, "tools")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build Temporal CLI: %w\n%s", err, out)
+		}
+		return bin, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	gobin := filepath.Join(cache, "sendingo", "temporal-"+CLIVersion)
+	bin := filepath.Join(gobin, "temporal")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	log.Info("installing the pinned Temporal CLI (first run only, a few minutes)", "version", CLIVersion, "into", gobin)
+	cmd := exec.CommandContext(ctx, "go", "install", cliPackage+"@"+CLIVersion)
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go install Temporal CLI: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// SourceRoot finds the sendingo source tree above the working directory.
+func SourceRoot() (string, bool) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "tools", "go.mod")); err == nil &&
+			strings.Contains(string(b), cliPackage) {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+func quietLogger() tlog.Logger { return tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// DefaultGroupName is the group every account starts with and every customer
+// without another group belongs to ("unassigned").
+const DefaultGroupName = "미지정"
+
+// Account is a business using sendingo.
+type Account struct {
+	ID           int64     `db:"id" json:"id"`
+	Name         string    `db:"name" json:"name"`
+	Timezone     string    `db:"timezone" json:"timezone"`
+	OptoutNumber string    `db:"optout_number" json:"optout_number"`
+	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+}
+
+// User is a person who logs in to an account.
+type User struct {
+	ID           int64     `db:"id" json:"id"`
+	AccountID    int64     `db:"account_id" json:"account_id"`
+	Name         string    `db:"name" json:"name"`
+	Email        string    `db:"email" json:"email"`
+	Phone        string    `db:"phone" json:"phone"`
+	PasswordHash string    `db:"password_hash" json:"-"`
+	Role         string    `db:"role" json:"role"`
+	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+}
+
+// SignupParams are validated by the caller; the password is already hashed.
+type SignupParams struct {
+	AccountName  string
+	Timezone     string
+	UserName     string
+	Email        string
+	Phone        string
+	PasswordHash string
+}
+
+// Signup creates the account, its owner and its default group in one transaction.
+// A duplicate e-mail answers ErrConflict and leaves nothing behind.
+func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, error) {
+	var acc Account
+	var user User
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		t := now()
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO accounts (name, timezone, created_at) VALUES (?, ?, ?)`,
+			p.AccountName, p.Timezone, t)
+		if err != nil {
+			return fmt.Errorf("insert account: %w", err)
+		}
+		accID, _ := res.LastInsertId()
+		res, err = tx.ExecContext(ctx,
+			`INSERT INTO users (account_id, name, email, phone, password_hash, role, created_at)
+			 VALUES (?, ?, ?, ?, ?, 'owner', ?)`,
+			accID, p.UserName, p.Email, p.Phone, p.PasswordHash, t)
+		if err != nil {
+			if isDuplicate(err) {
+				return fmt.Errorf("e-mail %s: %w", p.Email, ErrConflict)
+			}
+			return fmt.Errorf("insert user: %w", err)
+		}
+		userID, _ := res.LastInsertId()
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO customer_groups (account_id, name, is_default, created_at) VALUES (?, ?, 1, ?)`,
+			accID, DefaultGroupName, t); err != nil {
+			return fmt.Errorf("insert default group: %w", err)
+		}
+		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, CreatedAt: t}
+		user = User{ID: userID, AccountID: accID, Name: p.UserName, Email: p.Email, Phone: p.Phone,
+			PasswordHash: p.PasswordHash, Role: "owner", CreatedAt: t}
+		return nil
+	})
+	return acc, user, err
+}
+
+// UserByEmail finds a user for login. E-mails are stored lower-cased.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, `SELECT * FROM users WHERE email = ?`, email)
+	return u, notFound(err)
+}
+
+// User returns one user of the account.
+func (s *Store) User(ctx context.Context, accountID, userID int64) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, `SELECT * FROM users WHERE account_id = ? AND id = ?`, accountID, userID)
+	return u, notFound(err)
+}
+
+// Account returns the account.
+func (s *Store) Account(ctx context.Context, accountID int64) (Account, error) {
+	var a Account
+	err := s.db.GetContext(ctx, &a, `SELECT * FROM accounts WHERE id = ?`, accountID)
+	return a, notFound(err)
+}
+
+// UpdateAccountSettings changes the account's editable settings.
+func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name, timezone, optout string) (Account, error) {
+	if _, err := s.db.ExecContext(ctx,
+		`UPDATE accounts SET name = ?, timezone = ?, optout_number = ? WHERE id = ?`,
+		name, timezone, optout, accountID); err != nil {
+		return Account{}, fmt.Errorf("update account %d: %w", accountID, err)
+	}
+	return s.Account(ctx, accountID)
+}

@@ -2,14 +2,180 @@ package api
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/sendingo/sendingo/store"
 )
 
+// MaxIDsPerRequest caps customer_ids in one membership request.
+const MaxIDsPerRequest = 10000
+
 func (s *Server) listGroups(c *gin.Context) {
-	groups, err := s.store.Groups(c.Request.Context(), account(c))
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	groups, total, err := s.store.Groups(c.Request.Context(), account(c), p)
 	if !storeErr(c, err, "groups") {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": groups, "total": len(groups)})
+	c.JSON(http.StatusOK, list[store.Group]{Items: groups, Total: total, Page: p.Page, Size: p.Size})
+}
+
+type groupRequest struct {
+	Name *string `json:"name"`
+}
+
+func (r groupRequest) validate(errs *Fields) string {
+	if r.Name == nil || strings.TrimSpace(*r.Name) == "" {
+		errs.Add("name", "is required")
+		return ""
+	}
+	name := strings.TrimSpace(*r.Name)
+	if utf8.RuneCountInString(name) > store.MaxGroupName {
+		errs.Add("name", "must be at most %d characters", store.MaxGroupName)
+	}
+	return name
+}
+
+func (s *Server) createGroup(c *gin.Context) {
+	var req groupRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	name := req.validate(&errs)
+	if errs.Abort(c) {
+		return
+	}
+	g, err := s.store.CreateGroup(c.Request.Context(), account(c), name)
+	if !storeErr(c, err, "group") {
+		return
+	}
+	c.Header("Location", "/api/v1/groups/"+itoa(g.ID))
+	c.JSON(http.StatusCreated, g)
+}
+
+func (s *Server) getGroup(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	g, err := s.store.Group(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "group") {
+		return
+	}
+	c.JSON(http.StatusOK, g)
+}
+
+func (s *Server) renameGroup(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req groupRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	name := req.validate(&errs)
+	if errs.Abort(c) {
+		return
+	}
+	g, err := s.store.RenameGroup(c.Request.Context(), account(c), id, name)
+	if !storeErr(c, err, "group") {
+		return
+	}
+	c.JSON(http.StatusOK, g)
+}
+
+func (s *Server) deleteGroup(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	moved, err := s.store.DeleteGroup(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "group") {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"deleted": id, "moved_to_default": moved})
+}
+
+func (s *Server) groupCustomers(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	cs, total, err := s.store.GroupCustomers(c.Request.Context(), account(c), id, c.Query("q"), p)
+	if !storeErr(c, err, "group") {
+		return
+	}
+	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size})
+}
+
+type membersRequest struct {
+	CustomerIDs []int64 `json:"customer_ids"`
+	ToGroupID   int64   `json:"to_group_id"`
+}
+
+func (r membersRequest) validate(errs *Fields, needTarget bool) {
+	switch {
+	case len(r.CustomerIDs) == 0:
+		errs.Add("customer_ids", "is required: a non-empty list of customer ids")
+	case len(r.CustomerIDs) > MaxIDsPerRequest:
+		errs.Add("customer_ids", "may hold at most %d ids per request", MaxIDsPerRequest)
+	default:
+		for _, id := range r.CustomerIDs {
+			if id <= 0 {
+				errs.Add("customer_ids", "ids must be positive numbers")
+				break
+			}
+		}
+	}
+	if needTarget && r.ToGroupID <= 0 {
+		errs.Add("to_group_id", "is required")
+	}
+}
+
+// members handles add, remove, copy and move.
+func (s *Server) members(op string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var req membersRequest
+		if !bindJSON(c, &req) {
+			return
+		}
+		var errs Fields
+		req.validate(&errs, op == "copy" || op == "move")
+		if errs.Abort(c) {
+			return
+		}
+		ctx, acc := c.Request.Context(), account(c)
+		var r store.MembershipResult
+		var err error
+		switch op {
+		case "add":
+			r, err = s.store.AddMembers(ctx, acc, id, req.CustomerIDs)
+		case "remove":
+			r, err = s.store.RemoveMembers(ctx, acc, id, req.CustomerIDs)
+		case "copy":
+			r, err = s.store.CopyMembers(ctx, acc, id, req.ToGroupID, req.CustomerIDs)
+		case "move":
+			r, err = s.store.MoveMembers(ctx, acc, id, req.ToGroupID, req.CustomerIDs)
+		}
+		if !storeErr(c, err, "group") {
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"testing"
 
@@ -66,3 +67,5 @@ func (h *harness) count(t *testing.T, table string) int {
 	}
 	return n
 }
+
+func urlQuery(s string) string { return url.QueryEscape(s) }

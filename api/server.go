@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -85,7 +86,22 @@ func (s *Server) Handler() http.Handler {
 	keys.POST("", s.createAPIKey)
 	keys.DELETE("/:id", s.deleteAPIKey)
 
+	authed.GET("/customers", s.listCustomers)
+	authed.POST("/customers", s.createCustomer)
+	authed.GET("/customers/:id", s.getCustomer)
+	authed.PATCH("/customers/:id", s.updateCustomer)
+	authed.DELETE("/customers/:id", s.deleteCustomer)
+
 	authed.GET("/groups", s.listGroups)
+	authed.POST("/groups", s.createGroup)
+	authed.GET("/groups/:id", s.getGroup)
+	authed.PATCH("/groups/:id", s.renameGroup)
+	authed.DELETE("/groups/:id", s.deleteGroup)
+	authed.GET("/groups/:id/customers", s.groupCustomers)
+	authed.POST("/groups/:id/members", s.members("add"))
+	authed.DELETE("/groups/:id/members", s.members("remove"))
+	authed.POST("/groups/:id/members/copy", s.members("copy"))
+	authed.POST("/groups/:id/members/move", s.members("move"))
 	return r
 }
 
@@ -164,15 +180,25 @@ type list[T any] struct {
 
 // storeErr answers the common store errors; it reports whether err was nil.
 func storeErr(c *gin.Context, err error, what string) bool {
+	var missing *store.MissingError
 	switch {
 	case err == nil:
 		return true
+	case errors.As(err, &missing):
+		problem(c, http.StatusNotFound, "not-found", "Not found", missing.Error())
 	case errors.Is(err, store.ErrNotFound):
 		notFound(c, what)
+	case errors.Is(err, store.ErrDefaultGroup):
+		problem(c, http.StatusConflict, "default-group", "Default group", err.Error())
 	case errors.Is(err, store.ErrConflict):
-		conflict(c, err.Error())
+		conflict(c, conflictDetail(err))
 	default:
 		internalError(c, err)
 	}
 	return false
+}
+
+// conflictDetail strips the sentinel's text from a wrapped conflict error.
+func conflictDetail(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error())
 }

@@ -86,6 +86,7 @@ func devCmd(load loader) *cobra.Command {
 					}
 				}()
 			}
+			run("worker", func(ctx context.Context) error { return runWorker(ctx, cfg, log, st, tc) })
 			apiReady := make(chan string, 1)
 			run("api", func(ctx context.Context) error { return serveAPI(ctx, cfg, log, st, tc, apiReady) })
 			select {

@@ -1,0 +1,34 @@
+// Package activities implements sendingo's Temporal activities. Each activity is
+// a method on Activities, whose fields are its dependencies; activities are
+// idempotent, so Temporal may retry any of them.
+package activities
+
+import (
+	"errors"
+	"log/slog"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// Activities holds the dependencies of every activity.
+type Activities struct {
+	Store *store.Store
+	Log   *slog.Logger
+}
+
+// classify turns store errors that retrying cannot fix into non-retryable
+// application errors; everything else is returned as is (and retried).
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeNotFound, err)
+	case errors.Is(err, store.ErrConflict):
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidState, err)
+	}
+	return err
+}

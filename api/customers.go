@@ -1,0 +1,212 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sendingo/sendingo/phone"
+	"github.com/sendingo/sendingo/store"
+)
+
+// Limits on customer attributes (they become template variables).
+const (
+	maxAttributes     = 100
+	maxAttributeKey   = 64
+	maxAttributeValue = 1000
+)
+
+type customerJSON struct {
+	store.Customer
+	PhoneDisplay string `json:"phone_display"`
+}
+
+func customersJSON(cs []store.Customer) []customerJSON {
+	out := make([]customerJSON, len(cs))
+	for i, c := range cs {
+		out[i] = customerJSON{Customer: c, PhoneDisplay: phone.National(c.Phone)}
+	}
+	return out
+}
+
+type customerRequest struct {
+	Name       *string            `json:"name"`
+	Phone      *string            `json:"phone"`
+	Email      *string            `json:"email"`
+	Attributes *map[string]string `json:"attributes"`
+	OptedOut   *bool              `json:"opted_out"`
+	GroupIDs   []int64            `json:"group_ids"`
+}
+
+// validate checks the fields that are present; required names the ones a create needs.
+func (r customerRequest) validate(errs *Fields, create bool) store.CustomerPatch {
+	var p store.CustomerPatch
+	if r.Name != nil || create {
+		name := ""
+		if r.Name != nil {
+			name = strings.TrimSpace(*r.Name)
+		}
+		switch {
+		case name == "":
+			errs.Add("name", "is required")
+		case utf8.RuneCountInString(name) > 200:
+			errs.Add("name", "must be at most 200 characters")
+		}
+		p.Name = &name
+	}
+	if r.Phone != nil || create {
+		raw := ""
+		if r.Phone != nil {
+			raw = *r.Phone
+		}
+		if strings.TrimSpace(raw) == "" {
+			errs.Add("phone", "is required")
+		} else if e164, err := phone.Normalize(raw, ""); err != nil {
+			errs.Add("phone", "%q is not a valid phone number", raw)
+		} else {
+			p.Phone = &e164
+		}
+	}
+	if r.Email != nil {
+		email := strings.TrimSpace(*r.Email)
+		if email != "" {
+			var ok bool
+			if email, ok = normalizeEmail(email); !ok {
+				errs.Add("email", "is not a valid e-mail address")
+			}
+		}
+		p.Email = &email
+	}
+	if r.Attributes != nil {
+		attrs := store.Attributes{}
+		if len(*r.Attributes) > maxAttributes {
+			errs.Add("attributes", "may hold at most %d entries", maxAttributes)
+		}
+		for k, v := range *r.Attributes {
+			key := strings.TrimSpace(k)
+			switch {
+			case key == "":
+				errs.Add("attributes", "names must not be empty")
+			case utf8.RuneCountInString(key) > maxAttributeKey:
+				errs.Add("attributes."+key, "name must be at most %d characters", maxAttributeKey)
+			case utf8.RuneCountInString(v) > maxAttributeValue:
+				errs.Add("attributes."+key, "value must be at most %d characters", maxAttributeValue)
+			}
+			attrs[key] = v
+		}
+		p.Attributes = &attrs
+	}
+	p.OptedOut = r.OptedOut
+	for _, id := range r.GroupIDs {
+		if id <= 0 {
+			errs.Add("group_ids", "ids must be positive numbers")
+			break
+		}
+	}
+	return p
+}
+
+func (s *Server) createCustomer(c *gin.Context) {
+	var req customerRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	p := req.validate(&errs, true)
+	if errs.Abort(c) {
+		return
+	}
+	in := store.CustomerInput{Name: *p.Name, Phone: *p.Phone, GroupIDs: req.GroupIDs}
+	if p.Email != nil {
+		in.Email = *p.Email
+	}
+	if p.Attributes != nil {
+		in.Attributes = *p.Attributes
+	}
+	if p.OptedOut != nil {
+		in.OptedOut = *p.OptedOut
+	}
+	cust, err := s.store.CreateCustomer(c.Request.Context(), account(c), in)
+	if !storeErr(c, err, "customer") {
+		return
+	}
+	c.Header("Location", "/api/v1/customers/"+itoa(cust.ID))
+	c.JSON(http.StatusCreated, customersJSON([]store.Customer{cust})[0])
+}
+
+func (s *Server) getCustomer(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	cust, err := s.store.Customer(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "customer") {
+		return
+	}
+	c.JSON(http.StatusOK, customersJSON([]store.Customer{cust})[0])
+}
+
+func (s *Server) updateCustomer(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req customerRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	p := req.validate(&errs, false)
+	if req.GroupIDs != nil {
+		errs.Add("group_ids", "cannot be changed here; use /groups/{id}/members")
+	}
+	if errs.Abort(c) {
+		return
+	}
+	cust, err := s.store.UpdateCustomer(c.Request.Context(), account(c), id, p)
+	if !storeErr(c, err, "customer") {
+		return
+	}
+	c.JSON(http.StatusOK, customersJSON([]store.Customer{cust})[0])
+}
+
+func (s *Server) deleteCustomer(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	if !storeErr(c, s.store.DeleteCustomer(c.Request.Context(), account(c), id), "customer") {
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) listCustomers(c *gin.Context) {
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	f := store.CustomerFilter{Q: c.Query("q")}
+	if v := c.Query("group_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			Fields{{Field: "group_id", Message: "must be a group id"}}.Abort(c)
+			return
+		}
+		if _, err := s.store.Group(c.Request.Context(), account(c), id); !storeErr(c, err, "group") {
+			return
+		}
+		f.GroupID = id
+	}
+	if e164, err := phone.Normalize(f.Q, ""); err == nil {
+		f.Phone = e164
+	}
+	cs, total, err := s.store.Customers(c.Request.Context(), account(c), f, p)
+	if !storeErr(c, err, "customers") {
+		return
+	}
+	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size})
+}

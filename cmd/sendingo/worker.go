@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/sendingo/sendingo/activities"
+	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/worker"
+)
+
+func workerCmd(load loader) *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the Temporal worker (workflows and activities)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := load()
+			if err != nil {
+				return err
+			}
+			if err := cfg.CheckSecrets(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := store.Open(ctx, cfg.MySQLDSN)
+			if err != nil {
+				return mysqlHint(cfg, err)
+			}
+			defer st.Close()
+			tc, err := temporalClient(cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer tc.Close()
+			return runWorker(ctx, cfg, log, st, tc)
+		},
+	}
+}
+
+// runWorker runs the worker until ctx ends.
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client) error {
+	acts := &activities.Activities{Store: st, Log: log}
+	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
+	log.Info("worker started", "task_queue", cfg.TaskQueue)
+	defer log.Info("worker stopped")
+	return worker.Run(ctx, w)
+}

@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS import_rows;
+DROP TABLE IF EXISTS imports;
+DROP TABLE IF EXISTS group_members;
+DROP TABLE IF EXISTS customers;

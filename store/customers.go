@@ -1,0 +1,326 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Customer is one end customer of an account. Phone is E.164 and unique per account.
+type Customer struct {
+	ID         int64      `db:"id" json:"id"`
+	AccountID  int64      `db:"account_id" json:"-"`
+	Name       string     `db:"name" json:"name"`
+	Phone      string     `db:"phone" json:"phone"`
+	Email      string     `db:"email" json:"email"`
+	Attributes Attributes `db:"attributes" json:"attributes"`
+	OptedOut   bool       `db:"opted_out" json:"opted_out"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt  time.Time  `db:"updated_at" json:"updated_at"`
+	Groups     []GroupRef `db:"-" json:"groups"`
+}
+
+// GroupRef names a group a customer belongs to.
+type GroupRef struct {
+	ID   int64  `db:"group_id" json:"id"`
+	Name string `db:"name" json:"name"`
+}
+
+// Attributes are a customer's free-form fields (template variables), stored as JSON.
+type Attributes map[string]string
+
+// Scan reads the JSON column.
+func (a *Attributes) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*a = Attributes{}
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("attributes: unexpected %T", src)
+	}
+	m := Attributes{}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("attributes: %w", err)
+		}
+	}
+	*a = m
+	return nil
+}
+
+// JSON encodes the attributes for the JSON column ("{}" when empty).
+func (a Attributes) JSON() string {
+	if len(a) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(map[string]string(a))
+	return string(b)
+}
+
+// CustomerInput creates or changes a customer; the API has validated it.
+type CustomerInput struct {
+	Name       string
+	Phone      string // E.164
+	Email      string
+	Attributes Attributes
+	OptedOut   bool
+	GroupIDs   []int64
+}
+
+// CreateCustomer creates a customer in the given groups (미지정 when none).
+// A phone already used in the account is ErrConflict.
+func (s *Store) CreateCustomer(ctx context.Context, accountID int64, in CustomerInput) (Customer, error) {
+	var id int64
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		groups, err := groupsForMembership(ctx, tx, accountID, in.GroupIDs)
+		if err != nil {
+			return err
+		}
+		t := now()
+		res, err := tx.ExecContext(ctx, `INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, accountID, in.Name, in.Phone, in.Email, in.Attributes.JSON(), in.OptedOut, t, t)
+		if err != nil {
+			if isDuplicate(err) {
+				return fmt.Errorf("a customer with phone %s already exists: %w", in.Phone, ErrConflict)
+			}
+			return fmt.Errorf("insert customer: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		for _, g := range groups {
+			if _, err := addMembers(ctx, tx, accountID, g, []int64{id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Customer{}, err
+	}
+	return s.Customer(ctx, accountID, id)
+}
+
+// groupsForMembership loads the named groups (all must be the account's), or the
+// default group when none is named.
+func groupsForMembership(ctx context.Context, tx *sqlx.Tx, accountID int64, ids []int64) ([]Group, error) {
+	if len(ids) == 0 {
+		def, err := defaultGroupID(ctx, tx, accountID)
+		if err != nil {
+			return nil, err
+		}
+		return []Group{{ID: def, IsDefault: true}}, nil
+	}
+	ids = uniqueIDs(ids)
+	query, args, _ := sqlx.In(`SELECT id, account_id, name, is_default, created_at, 0 AS customer_count
+		FROM customer_groups WHERE account_id = ? AND id IN (?) ORDER BY id`, accountID, ids)
+	var groups []Group
+	if err := tx.SelectContext(ctx, &groups, query, args...); err != nil {
+		return nil, err
+	}
+	if len(groups) != len(ids) {
+		have := map[int64]bool{}
+		for _, g := range groups {
+			have[g.ID] = true
+		}
+		var missing []int64
+		for _, id := range ids {
+			if !have[id] {
+				missing = append(missing, id)
+			}
+		}
+		return nil, &MissingError{What: "groups", IDs: missing}
+	}
+	return groups, nil
+}
+
+// Customer returns one customer with its groups.
+func (s *Store) Customer(ctx context.Context, accountID, id int64) (Customer, error) {
+	var c Customer
+	if err := s.db.GetContext(ctx, &c, `SELECT * FROM customers WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
+		return c, notFound(err)
+	}
+	cs := []Customer{c}
+	if err := s.attachGroups(ctx, accountID, cs); err != nil {
+		return c, err
+	}
+	return cs[0], nil
+}
+
+// CustomerByPhone finds a customer by E.164 phone.
+func (s *Store) CustomerByPhone(ctx context.Context, accountID int64, phone string) (Customer, error) {
+	var c Customer
+	err := s.db.GetContext(ctx, &c, `SELECT * FROM customers WHERE account_id = ? AND phone = ?`, accountID, phone)
+	return c, notFound(err)
+}
+
+// CustomerByEmail finds the oldest customer with the e-mail address.
+func (s *Store) CustomerByEmail(ctx context.Context, accountID int64, email string) (Customer, error) {
+	var c Customer
+	err := s.db.GetContext(ctx, &c, `SELECT * FROM customers WHERE account_id = ? AND email = ? ORDER BY id LIMIT 1`, accountID, email)
+	return c, notFound(err)
+}
+
+func (s *Store) attachGroups(ctx context.Context, accountID int64, cs []Customer) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(cs))
+	idx := make(map[int64]int, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+		idx[cs[i].ID] = i
+		cs[i].Groups = []GroupRef{}
+	}
+	query, args, _ := sqlx.In(`SELECT m.customer_id, m.group_id, g.name FROM group_members m
+		JOIN customer_groups g ON g.id = m.group_id
+		WHERE m.account_id = ? AND m.customer_id IN (?) ORDER BY g.is_default DESC, g.id`, accountID, ids)
+	rows, err := s.db.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("load customer groups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid int64
+		var ref GroupRef
+		if err := rows.Scan(&cid, &ref.ID, &ref.Name); err != nil {
+			return err
+		}
+		i := idx[cid]
+		cs[i].Groups = append(cs[i].Groups, ref)
+	}
+	return rows.Err()
+}
+
+// CustomerFilter narrows a customer search.
+type CustomerFilter struct {
+	Q       string // matches name, e-mail, or phone digits
+	GroupID int64  // 0 for every group
+	Phone   string // a normalised phone to match exactly, when Q looks like a number
+}
+
+// Customers searches and pages the account's customers, newest first.
+func (s *Store) Customers(ctx context.Context, accountID int64, f CustomerFilter, p Page) ([]Customer, int64, error) {
+	where := []string{"c.account_id = ?"}
+	args := []any{accountID}
+	if f.GroupID != 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ? AND m.customer_id = c.id)")
+		args = append(args, f.GroupID)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		cond := "(c.name LIKE ? OR c.email LIKE ?"
+		args = append(args, like, like)
+		if digits := phoneDigits(q); len(digits) >= 3 {
+			cond += " OR c.phone LIKE ?"
+			args = append(args, "%"+digits+"%")
+		}
+		if f.Phone != "" {
+			cond += " OR c.phone = ?"
+			args = append(args, f.Phone)
+		}
+		where = append(where, cond+")")
+	}
+	w := strings.Join(where, " AND ")
+	var total int64
+	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM customers c WHERE `+w, args...); err != nil {
+		return nil, 0, fmt.Errorf("count customers: %w", err)
+	}
+	cs := []Customer{}
+	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+w+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
+		append(args, p.Size, p.Offset())...); err != nil {
+		return nil, 0, fmt.Errorf("list customers: %w", err)
+	}
+	return cs, total, s.attachGroups(ctx, accountID, cs)
+}
+
+// phoneDigits turns a phone-like query into the digits stored in E.164 form
+// ("010-1234" → "101234"), or "" when q is not phone-like.
+func phoneDigits(q string) string {
+	var b strings.Builder
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '-' || r == ' ' || r == '+' || r == '(' || r == ')':
+		default:
+			return ""
+		}
+	}
+	d := b.String()
+	if strings.HasPrefix(d, "0") {
+		d = d[1:]
+	}
+	return d
+}
+
+// CustomerPatch changes the fields that are set.
+type CustomerPatch struct {
+	Name       *string
+	Phone      *string
+	Email      *string
+	Attributes *Attributes
+	OptedOut   *bool
+}
+
+// UpdateCustomer applies a patch.
+func (s *Store) UpdateCustomer(ctx context.Context, accountID, id int64, p CustomerPatch) (Customer, error) {
+	sets := []string{"updated_at = ?"}
+	args := []any{now()}
+	if p.Name != nil {
+		sets, args = append(sets, "name = ?"), append(args, *p.Name)
+	}
+	if p.Phone != nil {
+		sets, args = append(sets, "phone = ?"), append(args, *p.Phone)
+	}
+	if p.Email != nil {
+		sets, args = append(sets, "email = ?"), append(args, *p.Email)
+	}
+	if p.Attributes != nil {
+		sets, args = append(sets, "attributes = ?"), append(args, p.Attributes.JSON())
+	}
+	if p.OptedOut != nil {
+		sets, args = append(sets, "opted_out = ?"), append(args, *p.OptedOut)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE customers SET `+strings.Join(sets, ", ")+` WHERE account_id = ? AND id = ?`,
+		append(args, accountID, id)...)
+	if err != nil {
+		if isDuplicate(err) {
+			return Customer{}, fmt.Errorf("another customer has phone %s: %w", *p.Phone, ErrConflict)
+		}
+		return Customer{}, fmt.Errorf("update customer %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.Customer(ctx, accountID, id); err != nil {
+			return Customer{}, err
+		}
+	}
+	return s.Customer(ctx, accountID, id)
+}
+
+// DeleteCustomer deletes a customer and its memberships.
+func (s *Store) DeleteCustomer(ctx context.Context, accountID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM customers WHERE account_id = ? AND id = ?`, accountID, id)
+	if err != nil {
+		return fmt.Errorf("delete customer %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// GroupCustomers pages the members of one group.
+func (s *Store) GroupCustomers(ctx context.Context, accountID, groupID int64, q string, p Page) ([]Customer, int64, error) {
+	if _, err := s.Group(ctx, accountID, groupID); err != nil {
+		return nil, 0, err
+	}
+	return s.Customers(ctx, accountID, CustomerFilter{Q: q, GroupID: groupID}, p)
+}

@@ -1,0 +1,396 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Import statuses.
+const (
+	ImportStaged     = "staged"
+	ImportCommitting = "committing"
+	ImportCompleted  = "completed"
+	ImportFailed     = "failed"
+)
+
+// Row verdicts. Everything but ok and duplicate is a kind of invalid.
+const (
+	VerdictOK        = "ok"
+	VerdictDuplicate = "duplicate"
+)
+
+// ErrImportState refuses an operation the import's status does not allow.
+var ErrImportState = fmt.Errorf("import state: %w", ErrConflict)
+
+// ImportColumn describes one column of the uploaded file.
+type ImportColumn struct {
+	Index  int    `json:"index"`
+	Header string `json:"header"`
+	Field  string `json:"field"` // name, phone, email, or attribute
+}
+
+// Import is an uploaded customer file, staged row by row, then committed.
+type Import struct {
+	ID               int64          `db:"id" json:"id"`
+	AccountID        int64          `db:"account_id" json:"-"`
+	Filename         string         `db:"filename" json:"filename"`
+	Format           string         `db:"format" json:"format"`
+	Status           string         `db:"status" json:"status"`
+	ColumnsJSON      []byte         `db:"columns_json" json:"-"`
+	Columns          []ImportColumn `db:"-" json:"columns"`
+	TotalRows        int64          `db:"total_rows" json:"total_rows"`
+	ValidRows        int64          `db:"valid_rows" json:"valid_rows"`
+	InvalidRows      int64          `db:"invalid_rows" json:"invalid_rows"`
+	DuplicateRows    int64          `db:"duplicate_rows" json:"duplicate_rows"`
+	TargetGroupID    int64          `db:"target_group_id" json:"target_group_id,omitempty"`
+	NewGroupName     string         `db:"new_group_name" json:"-"`
+	CommittedThrough int64          `db:"committed_through" json:"-"`
+	ProcessedRows    int64          `db:"processed_rows" json:"processed_rows"`
+	CreatedCount     int64          `db:"created_count" json:"created"`
+	UpdatedCount     int64          `db:"updated_count" json:"updated"`
+	SkippedCount     int64          `db:"skipped_count" json:"skipped"`
+	Error            string         `db:"error" json:"error,omitempty"`
+	CreatedBy        int64          `db:"created_by" json:"-"`
+	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
+	CommitStartedAt  time.Time      `db:"commit_started_at" json:"-"`
+	CompletedAt      time.Time      `db:"completed_at" json:"-"`
+}
+
+func (im *Import) decode() error {
+	im.Columns = []ImportColumn{}
+	if len(im.ColumnsJSON) > 0 {
+		return json.Unmarshal(im.ColumnsJSON, &im.Columns)
+	}
+	return nil
+}
+
+// ImportRow is one staged data row with its verdict.
+type ImportRow struct {
+	ID         int64      `db:"id" json:"id"`
+	ImportID   int64      `db:"import_id" json:"-"`
+	AccountID  int64      `db:"account_id" json:"-"`
+	Line       int        `db:"line" json:"line"`
+	Name       string     `db:"name" json:"name"`
+	Phone      string     `db:"phone" json:"phone"`
+	RawPhone   string     `db:"raw_phone" json:"raw_phone"`
+	Email      string     `db:"email" json:"email"`
+	Attributes Attributes `db:"attributes" json:"attributes"`
+	Verdict    string     `db:"verdict" json:"verdict"`
+	Reason     string     `db:"reason" json:"reason,omitempty"`
+}
+
+// CreateImport records a new upload before its rows are staged.
+func (s *Store) CreateImport(ctx context.Context, accountID, userID int64, filename, format string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO imports (account_id, filename, format, status, columns_json, created_by, created_at)
+		VALUES (?, ?, ?, 'staged', '[]', ?, ?)`, accountID, filename, format, userID, now())
+	if err != nil {
+		return 0, fmt.Errorf("insert import: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	return id, nil
+}
+
+// DeleteImport removes an import and its rows (used when parsing fails).
+func (s *Store) DeleteImport(ctx context.Context, accountID, id int64) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM imports WHERE account_id = ? AND id = ?`, accountID, id)
+	return err
+}
+
+// StageRows inserts a batch of parsed rows with one multi-row statement.
+func (s *Store) StageRows(ctx context.Context, accountID, importID int64, rows []ImportRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.Grow(len(rows) * 32)
+	args := make([]any, 0, len(rows)*10)
+	b.WriteString(`INSERT INTO import_rows (import_id, account_id, line, name, phone, raw_phone, email, attributes, verdict, reason) VALUES `)
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, importID, accountID, r.Line, r.Name, r.Phone, r.RawPhone, r.Email, r.Attributes.JSON(), r.Verdict, r.Reason)
+	}
+	if _, err := s.db.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("stage %d rows of import %d: %w", len(rows), importID, err)
+	}
+	return nil
+}
+
+// FinishStaging records the columns, marks rows whose phone appeared on an earlier
+// line as duplicates, and counts the verdicts.
+func (s *Store) FinishStaging(ctx context.Context, accountID, importID int64, columns []ImportColumn) (Import, error) {
+	cols, _ := json.Marshal(columns)
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE imports SET columns_json = ? WHERE account_id = ? AND id = ?`, cols, accountID, importID); err != nil {
+			return err
+		}
+		return remarkDuplicates(ctx, tx, accountID, importID)
+	})
+	if err != nil {
+		return Import{}, fmt.Errorf("finish staging import %d: %w", importID, err)
+	}
+	return s.Import(ctx, accountID, importID)
+}
+
+// remarkDuplicates recomputes the duplicate verdicts (the first line with a phone
+// wins) and the import's counts. It runs after staging and after rows are deleted,
+// so deleting the first occurrence promotes the next one.
+func remarkDuplicates(ctx context.Context, tx *sqlx.Tx, accountID, importID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE import_rows SET verdict = 'ok', reason = ''
+		WHERE import_id = ? AND verdict = 'duplicate'`, importID); err != nil {
+		return fmt.Errorf("reset duplicates: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE import_rows r
+		JOIN (SELECT phone, MIN(id) AS first_id, MIN(line) AS first_line FROM import_rows
+		       WHERE import_id = ? AND verdict = 'ok' GROUP BY phone HAVING COUNT(*) > 1) d
+		  ON r.phone = d.phone
+		 SET r.verdict = 'duplicate', r.reason = CONCAT('same phone as line ', d.first_line)
+		WHERE r.import_id = ? AND r.verdict = 'ok' AND r.id <> d.first_id`, importID, importID); err != nil {
+		return fmt.Errorf("mark duplicates: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE imports i
+		JOIN (SELECT COUNT(*) AS total,
+		             COALESCE(SUM(verdict = 'ok'), 0) AS valid,
+		             COALESCE(SUM(verdict = 'duplicate'), 0) AS dup
+		        FROM import_rows WHERE import_id = ?) c
+		 SET i.total_rows = c.total, i.valid_rows = c.valid, i.duplicate_rows = c.dup,
+		     i.invalid_rows = c.total - c.valid - c.dup
+		WHERE i.account_id = ? AND i.id = ?`, importID, accountID, importID)
+	return err
+}
+
+// Import returns one import of the account.
+func (s *Store) Import(ctx context.Context, accountID, id int64) (Import, error) {
+	var im Import
+	if err := s.db.GetContext(ctx, &im, `SELECT * FROM imports WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
+		return im, notFound(err)
+	}
+	return im, im.decode()
+}
+
+// ImportRows pages staged rows; verdict is "", "ok", "duplicate" or "invalid"
+// (every other verdict).
+func (s *Store) ImportRows(ctx context.Context, accountID, importID int64, verdict string, p Page) ([]ImportRow, int64, error) {
+	if _, err := s.Import(ctx, accountID, importID); err != nil {
+		return nil, 0, err
+	}
+	where := "import_id = ? AND account_id = ?"
+	args := []any{importID, accountID}
+	switch verdict {
+	case "":
+	case "invalid":
+		where += " AND verdict NOT IN ('ok', 'duplicate')"
+	default:
+		where += " AND verdict = ?"
+		args = append(args, verdict)
+	}
+	var total int64
+	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM import_rows WHERE `+where, args...); err != nil {
+		return nil, 0, err
+	}
+	rows := []ImportRow{}
+	err := s.db.SelectContext(ctx, &rows, `SELECT * FROM import_rows WHERE `+where+` ORDER BY id LIMIT ? OFFSET ?`,
+		append(args, p.Size, p.Offset())...)
+	return rows, total, err
+}
+
+// DeleteImportRows drops rows from a staged import and recounts; it answers the
+// import as it is afterwards.
+func (s *Store) DeleteImportRows(ctx context.Context, accountID, importID int64, rowIDs []int64) (Import, int64, error) {
+	var deleted int64
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		im, err := importForUpdate(ctx, tx, accountID, importID)
+		if err != nil {
+			return err
+		}
+		if im.Status != ImportStaged {
+			return fmt.Errorf("import %d is %s; rows can only be deleted before commit: %w", importID, im.Status, ErrImportState)
+		}
+		query, args, _ := sqlx.In(`DELETE FROM import_rows WHERE import_id = ? AND account_id = ? AND id IN (?)`, importID, accountID, rowIDs)
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		deleted, _ = res.RowsAffected()
+		return remarkDuplicates(ctx, tx, accountID, importID)
+	})
+	if err != nil {
+		return Import{}, 0, err
+	}
+	im, err := s.Import(ctx, accountID, importID)
+	return im, deleted, err
+}
+
+func importForUpdate(ctx context.Context, tx *sqlx.Tx, accountID, id int64) (Import, error) {
+	var im Import
+	err := tx.GetContext(ctx, &im, `SELECT * FROM imports WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id)
+	if err == sql.ErrNoRows {
+		return im, ErrNotFound
+	}
+	return im, err
+}
+
+// BeginImportCommit fixes the import's target group, creating the new group
+// when one was asked for, and marks it committing. It is idempotent: a second
+// call answers the group chosen the first time.
+func (s *Store) BeginImportCommit(ctx context.Context, accountID, importID, groupID int64, newGroupName string) (int64, error) {
+	var target int64
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		im, err := importForUpdate(ctx, tx, accountID, importID)
+		if err != nil {
+			return err
+		}
+		if im.TargetGroupID != 0 {
+			target = im.TargetGroupID
+			return nil
+		}
+		if im.Status != ImportStaged && im.Status != ImportCommitting {
+			return fmt.Errorf("import %d is %s: %w", importID, im.Status, ErrImportState)
+		}
+		if newGroupName != "" {
+			g, err := createGroupTx(ctx, tx, accountID, newGroupName)
+			if err != nil {
+				return err
+			}
+			target = g.ID
+		} else {
+			if _, err := groupForUpdate(ctx, tx, accountID, groupID); err != nil {
+				return err
+			}
+			target = groupID
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE imports SET status = 'committing', target_group_id = ?, new_group_name = ?,
+			commit_started_at = ? WHERE id = ?`, target, newGroupName, now(), importID)
+		return err
+	})
+	return target, err
+}
+
+// MarkImportCommitting flips a staged import to committing (the API does it as
+// soon as the workflow is started, so a poll right after sees it).
+func (s *Store) MarkImportCommitting(ctx context.Context, accountID, importID int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE imports SET status = 'committing' WHERE account_id = ? AND id = ? AND status = 'staged'`,
+		accountID, importID)
+	return err
+}
+
+// ImportBatchResult is the progress after one committed batch.
+type ImportBatchResult struct {
+	Processed int64 `json:"processed"`
+	Created   int64 `json:"created"`
+	Updated   int64 `json:"updated"`
+	Done      bool  `json:"done"`
+}
+
+// CommitImportBatch upserts the next batch of ok rows into customers and the
+// target group, in one transaction that also advances the import's resume point
+// and counts. A retried call after a crash therefore continues where the last
+// committed batch ended, and counts nothing twice.
+func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64, limit int) (ImportBatchResult, error) {
+	var out ImportBatchResult
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		im, err := importForUpdate(ctx, tx, accountID, importID)
+		if err != nil {
+			return err
+		}
+		if im.Status != ImportCommitting || im.TargetGroupID == 0 {
+			return fmt.Errorf("import %d is %s, not committing: %w", importID, im.Status, ErrImportState)
+		}
+		var rows []ImportRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT * FROM import_rows
+			WHERE import_id = ? AND verdict = 'ok' AND id > ? ORDER BY id LIMIT ?`,
+			importID, im.CommittedThrough, limit); err != nil {
+			return fmt.Errorf("load batch: %w", err)
+		}
+		out.Processed, out.Created, out.Updated = im.ProcessedRows, im.CreatedCount, im.UpdatedCount
+		if len(rows) == 0 {
+			out.Done = true
+			return nil
+		}
+		created, updated, ids, err := upsertCustomers(ctx, tx, accountID, rows)
+		if err != nil {
+			return err
+		}
+		g, err := groupForUpdate(ctx, tx, accountID, im.TargetGroupID)
+		if err != nil {
+			return err
+		}
+		if _, err := addMembers(ctx, tx, accountID, g, ids); err != nil {
+			return err
+		}
+		out.Processed += int64(len(rows))
+		out.Created += created
+		out.Updated += updated
+		out.Done = len(rows) < limit
+		_, err = tx.ExecContext(ctx, `UPDATE imports SET committed_through = ?, processed_rows = ?, created_count = ?, updated_count = ?
+			WHERE id = ?`, rows[len(rows)-1].ID, out.Processed, out.Created, out.Updated, importID)
+		return err
+	})
+	return out, err
+}
+
+// upsertCustomers inserts new customers and updates known ones (matched by phone):
+// name and e-mail are replaced (an empty e-mail keeps the old one), attributes are
+// merged. It answers the counts and every customer id.
+func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, ids []int64, err error) {
+	phones := make([]string, len(rows))
+	for i, r := range rows {
+		phones[i] = r.Phone
+	}
+	query, args, _ := sqlx.In(`SELECT COUNT(*) FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
+	var existing int64
+	if err := tx.GetContext(ctx, &existing, query, args...); err != nil {
+		return 0, 0, nil, fmt.Errorf("count known customers: %w", err)
+	}
+	t := now()
+	var b strings.Builder
+	b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, created_at, updated_at) VALUES `)
+	vals := make([]any, 0, len(rows)*7)
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,0,?,?)")
+		vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), t, t)
+	}
+	b.WriteString(` ON DUPLICATE KEY UPDATE name = VALUES(name),
+		email = IF(VALUES(email) = '', email, VALUES(email)),
+		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
+		updated_at = VALUES(updated_at)`)
+	if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+		return 0, 0, nil, fmt.Errorf("upsert %d customers: %w", len(rows), err)
+	}
+	query, args, _ = sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
+	if err := tx.SelectContext(ctx, &ids, query, args...); err != nil {
+		return 0, 0, nil, fmt.Errorf("load customer ids: %w", err)
+	}
+	return int64(len(rows)) - existing, existing, ids, nil
+}
+
+// CompleteImport marks the import completed; rows not committed count as skipped.
+func (s *Store) CompleteImport(ctx context.Context, accountID, importID int64) (Import, error) {
+	if _, err := s.db.ExecContext(ctx, `UPDATE imports SET status = 'completed',
+		skipped_count = total_rows - processed_rows, completed_at = ?
+		WHERE account_id = ? AND id = ? AND status = 'committing'`, now(), accountID, importID); err != nil {
+		return Import{}, fmt.Errorf("complete import %d: %w", importID, err)
+	}
+	return s.Import(ctx, accountID, importID)
+}
+
+// FailImport records why the commit failed.
+func (s *Store) FailImport(ctx context.Context, accountID, importID int64, reason string) error {
+	if len(reason) > 1000 {
+		reason = reason[:1000]
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE imports SET status = 'failed', error = ?, completed_at = ?
+		WHERE account_id = ? AND id = ? AND status IN ('staged', 'committing')`, reason, now(), accountID, importID)
+	return err
+}

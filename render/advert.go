@@ -1,0 +1,50 @@
+package render
+
+import "strings"
+
+// Advertisement markers (see the package doc for where they go).
+const (
+	AdPrefix    = "(광고)"
+	OptoutLabel = "무료수신거부"
+)
+
+// adText wraps an SMS/LMS body the way an advertisement must go out:
+// "(광고) [name\n]body\n무료수신거부 number".
+func adText(body string, acct AccountSettings) string {
+	head := AdPrefix + " "
+	if name := oneLine(strings.TrimSpace(acct.Name)); name != "" {
+		head += name + "\n"
+	}
+	return head + body + adFooter(acct)
+}
+
+func adSubject(subject string) string {
+	return AdPrefix + " " + subject
+}
+
+func adFooter(acct AccountSettings) string {
+	return "\n" + OptoutLabel + " " + strings.TrimSpace(acct.OptoutNumber)
+}
+
+// adMark returns the advertisement mark s starts with ("(광고)" or "[광고]"), or "".
+// It catches operators writing the mark themselves, which would either double it
+// or, on a template not marked as an advertisement, reveal an unmarked one.
+func adMark(s string) string {
+	s = strings.TrimSpace(s)
+	for _, m := range []string{AdPrefix, "[광고]"} {
+		if strings.HasPrefix(s, m) {
+			return m
+		}
+	}
+	return ""
+}
+
+// oneLine turns line breaks into spaces: subjects, titles and button names are
+// single lines, and a header must never be split by a value.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", " ")
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}

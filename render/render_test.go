@@ -1,0 +1,268 @@
+package render
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Advertisement overhead in bytes for withOptout:
+// "(광고) 샘플상점\n" = 16 and "\n무료수신거부 080-123-4567" = 26.
+const adBytes = 16 + 26
+
+func TestRenderSMSAndLMS(t *testing.T) {
+	tests := []struct {
+		name        string
+		tpl         Template
+		vars        map[string]string
+		acct        AccountSettings
+		wantChannel string
+		wantSubject string
+		wantBody    string
+	}{
+		{"sms", Template{Channel: ChannelSMS, Body: "#{이름}님 안녕하세요"}, map[string]string{"이름": "홍길동"}, noOptout,
+			ChannelSMS, "", "홍길동님 안녕하세요"},
+		{"sms at exactly 90 bytes stays sms", Template{Channel: ChannelSMS, Subject: "제목", Body: "#{x}"},
+			map[string]string{"x": strings.Repeat("가", 45)}, noOptout, ChannelSMS, "", strings.Repeat("가", 45)},
+		{"sms at 91 bytes becomes lms and keeps its subject", Template{Channel: ChannelSMS, Subject: "제목", Body: "#{x}a"},
+			map[string]string{"x": strings.Repeat("가", 45)}, noOptout, ChannelLMS, "제목", strings.Repeat("가", 45) + "a"},
+		{"lms stays lms when short", Template{Channel: ChannelLMS, Subject: "#{s}", Body: "짧음"}, map[string]string{"s": "공지\n사항"}, noOptout,
+			ChannelLMS, "공지 사항", "짧음"},
+		{"ad sms without account name", Template{Channel: ChannelSMS, Body: "봄 세일", Advertisement: true}, nil,
+			AccountSettings{OptoutNumber: "080-123-4567"}, ChannelSMS, "", "(광고) 봄 세일\n무료수신거부 080-123-4567"},
+		{"ad sms with account name", Template{Channel: ChannelSMS, Body: "봄 세일", Advertisement: true}, nil, withOptout,
+			ChannelSMS, "", "(광고) 샘플상점\n봄 세일\n무료수신거부 080-123-4567"},
+		{"ad text fills sms to exactly 90 bytes", Template{Channel: ChannelSMS, Body: strings.Repeat("a", 90-adBytes), Advertisement: true}, nil, withOptout,
+			ChannelSMS, "", "(광고) 샘플상점\n" + strings.Repeat("a", 90-adBytes) + "\n무료수신거부 080-123-4567"},
+		{"fits 90 alone but not with the ad text: lms", Template{Channel: ChannelSMS, Body: strings.Repeat("a", 91-adBytes), Advertisement: true}, nil, withOptout,
+			ChannelLMS, "", "(광고) 샘플상점\n" + strings.Repeat("a", 91-adBytes) + "\n무료수신거부 080-123-4567"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Render(tc.tpl, tc.vars, tc.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Channel != tc.wantChannel || r.Subject != tc.wantSubject || r.Body != tc.wantBody {
+				t.Errorf("got %s %q %q, want %s %q %q", r.Channel, r.Subject, r.Body, tc.wantChannel, tc.wantSubject, tc.wantBody)
+			}
+			if r.Buttons != nil || r.Fallback != nil {
+				t.Errorf("unexpected buttons or fallback: %+v", r)
+			}
+		})
+	}
+}
+
+func TestRenderLimits(t *testing.T) {
+	tests := []struct {
+		name    string
+		tpl     Template
+		vars    map[string]string
+		want    *LimitError // nil: renders
+		wantMsg string
+	}{
+		{"lms at 2000 bytes", Template{Channel: ChannelLMS, Body: "#{x}"}, map[string]string{"x": strings.Repeat("가", 1000)}, nil, ""},
+		{"lms at 2001 bytes", Template{Channel: ChannelLMS, Body: "#{x}a"}, map[string]string{"x": strings.Repeat("가", 1000)},
+			&LimitError{Field: "body", Rule: "LMS body", Max: 2000, Size: 2001, Unit: UnitBytes},
+			"body is 2,001 bytes as it will be sent, over the LMS body limit of 2,000 bytes (Korean characters count 2 bytes)"},
+		{"sms grown past lms", Template{Channel: ChannelSMS, Body: "#{x}"}, map[string]string{"x": strings.Repeat("a", 2001)},
+			&LimitError{Field: "body", Rule: "LMS body", Max: 2000, Size: 2001, Unit: UnitBytes}, ""},
+		{"lms title grown past 40 bytes", Template{Channel: ChannelLMS, Subject: "#{s}", Body: "x"}, map[string]string{"s": strings.Repeat("가", 21)},
+			&LimitError{Field: "subject", Rule: "LMS title", Max: 40, Size: 42, Unit: UnitBytes}, ""},
+		{"sms title ignored while it stays sms", Template{Channel: ChannelSMS, Subject: "#{s}", Body: "x"}, map[string]string{"s": strings.Repeat("가", 21)}, nil, ""},
+		{"alimtalk at 1000 chars", Template{Channel: ChannelAlimTalk, Body: "#{x}", ProviderTemplateCode: "T", SenderKey: "K"},
+			map[string]string{"x": strings.Repeat("가", 1000)}, nil, ""},
+		{"alimtalk at 1001 chars", Template{Channel: ChannelAlimTalk, Body: "#{x}", ProviderTemplateCode: "T", SenderKey: "K"},
+			map[string]string{"x": strings.Repeat("가", 1001)},
+			&LimitError{Field: "body", Rule: "AlimTalk body", Max: 1000, Size: 1001, Unit: UnitChars},
+			"body is 1,001 characters as it will be sent, over the AlimTalk body limit of 1,000 characters"},
+		{"button name grown past 14", func() Template { t := alimTalk(); t.Buttons[0].Name = "#{n} 보기"; return t }(),
+			map[string]string{"이름": "a", "order_id": "1", "n": strings.Repeat("쿠폰", 6)},
+			&LimitError{Field: "buttons[0].name", Rule: "AlimTalk button name", Max: 14, Size: 15, Unit: UnitChars}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Render(tc.tpl, tc.vars, withOptout)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var le *LimitError
+			if !errors.As(err, &le) {
+				t.Fatalf("err = %v, want *LimitError", err)
+			}
+			if !reflect.DeepEqual(le, tc.want) {
+				t.Errorf("got %+v, want %+v", le, tc.want)
+			}
+			if tc.wantMsg != "" && err.Error() != tc.wantMsg {
+				t.Errorf("message %q, want %q", err.Error(), tc.wantMsg)
+			}
+		})
+	}
+}
+
+func TestRenderMissingVariables(t *testing.T) {
+	tpl := alimTalk()
+	tpl.Subject = "#{제목}"
+	tpl.Buttons = append(tpl.Buttons, Button{Name: "#{버튼}", MobileURL: "https://shop.example/c/#{coupon_code}"})
+	tpl.FallbackText = "#{이름}님 쿠폰 #{coupon_code}, #{만료일}까지"
+
+	tests := []struct {
+		name string
+		vars map[string]string
+		want []string // nil: renders
+	}{
+		{"all missing, in order of appearance", nil, []string{"제목", "이름", "order_id", "버튼", "coupon_code", "만료일"}},
+		{"some missing", map[string]string{"제목": "t", "이름": "홍길동", "버튼": "b"}, []string{"order_id", "coupon_code", "만료일"}},
+		{"empty value is a value", map[string]string{"제목": "", "이름": "", "order_id": "1", "버튼": "b", "coupon_code": "C", "만료일": ""}, nil},
+		{"NFD key matches NFC name", map[string]string{"제목": "t", norm.NFD.String("이름"): "홍길동", "order_id": "1", "버튼": "b", "coupon_code": "C", "만료일": "d"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Render(tpl, tc.vars, noOptout)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var me *MissingVariablesError
+			if !errors.As(err, &me) {
+				t.Fatalf("err = %v, want *MissingVariablesError", err)
+			}
+			if !reflect.DeepEqual(me.Names, tc.want) {
+				t.Errorf("missing %q, want %q", me.Names, tc.want)
+			}
+			for _, n := range tc.want {
+				if !strings.Contains(err.Error(), "#{"+n+"}") {
+					t.Errorf("message %q does not name %s", err, n)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderAlimTalk(t *testing.T) {
+	tpl := alimTalk()
+	tpl.Subject = "배송 안내"
+	tpl.Buttons = []Button{
+		{Name: "배송 조회", MobileURL: "https://m.shop.example/track/#{order_id}", PCURL: "https://shop.example/track/#{order_id}"},
+		{Name: "#{쿠폰명} 받기", MobileURL: "https://shop.example/c/#{code}?src=kakao"},
+	}
+	vars := map[string]string{"이름": "홍길동", "order_id": "A-1", "쿠폰명": "봄", "code": "SPRING"}
+
+	r, err := Render(tpl, vars, noOptout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Rendered{
+		Channel: ChannelAlimTalk,
+		Subject: "배송 안내",
+		Body:    "홍길동님, 주문하신 상품이 발송되었습니다.",
+		Buttons: []Button{
+			{Name: "배송 조회", MobileURL: "https://m.shop.example/track/A-1", PCURL: "https://shop.example/track/A-1"},
+			{Name: "봄 받기", MobileURL: "https://shop.example/c/SPRING?src=kakao"},
+		},
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("got  %+v\nwant %+v", r, want)
+	}
+
+	t.Run("value breaking a URL is refused", func(t *testing.T) {
+		v := map[string]string{"이름": "a", "order_id": "A 1", "쿠폰명": "b", "code": "c"}
+		_, err := Render(tpl, v, noOptout)
+		var ue *InvalidURLError
+		if !errors.As(err, &ue) {
+			t.Fatalf("err = %v, want *InvalidURLError", err)
+		}
+		if ue.Field != "buttons[0].mobile_url" || ue.URL != "https://m.shop.example/track/A 1" {
+			t.Errorf("got %+v", ue)
+		}
+		// Both URLs of button 0 break; each is reported.
+		if !strings.Contains(err.Error(), "buttons[0].pc_url") {
+			t.Errorf("error %q does not report pc_url too", err)
+		}
+	})
+}
+
+func TestRenderFallback(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		subj string
+		ad   bool
+		want RenderedFallback
+	}{
+		{"short is sms, title dropped", "#{이름}님 배송 시작", "배송", false,
+			RenderedFallback{Channel: ChannelSMS, Body: "홍길동님 배송 시작"}},
+		{"long is lms with title", "#{이름}님 " + strings.Repeat("가", 45), "#{이름}님 배송", false,
+			RenderedFallback{Channel: ChannelLMS, Subject: "홍길동님 배송", Body: "홍길동님 " + strings.Repeat("가", 45)}},
+		{"ad fallback is wrapped", "#{이름}님 세일", "", true,
+			RenderedFallback{Channel: ChannelSMS, Body: "(광고) 샘플상점\n홍길동님 세일\n무료수신거부 080-123-4567"}},
+		{"ad text pushes fallback to lms", strings.Repeat("a", 91-adBytes), "", true,
+			RenderedFallback{Channel: ChannelLMS, Body: "(광고) 샘플상점\n" + strings.Repeat("a", 91-adBytes) + "\n무료수신거부 080-123-4567"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl := alimTalk()
+			tpl.FallbackText, tpl.FallbackSubject, tpl.Advertisement = tc.text, tc.subj, tc.ad
+			r, err := Render(tpl, map[string]string{"이름": "홍길동", "order_id": "1"}, withOptout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Fallback == nil || *r.Fallback != tc.want {
+				t.Errorf("fallback %+v, want %+v", r.Fallback, tc.want)
+			}
+			// The AlimTalk itself must match the approved template: never wrapped.
+			if r.Body != "홍길동님, 주문하신 상품이 발송되었습니다." {
+				t.Errorf("alimtalk body changed: %q", r.Body)
+			}
+		})
+	}
+}
+
+func TestRenderEmailAdvertisement(t *testing.T) {
+	tpl := Template{Channel: ChannelEmail, Subject: "#{이름}님께 봄 세일", Body: "본문", Advertisement: true}
+	r, err := Render(tpl, map[string]string{"이름": "홍길동"}, withOptout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Rendered{Channel: ChannelEmail, Subject: "(광고) 홍길동님께 봄 세일", Body: "본문\n무료수신거부 080-123-4567"}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("got %+v, want %+v", r, want)
+	}
+}
+
+func TestRenderRefusesInvalidTemplate(t *testing.T) {
+	// Saved while the account had an opt-out number, sent after it was removed.
+	tpl := Template{Channel: ChannelSMS, Body: "봄 세일", Advertisement: true}
+	_, err := Render(tpl, nil, noOptout)
+	var ie *InvalidTemplateError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *InvalidTemplateError", err)
+	}
+	if len(ie.Problems) != 1 || ie.Problems[0].Field != "advertisement" || !strings.Contains(err.Error(), "optout_number") {
+		t.Errorf("got %v", err)
+	}
+
+	_, err = Render(Template{Channel: ChannelSMS, Body: "#{이름"}, map[string]string{"이름": "x"}, noOptout)
+	if !errors.As(err, &ie) {
+		t.Fatalf("malformed placeholder: err = %v, want *InvalidTemplateError", err)
+	}
+}
+
+func TestRenderDoesNotReExpand(t *testing.T) {
+	tpl := Template{Channel: ChannelSMS, Body: "#{a} / #{b}"}
+	r, err := Render(tpl, map[string]string{"a": "#{b}", "b": "#{x}"}, noOptout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Body != "#{b} / #{x}" {
+		t.Errorf("body %q", r.Body)
+	}
+}

@@ -1,8 +1,6 @@
 package render
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -65,46 +63,4 @@ func templateURLProblem(raw string) string {
 		}
 	}
 	return ""
-}
-
-// aligoButton is one button in Aligo's button_n JSON.
-type aligoButton struct {
-	Name         string `json:"name"`
-	LinkType     string `json:"linkType"`
-	LinkTypeName string `json:"linkTypeName"`
-	LinkMo       string `json:"linkMo"`
-	LinkPc       string `json:"linkPc,omitempty"`
-}
-
-// AligoButtonJSON encodes rendered buttons as Aligo's button_n parameter:
-// {"button":[{"name":…,"linkType":"WL","linkTypeName":"웹링크","linkMo":…,"linkPc":…}]}.
-// linkPc is left out when a button has no PC URL. No buttons give "".
-func AligoButtonJSON(buttons []Button) (string, error) {
-	if len(buttons) == 0 {
-		return "", nil
-	}
-	if len(buttons) > MaxButtons {
-		return "", fmt.Errorf("an AlimTalk holds at most %d buttons, got %d", MaxButtons, len(buttons))
-	}
-	payload := struct {
-		Button []aligoButton `json:"button"`
-	}{Button: make([]aligoButton, len(buttons))}
-	for i, b := range buttons {
-		if strings.TrimSpace(b.Name) == "" {
-			return "", fmt.Errorf("buttons[%d].name is required", i)
-		}
-		if strings.TrimSpace(b.MobileURL) == "" {
-			return "", fmt.Errorf("buttons[%d].mobile_url is required", i)
-		}
-		payload.Button[i] = aligoButton{Name: b.Name, LinkType: "WL", LinkTypeName: "웹링크",
-			LinkMo: b.MobileURL, LinkPc: b.PCURL}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	// Keep "&" in query strings readable rather than \u0026; both are valid JSON.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(payload); err != nil {
-		return "", fmt.Errorf("encode buttons: %w", err)
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
 }

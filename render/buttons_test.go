@@ -39,39 +39,3 @@ func TestTemplateURLProblem(t *testing.T) {
 	}
 }
 
-func TestAligoButtonJSON(t *testing.T) {
-	tests := []struct {
-		name    string
-		buttons []Button
-		want    string
-		wantErr string
-	}{
-		{"none", nil, "", ""},
-		{"one with both links", []Button{{Name: "쿠폰 받기", MobileURL: "https://m.shop.example/c?a=1&b=2", PCURL: "https://shop.example/c"}},
-			`{"button":[{"name":"쿠폰 받기","linkType":"WL","linkTypeName":"웹링크","linkMo":"https://m.shop.example/c?a=1&b=2","linkPc":"https://shop.example/c"}]}`, ""},
-		{"no pc link", []Button{{Name: "a", MobileURL: "https://a.example"}, {Name: "b", MobileURL: "https://b.example"}},
-			`{"button":[{"name":"a","linkType":"WL","linkTypeName":"웹링크","linkMo":"https://a.example"},{"name":"b","linkType":"WL","linkTypeName":"웹링크","linkMo":"https://b.example"}]}`, ""},
-		{"quotes escaped", []Button{{Name: `say "hi"`, MobileURL: "https://a.example"}},
-			`{"button":[{"name":"say \"hi\"","linkType":"WL","linkTypeName":"웹링크","linkMo":"https://a.example"}]}`, ""},
-		{"too many", make([]Button, 6), "", "at most 5 buttons"},
-		{"no name", []Button{{MobileURL: "https://a.example"}}, "", "buttons[0].name is required"},
-		{"no mobile url", []Button{{Name: "a"}}, "", "buttons[0].mobile_url is required"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := AligoButtonJSON(tc.buttons)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got  %s\nwant %s", got, tc.want)
-			}
-		})
-	}
-}

@@ -1,0 +1,544 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AligoAlimTalkBaseURL is Aligo's AlimTalk API.
+const AligoAlimTalkBaseURL = "https://kakaoapi.aligo.in"
+
+// aligoAlimTalkCodes maps the "code" of Aligo AlimTalk API answers onto our
+// vocabulary. Aligo answers one code per call, so a code applies to every message of
+// the call. 0 means accepted (delivery is reported later, see kakaoResultCodes).
+// A code missing here is a RelayFault with CodeUnknown: we would rather fail over
+// and be noticed than silently drop messages.
+var aligoAlimTalkCodes = map[int64]codeInfo{
+	-99:  {RelayFault, CodeServerError, "system error"},
+	-101: {RelayFault, CodeAuth, "API key or user id refused"},
+	-102: {RelayFault, CodeAuth, "calling IP not allowed"},
+	-103: {RelayFault, CodeInvalidProfile, "sender profile key refused"},
+	-104: {RecipientFailed, CodeTemplateNotFound, "template not registered or not approved"},
+	-105: {RelayFault, CodeSenderUnregistered, "calling number not registered"},
+	-106: {RecipientFailed, CodeTemplateMismatch, "message does not match the template"},
+	-201: {RelayFault, CodeInsufficientFunds, "insufficient balance"},
+	-301: {RecipientFailed, CodeInvalidNumber, "invalid receiver number"},
+	-302: {RelayFault, CodeBadRequest, "required parameter missing"},
+	-501: {RelayFault, CodeServerError, "temporary service failure"},
+}
+
+// kakaoResultCodes maps the per-recipient "rslt" of Aligo's history detail — the
+// KakaoTalk BizMessage result code Aligo passes through — onto our vocabulary.
+// "0" means delivered. A code missing here is a RecipientFailed with
+// CodeUndeliverable: the message is final and failed, and guessing "relay fault"
+// would resend a message that may have arrived.
+var kakaoResultCodes = map[string]codeInfo{
+	"1025": {RelayFault, CodeInvalidProfile, "sender profile blocked"},
+	"1021": {RelayFault, CodeInvalidProfile, "sender profile blocked"},
+	"3005": {RecipientFailed, CodeUndeliverable, "sent but no receipt from the handset"},
+	"3006": {RelayFault, CodeServerError, "KakaoTalk internal error"},
+	"3008": {RecipientFailed, CodeInvalidNumber, "invalid phone number"},
+	"3013": {RecipientFailed, CodeContentRejected, "empty message"},
+	"3014": {RecipientFailed, CodeContentRejected, "message too long"},
+	"3015": {RecipientFailed, CodeTemplateNotFound, "template not found"},
+	"3016": {RecipientFailed, CodeTemplateMismatch, "message does not match the template"},
+	"3018": {RecipientFailed, CodeBlocked, "cannot deliver: blocked, or KakaoTalk unused for 72 h"},
+	"3019": {RecipientFailed, CodeNotKakaoUser, "not a KakaoTalk user"},
+	"3022": {RecipientFailed, CodeOutsideHours, "outside sendable hours"},
+	"3025": {RecipientFailed, CodeTemplateMismatch, "variable longer than the template allows"},
+	"3027": {RecipientFailed, CodeTemplateMismatch, "buttons do not match the template"},
+	"9998": {RelayFault, CodeServerError, "service unavailable"},
+	"9999": {RelayFault, CodeServerError, "unknown system error"},
+}
+
+func aligoAlimTalkCode(code int64, message string) (Outcome, string, string) {
+	info, ok := aligoAlimTalkCodes[code]
+	if !ok {
+		info = codeInfo{RelayFault, CodeUnknown, "unknown code"}
+	}
+	return info.outcome, info.code, fmt.Sprintf("aligo code %d (%s): %s", code, info.meaning, message)
+}
+
+func kakaoResult(rslt, message string) (Outcome, string, string) {
+	if rslt == "0" {
+		return Delivered, "", ""
+	}
+	info, ok := kakaoResultCodes[rslt]
+	if !ok {
+		info = codeInfo{RecipientFailed, CodeUndeliverable, "unknown result"}
+	}
+	return info.outcome, info.code, fmt.Sprintf("kakao result %s (%s): %s", rslt, info.meaning, message)
+}
+
+// AligoAlimTalk sends KakaoTalk AlimTalk through Aligo.
+//
+// What is guaranteed: Aligo has no idempotency key, so a resent message may arrive
+// twice. Rows left in "sending" after a crash must be reconciled with Lookup before
+// they are resent; Lookup matches by recipient within the requests Aligo lists since
+// the claim, which is exact unless the same number got another AlimTalk from the
+// same account in that window (the message text, when Aligo returns it, narrows the
+// match further).
+type AligoAlimTalk struct {
+	cfg    AligoAlimTalkConfig
+	base   string
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
+	scrub  scrubber
+}
+
+// NewAligoAlimTalk builds the adapter; cfg is assumed valid (see ValidateConfig).
+func NewAligoAlimTalk(cfg AligoAlimTalkConfig, opts Options) *AligoAlimTalk {
+	opts = opts.withDefaults()
+	base := cfg.BaseURL
+	if base == "" {
+		base = AligoAlimTalkBaseURL
+	}
+	return &AligoAlimTalk{
+		cfg: cfg, base: base, client: opts.HTTPClient, now: opts.Now,
+		log:   opts.Logger.With("relay_kind", KindAligoAlimTalk),
+		scrub: newScrubber(cfg.APIKey),
+	}
+}
+
+// MaxBatch is Aligo's 500 recipients per call.
+func (a *AligoAlimTalk) MaxBatch() int { return aligoMaxBatch }
+
+// GroupKey: one call carries one sender profile and one template, and failover is a
+// per-call switch.
+func (a *AligoAlimTalk) GroupKey(m Message) string {
+	return a.senderKey(m) + "\x00" + m.TemplateCode + "\x00" + yn(m.Fallback != nil)
+}
+
+func (a *AligoAlimTalk) senderKey(m Message) string {
+	if m.SenderKey != "" {
+		return m.SenderKey
+	}
+	return a.cfg.SenderKey
+}
+
+// aligoButtons is the button_n JSON.
+type aligoButtons struct {
+	Button []aligoButton `json:"button"`
+}
+
+type aligoButton struct {
+	Name         string `json:"name"`
+	LinkType     string `json:"linkType"`
+	LinkTypeName string `json:"linkTypeName"`
+	LinkMo       string `json:"linkMo"`
+	LinkPc       string `json:"linkPc,omitempty"`
+}
+
+type aligoSendAnswer struct {
+	Code    *flexInt `json:"code"`
+	Message string   `json:"message"`
+	Info    struct {
+		Type  string     `json:"type"`
+		MID   flexString `json:"mid"`
+		Scnt  flexInt    `json:"scnt"`
+		Fcnt  flexInt    `json:"fcnt"`
+		Total flexInt    `json:"total"`
+	} `json:"info"`
+}
+
+// Send sends msgs as AlimTalk: one call per (sender profile, template, failover)
+// group. Numbers that are not Korean mobile numbers are refused locally
+// (RecipientFailed, CodeInvalidNumber) so that one bad number cannot make Aligo
+// refuse a whole call. Aligo answers per call, so a call's code applies to all of
+// its messages; accepted messages carry the call's mid as ProviderID.
+func (a *AligoAlimTalk) Send(ctx context.Context, msgs []Message) ([]Result, error) {
+	if len(msgs) > aligoMaxBatch {
+		return nil, fmt.Errorf("aligo alimtalk: %d messages: %w", len(msgs), ErrBatchTooLarge)
+	}
+	out := make([]Result, len(msgs))
+	type item struct {
+		i      int
+		number string
+	}
+	groups := map[string][]item{}
+	var order []string
+	for i, m := range msgs {
+		out[i].MessageID = m.ID
+		if m.Channel != ChannelAlimTalk {
+			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
+			out[i].Reason = fmt.Sprintf("aligo-alimtalk does not carry %q messages", m.Channel)
+			continue
+		}
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
+			out[i].Reason = "not a Korean mobile number: " + m.To
+			continue
+		}
+		if m.TemplateCode == "" {
+			out[i].Outcome, out[i].Code = RecipientFailed, CodeTemplateNotFound
+			out[i].Reason = "the message has no AlimTalk template code"
+			continue
+		}
+		k := a.GroupKey(m)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], item{i, number})
+	}
+	var errs []error
+	for _, k := range order {
+		g := groups[k]
+		batch := make([]Message, len(g))
+		numbers := make([]string, len(g))
+		for j, it := range g {
+			batch[j], numbers[j] = msgs[it.i], it.number
+		}
+		res, err := a.sendCall(ctx, batch, numbers)
+		if err != nil {
+			errs = append(errs, err)
+			res = FaultResults(batch, codeOf(err), err)
+		}
+		for j, it := range g {
+			out[it.i] = res[j]
+		}
+	}
+	// The call failed as a whole only if every message went into a failed call.
+	if len(order) > 0 && len(errs) == len(order) && countItems(groups) == len(msgs) {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func countItems[T any](groups map[string][]T) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	return n
+}
+
+func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers []string) ([]Result, error) {
+	first := batch[0]
+	form := url.Values{
+		"apikey":    {a.cfg.APIKey},
+		"userid":    {a.cfg.UserID},
+		"senderkey": {a.senderKey(first)},
+		"tpl_code":  {first.TemplateCode},
+		"sender":    {digitsOnly(a.cfg.Sender)},
+		"testMode":  {yn(a.cfg.TestMode)},
+	}
+	if first.Fallback != nil {
+		form.Set("failover", "Y")
+	}
+	for j, m := range batch {
+		n := strconv.Itoa(j + 1)
+		form.Set("receiver_"+n, numbers[j])
+		form.Set("recvname_"+n, m.Name)
+		form.Set("subject_"+n, m.Subject)
+		form.Set("message_"+n, m.Body)
+		if len(m.Buttons) > 0 {
+			b, err := AligoButtonJSON(m.Buttons)
+			if err != nil {
+				return nil, fmt.Errorf("encode buttons of message %d: %w", m.ID, err)
+			}
+			form.Set("button_"+n, b)
+		}
+		if m.Fallback != nil {
+			form.Set("fsubject_"+n, m.Fallback.Subject)
+			form.Set("fmessage_"+n, m.Fallback.Body)
+		}
+	}
+	start := a.now()
+	ans, err := postForm(ctx, a.client, joinURL(a.base, "/akv10/alimtalk/send/"), form)
+	if err != nil {
+		return nil, a.scrub.err(fmt.Errorf("aligo alimtalk send: %w", err))
+	}
+	if ans.status != http.StatusOK {
+		return nil, fault(statusFault(ans.status), fmt.Errorf("aligo alimtalk send: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	var v aligoSendAnswer
+	if err := json.Unmarshal(ans.body, &v); err != nil || v.Code == nil {
+		return nil, fault(CodeBadAnswer, fmt.Errorf("aligo alimtalk send: unreadable answer: %s", a.scrub.clean(snippet(ans.body))))
+	}
+	a.log.DebugContext(ctx, "aligo alimtalk call", "messages", len(batch), "code", int64(*v.Code),
+		"mid", string(v.Info.MID), "duration", a.now().Sub(start))
+	res := make([]Result, len(batch))
+	if *v.Code == 0 {
+		for j, m := range batch {
+			res[j] = Result{MessageID: m.ID, Outcome: Accepted, ProviderID: string(v.Info.MID)}
+		}
+		return res, nil
+	}
+	outcome, code, reason := aligoAlimTalkCode(int64(*v.Code), a.scrub.clean(v.Message))
+	if outcome == RelayFault {
+		return nil, fault(code, errors.New("aligo alimtalk send: "+reason))
+	}
+	for j, m := range batch {
+		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: code, Reason: reason}
+	}
+	return res, nil
+}
+
+// AligoButtonJSON is the button_n value an AlimTalk carries:
+// {"button":[{"name":…,"linkType":"WL","linkTypeName":"웹링크","linkMo":…,"linkPc":…}]}.
+// A button without a PC URL opens its mobile URL on PCs too. The template
+// preview shows this same string, so what operators see is what Aligo gets.
+func AligoButtonJSON(bs []Button) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "&" in query strings as written
+	if err := enc.Encode(aligoButtons{Button: toAligoButtons(bs)}); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+func toAligoButtons(bs []Button) []aligoButton {
+	out := make([]aligoButton, len(bs))
+	for i, b := range bs {
+		pc := b.PCURL
+		if pc == "" {
+			pc = b.MobileURL
+		}
+		out[i] = aligoButton{Name: b.Name, LinkType: "WL", LinkTypeName: "웹링크", LinkMo: b.MobileURL, LinkPc: pc}
+	}
+	return out
+}
+
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// aligoHistoryList is the answer of /akv10/history/list/.
+type aligoHistoryList struct {
+	Code      *flexInt              `json:"code"`
+	Message   string                `json:"message"`
+	List      []aligoHistoryRequest `json:"list"`
+	TotalPage flexInt               `json:"totalPage"`
+}
+
+type aligoHistoryRequest struct {
+	MID     flexString `json:"mid"`
+	Type    string     `json:"type"`
+	RegDate string     `json:"regdate"`
+}
+
+// aligoHistoryDetail is the answer of /akv10/history/detail/.
+type aligoHistoryDetail struct {
+	Code      *flexInt          `json:"code"`
+	Message   string            `json:"message"`
+	List      []aligoDetailItem `json:"list"`
+	TotalPage flexInt           `json:"totalPage"`
+}
+
+type aligoDetailItem struct {
+	MsgID       flexString `json:"msgid"`
+	Phone       string     `json:"phone"`
+	Status      string     `json:"status"`
+	ReqDate     string     `json:"reqdate"`
+	RsltDate    string     `json:"rsltdate"`
+	ReportDate  string     `json:"reportdate"`
+	Rslt        flexString `json:"rslt"`
+	RsltMessage string     `json:"rslt_message"`
+	Message     string     `json:"message"`
+	TplCode     string     `json:"tpl_code"`
+}
+
+const aligoPageSize = 500
+
+// history POSTs one history call and checks the answer's code.
+func (a *AligoAlimTalk) history(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
+	form.Set("apikey", a.cfg.APIKey)
+	form.Set("userid", a.cfg.UserID)
+	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
+	if err != nil {
+		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+	}
+	if ans.status != http.StatusOK {
+		return fault(statusFault(ans.status), fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
+		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	}
+	if c := int64(*code()); c != 0 {
+		_, fc, reason := aligoAlimTalkCode(c, a.scrub.clean(msg()))
+		return fault(fc, fmt.Errorf("aligo %s: %s", path, reason))
+	}
+	return nil
+}
+
+// mids lists the request ids Aligo registered from since (inclusive) until now.
+func (a *AligoAlimTalk) mids(ctx context.Context, since time.Time) ([]string, error) {
+	if since.IsZero() {
+		since = a.now().Add(-72 * time.Hour)
+	}
+	from := since.In(aligoZone)
+	var out []string
+	for page := 1; ; page++ {
+		var v aligoHistoryList
+		form := url.Values{
+			"page":      {strconv.Itoa(page)},
+			"limit":     {strconv.Itoa(aligoPageSize)},
+			"startdate": {from.Format("20060102")},
+			"enddate":   {a.now().In(aligoZone).Format("20060102")},
+		}
+		if err := a.history(ctx, "/akv10/history/list/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
+			return nil, err
+		}
+		for _, r := range v.List {
+			// The list is by day; drop what was registered before the claim. A
+			// minute of slack covers clock skew between us and Aligo.
+			if t := aligoTime(r.RegDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
+				continue
+			}
+			if r.MID != "" {
+				out = append(out, string(r.MID))
+			}
+		}
+		if len(v.List) < aligoPageSize || page >= int(v.TotalPage) {
+			return out, nil
+		}
+	}
+}
+
+// details returns every recipient line of request mid.
+func (a *AligoAlimTalk) details(ctx context.Context, mid string) ([]aligoDetailItem, error) {
+	var out []aligoDetailItem
+	for page := 1; ; page++ {
+		var v aligoHistoryDetail
+		form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(aligoPageSize)}}
+		if err := a.history(ctx, "/akv10/history/detail/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
+			return nil, err
+		}
+		out = append(out, v.List...)
+		if len(v.List) < aligoPageSize || page >= int(v.TotalPage) {
+			return out, nil
+		}
+	}
+}
+
+// allDetails fetches the details of many mids, a few at a time.
+func (a *AligoAlimTalk) allDetails(ctx context.Context, mids []string) (map[string][]aligoDetailItem, error) {
+	var mu sync.Mutex
+	out := make(map[string][]aligoDetailItem, len(mids))
+	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
+		items, err := a.details(ctx, mid)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out[mid] = items
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+func (it aligoDetailItem) report(mid string) (Report, bool) {
+	rslt := strings.TrimSpace(string(it.Rslt))
+	r := Report{ProviderID: mid, To: e164FromDomestic(it.Phone)}
+	if rslt == "" {
+		r.Outcome = Accepted
+		return r, false
+	}
+	r.Outcome, r.Code, r.Reason = kakaoResult(rslt, it.RsltMessage)
+	r.At = aligoTime(it.RsltDate)
+	if r.At.IsZero() {
+		r.At = aligoTime(it.ReportDate)
+	}
+	return r, true
+}
+
+// Reports returns the final per-recipient results of the requests q.ProviderIDs
+// (mids) or, when none are given, of every request since q.Since. Aligo reports
+// carry the mid and the recipient, not our id: match them to messages by
+// (ProviderID, To). A line without a result yet is left out. Aligo has no cursor,
+// so Next is empty and the caller asks again with the mids still awaited.
+func (a *AligoAlimTalk) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
+	mids := q.ProviderIDs
+	if len(mids) == 0 {
+		var err error
+		if mids, err = a.mids(ctx, q.Since); err != nil {
+			return ReportPage{}, err
+		}
+	}
+	details, err := a.allDetails(ctx, mids)
+	if err != nil {
+		return ReportPage{}, err
+	}
+	var page ReportPage
+	for _, mid := range mids {
+		for _, it := range details[mid] {
+			if r, final := it.report(mid); final {
+				page.Reports = append(page.Reports, r)
+			}
+		}
+	}
+	return page, nil
+}
+
+// Lookup finds which of msgs Aligo received since the claim: it lists the requests
+// registered since then and matches their lines by recipient number, and by message
+// text or template when Aligo returns them. Matches are ByRecipient. Guarantee: a
+// message Aligo has is found unless its history is not listed yet (Aligo lists a
+// request as soon as it accepts it); a false match needs the same number to have
+// received another AlimTalk from this account with the same template since the claim.
+func (a *AligoAlimTalk) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	mids, err := a.mids(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	details, err := a.allDetails(ctx, mids)
+	if err != nil {
+		return nil, err
+	}
+	type line struct {
+		mid string
+		it  aligoDetailItem
+	}
+	byPhone := map[string][]line{}
+	for _, mid := range mids {
+		for _, it := range details[mid] {
+			d := digitsOnly(it.Phone)
+			byPhone[d] = append(byPhone[d], line{mid, it})
+		}
+	}
+	var out []Report
+	for _, m := range msgs {
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			continue
+		}
+		// Prefer the latest request whose text and template match.
+		for i := len(byPhone[number]) - 1; i >= 0; i-- {
+			l := byPhone[number][i]
+			if l.it.Message != "" && l.it.Message != m.Body {
+				continue
+			}
+			if l.it.TplCode != "" && m.TemplateCode != "" && l.it.TplCode != m.TemplateCode {
+				continue
+			}
+			r, _ := l.it.report(l.mid)
+			r.MessageID, r.ByRecipient = m.ID, true
+			out = append(out, r)
+			break
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,426 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AligoSMSBaseURL is Aligo's SMS API.
+const AligoSMSBaseURL = "https://apis.aligo.in"
+
+// aligoSMSCodes maps the "result_code" of Aligo SMS API answers onto our vocabulary.
+// 1 is success; the negative codes are per call, so they apply to every message of
+// the call. A code missing here is a RelayFault with CodeUnknown.
+var aligoSMSCodes = map[int64]codeInfo{
+	-99:  {RelayFault, CodeServerError, "system error"},
+	-101: {RelayFault, CodeAuth, "key or user id refused"},
+	-102: {RelayFault, CodeBadRequest, "required parameter missing"},
+	-103: {RelayFault, CodeSenderUnregistered, "calling number not registered"},
+	-104: {RelayFault, CodeAuth, "calling IP not allowed"},
+	-201: {RelayFault, CodeInsufficientFunds, "insufficient balance"},
+	-301: {RecipientFailed, CodeInvalidNumber, "invalid receiver number"},
+	-302: {RecipientFailed, CodeContentRejected, "message too long or empty"},
+	-501: {RelayFault, CodeServerError, "temporary service failure"},
+}
+
+// aligoSMSStates maps the per-recipient "sms_state" of sms_list onto our
+// vocabulary. States that are not final ("전송중", "대기", "예약대기", "") are
+// absent: the line is still pending. Any other state is a RecipientFailed with
+// CodeUndeliverable.
+var aligoSMSStates = map[string]codeInfo{
+	"발송완료": {Delivered, "", "delivered"},
+	"수신거부": {RecipientFailed, CodeOptedOut, "recipient opted out"},
+	"결번":   {RecipientFailed, CodeInvalidNumber, "number not in service"},
+	"번호오류": {RecipientFailed, CodeInvalidNumber, "invalid number"},
+	"전원꺼짐": {RecipientFailed, CodeUndeliverable, "handset switched off"},
+	"음영지역": {RecipientFailed, CodeUndeliverable, "out of coverage"},
+	"스팸차단": {RecipientFailed, CodeContentRejected, "blocked as spam"},
+	"발송실패": {RecipientFailed, CodeUndeliverable, "delivery failed"},
+}
+
+var aligoSMSPending = map[string]bool{"": true, "전송중": true, "대기": true, "예약대기": true}
+
+func aligoSMSCode(code int64, message string) (Outcome, string, string) {
+	info, ok := aligoSMSCodes[code]
+	if !ok {
+		info = codeInfo{RelayFault, CodeUnknown, "unknown code"}
+	}
+	return info.outcome, info.code, fmt.Sprintf("aligo result_code %d (%s): %s", code, info.meaning, message)
+}
+
+// SMS and LMS limits of Korean carriers, in EUC-KR bytes (see SMSBytes).
+const (
+	SMSMaxBytes        = 90
+	LMSMaxBytes        = 2000
+	LMSSubjectMaxBytes = 40
+)
+
+// AligoSMS sends SMS and LMS through Aligo's send_mass (different text per number).
+//
+// What is guaranteed: like AlimTalk, Aligo SMS has no idempotency key; Lookup
+// matches by recipient within the requests Aligo lists since the claim.
+type AligoSMS struct {
+	cfg    AligoSMSConfig
+	base   string
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
+	scrub  scrubber
+}
+
+// NewAligoSMS builds the adapter; cfg is assumed valid (see ValidateConfig).
+func NewAligoSMS(cfg AligoSMSConfig, opts Options) *AligoSMS {
+	opts = opts.withDefaults()
+	base := cfg.BaseURL
+	if base == "" {
+		base = AligoSMSBaseURL
+	}
+	return &AligoSMS{
+		cfg: cfg, base: base, client: opts.HTTPClient, now: opts.Now,
+		log:   opts.Logger.With("relay_kind", KindAligoSMS),
+		scrub: newScrubber(cfg.Key),
+	}
+}
+
+// MaxBatch is send_mass's 500 numbers per call.
+func (a *AligoSMS) MaxBatch() int { return aligoMaxBatch }
+
+// GroupKey: msg_type and the LMS title are per call.
+func (a *AligoSMS) GroupKey(m Message) string {
+	if m.Channel == ChannelLMS {
+		return "LMS\x00" + m.Subject
+	}
+	return "SMS"
+}
+
+type aligoSMSAnswer struct {
+	ResultCode *flexInt   `json:"result_code"`
+	Message    string     `json:"message"`
+	MsgID      flexString `json:"msg_id"`
+	SuccessCnt flexInt    `json:"success_cnt"`
+	ErrorCnt   flexInt    `json:"error_cnt"`
+	MsgType    string     `json:"msg_type"`
+}
+
+// Send sends msgs with send_mass, one call per (type, title) group. Texts over the
+// SMS or LMS limit, and numbers that are not Korean mobile numbers, are refused
+// locally (RecipientFailed) rather than letting Aligo refuse the whole call.
+func (a *AligoSMS) Send(ctx context.Context, msgs []Message) ([]Result, error) {
+	if len(msgs) > aligoMaxBatch {
+		return nil, fmt.Errorf("aligo sms: %d messages: %w", len(msgs), ErrBatchTooLarge)
+	}
+	out := make([]Result, len(msgs))
+	type item struct {
+		i      int
+		number string
+	}
+	groups := map[string][]item{}
+	var order []string
+	for i, m := range msgs {
+		out[i].MessageID = m.ID
+		if m.Channel != ChannelSMS && m.Channel != ChannelLMS {
+			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
+			out[i].Reason = fmt.Sprintf("aligo-sms does not carry %q messages", m.Channel)
+			continue
+		}
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
+			out[i].Reason = "not a Korean mobile number: " + m.To
+			continue
+		}
+		limit := SMSMaxBytes
+		if m.Channel == ChannelLMS {
+			limit = LMSMaxBytes
+		}
+		if n := SMSBytes(m.Body); n > limit || n == 0 {
+			out[i].Outcome, out[i].Code = RecipientFailed, CodeContentRejected
+			out[i].Reason = fmt.Sprintf("%s text is %d bytes; the limit is %d", m.Channel, n, limit)
+			continue
+		}
+		k := a.GroupKey(m)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], item{i, number})
+	}
+	var errs []error
+	for _, k := range order {
+		g := groups[k]
+		batch := make([]Message, len(g))
+		numbers := make([]string, len(g))
+		for j, it := range g {
+			batch[j], numbers[j] = msgs[it.i], it.number
+		}
+		res, err := a.sendCall(ctx, batch, numbers)
+		if err != nil {
+			errs = append(errs, err)
+			res = FaultResults(batch, codeOf(err), err)
+		}
+		for j, it := range g {
+			out[it.i] = res[j]
+		}
+	}
+	if len(order) > 0 && len(errs) == len(order) && countItems(groups) == len(msgs) {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []string) ([]Result, error) {
+	msgType := "SMS"
+	if batch[0].Channel == ChannelLMS {
+		msgType = "LMS"
+	}
+	form := url.Values{
+		"key":         {a.cfg.Key},
+		"user_id":     {a.cfg.UserID},
+		"sender":      {digitsOnly(a.cfg.Sender)},
+		"cnt":         {strconv.Itoa(len(batch))},
+		"msg_type":    {msgType},
+		"testmode_yn": {yn(a.cfg.TestMode)},
+	}
+	if msgType == "LMS" && batch[0].Subject != "" {
+		form.Set("title", truncateBytes(batch[0].Subject, LMSSubjectMaxBytes))
+	}
+	for j, m := range batch {
+		n := strconv.Itoa(j + 1)
+		form.Set("rec_"+n, numbers[j])
+		form.Set("msg_"+n, m.Body)
+	}
+	start := a.now()
+	ans, err := postForm(ctx, a.client, joinURL(a.base, "/send_mass/"), form)
+	if err != nil {
+		return nil, a.scrub.err(fmt.Errorf("aligo sms send_mass: %w", err))
+	}
+	if ans.status != http.StatusOK {
+		return nil, fault(statusFault(ans.status), fmt.Errorf("aligo sms send_mass: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	var v aligoSMSAnswer
+	if err := json.Unmarshal(ans.body, &v); err != nil || v.ResultCode == nil {
+		return nil, fault(CodeBadAnswer, fmt.Errorf("aligo sms send_mass: unreadable answer: %s", a.scrub.clean(snippet(ans.body))))
+	}
+	a.log.DebugContext(ctx, "aligo sms call", "messages", len(batch), "result_code", int64(*v.ResultCode),
+		"mid", string(v.MsgID), "duration", a.now().Sub(start))
+	res := make([]Result, len(batch))
+	if *v.ResultCode == 1 {
+		for j, m := range batch {
+			res[j] = Result{MessageID: m.ID, Outcome: Accepted, ProviderID: string(v.MsgID)}
+		}
+		return res, nil
+	}
+	outcome, code, reason := aligoSMSCode(int64(*v.ResultCode), a.scrub.clean(v.Message))
+	if outcome == RelayFault {
+		return nil, fault(code, errors.New("aligo sms send_mass: "+reason))
+	}
+	for j, m := range batch {
+		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: code, Reason: reason}
+	}
+	return res, nil
+}
+
+type aligoSMSList struct {
+	ResultCode *flexInt `json:"result_code"`
+	Message    string   `json:"message"`
+	List       []struct {
+		MID     flexString `json:"mid"`
+		RegDate string     `json:"reg_date"`
+	} `json:"list"`
+	NextYN string `json:"next_yn"`
+}
+
+type aligoSMSDetail struct {
+	ResultCode *flexInt           `json:"result_code"`
+	Message    string             `json:"message"`
+	List       []aligoSMSLineItem `json:"list"`
+	NextYN     string             `json:"next_yn"`
+}
+
+type aligoSMSLineItem struct {
+	MDID     flexString `json:"mdid"`
+	Receiver string     `json:"receiver"`
+	SMSState string     `json:"sms_state"`
+	SendDate string     `json:"send_date"`
+	Msg      string     `json:"msg"`
+}
+
+func (a *AligoSMS) call(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
+	form.Set("key", a.cfg.Key)
+	form.Set("user_id", a.cfg.UserID)
+	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
+	if err != nil {
+		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+	}
+	if ans.status != http.StatusOK {
+		return fault(statusFault(ans.status), fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
+		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	}
+	if c := int64(*code()); c != 1 {
+		_, fc, reason := aligoSMSCode(c, a.scrub.clean(msg()))
+		return fault(fc, fmt.Errorf("aligo %s: %s", path, reason))
+	}
+	return nil
+}
+
+// mids lists request ids registered since since.
+func (a *AligoSMS) mids(ctx context.Context, since time.Time) ([]string, error) {
+	if since.IsZero() {
+		since = a.now().Add(-72 * time.Hour)
+	}
+	days := int(a.now().Sub(since).Hours()/24) + 1
+	var out []string
+	for page := 1; ; page++ {
+		var v aligoSMSList
+		form := url.Values{
+			"page":       {strconv.Itoa(page)},
+			"page_size":  {strconv.Itoa(aligoPageSize)},
+			"start_date": {a.now().In(aligoZone).Format("20060102")},
+			"limit_day":  {strconv.Itoa(days)},
+		}
+		if err := a.call(ctx, "/list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
+			return nil, err
+		}
+		for _, r := range v.List {
+			if t := aligoTime(r.RegDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
+				continue
+			}
+			if r.MID != "" {
+				out = append(out, string(r.MID))
+			}
+		}
+		if v.NextYN != "Y" || len(v.List) == 0 {
+			return out, nil
+		}
+	}
+}
+
+func (a *AligoSMS) lines(ctx context.Context, mid string) ([]aligoSMSLineItem, error) {
+	var out []aligoSMSLineItem
+	for page := 1; ; page++ {
+		var v aligoSMSDetail
+		form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(aligoPageSize)}}
+		if err := a.call(ctx, "/sms_list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
+			return nil, err
+		}
+		out = append(out, v.List...)
+		if v.NextYN != "Y" || len(v.List) == 0 {
+			return out, nil
+		}
+	}
+}
+
+func (a *AligoSMS) allLines(ctx context.Context, mids []string) (map[string][]aligoSMSLineItem, error) {
+	var mu sync.Mutex
+	out := make(map[string][]aligoSMSLineItem, len(mids))
+	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
+		items, err := a.lines(ctx, mid)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out[mid] = items
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+func (it aligoSMSLineItem) report(mid string) (Report, bool) {
+	state := strings.TrimSpace(it.SMSState)
+	r := Report{ProviderID: mid, To: e164FromDomestic(it.Receiver), At: aligoTime(it.SendDate)}
+	if aligoSMSPending[state] {
+		r.Outcome, r.At = Accepted, time.Time{}
+		return r, false
+	}
+	info, ok := aligoSMSStates[state]
+	if !ok {
+		info = codeInfo{RecipientFailed, CodeUndeliverable, "unknown state"}
+	}
+	r.Outcome, r.Code = info.outcome, info.code
+	if info.outcome != Delivered {
+		r.Reason = fmt.Sprintf("aligo sms_state %q (%s)", state, info.meaning)
+	}
+	return r, true
+}
+
+// Reports returns the final per-recipient results of the requests q.ProviderIDs
+// (mids) or, without them, of every request since q.Since. Match them to messages
+// by (ProviderID, To). No cursor: Next is empty.
+func (a *AligoSMS) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
+	mids := q.ProviderIDs
+	if len(mids) == 0 {
+		var err error
+		if mids, err = a.mids(ctx, q.Since); err != nil {
+			return ReportPage{}, err
+		}
+	}
+	lines, err := a.allLines(ctx, mids)
+	if err != nil {
+		return ReportPage{}, err
+	}
+	var page ReportPage
+	for _, mid := range mids {
+		for _, it := range lines[mid] {
+			if r, final := it.report(mid); final {
+				page.Reports = append(page.Reports, r)
+			}
+		}
+	}
+	return page, nil
+}
+
+// Lookup matches msgs against the lines of the requests registered since the claim,
+// by recipient number and, when Aligo returns it, by text (see AligoAlimTalk.Lookup).
+func (a *AligoSMS) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	mids, err := a.mids(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := a.allLines(ctx, mids)
+	if err != nil {
+		return nil, err
+	}
+	type line struct {
+		mid string
+		it  aligoSMSLineItem
+	}
+	byPhone := map[string][]line{}
+	for _, mid := range mids {
+		for _, it := range lines[mid] {
+			d := digitsOnly(it.Receiver)
+			byPhone[d] = append(byPhone[d], line{mid, it})
+		}
+	}
+	var out []Report
+	for _, m := range msgs {
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			continue
+		}
+		for i := len(byPhone[number]) - 1; i >= 0; i-- {
+			l := byPhone[number][i]
+			if l.it.Msg != "" && l.it.Msg != m.Body {
+				continue
+			}
+			r, _ := l.it.report(l.mid)
+			r.MessageID, r.ByRecipient = m.ID, true
+			out = append(out, r)
+			break
+		}
+	}
+	return out, nil
+}

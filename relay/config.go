@@ -1,0 +1,478 @@
+package relay
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The relay kinds.
+const (
+	KindAligoAlimTalk = "aligo-alimtalk"
+	KindAligoSMS      = "aligo-sms"
+	KindSMTP          = "smtp"
+	KindHTTP          = "http"
+	KindSimulator     = "simulator"
+)
+
+// Kind describes what a relay kind can do.
+type Kind struct {
+	Name     string
+	Channels []Channel // channels the kind can carry
+	Secrets  []string  // configuration fields that are credentials
+	MaxBatch int       // messages per Send
+	// Reports: the adapter implements ReportFetcher (delivery reports come later).
+	// Without it, Send's answer is final (SMTP answers Delivered).
+	Reports bool
+	// Lookup: the adapter implements Looker (see each adapter for how exact it is).
+	Lookup bool
+	// Idempotent: the relay honours our idempotency key, so resending a message it
+	// may already have is safe.
+	Idempotent bool
+}
+
+// Kinds lists every relay kind.
+var Kinds = []Kind{
+	{Name: KindAligoAlimTalk, Channels: []Channel{ChannelAlimTalk}, Secrets: []string{"apikey"},
+		MaxBatch: aligoMaxBatch, Reports: true, Lookup: true},
+	{Name: KindAligoSMS, Channels: []Channel{ChannelSMS, ChannelLMS}, Secrets: []string{"key"},
+		MaxBatch: aligoMaxBatch, Reports: true, Lookup: true},
+	{Name: KindSMTP, Channels: []Channel{ChannelEmail}, Secrets: []string{"password"},
+		MaxBatch: smtpMaxBatch},
+	{Name: KindHTTP, Channels: []Channel{ChannelAlimTalk, ChannelSMS, ChannelLMS, ChannelEmail}, Secrets: []string{"token"},
+		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true},
+	{Name: KindSimulator, Channels: []Channel{ChannelAlimTalk, ChannelSMS, ChannelLMS, ChannelEmail}, Secrets: []string{"token"},
+		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true},
+}
+
+// KindOf returns the Kind named name.
+func KindOf(name string) (Kind, bool) {
+	for _, k := range Kinds {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
+// Carries reports whether the kind can carry channel c.
+func (k Kind) Carries(c Channel) bool { return slices.Contains(k.Channels, c) }
+
+// AligoAlimTalkConfig configures an aligo-alimtalk relay.
+type AligoAlimTalkConfig struct {
+	BaseURL   string `json:"base_url,omitempty"` // default https://kakaoapi.aligo.in
+	APIKey    string `json:"apikey"`
+	UserID    string `json:"userid"`
+	SenderKey string `json:"senderkey"` // Kakao channel sender profile key; a Message's SenderKey overrides it
+	Sender    string `json:"sender"`    // registered calling number, used by Aligo's SMS failover
+	TestMode  bool   `json:"test_mode,omitempty"`
+}
+
+// AligoSMSConfig configures an aligo-sms relay.
+type AligoSMSConfig struct {
+	BaseURL  string `json:"base_url,omitempty"` // default https://apis.aligo.in
+	Key      string `json:"key"`
+	UserID   string `json:"user_id"`
+	Sender   string `json:"sender"` // registered calling number
+	TestMode bool   `json:"test_mode,omitempty"`
+}
+
+// SMTPConfig configures an smtp relay.
+type SMTPConfig struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port,omitempty"` // default 587 (starttls), 465 (tls), 25 (none)
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	From     string `json:"from"` // "Name <addr>" or "addr"
+	// TLS is "starttls" (default: upgrade when the server offers it, and refuse to
+	// send a password over a connection that stayed in clear text), "tls" (implicit
+	// TLS, port 465) or "none" (never; for a local mail catcher).
+	TLS string `json:"tls,omitempty"`
+}
+
+// HTTPConfig configures a generic http relay.
+type HTTPConfig struct {
+	BaseURL string `json:"base_url"`
+	Token   string `json:"token,omitempty"` // sent as "Authorization: Bearer <token>"
+	From    string `json:"from,omitempty"`  // the "from" of every message (calling number or address)
+}
+
+// SimulatorConfig configures a relay served by the relay simulator.
+type SimulatorConfig struct {
+	BaseURL string `json:"base_url"`
+	Name    string `json:"name"` // the simulator counts per name: /r/{name}/...
+	Token   string `json:"token,omitempty"`
+	From    string `json:"from,omitempty"`
+}
+
+// FieldProblem names one invalid configuration field.
+type FieldProblem struct {
+	Field   string // "config.apikey"
+	Message string // "is required"
+}
+
+func (p FieldProblem) String() string { return p.Field + " " + p.Message }
+
+// ConfigError is New's error for an invalid configuration.
+type ConfigError struct {
+	Kind     string
+	Problems []FieldProblem
+}
+
+func (e *ConfigError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return fmt.Sprintf("invalid %s relay configuration: %s", e.Kind, strings.Join(parts, "; "))
+}
+
+type fieldType int
+
+const (
+	typeString fieldType = iota
+	typeInt
+	typeBool
+)
+
+// field describes one configuration field; check, when set, returns a problem
+// message for a present value.
+type field struct {
+	name     string
+	typ      fieldType
+	required bool
+	check    func(v any) string
+}
+
+var kindFields = map[string][]field{
+	KindAligoAlimTalk: {
+		{name: "base_url", check: checkURL},
+		{name: "apikey", required: true},
+		{name: "userid", required: true},
+		{name: "senderkey", required: true},
+		{name: "sender", required: true, check: checkPhone},
+		{name: "test_mode", typ: typeBool},
+	},
+	KindAligoSMS: {
+		{name: "base_url", check: checkURL},
+		{name: "key", required: true},
+		{name: "user_id", required: true},
+		{name: "sender", required: true, check: checkPhone},
+		{name: "test_mode", typ: typeBool},
+	},
+	KindSMTP: {
+		{name: "host", required: true, check: checkHost},
+		{name: "port", typ: typeInt, check: checkPort},
+		{name: "username"},
+		{name: "password"},
+		{name: "from", required: true, check: checkAddress},
+		{name: "tls", check: checkOneOf("starttls", "tls", "none")},
+	},
+	KindHTTP: {
+		{name: "base_url", required: true, check: checkURL},
+		{name: "token"},
+		{name: "from"},
+	},
+	KindSimulator: {
+		{name: "base_url", required: true, check: checkURL},
+		{name: "name", required: true, check: checkSimName},
+		{name: "token"},
+		{name: "from"},
+	},
+}
+
+// ValidateConfig checks a relay configuration and names every bad field
+// ("config.apikey is required"). An unknown kind is reported on "kind".
+func ValidateConfig(kind string, raw json.RawMessage) []FieldProblem {
+	fields, ok := kindFields[kind]
+	if !ok {
+		names := make([]string, len(Kinds))
+		for i, k := range Kinds {
+			names[i] = k.Name
+		}
+		return []FieldProblem{{"kind", "must be one of " + strings.Join(names, ", ")}}
+	}
+	obj, err := decodeObject(raw)
+	if err != nil {
+		return []FieldProblem{{"config", "must be a JSON object"}}
+	}
+	var probs []FieldProblem
+	known := map[string]bool{}
+	for _, f := range fields {
+		known[f.name] = true
+		name := "config." + f.name
+		v, present := obj[f.name]
+		if !present || v == nil || v == "" {
+			if f.required {
+				probs = append(probs, FieldProblem{name, "is required"})
+			}
+			continue
+		}
+		switch f.typ {
+		case typeString:
+			if _, ok := v.(string); !ok {
+				probs = append(probs, FieldProblem{name, "must be a string"})
+				continue
+			}
+		case typeInt:
+			n, ok := v.(json.Number)
+			if _, err := n.Int64(); !ok || err != nil {
+				probs = append(probs, FieldProblem{name, "must be a whole number"})
+				continue
+			}
+		case typeBool:
+			if _, ok := v.(bool); !ok {
+				probs = append(probs, FieldProblem{name, "must be true or false"})
+				continue
+			}
+		}
+		if f.check != nil {
+			if msg := f.check(v); msg != "" {
+				probs = append(probs, FieldProblem{name, msg})
+			}
+		}
+	}
+	var unknown []string
+	for k := range obj {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		probs = append(probs, FieldProblem{"config." + k, "is not a setting of " + kind + " relays"})
+	}
+	if kind == KindSMTP && obj["password"] != nil && obj["password"] != "" && (obj["username"] == nil || obj["username"] == "") {
+		probs = append(probs, FieldProblem{"config.username", "is required when a password is set"})
+	}
+	return probs
+}
+
+func decodeObject(raw json.RawMessage) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, fmt.Errorf("not an object")
+	}
+	return obj, nil
+}
+
+func checkURL(v any) string {
+	u, err := url.Parse(v.(string))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "must be an http:// or https:// URL"
+	}
+	return ""
+}
+
+func checkPhone(v any) string {
+	digits := 0
+	for _, r := range v.(string) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '-' || r == ' ':
+		default:
+			return "must be a phone number (digits and dashes)"
+		}
+	}
+	if digits < 7 || digits > 12 {
+		return "must be a phone number of 7 to 12 digits"
+	}
+	return ""
+}
+
+func checkHost(v any) string {
+	s := v.(string)
+	if strings.ContainsAny(s, " /:@") && !strings.HasPrefix(s, "[") {
+		return "must be a host name or address, without scheme or port"
+	}
+	return ""
+}
+
+func checkPort(v any) string {
+	n, _ := v.(json.Number).Int64()
+	if n < 1 || n > 65535 {
+		return "must be between 1 and 65535"
+	}
+	return ""
+}
+
+func checkAddress(v any) string {
+	if _, err := mail.ParseAddress(v.(string)); err != nil {
+		return "must be an e-mail address"
+	}
+	return ""
+}
+
+func checkOneOf(values ...string) func(any) string {
+	return func(v any) string {
+		if !slices.Contains(values, v.(string)) {
+			return "must be one of " + strings.Join(values, ", ")
+		}
+		return ""
+	}
+}
+
+var simNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func checkSimName(v any) string {
+	if !simNameRE.MatchString(v.(string)) {
+		return "must be 1 to 64 letters, digits, dots, dashes or underscores"
+	}
+	return ""
+}
+
+// Redact returns the configuration with every secret replaced by Mask, user
+// information and query strings stripped from URLs, and — because a mistyped field
+// name may hold a credential — every field the kind does not know masked too. The
+// result is what API answers and logs may show. Anything unreadable becomes {}.
+func Redact(kind string, raw json.RawMessage) json.RawMessage {
+	obj, err := decodeObject(raw)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	k, knownKind := KindOf(kind)
+	known := map[string]bool{}
+	for _, f := range kindFields[kind] {
+		known[f.name] = true
+	}
+	for name, v := range obj {
+		switch {
+		case !knownKind || !known[name] || slices.Contains(k.Secrets, name):
+			if v != nil && v != "" {
+				obj[name] = Mask
+			}
+		case name == "base_url":
+			if s, ok := v.(string); ok {
+				obj[name] = safeURL(s)
+			}
+		}
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return out
+}
+
+// MergeSecrets prepares an updated configuration for storage: a secret the update
+// leaves out, or sends back as Mask (as read from a redacted answer), keeps its old
+// value. Everything else comes from updated.
+func MergeSecrets(kind string, old, updated json.RawMessage) (json.RawMessage, error) {
+	k, ok := KindOf(kind)
+	if !ok {
+		return nil, fmt.Errorf("unknown relay kind %q", kind)
+	}
+	up, err := decodeObject(updated)
+	if err != nil {
+		return nil, fmt.Errorf("read updated config: %w", err)
+	}
+	prev, err := decodeObject(old)
+	if err != nil {
+		prev = map[string]any{}
+	}
+	for _, s := range k.Secrets {
+		v, present := up[s]
+		if !present || v == Mask {
+			if pv, ok := prev[s]; ok {
+				up[s] = pv
+			} else {
+				delete(up, s)
+			}
+		}
+	}
+	return json.Marshal(up)
+}
+
+// Options are what every adapter may need besides its configuration.
+type Options struct {
+	// HTTPClient is shared by HTTP adapters; nil means NewHTTPClient(Timeout).
+	HTTPClient *http.Client
+	// Timeout bounds one provider call (SMTP: one command); 0 means DefaultTimeout.
+	Timeout time.Duration
+	// TLSConfig is the base TLS configuration of SMTP connections (tests add a root
+	// CA here); nil means the system roots.
+	TLSConfig *tls.Config
+	// Logger receives debug lines per provider call; never secrets. nil discards.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = NewHTTPClient(o.Timeout)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// New builds the adapter for a relay of kind with configuration raw. The result
+// also implements ReportFetcher and Looker when the Kind says so.
+func New(kind string, raw json.RawMessage, opts Options) (Sender, error) {
+	if probs := ValidateConfig(kind, raw); len(probs) > 0 {
+		return nil, &ConfigError{Kind: kind, Problems: probs}
+	}
+	decode := func(dst any) error {
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return fmt.Errorf("read %s relay configuration: %w", kind, err)
+		}
+		return nil
+	}
+	switch kind {
+	case KindAligoAlimTalk:
+		var c AligoAlimTalkConfig
+		if err := decode(&c); err != nil {
+			return nil, err
+		}
+		return NewAligoAlimTalk(c, opts), nil
+	case KindAligoSMS:
+		var c AligoSMSConfig
+		if err := decode(&c); err != nil {
+			return nil, err
+		}
+		return NewAligoSMS(c, opts), nil
+	case KindSMTP:
+		var c SMTPConfig
+		if err := decode(&c); err != nil {
+			return nil, err
+		}
+		return NewSMTP(c, opts), nil
+	case KindHTTP:
+		var c HTTPConfig
+		if err := decode(&c); err != nil {
+			return nil, err
+		}
+		return NewHTTP(c, opts), nil
+	case KindSimulator:
+		var c SimulatorConfig
+		if err := decode(&c); err != nil {
+			return nil, err
+		}
+		return NewSimulator(c, opts), nil
+	}
+	return nil, fmt.Errorf("unknown relay kind %q", kind)
+}

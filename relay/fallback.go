@@ -1,0 +1,83 @@
+package relay
+
+import "unicode/utf8"
+
+// SMSBytes is the length of s as Korean carriers count it: its size in EUC-KR
+// (CP949). ASCII is one byte; every other character is two — Hangul, hanja and
+// symbols that CP949 encodes take two bytes, and characters outside CP949 (emoji,
+// most other scripts) are counted as two as well, which is how carriers bill the
+// replacement they send. So "안녕 hi" is 7 bytes. (The render package may count the
+// same for its previews; this one decides what the relays are sent.)
+func SMSBytes(s string) int {
+	n := 0
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			n++
+		} else {
+			n += 2
+		}
+	}
+	return n
+}
+
+// truncateBytes cuts s to at most max SMSBytes, on a character boundary.
+func truncateBytes(s string, max int) string {
+	n := 0
+	for i, r := range s {
+		w := 1
+		if r >= utf8.RuneSelf {
+			w = 2
+		}
+		if n+w > max {
+			return s[:i]
+		}
+		n += w
+	}
+	return s
+}
+
+// FallbackFor decides whether the AlimTalk message m, which ended with r, goes out
+// again as SMS or LMS, and builds that message. It does when m is an AlimTalk with
+// fallback text and r is a RecipientFailed — except for opted-out recipients (the
+// opt-out covers SMS too) and numbers that cannot take any message.
+//
+// The channel is the Fallback's, upgraded from SMS to LMS when the text exceeds
+// SMSMaxBytes (text is never cut); without one, SMS when the text fits and LMS
+// otherwise. A text beyond LMSMaxBytes cannot be sent: no fallback. The LMS title is
+// the fallback subject (or the AlimTalk's), cut to LMSSubjectMaxBytes.
+//
+// The fallback keeps m's ID and gets the Key "<id>-sms" / "<id>-lms", so a relay
+// that carries both channels does not drop it as a repeat of the AlimTalk.
+func FallbackFor(m Message, r Result) (Message, bool) {
+	if m.Channel != ChannelAlimTalk || m.Fallback == nil || m.Fallback.Body == "" || r.Outcome != RecipientFailed {
+		return Message{}, false
+	}
+	if r.Code == CodeOptedOut || r.Code == CodeInvalidNumber {
+		return Message{}, false
+	}
+	body := m.Fallback.Body
+	size := SMSBytes(body)
+	if size > LMSMaxBytes {
+		return Message{}, false
+	}
+	ch := m.Fallback.Channel
+	if ch != ChannelLMS && size <= SMSMaxBytes {
+		ch = ChannelSMS
+	} else {
+		ch = ChannelLMS
+	}
+	fb := Message{
+		ID:   m.ID,
+		Key:  m.IdempotencyKey() + "-" + string(ch),
+		To:   m.To,
+		Name: m.Name, Channel: ch, Body: body,
+	}
+	if ch == ChannelLMS {
+		subject := m.Fallback.Subject
+		if subject == "" {
+			subject = m.Subject
+		}
+		fb.Subject = truncateBytes(subject, LMSSubjectMaxBytes)
+	}
+	return fb, true
+}

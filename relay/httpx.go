@@ -1,0 +1,182 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout bounds one provider call when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// maxAnswerBytes caps how much of a provider's answer we read: a relay that streams
+// garbage must not exhaust the worker's memory.
+const maxAnswerBytes = 8 << 20
+
+// NewHTTPClient returns the client adapters share. The default transport keeps two
+// idle connections per host, so several concurrent calls of 500 messages to one
+// provider would open and close connections all the time; this one keeps 64.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.ResponseHeaderTimeout = timeout
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+// Mask replaces secrets in redacted configurations and scrubbed texts.
+const Mask = "********"
+
+// scrubber removes an adapter's secrets from any text it is about to put in an
+// error, a Result reason or a log line. Providers sometimes echo request fields in
+// error pages, and transport errors quote URLs.
+type scrubber []string
+
+func newScrubber(secrets ...string) scrubber {
+	var s scrubber
+	for _, v := range secrets {
+		if v == "" {
+			continue
+		}
+		s = append(s, v)
+		if q := url.QueryEscape(v); q != v {
+			s = append(s, q)
+		}
+		if p := url.PathEscape(v); p != v {
+			s = append(s, p)
+		}
+	}
+	return s
+}
+
+func (s scrubber) clean(text string) string {
+	for _, v := range s {
+		text = strings.ReplaceAll(text, v, Mask)
+	}
+	return text
+}
+
+func (s scrubber) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if c := s.clean(msg); c != msg {
+		var re *Error
+		code := codeOf(err)
+		if errors.As(err, &re) {
+			code = re.Code
+		}
+		return &Error{Code: code, Err: errors.New(c)}
+	}
+	return err
+}
+
+// safeURL is u without user information and query, for error messages.
+func safeURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(invalid url)"
+	}
+	p.User = nil
+	p.RawQuery = ""
+	p.Fragment = ""
+	return p.String()
+}
+
+// joinURL appends path to base, keeping exactly one slash between them.
+func joinURL(base, path string) string {
+	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
+}
+
+// answer is a provider's HTTP answer, body read.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// do sends req and reads the answer. Transport errors are wrapped without the URL's
+// secrets (a *url.Error quotes the whole URL) and classified.
+func do(client *http.Client, req *http.Request) (answer, error) {
+	where := req.Method + " " + safeURL(req.URL.String())
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return answer{}, fault(codeOf(err), fmt.Errorf("%s: %w", where, err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	if err != nil {
+		return answer{}, fault(codeOf(err), fmt.Errorf("%s: read answer: %w", where, err))
+	}
+	return answer{status: resp.StatusCode, body: body}, nil
+}
+
+// postForm POSTs form-urlencoded fields.
+func postForm(ctx context.Context, client *http.Client, u string, form url.Values) (answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return answer{}, fault(CodeBadRequest, fmt.Errorf("build request to %s: %w", safeURL(u), err))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	return do(client, req)
+}
+
+// postJSON POSTs a JSON body with extra headers.
+func postJSON(ctx context.Context, client *http.Client, u string, body []byte, header http.Header) (answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return answer{}, fault(CodeBadRequest, fmt.Errorf("build request to %s: %w", safeURL(u), err))
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	return do(client, req)
+}
+
+// snippet is the start of a provider answer, for error messages.
+func snippet(b []byte) string {
+	const n = 200
+	s := strings.TrimSpace(string(b))
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// statusFault classifies an HTTP status that is not a success.
+func statusFault(status int) string {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return CodeAuth
+	case status == http.StatusPaymentRequired:
+		return CodeInsufficientFunds
+	case status == http.StatusTooManyRequests:
+		return CodeRateLimited
+	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
+		return CodeTimeout
+	case status >= 500:
+		return CodeServerError
+	case status >= 400:
+		return CodeBadRequest
+	}
+	return CodeBadAnswer
+}

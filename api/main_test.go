@@ -1,20 +1,27 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 
+	"github.com/sendingo/sendingo/activities"
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
+	"github.com/sendingo/sendingo/worker"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
@@ -27,10 +34,12 @@ func testConfig() config.Config {
 	}
 	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
 	cfg.MaxBodyBytes = 64 << 10
+	cfg.MaxUploadBytes = 256 << 10
 	return cfg
 }
 
 type harness struct {
+	logs  *syncBuffer // everything the API and worker logged
 	cfg   config.Config
 	store *store.Store
 	srv   *httptest.Server
@@ -47,16 +56,30 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tc, err := client.Dial(client.Options{HostPort: env.Temporal.Address})
+	quiet := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tc, err := client.Dial(client.Options{HostPort: env.Temporal.Address, Logger: tlog.NewStructuredLogger(quiet)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
 	cfg := testConfig()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Each harness has its own task queue and worker, so tests do not share one.
+	cfg.TaskQueue = fmt.Sprintf("test-%s-%d", t.Name(), time.Now().UnixNano())
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs.String())
+		}
+	})
+	w := worker.New(tc, cfg.TaskQueue, &activities.Activities{Store: st, Log: log}, worker.DefaultOptions())
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
 	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).Handler())
 	t.Cleanup(srv.Close)
-	return &harness{cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL)}
+	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL)}
 }
 
 func (h *harness) count(t *testing.T, table string) int {
@@ -69,3 +92,21 @@ func (h *harness) count(t *testing.T, table string) int {
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -81,6 +81,7 @@ func (s *Server) Handler() http.Handler {
 
 	authed := v1.Group("", s.authenticate())
 	authed.GET("/me", s.me)
+	authed.PATCH("/account", requireUser(), s.updateAccount)
 	keys := authed.Group("/api-keys", requireUser())
 	keys.GET("", s.listAPIKeys)
 	keys.POST("", s.createAPIKey)
@@ -91,6 +92,31 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/customers/:id", s.getCustomer)
 	authed.PATCH("/customers/:id", s.updateCustomer)
 	authed.DELETE("/customers/:id", s.deleteCustomer)
+
+	// Uploads have their own, larger limit.
+	uploads := r.Group("/api/v1", s.authenticate())
+	uploads.POST("/imports", s.createImport)
+	authed.GET("/imports", s.listImports)
+	authed.GET("/imports/sample.xlsx", s.importSample)
+	authed.GET("/imports/:id", s.getImport)
+	authed.GET("/imports/:id/rows", s.importRows)
+	authed.DELETE("/imports/:id/rows", s.deleteImportRows)
+	authed.POST("/imports/:id/commit", s.commitImport)
+
+	authed.GET("/templates", s.listTemplates)
+	authed.POST("/templates", s.createTemplate)
+	authed.GET("/templates/:id", s.getTemplate)
+	authed.PATCH("/templates/:id", s.updateTemplate)
+	authed.DELETE("/templates/:id", s.deleteTemplate)
+	authed.POST("/templates/:id/preview", s.previewTemplate)
+
+	authed.GET("/relays", s.listRelays)
+	authed.POST("/relays", s.createRelay)
+	authed.GET("/relays/health", s.relayHealth)
+	authed.GET("/relays/recommendation", s.relayRecommendation)
+	authed.GET("/relays/:id", s.getRelay)
+	authed.PATCH("/relays/:id", s.updateRelay)
+	authed.DELETE("/relays/:id", s.deleteRelay)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)

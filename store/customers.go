@@ -324,3 +324,19 @@ func (s *Store) GroupCustomers(ctx context.Context, accountID, groupID int64, q 
 	}
 	return s.Customers(ctx, accountID, CustomerFilter{Q: q, GroupID: groupID}, p)
 }
+
+// Variables are the values a template may use for this customer: its attributes,
+// and its name, phone and e-mail under English and Korean names (these win over
+// attributes of the same name).
+func (c Customer) Variables() map[string]string {
+	vars := make(map[string]string, len(c.Attributes)+6)
+	for k, v := range c.Attributes {
+		vars[k] = v
+	}
+	vars["name"], vars["이름"] = c.Name, c.Name
+	vars["phone"], vars["전화번호"] = phoneNational(c.Phone), phoneNational(c.Phone)
+	if c.Email != "" {
+		vars["email"], vars["이메일"] = c.Email, c.Email
+	}
+	return vars
+}

@@ -32,7 +32,9 @@ var ErrImportState = fmt.Errorf("import state: %w", ErrConflict)
 type ImportColumn struct {
 	Index  int    `json:"index"`
 	Header string `json:"header"`
-	Field  string `json:"field"` // name, phone, email, or attribute
+	Field  string `json:"field"`          // name, phone, email, attribute or ignored
+	Key    string `json:"key,omitempty"`  // the attribute key, for attribute columns
+	Note   string `json:"note,omitempty"` // why a column was mapped as it was
 }
 
 // Import is an uploaded customer file, staged row by row, then committed.
@@ -94,6 +96,23 @@ func (s *Store) CreateImport(ctx context.Context, accountID, userID int64, filen
 	}
 	id, _ := res.LastInsertId()
 	return id, nil
+}
+
+// Imports pages the account's imports, newest first.
+func (s *Store) Imports(ctx context.Context, accountID int64, p Page) ([]Import, int64, error) {
+	ims := []Import{}
+	if err := s.db.SelectContext(ctx, &ims, `SELECT * FROM imports WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
+		accountID, p.Size, p.Offset()); err != nil {
+		return nil, 0, err
+	}
+	for i := range ims {
+		if err := ims[i].decode(); err != nil {
+			return nil, 0, err
+		}
+	}
+	var total int64
+	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM imports WHERE account_id = ?`, accountID)
+	return ims, total, err
 }
 
 // DeleteImport removes an import and its rows (used when parsing fails).

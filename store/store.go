@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/phone"
 )
 
 // Sentinel errors callers branch on.
@@ -96,6 +98,12 @@ func isDuplicate(err error) bool {
 	return errors.As(err, &me) && me.Number == 1062
 }
 
+// isForeignKey reports a row still referenced by another table (error 1451).
+func isForeignKey(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1451
+}
+
 // notFound maps sql.ErrNoRows to ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
@@ -114,3 +122,6 @@ type Page struct {
 
 // Offset is the row offset of the page (pages count from 1).
 func (p Page) Offset() int { return (p.Page - 1) * p.Size }
+
+// phoneNational shows an E.164 number the way its owner writes it.
+func phoneNational(e164 string) string { return phone.National(e164) }

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sendingo/sendingo/devserver"
 	"github.com/sendingo/sendingo/migrations"
+	"github.com/sendingo/sendingo/relay/sim"
 	"github.com/sendingo/sendingo/store"
 )
 
@@ -87,11 +89,24 @@ func devCmd(load loader) *cobra.Command {
 				}()
 			}
 			run("worker", func(ctx context.Context) error { return runWorker(ctx, cfg, log, st, tc) })
+			// The relay simulator plays the providers locally; it creates no relay
+			// on its own (the README shows how to add one).
+			simURL := make(chan string, 1)
+			run("relay-sim", func(ctx context.Context) error {
+				s := sim.New(sim.Options{Settings: sim.Settings{Latency: sim.Duration(20 * time.Millisecond),
+					ReportDelay: sim.Duration(2 * time.Second)}, Logger: log.With("component", "relay-sim")})
+				return s.Run(ctx, cfg.RelaySimAddr, func(base string) { simURL <- base })
+			})
 			apiReady := make(chan string, 1)
 			run("api", func(ctx context.Context) error { return serveAPI(ctx, cfg, log, st, tc, apiReady) })
 			select {
 			case addr := <-apiReady:
-				printDevBanner(cmd, addr, temporal, cfg.DataDir)
+				simBase := ""
+				select {
+				case simBase = <-simURL:
+				case <-time.After(5 * time.Second):
+				}
+				printDevBanner(cmd, addr, temporal, simBase, cfg.DataDir)
 			case <-runCtx.Done():
 			}
 			select {
@@ -107,7 +122,7 @@ func devCmd(load loader) *cobra.Command {
 	}
 }
 
-func printDevBanner(cmd *cobra.Command, apiAddr string, t *devserver.Server, dataDir string) {
+func printDevBanner(cmd *cobra.Command, apiAddr string, t *devserver.Server, simURL, dataDir string) {
 	host, port, _ := net.SplitHostPort(apiAddr)
 	if host == "" || host == "::" || host == "0.0.0.0" {
 		host = "localhost"
@@ -118,7 +133,8 @@ sendingo is running (Ctrl-C stops everything):
   OpenAPI        http://%s:%s/api/openapi.yaml
   Temporal       %s
   Temporal Web   %s
+  relay sim      %s   (counters: /stats)
   data           %s
 
-`, host, port, host, port, t.Address, t.UIURL, dataDir)
+`, host, port, host, port, t.Address, t.UIURL, simURL, dataDir)
 }

@@ -74,7 +74,7 @@ func rootCmd() *cobra.Command {
 		slog.SetDefault(log)
 		return cfg, log, nil
 	}
-	root.AddCommand(apiCmd(load), workerCmd(load), migrateCmd(load), devCmd(load), configCmd())
+	root.AddCommand(apiCmd(load), workerCmd(load), migrateCmd(load), devCmd(load), relaySimCmd(), benchCmd(load), configCmd())
 	return root
 }
 

@@ -1,0 +1,389 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/sendingo/sendingo/sheet"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// stageBatch is how many parsed rows go into one multi-row INSERT.
+const stageBatch = 2000
+
+type importJSON struct {
+	store.Import
+	Progress importProgress `json:"progress"`
+}
+
+type importProgress struct {
+	Processed int64 `json:"processed"`
+	Total     int64 `json:"total"`
+	Percent   int   `json:"percent"`
+}
+
+func toImportJSON(im store.Import) importJSON {
+	p := importProgress{Processed: im.ProcessedRows, Total: im.ValidRows}
+	if p.Total > 0 {
+		p.Percent = int(p.Processed * 100 / p.Total)
+	}
+	if im.Status == store.ImportCompleted {
+		p.Percent = 100
+	}
+	return importJSON{Import: im, Progress: p}
+}
+
+// createImport stages an uploaded .xlsx or .csv: every row with a verdict. The
+// upload is spooled to a temporary file (an .xlsx needs random access) and parsed
+// as a stream; rows go to MySQL in batches. A refused file leaves nothing behind.
+func (s *Server) createImport(c *gin.Context) {
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mt != "multipart/form-data" {
+		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			"upload the file as multipart/form-data in a field named file")
+		return
+	}
+	spool, filename, ok := s.spoolUpload(c)
+	if !ok {
+		return
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+
+	ctx, acc := c.Request.Context(), account(c)
+	head := make([]byte, 4)
+	n, _ := spool.ReadAt(head, 0)
+	format := "csv"
+	if bytes.HasPrefix(head[:n], []byte("PK\x03\x04")) {
+		format = "xlsx"
+	}
+	id, err := s.store.CreateImport(ctx, acc, c.GetInt64(ctxUserID), filename, format)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	header, err := s.stage(ctx, acc, id, spool)
+	if err != nil {
+		// Nothing of a refused file stays: the import and its staged rows go.
+		if derr := s.store.DeleteImport(context.WithoutCancel(ctx), acc, id); derr != nil {
+			s.log.Error("delete refused import", "import_id", id, "error", derr)
+		}
+		importParseProblem(c, err, s.cfg.MaxImportRows)
+		return
+	}
+	cols := make([]store.ImportColumn, len(header.Columns))
+	for i, col := range header.Columns {
+		cols[i] = store.ImportColumn{Index: col.Index, Header: col.Title, Field: string(col.Field), Key: col.Key, Note: col.Note}
+	}
+	im, err := s.store.FinishStaging(ctx, acc, id, cols)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	s.log.Info("import staged", "account_id", acc, "import_id", id, "rows", im.TotalRows, "valid", im.ValidRows)
+	c.Header("Location", "/api/v1/imports/"+itoa(id))
+	c.JSON(http.StatusCreated, toImportJSON(im))
+}
+
+// spoolUpload copies the multipart field "file" to a temporary file, answering
+// 413 when it exceeds the upload limit.
+func (s *Server) spoolUpload(c *gin.Context) (*os.File, string, bool) {
+	limit := s.cfg.MaxUploadBytes
+	if c.Request.ContentLength > limit+64<<10 {
+		tooLarge(c, limit)
+		return nil, "", false
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+64<<10)
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		badRequest(c, "malformed multipart body: "+err.Error())
+		return nil, "", false
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			Fields{{Field: "file", Message: "is required: attach the .xlsx or .csv file in a field named file"}}.Abort(c)
+			return nil, "", false
+		}
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				tooLarge(c, limit)
+			} else {
+				badRequest(c, "malformed multipart body: "+err.Error())
+			}
+			return nil, "", false
+		}
+		if part.FormName() != "file" {
+			_, _ = io.Copy(io.Discard, part)
+			continue
+		}
+		f, err := os.CreateTemp("", "sendingo-upload-*")
+		if err != nil {
+			internalError(c, err)
+			return nil, "", false
+		}
+		n, err := io.Copy(f, io.LimitReader(part, limit+1))
+		var maxErr *http.MaxBytesError
+		switch {
+		case n > limit || errors.As(err, &maxErr):
+			f.Close()
+			os.Remove(f.Name())
+			tooLarge(c, limit)
+			return nil, "", false
+		case err != nil:
+			f.Close()
+			os.Remove(f.Name())
+			badRequest(c, "the upload was interrupted: "+err.Error())
+			return nil, "", false
+		case n == 0:
+			f.Close()
+			os.Remove(f.Name())
+			unprocessable(c, "empty-spreadsheet", "Empty file", "the uploaded file is empty")
+			return nil, "", false
+		}
+		name := part.FileName()
+		if !utf8.ValidString(name) || len(name) > 255 {
+			name = "upload"
+		}
+		return f, name, true
+	}
+}
+
+func tooLarge(c *gin.Context, limit int64) {
+	problem(c, http.StatusRequestEntityTooLarge, "upload-too-large", "Upload too large",
+		fmt.Sprintf("the file is larger than the %d MB upload limit", limit>>20))
+}
+
+// stage parses the spooled file and inserts its rows in batches.
+func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.File) (sheet.Header, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return sheet.Header{}, err
+	}
+	batch := make([]store.ImportRow, 0, stageBatch)
+	flush := func() error {
+		err := s.store.StageRows(ctx, accountID, importID, batch)
+		batch = batch[:0]
+		return err
+	}
+	header, err := sheet.Parse(ctx, f, sheet.Options{MaxRows: s.cfg.MaxImportRows}, func(r sheet.Row) error {
+		batch = append(batch, store.ImportRow{Line: r.Line, Name: truncate(r.Name, 200), Phone: r.Phone,
+			RawPhone: truncate(r.RawPhone, 64), Email: truncate(r.Email, 254), Attributes: store.Attributes(r.Attributes),
+			Verdict: r.Verdict, Reason: truncate(r.Reason, 255)})
+		if len(batch) == stageBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return header, err
+	}
+	return header, flush()
+}
+
+func truncate(s string, runes int) string {
+	if utf8.RuneCountInString(s) <= runes {
+		return s
+	}
+	return string([]rune(s)[:runes])
+}
+
+// importParseProblem answers why a file was refused.
+func importParseProblem(c *gin.Context, err error, maxRows int) {
+	switch {
+	case errors.Is(err, sheet.ErrNotSpreadsheet):
+		problem(c, http.StatusUnsupportedMediaType, "not-a-spreadsheet", "Not a spreadsheet", err.Error())
+	case errors.Is(err, sheet.ErrNoPhoneColumn):
+		unprocessable(c, "no-phone-column", "No phone column", err.Error())
+	case errors.Is(err, sheet.ErrEmpty):
+		unprocessable(c, "empty-spreadsheet", "Empty spreadsheet", err.Error())
+	case errors.Is(err, sheet.ErrTooManyRows):
+		unprocessable(c, "too-many-rows", "Too many rows", err.Error())
+	case errors.Is(err, context.Canceled):
+		badRequest(c, "the upload was cancelled")
+	default:
+		internalError(c, err)
+	}
+}
+
+func (s *Server) listImports(c *gin.Context) {
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	ims, total, err := s.store.Imports(c.Request.Context(), account(c), p)
+	if !storeErr(c, err, "imports") {
+		return
+	}
+	out := make([]importJSON, len(ims))
+	for i, im := range ims {
+		out[i] = toImportJSON(im)
+	}
+	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+}
+
+func (s *Server) getImport(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	im, err := s.store.Import(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "import") {
+		return
+	}
+	c.JSON(http.StatusOK, toImportJSON(im))
+}
+
+func (s *Server) importRows(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	verdict := c.Query("verdict")
+	switch verdict {
+	case "", "ok", "invalid", "duplicate":
+	default:
+		Fields{{Field: "verdict", Message: "must be ok, invalid or duplicate"}}.Abort(c)
+		return
+	}
+	rows, total, err := s.store.ImportRows(c.Request.Context(), account(c), id, verdict, p)
+	if !storeErr(c, err, "import") {
+		return
+	}
+	c.JSON(http.StatusOK, list[store.ImportRow]{Items: rows, Total: total, Page: p.Page, Size: p.Size})
+}
+
+type deleteRowsRequest struct {
+	RowIDs []int64 `json:"row_ids"`
+}
+
+func (s *Server) deleteImportRows(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req deleteRowsRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	if len(req.RowIDs) == 0 {
+		errs.Add("row_ids", "is required: a non-empty list of row ids")
+	} else if len(req.RowIDs) > MaxIDsPerRequest {
+		errs.Add("row_ids", "may hold at most %d ids per request", MaxIDsPerRequest)
+	}
+	if errs.Abort(c) {
+		return
+	}
+	im, deleted, err := s.store.DeleteImportRows(c.Request.Context(), account(c), id, req.RowIDs)
+	if !storeErr(c, err, "import") {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"deleted": deleted, "import": toImportJSON(im)})
+}
+
+type commitRequest struct {
+	GroupID      int64  `json:"group_id"`
+	NewGroupName string `json:"new_group_name"`
+}
+
+// commitImport starts the ImportCustomers workflow. It is idempotent: the
+// workflow ID is import:{id}, so a double submit starts one commit.
+func (s *Server) commitImport(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req commitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	req.NewGroupName = strings.TrimSpace(req.NewGroupName)
+	var errs Fields
+	switch {
+	case req.GroupID == 0 && req.NewGroupName == "":
+		errs.Add("group_id", "name the group to import into (group_id), or give new_group_name")
+	case req.GroupID != 0 && req.NewGroupName != "":
+		errs.Add("new_group_name", "give either group_id or new_group_name, not both")
+	case req.GroupID < 0:
+		errs.Add("group_id", "must be a group id")
+	case utf8.RuneCountInString(req.NewGroupName) > store.MaxGroupName:
+		errs.Add("new_group_name", "must be at most %d characters", store.MaxGroupName)
+	}
+	if errs.Abort(c) {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	im, err := s.store.Import(ctx, acc, id)
+	if !storeErr(c, err, "import") {
+		return
+	}
+	switch im.Status {
+	case store.ImportCommitting:
+		c.Header("Location", "/api/v1/imports/"+itoa(id))
+		c.JSON(http.StatusAccepted, toImportJSON(im))
+		return
+	case store.ImportCompleted, store.ImportFailed:
+		conflict(c, fmt.Sprintf("import %d is already %s; upload the file again to import it again", id, im.Status))
+		return
+	}
+	if im.ValidRows == 0 {
+		unprocessable(c, "nothing-to-import", "Nothing to import", "the import has no valid rows to commit")
+		return
+	}
+	if req.GroupID != 0 {
+		if _, err := s.store.Group(ctx, acc, req.GroupID); !storeErr(c, err, "group") {
+			return
+		}
+	}
+	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.ImportWorkflowID(id),
+		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    workflows.AccountSearchAttributes(acc),
+	}, workflows.ImportCustomers, workflows.ImportInput{AccountID: acc, ImportID: id, GroupID: req.GroupID, NewGroupName: req.NewGroupName})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		internalError(c, fmt.Errorf("start import workflow: %w", err))
+		return
+	}
+	if err := s.store.MarkImportCommitting(ctx, acc, id); err != nil {
+		internalError(c, err)
+		return
+	}
+	im, err = s.store.Import(ctx, acc, id)
+	if !storeErr(c, err, "import") {
+		return
+	}
+	c.Header("Location", "/api/v1/imports/"+itoa(id))
+	c.JSON(http.StatusAccepted, toImportJSON(im))
+}
+
+func (s *Server) importSample(c *gin.Context) {
+	b, err := sheet.Sample()
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="sendingo-customers-sample.xlsx"`)
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+}

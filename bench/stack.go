@@ -1,0 +1,257 @@
+// Package bench runs sendingo end to end on this machine for the benchmark
+// commands (`sendingo bench ...`): a throw-away database, an in-memory Temporal
+// dev server, the worker and the API in this process, driven over HTTP.
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/sendingo/sendingo/activities"
+	"github.com/sendingo/sendingo/api"
+	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/devserver"
+	"github.com/sendingo/sendingo/migrations"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/worker"
+)
+
+// Stack is a running sendingo: database, Temporal, worker and API.
+type Stack struct {
+	Cfg      config.Config
+	Store    *store.Store
+	Temporal client.Client
+	BaseURL  string
+	Token    string
+	Log      *slog.Logger
+	closers  []func()
+}
+
+// Start brings the stack up on a fresh database named after label.
+func Start(ctx context.Context, cfg config.Config, label string) (*Stack, error) {
+	s := &Stack{Cfg: cfg, Log: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	dsn, err := freshDatabase(cfg.MySQLDSN, label)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { dropDatabase(dsn) })
+	s.Cfg.MySQLDSN = dsn
+	if err := migrations.Up(dsn); err != nil {
+		return nil, err
+	}
+	if s.Store, err = store.Open(ctx, dsn); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { s.Store.Close() })
+
+	cli, err := devserver.EnsureCLI(ctx, s.Log)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := devserver.Start(ctx, devserver.Options{CLI: cli, LogFile: os.TempDir() + "/sendingo-bench-temporal.log"})
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { srv.Stop() })
+	if s.Temporal, err = client.Dial(client.Options{HostPort: srv.Address, Logger: tlog.NewStructuredLogger(s.Log)}); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.Temporal.Close)
+
+	s.Cfg.TaskQueue = "bench"
+	w := worker.New(s.Temporal, s.Cfg.TaskQueue, &activities.Activities{Store: s.Store, Log: s.Log}, worker.DefaultOptions())
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, w.Stop)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log}).Handler()}
+	go hs.Serve(ln)
+	s.closers = append(s.closers, func() { hs.Close() })
+	s.BaseURL = "http://" + ln.Addr().String()
+
+	var signup struct{ Token string }
+	body := fmt.Sprintf(`{"account_name":"bench","name":"bench","email":"bench-%d@example.com","password":"Bench-Passw0rd"}`, time.Now().UnixNano())
+	if err := s.Call(ctx, "POST", "/api/v1/auth/signup", "application/json", strings.NewReader(body), 201, &signup); err != nil {
+		return nil, err
+	}
+	s.Token = signup.Token
+	ok = true
+	return s, nil
+}
+
+// Close tears everything down, newest first.
+func (s *Stack) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+// Call makes an API request and decodes a JSON answer into out.
+func (s *Stack) Call(ctx context.Context, method, path, contentType string, body io.Reader, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, s.BaseURL+path, body)
+	if err != nil {
+		return err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if s.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func freshDatabase(dsn, label string) (string, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	cfg.DBName = ""
+	db, err := sqlx.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	name := fmt.Sprintf("sendingo_bench_%s_%d", label, time.Now().Unix())
+	if _, err := db.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return "", fmt.Errorf("create bench database (is MySQL running?): %w", err)
+	}
+	cfg.DBName = name
+	return cfg.FormatDSN(), nil
+}
+
+func dropDatabase(dsn string) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return
+	}
+	name := cfg.DBName
+	cfg.DBName = ""
+	if db, err := sqlx.Open("mysql", cfg.FormatDSN()); err == nil {
+		_, _ = db.Exec("DROP DATABASE IF EXISTS `" + name + "`")
+		db.Close()
+	}
+}
+
+// MemSampler records the peak resident set size and Go heap while it runs.
+type MemSampler struct {
+	mu       sync.Mutex
+	peakRSS  uint64
+	peakHeap uint64
+	stop     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+}
+
+// SampleMemory starts sampling every interval.
+func SampleMemory(interval time.Duration) *MemSampler {
+	m := &MemSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			m.sample()
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return m
+}
+
+func (m *MemSampler) sample() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss := RSS()
+	m.mu.Lock()
+	m.peakRSS = max(m.peakRSS, rss)
+	m.peakHeap = max(m.peakHeap, ms.HeapInuse)
+	m.mu.Unlock()
+}
+
+// Stop ends sampling and answers the peaks in bytes.
+func (m *MemSampler) Stop() (rss, heap uint64) {
+	m.once.Do(func() {
+		close(m.stop)
+		<-m.done
+		m.sample()
+	})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.peakRSS, m.peakHeap
+}
+
+// RSS is this process's resident set size (Linux), or 0.
+func RSS() uint64 { return procStatus("VmRSS:") }
+
+// PeakRSS is this process's high-water resident set size (Linux), or 0.
+func PeakRSS() uint64 { return procStatus("VmHWM:") }
+
+func procStatus(key string) uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, key) {
+			fields := strings.Fields(line[len(key):])
+			if len(fields) > 0 {
+				kb, _ := strconv.ParseUint(fields[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// MB formats bytes as mebibytes.
+func MB(b uint64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

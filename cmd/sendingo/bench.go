@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sendingo/sendingo/bench"
+)
+
+func benchCmd(load loader) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Run end-to-end benchmarks on this machine and print their figures",
+	}
+	var xlsxRows, csvRows int
+	var keep bool
+	imp := &cobra.Command{
+		Use:   "import",
+		Short: "Build a large .xlsx and .csv, import each end to end (upload → staged → committed), print rows/s and peak memory",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := load()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			dir, err := os.MkdirTemp("", "sendingo-bench-import-")
+			if err != nil {
+				return err
+			}
+			if !keep {
+				defer os.RemoveAll(dir)
+			}
+			type job struct {
+				format string
+				rows   int
+			}
+			var jobs []job
+			if xlsxRows > 0 {
+				jobs = append(jobs, job{"xlsx", xlsxRows})
+			}
+			if csvRows > 0 {
+				jobs = append(jobs, job{"csv", csvRows})
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "machine: %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+			var files []string
+			for _, j := range jobs {
+				fmt.Fprintf(out, "generating %d-row %s ...\n", j.rows, j.format)
+				path, err := bench.GenerateImportFile(dir, j.format, j.rows)
+				if err != nil {
+					return err
+				}
+				files = append(files, path)
+			}
+			stack, err := bench.Start(ctx, cfg, "import")
+			if err != nil {
+				return err
+			}
+			defer stack.Close()
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "file\trows\tsize\tstage\tcommit\ttotal\trows/s\tpeak RSS\tpeak heap\t")
+			for i, j := range jobs {
+				r, err := stack.Import(ctx, files[i], j.rows)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%.2fs\t%.2fs\t%.2fs\t%.0f\t%s\t%s\t\n", r.File, r.Rows, bench.MB(uint64(r.FileBytes)),
+					r.Staged.Seconds(), r.Committed.Seconds(), (r.Staged + r.Committed).Seconds(), r.RowsPerSecond(),
+					bench.MB(r.PeakRSS), bench.MB(r.PeakHeap))
+				tw.Flush()
+			}
+			fmt.Fprintf(out, "process high-water RSS: %s\n", bench.MB(bench.PeakRSS()))
+			return nil
+		},
+	}
+	imp.Flags().IntVar(&xlsxRows, "xlsx-rows", 100000, "rows of the .xlsx file (0 skips it)")
+	imp.Flags().IntVar(&csvRows, "csv-rows", 1000000, "rows of the .csv file (0 skips it)")
+	imp.Flags().BoolVar(&keep, "keep-files", false, "keep the generated files")
+	cmd.AddCommand(imp)
+	return cmd
+}

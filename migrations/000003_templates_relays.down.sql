@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS relays;
+DROP TABLE IF EXISTS templates;

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sendingo/sendingo/render"
+)
+
+// Template is a stored message template. Its content is validated and rendered
+// by the render package; Content converts.
+type Template struct {
+	ID                   int64      `db:"id" json:"id"`
+	AccountID            int64      `db:"account_id" json:"-"`
+	Name                 string     `db:"name" json:"name"`
+	Channel              string     `db:"channel" json:"channel"`
+	Subject              string     `db:"subject" json:"subject"`
+	Body                 string     `db:"body" json:"body"`
+	Buttons              Buttons    `db:"buttons" json:"buttons"`
+	Variables            StringList `db:"variables" json:"variables"`
+	ProviderTemplateCode string     `db:"provider_template_code" json:"provider_template_code"`
+	SenderKey            string     `db:"sender_key" json:"sender_key"`
+	FallbackSubject      string     `db:"fallback_subject" json:"fallback_subject"`
+	FallbackText         string     `db:"fallback_text" json:"fallback_text"`
+	Advertisement        bool       `db:"advertisement" json:"advertisement"`
+	CreatedAt            time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt            time.Time  `db:"updated_at" json:"updated_at"`
+}
+
+// Content is the template's content for rendering.
+func (t Template) Content() render.Template {
+	return render.Template{
+		Channel: t.Channel, Subject: t.Subject, Body: t.Body, Buttons: t.Buttons,
+		FallbackText: t.FallbackText, FallbackSubject: t.FallbackSubject, Advertisement: t.Advertisement,
+		ProviderTemplateCode: t.ProviderTemplateCode, SenderKey: t.SenderKey,
+	}
+}
+
+// Buttons is a JSON column of link buttons.
+type Buttons []render.Button
+
+// Scan reads the JSON column.
+func (b *Buttons) Scan(src any) error { return scanJSON(src, b, Buttons{}) }
+
+// StringList is a JSON column of strings.
+type StringList []string
+
+// Scan reads the JSON column.
+func (l *StringList) Scan(src any) error { return scanJSON(src, l, StringList{}) }
+
+func scanJSON[T any](src any, dst *T, empty T) error {
+	var raw []byte
+	switch v := src.(type) {
+	case nil:
+		*dst = empty
+		return nil
+	case []byte:
+		raw = v
+	case string:
+		raw = []byte(v)
+	default:
+		return fmt.Errorf("scan JSON column: unexpected %T", src)
+	}
+	*dst = empty
+	if len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, dst)
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// SaveTemplate creates (t.ID == 0) or replaces a template of the account; the
+// caller has validated its content and derived its variables.
+func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (Template, error) {
+	if t.Buttons == nil {
+		t.Buttons = Buttons{}
+	}
+	if t.Variables == nil {
+		t.Variables = StringList{}
+	}
+	ts := now()
+	cols := []any{t.Name, t.Channel, t.Subject, t.Body, jsonText(t.Buttons), jsonText(t.Variables),
+		t.ProviderTemplateCode, t.SenderKey, t.FallbackSubject, t.FallbackText, t.Advertisement, ts}
+	if t.ID == 0 {
+		res, err := s.db.ExecContext(ctx, `INSERT INTO templates (name, channel, subject, body, buttons, variables,
+			provider_template_code, sender_key, fallback_subject, fallback_text, advertisement, updated_at, created_at, account_id)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
+		if err != nil {
+			return Template{}, fmt.Errorf("insert template: %w", err)
+		}
+		t.ID, _ = res.LastInsertId()
+	} else {
+		res, err := s.db.ExecContext(ctx, `UPDATE templates SET name = ?, channel = ?, subject = ?, body = ?, buttons = ?,
+			variables = ?, provider_template_code = ?, sender_key = ?, fallback_subject = ?, fallback_text = ?,
+			advertisement = ?, updated_at = ? WHERE account_id = ? AND id = ?`, append(cols, accountID, t.ID)...)
+		if err != nil {
+			return Template{}, fmt.Errorf("update template %d: %w", t.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Template{}, ErrNotFound
+		}
+	}
+	return s.Template(ctx, accountID, t.ID)
+}
+
+// Template returns one template of the account.
+func (s *Store) Template(ctx context.Context, accountID, id int64) (Template, error) {
+	var t Template
+	err := s.db.GetContext(ctx, &t, `SELECT * FROM templates WHERE account_id = ? AND id = ?`, accountID, id)
+	return t, notFound(err)
+}
+
+// Templates pages the account's templates, newest first, optionally of one channel.
+func (s *Store) Templates(ctx context.Context, accountID int64, channel string, p Page) ([]Template, int64, error) {
+	where := []string{"account_id = ?"}
+	args := []any{accountID}
+	if channel != "" {
+		where, args = append(where, "channel = ?"), append(args, channel)
+	}
+	w := strings.Join(where, " AND ")
+	ts := []Template{}
+	if err := s.db.SelectContext(ctx, &ts, `SELECT * FROM templates WHERE `+w+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(args, p.Size, p.Offset())...); err != nil {
+		return nil, 0, fmt.Errorf("list templates: %w", err)
+	}
+	var total int64
+	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM templates WHERE `+w, args...)
+	return ts, total, err
+}
+
+// DeleteTemplate deletes a template of the account.
+func (s *Store) DeleteTemplate(ctx context.Context, accountID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM templates WHERE account_id = ? AND id = ?`, accountID, id)
+	if err != nil {
+		if isForeignKey(err) {
+			return fmt.Errorf("template %d is used by a campaign: %w", id, ErrConflict)
+		}
+		return fmt.Errorf("delete template %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -17,6 +18,13 @@ import (
 type Activities struct {
 	Store *store.Store
 	Log   *slog.Logger
+	// Router keeps the relays' live state (circuit breakers, rate limits,
+	// health) across the chunks this worker sends.
+	Router *relay.Router
+	// RelayOptions build the relay adapters (one shared HTTP client).
+	RelayOptions relay.Options
+	// PublicURL is where customers reach tracking links (/t/{token}).
+	PublicURL string
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

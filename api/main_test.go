@@ -35,6 +35,11 @@ func testConfig() config.Config {
 	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
 	cfg.MaxBodyBytes = 64 << 10
 	cfg.MaxUploadBytes = 256 << 10
+	// Small chunks and a short report deadline make campaigns exercise the window
+	// and the report loop at test sizes.
+	cfg.ChunkSize = 200
+	cfg.ChunkWindow = 3
+	cfg.ReportDeadline = 30 * time.Second
 	return cfg
 }
 
@@ -72,7 +77,7 @@ func newHarness(t *testing.T) *harness {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})
-	w := worker.New(tc, cfg.TaskQueue, &activities.Activities{Store: st, Log: log}, worker.DefaultOptions())
+	w := worker.New(tc, cfg.TaskQueue, activities.New(st, log, cfg.PublicURL), worker.DefaultOptions())
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

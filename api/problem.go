@@ -22,6 +22,22 @@ type Problem struct {
 	Detail   string       `json:"detail,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
+	// Extensions are extra members of the document (RFC 9457 §3.2).
+	Extensions map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the members and the extensions side by side.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	ext, err := json.Marshal(p.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b[:len(b)-1], ','), ext[1:]...), nil
 }
 
 // FieldError names one invalid field of a request.

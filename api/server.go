@@ -21,6 +21,7 @@ import (
 
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 //go:embed openapi.yaml
@@ -117,6 +118,19 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/relays/:id", s.getRelay)
 	authed.PATCH("/relays/:id", s.updateRelay)
 	authed.DELETE("/relays/:id", s.deleteRelay)
+
+	authed.GET("/campaigns", s.listCampaigns)
+	authed.POST("/campaigns", s.createCampaign)
+	authed.GET("/campaigns/:id", s.getCampaign)
+	authed.PATCH("/campaigns/:id", s.updateCampaign)
+	authed.DELETE("/campaigns/:id", s.deleteCampaign)
+	authed.POST("/campaigns/:id/send", s.sendCampaign)
+	authed.GET("/campaigns/:id/progress", s.campaignProgress)
+	authed.POST("/campaigns/:id/pause", s.signalCampaign(workflows.SignalCampaignPause, store.CampaignRunning))
+	authed.POST("/campaigns/:id/resume", s.signalCampaign(workflows.SignalCampaignResume, store.CampaignPaused))
+	authed.POST("/campaigns/:id/cancel", s.signalCampaign(workflows.SignalCampaignCancel,
+		store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused))
+	authed.POST("/campaigns/:id/retry-failed", s.retryFailed)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)

@@ -34,7 +34,7 @@ func alimtalkTemplate() map[string]any {
 		"name": "주문 안내", "channel": "alimtalk",
 		"body":                   "#{이름}님, 주문 #{order_no} 이(가) 접수되었습니다.",
 		"provider_template_code": "TP_ORDER_1", "sender_key": "sk-test-1",
-		"buttons": []map[string]string{{"name": "주문 보기", "mobile_url": "https://shop.example/o/#{order_no}"}},
+		"buttons":       []map[string]string{{"name": "주문 보기", "mobile_url": "https://shop.example/o/#{order_no}"}},
 		"fallback_text": "#{이름}님 주문 #{order_no} 접수",
 	}
 }

@@ -83,7 +83,7 @@ func Start(ctx context.Context, cfg config.Config, label string) (*Stack, error)
 	s.closers = append(s.closers, s.Temporal.Close)
 
 	s.Cfg.TaskQueue = "bench"
-	w := worker.New(s.Temporal, s.Cfg.TaskQueue, &activities.Activities{Store: s.Store, Log: s.Log}, worker.DefaultOptions())
+	w := worker.New(s.Temporal, s.Cfg.TaskQueue, activities.New(s.Store, s.Log, s.Cfg.PublicURL), worker.DefaultOptions())
 	if err := w.Start(); err != nil {
 		return nil, err
 	}

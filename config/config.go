@@ -36,6 +36,9 @@ type Config struct {
 	TemporalUIPort    int           // SENDINGO_TEMPORAL_UI_PORT
 	SMTPAddr          string        // SENDINGO_SMTP_ADDR
 	MailFrom          string        // SENDINGO_MAIL_FROM
+	ReportDeadline    time.Duration // SENDINGO_REPORT_DEADLINE
+	ChunkSize         int           // SENDINGO_CHUNK_SIZE
+	ChunkWindow       int           // SENDINGO_CHUNK_WINDOW
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -63,6 +66,9 @@ var Vars = []Var{
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
 	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of alert e-mails"},
+	{"SENDINGO_REPORT_DEADLINE", "24h", "how long a campaign awaits delivery reports before the rest is unknown"},
+	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
+	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production).
@@ -115,6 +121,9 @@ func Load(getenv func(string) string) (Config, error) {
 		TemporalUIPort:    int(integer("SENDINGO_TEMPORAL_UI_PORT", "8233")),
 		SMTPAddr:          get("SENDINGO_SMTP_ADDR", "127.0.0.1:1025"),
 		MailFrom:          get("SENDINGO_MAIL_FROM", "sendingo@localhost"),
+		ReportDeadline:    dur("SENDINGO_REPORT_DEADLINE", "24h"),
+		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
+		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)

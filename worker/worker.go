@@ -15,6 +15,7 @@ import (
 
 // The activities struct must implement what the workflows call.
 var _ workflows.ImportActivities = (*activities.Activities)(nil)
+var _ workflows.CampaignActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {
@@ -46,6 +47,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, o Optio
 // Register registers every workflow and activity on r.
 func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.ImportCustomers)
+	r.RegisterWorkflow(workflows.Campaign)
 	r.RegisterActivity(acts)
 }
 

@@ -43,7 +43,7 @@ func workerCmd(load loader) *cobra.Command {
 
 // runWorker runs the worker until ctx ends.
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client) error {
-	acts := &activities.Activities{Store: st, Log: log}
+	acts := activities.New(st, log, cfg.PublicURL)
 	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	log.Info("worker started", "task_queue", cfg.TaskQueue)
 	defer log.Info("worker stopped")

@@ -1,0 +1,667 @@
+package activities
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/render"
+	"github.com/sendingo/sendingo/routing"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// Campaign send tuning.
+const (
+	audienceBatch = 2000 // recipients rendered and inserted per statement
+	// relayFaultAttempts is how many times a chunk retries messages no relay
+	// would take before it records them failed.
+	relayFaultAttempts = 10
+	reportPageLimit    = 5000
+	reportPagesPerPoll = 40
+)
+
+// StartCampaign loads what the workflow needs to know about the campaign.
+func (a *Activities) StartCampaign(ctx context.Context, in workflows.StartCampaignInput) (workflows.StartCampaignResult, error) {
+	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return workflows.StartCampaignResult{}, classify(err)
+	}
+	tz, err := a.Store.AccountTimezone(ctx, in.AccountID)
+	if err != nil {
+		return workflows.StartCampaignResult{}, classify(err)
+	}
+	out := workflows.StartCampaignResult{Timezone: tz, Ad: c.Content.Advertisement, Status: c.Status}
+	if store.IsSet(c.ScheduledAt) {
+		out.ScheduledAt = c.ScheduledAt
+	}
+	return out, nil
+}
+
+// SetCampaignStatus records the campaign's status.
+func (a *Activities) SetCampaignStatus(ctx context.Context, in workflows.SetStatusInput) error {
+	return a.Store.SetCampaignStatus(ctx, in.AccountID, in.CampaignID, in.Status)
+}
+
+// FinalizeCampaign aggregates the campaign's counts with SQL into its row.
+func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.FinalizeInput) (workflows.FinalizeResult, error) {
+	c, err := a.Store.FinalizeCampaign(ctx, in.AccountID, in.CampaignID, in.Status)
+	if err != nil {
+		return workflows.FinalizeResult{}, classify(err)
+	}
+	a.Log.Info("campaign finished", "account_id", in.AccountID, "campaign_id", in.CampaignID, "status", in.Status,
+		"total", c.Total, "delivered", c.Delivered, "failed", c.Failed, "unknown", c.Unknown)
+	return workflows.FinalizeResult{Counts: workflows.Counts{Total: c.Total, Pending: c.Pending + c.Sending, Sent: c.Sent,
+		Delivered: c.Delivered, Failed: c.Failed, Unknown: c.Unknown, Fallback: c.Fallback}}, nil
+}
+
+// accountSettings are the account values rendering depends on.
+func (a *Activities) accountSettings(ctx context.Context, accountID int64) (render.AccountSettings, error) {
+	acc, err := a.Store.Account(ctx, accountID)
+	if err != nil {
+		return render.AccountSettings{}, err
+	}
+	return render.AccountSettings{Name: acc.Name, OptoutNumber: acc.OptoutNumber}, nil
+}
+
+// PrepareAudience materialises one message row per recipient: rendered content
+// and tracking links, in batches. Its cursor (the last customer id) is
+// heartbeated, so a retry resumes there; rows already inserted are skipped, so
+// replaying a batch is harmless.
+func (a *Activities) PrepareAudience(ctx context.Context, in workflows.PrepareAudienceInput) (workflows.PrepareAudienceResult, error) {
+	var out workflows.PrepareAudienceResult
+	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return out, classify(err)
+	}
+	if !in.OnlyRange {
+		if out.Skipped, err = a.materialise(ctx, c); err != nil {
+			return out, err
+		}
+	}
+	if out.Total, out.FirstID, out.LastID, err = a.Store.MessageRange(ctx, in.AccountID, in.CampaignID); err != nil {
+		return out, err
+	}
+	out.Pending = out.Total
+	if in.OnlyRange && out.Total > 0 {
+		counts, err := a.Store.CountMessages(ctx, c.ID, out.FirstID, out.LastID)
+		if err != nil {
+			return out, err
+		}
+		out.Pending = counts.Pending + counts.Sending
+	}
+	return out, nil
+}
+
+type prepareProgress struct {
+	After   int64
+	Skipped int64
+}
+
+func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, error) {
+	settings, err := a.accountSettings(ctx, c.AccountID)
+	if err != nil {
+		return 0, classify(err)
+	}
+	tpl := store.Template(c.Content)
+	content := tpl.Content()
+	var p prepareProgress
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &p)
+	}
+	msgs := make([]store.NewMessage, 0, audienceBatch)
+	for {
+		members, next, err := a.Store.AudienceBatch(ctx, c, p.After, audienceBatch)
+		if err != nil {
+			return 0, err
+		}
+		if next == 0 {
+			return p.Skipped, nil
+		}
+		msgs = msgs[:0]
+		for _, m := range members {
+			msg, ok := a.messageFor(c, content, settings, m)
+			if !ok {
+				p.Skipped++
+				continue
+			}
+			msgs = append(msgs, msg)
+		}
+		if _, err := a.Store.InsertMessages(ctx, c, msgs); err != nil {
+			return 0, err
+		}
+		p.After = next
+		activity.RecordHeartbeat(ctx, p)
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// messageFor renders the campaign's content for one recipient; false means the
+// recipient cannot get it (no address for the channel, a missing variable).
+func (a *Activities) messageFor(c store.Campaign, t render.Template, acct render.AccountSettings, m store.AudienceMember) (store.NewMessage, bool) {
+	recipient := m.Phone
+	if t.Channel == render.ChannelEmail {
+		if m.Email == "" {
+			return store.NewMessage{}, false
+		}
+		recipient = m.Email
+	}
+	vars := m.Variables()
+	for k, v := range c.Variables {
+		vars[k] = v
+	}
+	r, err := render.Render(t, vars, acct)
+	if err != nil {
+		return store.NewMessage{}, false
+	}
+	msg := store.NewMessage{CustomerID: m.ID, GroupID: m.GroupID, Recipient: recipient, Name: m.Name,
+		Channel: r.Channel, Subject: r.Subject, Body: r.Body}
+	if len(r.Buttons) > 0 {
+		buttons := make([]render.Button, len(r.Buttons))
+		for i, b := range r.Buttons {
+			buttons[i] = b
+			tok := newToken()
+			msg.Links = append(msg.Links, store.NewLink{Token: tok, Index: i, URL: b.MobileURL})
+			buttons[i].MobileURL = a.PublicURL + "/t/" + tok
+			if b.PCURL != "" {
+				if b.PCURL == b.MobileURL {
+					buttons[i].PCURL = buttons[i].MobileURL
+				} else {
+					pc := newToken()
+					msg.Links = append(msg.Links, store.NewLink{Token: pc, Index: i, URL: b.PCURL})
+					buttons[i].PCURL = a.PublicURL + "/t/" + pc
+				}
+			}
+		}
+		js, _ := json.Marshal(buttons)
+		msg.Buttons = string(js)
+	}
+	if r.Fallback != nil {
+		msg.FallbackChannel, msg.FallbackSubject, msg.FallbackBody = r.Fallback.Channel, r.Fallback.Subject, r.Fallback.Body
+	}
+	return msg, true
+}
+
+// newToken is a tracking token: 128 random bits, URL-safe (22 characters).
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// candidates builds the router's view of the campaign's relays: the routing's
+// relays with its weights, or every enabled relay with its own weight.
+func (a *Activities) candidates(ctx context.Context, c store.Campaign) ([]relay.Candidate, error) {
+	relays, err := a.Store.Relays(ctx, c.AccountID, "", true)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]store.Relay, len(relays))
+	for _, r := range relays {
+		byID[r.ID] = r
+	}
+	var out []relay.Candidate
+	add := func(r store.Relay, weight int) error {
+		cand, err := routing.Candidate(r, weight, a.RelayOptions)
+		if err != nil {
+			return err
+		}
+		out = append(out, cand)
+		return nil
+	}
+	if len(c.Routing.Relays) > 0 {
+		for _, rr := range c.Routing.Relays {
+			r, ok := byID[rr.RelayID]
+			if !ok {
+				continue // disabled or deleted since: the others carry its share
+			}
+			if err := add(r, rr.Weight); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		for _, r := range relays {
+			if err := add(r, r.Weight); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func routingMode(c store.Campaign) relay.Mode {
+	if m := relay.Mode(c.Routing.Mode); m.Valid() {
+		return m
+	}
+	return relay.ModeWeighted
+}
+
+// SendChunk sends the campaign's pending messages with ids in [FromID, ToID].
+//
+// Exactly-once: rows are claimed (pending → sending) before any relay call, and
+// the message id is the idempotency key. Rows an earlier attempt left in
+// "sending" (a worker died mid-send) are first looked up at the relays; only those
+// no relay has are sent again. Messages no relay would take go back to pending
+// and the activity fails, so Temporal retries it with backoff; after
+// relayFaultAttempts attempts they are recorded failed.
+func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
+	var out workflows.SendChunkResult
+	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return out, classify(err)
+	}
+	rows, err := a.Store.ChunkMessages(ctx, c.ID, in.FromID, in.ToID)
+	if err != nil || len(rows) == 0 {
+		return out, err
+	}
+	cands, err := a.candidates(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	mode := routingMode(c)
+	tpl := store.Template(c.Content)
+	counter := newCounter()
+
+	// Reconcile what a dead attempt may already have sent.
+	var stale []store.ChunkMessage
+	for _, r := range rows {
+		if r.Status == store.MessageSending {
+			stale = append(stale, r)
+		}
+	}
+	resend := map[int64]bool{}
+	if len(stale) > 0 {
+		found, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
+		if err != nil {
+			return out, err
+		}
+		results := make([]store.MessageResult, 0, len(found))
+		for _, r := range stale {
+			if res, ok := found[r.ID]; ok {
+				results = append(results, res)
+				counter.add(res)
+			} else {
+				resend[r.ID] = true
+			}
+		}
+		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending); err != nil {
+			return out, err
+		}
+	}
+
+	now := time.Now()
+	claimed, err := a.Store.ClaimChunk(ctx, c.ID, in.FromID, in.ToID, now)
+	if err != nil {
+		return out, err
+	}
+	var msgs []relay.Message
+	for _, r := range rows {
+		if r.Status == store.MessagePending || resend[r.ID] {
+			msgs = append(msgs, messageOf(r, in.Run, tpl))
+		}
+	}
+	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", claimed, "resend", len(resend))
+
+	// Router.Send runs the whole chunk; heartbeat meanwhile so a dead worker is
+	// noticed and a cancel request reaches us.
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	deliveries := a.Router.Send(ctx, mode, cands, msgs)
+	stop()
+
+	sentAt := time.Now()
+	attempt := activity.GetInfo(ctx).Attempt
+	var results []store.MessageResult
+	var retry []int64
+	for _, d := range deliveries {
+		res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
+		if !ok {
+			retry = append(retry, d.MessageID)
+			continue
+		}
+		results = append(results, res)
+		counter.add(res)
+	}
+	// Record what happened even when cancelled: a message a relay took is sent.
+	wctx := context.WithoutCancel(ctx)
+	if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
+		return out, err
+	}
+	if err := a.Store.RevertToPending(wctx, c.ID, retry); err != nil {
+		return out, err
+	}
+	a.publishHealth(wctx, c.AccountID, cands)
+	out = counter.result()
+	out.Claimed = int64(len(results)) + int64(len(stale)-len(resend))
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	if len(retry) > 0 {
+		return out, fmt.Errorf("%d messages of chunk %d-%d reached no relay (attempt %d of %d); retrying",
+			len(retry), in.FromID, in.ToID, attempt, relayFaultAttempts)
+	}
+	return out, nil
+}
+
+// messageOf is the relay message for a stored row. Retry runs use their own
+// idempotency key, so a relay that remembers the first attempt sends again.
+func messageOf(r store.ChunkMessage, run int, t store.Template) relay.Message {
+	m := relay.Message{ID: r.ID, To: r.Recipient, Name: r.Name, Channel: relay.Channel(r.Channel),
+		Subject: r.Subject, Body: r.Body}
+	if run > 1 {
+		m.Key = strconv.FormatInt(r.ID, 10) + "-r" + strconv.Itoa(run)
+	}
+	if m.Channel == relay.ChannelAlimTalk {
+		m.TemplateCode, m.SenderKey = t.ProviderTemplateCode, t.SenderKey
+	}
+	if r.Buttons != "" {
+		var bs []render.Button
+		if json.Unmarshal([]byte(r.Buttons), &bs) == nil {
+			for _, b := range bs {
+				m.Buttons = append(m.Buttons, relay.Button{Name: b.Name, MobileURL: b.MobileURL, PCURL: b.PCURL})
+			}
+		}
+	}
+	if r.FallbackChannel != "" {
+		m.Fallback = &relay.Fallback{Channel: relay.Channel(r.FallbackChannel), Subject: r.FallbackSubject, Body: r.FallbackBody}
+	}
+	return m
+}
+
+// resultOf turns the router's verdict into the row's new state; false means the
+// message reached no relay and should go back to pending (unless final).
+func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, bool) {
+	r := store.MessageResult{ID: d.MessageID, RelayID: d.RelayID, SentChannel: string(d.Channel), Fallback: d.Fallback != nil,
+		ProviderID: d.ProviderID, Code: d.Code, Reason: d.Reason, SentAt: at}
+	switch d.Outcome {
+	case relay.Accepted:
+		r.Status = store.MessageSent
+		r.Code, r.Reason = "", ""
+	case relay.Delivered:
+		r.Status, r.ResultAt = store.MessageDelivered, at
+		r.Code, r.Reason = "", ""
+	case relay.RecipientFailed:
+		r.Status, r.ResultAt = store.MessageFailed, at
+	default:
+		if !final {
+			return r, false
+		}
+		r.Status, r.ResultAt = store.MessageFailed, at
+	}
+	return r, true
+}
+
+// reconcile asks the relays what they know of rows a dead attempt left in
+// "sending". Relays that cannot look messages up are skipped: the simulator and
+// the generic relay dedupe a resend by id, SMTP resends at least once.
+func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (map[int64]store.MessageResult, error) {
+	found := map[int64]store.MessageResult{}
+	since := stale[0].ClaimedAt
+	msgs := make([]relay.Message, len(stale))
+	for i, r := range stale {
+		msgs[i] = messageOf(r, run, t)
+		if r.ClaimedAt.Before(since) {
+			since = r.ClaimedAt
+		}
+	}
+	for _, cand := range cands {
+		looker, ok := cand.Sender.(relay.Looker)
+		if !ok {
+			continue
+		}
+		reports, err := looker.Lookup(ctx, msgs, since)
+		if errors.Is(err, relay.ErrLookupUnsupported) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
+		}
+		for _, rep := range reports {
+			if rep.MessageID == 0 || rep.Outcome == relay.RelayFault {
+				continue
+			}
+			res, ok := resultOf(relay.Delivery{Result: relay.Result{MessageID: rep.MessageID, Outcome: rep.Outcome,
+				ProviderID: rep.ProviderID, Code: rep.Code, Reason: rep.Reason}, RelayID: cand.ID, Channel: channelOf(rep, msgs)}, time.Now(), false)
+			if ok {
+				found[rep.MessageID] = res
+			}
+		}
+	}
+	return found, nil
+}
+
+func channelOf(rep relay.Report, msgs []relay.Message) relay.Channel {
+	for _, m := range msgs {
+		if m.ID == rep.MessageID {
+			return m.Channel
+		}
+	}
+	return ""
+}
+
+// publishHealth stores the router's view of the relays for the API.
+func (a *Activities) publishHealth(ctx context.Context, accountID int64, cands []relay.Candidate) {
+	now := time.Now()
+	snaps := make([]store.RelayHealth, 0, len(cands))
+	for _, c := range cands {
+		snaps = append(snaps, routing.Snapshot(accountID, a.Router.Health(c.ID), now))
+	}
+	if err := a.Store.SaveRelayHealth(ctx, snaps); err != nil {
+		a.Log.Warn("publish relay health", "account_id", accountID, "error", err)
+	}
+}
+
+// heartbeatEvery heartbeats until the returned function is called.
+func heartbeatEvery(ctx context.Context, d time.Duration) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	activity.RecordHeartbeat(ctx)
+	return func() { close(done) }
+}
+
+// counter tallies results by status and relay.
+type counter struct {
+	res    workflows.SendChunkResult
+	relays map[int64]*workflows.RelayCounts
+}
+
+func newCounter() *counter { return &counter{relays: map[int64]*workflows.RelayCounts{}} }
+
+func (c *counter) add(r store.MessageResult) {
+	rc := c.relays[r.RelayID]
+	if rc == nil {
+		rc = &workflows.RelayCounts{RelayID: r.RelayID}
+		c.relays[r.RelayID] = rc
+	}
+	switch r.Status {
+	case store.MessageSent:
+		c.res.Sent++
+		rc.Sent++
+	case store.MessageDelivered:
+		c.res.Delivered++
+		rc.Sent++
+		rc.Delivered++
+	case store.MessageFailed:
+		c.res.Failed++
+		rc.Failed++
+	}
+	if r.Fallback {
+		c.res.Fallback++
+		rc.Fallback++
+	}
+}
+
+func (c *counter) result() workflows.SendChunkResult {
+	out := c.res
+	for _, rc := range c.relays {
+		out.Relays = append(out.Relays, *rc)
+	}
+	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
+	return out
+}
+
+// CollectReports polls the relays the campaign's awaited messages went through,
+// once, and applies what they report. With GiveUp, messages still awaiting a
+// report become unknown.
+func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectReportsInput) (workflows.CollectReportsResult, error) {
+	var out workflows.CollectReportsResult
+	if in.LastID == 0 {
+		return out, nil
+	}
+	awaited, err := a.Store.AwaitedRelays(ctx, in.CampaignID, in.FirstID, in.LastID)
+	if err != nil {
+		return out, err
+	}
+	if in.GiveUp {
+		n, err := a.Store.GiveUpReports(ctx, in.CampaignID, in.FirstID, in.LastID, time.Now())
+		out.Unknown = n
+		return out, err
+	}
+	relays, err := a.Store.Relays(ctx, in.AccountID, "", false)
+	if err != nil {
+		return out, err
+	}
+	byID := map[int64]store.Relay{}
+	for _, r := range relays {
+		byID[r.ID] = r
+	}
+	perRelay := map[int64]*workflows.RelayCounts{}
+	for _, aw := range awaited {
+		r, ok := byID[aw.RelayID]
+		if !ok {
+			continue
+		}
+		sender, err := relay.New(r.Kind, []byte(r.Config), a.RelayOptions)
+		if err != nil {
+			return out, err
+		}
+		fetcher, ok := sender.(relay.ReportFetcher)
+		if !ok {
+			continue
+		}
+		changed, err := a.pollRelay(ctx, in, r, aw, fetcher)
+		if err != nil {
+			return out, err
+		}
+		out.Delivered += changed[store.MessageDelivered]
+		out.Failed += changed[store.MessageFailed]
+		perRelay[r.ID] = &workflows.RelayCounts{RelayID: r.ID, Delivered: changed[store.MessageDelivered], Failed: changed[store.MessageFailed]}
+		activity.RecordHeartbeat(ctx)
+	}
+	for _, rc := range perRelay {
+		out.Relays = append(out.Relays, *rc)
+	}
+	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
+	after, err := a.Store.AwaitedRelays(ctx, in.CampaignID, in.FirstID, in.LastID)
+	if err != nil {
+		return out, err
+	}
+	for _, aw := range after {
+		out.Awaiting += aw.Awaiting
+	}
+	return out, nil
+}
+
+// pollRelay reads one relay's reports. Relays with a report stream (generic,
+// simulator) are read from the relay's shared cursor and reports are matched by
+// message id across campaigns; Aligo is asked about the campaign's request ids and
+// matched by recipient.
+func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsInput, r store.Relay, aw store.AwaitedRelay, f relay.ReportFetcher) (map[string]int64, error) {
+	total := map[string]int64{}
+	merge := func(m map[string]int64) {
+		for k, v := range m {
+			total[k] += v
+		}
+	}
+	kind, _ := relay.KindOf(r.Kind)
+	if kind.Idempotent {
+		err := a.Store.WithReportCursor(ctx, r.ID, func(cursor string) (string, error) {
+			for page := 0; page < reportPagesPerPoll; page++ {
+				p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: reportPageLimit})
+				if err != nil {
+					return cursor, fmt.Errorf("reports of relay %d: %w", r.ID, err)
+				}
+				results := make([]store.MessageResult, 0, len(p.Reports))
+				for _, rep := range p.Reports {
+					if res, ok := reportResult(rep); ok {
+						results = append(results, res)
+					}
+				}
+				changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
+				if err != nil {
+					return cursor, err
+				}
+				merge(changed)
+				if p.Next != "" {
+					cursor = p.Next
+				}
+				if !p.More {
+					break
+				}
+			}
+			return cursor, nil
+		})
+		return total, err
+	}
+	mids, err := a.Store.AwaitedProviderIDs(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID)
+	if err != nil || len(mids) == 0 {
+		return total, err
+	}
+	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: reportPageLimit})
+	if err != nil {
+		return total, fmt.Errorf("reports of relay %d: %w", r.ID, err)
+	}
+	var byRecipient []store.ReportByRecipient
+	for _, rep := range p.Reports {
+		res, ok := reportResult(rep)
+		if !ok || rep.ProviderID == "" || rep.To == "" {
+			continue
+		}
+		byRecipient = append(byRecipient, store.ReportByRecipient{ProviderID: rep.ProviderID, Recipient: rep.To,
+			Status: res.Status, Code: res.Code, Reason: res.Reason, At: res.ResultAt})
+	}
+	changed, err := a.Store.ApplyRecipientReports(ctx, in.CampaignID, r.ID, byRecipient)
+	merge(changed)
+	return total, err
+}
+
+// reportResult is the final state a delivery report gives a message.
+func reportResult(rep relay.Report) (store.MessageResult, bool) {
+	at := rep.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: rep.Reason, ResultAt: at}
+	switch rep.Outcome {
+	case relay.Delivered:
+		r.Status, r.Code, r.Reason = store.MessageDelivered, "", ""
+	case relay.RecipientFailed:
+		r.Status = store.MessageFailed
+	default:
+		return r, false
+	}
+	return r, true
+}

@@ -1,0 +1,502 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/render"
+	"github.com/sendingo/sendingo/routing"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// campaignJSON is a campaign as the API shows it.
+type campaignJSON struct {
+	store.Campaign
+	ScheduledAt *time.Time `json:"scheduled_at"`
+	StartedAt   *time.Time `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if !store.IsSet(t) {
+		return nil
+	}
+	return &t
+}
+
+func toCampaignJSON(c store.Campaign) campaignJSON {
+	return campaignJSON{Campaign: c, ScheduledAt: timeOrNil(c.ScheduledAt), StartedAt: timeOrNil(c.StartedAt),
+		CompletedAt: timeOrNil(c.CompletedAt)}
+}
+
+type campaignRequest struct {
+	Name        *string        `json:"name"`
+	TemplateID  *int64         `json:"template_id"`
+	GroupIDs    *[]int64       `json:"group_ids"`
+	Routing     *store.Routing `json:"routing"`
+	ScheduledAt *string        `json:"scheduled_at"`
+}
+
+// apply merges the request into n and validates it.
+func (r campaignRequest) apply(n *store.NewCampaign) Fields {
+	var errs Fields
+	if r.Name != nil {
+		n.Name = strings.TrimSpace(*r.Name)
+	}
+	if n.Name == "" || utf8.RuneCountInString(n.Name) > 200 {
+		errs.Add("name", "is required, at most 200 characters")
+	}
+	if r.TemplateID != nil {
+		n.TemplateID = *r.TemplateID
+	}
+	if n.TemplateID <= 0 {
+		errs.Add("template_id", "is required")
+	}
+	if r.GroupIDs != nil {
+		n.GroupIDs = *r.GroupIDs
+	}
+	if len(n.GroupIDs) == 0 {
+		errs.Add("group_ids", "is required: the groups to send to")
+	}
+	for _, id := range n.GroupIDs {
+		if id <= 0 {
+			errs.Add("group_ids", "ids must be positive numbers")
+			break
+		}
+	}
+	if r.Routing != nil {
+		n.Routing = *r.Routing
+	}
+	if n.Routing.Mode == "" {
+		n.Routing.Mode = string(relay.ModeWeighted)
+	}
+	if !relay.Mode(n.Routing.Mode).Valid() {
+		errs.Add("routing.mode", "must be weighted, cheapest or fastest")
+	}
+	seen := map[int64]bool{}
+	total := 0
+	for i, rr := range n.Routing.Relays {
+		switch {
+		case rr.RelayID <= 0:
+			errs.Add(fmt.Sprintf("routing.relays[%d].relay_id", i), "is required")
+		case seen[rr.RelayID]:
+			errs.Add(fmt.Sprintf("routing.relays[%d].relay_id", i), "names relay %d twice", rr.RelayID)
+		}
+		seen[rr.RelayID] = true
+		if rr.Weight < 0 {
+			errs.Add(fmt.Sprintf("routing.relays[%d].weight", i), "must not be negative")
+		}
+		total += rr.Weight
+	}
+	if n.Routing.Mode == string(relay.ModeWeighted) && len(n.Routing.Relays) > 0 && total == 0 {
+		errs.Add("routing.relays", "weighted routing needs a relay with a positive weight")
+	}
+	if r.ScheduledAt != nil {
+		if *r.ScheduledAt == "" {
+			n.ScheduledAt = time.Time{}
+		} else if t, err := time.Parse(time.RFC3339, *r.ScheduledAt); err != nil {
+			errs.Add("scheduled_at", "must be an RFC 3339 time such as 2026-12-01T09:00:00+09:00")
+		} else {
+			n.ScheduledAt = t.UTC()
+		}
+	}
+	return errs
+}
+
+func newCampaignOf(c store.Campaign) store.NewCampaign {
+	n := store.NewCampaign{Name: c.Name, TemplateID: c.TemplateID, AudienceKind: c.AudienceKind, GroupIDs: c.GroupIDs,
+		CustomerIDs: c.CustomerIDs, Variables: c.Variables, EventID: c.EventID, Routing: c.Routing}
+	if store.IsSet(c.EventDay) {
+		n.EventDay = c.EventDay
+	}
+	if store.IsSet(c.ScheduledAt) {
+		n.ScheduledAt = c.ScheduledAt
+	}
+	return n
+}
+
+func (s *Server) createCampaign(c *gin.Context) {
+	var req campaignRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var n store.NewCampaign
+	if req.apply(&n).Abort(c) {
+		return
+	}
+	camp, err := s.store.CreateCampaign(c.Request.Context(), account(c), n)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	c.Header("Location", "/api/v1/campaigns/"+itoa(camp.ID))
+	c.JSON(http.StatusCreated, toCampaignJSON(camp))
+}
+
+func (s *Server) updateCampaign(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req campaignRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	cur, err := s.store.Campaign(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	if cur.Status != store.CampaignDraft {
+		conflict(c, fmt.Sprintf("campaign %d is %s; only drafts can be changed", id, cur.Status))
+		return
+	}
+	n := newCampaignOf(cur)
+	if req.apply(&n).Abort(c) {
+		return
+	}
+	camp, err := s.store.UpdateCampaign(c.Request.Context(), account(c), id, n)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	c.JSON(http.StatusOK, toCampaignJSON(camp))
+}
+
+func (s *Server) getCampaign(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	camp, err := s.store.Campaign(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	c.JSON(http.StatusOK, toCampaignJSON(camp))
+}
+
+func (s *Server) listCampaigns(c *gin.Context) {
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	cs, total, err := s.store.Campaigns(c.Request.Context(), account(c), p)
+	if !storeErr(c, err, "campaigns") {
+		return
+	}
+	out := make([]campaignJSON, len(cs))
+	for i, camp := range cs {
+		out[i] = toCampaignJSON(camp)
+	}
+	c.JSON(http.StatusOK, list[campaignJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+}
+
+func (s *Server) deleteCampaign(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	if !storeErr(c, s.store.DeleteCampaign(c.Request.Context(), account(c), id), "campaign") {
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// builtinVariables are the variables every customer has (name and phone).
+var builtinVariables = map[string]bool{"name": true, "이름": true, "phone": true, "전화번호": true}
+
+// maxListedCustomers caps the customers a missing-variables refusal lists.
+const maxListedCustomers = 100
+
+// sendCampaign starts the send. Everything that would make it fail for all or
+// some recipients is checked first, and refused with the reason, before any
+// message exists: no enabled relay for the channel, no recipients, customers
+// without a variable the template needs (listed). A second call answers 202
+// with the campaign as it is: one workflow per campaign.
+func (s *Server) sendCampaign(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	camp, err := s.store.Campaign(ctx, acc, id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	if camp.Status != store.CampaignDraft {
+		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
+		c.JSON(http.StatusAccepted, toCampaignJSON(camp))
+		return
+	}
+	tpl, err := s.store.Template(ctx, acc, camp.TemplateID)
+	if errors.Is(err, store.ErrNotFound) {
+		unprocessable(c, "template-missing", "Template missing", fmt.Sprintf("template %d no longer exists", camp.TemplateID))
+		return
+	}
+	if !storeErr(c, err, "template") {
+		return
+	}
+	settings, ok := s.accountSettings(c)
+	if !ok {
+		return
+	}
+	if problems := render.Validate(tpl.Content(), settings); len(problems) > 0 {
+		renderProblem(c, &render.InvalidTemplateError{Problems: problems})
+		return
+	}
+	if !s.checkRelays(c, camp, tpl.Channel) {
+		return
+	}
+	size, err := s.store.AudienceSize(ctx, camp, tpl.Channel == render.ChannelEmail)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	if size == 0 {
+		unprocessable(c, "no-recipients", "No recipients",
+			"the campaign's groups hold no customer who can receive it (opted-out customers are left out)")
+		return
+	}
+	var needed []string
+	for _, v := range tpl.Content().Variables() {
+		if _, fixed := camp.Variables[v]; !builtinVariables[v] && !fixed {
+			needed = append(needed, v)
+		}
+	}
+	missing, customers, err := s.store.AudienceMissing(ctx, camp, needed, maxListedCustomers)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	if missing > 0 {
+		writeProblem(c, Problem{Type: ProblemBase + "missing-variables", Title: "Missing variables",
+			Status: http.StatusUnprocessableEntity,
+			Detail: fmt.Sprintf("%d of %d recipients have no value for a variable the template needs (%s); give them the attribute or leave them out",
+				missing, size, strings.Join(needed, ", ")),
+			Extensions: map[string]any{"missing_count": missing, "customers": customers}})
+		return
+	}
+
+	status := store.CampaignRunning
+	if camp.ScheduledAt.After(time.Now()) {
+		status = store.CampaignScheduled
+	}
+	changed, err := s.store.BeginSend(ctx, acc, id, tpl, status)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	if changed {
+		if err := s.startCampaign(c, camp.ID, 1, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE); err != nil {
+			_ = s.store.SetCampaignStatus(ctx, acc, id, store.CampaignDraft, status)
+			internalError(c, err)
+			return
+		}
+		s.log.Info("campaign send started", "account_id", acc, "campaign_id", id, "recipients", size)
+	}
+	camp, err = s.store.Campaign(ctx, acc, id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
+	c.JSON(http.StatusAccepted, toCampaignJSON(camp))
+}
+
+// checkRelays refuses a send no enabled relay could carry.
+func (s *Server) checkRelays(c *gin.Context, camp store.Campaign, channel string) bool {
+	relays, err := s.store.Relays(c.Request.Context(), account(c), "", true)
+	if !storeErr(c, err, "relays") {
+		return false
+	}
+	named := map[int64]bool{}
+	for _, rr := range camp.Routing.Relays {
+		named[rr.RelayID] = true
+	}
+	for _, r := range relays {
+		if len(named) > 0 && !named[r.ID] {
+			continue
+		}
+		cand, err := routing.Candidate(r, r.Weight, relay.Options{})
+		if err == nil && cand.Carries(relay.Channel(channel)) {
+			return true
+		}
+	}
+	which := "no enabled relay"
+	if len(named) > 0 {
+		which = "none of the campaign's relays is enabled and"
+	}
+	unprocessable(c, "no-relay", "No relay for the channel",
+		fmt.Sprintf("%s carries %s messages; add or enable one", which, channel))
+	return false
+}
+
+// startCampaign starts (or, for an existing ID, joins) the campaign's workflow.
+func (s *Server) startCampaign(c *gin.Context, id int64, run int, reuse enumspb.WorkflowIdReusePolicy) error {
+	acc := account(c)
+	weights, err := s.routingWeights(c, id)
+	if err != nil {
+		return err
+	}
+	conflictPolicy := enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	if run > 1 {
+		conflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	}
+	_, err = s.temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+		ID:                       workflows.CampaignWorkflowID(id),
+		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowIDReusePolicy:    reuse,
+		WorkflowIDConflictPolicy: conflictPolicy,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.AccountIDKey.ValueSet(strconv.FormatInt(acc, 10)),
+			workflows.CampaignIDKey.ValueSet(strconv.FormatInt(id, 10))),
+	}, workflows.Campaign, workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
+		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start campaign workflow: %w", err)
+	}
+	return nil
+}
+
+// campaignProgress answers live progress from the workflow while it runs, and
+// the stored counts once it has finished (or before it started).
+func (s *Server) campaignProgress(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	camp, err := s.store.Campaign(ctx, acc, id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	switch camp.Status {
+	case store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused:
+		v, err := s.temporal.QueryWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.QueryCampaignProgress)
+		if err == nil {
+			var p workflows.CampaignProgress
+			if err := v.Get(&p); err == nil {
+				c.JSON(http.StatusOK, progressJSON{CampaignID: id, Status: camp.Status, CampaignProgress: p})
+				return
+			}
+		}
+		s.log.Warn("campaign progress query failed; answering stored counts", "campaign_id", id, "error", err)
+	}
+	p := workflows.CampaignProgress{Stage: camp.Status, Run: camp.Run, UpdatedAt: camp.UpdatedAt, Relays: []workflows.RelayCounts{},
+		Counts: workflows.Counts{Total: camp.Total, Pending: camp.Pending + camp.Sending, Sent: camp.Sent,
+			Delivered: camp.Delivered, Failed: camp.Failed, Unknown: camp.Unknown, Fallback: camp.Fallback}}
+	if store.IsSet(camp.StartedAt) {
+		p.StartedAt = camp.StartedAt
+	}
+	c.JSON(http.StatusOK, progressJSON{CampaignID: id, Status: camp.Status, CampaignProgress: p})
+}
+
+type progressJSON struct {
+	CampaignID int64  `json:"campaign_id"`
+	Status     string `json:"status"`
+	workflows.CampaignProgress
+}
+
+// signalCampaign handles pause, resume and cancel: signals to the workflow,
+// which acts on them between chunks.
+func (s *Server) signalCampaign(signal string, allowed ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		ctx, acc := c.Request.Context(), account(c)
+		camp, err := s.store.Campaign(ctx, acc, id)
+		if !storeErr(c, err, "campaign") {
+			return
+		}
+		ok = false
+		for _, st := range allowed {
+			ok = ok || camp.Status == st
+		}
+		if !ok {
+			conflict(c, fmt.Sprintf("campaign %d is %s; %s needs it to be %s", id, camp.Status, signal, strings.Join(allowed, " or ")))
+			return
+		}
+		err = s.temporal.SignalWorkflow(ctx, workflows.CampaignWorkflowID(id), "", signal, nil)
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			conflict(c, fmt.Sprintf("campaign %d is no longer running", id))
+			return
+		}
+		if err != nil {
+			internalError(c, err)
+			return
+		}
+		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
+		c.JSON(http.StatusAccepted, gin.H{"campaign_id": id, "requested": signal, "status": camp.Status})
+	}
+}
+
+// retryFailed re-sends only the failed messages, as a new run of the campaign's
+// workflow.
+func (s *Server) retryFailed(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	run, reset, err := s.store.RetryCampaign(ctx, acc, id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	if err := s.startCampaign(c, id, run, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE); err != nil {
+		internalError(c, err)
+		return
+	}
+	camp, err := s.store.Campaign(ctx, acc, id)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	s.log.Info("campaign retry started", "account_id", acc, "campaign_id", id, "run", run, "messages", reset)
+	c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
+	c.JSON(http.StatusAccepted, gin.H{"campaign": toCampaignJSON(camp), "retrying": reset})
+}
+
+// routingWeights sums the weights weighted routing will split the campaign by.
+func (s *Server) routingWeights(c *gin.Context, id int64) (int, error) {
+	camp, err := s.store.Campaign(c.Request.Context(), account(c), id)
+	if err != nil {
+		return 0, err
+	}
+	if camp.Routing.Mode != "" && camp.Routing.Mode != string(relay.ModeWeighted) {
+		return 0, nil
+	}
+	sum := 0
+	for _, rr := range camp.Routing.Relays {
+		sum += rr.Weight
+	}
+	if len(camp.Routing.Relays) == 0 {
+		relays, err := s.store.Relays(c.Request.Context(), account(c), "", true)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range relays {
+			sum += r.Weight
+		}
+	}
+	return sum, nil
+}
+
+// chunkSize rounds the chunk size down to a multiple of the weights' sum, so
+// that every full chunk splits exactly by the weights and the campaign as a whole
+// splits as largest-remainder apportionment of its total (the router apportions
+// each chunk; only the last chunk has a remainder).
+func chunkSize(size, weightSum int) int {
+	if weightSum <= 0 || weightSum > size {
+		return size
+	}
+	return size - size%weightSum
+}

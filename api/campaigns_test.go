@@ -1,0 +1,268 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/testenv"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// startSim runs an in-process relay simulator for one test.
+func startSim(t *testing.T, settings sim.Settings) (*sim.Simulator, string) {
+	t.Helper()
+	s := sim.New(sim.Options{Settings: settings, Seed: 7})
+	base, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, base
+}
+
+// importCustomers creates customers through an import of a CSV into a new group
+// and answers the group's id. rows are (name, phone, extra attribute value).
+func importCustomers(t *testing.T, c *apitest.Client, group string, from, to int, grade string) int64 {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("이름,휴대폰,등급\n")
+	for i := from; i <= to; i++ {
+		fmt.Fprintf(&b, "고객%d,010-7%03d-%04d,%s\n", i, i/10000, i%10000, grade)
+	}
+	var im importOut
+	c.Upload("/api/v1/imports", "file", group+".csv", []byte(b.String()), nil).Expect(201).JSON(&im)
+	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", im.ID), map[string]string{"new_group_name": group}).Expect(202)
+	done := waitImport(t, c, im.ID)
+	if done.Status != "completed" {
+		t.Fatalf("import %+v", done)
+	}
+	return done.TargetGroupID
+}
+
+func simRelay(t *testing.T, c *apitest.Client, name, base, channel string, weight int) int64 {
+	t.Helper()
+	var out relayOut
+	c.Do("POST", "/api/v1/relays", map[string]any{"name": name, "kind": "simulator", "channel": channel, "weight": weight,
+		"price": 8000, "config": map[string]any{"base_url": base, "name": name}}).Expect(201).JSON(&out)
+	return out.ID
+}
+
+type campaignOut struct {
+	ID        int64  `json:"id"`
+	Status    string `json:"status"`
+	Total     int64  `json:"total"`
+	Sent      int64  `json:"sent"`
+	Delivered int64  `json:"delivered"`
+	Failed    int64  `json:"failed"`
+	Unknown   int64  `json:"unknown"`
+	Pending   int64  `json:"pending"`
+	Fallback  int64  `json:"fallback"`
+}
+
+func waitCampaign(t *testing.T, c *apitest.Client, id int64, until ...string) campaignOut {
+	t.Helper()
+	if len(until) == 0 {
+		until = []string{"completed", "cancelled", "failed"}
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var out campaignOut
+		c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), nil).Expect(200).JSON(&out)
+		for _, u := range until {
+			if out.Status == u {
+				return out
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("campaign %d still %s", id, out.Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (h *harness) messageCounts(t *testing.T, campaignID int64) map[string]int64 {
+	t.Helper()
+	rows, err := h.store.DB().Query(`SELECT status, COUNT(*) FROM campaign_messages WHERE campaign_id = ? GROUP BY status`, campaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[st] = n
+	}
+	return out
+}
+
+// A campaign to two overlapping groups through two simulator relays at 70/30:
+// every recipient gets exactly one message, the split follows the weights, and
+// the workflow's progress and the stored counts agree with the message rows.
+func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(200 * time.Millisecond)})
+	g1 := importCustomers(t, c, "봄 고객", 1, 600, "VIP")
+	g2 := importCustomers(t, c, "여름 고객", 401, 1000, "골드")
+	a := simRelay(t, c, "sim-a", base, "sms", 1)
+	b := simRelay(t, c, "sim-b", base, "sms", 1)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "#{이름}님, #{등급} 혜택 안내"}).Expect(201).JSON(&tpl)
+
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "여름 세일", "template_id": tpl.ID, "group_ids": []int64{g1, g2},
+		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": a, "weight": 70}, {"relay_id": b, "weight": 30}}}}).
+		Expect(201).JSON(&camp)
+	first := c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	if loc := first.Header.Get("Location"); !strings.HasSuffix(loc, "/progress") {
+		t.Fatalf("Location %q", loc)
+	}
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202) // a double submit
+	done := waitCampaign(t, c, camp.ID)
+
+	if done.Status != "completed" || done.Total != 1000 || done.Delivered != 1000 || done.Failed != 0 || done.Pending != 0 {
+		t.Fatalf("campaign %+v", done)
+	}
+	// Exactly once at the relays, split 700/300.
+	st := simulator.Stats()
+	if st.Unique != 1000 || st.Duplicates != 0 || st.Redelivered != 0 {
+		t.Fatalf("simulator saw %+v", st)
+	}
+	if ra, rb := st.Relays["sim-a"], st.Relays["sim-b"]; ra.Unique != 700 || rb.Unique != 300 {
+		t.Fatalf("split %d/%d, want 700/300", ra.Unique, rb.Unique)
+	}
+	// The rows agree: one per distinct recipient, all delivered, 700/300 by relay.
+	if got := h.messageCounts(t, camp.ID); got["delivered"] != 1000 || len(got) != 1 {
+		t.Fatalf("message rows by status %v", got)
+	}
+	var byRelay []struct {
+		RelayID int64 `db:"relay_id"`
+		N       int64 `db:"n"`
+	}
+	if err := h.store.DB().Select(&byRelay, `SELECT relay_id, COUNT(*) AS n FROM campaign_messages WHERE campaign_id = ? GROUP BY relay_id ORDER BY relay_id`, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(byRelay) != 2 || byRelay[0].RelayID != a || byRelay[0].N != 700 || byRelay[1].N != 300 {
+		t.Fatalf("rows by relay %+v", byRelay)
+	}
+	var distinct int64
+	_ = h.store.DB().Get(&distinct, `SELECT COUNT(DISTINCT recipient) FROM campaign_messages WHERE campaign_id = ?`, camp.ID)
+	if distinct != 1000 {
+		t.Fatalf("%d distinct recipients", distinct)
+	}
+	// A message says what it said to whom.
+	var body string
+	_ = h.store.DB().Get(&body, `SELECT body FROM campaign_messages WHERE campaign_id = ? AND recipient = '+821070000450'`, camp.ID)
+	if body != "고객450님, 골드 혜택 안내" {
+		t.Fatalf("body of 고객450 (in both groups; the later import set 골드) = %q", body)
+	}
+
+	// The workflow's own progress (queried from Temporal) agrees with the rows.
+	tc, err := client.Dial(client.Options{HostPort: testenv.Current().Temporal.Address})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	v, err := tc.QueryWorkflow(context.Background(), workflows.CampaignWorkflowID(camp.ID), "", workflows.QueryCampaignProgress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p workflows.CampaignProgress
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Counts.Total != 1000 || p.Counts.Delivered != 1000 || p.Counts.Sent != 0 || p.Counts.Pending != 0 || p.Stage != "completed" {
+		t.Fatalf("workflow progress %+v", p)
+	}
+	var api struct {
+		Counts workflows.Counts `json:"counts"`
+	}
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/progress", camp.ID), nil).Expect(200).JSON(&api)
+	if api.Counts != p.Counts {
+		t.Fatalf("API progress %+v, workflow %+v", api.Counts, p.Counts)
+	}
+}
+
+// A send that cannot start is refused with the reason, and nothing is sent.
+func TestCampaignSendRefusals(t *testing.T) {
+	h := newHarness(t)
+	token, accountID := h.signup(t)
+	c := h.c.As(token)
+	simulator, base := startSim(t, sim.Settings{})
+	g := importCustomers(t, c, "등급없음", 1, 5, "")
+	var empty groupJSON
+	c.Do("POST", "/api/v1/groups", map[string]string{"name": "빈 그룹"}).Expect(201).JSON(&empty)
+	var tpl, plain templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "등급", "channel": "sms", "body": "#{이름}님 #{등급} 혜택"}).Expect(201).JSON(&tpl)
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "plain", "channel": "sms", "body": "#{이름}님 안녕하세요"}).Expect(201).JSON(&plain)
+
+	mk := func(tplID int64, groups ...int64) int64 {
+		var camp campaignOut
+		c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "x", "template_id": tplID, "group_ids": groups}).Expect(201).JSON(&camp)
+		return camp.ID
+	}
+	// No relay yet.
+	noRelay := mk(plain.ID, g)
+	if slug := c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", noRelay), nil).Expect(422).Slug(); slug != "no-relay" {
+		t.Fatalf("slug %q", slug)
+	}
+	simRelay(t, c, "sim-a", base, "sms", 1)
+	// No recipients.
+	if slug := c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", mk(plain.ID, empty.ID)), nil).Expect(422).Slug(); slug != "no-recipients" {
+		t.Fatalf("slug %q", slug)
+	}
+	// Customers without 등급 are listed. (The import left the empty 등급 cells out.)
+	missing := mk(tpl.ID, g)
+	resp := c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", missing), nil).Expect(422)
+	var p struct {
+		Type         string `json:"type"`
+		Detail       string `json:"detail"`
+		MissingCount int64  `json:"missing_count"`
+		Customers    []struct {
+			CustomerID int64    `json:"customer_id"`
+			Missing    []string `json:"missing"`
+		} `json:"customers"`
+	}
+	resp.JSON(&p)
+	if !strings.HasSuffix(p.Type, "/missing-variables") || p.MissingCount != 5 || len(p.Customers) != 5 ||
+		p.Customers[0].Missing[0] != "등급" || !strings.Contains(p.Detail, "등급") {
+		t.Fatalf("missing-variables problem %+v", p)
+	}
+	// Nothing was sent, nothing materialised, every campaign still a draft.
+	if st := simulator.Stats(); st.Received != 0 {
+		t.Fatalf("the simulator received %d messages", st.Received)
+	}
+	var n int
+	if err := h.store.DB().Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE account_id = ?`, accountID); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d message rows", n)
+	}
+	var camp campaignOut
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", missing), nil).Expect(200).JSON(&camp)
+	if camp.Status != "draft" {
+		t.Fatalf("refused campaign is %s", camp.Status)
+	}
+	// Drafts only are editable; another account sees nothing.
+	c.Do("PATCH", fmt.Sprintf("/api/v1/campaigns/%d", missing), map[string]any{"template_id": plain.ID}).Expect(200)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", missing), nil).Expect(202)
+	c.Do("PATCH", fmt.Sprintf("/api/v1/campaigns/%d", missing), map[string]any{"name": "late"}).Expect(409)
+	c.Do("DELETE", fmt.Sprintf("/api/v1/campaigns/%d", missing), nil).Expect(409)
+	other, _ := h.signup(t)
+	h.c.As(other).Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", missing), nil).Expect(404)
+	h.c.As(other).Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", missing), nil).Expect(404)
+	waitCampaign(t, c, missing)
+}

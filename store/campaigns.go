@@ -1,0 +1,446 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Campaign statuses.
+const (
+	CampaignDraft     = "draft"
+	CampaignScheduled = "scheduled"
+	CampaignRunning   = "running"
+	CampaignPaused    = "paused"
+	CampaignCompleted = "completed"
+	CampaignCancelled = "cancelled"
+	CampaignFailed    = "failed"
+)
+
+// Audience kinds: who a campaign goes to.
+const (
+	AudienceGroups        = "groups"         // the union of GroupIDs
+	AudienceCustomers     = "customers"      // CustomerIDs (small explicit lists: notices)
+	AudienceEventReminder = "event_reminder" // eligible customers of EventID not checked in on EventDay
+)
+
+// ErrCampaignState refuses what the campaign's status does not allow.
+var ErrCampaignState = fmt.Errorf("campaign state: %w", ErrConflict)
+
+// Routing is how a campaign picks relays.
+type Routing struct {
+	Mode   string         `json:"mode"` // weighted, cheapest, fastest
+	Relays []RoutingRelay `json:"relays"`
+}
+
+// RoutingRelay is one relay of a campaign and its weight (weighted mode).
+type RoutingRelay struct {
+	RelayID int64 `json:"relay_id"`
+	Weight  int   `json:"weight"`
+}
+
+// Scan reads the JSON column.
+func (r *Routing) Scan(src any) error { return scanJSON(src, r, Routing{}) }
+
+// IDList is a JSON column of ids.
+type IDList []int64
+
+// Scan reads the JSON column.
+func (l *IDList) Scan(src any) error { return scanJSON(src, l, IDList{}) }
+
+// ContentSnapshot is the template as it was when the send began (JSON column).
+type ContentSnapshot Template
+
+// Scan reads the JSON column.
+func (c *ContentSnapshot) Scan(src any) error { return scanJSON(src, c, ContentSnapshot{}) }
+
+// Campaign is one send of a template to an audience.
+type Campaign struct {
+	ID             int64           `db:"id" json:"id"`
+	AccountID      int64           `db:"account_id" json:"-"`
+	Name           string          `db:"name" json:"name"`
+	TemplateID     int64           `db:"template_id" json:"template_id"`
+	Status         string          `db:"status" json:"status"`
+	AudienceKind   string          `db:"audience_kind" json:"audience_kind"`
+	GroupIDs       IDList          `db:"group_ids" json:"group_ids"`
+	CustomerIDs    IDList          `db:"customer_ids" json:"customer_ids,omitempty"`
+	Variables      Attributes      `db:"variables" json:"variables,omitempty"`
+	EventID        int64           `db:"event_id" json:"event_id,omitempty"`
+	EventDay       time.Time       `db:"event_day" json:"-"`
+	Routing        Routing         `db:"routing" json:"routing"`
+	ScheduledAt    time.Time       `db:"scheduled_at" json:"-"`
+	Content        ContentSnapshot `db:"content" json:"-"`
+	Run            int             `db:"run" json:"run"`
+	Total          int64           `db:"total" json:"total"`
+	Pending        int64           `db:"pending" json:"pending"`
+	Sending        int64           `db:"sending" json:"sending"`
+	Sent           int64           `db:"sent" json:"sent"`
+	Delivered      int64           `db:"delivered" json:"delivered"`
+	Failed         int64           `db:"failed" json:"failed"`
+	Unknown        int64           `db:"unknown" json:"unknown"`
+	Fallback       int64           `db:"fallback" json:"fallback"`
+	FirstMessageID int64           `db:"first_message_id" json:"-"`
+	LastMessageID  int64           `db:"last_message_id" json:"-"`
+	Error          string          `db:"error" json:"error,omitempty"`
+	StartedAt      time.Time       `db:"started_at" json:"-"`
+	CompletedAt    time.Time       `db:"completed_at" json:"-"`
+	CreatedAt      time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time       `db:"updated_at" json:"updated_at"`
+}
+
+// IsSet reports whether a DATETIME column holds a value (not the 1970 default).
+func IsSet(t time.Time) bool { return t.After(time.Unix(1, 0)) }
+
+// NewCampaign is what a campaign is created (or a draft changed) with.
+type NewCampaign struct {
+	Name         string
+	TemplateID   int64
+	AudienceKind string // default groups
+	GroupIDs     []int64
+	CustomerIDs  []int64
+	Variables    Attributes
+	EventID      int64
+	EventDay     time.Time
+	Routing      Routing
+	ScheduledAt  time.Time // zero: send when asked
+}
+
+func (n NewCampaign) columns() []any {
+	kind := n.AudienceKind
+	if kind == "" {
+		kind = AudienceGroups
+	}
+	groups, customers := n.GroupIDs, n.CustomerIDs
+	if groups == nil {
+		groups = []int64{}
+	}
+	if customers == nil {
+		customers = []int64{}
+	}
+	day := n.EventDay
+	if day.IsZero() {
+		day = time.Unix(0, 0).UTC()
+	}
+	sched := n.ScheduledAt
+	if sched.IsZero() {
+		sched = time.Unix(0, 0).UTC()
+	}
+	return []any{n.Name, n.TemplateID, kind, jsonText(groups), jsonText(customers), n.Variables.JSON(),
+		n.EventID, day.Format(time.DateOnly), jsonText(n.Routing), sched.UTC()}
+}
+
+// checkCampaignRefs verifies the template, groups, customers and relays belong to
+// the account.
+func checkCampaignRefs(ctx context.Context, q sqlx.QueryerContext, accountID int64, n NewCampaign) error {
+	var one int
+	if err := sqlx.GetContext(ctx, q, &one, `SELECT 1 FROM templates WHERE account_id = ? AND id = ?`, accountID, n.TemplateID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return &MissingError{What: "template", IDs: []int64{n.TemplateID}}
+		}
+		return err
+	}
+	check := func(table, what string, ids []int64) error {
+		ids = uniqueIDs(ids)
+		if len(ids) == 0 {
+			return nil
+		}
+		query, args, _ := sqlx.In(`SELECT id FROM `+table+` WHERE account_id = ? AND id IN (?)`, accountID, ids)
+		var found []int64
+		if err := sqlx.SelectContext(ctx, q, &found, query, args...); err != nil {
+			return err
+		}
+		if len(found) == len(ids) {
+			return nil
+		}
+		have := map[int64]bool{}
+		for _, id := range found {
+			have[id] = true
+		}
+		var missing []int64
+		for _, id := range ids {
+			if !have[id] {
+				missing = append(missing, id)
+			}
+		}
+		return &MissingError{What: what, IDs: missing}
+	}
+	if err := check("customer_groups", "groups", n.GroupIDs); err != nil {
+		return err
+	}
+	if err := check("customers", "customers", n.CustomerIDs); err != nil {
+		return err
+	}
+	relays := make([]int64, len(n.Routing.Relays))
+	for i, r := range n.Routing.Relays {
+		relays[i] = r.RelayID
+	}
+	return check("relays", "relays", relays)
+}
+
+// CreateCampaign creates a draft campaign.
+func (s *Store) CreateCampaign(ctx context.Context, accountID int64, n NewCampaign) (Campaign, error) {
+	if err := checkCampaignRefs(ctx, s.db, accountID, n); err != nil {
+		return Campaign{}, err
+	}
+	t := now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO campaigns (name, template_id, audience_kind, group_ids, customer_ids,
+		variables, event_id, event_day, routing, scheduled_at, content, account_id, status, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,'{}',?,'draft',?,?)`, append(n.columns(), accountID, t, t)...)
+	if err != nil {
+		return Campaign{}, fmt.Errorf("insert campaign: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	return s.Campaign(ctx, accountID, id)
+}
+
+// UpdateCampaign replaces a draft's settings.
+func (s *Store) UpdateCampaign(ctx context.Context, accountID, id int64, n NewCampaign) (Campaign, error) {
+	if err := checkCampaignRefs(ctx, s.db, accountID, n); err != nil {
+		return Campaign{}, err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET name = ?, template_id = ?, audience_kind = ?, group_ids = ?,
+		customer_ids = ?, variables = ?, event_id = ?, event_day = ?, routing = ?, scheduled_at = ?, updated_at = ?
+		WHERE account_id = ? AND id = ? AND status = 'draft'`, append(n.columns(), now(), accountID, id)...)
+	if err != nil {
+		return Campaign{}, fmt.Errorf("update campaign %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		c, err := s.Campaign(ctx, accountID, id)
+		if err != nil {
+			return c, err
+		}
+		if c.Status != CampaignDraft {
+			return c, fmt.Errorf("campaign %d is %s; only drafts can be changed: %w", id, c.Status, ErrCampaignState)
+		}
+	}
+	return s.Campaign(ctx, accountID, id)
+}
+
+// DeleteCampaign deletes a draft.
+func (s *Store) DeleteCampaign(ctx context.Context, accountID, id int64) error {
+	c, err := s.Campaign(ctx, accountID, id)
+	if err != nil {
+		return err
+	}
+	if c.Status != CampaignDraft {
+		return fmt.Errorf("campaign %d is %s; only drafts can be deleted: %w", id, c.Status, ErrCampaignState)
+	}
+	_, err = s.db.ExecContext(ctx, `DELETE FROM campaigns WHERE account_id = ? AND id = ? AND status = 'draft'`, accountID, id)
+	return err
+}
+
+// Campaign returns one campaign of the account.
+func (s *Store) Campaign(ctx context.Context, accountID, id int64) (Campaign, error) {
+	var c Campaign
+	err := s.db.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ?`, accountID, id)
+	return c, notFound(err)
+}
+
+// Campaigns pages the account's campaigns, newest first.
+func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campaign, int64, error) {
+	cs := []Campaign{}
+	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
+		accountID, p.Size, p.Offset()); err != nil {
+		return nil, 0, fmt.Errorf("list campaigns: %w", err)
+	}
+	var total int64
+	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM campaigns WHERE account_id = ?`, accountID)
+	return cs, total, err
+}
+
+// BeginSend freezes a draft's content and marks it scheduled or running. It
+// answers whether this call made the change (false: it was no longer a draft, as
+// after a double submit).
+func (s *Store) BeginSend(ctx context.Context, accountID, id int64, content Template, status string) (bool, error) {
+	content.Buttons = append(Buttons{}, content.Buttons...)
+	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = ?, content = ?, run = 1, updated_at = ?
+		WHERE account_id = ? AND id = ? AND status = 'draft'`, status, jsonText(content), now(), accountID, id)
+	if err != nil {
+		return false, fmt.Errorf("begin send of campaign %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// SetCampaignStatus moves the campaign to status when it is in one of from (any
+// status when from is empty). started marks the start of sending.
+func (s *Store) SetCampaignStatus(ctx context.Context, accountID, id int64, status string, from ...string) error {
+	query := `UPDATE campaigns SET status = ?, updated_at = ?`
+	args := []any{status, now()}
+	if status == CampaignRunning {
+		query += `, started_at = IF(started_at > '1970-01-02', started_at, ?)`
+		args = append(args, now())
+	}
+	query += ` WHERE account_id = ? AND id = ?`
+	args = append(args, accountID, id)
+	if len(from) > 0 {
+		q, a, _ := sqlx.In(` AND status IN (?)`, from)
+		query += q
+		args = append(args, a...)
+	}
+	_, err := s.db.ExecContext(ctx, query, args...)
+	return err
+}
+
+// RetryCampaign starts a retry run over the failed messages of a finished
+// campaign: it answers the new run number and how many messages go back to pending.
+func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, int64, error) {
+	var run int
+	var reset int64
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var c Campaign
+		if err := tx.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+			return notFound(err)
+		}
+		if c.Status != CampaignCompleted && c.Status != CampaignFailed {
+			return fmt.Errorf("campaign %d is %s; only a finished campaign can retry its failed messages: %w", id, c.Status, ErrCampaignState)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages SET status = 'pending', code = '', reason = ''
+			WHERE campaign_id = ? AND id BETWEEN ? AND ? AND status = 'failed'`, id, c.FirstMessageID, c.LastMessageID)
+		if err != nil {
+			return fmt.Errorf("reset failed messages: %w", err)
+		}
+		if reset, _ = res.RowsAffected(); reset == 0 {
+			return fmt.Errorf("campaign %d has no failed messages to retry: %w", id, ErrCampaignState)
+		}
+		run = c.Run + 1
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
+			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id)
+		return err
+	})
+	return run, reset, err
+}
+
+// AccountTimezone is the IANA zone of the account (quiet hours, statistics).
+func (s *Store) AccountTimezone(ctx context.Context, accountID int64) (string, error) {
+	var tz string
+	err := s.db.GetContext(ctx, &tz, `SELECT timezone FROM accounts WHERE id = ?`, accountID)
+	return tz, notFound(err)
+}
+
+// routingJSON renders a Routing for logs and answers.
+func (r Routing) String() string { b, _ := json.Marshal(r); return string(b) }
+
+// audienceCondition is the SQL condition (on customers c) of the campaign's
+// audience, opted-out customers excluded.
+func audienceCondition(c Campaign) (string, []any, error) {
+	base := "c.account_id = ? AND c.opted_out = 0"
+	args := []any{c.AccountID}
+	switch c.AudienceKind {
+	case AudienceGroups:
+		if len(c.GroupIDs) == 0 {
+			return base + " AND FALSE", args, nil
+		}
+		q, a, _ := sqlx.In(` AND EXISTS (SELECT 1 FROM group_members m WHERE m.customer_id = c.id AND m.group_id IN (?))`, []int64(c.GroupIDs))
+		return base + q, append(args, a...), nil
+	case AudienceCustomers:
+		if len(c.CustomerIDs) == 0 {
+			return base + " AND FALSE", args, nil
+		}
+		q, a, _ := sqlx.In(` AND c.id IN (?)`, []int64(c.CustomerIDs))
+		return base + q, append(args, a...), nil
+	case AudienceEventReminder:
+		return base + ` AND EXISTS (SELECT 1 FROM purchases p WHERE p.account_id = c.account_id AND p.customer_id = c.id)
+			AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.event_id = ? AND k.customer_id = c.id AND k.day = ?)`,
+			append(args, c.EventID, c.EventDay.Format(time.DateOnly)), nil
+	}
+	return "", nil, fmt.Errorf("unknown audience kind %q", c.AudienceKind)
+}
+
+// AudienceSize counts the campaign's recipients (needEmail: only those with an
+// e-mail address).
+func (s *Store) AudienceSize(ctx context.Context, c Campaign, needEmail bool) (int64, error) {
+	cond, args, err := audienceCondition(c)
+	if err != nil {
+		return 0, err
+	}
+	if needEmail {
+		cond += " AND c.email <> ''"
+	}
+	var n int64
+	err = s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers c WHERE `+cond, args...)
+	return n, err
+}
+
+// MissingVariables is a customer of the audience without a value for some of the
+// template's variables.
+type MissingVariables struct {
+	CustomerID int64    `json:"customer_id"`
+	Name       string   `json:"name"`
+	Phone      string   `json:"phone"`
+	Missing    []string `json:"missing"`
+}
+
+// AudienceMissing finds audience members lacking an attribute for any of vars
+// (e-mail counts for "email"/"이메일"); it answers how many, and up to limit of them.
+func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, limit int) (int64, []MissingVariables, error) {
+	if len(vars) == 0 {
+		return 0, nil, nil
+	}
+	cond, args, err := audienceCondition(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var lacks []string
+	var lackArgs []any
+	for _, v := range vars {
+		if v == "email" || v == "이메일" {
+			lacks = append(lacks, "c.email = ''")
+			continue
+		}
+		lacks = append(lacks, "JSON_EXTRACT(c.attributes, ?) IS NULL")
+		lackArgs = append(lackArgs, jsonPath(v))
+	}
+	where := cond + " AND (" + joinOr(lacks) + ")"
+	allArgs := append(append([]any{}, args...), lackArgs...)
+	var n int64
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers c WHERE `+where, allArgs...); err != nil {
+		return 0, nil, fmt.Errorf("count customers missing variables: %w", err)
+	}
+	if n == 0 {
+		return 0, nil, nil
+	}
+	var cs []Customer
+	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+where+` ORDER BY c.id LIMIT ?`, append(allArgs, limit)...); err != nil {
+		return 0, nil, err
+	}
+	out := make([]MissingVariables, len(cs))
+	for i, cu := range cs {
+		m := MissingVariables{CustomerID: cu.ID, Name: cu.Name, Phone: cu.Phone, Missing: []string{}}
+		for _, v := range vars {
+			if v == "email" || v == "이메일" {
+				if cu.Email == "" {
+					m.Missing = append(m.Missing, v)
+				}
+				continue
+			}
+			if _, ok := cu.Attributes[v]; !ok {
+				m.Missing = append(m.Missing, v)
+			}
+		}
+		out[i] = m
+	}
+	return n, out, nil
+}
+
+// jsonPath addresses a top-level key of a JSON object, quoted so any name works.
+func jsonPath(key string) string {
+	b, _ := json.Marshal(key)
+	return "$." + string(b)
+}
+
+func joinOr(parts []string) string {
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += " OR "
+		}
+		out += p
+	}
+	return out
+}

@@ -1,0 +1,575 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Message statuses. A message moves pending → sending (claimed, attempt counted)
+// → sent (accepted by a relay, awaiting its report) | delivered | failed, and sent
+// → delivered | failed | unknown (no report before the deadline).
+const (
+	MessagePending   = "pending"
+	MessageSending   = "sending"
+	MessageSent      = "sent"
+	MessageDelivered = "delivered"
+	MessageFailed    = "failed"
+	MessageUnknown   = "unknown"
+)
+
+// sqlTime formats a time the way DATETIME(6) columns and JSON_TABLE read it.
+func sqlTime(t time.Time) string {
+	if t.IsZero() {
+		return "1970-01-01 00:00:00.000000"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000000")
+}
+
+// AudienceMember is one customer a campaign goes to.
+type AudienceMember struct {
+	Customer
+	GroupID int64 `db:"group_id"`
+}
+
+// AudienceBatch returns up to limit members of the campaign's audience with a
+// customer id above after, in id order, and the cursor to continue from (0 when
+// the audience is exhausted). Opted-out customers are left out; a customer in
+// several of the campaign's groups comes once, under the first of them.
+func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limit int) ([]AudienceMember, int64, error) {
+	var ids []struct {
+		CustomerID int64 `db:"customer_id"`
+		GroupID    int64 `db:"group_id"`
+	}
+	var err error
+	switch c.AudienceKind {
+	case AudienceGroups:
+		if len(c.GroupIDs) == 0 {
+			return nil, 0, nil
+		}
+		q, args, _ := sqlx.In(`SELECT customer_id, MIN(group_id) AS group_id FROM group_members
+			WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
+			GROUP BY customer_id ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
+		err = s.db.SelectContext(ctx, &ids, q, args...)
+	case AudienceCustomers:
+		var batch []int64
+		for _, id := range uniqueIDs(c.CustomerIDs) {
+			if id > after {
+				batch = append(batch, id)
+			}
+		}
+		sortIDs(batch)
+		if len(batch) > limit {
+			batch = batch[:limit]
+		}
+		for _, id := range batch {
+			ids = append(ids, struct {
+				CustomerID int64 `db:"customer_id"`
+				GroupID    int64 `db:"group_id"`
+			}{id, 0})
+		}
+	case AudienceEventReminder:
+		err = s.db.SelectContext(ctx, &ids, `SELECT c.id AS customer_id, 0 AS group_id FROM customers c
+			WHERE c.account_id = ? AND c.id > ?
+			  AND EXISTS (SELECT 1 FROM purchases p WHERE p.account_id = c.account_id AND p.customer_id = c.id)
+			  AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.event_id = ? AND k.customer_id = c.id AND k.day = ?)
+			ORDER BY c.id LIMIT ?`, c.AccountID, after, c.EventID, c.EventDay.Format(time.DateOnly), limit)
+	default:
+		return nil, 0, fmt.Errorf("campaign %d: unknown audience kind %q", c.ID, c.AudienceKind)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
+	}
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	next := ids[len(ids)-1].CustomerID
+	groupOf := make(map[int64]int64, len(ids))
+	list := make([]int64, len(ids))
+	for i, r := range ids {
+		list[i] = r.CustomerID
+		groupOf[r.CustomerID] = r.GroupID
+	}
+	q, args, _ := sqlx.In(`SELECT * FROM customers WHERE account_id = ? AND id IN (?) AND opted_out = 0 ORDER BY id`, c.AccountID, list)
+	var cs []Customer
+	if err := s.db.SelectContext(ctx, &cs, q, args...); err != nil {
+		return nil, 0, fmt.Errorf("load audience customers: %w", err)
+	}
+	out := make([]AudienceMember, len(cs))
+	for i, cu := range cs {
+		out[i] = AudienceMember{Customer: cu, GroupID: groupOf[cu.ID]}
+	}
+	return out, next, nil
+}
+
+func sortIDs(ids []int64) {
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+}
+
+// NewMessage is a message materialised for one recipient.
+type NewMessage struct {
+	CustomerID      int64
+	GroupID         int64
+	Recipient       string
+	Name            string
+	Channel         string
+	Subject, Body   string
+	Buttons         string // JSON, or "" when none
+	FallbackChannel string
+	FallbackSubject string
+	FallbackBody    string
+	Links           []NewLink
+}
+
+// NewLink is a tracking link of a message's button.
+type NewLink struct {
+	Token string
+	Index int
+	URL   string
+}
+
+// InsertMessages stores a batch of messages and their tracking links. A recipient
+// already in the campaign (a retried batch) is skipped, with its links, so the
+// batch can be replayed safely. It answers how many rows it inserted.
+func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessage) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	inserted := 0
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		recipients := make([]string, len(msgs))
+		for i, m := range msgs {
+			recipients[i] = m.Recipient
+		}
+		q, args, _ := sqlx.In(`SELECT recipient FROM campaign_messages WHERE campaign_id = ? AND recipient IN (?)`, c.ID, recipients)
+		var existing []string
+		if err := tx.SelectContext(ctx, &existing, q, args...); err != nil {
+			return fmt.Errorf("look up existing recipients: %w", err)
+		}
+		skip := make(map[string]bool, len(existing))
+		for _, r := range existing {
+			skip[r] = true
+		}
+		var b strings.Builder
+		b.WriteString(`INSERT IGNORE INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, subject, body, buttons, fallback_channel, fallback_subject, fallback_body) VALUES `)
+		vals := make([]any, 0, len(msgs)*13)
+		var withLinks []NewMessage
+		for _, m := range msgs {
+			if skip[m.Recipient] {
+				continue
+			}
+			skip[m.Recipient] = true // a recipient twice in one batch is inserted once
+			if len(vals) > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			vals = append(vals, c.ID, c.AccountID, m.CustomerID, m.GroupID, m.Recipient, m.Name, m.Channel,
+				m.Subject, m.Body, m.Buttons, m.FallbackChannel, m.FallbackSubject, m.FallbackBody)
+			if len(m.Links) > 0 {
+				withLinks = append(withLinks, m)
+			}
+		}
+		if len(vals) == 0 {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, b.String(), vals...)
+		if err != nil {
+			return fmt.Errorf("insert %d messages: %w", len(vals)/13, err)
+		}
+		n, _ := res.RowsAffected()
+		inserted = int(n)
+		if len(withLinks) == 0 {
+			return nil
+		}
+		recipients = recipients[:0]
+		for _, m := range withLinks {
+			recipients = append(recipients, m.Recipient)
+		}
+		q, args, _ = sqlx.In(`SELECT id, recipient FROM campaign_messages WHERE campaign_id = ? AND recipient IN (?)`, c.ID, recipients)
+		rows, err := tx.QueryxContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		idOf := make(map[string]int64, len(withLinks))
+		for rows.Next() {
+			var id int64
+			var r string
+			if err := rows.Scan(&id, &r); err != nil {
+				rows.Close()
+				return err
+			}
+			idOf[r] = id
+		}
+		rows.Close()
+		b.Reset()
+		b.WriteString(`INSERT IGNORE INTO message_links (token, message_id, campaign_id, account_id, idx, url) VALUES `)
+		vals = vals[:0]
+		for _, m := range withLinks {
+			for _, l := range m.Links {
+				if len(vals) > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString("(?,?,?,?,?,?)")
+				vals = append(vals, l.Token, idOf[m.Recipient], c.ID, c.AccountID, l.Index, l.URL)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+			return fmt.Errorf("insert tracking links: %w", err)
+		}
+		return nil
+	})
+	return inserted, err
+}
+
+// MessageRange records and answers the campaign's message id range and count.
+func (s *Store) MessageRange(ctx context.Context, accountID, campaignID int64) (total, first, last int64, err error) {
+	var r struct {
+		N     int64         `db:"n"`
+		First sql.NullInt64 `db:"first"`
+		Last  sql.NullInt64 `db:"last"`
+	}
+	if err = s.db.GetContext(ctx, &r, `SELECT COUNT(*) AS n, MIN(id) AS first, MAX(id) AS last FROM campaign_messages
+		WHERE campaign_id = ?`, campaignID); err != nil {
+		return 0, 0, 0, fmt.Errorf("message range of campaign %d: %w", campaignID, err)
+	}
+	total, first, last = r.N, r.First.Int64, r.Last.Int64
+	_, err = s.db.ExecContext(ctx, `UPDATE campaigns SET total = ?, pending = ?, first_message_id = ?, last_message_id = ?,
+		updated_at = ? WHERE account_id = ? AND id = ?`, total, total, first, last, now(), accountID, campaignID)
+	return total, first, last, err
+}
+
+// ChunkMessage is a message a chunk may send.
+type ChunkMessage struct {
+	ID              int64     `db:"id"`
+	CustomerID      int64     `db:"customer_id"`
+	Recipient       string    `db:"recipient"`
+	Name            string    `db:"name"`
+	Channel         string    `db:"channel"`
+	Subject         string    `db:"subject"`
+	Body            string    `db:"body"`
+	Buttons         string    `db:"buttons"`
+	FallbackChannel string    `db:"fallback_channel"`
+	FallbackSubject string    `db:"fallback_subject"`
+	FallbackBody    string    `db:"fallback_body"`
+	Status          string    `db:"status"`
+	Attempt         int       `db:"attempt"`
+	ClaimedAt       time.Time `db:"claimed_at"`
+}
+
+// ChunkMessages loads the messages with ids in [from, to] that are not final:
+// pending, or sending (claimed by an attempt that may have died mid-send).
+func (s *Store) ChunkMessages(ctx context.Context, campaignID, from, to int64) ([]ChunkMessage, error) {
+	var ms []ChunkMessage
+	err := s.db.SelectContext(ctx, &ms, `SELECT id, customer_id, recipient, name, channel, subject, body, buttons,
+		fallback_channel, fallback_subject, fallback_body, status, attempt, claimed_at
+		FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status IN ('pending', 'sending') ORDER BY id`, from, to, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("load chunk %d-%d of campaign %d: %w", from, to, campaignID, err)
+	}
+	return ms, nil
+}
+
+// ClaimChunk marks the pending messages in [from, to] as sending, with one range
+// statement, before anything is handed to a relay.
+func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`, sqlTime(at), from, to, campaignID)
+		if err != nil {
+			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// MessageResult is the outcome to record for one message.
+type MessageResult struct {
+	ID          int64
+	Status      string
+	RelayID     int64
+	SentChannel string
+	Fallback    bool
+	ProviderID  string
+	Code        string
+	Reason      string
+	SentAt      time.Time
+	ResultAt    time.Time
+}
+
+// resultBatch is how many rows one JSON_TABLE update carries.
+const resultBatch = 500
+
+// ApplyResults writes outcomes to messages still in one of the from statuses,
+// 500 rows per statement (UPDATE ... JOIN JSON_TABLE), and answers how many rows
+// changed for each new status. A row that has meanwhile moved on is left alone,
+// so replaying results is harmless.
+func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []MessageResult, from ...string) (map[string]int64, error) {
+	changed := map[string]int64{}
+	if len(results) == 0 {
+		return changed, nil
+	}
+	type row struct {
+		I  int64  `json:"i"`
+		S  string `json:"s"`
+		R  int64  `json:"r"`
+		C  string `json:"c"`
+		F  int    `json:"f"`
+		P  string `json:"p"`
+		D  string `json:"d"`
+		X  string `json:"x"`
+		SA string `json:"sa"`
+		RA string `json:"ra"`
+	}
+	byStatus := map[string][]row{}
+	var order []string
+	for _, r := range results {
+		if _, ok := byStatus[r.Status]; !ok {
+			order = append(order, r.Status)
+		}
+		fb := 0
+		if r.Fallback {
+			fb = 1
+		}
+		byStatus[r.Status] = append(byStatus[r.Status], row{I: r.ID, S: r.Status, R: r.RelayID, C: r.SentChannel, F: fb,
+			P: truncateASCII(r.ProviderID, 40), D: truncateASCII(r.Code, 32), X: truncateRunes(r.Reason, 255),
+			SA: sqlTime(r.SentAt), RA: sqlTime(r.ResultAt)})
+	}
+	fromSQL, fromArgs, _ := sqlx.In(`m.status IN (?)`, from)
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		for _, st := range order {
+			rows := byStatus[st]
+			for i := 0; i < len(rows); i += resultBatch {
+				part := rows[i:min(i+resultBatch, len(rows))]
+				doc, _ := json.Marshal(part)
+				res, err := tx.ExecContext(ctx, `UPDATE campaign_messages m
+					JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+						id BIGINT UNSIGNED PATH '$.i', st VARCHAR(9) PATH '$.s', rl BIGINT UNSIGNED PATH '$.r',
+						ch VARCHAR(8) PATH '$.c', fb INT PATH '$.f', pid VARCHAR(40) PATH '$.p',
+						cd VARCHAR(32) PATH '$.d', rs VARCHAR(255) PATH '$.x',
+						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j ON m.id = j.id
+					SET m.status = j.st,
+					    m.relay_id = IF(j.rl > 0, j.rl, m.relay_id),
+					    m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel),
+					    m.fallback = GREATEST(m.fallback, j.fb),
+					    m.provider_id = IF(j.pid <> '', j.pid, m.provider_id),
+					    m.code = j.cd, m.reason = j.rs,
+					    m.sent_at = IF(j.sa > '1970-01-02', j.sa, m.sent_at),
+					    m.result_at = IF(j.ra > '1970-01-02', j.ra, m.result_at)
+					WHERE m.account_id = ? AND `+fromSQL, append([]any{string(doc), accountID}, fromArgs...)...)
+				if err != nil {
+					return fmt.Errorf("write %d %s results: %w", len(part), st, err)
+				}
+				n, _ := res.RowsAffected()
+				changed[st] += n
+			}
+		}
+		return nil
+	})
+	return changed, err
+}
+
+func truncateASCII(s string, n int) string {
+	out := make([]byte, 0, min(len(s), n))
+	for i := 0; i < len(s) && len(out) < n; i++ {
+		if s[i] < 0x80 {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// RevertToPending gives claimed messages back (their send did not happen).
+func (s *Store) RevertToPending(ctx context.Context, campaignID int64, ids []int64) error {
+	for i := 0; i < len(ids); i += 5000 {
+		q, args, _ := sqlx.In(`UPDATE campaign_messages SET status = 'pending' WHERE campaign_id = ? AND status = 'sending' AND id IN (?)`,
+			campaignID, ids[i:min(i+5000, len(ids))])
+		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("revert messages to pending: %w", err)
+		}
+	}
+	return nil
+}
+
+// AwaitedRelay is a relay with messages of the campaign awaiting reports.
+type AwaitedRelay struct {
+	RelayID     int64     `db:"relay_id"`
+	Awaiting    int64     `db:"awaiting"`
+	FirstSentAt time.Time `db:"first_sent_at"`
+}
+
+// AwaitedRelays lists, per relay, the campaign's messages still awaiting a report.
+func (s *Store) AwaitedRelays(ctx context.Context, campaignID, first, last int64) ([]AwaitedRelay, error) {
+	var out []AwaitedRelay
+	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, COUNT(*) AS awaiting, MIN(sent_at) AS first_sent_at
+		FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sent' GROUP BY relay_id ORDER BY relay_id`,
+		first, last, campaignID)
+	return out, err
+}
+
+// AwaitedProviderIDs lists the provider request ids (Aligo mids) of a relay's
+// messages in the campaign that still await a report.
+func (s *Store) AwaitedProviderIDs(ctx context.Context, campaignID, first, last, relayID int64) ([]string, error) {
+	var out []string
+	err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT provider_id FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sent' AND relay_id = ? AND provider_id <> ''`,
+		first, last, campaignID, relayID)
+	return out, err
+}
+
+// ReportByRecipient is a delivery report matched by the provider's request id and
+// the recipient (Aligo names no message id).
+type ReportByRecipient struct {
+	ProviderID, Recipient string
+	Status                string
+	Code, Reason          string
+	At                    time.Time
+}
+
+// ApplyRecipientReports writes reports matched by (provider id, recipient) to the
+// campaign's messages awaiting them.
+func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID int64, reports []ReportByRecipient) (map[string]int64, error) {
+	changed := map[string]int64{}
+	for i := 0; i < len(reports); i += resultBatch {
+		part := reports[i:min(i+resultBatch, len(reports))]
+		type row struct {
+			P, T, S, D, X, A string
+		}
+		rows := make([]row, len(part))
+		for j, r := range part {
+			rows[j] = row{P: r.ProviderID, T: r.Recipient, S: r.Status, D: truncateASCII(r.Code, 32), X: truncateRunes(r.Reason, 255), A: sqlTime(r.At)}
+		}
+		doc, _ := json.Marshal(rows)
+		for _, st := range []string{MessageDelivered, MessageFailed} {
+			res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages m
+				JOIN JSON_TABLE(?, '$[*]' COLUMNS (pid VARCHAR(40) PATH '$.P', rcpt VARCHAR(254) PATH '$.T',
+					st VARCHAR(9) PATH '$.S', cd VARCHAR(32) PATH '$.D', rs VARCHAR(255) PATH '$.X', ra VARCHAR(26) PATH '$.A')) j
+				  ON m.campaign_id = ? AND m.recipient = j.rcpt AND m.provider_id = j.pid
+				SET m.status = j.st, m.code = j.cd, m.reason = j.rs, m.result_at = j.ra
+				WHERE m.relay_id = ? AND m.status IN ('sent', 'sending') AND j.st = ?`, string(doc), campaignID, relayID, st)
+			if err != nil {
+				return changed, fmt.Errorf("apply reports: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			changed[st] += n
+		}
+	}
+	return changed, nil
+}
+
+// GiveUpReports marks the campaign's messages still awaiting a report unknown.
+func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', code = 'no_report', reason = 'no delivery report before the deadline', result_at = ?
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sent'`, sqlTime(at), first, last, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// WithReportCursor runs fn holding relay's report cursor: fn reads from cursor and
+// answers the cursor to store. Pollers of one relay therefore take turns, and a
+// crash before the store re-reads reports that are applied idempotently.
+func (s *Store) WithReportCursor(ctx context.Context, relayID int64, fn func(cursor string) (string, error)) error {
+	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', ?)`,
+			relayID, now()); err != nil {
+			return err
+		}
+		var cur string
+		if err := tx.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ? FOR UPDATE`, relayID); err != nil {
+			return err
+		}
+		next, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if next != cur {
+			_, err = tx.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ? WHERE relay_id = ?`, next, now(), relayID)
+		}
+		return err
+	})
+}
+
+// CampaignCounts aggregates the campaign's messages by status with SQL.
+type CampaignCounts struct {
+	Total, Pending, Sending, Sent, Delivered, Failed, Unknown, Fallback int64
+}
+
+// CountMessages aggregates the campaign's messages.
+func (s *Store) CountMessages(ctx context.Context, campaignID, first, last int64) (CampaignCounts, error) {
+	var rows []struct {
+		Status   string `db:"status"`
+		Fallback bool   `db:"fallback"`
+		N        int64  `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? GROUP BY status, fallback`, first, last, campaignID); err != nil {
+		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", campaignID, err)
+	}
+	var c CampaignCounts
+	for _, r := range rows {
+		c.Total += r.N
+		if r.Fallback {
+			c.Fallback += r.N
+		}
+		switch strings.TrimSpace(r.Status) {
+		case MessagePending:
+			c.Pending += r.N
+		case MessageSending:
+			c.Sending += r.N
+		case MessageSent:
+			c.Sent += r.N
+		case MessageDelivered:
+			c.Delivered += r.N
+		case MessageFailed:
+			c.Failed += r.N
+		case MessageUnknown:
+			c.Unknown += r.N
+		}
+	}
+	return c, nil
+}
+
+// FinalizeCampaign writes the aggregated counts and the final status.
+func (s *Store) FinalizeCampaign(ctx context.Context, accountID, campaignID int64, status string) (CampaignCounts, error) {
+	c, err := s.Campaign(ctx, accountID, campaignID)
+	if err != nil {
+		return CampaignCounts{}, err
+	}
+	counts := CampaignCounts{}
+	if c.Total > 0 {
+		if counts, err = s.CountMessages(ctx, campaignID, c.FirstMessageID, c.LastMessageID); err != nil {
+			return counts, err
+		}
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE campaigns SET status = ?, total = ?, pending = ?, sending = ?, sent = ?,
+		delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
+		WHERE account_id = ? AND id = ?`, status, counts.Total, counts.Pending, counts.Sending, counts.Sent,
+		counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
+	return counts, err
+}

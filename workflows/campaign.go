@@ -1,0 +1,469 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Campaign defaults.
+const (
+	DefaultChunkSize      = 10000
+	DefaultWindow         = 8
+	DefaultReportDeadline = 24 * time.Hour
+	// quiet hours for advertisements, in the account's time zone: [21:00, 08:00).
+	quietFrom, quietUntil = 21, 8
+	firstReportPoll       = time.Second
+	maxReportPoll         = time.Minute
+	// reportPollsPerRun bounds report polls before continue-as-new.
+	reportPollsPerRun = 300
+)
+
+// Campaign sends a campaign durably: it waits for the scheduled time,
+// materialises the audience, sends it in a sliding window of chunk activities
+// (honouring pause, resume, cancel and quiet hours between chunks), collects
+// delivery reports until every message is final or the deadline passes, and
+// aggregates the counts. History carries message id ranges and counts only.
+func Campaign(ctx workflow.Context, in CampaignInput) (FinalizeResult, error) {
+	w := &campaignWorkflow{in: in}
+	if in.State != nil {
+		w.st = *in.State
+	}
+	w.setup(ctx)
+	return w.run(ctx)
+}
+
+type campaignWorkflow struct {
+	in       CampaignInput
+	st       CampaignState
+	loc      *time.Location
+	chunks   int // chunks launched in this run
+	samples  []rateSample
+	pauseCh  workflow.ReceiveChannel
+	resumeCh workflow.ReceiveChannel
+	cancelCh workflow.ReceiveChannel
+}
+
+type rateSample struct {
+	at time.Time
+	n  int64
+}
+
+func (w *campaignWorkflow) setup(ctx workflow.Context) {
+	if w.in.ChunkSize <= 0 {
+		w.in.ChunkSize = DefaultChunkSize
+	}
+	if w.in.Window <= 0 {
+		w.in.Window = DefaultWindow
+	}
+	if w.in.ReportDeadline <= 0 {
+		w.in.ReportDeadline = DefaultReportDeadline
+	}
+	w.pauseCh = workflow.GetSignalChannel(ctx, SignalCampaignPause)
+	w.resumeCh = workflow.GetSignalChannel(ctx, SignalCampaignResume)
+	w.cancelCh = workflow.GetSignalChannel(ctx, SignalCampaignCancel)
+	_ = workflow.SetQueryHandler(ctx, QueryCampaignProgress, func() (CampaignProgress, error) {
+		return w.st.Progress, nil
+	})
+}
+
+func retryPolicy() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        30 * time.Second,
+		NonRetryableErrorTypes: []string{ErrTypeNotFound, ErrTypeInvalidState, ErrTypeInvalidInput},
+	}
+}
+
+func shortOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retryPolicy()})
+}
+
+func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
+	if w.st.Progress.Stage == "" {
+		var start StartCampaignResult
+		if err := workflow.ExecuteActivity(shortOptions(ctx), ActivityStartCampaign,
+			StartCampaignInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID}).Get(ctx, &start); err != nil {
+			return FinalizeResult{}, err
+		}
+		w.st.Timezone, w.st.Ad = start.Timezone, start.Ad
+		w.st.Progress.Run = w.in.Run
+		w.st.Progress.StartedAt = workflow.Now(ctx)
+		if start.Status == "cancelled" {
+			return w.finish(ctx, "cancelled")
+		}
+		w.st.Progress.Stage = StageScheduled
+		if now := workflow.Now(ctx); start.ScheduledAt.After(now) {
+			w.st.Progress.ResumeAt = start.ScheduledAt
+			if cancelled := w.sleep(ctx, start.ScheduledAt.Sub(now)); cancelled {
+				return w.finish(ctx, "cancelled")
+			}
+			w.st.Progress.ResumeAt = time.Time{}
+		}
+	}
+	w.loc = location(w.st.Timezone)
+	if w.st.Cancelled && !w.st.Prepared {
+		return w.finish(ctx, "cancelled")
+	}
+
+	if !w.st.Prepared {
+		w.st.Progress.Stage = StagePreparing
+		if err := w.setStatus(ctx, "running"); err != nil {
+			return FinalizeResult{}, err
+		}
+		pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy()})
+		var prep PrepareAudienceResult
+		if err := workflow.ExecuteActivity(pctx, ActivityPrepareAudience, PrepareAudienceInput{
+			AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, OnlyRange: w.in.Run > 1,
+		}).Get(ctx, &prep); err != nil {
+			return w.fail(ctx, err)
+		}
+		w.st.Prepared = true
+		w.st.FirstID, w.st.LastID, w.st.NextID = prep.FirstID, prep.LastID, prep.FirstID
+		w.st.Progress.Counts.Total = prep.Total
+		w.st.Progress.Counts.Pending = prep.Pending
+		if w.in.Run > 1 {
+			// A retry run starts from the campaign's counts as they stand.
+			w.st.Progress.Counts.Pending = prep.Pending
+		}
+	}
+
+	if w.st.SendDoneAt.IsZero() {
+		again, err := w.send(ctx)
+		if err != nil {
+			return w.fail(ctx, err)
+		}
+		if again {
+			return FinalizeResult{}, w.continueAsNew(ctx)
+		}
+		w.st.SendDoneAt = workflow.Now(ctx)
+		w.st.Progress.ETASeconds = 0
+	}
+
+	again, err := w.collect(ctx)
+	if err != nil {
+		return w.fail(ctx, err)
+	}
+	if again {
+		return FinalizeResult{}, w.continueAsNew(ctx)
+	}
+	if w.st.Cancelled {
+		return w.finish(ctx, "cancelled")
+	}
+	return w.finish(ctx, "completed")
+}
+
+// sleep waits d, or until a cancel signal (answering true). Pause and resume
+// signals meanwhile are remembered.
+func (w *campaignWorkflow) sleep(ctx workflow.Context, d time.Duration) bool {
+	tctx, stop := workflow.WithCancel(ctx)
+	defer stop()
+	timer := workflow.NewTimer(tctx, d)
+	fired := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(timer, func(workflow.Future) { fired = true })
+	w.onSignals(ctx, sel, nil)
+	for !fired && !w.st.Cancelled {
+		sel.Select(ctx)
+	}
+	return w.st.Cancelled
+}
+
+// onSignals routes the control signals on sel; onCancel runs on a cancel.
+func (w *campaignWorkflow) onSignals(ctx workflow.Context, sel workflow.Selector, onCancel func()) {
+	sel.AddReceive(w.pauseCh, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		w.st.Paused = true
+	})
+	sel.AddReceive(w.resumeCh, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		w.st.Paused = false
+	})
+	sel.AddReceive(w.cancelCh, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		w.st.Cancelled = true
+		if onCancel != nil {
+			onCancel()
+		}
+	})
+}
+
+// send keeps up to Window chunk activities in flight until every message id has
+// been given to a chunk. It answers true when the run should continue as new.
+func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
+	if w.st.LastID == 0 {
+		return false, nil
+	}
+	chunkCtx, cancelChunks := workflow.WithCancel(ctx)
+	cctx := workflow.WithActivityOptions(chunkCtx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout:    10 * time.Second,
+		WaitForCancellation: true,
+		RetryPolicy:         retryPolicy(),
+	})
+	if w.st.SendStartedAt.IsZero() {
+		w.st.SendStartedAt = workflow.Now(ctx)
+	}
+	sel := workflow.NewSelector(ctx)
+	w.onSignals(ctx, sel, cancelChunks)
+	var (
+		inflight   int
+		chunkErr   error
+		quietTimer bool
+		stopForCAN bool
+		wasPaused  = w.st.Paused
+	)
+	for {
+		now := workflow.Now(ctx)
+		quiet := false
+		if w.st.Paused != wasPaused {
+			wasPaused = w.st.Paused
+			status := "running"
+			if w.st.Paused {
+				status = "paused"
+			}
+			if err := w.setStatus(ctx, status); err != nil {
+				return false, err
+			}
+		}
+		for !w.st.Cancelled && !w.st.Paused && chunkErr == nil && !stopForCAN &&
+			inflight < w.in.Window && w.st.NextID <= w.st.LastID {
+			if resume, ok := w.quietUntil(now); ok {
+				quiet = true
+				w.st.Progress.ResumeAt = resume
+				if !quietTimer {
+					quietTimer = true
+					sel.AddFuture(workflow.NewTimer(ctx, resume.Sub(now)), func(workflow.Future) { quietTimer = false })
+				}
+				break
+			}
+			w.st.Progress.ResumeAt = time.Time{}
+			from := w.st.NextID
+			to := min(from+int64(w.in.ChunkSize)-1, w.st.LastID)
+			w.st.NextID = to + 1
+			inflight++
+			w.chunks++
+			f := workflow.ExecuteActivity(cctx, ActivitySendChunk, SendChunkInput{
+				AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run, FromID: from, ToID: to})
+			sel.AddFuture(f, func(f workflow.Future) {
+				inflight--
+				var r SendChunkResult
+				err := f.Get(ctx, &r)
+				var canceled *temporal.CanceledError
+				switch {
+				case err == nil:
+					w.applyChunk(workflow.Now(ctx), r)
+				case errors.As(err, &canceled) && w.st.Cancelled:
+				default:
+					chunkErr = fmt.Errorf("chunk %d-%d: %w", from, to, err)
+				}
+			})
+			if (w.in.MaxChunksPerRun > 0 && w.chunks >= w.in.MaxChunksPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+				stopForCAN = true
+			}
+		}
+		switch {
+		case w.st.Cancelled:
+			w.st.Progress.Stage = StageCancelled
+		case w.st.Paused:
+			w.st.Progress.Stage = StagePaused
+		case quiet:
+			w.st.Progress.Stage = StageQuietHours
+		default:
+			w.st.Progress.Stage = StageSending
+		}
+		if inflight == 0 {
+			switch {
+			case chunkErr != nil:
+				return false, chunkErr
+			case w.st.Cancelled, w.st.NextID > w.st.LastID:
+				return false, nil
+			case stopForCAN:
+				return true, nil
+			}
+		}
+		sel.Select(ctx)
+	}
+}
+
+// quietUntil says whether an advertisement may not be sent now, and until when.
+func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
+	if !w.st.Ad {
+		return time.Time{}, false
+	}
+	local := now.In(w.loc)
+	h := local.Hour()
+	if h >= quietUntil && h < quietFrom {
+		return time.Time{}, false
+	}
+	day := local
+	if h >= quietFrom {
+		day = local.AddDate(0, 0, 1)
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), quietUntil, 0, 0, 0, w.loc), true
+}
+
+func (w *campaignWorkflow) applyChunk(now time.Time, r SendChunkResult) {
+	c := &w.st.Progress.Counts
+	handled := r.Sent + r.Delivered + r.Failed
+	c.Pending = max(0, c.Pending-handled)
+	c.Sent += r.Sent
+	c.Delivered += r.Delivered
+	c.Failed += r.Failed
+	c.Fallback += r.Fallback
+	for _, rc := range r.Relays {
+		w.relay(rc.RelayID).add(rc)
+	}
+	// Rate over the last minute of sending; ETA at that rate.
+	w.samples = append(w.samples, rateSample{at: now, n: handled})
+	cut := 0
+	for cut < len(w.samples) && now.Sub(w.samples[cut].at) > time.Minute {
+		cut++
+	}
+	w.samples = w.samples[cut:]
+	var n int64
+	for _, s := range w.samples {
+		n += s.n
+	}
+	since := now.Add(-time.Minute)
+	if w.st.SendStartedAt.After(since) {
+		since = w.st.SendStartedAt
+	}
+	if span := now.Sub(since).Seconds(); span > 0 {
+		w.st.Progress.Rate = float64(n) / span
+	}
+	if w.st.Progress.Rate > 0 {
+		w.st.Progress.ETASeconds = float64(c.Pending) / w.st.Progress.Rate
+	}
+	w.st.Progress.UpdatedAt = now
+}
+
+// relay returns the progress entry of a relay, keeping the list sorted by id.
+func (w *campaignWorkflow) relay(id int64) *RelayCounts {
+	rs := w.st.Progress.Relays
+	i := 0
+	for i < len(rs) && rs[i].RelayID < id {
+		i++
+	}
+	if i == len(rs) || rs[i].RelayID != id {
+		rs = append(rs, RelayCounts{})
+		copy(rs[i+1:], rs[i:])
+		rs[i] = RelayCounts{RelayID: id}
+		w.st.Progress.Relays = rs
+	}
+	return &w.st.Progress.Relays[i]
+}
+
+func (rc *RelayCounts) add(o RelayCounts) {
+	rc.Sent += o.Sent
+	rc.Delivered += o.Delivered
+	rc.Failed += o.Failed
+	rc.Fallback += o.Fallback
+}
+
+// collect polls for delivery reports with growing durable pauses until nothing
+// awaits a report or the deadline passes (then the rest is unknown). A cancel
+// stops the wait. It answers true when the run should continue as new.
+func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
+	if w.st.LastID == 0 {
+		return false, nil
+	}
+	rctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy()})
+	interval := firstReportPoll
+	polls := 0
+	for {
+		w.st.Progress.Stage = StageReports
+		deadline := w.st.SendDoneAt.Add(w.in.ReportDeadline)
+		giveUp := w.st.Cancelled || !workflow.Now(ctx).Before(deadline)
+		var r CollectReportsResult
+		if err := workflow.ExecuteActivity(rctx, ActivityCollectReports, CollectReportsInput{
+			AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, FirstID: w.st.FirstID, LastID: w.st.LastID, GiveUp: giveUp,
+		}).Get(ctx, &r); err != nil {
+			return false, err
+		}
+		c := &w.st.Progress.Counts
+		c.Sent = max(0, c.Sent-r.Delivered-r.Failed-r.Unknown)
+		c.Delivered += r.Delivered
+		c.Failed += r.Failed
+		c.Unknown += r.Unknown
+		for _, rc := range r.Relays {
+			w.relay(rc.RelayID).add(RelayCounts{Delivered: rc.Delivered, Failed: rc.Failed})
+		}
+		w.st.Progress.UpdatedAt = workflow.Now(ctx)
+		if giveUp || r.Awaiting == 0 {
+			return false, nil
+		}
+		w.st.ReportPolls++
+		polls++
+		if polls >= reportPollsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return true, nil
+		}
+		wait := min(interval, deadline.Sub(workflow.Now(ctx)))
+		interval = min(interval*2, maxReportPoll)
+		w.sleep(ctx, max(wait, time.Millisecond))
+	}
+}
+
+func (w *campaignWorkflow) setStatus(ctx workflow.Context, status string) error {
+	return workflow.ExecuteActivity(shortOptions(ctx), ActivitySetStatus,
+		SetStatusInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Status: status}).Get(ctx, nil)
+}
+
+// finish aggregates the counts with SQL into the campaign row.
+func (w *campaignWorkflow) finish(ctx workflow.Context, status string) (FinalizeResult, error) {
+	var res FinalizeResult
+	if err := workflow.ExecuteActivity(shortOptions(ctx), ActivityFinalize,
+		FinalizeInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Status: status}).Get(ctx, &res); err != nil {
+		return res, err
+	}
+	w.st.Progress.Counts = res.Counts
+	w.st.Progress.Stage = status
+	w.st.Progress.ETASeconds = 0
+	w.st.Progress.UpdatedAt = workflow.Now(ctx)
+	return res, nil
+}
+
+// fail records a campaign that cannot go on, then fails the workflow with err.
+func (w *campaignWorkflow) fail(ctx workflow.Context, err error) (FinalizeResult, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	res, ferr := w.finish(dctx, "failed")
+	if ferr != nil {
+		return res, errors.Join(err, ferr)
+	}
+	return res, err
+}
+
+// continueAsNew carries the state (signals received meanwhile included) into a
+// fresh run, so history stays bounded whatever the campaign's size.
+func (w *campaignWorkflow) continueAsNew(ctx workflow.Context) error {
+	for w.pauseCh.ReceiveAsync(nil) {
+		w.st.Paused = true
+	}
+	for w.resumeCh.ReceiveAsync(nil) {
+		w.st.Paused = false
+	}
+	for w.cancelCh.ReceiveAsync(nil) {
+		w.st.Cancelled = true
+	}
+	next := w.in
+	st := w.st
+	next.State = &st
+	return workflow.NewContinueAsNewError(ctx, Campaign, next)
+}
+
+// location loads the account's time zone; an unknown one falls back to Seoul.
+func location(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
+		return loc
+	}
+	return time.UTC
+}

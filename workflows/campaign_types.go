@@ -1,0 +1,205 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CampaignWorkflowID is the ID of the workflow that sends campaign id.
+func CampaignWorkflowID(campaignID int64) string { return fmt.Sprintf("campaign:%d", campaignID) }
+
+// CampaignInput starts the Campaign workflow. Run is 1 for the first send and
+// counts up for each retry-failed run. State is set only by continue-as-new.
+type CampaignInput struct {
+	AccountID  int64
+	CampaignID int64
+	Run        int
+	// ReportDeadline bounds how long delivery reports are awaited after the last
+	// chunk; messages still without a result then become unknown (default 24h).
+	ReportDeadline time.Duration
+	// ChunkSize and Window tune the send (defaults 10,000 messages and 8 chunks
+	// in flight); MaxChunksPerRun forces continue-as-new after that many chunks
+	// (0: only when the server suggests it) — a knob for tests.
+	ChunkSize       int
+	Window          int
+	MaxChunksPerRun int
+	State           *CampaignState
+}
+
+// Signal names of the Campaign workflow (no payload).
+const (
+	SignalCampaignPause  = "pause"
+	SignalCampaignResume = "resume"
+	SignalCampaignCancel = "cancel"
+)
+
+// QueryCampaignProgress answers a CampaignProgress.
+const QueryCampaignProgress = "progress"
+
+// Campaign stages, as progress reports them.
+const (
+	StageScheduled  = "scheduled"   // waiting for scheduled_at
+	StagePreparing  = "preparing"   // materialising the audience
+	StageSending    = "sending"     // chunks in flight
+	StagePaused     = "paused"      // paused by the operator
+	StageQuietHours = "quiet_hours" // an advertisement waiting for 08:00
+	StageReports    = "reports"     // waiting for delivery reports
+	StageCompleted  = "completed"
+	StageCancelled  = "cancelled"
+)
+
+// RelayCounts are one relay's share of the progress.
+type RelayCounts struct {
+	RelayID   int64 `json:"relay_id"`
+	Sent      int64 `json:"sent"`
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
+	Fallback  int64 `json:"fallback"`
+}
+
+// Counts are messages by status (Sent means accepted, awaiting its report).
+type Counts struct {
+	Total     int64 `json:"total"`
+	Pending   int64 `json:"pending"`
+	Sent      int64 `json:"sent"`
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
+	Unknown   int64 `json:"unknown"`
+	Fallback  int64 `json:"fallback"`
+}
+
+// CampaignProgress answers QueryCampaignProgress.
+type CampaignProgress struct {
+	Stage  string        `json:"stage"`
+	Run    int           `json:"run"`
+	Counts Counts        `json:"counts"`
+	Relays []RelayCounts `json:"relays"`
+	// Rate is messages handed to relays per second over the last chunks; ETA is
+	// the seconds until every message is handed over at that rate.
+	Rate       float64   `json:"rate"`
+	ETASeconds float64   `json:"eta_seconds"`
+	StartedAt  time.Time `json:"started_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	ResumeAt   time.Time `json:"resume_at,omitzero"` // end of quiet hours, or the scheduled time
+}
+
+// CampaignState is what continue-as-new carries forward.
+type CampaignState struct {
+	Progress  CampaignProgress
+	Prepared  bool
+	FirstID   int64
+	LastID    int64
+	NextID    int64 // the first message id not yet given to a chunk
+	Paused    bool
+	Cancelled bool
+	Timezone  string
+	Ad        bool
+	Cursors   []RelayCursor
+	// SendStartedAt is when the first chunk was launched (the rate counts from it).
+	SendStartedAt time.Time
+	// SendDoneAt is when the last chunk finished (the report deadline counts from it).
+	SendDoneAt time.Time
+	// ReportPolls counts report polls, to continue-as-new before history grows.
+	ReportPolls int
+}
+
+// RelayCursor is where a relay's report stream was read up to, kept for relays
+// whose cursor is per campaign (unused for relays with a shared stream).
+type RelayCursor struct {
+	RelayID int64
+	Cursor  string
+}
+
+// Activity names of the campaign send.
+const (
+	ActivityStartCampaign   = "StartCampaign"
+	ActivityPrepareAudience = "PrepareAudience"
+	ActivitySendChunk       = "SendChunk"
+	ActivityCollectReports  = "CollectReports"
+	ActivityFinalize        = "FinalizeCampaign"
+	ActivitySetStatus       = "SetCampaignStatus"
+)
+
+// StartCampaignInput loads what the workflow needs to know about the campaign.
+type StartCampaignInput struct{ AccountID, CampaignID int64 }
+
+// StartCampaignResult is the campaign as the workflow sees it.
+type StartCampaignResult struct {
+	ScheduledAt time.Time // zero: now
+	Timezone    string    // the account's, for quiet hours
+	Ad          bool      // an advertisement: quiet hours apply
+	Status      string    // the stored status (cancelled before start ends the run)
+}
+
+// PrepareAudienceInput materialises the messages. A retry run (OnlyRange) adds
+// no recipients: it reads the range and what is pending again.
+type PrepareAudienceInput struct {
+	AccountID, CampaignID int64
+	OnlyRange             bool
+}
+
+// PrepareAudienceResult is the message id range of the campaign.
+type PrepareAudienceResult struct {
+	Total, FirstID, LastID int64
+	Pending                int64 // messages waiting to be sent
+	Skipped                int64 // audience members left out (no address for the channel, a missing variable)
+}
+
+// SendChunkInput sends the pending messages with ids in [FromID, ToID].
+type SendChunkInput struct {
+	AccountID, CampaignID int64
+	Run                   int
+	FromID, ToID          int64
+}
+
+// SendChunkResult is what the chunk did.
+type SendChunkResult struct {
+	Claimed   int64 // messages this call handed to relays (or found already handed)
+	Sent      int64 // accepted, awaiting a report
+	Delivered int64
+	Failed    int64
+	Fallback  int64
+	Relays    []RelayCounts
+}
+
+// CollectReportsInput polls the campaign's relays once.
+type CollectReportsInput struct {
+	AccountID, CampaignID int64
+	FirstID, LastID       int64
+	// GiveUp marks every message still awaiting a report unknown.
+	GiveUp bool
+}
+
+// CollectReportsResult is what the poll found.
+type CollectReportsResult struct {
+	Delivered, Failed, Unknown int64
+	Awaiting                   int64 // still without a final result
+	Relays                     []RelayCounts
+}
+
+// FinalizeInput aggregates the campaign's counts into its row.
+type FinalizeInput struct {
+	AccountID, CampaignID int64
+	Status                string
+}
+
+// FinalizeResult are the final counts.
+type FinalizeResult struct{ Counts Counts }
+
+// SetStatusInput records the campaign's status (paused, running, ...).
+type SetStatusInput struct {
+	AccountID, CampaignID int64
+	Status                string
+}
+
+// CampaignActivities is what the Campaign workflow calls; activities.Activities
+// implements it.
+type CampaignActivities interface {
+	StartCampaign(context.Context, StartCampaignInput) (StartCampaignResult, error)
+	PrepareAudience(context.Context, PrepareAudienceInput) (PrepareAudienceResult, error)
+	SendChunk(context.Context, SendChunkInput) (SendChunkResult, error)
+	CollectReports(context.Context, CollectReportsInput) (CollectReportsResult, error)
+	FinalizeCampaign(context.Context, FinalizeInput) (FinalizeResult, error)
+	SetCampaignStatus(context.Context, SetStatusInput) error
+}

@@ -1,0 +1,131 @@
+// Package e2e runs sendingo the way it is deployed: the worker is the real
+// binary in its own process (so tests can SIGKILL it), the API serves over HTTP,
+// Temporal is the pinned dev server and the relays are the relay simulator.
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/sendingo/sendingo/api"
+	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/testenv"
+)
+
+var (
+	recipients = flag.Int("e2e.recipients", 20000, "recipients of the crash and outage campaigns (the issue's full size is 100000)")
+	binary     string
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "sendingo-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "sendingo")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/sendingo")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build sendingo:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(dir)
+	testenv.Main(m, testenv.WithTemporal)
+}
+
+// stack is the API in this process; workers run as child processes.
+type stack struct {
+	t     *testing.T
+	cfg   config.Config
+	store *store.Store
+	tc    client.Client
+	c     *apitest.Client
+	env   []string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	env := testenv.Current()
+	st, err := store.Open(context.Background(), env.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	quiet := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tc, err := client.Dial(client.Options{HostPort: env.Temporal.Address, Logger: tlog.NewStructuredLogger(quiet)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	cfg, _ := config.Load(func(string) string { return "" })
+	cfg.TaskQueue = fmt.Sprintf("e2e-%s-%d", t.Name(), time.Now().UnixNano())
+	cfg.ChunkSize, cfg.ChunkWindow, cfg.ReportDeadline = 2000, 4, 2*time.Minute
+	cfg.JWTSecret = "e2e-secret-e2e-secret-e2e-secret-0123"
+	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: quiet}).Handler())
+	t.Cleanup(srv.Close)
+	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL)}
+	s.env = append(os.Environ(),
+		"SENDINGO_MYSQL_DSN="+env.DSN,
+		"SENDINGO_TEMPORAL_ADDRESS="+env.Temporal.Address,
+		"SENDINGO_TASK_QUEUE="+cfg.TaskQueue,
+		"SENDINGO_DEV=true",
+		"SENDINGO_LOG_LEVEL=warn",
+	)
+	return s
+}
+
+// worker is a `sendingo worker` child process.
+type worker struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has exited
+}
+
+func (s *stack) startWorker() *worker {
+	s.t.Helper()
+	cmd := exec.Command(binary, "worker")
+	cmd.Env = s.env
+	log, err := os.OpenFile(filepath.Join(os.TempDir(), "sendingo-e2e-worker.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	w := &worker{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		log.Close()
+		close(w.exited)
+	}()
+	s.t.Cleanup(func() { w.kill() })
+	return w
+}
+
+// kill SIGKILLs the worker: no graceful shutdown, no heartbeat, no cleanup.
+func (w *worker) kill() {
+	select {
+	case <-w.exited:
+		return
+	default:
+	}
+	_ = w.cmd.Process.Signal(syscall.SIGKILL)
+	<-w.exited
+}

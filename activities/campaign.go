@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -22,7 +23,7 @@ import (
 
 // Campaign send tuning.
 const (
-	audienceBatch = 2000 // recipients rendered and inserted per statement
+	audienceBatch = 5000 // recipients rendered and inserted per statement
 	// relayFaultAttempts is how many times a chunk retries messages no relay
 	// would take before it records them failed.
 	relayFaultAttempts = 10
@@ -98,6 +99,8 @@ func (a *Activities) PrepareAudience(ctx context.Context, in workflows.PrepareAu
 			return out, err
 		}
 		out.Pending = counts.Pending + counts.Sending
+		out.Counts = &workflows.Counts{Total: counts.Total, Pending: out.Pending, Sent: counts.Sent,
+			Delivered: counts.Delivered, Failed: counts.Failed, Unknown: counts.Unknown, Fallback: counts.Fallback}
 	}
 	return out, nil
 }
@@ -107,44 +110,105 @@ type prepareProgress struct {
 	Skipped int64
 }
 
+// prepareInserters is how many batches are written at once while the next ones
+// are read and rendered: the database, not Go, is the limit here.
+const prepareInserters = 2
+
+// materialise reads the audience in customer-id order, renders each batch and
+// hands it to concurrent inserters. The heartbeated cursor only moves past a
+// batch once it and every batch before it are stored.
 func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, error) {
 	settings, err := a.accountSettings(ctx, c.AccountID)
 	if err != nil {
 		return 0, classify(err)
 	}
-	tpl := store.Template(c.Content)
-	content := tpl.Content()
+	content := store.Template(c.Content).Content()
 	var p prepareProgress
 	if activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &p)
 	}
-	msgs := make([]store.NewMessage, 0, audienceBatch)
-	for {
-		members, next, err := a.Store.AudienceBatch(ctx, c, p.After, audienceBatch)
-		if err != nil {
-			return 0, err
-		}
-		if next == 0 {
-			return p.Skipped, nil
-		}
-		msgs = msgs[:0]
-		for _, m := range members {
-			msg, ok := a.messageFor(c, content, settings, m)
-			if !ok {
-				p.Skipped++
-				continue
+	type batch struct {
+		seq     int
+		next    int64
+		skipped int64
+		msgs    []store.NewMessage
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, prepareInserters)
+	type done struct {
+		b   batch
+		err error
+	}
+	results := make(chan done, prepareInserters)
+	var wg sync.WaitGroup
+	for i := 0; i < prepareInserters; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				_, err := a.Store.InsertMessages(ctx, c, b.msgs)
+				results <- done{b: batch{seq: b.seq, next: b.next, skipped: b.skipped}, err: err}
 			}
-			msgs = append(msgs, msg)
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		after := p.After
+		for seq := 0; ; seq++ {
+			members, next, err := a.Store.AudienceBatch(ctx, c, after, audienceBatch)
+			if err != nil || next == 0 {
+				readErr <- err
+				return
+			}
+			b := batch{seq: seq, next: next, msgs: make([]store.NewMessage, 0, len(members))}
+			for _, m := range members {
+				if msg, ok := a.messageFor(c, content, settings, m); ok {
+					b.msgs = append(b.msgs, msg)
+				} else {
+					b.skipped++
+				}
+			}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				readErr <- ctx.Err()
+				return
+			}
+			after = next
 		}
-		if _, err := a.Store.InsertMessages(ctx, c, msgs); err != nil {
-			return 0, err
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	// Move the cursor in order: batch k counts once batches 0..k are stored.
+	finished := map[int]batch{}
+	nextSeq := 0
+	var firstErr error
+	for r := range results {
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
+			cancel()
 		}
-		p.After = next
-		activity.RecordHeartbeat(ctx, p)
-		if err := ctx.Err(); err != nil {
-			return 0, err
+		finished[r.b.seq] = r.b
+		for {
+			b, ok := finished[nextSeq]
+			if !ok {
+				break
+			}
+			delete(finished, nextSeq)
+			nextSeq++
+			p.After, p.Skipped = b.next, p.Skipped+b.skipped
+			activity.RecordHeartbeat(ctx, p)
 		}
 	}
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	if err := <-readErr; err != nil {
+		return 0, err
+	}
+	return p.Skipped, nil
 }
 
 // messageFor renders the campaign's content for one recipient; false means the
@@ -548,7 +612,13 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	for _, r := range relays {
 		byID[r.ID] = r
 	}
+	// Relays are polled side by side; each holds its own cursor.
 	perRelay := map[int64]*workflows.RelayCounts{}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		pollErr error
+	)
 	for _, aw := range awaited {
 		r, ok := byID[aw.RelayID]
 		if !ok {
@@ -562,14 +632,26 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		if !ok {
 			continue
 		}
-		changed, err := a.pollRelay(ctx, in, r, aw, fetcher)
-		if err != nil {
-			return out, err
-		}
-		out.Delivered += changed[store.MessageDelivered]
-		out.Failed += changed[store.MessageFailed]
-		perRelay[r.ID] = &workflows.RelayCounts{RelayID: r.ID, Delivered: changed[store.MessageDelivered], Failed: changed[store.MessageFailed]}
-		activity.RecordHeartbeat(ctx)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			changed, err := a.pollRelay(ctx, in, r, aw, fetcher)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				pollErr = errors.Join(pollErr, err)
+				return
+			}
+			out.Delivered += changed[store.MessageDelivered]
+			out.Failed += changed[store.MessageFailed]
+			perRelay[r.ID] = &workflows.RelayCounts{RelayID: r.ID, Delivered: changed[store.MessageDelivered], Failed: changed[store.MessageFailed]}
+		}()
+	}
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	wg.Wait()
+	stop()
+	if pollErr != nil {
+		return out, pollErr
 	}
 	for _, rc := range perRelay {
 		out.Relays = append(out.Relays, *rc)

@@ -42,11 +42,24 @@ type Stack struct {
 	BaseURL  string
 	Token    string
 	Log      *slog.Logger
-	closers  []func()
+	// WorkerEnv is the environment a `sendingo worker` process needs to join.
+	WorkerEnv []string
+	closers   []func()
+}
+
+// Options shape the stack.
+type Options struct {
+	// ExternalWorker leaves the worker out; the caller runs `sendingo worker`
+	// processes against Stack.WorkerEnv (to measure or kill them on their own).
+	ExternalWorker bool
 }
 
 // Start brings the stack up on a fresh database named after label.
-func Start(ctx context.Context, cfg config.Config, label string) (*Stack, error) {
+func Start(ctx context.Context, cfg config.Config, label string, opts ...Options) (*Stack, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	s := &Stack{Cfg: cfg, Log: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ok := false
 	defer func() {
@@ -83,11 +96,15 @@ func Start(ctx context.Context, cfg config.Config, label string) (*Stack, error)
 	s.closers = append(s.closers, s.Temporal.Close)
 
 	s.Cfg.TaskQueue = "bench"
-	w := worker.New(s.Temporal, s.Cfg.TaskQueue, activities.New(s.Store, s.Log, s.Cfg.PublicURL), worker.DefaultOptions())
-	if err := w.Start(); err != nil {
-		return nil, err
+	s.WorkerEnv = append(os.Environ(), "SENDINGO_MYSQL_DSN="+dsn, "SENDINGO_TEMPORAL_ADDRESS="+srv.Address,
+		"SENDINGO_TASK_QUEUE="+s.Cfg.TaskQueue, "SENDINGO_DEV=true", "SENDINGO_LOG_LEVEL=warn")
+	if !o.ExternalWorker {
+		w := worker.New(s.Temporal, s.Cfg.TaskQueue, activities.New(s.Store, s.Log, s.Cfg.PublicURL), worker.DefaultOptions())
+		if err := w.Start(); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, w.Stop)
 	}
-	s.closers = append(s.closers, w.Stop)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -227,13 +244,17 @@ func (m *MemSampler) Stop() (rss, heap uint64) {
 }
 
 // RSS is this process's resident set size (Linux), or 0.
-func RSS() uint64 { return procStatus("VmRSS:") }
+func RSS() uint64 { return procStatus("self", "VmRSS:") }
 
 // PeakRSS is this process's high-water resident set size (Linux), or 0.
-func PeakRSS() uint64 { return procStatus("VmHWM:") }
+func PeakRSS() uint64 { return procStatus("self", "VmHWM:") }
 
-func procStatus(key string) uint64 {
-	f, err := os.Open("/proc/self/status")
+// ProcessRSS and ProcessPeakRSS read another process's memory.
+func ProcessRSS(pid int) uint64     { return procStatus(strconv.Itoa(pid), "VmRSS:") }
+func ProcessPeakRSS(pid int) uint64 { return procStatus(strconv.Itoa(pid), "VmHWM:") }
+
+func procStatus(pid, key string) uint64 {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}

@@ -65,8 +65,7 @@ CREATE TABLE campaign_messages (
     sent_at             DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
     result_at           DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
     PRIMARY KEY (id),
-    UNIQUE KEY uq_campaign_messages_recipient (campaign_id, recipient),
-    KEY ix_campaign_messages_customer (customer_id)
+    UNIQUE KEY uq_campaign_messages_recipient (campaign_id, recipient)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Each link button of each message has its own tracking token (/t/{token}).

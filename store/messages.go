@@ -138,27 +138,16 @@ type NewLink struct {
 }
 
 // InsertMessages stores a batch of messages and their tracking links. A recipient
-// already in the campaign (a retried batch) is skipped, with its links, so the
-// batch can be replayed safely. It answers how many rows it inserted.
+// already in the campaign (a replayed batch) keeps its row (INSERT IGNORE on the
+// unique recipient key); the replay's links then point at that row but appear in
+// no message, so nobody holds them. It answers how many rows it inserted.
 func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessage) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
 	inserted := 0
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		recipients := make([]string, len(msgs))
-		for i, m := range msgs {
-			recipients[i] = m.Recipient
-		}
-		q, args, _ := sqlx.In(`SELECT recipient FROM campaign_messages WHERE campaign_id = ? AND recipient IN (?)`, c.ID, recipients)
-		var existing []string
-		if err := tx.SelectContext(ctx, &existing, q, args...); err != nil {
-			return fmt.Errorf("look up existing recipients: %w", err)
-		}
-		skip := make(map[string]bool, len(existing))
-		for _, r := range existing {
-			skip[r] = true
-		}
+		skip := make(map[string]bool, len(msgs))
 		var b strings.Builder
 		b.WriteString(`INSERT IGNORE INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, subject, body, buttons, fallback_channel, fallback_subject, fallback_body) VALUES `)
@@ -191,11 +180,11 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 		if len(withLinks) == 0 {
 			return nil
 		}
-		recipients = recipients[:0]
+		recipients := make([]string, 0, len(withLinks))
 		for _, m := range withLinks {
 			recipients = append(recipients, m.Recipient)
 		}
-		q, args, _ = sqlx.In(`SELECT id, recipient FROM campaign_messages WHERE campaign_id = ? AND recipient IN (?)`, c.ID, recipients)
+		q, args, _ := sqlx.In(`SELECT id, recipient FROM campaign_messages WHERE campaign_id = ? AND recipient IN (?)`, c.ID, recipients)
 		rows, err := tx.QueryxContext(ctx, q, args...)
 		if err != nil {
 			return err

@@ -45,6 +45,9 @@ type campaignWorkflow struct {
 	pauseCh  workflow.ReceiveChannel
 	resumeCh workflow.ReceiveChannel
 	cancelCh workflow.ReceiveChannel
+	// stopped receives once when the workflow itself is cancelled (from
+	// Temporal Web or the CLI); it is handled like the cancel signal.
+	stopped workflow.Channel
 }
 
 type rateSample struct {
@@ -65,6 +68,11 @@ func (w *campaignWorkflow) setup(ctx workflow.Context) {
 	w.pauseCh = workflow.GetSignalChannel(ctx, SignalCampaignPause)
 	w.resumeCh = workflow.GetSignalChannel(ctx, SignalCampaignResume)
 	w.cancelCh = workflow.GetSignalChannel(ctx, SignalCampaignCancel)
+	w.stopped = workflow.NewBufferedChannel(ctx, 1)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		gctx.Done().Receive(gctx, nil)
+		w.stopped.SendAsync(true)
+	})
 	_ = workflow.SetQueryHandler(ctx, QueryCampaignProgress, func() (CampaignProgress, error) {
 		return w.st.Progress, nil
 	})
@@ -100,12 +108,13 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 		if now := workflow.Now(ctx); start.ScheduledAt.After(now) {
 			w.st.Progress.ResumeAt = start.ScheduledAt
 			if cancelled := w.sleep(ctx, start.ScheduledAt.Sub(now)); cancelled {
-				return w.finish(ctx, "cancelled")
+				return w.finish(w.afterStop(ctx), "cancelled")
 			}
 			w.st.Progress.ResumeAt = time.Time{}
 		}
 	}
 	w.loc = location(w.st.Timezone)
+	ctx = w.afterStop(ctx)
 	if w.st.Cancelled && !w.st.Prepared {
 		return w.finish(ctx, "cancelled")
 	}
@@ -127,14 +136,15 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 		w.st.FirstID, w.st.LastID, w.st.NextID = prep.FirstID, prep.LastID, prep.FirstID
 		w.st.Progress.Counts.Total = prep.Total
 		w.st.Progress.Counts.Pending = prep.Pending
-		if w.in.Run > 1 {
+		if prep.Counts != nil {
 			// A retry run starts from the campaign's counts as they stand.
-			w.st.Progress.Counts.Pending = prep.Pending
+			w.st.Progress.Counts = *prep.Counts
 		}
 	}
 
 	if w.st.SendDoneAt.IsZero() {
 		again, err := w.send(ctx)
+		ctx = w.afterStop(ctx)
 		if err != nil {
 			return w.fail(ctx, err)
 		}
@@ -146,7 +156,8 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 	}
 
 	again, err := w.collect(ctx)
-	if err != nil {
+	ctx = w.afterStop(ctx)
+	if err != nil && !w.st.Cancelled {
 		return w.fail(ctx, err)
 	}
 	if again {
@@ -156,6 +167,18 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 		return w.finish(ctx, "cancelled")
 	}
 	return w.finish(ctx, "completed")
+}
+
+// afterStop answers the context to go on with: once the workflow itself has
+// been cancelled, the campaign is cancelled and its row is still finished, in a
+// context that survives the cancellation.
+func (w *campaignWorkflow) afterStop(ctx workflow.Context) workflow.Context {
+	if ctx.Err() == nil {
+		return ctx
+	}
+	w.st.Cancelled = true
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	return dctx
 }
 
 // sleep waits d, or until a cancel signal (answering true). Pause and resume
@@ -184,13 +207,15 @@ func (w *campaignWorkflow) onSignals(ctx workflow.Context, sel workflow.Selector
 		c.Receive(ctx, nil)
 		w.st.Paused = false
 	})
-	sel.AddReceive(w.cancelCh, func(c workflow.ReceiveChannel, _ bool) {
-		c.Receive(ctx, nil)
+	cancel := func(c workflow.ReceiveChannel, _ bool) {
+		c.ReceiveAsync(nil)
 		w.st.Cancelled = true
 		if onCancel != nil {
 			onCancel()
 		}
-	})
+	}
+	sel.AddReceive(w.cancelCh, cancel)
+	sel.AddReceive(w.stopped, cancel)
 }
 
 // send keeps up to Window chunk activities in flight until every message id has
@@ -219,8 +244,12 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		wasPaused  = w.st.Paused
 	)
 	for {
-		now := workflow.Now(ctx)
-		quiet := false
+		// Act on what has already come in before launching more: a pause or
+		// cancel sent while the audience was prepared, or while a status was
+		// written, must hold back the next chunks, not only those after them.
+		for sel.HasPending() {
+			sel.Select(ctx)
+		}
 		if w.st.Paused != wasPaused {
 			wasPaused = w.st.Paused
 			status := "running"
@@ -230,7 +259,10 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 			if err := w.setStatus(ctx, status); err != nil {
 				return false, err
 			}
+			continue // signals may have come in meanwhile
 		}
+		now := workflow.Now(ctx)
+		quiet := false
 		for !w.st.Cancelled && !w.st.Paused && chunkErr == nil && !stopForCAN &&
 			inflight < w.in.Window && w.st.NextID <= w.st.LastID {
 			if resume, ok := w.quietUntil(now); ok {
@@ -459,6 +491,9 @@ func (w *campaignWorkflow) continueAsNew(ctx workflow.Context) error {
 
 // location loads the account's time zone; an unknown one falls back to Seoul.
 func location(name string) *time.Location {
+	if name == "" {
+		name = "Asia/Seoul" // the accounts column's default
+	}
 	if loc, err := time.LoadLocation(name); err == nil {
 		return loc
 	}

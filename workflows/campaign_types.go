@@ -144,6 +144,8 @@ type PrepareAudienceResult struct {
 	Total, FirstID, LastID int64
 	Pending                int64 // messages waiting to be sent
 	Skipped                int64 // audience members left out (no address for the channel, a missing variable)
+	// Counts are the messages by status as they stand (retry runs only).
+	Counts *Counts `json:",omitempty"`
 }
 
 // SendChunkInput sends the pending messages with ids in [FromID, ToID].

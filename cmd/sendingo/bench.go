@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -80,6 +82,53 @@ func benchCmd(load loader) *cobra.Command {
 	imp.Flags().IntVar(&xlsxRows, "xlsx-rows", 100000, "rows of the .xlsx file (0 skips it)")
 	imp.Flags().IntVar(&csvRows, "csv-rows", 1000000, "rows of the .csv file (0 skips it)")
 	imp.Flags().BoolVar(&keep, "keep-files", false, "keep the generated files")
-	cmd.AddCommand(imp)
+	cmd.AddCommand(imp, campaignBenchCmd(load))
+	return cmd
+}
+
+func campaignBenchCmd(load loader) *cobra.Command {
+	var o bench.CampaignOptions
+	cmd := &cobra.Command{
+		Use:   "campaign",
+		Short: "Send one campaign to N seeded recipients through the relay simulator (a separate process) and print messages/s, worker memory, history length and duplicates",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := load()
+			if err != nil {
+				return err
+			}
+			if o.Binary, err = os.Executable(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			stack, err := bench.Start(ctx, cfg, "campaign", bench.Options{ExternalWorker: true})
+			if err != nil {
+				return err
+			}
+			defer stack.Close()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "machine: %d CPUs, %s/%s, %s; %d recipients, %v per relay call, %d relay(s), chunks of %d, %d in flight\n",
+				runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), o.Recipients, o.Latency, o.Relays, cfg.ChunkSize, cfg.ChunkWindow)
+			r, err := stack.RunCampaign(ctx, o)
+			if err != nil {
+				return err
+			}
+			var samples []string
+			for _, s := range r.WorkerRSSSamples {
+				samples = append(samples, bench.MB(s))
+			}
+			fmt.Fprintf(out, "seeded %d customers in %.1fs\n", r.Recipients, r.Seed.Seconds())
+			fmt.Fprintf(out, "end to end (send → last status written): %.1fs = %.0f messages/s\n", r.Total.Seconds(), r.MessagesPerSecond())
+			fmt.Fprintf(out, "  prepare (send → first message at a relay): %.1fs; hand-over to relays: %.1fs (%.0f messages/s)\n",
+				r.Prepare.Seconds(), r.Handover.Seconds(), float64(r.Recipients)/max(r.Handover.Seconds(), 0.001))
+			fmt.Fprintf(out, "worker peak RSS: %s; RSS every 5 s: %s\n", bench.MB(r.WorkerPeakRSS), strings.Join(samples, " "))
+			fmt.Fprintf(out, "workflow history: %d events over %d run(s)\n", r.HistoryEvents, r.Runs)
+			fmt.Fprintf(out, "simulator: received %d, unique %d, duplicates %d; delivered %d\n", r.SimReceived, r.SimUnique, r.SimDupes, r.Delivered)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&o.Recipients, "recipients", 1000000, "recipients to seed and send to")
+	cmd.Flags().DurationVar(&o.Latency, "latency", 20*time.Millisecond, "simulated latency of every relay call")
+	cmd.Flags().DurationVar(&o.ReportDelay, "report-delay", time.Second, "delay before a message's delivery report is final")
+	cmd.Flags().IntVar(&o.Relays, "relays", 2, "simulator relays, equal weights")
 	return cmd
 }

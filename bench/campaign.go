@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/sendingo/sendingo/devserver"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// CampaignOptions shape the campaign benchmark.
+type CampaignOptions struct {
+	Recipients  int
+	Latency     time.Duration // per relay call, at the simulator
+	ReportDelay time.Duration
+	Relays      int // simulator relays, equal weights
+	Binary      string
+}
+
+// CampaignResult is what the benchmark measured.
+type CampaignResult struct {
+	Recipients            int
+	Seed                  time.Duration // seeding the customers (not part of the send)
+	Total                 time.Duration // send request → last status written (campaign completed)
+	Prepare               time.Duration // send request → every message row materialised
+	Handover              time.Duration // first → last message accepted by a relay
+	WorkerPeakRSS         uint64
+	WorkerRSSSamples      []uint64 // every 5 s
+	HistoryEvents         int      // summed over the continue-as-new chain
+	Runs                  int
+	SimReceived, SimDupes int64
+	SimUnique             int64
+	Delivered             int64
+}
+
+// MessagesPerSecond is recipients over the end-to-end time.
+func (r CampaignResult) MessagesPerSecond() float64 { return float64(r.Recipients) / r.Total.Seconds() }
+
+// RunCampaign seeds recipients, starts the relay simulator and a worker as
+// separate processes, sends one campaign through the API and measures it.
+func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignResult, error) {
+	res := CampaignResult{Recipients: o.Recipients}
+	// The relay simulator, in its own process.
+	port, err := devserver.FreePort("127.0.0.1")
+	if err != nil {
+		return res, err
+	}
+	simAddr := fmt.Sprintf("127.0.0.1:%d", port)
+	simCmd := exec.CommandContext(ctx, o.Binary, "relay-sim", "--addr", simAddr,
+		"--latency", o.Latency.String(), "--report-delay", o.ReportDelay.String())
+	simCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := simCmd.Start(); err != nil {
+		return res, fmt.Errorf("start relay-sim: %w", err)
+	}
+	defer func() { _ = simCmd.Process.Kill(); _ = simCmd.Wait() }()
+	simBase := "http://" + simAddr
+	if err := waitHTTP(ctx, simBase+"/healthz"); err != nil {
+		return res, err
+	}
+
+	// The worker, in its own process, so its memory is its own.
+	wCmd := exec.CommandContext(ctx, o.Binary, "worker")
+	wCmd.Env = s.WorkerEnv
+	wCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logf, _ := os.Create(os.TempDir() + "/sendingo-bench-worker.log")
+	defer logf.Close()
+	wCmd.Stdout, wCmd.Stderr = logf, logf
+	if err := wCmd.Start(); err != nil {
+		return res, fmt.Errorf("start worker: %w", err)
+	}
+	defer func() { _ = wCmd.Process.Signal(syscall.SIGTERM); _ = wCmd.Wait() }()
+
+	// Fixture: a group of recipients, relays, a template with variables, a campaign.
+	var me struct {
+		Account struct{ ID int64 } `json:"account"`
+	}
+	if err := s.Call(ctx, "GET", "/api/v1/me", "", nil, 200, &me); err != nil {
+		return res, err
+	}
+	var g struct{ ID int64 }
+	if err := s.Call(ctx, "POST", "/api/v1/groups", "application/json", strings.NewReader(`{"name":"bench"}`), 201, &g); err != nil {
+		return res, err
+	}
+	start := time.Now()
+	if err := s.Store.SeedCustomers(ctx, me.Account.ID, g.ID, 0, o.Recipients); err != nil {
+		return res, err
+	}
+	res.Seed = time.Since(start)
+	var routing []string
+	for i := 0; i < max(o.Relays, 1); i++ {
+		name := fmt.Sprintf("sim-%d", i+1)
+		var r struct{ ID int64 }
+		body := fmt.Sprintf(`{"name":%q,"kind":"simulator","channel":"sms","weight":1,"config":{"base_url":%q,"name":%q}}`, name, simBase, name)
+		if err := s.Call(ctx, "POST", "/api/v1/relays", "application/json", strings.NewReader(body), 201, &r); err != nil {
+			return res, err
+		}
+		routing = append(routing, fmt.Sprintf(`{"relay_id":%d,"weight":1}`, r.ID))
+	}
+	var tpl struct{ ID int64 }
+	if err := s.Call(ctx, "POST", "/api/v1/templates", "application/json",
+		strings.NewReader(`{"name":"bench","channel":"sms","body":"#{이름}님, #{등급} 회원 혜택을 확인하세요"}`), 201, &tpl); err != nil {
+		return res, err
+	}
+	var camp struct{ ID int64 }
+	body := fmt.Sprintf(`{"name":"bench","template_id":%d,"group_ids":[%d],"routing":{"mode":"weighted","relays":[%s]}}`,
+		tpl.ID, g.ID, strings.Join(routing, ","))
+	if err := s.Call(ctx, "POST", "/api/v1/campaigns", "application/json", strings.NewReader(body), 201, &camp); err != nil {
+		return res, err
+	}
+
+	// Sample the worker's memory while the campaign runs.
+	var mu sync.Mutex
+	stopSampling := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-t.C:
+				mu.Lock()
+				res.WorkerRSSSamples = append(res.WorkerRSSSamples, ProcessRSS(wCmd.Process.Pid))
+				mu.Unlock()
+			}
+		}
+	}()
+
+	start = time.Now()
+	if err := s.Call(ctx, "POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), "", nil, 202, nil); err != nil {
+		return res, err
+	}
+	for {
+		var c struct {
+			Status    string `json:"status"`
+			Delivered int64  `json:"delivered"`
+			Error     string `json:"error"`
+		}
+		if err := s.Call(ctx, "GET", fmt.Sprintf("/api/v1/campaigns/%d", camp.ID), "", nil, 200, &c); err != nil {
+			return res, err
+		}
+		if c.Status == "completed" || c.Status == "failed" || c.Status == "cancelled" {
+			res.Total = time.Since(start)
+			res.Delivered = c.Delivered
+			if c.Status != "completed" {
+				return res, fmt.Errorf("campaign %s: %s", c.Status, c.Error)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	close(stopSampling)
+	res.WorkerPeakRSS = ProcessPeakRSS(wCmd.Process.Pid)
+
+	var times struct {
+		Created   time.Time `db:"created"`
+		FirstSent time.Time `db:"first_sent"`
+		LastSent  time.Time `db:"last_sent"`
+	}
+	if err := s.Store.DB().GetContext(ctx, &times, `SELECT c.started_at AS created, MIN(m.sent_at) AS first_sent, MAX(m.sent_at) AS last_sent
+		FROM campaigns c JOIN campaign_messages m ON m.campaign_id = c.id WHERE c.id = ? GROUP BY c.id`, camp.ID); err == nil {
+		res.Handover = times.LastSent.Sub(times.FirstSent)
+		res.Prepare = times.FirstSent.Sub(start)
+	}
+
+	// Workflow history: every run of the continue-as-new chain.
+	runs, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = '%s'", workflows.CampaignWorkflowID(camp.ID))})
+	if err == nil {
+		for _, e := range runs.Executions {
+			res.Runs++
+			res.HistoryEvents += int(e.GetHistoryLength())
+		}
+	}
+
+	var st struct {
+		Received   int64 `json:"received"`
+		Unique     int64 `json:"unique"`
+		Duplicates int64 `json:"duplicates"`
+	}
+	resp, err := http.Get(simBase + "/stats")
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &st); err != nil {
+		return res, err
+	}
+	res.SimReceived, res.SimUnique, res.SimDupes = st.Received, st.Unique, st.Duplicates
+	return res, nil
+}
+
+func waitHTTP(ctx context.Context, url string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s did not answer: %w", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,6 +1,12 @@
 package phone
 
-import "testing"
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 func TestNormalize(t *testing.T) {
 	cases := []struct {
@@ -37,5 +43,52 @@ func TestNational(t *testing.T) {
 	}
 	if got := NationalDigits("+821012345678"); got != "01012345678" {
 		t.Errorf("NationalDigits = %q", got)
+	}
+}
+
+// The fast path answers exactly what libphonenumber answers, for every shape it
+// takes (010 numbers in the usual spellings) and for numbers it passes on.
+func TestFastPathAgreesWithLibphonenumber(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	spell := []func(d string) string{
+		func(d string) string { return "010" + d },
+		func(d string) string { return "010-" + d[:4] + "-" + d[4:] },
+		func(d string) string { return "010 " + d[:4] + " " + d[4:] },
+		func(d string) string { return "010." + d[:4] + "." + d[4:] },
+		func(d string) string { return "+8210" + d },
+		func(d string) string { return "+82 10 " + d[:4] + " " + d[4:] },
+		func(d string) string { return "+82-10-" + d[:4] + "-" + d[4:] },
+	}
+	for i := 0; i < 50000; i++ {
+		d := fmt.Sprintf("%08d", rng.IntN(100_000_000))
+		raw := spell[i%len(spell)](d)
+		got, err := Normalize(raw, "")
+		want, werr := normalizeSlow(raw, "KR")
+		if got != want || (err == nil) != (werr == nil) {
+			t.Fatalf("Normalize(%q) = %q, %v; libphonenumber says %q, %v", raw, got, err, want, werr)
+		}
+		if n, slow := National(got), nationalSlow(got); n != slow {
+			t.Fatalf("National(%q) = %q; libphonenumber says %q", got, n, slow)
+		}
+	}
+}
+
+func nationalSlow(e164 string) string {
+	num, err := phonenumbers.Parse(e164, DefaultRegion)
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(num, phonenumbers.NATIONAL)
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	for b.Loop() {
+		_, _ = Normalize("010-1234-5678", "")
+	}
+}
+
+func BenchmarkNational(b *testing.B) {
+	for b.Loop() {
+		National("+821012345678")
 	}
 }

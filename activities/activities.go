@@ -6,6 +6,7 @@ package activities
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -25,6 +26,10 @@ type Activities struct {
 	RelayOptions relay.Options
 	// PublicURL is where customers reach tracking links (/t/{token}).
 	PublicURL string
+	// Mail sends low-stock alert e-mails (nil: alert e-mails fail).
+	Mail Mailer
+	// Webhooks posts low-stock alert webhooks (nil: a client with a 10 s timeout).
+	Webhooks *http.Client
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

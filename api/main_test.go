@@ -49,12 +49,35 @@ type harness struct {
 	store *store.Store
 	srv   *httptest.Server
 	c     *apitest.Client
+	tc    client.Client
+}
+
+// harnessOptions change what newHarness builds.
+type harnessOptions struct {
+	now      func() time.Time // the API's clock (nil: time.Now)
+	smtpAddr string           // where alert e-mails go (default: the configuration's)
+}
+
+type harnessOption func(*harnessOptions)
+
+// withClock makes the API date check-ins by now.
+func withClock(now func() time.Time) harnessOption {
+	return func(o *harnessOptions) { o.now = now }
+}
+
+// withSMTP sends the worker's alert e-mails to the SMTP server at addr.
+func withSMTP(addr string) harnessOption {
+	return func(o *harnessOptions) { o.smtpAddr = addr }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
 // package's Temporal dev server.
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	var o harnessOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	env := testenv.Current()
 	st, err := store.Open(context.Background(), env.DSN)
 	if err != nil {
@@ -77,14 +100,21 @@ func newHarness(t *testing.T) *harness {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})
-	w := worker.New(tc, cfg.TaskQueue, activities.New(st, log, cfg.PublicURL), worker.DefaultOptions())
+	acts := activities.New(st, log, cfg.PublicURL)
+	if o.smtpAddr != "" {
+		cfg.SMTPAddr = o.smtpAddr
+	}
+	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).Handler())
+	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now}).Handler())
 	t.Cleanup(srv.Close)
-	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL)}
+	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc}
 }
 
 func (h *harness) count(t *testing.T, table string) int {

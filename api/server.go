@@ -37,6 +37,7 @@ type Server struct {
 	temporal client.Client
 	log      *slog.Logger
 	metrics  *Metrics
+	now      func() time.Time // the clock attendance days are counted by
 }
 
 // Deps are what New needs.
@@ -46,6 +47,8 @@ type Deps struct {
 	Temporal client.Client
 	Log      *slog.Logger
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
+	// Now is the clock check-ins are dated by (nil: time.Now); tests set it.
+	Now func() time.Time
 }
 
 // New builds the API server.
@@ -55,7 +58,11 @@ func New(d Deps) *Server {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg)}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now}
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -131,6 +138,25 @@ func (s *Server) Handler() http.Handler {
 	authed.POST("/campaigns/:id/cancel", s.signalCampaign(workflows.SignalCampaignCancel,
 		store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused))
 	authed.POST("/campaigns/:id/retry-failed", s.retryFailed)
+
+	authed.GET("/events", s.listEvents)
+	authed.POST("/events", s.createEvent)
+	authed.GET("/events/:id", s.getEvent)
+	authed.PATCH("/events/:id", s.updateEvent)
+	authed.DELETE("/events/:id", s.deleteEvent)
+	authed.GET("/events/:id/tiers", s.listTiers)
+	authed.POST("/events/:id/tiers", s.createTier)
+	authed.GET("/events/:id/tiers/:tier_id", s.getTier)
+	authed.PATCH("/events/:id/tiers/:tier_id", s.updateTier)
+	authed.GET("/events/:id/tiers/:tier_id/stock", s.stockAdjustments)
+	authed.POST("/events/:id/tiers/:tier_id/stock", s.adjustStock)
+	authed.POST("/events/:id/check-ins", s.checkIn)
+	authed.GET("/events/:id/customers/:customer_id/attendance", s.customerAttendance)
+	authed.GET("/events/:id/attendance", s.eventAttendance)
+	authed.GET("/events/:id/grants", s.listGrants)
+	authed.GET("/events/:id/alerts", s.listAlerts)
+	authed.GET("/purchases", s.listPurchases)
+	authed.POST("/purchases", s.createPurchase)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)

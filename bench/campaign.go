@@ -32,12 +32,12 @@ type CampaignOptions struct {
 // CampaignResult is what the benchmark measured.
 type CampaignResult struct {
 	Recipients            int
-	Seed                  time.Duration // seeding the customers (not part of the send)
-	Total                 time.Duration // send request → last status written (campaign completed)
-	Prepare               time.Duration // send request → first message accepted by a relay
-	SendCall              time.Duration // the send request itself (checks before anything starts)
+	Seed                  time.Duration            // seeding the customers (not part of the send)
+	Total                 time.Duration            // send request → last status written (campaign completed)
+	Prepare               time.Duration            // send request → first message accepted by a relay
+	SendCall              time.Duration            // the send request itself (checks before anything starts)
 	Activities            map[string]time.Duration // total time per activity type, from the history
-	Handover              time.Duration // first → last message accepted by a relay
+	Handover              time.Duration            // first → last message accepted by a relay
 	WorkerPeakRSS         uint64
 	WorkerRSSSamples      []uint64 // every 5 s
 	HistoryEvents         int      // summed over the continue-as-new chain

@@ -26,7 +26,7 @@ func (s *stack) campaignFixture(n int, base string, rateLimit int, relays map[st
 	s.t.Helper()
 	c := s.c
 	var su struct {
-		Token   string `json:"token"`
+		Token   string             `json:"token"`
 		Account struct{ ID int64 } `json:"account"`
 	}
 	c.Do("POST", "/api/v1/auth/signup", map[string]any{"account_name": "e2e", "name": "e2e",

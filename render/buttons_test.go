@@ -38,4 +38,3 @@ func TestTemplateURLProblem(t *testing.T) {
 		}
 	}
 }
-

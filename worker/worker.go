@@ -16,6 +16,8 @@ import (
 // The activities struct must implement what the workflows call.
 var _ workflows.ImportActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignActivities = (*activities.Activities)(nil)
+var _ workflows.StockMonitorActivities = (*activities.Activities)(nil)
+var _ workflows.ReminderActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {
@@ -48,6 +50,8 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, o Optio
 func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.ImportCustomers)
 	r.RegisterWorkflow(workflows.Campaign)
+	r.RegisterWorkflow(workflows.RewardStockMonitor)
+	r.RegisterWorkflow(workflows.AttendanceReminder)
 	r.RegisterActivity(acts)
 }
 

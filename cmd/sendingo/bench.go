@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -120,6 +121,13 @@ func campaignBenchCmd(load loader) *cobra.Command {
 			fmt.Fprintf(out, "end to end (send → last status written): %.1fs = %.0f messages/s\n", r.Total.Seconds(), r.MessagesPerSecond())
 			fmt.Fprintf(out, "  prepare (send → first message at a relay): %.1fs; hand-over to relays: %.1fs (%.0f messages/s)\n",
 				r.Prepare.Seconds(), r.Handover.Seconds(), float64(r.Recipients)/max(r.Handover.Seconds(), 0.001))
+			fmt.Fprintf(out, "  the send request (checks before starting): %.1fs\n", r.SendCall.Seconds())
+			var acts []string
+			for name, d := range r.Activities {
+				acts = append(acts, fmt.Sprintf("%s %.1fs", name, d.Seconds()))
+			}
+			sort.Strings(acts)
+			fmt.Fprintf(out, "  activity time, summed: %s\n", strings.Join(acts, ", "))
 			fmt.Fprintf(out, "worker peak RSS: %s; RSS every 5 s: %s\n", bench.MB(r.WorkerPeakRSS), strings.Join(samples, " "))
 			fmt.Fprintf(out, "workflow history: %d events over %d run(s)\n", r.HistoryEvents, r.Runs)
 			fmt.Fprintf(out, "simulator: received %d, unique %d, duplicates %d; delivered %d\n", r.SimReceived, r.SimUnique, r.SimDupes, r.Delivered)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,11 @@ func workerCmd(load loader) *cobra.Command {
 // runWorker runs the worker until ctx ends.
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client) error {
 	acts := activities.New(st, log, cfg.PublicURL)
+	mailer, err := activities.NewSMTPMailer(cfg.SMTPAddr, cfg.MailFrom, acts.RelayOptions)
+	if err != nil {
+		return fmt.Errorf("SENDINGO_SMTP_ADDR: %w", err)
+	}
+	acts.Mail = mailer
 	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	log.Info("worker started", "task_queue", cfg.TaskQueue)
 	defer log.Info("worker stopped")

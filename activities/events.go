@@ -1,0 +1,300 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// Mail is one e-mail to a few recipients.
+type Mail struct {
+	To      []string
+	Subject string
+	Body    string
+	// Key identifies the mail across retries: its Message-ID derives from it, so
+	// a receiver can drop a repeat.
+	Key string
+}
+
+// Mailer sends e-mail; low-stock alerts go through it.
+type Mailer interface {
+	SendMail(ctx context.Context, m Mail) error
+}
+
+// MailRefusedError says which recipients the server refused for good (5xx);
+// Delivered counts the others.
+type MailRefusedError struct {
+	Refused   []string
+	Reason    string
+	Delivered int
+}
+
+func (e *MailRefusedError) Error() string {
+	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), e.Reason)
+}
+
+// SMTPMailer sends mail through one SMTP server, without authentication
+// (SENDINGO_SMTP_ADDR: a local relay or mail catcher), upgrading to TLS when the
+// server offers STARTTLS. It reuses the smtp relay adapter.
+type SMTPMailer struct {
+	smtp *relay.SMTP
+}
+
+// NewSMTPMailer returns a mailer for the server at addr (host:port) sending as from.
+func NewSMTPMailer(addr, from string, opts relay.Options) (*SMTPMailer, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port <= 0 {
+		return nil, fmt.Errorf("SMTP address %q: bad port", addr)
+	}
+	return &SMTPMailer{smtp: relay.NewSMTP(relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}, opts)}, nil
+}
+
+// SendMail sends m to each recipient in one SMTP session. A relay fault (server
+// down, 4xx) is an ordinary error, worth retrying; recipients refused with 5xx
+// are a *MailRefusedError.
+func (s *SMTPMailer) SendMail(ctx context.Context, m Mail) error {
+	msgs := make([]relay.Message, len(m.To))
+	for i, to := range m.To {
+		msgs[i] = relay.Message{ID: int64(i + 1), Key: m.Key, To: to, Channel: relay.ChannelEmail, Subject: m.Subject, Body: m.Body}
+	}
+	results, err := s.smtp.Send(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	refused := &MailRefusedError{}
+	for i, r := range results {
+		switch r.Outcome {
+		case relay.Delivered, relay.Accepted:
+			refused.Delivered++
+		case relay.RecipientFailed:
+			refused.Refused = append(refused.Refused, m.To[i])
+			refused.Reason = r.Reason
+		default:
+			return fmt.Errorf("mail to %s: %s", m.To[i], r.Reason)
+		}
+	}
+	if len(refused.Refused) > 0 {
+		return refused
+	}
+	return nil
+}
+
+// ReadTierStock reads a tier's stock for the monitor's reconcile.
+func (a *Activities) ReadTierStock(ctx context.Context, in workflows.ReadTierStockInput) (workflows.ReadTierStockResult, error) {
+	ts, err := a.Store.TierStock(ctx, in.AccountID, in.TierID)
+	if errors.Is(err, store.ErrNotFound) {
+		return workflows.ReadTierStockResult{}, nil
+	}
+	if err != nil {
+		return workflows.ReadTierStockResult{}, err
+	}
+	return workflows.ReadTierStockResult{Found: true, Stock: workflows.StockChanged{
+		Version: ts.Version, Stock: ts.Stock, Threshold: ts.Threshold}}, nil
+}
+
+// RecordStockAlert records the alert of a tier at one stock version, addressed
+// to the event's recipients. Idempotent: the same version answers the same alert,
+// and a channel already delivered is not asked for again.
+func (a *Activities) RecordStockAlert(ctx context.Context, in workflows.RecordStockAlertInput) (workflows.RecordStockAlertResult, error) {
+	al, err := a.Store.RecordStockAlert(ctx, in.AccountID, store.TierStock{
+		TierID: in.TierID, EventID: in.EventID, Version: in.Stock.Version, Stock: in.Stock.Stock, Threshold: in.Stock.Threshold})
+	if err != nil {
+		return workflows.RecordStockAlertResult{}, classify(err)
+	}
+	a.Log.Warn("low stock", "account_id", in.AccountID, "event_id", al.EventID, "tier_id", al.TierID,
+		"alert_id", al.ID, "stock", al.Stock, "threshold", al.Threshold)
+	return workflows.RecordStockAlertResult{AlertID: al.ID,
+		Email: al.EmailStatus == store.AlertPending, Webhook: al.WebhookStatus == store.AlertPending}, nil
+}
+
+// SendStockAlertEmail mails a recorded alert to the event's alert addresses.
+// Each attempt's error is kept on the alert for the admin to see.
+func (a *Activities) SendStockAlertEmail(ctx context.Context, in workflows.SendStockAlertInput) error {
+	al, err := a.Store.StockAlert(ctx, in.AccountID, in.AlertID)
+	if err != nil {
+		return classify(err)
+	}
+	if al.EmailStatus != store.AlertPending {
+		return nil // delivered (or given up) by an earlier attempt
+	}
+	if a.Mail == nil {
+		return temporal.NewNonRetryableApplicationError("no mailer is configured", workflows.ErrTypeInvalidState, nil)
+	}
+	err = a.Mail.SendMail(ctx, alertMail(al))
+	var refused *MailRefusedError
+	switch {
+	case err == nil:
+		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertSent, "")
+	case errors.As(err, &refused) && refused.Delivered > 0:
+		// Delivered to some: the alert went out; the refusals are noted.
+		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertSent, err.Error())
+	case errors.As(err, &refused):
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertPending, err.Error())
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
+	default:
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertPending, err.Error())
+		return err
+	}
+}
+
+func alertMail(al store.StockAlert) Mail {
+	subject := fmt.Sprintf("Low stock: %s — %s (%d left)", al.EventName, al.TierName, al.Stock)
+	body := fmt.Sprintf(`The reward "%s" of the attendance event "%s" is running low.
+
+Stock left: %d (alert threshold: %d)
+Raised at:  %s
+
+Restock it with POST /api/v1/events/%d/tiers/%d/stock; customers waiting for it
+are granted in order as soon as there is stock. This alert is not repeated until
+the stock has risen above the threshold again.
+`, al.TierName, al.EventName, al.Stock, al.Threshold, al.CreatedAt.UTC().Format(time.RFC3339), al.EventID, al.TierID)
+	return Mail{To: al.Emails, Subject: subject, Body: body, Key: "stock-alert-" + strconv.FormatInt(al.ID, 10)}
+}
+
+// StockAlertPayload is the JSON body a low-stock webhook receives.
+type StockAlertPayload struct {
+	Type      string    `json:"type"` // reward.low_stock
+	AlertID   int64     `json:"alert_id"`
+	EventID   int64     `json:"event_id"`
+	EventName string    `json:"event_name"`
+	TierID    int64     `json:"tier_id"`
+	TierName  string    `json:"tier_name"`
+	Stock     int64     `json:"stock"`
+	Threshold int64     `json:"threshold"`
+	RaisedAt  time.Time `json:"raised_at"`
+}
+
+// SendStockAlertWebhook posts a recorded alert to the event's webhook. Any 2xx
+// is delivered; 4xx other than 408 and 429 is final; everything else retries.
+// The Idempotency-Key header stays the same across retries.
+func (a *Activities) SendStockAlertWebhook(ctx context.Context, in workflows.SendStockAlertInput) error {
+	al, err := a.Store.StockAlert(ctx, in.AccountID, in.AlertID)
+	if err != nil {
+		return classify(err)
+	}
+	if al.WebhookStatus != store.AlertPending {
+		return nil
+	}
+	body, _ := json.Marshal(StockAlertPayload{Type: "reward.low_stock", AlertID: al.ID, EventID: al.EventID,
+		EventName: al.EventName, TierID: al.TierID, TierName: al.TierName, Stock: al.Stock, Threshold: al.Threshold,
+		RaisedAt: al.CreatedAt})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, al.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, err.Error())
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "sendingo-alerts/1")
+	req.Header.Set("Idempotency-Key", "stock-alert-"+strconv.FormatInt(al.ID, 10))
+	client := a.Webhooks
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, err.Error())
+		return fmt.Errorf("post stock alert %d: %w", al.ID, err)
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertSent, "")
+	}
+	reason := fmt.Sprintf("webhook answered %d %s", resp.StatusCode, sanitize(string(snippet)))
+	_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != 408 && resp.StatusCode != 429 {
+		return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
+	}
+	return errors.New(reason)
+}
+
+func sanitize(s string) string {
+	if !utf8.ValidString(s) {
+		return ""
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// MarkStockAlertFailed records that a channel gave up delivering an alert.
+func (a *Activities) MarkStockAlertFailed(ctx context.Context, in workflows.MarkStockAlertFailedInput) error {
+	return a.Store.MarkStockAlert(ctx, in.AccountID, in.AlertID, in.Channel, store.AlertFailed, in.Reason)
+}
+
+// maxCampaignName is the longest campaign name (campaigns.name).
+const maxCampaignName = 200
+
+// PrepareReminder makes the event's reminder campaign for the local day at
+// in.At and freezes it for sending. One campaign per (event, day): a retry or a
+// second run the same day answers the same campaign. A day the event does not run
+// on, an event without a reminder, or one deleted since is skipped, not failed.
+func (a *Activities) PrepareReminder(ctx context.Context, in workflows.PrepareReminderInput) (workflows.PrepareReminderResult, error) {
+	ev, err := a.Store.Event(ctx, in.AccountID, in.EventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return workflows.PrepareReminderResult{Skipped: "the event no longer exists"}, nil
+	}
+	if err != nil {
+		return workflows.PrepareReminderResult{}, err
+	}
+	day := ev.LocalDay(in.At)
+	out := workflows.PrepareReminderResult{Day: day.Format(time.DateOnly)}
+	switch {
+	case !ev.Runs(day):
+		out.Skipped = fmt.Sprintf("the event runs from %s to %s", ev.StartsOn.Format(time.DateOnly), ev.EndsOn.Format(time.DateOnly))
+		return out, nil
+	case ev.ReminderTime == "" || ev.ReminderTemplateID == 0:
+		out.Skipped = "the event has no reminder"
+		return out, nil
+	}
+	tpl, err := a.Store.Template(ctx, in.AccountID, ev.ReminderTemplateID)
+	if errors.Is(err, store.ErrNotFound) {
+		out.Skipped = fmt.Sprintf("the reminder template %d no longer exists", ev.ReminderTemplateID)
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	suffix := " · reminder " + out.Day
+	c, created, err := a.Store.EnsureReminderCampaign(ctx, in.AccountID, store.NewCampaign{
+		Name:       truncateRunes(ev.Name, maxCampaignName-utf8.RuneCountInString(suffix)) + suffix,
+		TemplateID: tpl.ID, EventID: ev.ID, EventDay: day, Routing: ev.ReminderRouting,
+		Variables: store.Attributes{"event": ev.Name},
+	})
+	if err != nil {
+		return out, classify(err)
+	}
+	if c.Status == store.CampaignDraft {
+		if _, err := a.Store.BeginSend(ctx, in.AccountID, c.ID, tpl, store.CampaignRunning); err != nil {
+			return out, err
+		}
+	}
+	a.Log.Info("reminder campaign ready", "account_id", in.AccountID, "event_id", ev.ID, "day", out.Day,
+		"campaign_id", c.ID, "created", created)
+	out.CampaignID = c.ID
+	return out, nil
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}

@@ -1,0 +1,545 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// Limits of an event's settings.
+const (
+	defaultEventTimezone = "Asia/Seoul"
+	maxAlertEmails       = 20
+	maxRoutingRelays     = 20
+	maxTierDays          = 3660
+	maxStock             = store.MaxStock
+	// reminderCatchup is how late a missed reminder may still go out (the worker
+	// or Temporal was down at the reminder time); later, that day's is skipped.
+	reminderCatchup = time.Hour
+)
+
+// Event statuses as the API shows them, from the event's local today.
+const (
+	eventUpcoming = "upcoming"
+	eventRunning  = "running"
+	eventEnded    = "ended"
+)
+
+type reminderJSON struct {
+	Time       string        `json:"time"`
+	TemplateID int64         `json:"template_id"`
+	Routing    store.Routing `json:"routing"`
+	ScheduleID string        `json:"schedule_id,omitempty"`
+}
+
+type noticeJSON struct {
+	TemplateID int64         `json:"template_id"`
+	Routing    store.Routing `json:"routing"`
+}
+
+type alertJSON struct {
+	Emails     []string `json:"emails"`
+	WebhookURL string   `json:"webhook_url"`
+}
+
+// eventJSON is an event as the API shows it.
+type eventJSON struct {
+	ID        int64         `json:"id"`
+	Name      string        `json:"name"`
+	Timezone  string        `json:"timezone"`
+	StartsOn  string        `json:"starts_on"`
+	EndsOn    string        `json:"ends_on"`
+	Counting  string        `json:"counting"`
+	Status    string        `json:"status"`
+	Today     string        `json:"today"`
+	Reminder  *reminderJSON `json:"reminder"`
+	Notice    *noticeJSON   `json:"notice"`
+	Alert     alertJSON     `json:"alert"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+func eventStatus(e store.Event, today time.Time) string {
+	switch {
+	case today.Before(e.StartsOn):
+		return eventUpcoming
+	case today.After(e.EndsOn):
+		return eventEnded
+	}
+	return eventRunning
+}
+
+func (s *Server) toEventJSON(e store.Event) eventJSON {
+	today := e.LocalDay(s.now())
+	out := eventJSON{ID: e.ID, Name: e.Name, Timezone: e.Timezone, StartsOn: e.StartsOn.Format(time.DateOnly),
+		EndsOn: e.EndsOn.Format(time.DateOnly), Counting: e.Counting, Status: eventStatus(e, today),
+		Today: today.Format(time.DateOnly), Alert: alertJSON{Emails: e.AlertEmails, WebhookURL: e.AlertWebhookURL},
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+	if out.Alert.Emails == nil {
+		out.Alert.Emails = []string{}
+	}
+	if e.ReminderTime != "" {
+		out.Reminder = &reminderJSON{Time: e.ReminderTime, TemplateID: e.ReminderTemplateID,
+			Routing: routingOut(e.ReminderRouting), ScheduleID: workflows.ReminderScheduleID(e.ID)}
+	}
+	if e.NoticeTemplateID != 0 {
+		out.Notice = &noticeJSON{TemplateID: e.NoticeTemplateID, Routing: routingOut(e.NoticeRouting)}
+	}
+	return out
+}
+
+func routingOut(r store.Routing) store.Routing {
+	if r.Relays == nil {
+		r.Relays = []store.RoutingRelay{}
+	}
+	return r
+}
+
+// eventRequest creates an event, or changes the fields present. reminder and
+// notice are kept raw to tell "absent" (unchanged) from null (removed).
+type eventRequest struct {
+	Name     *string         `json:"name"`
+	Timezone *string         `json:"timezone"`
+	StartsOn *string         `json:"starts_on"`
+	EndsOn   *string         `json:"ends_on"`
+	Counting *string         `json:"counting"`
+	Reminder json.RawMessage `json:"reminder"`
+	Notice   json.RawMessage `json:"notice"`
+	Alert    *struct {
+		Emails     *[]string `json:"emails"`
+		WebhookURL *string   `json:"webhook_url"`
+	} `json:"alert"`
+}
+
+type reminderRequest struct {
+	Time       string         `json:"time"`
+	TemplateID int64          `json:"template_id"`
+	Routing    *store.Routing `json:"routing"`
+}
+
+type noticeRequest struct {
+	TemplateID int64          `json:"template_id"`
+	Routing    *store.Routing `json:"routing"`
+}
+
+// isNull reports an explicit JSON null.
+func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
+
+// decodePart decodes a nested object of the request, recording a field error
+// when it is not the expected shape.
+func decodePart(raw json.RawMessage, v any, field string, errs *Fields) bool {
+	if err := json.Unmarshal(raw, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			errs.Add(field+"."+typeErr.Field, "must be %s, not %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+		} else {
+			errs.Add(field, "must be an object")
+		}
+		return false
+	}
+	return true
+}
+
+// apply merges the request into e and validates the result; references to
+// templates and relays are checked against the account. It answers a non-nil
+// error only for a failure of ours.
+func (s *Server) applyEvent(ctx context.Context, acc int64, r eventRequest, e *store.Event, create bool, errs *Fields) error {
+	if r.Name != nil || create {
+		e.Name = ""
+		if r.Name != nil {
+			e.Name = strings.TrimSpace(*r.Name)
+		}
+		switch {
+		case e.Name == "":
+			errs.Add("name", "is required")
+		case utf8.RuneCountInString(e.Name) > 200:
+			errs.Add("name", "must be at most 200 characters")
+		}
+	}
+	if r.Timezone != nil {
+		e.Timezone = strings.TrimSpace(*r.Timezone)
+	} else if create {
+		e.Timezone = defaultEventTimezone
+	}
+	if _, err := time.LoadLocation(e.Timezone); err != nil || e.Timezone == "" || e.Timezone == "Local" {
+		errs.Add("timezone", "is not an IANA time zone such as Asia/Seoul")
+	}
+	date := func(field string, v *string, dst *time.Time) {
+		if v == nil {
+			if create {
+				errs.Add(field, "is required: a date such as 2026-03-01")
+			}
+			return
+		}
+		d, err := time.Parse(time.DateOnly, strings.TrimSpace(*v))
+		if err != nil {
+			errs.Add(field, "must be a date such as 2026-03-01")
+			return
+		}
+		*dst = d
+	}
+	date("starts_on", r.StartsOn, &e.StartsOn)
+	date("ends_on", r.EndsOn, &e.EndsOn)
+	if !errs.Has("starts_on") && !errs.Has("ends_on") && e.EndsOn.Before(e.StartsOn) {
+		errs.Add("ends_on", "must not be before starts_on")
+	}
+	if r.Counting != nil {
+		e.Counting = *r.Counting
+	} else if create {
+		e.Counting = store.CountingTotal
+	}
+	if e.Counting != store.CountingTotal && e.Counting != store.CountingConsecutive {
+		errs.Add("counting", "must be total or consecutive")
+	}
+	switch {
+	case len(r.Reminder) == 0:
+	case isNull(r.Reminder):
+		e.ReminderTime, e.ReminderTemplateID, e.ReminderRouting = "", 0, store.Routing{}
+	default:
+		var rr reminderRequest
+		if decodePart(r.Reminder, &rr, "reminder", errs) {
+			if _, _, ok := parseClock(rr.Time); !ok {
+				errs.Add("reminder.time", "must be a local time such as 20:00 (HH:MM, 24-hour)")
+			}
+			e.ReminderTime = strings.TrimSpace(rr.Time)
+			if err := s.checkTemplateRef(ctx, acc, rr.TemplateID, "reminder.template_id", errs); err != nil {
+				return err
+			}
+			e.ReminderTemplateID = rr.TemplateID
+			e.ReminderRouting = store.Routing{Mode: string(relay.ModeWeighted)}
+			if rr.Routing != nil {
+				e.ReminderRouting = *rr.Routing
+			}
+			if err := s.checkRouting(ctx, acc, &e.ReminderRouting, "reminder.routing", errs); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case len(r.Notice) == 0:
+	case isNull(r.Notice):
+		e.NoticeTemplateID, e.NoticeRouting = 0, store.Routing{}
+	default:
+		var nr noticeRequest
+		if decodePart(r.Notice, &nr, "notice", errs) {
+			if err := s.checkTemplateRef(ctx, acc, nr.TemplateID, "notice.template_id", errs); err != nil {
+				return err
+			}
+			e.NoticeTemplateID = nr.TemplateID
+			e.NoticeRouting = store.Routing{Mode: string(relay.ModeWeighted)}
+			if nr.Routing != nil {
+				e.NoticeRouting = *nr.Routing
+			}
+			if err := s.checkRouting(ctx, acc, &e.NoticeRouting, "notice.routing", errs); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Alert != nil {
+		if r.Alert.Emails != nil {
+			e.AlertEmails = store.StringList{}
+			if len(*r.Alert.Emails) > maxAlertEmails {
+				errs.Add("alert.emails", "may hold at most %d addresses", maxAlertEmails)
+			}
+			for i, raw := range *r.Alert.Emails {
+				email, ok := normalizeEmail(raw)
+				if !ok {
+					errs.Add(fmt.Sprintf("alert.emails[%d]", i), "%q is not a valid e-mail address", raw)
+					continue
+				}
+				e.AlertEmails = append(e.AlertEmails, email)
+			}
+		}
+		if r.Alert.WebhookURL != nil {
+			e.AlertWebhookURL = strings.TrimSpace(*r.Alert.WebhookURL)
+			if e.AlertWebhookURL != "" {
+				u, err := url.Parse(e.AlertWebhookURL)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(e.AlertWebhookURL) > 2000 {
+					errs.Add("alert.webhook_url", "must be an http(s) URL of at most 2000 characters")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// parseClock reads "HH:MM" (24-hour).
+func parseClock(v string) (hour, minute int, ok bool) {
+	t, err := time.Parse("15:04", strings.TrimSpace(v))
+	if err != nil {
+		return 0, 0, false
+	}
+	return t.Hour(), t.Minute(), true
+}
+
+func (s *Server) checkTemplateRef(ctx context.Context, acc, id int64, field string, errs *Fields) error {
+	if id <= 0 {
+		errs.Add(field, "is required: the id of one of your templates")
+		return nil
+	}
+	_, err := s.store.Template(ctx, acc, id)
+	if errors.Is(err, store.ErrNotFound) {
+		errs.Add(field, "template %d does not exist", id)
+		return nil
+	}
+	return err
+}
+
+// checkRouting validates a campaign routing the way campaigns do, and checks
+// that the relays it names are the account's.
+func (s *Server) checkRouting(ctx context.Context, acc int64, r *store.Routing, field string, errs *Fields) error {
+	if r.Mode == "" {
+		r.Mode = string(relay.ModeWeighted)
+	}
+	if !relay.Mode(r.Mode).Valid() {
+		errs.Add(field+".mode", "must be weighted, cheapest or fastest")
+	}
+	if len(r.Relays) > maxRoutingRelays {
+		errs.Add(field+".relays", "may name at most %d relays", maxRoutingRelays)
+		return nil
+	}
+	seen := map[int64]bool{}
+	total := 0
+	for i, rr := range r.Relays {
+		f := fmt.Sprintf("%s.relays[%d]", field, i)
+		switch {
+		case rr.RelayID <= 0:
+			errs.Add(f+".relay_id", "is required")
+			continue
+		case seen[rr.RelayID]:
+			errs.Add(f+".relay_id", "names relay %d twice", rr.RelayID)
+			continue
+		}
+		seen[rr.RelayID] = true
+		if rr.Weight < 0 {
+			errs.Add(f+".weight", "must not be negative")
+		}
+		total += rr.Weight
+		if _, err := s.store.Relay(ctx, acc, rr.RelayID); errors.Is(err, store.ErrNotFound) {
+			errs.Add(f+".relay_id", "relay %d does not exist", rr.RelayID)
+		} else if err != nil {
+			return err
+		}
+	}
+	if r.Mode == string(relay.ModeWeighted) && len(r.Relays) > 0 && total == 0 {
+		errs.Add(field+".relays", "weighted routing needs a relay with a positive weight")
+	}
+	return nil
+}
+
+func (s *Server) createEvent(c *gin.Context) {
+	var req eventRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	var e store.Event
+	var errs Fields
+	if err := s.applyEvent(ctx, acc, req, &e, true, &errs); err != nil {
+		internalError(c, err)
+		return
+	}
+	if errs.Abort(c) {
+		return
+	}
+	saved, err := s.store.SaveEvent(ctx, acc, e)
+	if !storeErr(c, err, "event") {
+		return
+	}
+	// An event that would not send its reminders is not kept.
+	if err := s.syncReminderSchedule(ctx, saved); err != nil {
+		if _, derr := s.store.DeleteEvent(context.WithoutCancel(ctx), acc, saved.ID); derr != nil {
+			s.log.Error("delete event after schedule failure", "account_id", acc, "event_id", saved.ID, "error", derr)
+		}
+		internalError(c, err)
+		return
+	}
+	s.log.Info("event created", "account_id", acc, "event_id", saved.ID)
+	c.Header("Location", "/api/v1/events/"+itoa(saved.ID))
+	c.JSON(http.StatusCreated, s.toEventJSON(saved))
+}
+
+func (s *Server) getEvent(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, s.toEventJSON(e))
+}
+
+// pathEvent loads the event named by :id, answering 404 for another account's.
+func (s *Server) pathEvent(c *gin.Context) (store.Event, bool) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return store.Event{}, false
+	}
+	e, err := s.store.Event(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, "event") {
+		return store.Event{}, false
+	}
+	return e, true
+}
+
+func (s *Server) listEvents(c *gin.Context) {
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	es, total, err := s.store.Events(c.Request.Context(), account(c), p)
+	if !storeErr(c, err, "events") {
+		return
+	}
+	out := make([]eventJSON, len(es))
+	for i, e := range es {
+		out[i] = s.toEventJSON(e)
+	}
+	c.JSON(http.StatusOK, list[eventJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+}
+
+// updateEvent changes an event and brings its reminder schedule in line: a new
+// time, time zone or date range updates it, a removed reminder deletes it.
+func (s *Server) updateEvent(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	var req eventRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	var errs Fields
+	if err := s.applyEvent(ctx, acc, req, &e, false, &errs); err != nil {
+		internalError(c, err)
+		return
+	}
+	if errs.Abort(c) {
+		return
+	}
+	saved, err := s.store.SaveEvent(ctx, acc, e)
+	if !storeErr(c, err, "event") {
+		return
+	}
+	if err := s.syncReminderSchedule(ctx, saved); err != nil {
+		internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.toEventJSON(saved))
+}
+
+// deleteEvent deletes the reminder schedule first (so no reminder fires for a
+// deleted event), then the event with everything in it, then ends its tiers'
+// stock monitors.
+func (s *Server) deleteEvent(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	if err := s.deleteReminderSchedule(ctx, e.ID); err != nil {
+		internalError(c, err)
+		return
+	}
+	tiers, err := s.store.DeleteEvent(ctx, acc, e.ID)
+	if !storeErr(c, err, "event") {
+		return
+	}
+	for _, id := range tiers {
+		err := s.temporal.TerminateWorkflow(context.WithoutCancel(ctx), workflows.StockMonitorWorkflowID(id), "", "event deleted")
+		var missing *serviceerror.NotFound
+		if err != nil && !errors.As(err, &missing) {
+			// Not fatal: the monitor ends by itself at its next reconcile.
+			s.log.Warn("end stock monitor", "tier_id", id, "error", err)
+		}
+	}
+	s.log.Info("event deleted", "account_id", acc, "event_id", e.ID)
+	c.Status(http.StatusNoContent)
+}
+
+// reminderSpec is the schedule of an event's reminder: every day at the reminder
+// time in the event's time zone, from its first day to the end of its last.
+func reminderSpec(e store.Event) client.ScheduleSpec {
+	hour, minute, _ := parseClock(e.ReminderTime)
+	loc := e.Location()
+	start := time.Date(e.StartsOn.Year(), e.StartsOn.Month(), e.StartsOn.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(e.EndsOn.Year(), e.EndsOn.Month(), e.EndsOn.Day()+1, 0, 0, 0, 0, loc)
+	return client.ScheduleSpec{
+		Calendars: []client.ScheduleCalendarSpec{{
+			Hour:    []client.ScheduleRange{{Start: hour}},
+			Minute:  []client.ScheduleRange{{Start: minute}},
+			Comment: "daily attendance reminder at " + e.ReminderTime,
+		}},
+		TimeZoneName: e.Timezone,
+		StartAt:      start,
+		EndAt:        end,
+	}
+}
+
+func (s *Server) reminderAction(e store.Event) *client.ScheduleWorkflowAction {
+	return &client.ScheduleWorkflowAction{
+		ID:                    workflows.ReminderWorkflowID(e.ID),
+		Workflow:              workflows.AttendanceReminder,
+		Args:                  []any{workflows.ReminderInput{AccountID: e.AccountID, EventID: e.ID}},
+		TaskQueue:             s.cfg.TaskQueue,
+		TypedSearchAttributes: workflows.AccountSearchAttributes(e.AccountID),
+	}
+}
+
+// syncReminderSchedule makes the event's Temporal Schedule match the event:
+// created or updated when it has a reminder, deleted when it has none.
+func (s *Server) syncReminderSchedule(ctx context.Context, e store.Event) error {
+	if e.ReminderTime == "" {
+		return s.deleteReminderSchedule(ctx, e.ID)
+	}
+	id := workflows.ReminderScheduleID(e.ID)
+	spec, action := reminderSpec(e), s.reminderAction(e)
+	err := s.temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			sched := in.Description.Schedule
+			sched.Spec, sched.Action = &spec, action
+			return &client.ScheduleUpdate{Schedule: &sched}, nil
+		},
+	})
+	var missing *serviceerror.NotFound
+	if err == nil || !errors.As(err, &missing) {
+		if err != nil {
+			return fmt.Errorf("update reminder schedule %s: %w", id, err)
+		}
+		return nil
+	}
+	_, err = s.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: id, Spec: spec, Action: action,
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: reminderCatchup,
+		Note:          fmt.Sprintf("attendance reminder of event %d (account %d)", e.ID, e.AccountID),
+	})
+	if err != nil {
+		return fmt.Errorf("create reminder schedule %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Server) deleteReminderSchedule(ctx context.Context, eventID int64) error {
+	id := workflows.ReminderScheduleID(eventID)
+	err := s.temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
+	var missing *serviceerror.NotFound
+	if err != nil && !errors.As(err, &missing) {
+		return fmt.Errorf("delete reminder schedule %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,353 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// signalStock tells the tier's RewardStockMonitor its new stock, starting the
+// monitor if it is not running. Best-effort: the change is committed already,
+// and the monitor's periodic reconcile reads the real stock if this is lost.
+func (s *Server) signalStock(ctx context.Context, acc int64, ts store.TierStock) {
+	id := workflows.StockMonitorWorkflowID(ts.TierID)
+	_, err := s.temporal.SignalWithStartWorkflow(context.WithoutCancel(ctx), id, workflows.SignalStockChanged,
+		workflows.StockChanged{Version: ts.Version, Stock: ts.Stock, Threshold: ts.Threshold},
+		client.StartWorkflowOptions{
+			ID:                    id,
+			TaskQueue:             s.cfg.TaskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			TypedSearchAttributes: workflows.AccountSearchAttributes(acc),
+		},
+		workflows.RewardStockMonitor, workflows.StockMonitorInput{AccountID: acc, EventID: ts.EventID, TierID: ts.TierID})
+	if err != nil {
+		s.log.Warn("signal stock monitor", "account_id", acc, "tier_id", ts.TierID, "version", ts.Version, "error", err)
+	}
+}
+
+type tierRequest struct {
+	Days              *int    `json:"days"`
+	Name              *string `json:"name"`
+	Stock             *int64  `json:"stock"`
+	LowStockThreshold *int64  `json:"low_stock_threshold"`
+}
+
+func (r tierRequest) validate(create bool) (store.TierPatch, Fields) {
+	var errs Fields
+	var p store.TierPatch
+	if r.Days != nil || create {
+		switch {
+		case r.Days == nil:
+			errs.Add("days", "is required: the attendance days that reach the tier")
+		case *r.Days < 1 || *r.Days > maxTierDays:
+			errs.Add("days", "must be a whole number from 1 to %d", maxTierDays)
+		}
+		p.Days = r.Days
+	}
+	if r.Name != nil || create {
+		name := ""
+		if r.Name != nil {
+			name = strings.TrimSpace(*r.Name)
+		}
+		switch {
+		case name == "":
+			errs.Add("name", "is required: what the customer receives")
+		case utf8.RuneCountInString(name) > 100:
+			errs.Add("name", "must be at most 100 characters")
+		}
+		p.Name = &name
+	}
+	if create {
+		switch {
+		case r.Stock == nil:
+			errs.Add("stock", "is required")
+		case *r.Stock < 0 || *r.Stock > maxStock:
+			errs.Add("stock", "must be from 0 to %d", maxStock)
+		}
+	} else if r.Stock != nil {
+		errs.Add("stock", "is changed with POST /events/{id}/tiers/{tier_id}/stock, which keeps the audit trail")
+	}
+	if r.LowStockThreshold != nil && (*r.LowStockThreshold < 0 || *r.LowStockThreshold > maxStock) {
+		errs.Add("low_stock_threshold", "must be from 0 to %d", maxStock)
+	}
+	p.LowStockThreshold = r.LowStockThreshold
+	return p, errs
+}
+
+// actor is who makes the request, for audit trails.
+func (s *Server) actor(c *gin.Context) (store.Actor, error) {
+	uid := c.GetInt64(ctxUserID)
+	if uid == 0 {
+		return store.Actor{Kind: "api_key", Name: "API key"}, nil
+	}
+	u, err := s.store.User(c.Request.Context(), account(c), uid)
+	if err != nil {
+		return store.Actor{}, err
+	}
+	return store.Actor{Kind: "user", UserID: u.ID, Name: u.Name}, nil
+}
+
+func (s *Server) createTier(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	var req tierRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	p, errs := req.validate(true)
+	if errs.Abort(c) {
+		return
+	}
+	by, err := s.actor(c)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	in := store.TierInput{Days: *p.Days, Name: *p.Name, Stock: *req.Stock}
+	if p.LowStockThreshold != nil {
+		in.LowStockThreshold = *p.LowStockThreshold
+	}
+	t, err := s.store.CreateTier(ctx, acc, e.ID, in, by)
+	if !storeErr(c, err, "event") {
+		return
+	}
+	s.signalStock(ctx, acc, store.TierStock{TierID: t.ID, EventID: e.ID, Version: t.Version, Stock: t.Stock, Threshold: t.LowStockThreshold})
+	c.Header("Location", fmt.Sprintf("/api/v1/events/%d/tiers/%d", e.ID, t.ID))
+	c.JSON(http.StatusCreated, t)
+}
+
+func (s *Server) listTiers(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	ts, err := s.store.Tiers(c.Request.Context(), account(c), e.ID)
+	if !storeErr(c, err, "tiers") {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ts})
+}
+
+// pathTier loads the tier named by :tier_id of the event named by :id.
+func (s *Server) pathTier(c *gin.Context) (store.Event, store.Tier, bool) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return e, store.Tier{}, false
+	}
+	id, ok := pathID(c, "tier_id")
+	if !ok {
+		return e, store.Tier{}, false
+	}
+	t, err := s.store.Tier(c.Request.Context(), account(c), e.ID, id)
+	if !storeErr(c, err, "tier") {
+		return e, t, false
+	}
+	return e, t, true
+}
+
+func (s *Server) getTier(c *gin.Context) {
+	if _, t, ok := s.pathTier(c); ok {
+		c.JSON(http.StatusOK, t)
+	}
+}
+
+func (s *Server) updateTier(c *gin.Context) {
+	e, t, ok := s.pathTier(c)
+	if !ok {
+		return
+	}
+	var req tierRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	p, errs := req.validate(false)
+	if errs.Abort(c) {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	updated, err := s.store.UpdateTier(ctx, acc, e.ID, t.ID, p)
+	if !storeErr(c, err, "tier") {
+		return
+	}
+	if updated.Version != t.Version {
+		s.signalStock(ctx, acc, store.TierStock{TierID: t.ID, EventID: e.ID, Version: updated.Version,
+			Stock: updated.Stock, Threshold: updated.LowStockThreshold})
+	}
+	c.JSON(http.StatusOK, updated)
+}
+
+type stockRequest struct {
+	Delta  *int64  `json:"delta"`
+	Set    *int64  `json:"set"`
+	Reason *string `json:"reason"`
+}
+
+// noticeResult says whether the customers a restock served were told.
+type noticeResult struct {
+	Status     string `json:"status"` // started | skipped | failed
+	CampaignID int64  `json:"campaign_id,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+}
+
+type stockResponse struct {
+	Adjustment store.StockAdjustment `json:"adjustment"`
+	Tier       store.Tier            `json:"tier"`
+	Granted    []store.Grant         `json:"granted"`
+	Notice     *noticeResult         `json:"notice"`
+}
+
+// adjustStock changes a tier's stock with an audit entry (who, when, why). New
+// stock serves the wait list first, in order; those customers are told through
+// the event's notice template, as a campaign.
+func (s *Server) adjustStock(c *gin.Context) {
+	e, t, ok := s.pathTier(c)
+	if !ok {
+		return
+	}
+	var req stockRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	switch {
+	case req.Delta == nil && req.Set == nil:
+		errs.Add("delta", "give delta (a change such as 10 or -3) or set (the new stock)")
+	case req.Delta != nil && req.Set != nil:
+		errs.Add("set", "give either delta or set, not both")
+	case req.Delta != nil && (*req.Delta == 0 || *req.Delta < -maxStock || *req.Delta > maxStock):
+		errs.Add("delta", "must be a non-zero change of at most %d either way", maxStock)
+	case req.Set != nil && (*req.Set < 0 || *req.Set > maxStock):
+		errs.Add("set", "must be from 0 to %d", maxStock)
+	}
+	reason := ""
+	if req.Reason != nil {
+		reason = strings.TrimSpace(*req.Reason)
+	}
+	switch {
+	case reason == "":
+		errs.Add("reason", "is required: why the stock changes (it is kept in the audit trail)")
+	case utf8.RuneCountInString(reason) > 500:
+		errs.Add("reason", "must be at most 500 characters")
+	}
+	if errs.Abort(c) {
+		return
+	}
+	by, err := s.actor(c)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	res, err := s.store.AdjustStock(ctx, acc, e.ID, t.ID, store.StockChange{Delta: req.Delta, Set: req.Set, Reason: reason, By: by})
+	if errors.Is(err, store.ErrStockOutOfRange) {
+		unprocessable(c, "stock-out-of-range", "Stock out of range", err.Error())
+		return
+	}
+	if !storeErr(c, err, "tier") {
+		return
+	}
+	// What follows the commit must finish even if the caller hangs up.
+	ctx = context.WithoutCancel(ctx)
+	s.signalStock(ctx, acc, res.Stock)
+	out := stockResponse{Adjustment: res.Adjustment, Granted: res.Granted}
+	if len(res.Granted) > 0 {
+		out.Notice = s.sendRestockNotice(c, e, t, res)
+		out.Adjustment.NoticeCampaignID = out.Notice.CampaignID
+	}
+	s.log.Info("stock adjusted", "account_id", acc, "event_id", e.ID, "tier_id", t.ID, "delta", res.Adjustment.Delta,
+		"stock", res.Stock.Stock, "waitlist_granted", len(res.Granted))
+	if out.Tier, err = s.store.Tier(ctx, acc, e.ID, t.ID); err != nil {
+		internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+// sendRestockNotice tells the customers a restock served that their reward is
+// ready: a campaign of the event's notice template to exactly those customers,
+// with the reward and the event as variables every recipient gets. An event
+// without a notice template records the grants and sends nothing.
+func (s *Server) sendRestockNotice(c *gin.Context, e store.Event, t store.Tier, res store.StockResult) *noticeResult {
+	ctx, acc := context.WithoutCancel(c.Request.Context()), account(c)
+	if e.NoticeTemplateID == 0 {
+		return &noticeResult{Status: "skipped", Detail: "the event has no notice template"}
+	}
+	fail := func(err error) *noticeResult {
+		s.log.Error("restock notice", "account_id", acc, "event_id", e.ID, "adjustment_id", res.Adjustment.ID, "error", err)
+		return &noticeResult{Status: "failed", Detail: err.Error()}
+	}
+	tpl, err := s.store.Template(ctx, acc, e.NoticeTemplateID)
+	if errors.Is(err, store.ErrNotFound) {
+		return &noticeResult{Status: "skipped", Detail: fmt.Sprintf("the notice template %d no longer exists", e.NoticeTemplateID)}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	ids := make([]int64, len(res.Granted))
+	for i, g := range res.Granted {
+		ids[i] = g.CustomerID
+	}
+	suffix := fmt.Sprintf(" · %s restocked (adjustment %d)", t.Name, res.Adjustment.ID)
+	camp, err := s.store.CreateCampaign(ctx, acc, store.NewCampaign{
+		Name:       truncate(e.Name, 200-utf8.RuneCountInString(suffix)) + suffix,
+		TemplateID: tpl.ID, AudienceKind: store.AudienceCustomers, CustomerIDs: ids,
+		Variables: store.Attributes{"reward": t.Name, "event": e.Name}, Routing: e.NoticeRouting,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("create notice campaign: %w", err))
+	}
+	if _, err := s.store.BeginSend(ctx, acc, camp.ID, tpl, store.CampaignRunning); err != nil {
+		return fail(err)
+	}
+	if err := s.startCampaign(c, camp.ID, 1, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE); err != nil {
+		return fail(err)
+	}
+	if err := s.store.SetNoticeCampaign(ctx, acc, res.Adjustment.ID, camp.ID); err != nil {
+		s.log.Warn("record notice campaign", "adjustment_id", res.Adjustment.ID, "error", err)
+	}
+	return &noticeResult{Status: "started", CampaignID: camp.ID}
+}
+
+func (s *Server) stockAdjustments(c *gin.Context) {
+	e, t, ok := s.pathTier(c)
+	if !ok {
+		return
+	}
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	as, total, err := s.store.StockAdjustments(c.Request.Context(), account(c), e.ID, t.ID, p)
+	if !storeErr(c, err, "stock adjustments") {
+		return
+	}
+	c.JSON(http.StatusOK, list[store.StockAdjustment]{Items: as, Total: total, Page: p.Page, Size: p.Size})
+}
+
+// queryID reads an optional positive id from the query string.
+func queryID(c *gin.Context, name string) (int64, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, true
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		Fields{{Field: name, Message: "must be an id"}}.Abort(c)
+		return 0, false
+	}
+	return id, true
+}

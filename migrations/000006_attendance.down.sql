@@ -1,0 +1,7 @@
+DROP TABLE IF EXISTS stock_alerts;
+DROP TABLE IF EXISTS stock_adjustments;
+DROP TABLE IF EXISTS event_grants;
+DROP TABLE IF EXISTS checkins;
+DROP TABLE IF EXISTS event_tiers;
+DROP TABLE IF EXISTS events;
+DROP TABLE IF EXISTS purchases;

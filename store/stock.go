@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// StockAdjustment is one entry of a tier's stock audit trail.
+type StockAdjustment struct {
+	ID          int64  `db:"id" json:"id"`
+	AccountID   int64  `db:"account_id" json:"-"`
+	EventID     int64  `db:"event_id" json:"event_id"`
+	TierID      int64  `db:"tier_id" json:"tier_id"`
+	Delta       int64  `db:"delta" json:"delta"`
+	StockBefore int64  `db:"stock_before" json:"stock_before"`
+	StockAfter  int64  `db:"stock_after" json:"stock_after"`
+	Reason      string `db:"reason" json:"reason"`
+	// WaitlistGranted is how many waiting customers the adjustment served; the
+	// stock after it is what was left then.
+	WaitlistGranted  int64     `db:"waitlist_granted" json:"waitlist_granted"`
+	ActorKind        string    `db:"actor_kind" json:"actor_kind"`
+	ActorUserID      int64     `db:"actor_user_id" json:"actor_user_id,omitempty"`
+	ActorName        string    `db:"actor_name" json:"actor_name"`
+	NoticeCampaignID int64     `db:"notice_campaign_id" json:"notice_campaign_id,omitempty"`
+	CreatedAt        time.Time `db:"created_at" json:"created_at"`
+}
+
+func insertAdjustment(ctx context.Context, tx *sqlx.Tx, accountID, eventID, tierID int64, a StockAdjustment, by Actor, at time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO stock_adjustments (account_id, event_id, tier_id, delta, stock_before,
+		stock_after, waitlist_granted, reason, actor_kind, actor_user_id, actor_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		accountID, eventID, tierID, a.Delta, a.StockBefore, a.StockAfter, a.WaitlistGranted, a.Reason,
+		by.Kind, by.UserID, by.Name, at)
+	if err != nil {
+		return 0, fmt.Errorf("insert stock adjustment of tier %d: %w", tierID, err)
+	}
+	id, _ := res.LastInsertId()
+	return id, nil
+}
+
+// StockChange asks for a tier's stock to move by Delta, or to be Set.
+type StockChange struct {
+	Delta  *int64
+	Set    *int64
+	Reason string
+	By     Actor
+}
+
+// StockResult is what an adjustment did.
+type StockResult struct {
+	Adjustment StockAdjustment
+	Stock      TierStock
+	// Granted are the waiting customers the new stock served, in wait-list order.
+	Granted []Grant
+}
+
+// AdjustStock changes a tier's stock under a row lock, records who did it and why,
+// and serves the wait list in order from what is available, all in one
+// transaction. A change that would leave less than zero is ErrStockOutOfRange.
+func (s *Store) AdjustStock(ctx context.Context, accountID, eventID, tierID int64, ch StockChange) (StockResult, error) {
+	var out StockResult
+	err := s.inTxRetrying(ctx, func(tx *sqlx.Tx) error {
+		out = StockResult{}
+		var before int64
+		if err := tx.GetContext(ctx, &before, `SELECT stock FROM event_tiers WHERE account_id = ? AND event_id = ? AND id = ?
+			FOR UPDATE`, accountID, eventID, tierID); err != nil {
+			return notFound(err)
+		}
+		after := before
+		switch {
+		case ch.Set != nil:
+			after = *ch.Set
+		case ch.Delta != nil:
+			after = before + *ch.Delta
+		}
+		if after < 0 || after > MaxStock {
+			return fmt.Errorf("the stock is %d; the change would leave %d: %w", before, after, ErrStockOutOfRange)
+		}
+		var waiting []int64
+		if after > 0 {
+			if err := tx.SelectContext(ctx, &waiting, `SELECT id FROM event_grants WHERE tier_id = ? AND status = 'waitlisted'
+				ORDER BY id LIMIT ? FOR UPDATE`, tierID, after); err != nil {
+				return fmt.Errorf("wait list of tier %d: %w", tierID, err)
+			}
+		}
+		t := now()
+		adj := StockAdjustment{AccountID: accountID, EventID: eventID, TierID: tierID, Delta: after - before,
+			StockBefore: before, StockAfter: after - int64(len(waiting)), WaitlistGranted: int64(len(waiting)),
+			Reason: ch.Reason, ActorKind: ch.By.Kind, ActorUserID: ch.By.UserID, ActorName: ch.By.Name, CreatedAt: t}
+		id, err := insertAdjustment(ctx, tx, accountID, eventID, tierID, adj, ch.By, t)
+		if err != nil {
+			return err
+		}
+		adj.ID = id
+		out.Adjustment = adj
+		if len(waiting) > 0 {
+			query, args, _ := sqlx.In(`UPDATE event_grants SET status = 'granted', granted_at = ?, adjustment_id = ?
+				WHERE id IN (?) AND status = 'waitlisted'`, t, id, waiting)
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return fmt.Errorf("grant the wait list of tier %d: %w", tierID, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE event_tiers SET stock = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			adj.StockAfter, t, tierID); err != nil {
+			return fmt.Errorf("set stock of tier %d: %w", tierID, err)
+		}
+		if out.Stock, err = tierStockTx(ctx, tx, tierID); err != nil {
+			return err
+		}
+		out.Granted, err = grantsByID(ctx, tx, waiting)
+		return err
+	})
+	return out, err
+}
+
+// SetNoticeCampaign records the campaign that told the customers an adjustment
+// served that their reward is ready.
+func (s *Store) SetNoticeCampaign(ctx context.Context, accountID, adjustmentID, campaignID int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE stock_adjustments SET notice_campaign_id = ? WHERE account_id = ? AND id = ?`,
+		campaignID, accountID, adjustmentID)
+	if err != nil {
+		return fmt.Errorf("record notice campaign of adjustment %d: %w", adjustmentID, err)
+	}
+	return nil
+}
+
+// StockAdjustments pages a tier's stock audit trail, newest first.
+func (s *Store) StockAdjustments(ctx context.Context, accountID, eventID, tierID int64, p Page) ([]StockAdjustment, int64, error) {
+	as := []StockAdjustment{}
+	if err := s.db.SelectContext(ctx, &as, `SELECT * FROM stock_adjustments WHERE account_id = ? AND event_id = ? AND tier_id = ?
+		ORDER BY id DESC LIMIT ? OFFSET ?`, accountID, eventID, tierID, p.Size, p.Offset()); err != nil {
+		return nil, 0, fmt.Errorf("list stock adjustments of tier %d: %w", tierID, err)
+	}
+	var total int64
+	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM stock_adjustments WHERE account_id = ? AND event_id = ? AND tier_id = ?`,
+		accountID, eventID, tierID); err != nil {
+		return nil, 0, fmt.Errorf("count stock adjustments of tier %d: %w", tierID, err)
+	}
+	return as, total, nil
+}
+
+// Alert delivery statuses, per channel ("" when the event names no recipient).
+const (
+	AlertPending = "pending"
+	AlertSent    = "sent"
+	AlertFailed  = "failed"
+)
+
+// StockAlert is a low-stock alert: the tier's stock fell to or below its threshold.
+type StockAlert struct {
+	ID            int64      `db:"id" json:"id"`
+	AccountID     int64      `db:"account_id" json:"-"`
+	EventID       int64      `db:"event_id" json:"event_id"`
+	TierID        int64      `db:"tier_id" json:"tier_id"`
+	TierName      string     `db:"tier_name" json:"tier_name"`
+	Version       int64      `db:"version" json:"-"`
+	Stock         int64      `db:"stock" json:"stock"`
+	Threshold     int64      `db:"threshold" json:"threshold"`
+	Emails        StringList `db:"emails" json:"emails"`
+	WebhookURL    string     `db:"webhook_url" json:"webhook_url"`
+	EmailStatus   string     `db:"email_status" json:"email_status"`
+	EmailError    string     `db:"email_error" json:"email_error,omitempty"`
+	EmailSentAt   time.Time  `db:"email_sent_at" json:"email_sent_at,omitzero"`
+	WebhookStatus string     `db:"webhook_status" json:"webhook_status"`
+	WebhookError  string     `db:"webhook_error" json:"webhook_error,omitempty"`
+	WebhookSentAt time.Time  `db:"webhook_sent_at" json:"webhook_sent_at,omitzero"`
+	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
+	// EventName is the event's name, for the alert's text.
+	EventName string `db:"event_name" json:"-"`
+}
+
+const alertColumns = `a.id, a.account_id, a.event_id, a.tier_id, t.name AS tier_name, a.version, a.stock, a.threshold,
+	a.emails, a.webhook_url, a.email_status, a.email_error, a.email_sent_at, a.webhook_status, a.webhook_error,
+	a.webhook_sent_at, a.created_at, e.name AS event_name
+	FROM stock_alerts a JOIN event_tiers t ON t.id = a.tier_id JOIN events e ON e.id = a.event_id`
+
+func tidyAlerts(as []StockAlert) []StockAlert {
+	for i := range as {
+		if !IsSet(as[i].EmailSentAt) {
+			as[i].EmailSentAt = time.Time{}
+		}
+		if !IsSet(as[i].WebhookSentAt) {
+			as[i].WebhookSentAt = time.Time{}
+		}
+	}
+	return as
+}
+
+// RecordStockAlert records the alert for a tier as of stock version ts.Version,
+// addressed to the event's alert recipients as they are now. It is idempotent: the
+// alert of a (tier, version) is recorded once and answered again afterwards.
+func (s *Store) RecordStockAlert(ctx context.Context, accountID int64, ts TierStock) (StockAlert, error) {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO stock_alerts (account_id, event_id, tier_id, version, stock, threshold, emails,
+		webhook_url, email_status, webhook_status, created_at)
+		SELECT e.account_id, e.id, t.id, ?, ?, ?, e.alert_emails, e.alert_webhook_url,
+			IF(JSON_LENGTH(e.alert_emails) > 0, 'pending', ''), IF(e.alert_webhook_url <> '', 'pending', ''), ?
+		FROM event_tiers t JOIN events e ON e.id = t.event_id WHERE t.account_id = ? AND t.id = ?`,
+		ts.Version, ts.Stock, ts.Threshold, now(), accountID, ts.TierID)
+	if err != nil && !isDuplicate(err) {
+		return StockAlert{}, fmt.Errorf("record stock alert of tier %d: %w", ts.TierID, err)
+	}
+	var a StockAlert
+	if err := s.db.GetContext(ctx, &a, `SELECT `+alertColumns+` WHERE a.account_id = ? AND a.tier_id = ? AND a.version = ?`,
+		accountID, ts.TierID, ts.Version); err != nil {
+		return StockAlert{}, fmt.Errorf("read stock alert of tier %d: %w", ts.TierID, notFound(err))
+	}
+	return tidyAlerts([]StockAlert{a})[0], nil
+}
+
+// StockAlert returns one alert of the account.
+func (s *Store) StockAlert(ctx context.Context, accountID, id int64) (StockAlert, error) {
+	var a StockAlert
+	if err := s.db.GetContext(ctx, &a, `SELECT `+alertColumns+` WHERE a.account_id = ? AND a.id = ?`, accountID, id); err != nil {
+		return a, notFound(err)
+	}
+	return tidyAlerts([]StockAlert{a})[0], nil
+}
+
+// Alert channels.
+const (
+	AlertEmail   = "email"
+	AlertWebhook = "webhook"
+)
+
+// MarkStockAlert records how delivering an alert on one channel ended.
+func (s *Store) MarkStockAlert(ctx context.Context, accountID, id int64, channel, status, reason string) error {
+	if r := []rune(reason); len(r) > 500 {
+		reason = string(r[:500])
+	}
+	col := map[string]string{AlertEmail: "email", AlertWebhook: "webhook"}[channel]
+	if col == "" {
+		return fmt.Errorf("alert channel %q: %w", channel, ErrNotFound)
+	}
+	sentAt := time.Unix(0, 0).UTC()
+	if status == AlertSent {
+		sentAt = now()
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE stock_alerts SET `+col+`_status = ?, `+col+`_error = ?, `+col+`_sent_at = ?
+		WHERE account_id = ? AND id = ?`, status, reason, sentAt, accountID, id)
+	if err != nil {
+		return fmt.Errorf("mark %s of stock alert %d: %w", channel, id, err)
+	}
+	return nil
+}
+
+// StockAlerts pages an event's low-stock alerts, newest first.
+func (s *Store) StockAlerts(ctx context.Context, accountID, eventID int64, p Page) ([]StockAlert, int64, error) {
+	as := []StockAlert{}
+	if err := s.db.SelectContext(ctx, &as, `SELECT `+alertColumns+` WHERE a.account_id = ? AND a.event_id = ?
+		ORDER BY a.id DESC LIMIT ? OFFSET ?`, accountID, eventID, p.Size, p.Offset()); err != nil {
+		return nil, 0, fmt.Errorf("list stock alerts of event %d: %w", eventID, err)
+	}
+	var total int64
+	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM stock_alerts WHERE account_id = ? AND event_id = ?`,
+		accountID, eventID); err != nil {
+		return nil, 0, fmt.Errorf("count stock alerts of event %d: %w", eventID, err)
+	}
+	return tidyAlerts(as), total, nil
+}

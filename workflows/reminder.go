@@ -1,0 +1,114 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// ReminderScheduleID is the ID of the Temporal Schedule that sends an event's
+// daily reminder.
+func ReminderScheduleID(eventID int64) string { return fmt.Sprintf("attendance-reminder:%d", eventID) }
+
+// ReminderWorkflowID is the workflow ID the schedule's runs get (the server adds
+// each run's scheduled time to it).
+func ReminderWorkflowID(eventID int64) string { return ReminderScheduleID(eventID) }
+
+// ReminderInput starts AttendanceReminder.
+type ReminderInput struct {
+	AccountID int64
+	EventID   int64
+}
+
+// ReminderResult says what a run did: the campaign it started for Day, or why
+// it sent nothing.
+type ReminderResult struct {
+	Day            string // the event's local date, 2006-01-02
+	CampaignID     int64
+	AlreadyStarted bool   // an earlier run started this day's campaign
+	Skipped        string // why nothing was sent (the event ended, was deleted, ...)
+}
+
+// ActivityPrepareReminder is the activity that makes the day's campaign.
+const ActivityPrepareReminder = "PrepareReminder"
+
+// PrepareReminderInput asks for the reminder campaign of the event's local day at At.
+type PrepareReminderInput struct {
+	AccountID int64
+	EventID   int64
+	At        time.Time
+}
+
+// PrepareReminderResult is the day's reminder campaign, created and frozen for
+// sending (status running), or why there is none.
+type PrepareReminderResult struct {
+	Day        string
+	CampaignID int64
+	Skipped    string
+}
+
+// ReminderActivities is what AttendanceReminder calls; activities.Activities
+// implements it.
+type ReminderActivities interface {
+	PrepareReminder(context.Context, PrepareReminderInput) (PrepareReminderResult, error)
+}
+
+// AttendanceReminder is started by an event's schedule at its reminder time. It
+// finds the event's local day, makes that day's reminder campaign (audience:
+// eligible customers who have not checked in that day, worked out when the
+// campaign materialises its audience) and starts it as a Campaign child, so the
+// reminder shows in campaign results and statistics like any send. The child is
+// abandoned once started: the reminder run does not wait for the send.
+func AttendanceReminder(ctx workflow.Context, in ReminderInput) (ReminderResult, error) {
+	w := &reminderWorkflow{in: in}
+	return w.run(ctx)
+}
+
+type reminderWorkflow struct {
+	in ReminderInput
+}
+
+func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+	})
+	var prep PrepareReminderResult
+	if err := workflow.ExecuteActivity(actx, ActivityPrepareReminder, PrepareReminderInput{
+		AccountID: w.in.AccountID, EventID: w.in.EventID, At: workflow.Now(ctx),
+	}).Get(ctx, &prep); err != nil {
+		return ReminderResult{}, err
+	}
+	out := ReminderResult{Day: prep.Day, CampaignID: prep.CampaignID, Skipped: prep.Skipped}
+	if prep.Skipped != "" {
+		workflow.GetLogger(ctx).Info("no reminder sent", "event_id", w.in.EventID, "day", prep.Day, "reason", prep.Skipped)
+		return out, nil
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:        CampaignWorkflowID(prep.CampaignID),
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		// The campaign ID is the idempotency key: a second run for the same day
+		// finds it taken (running or closed) and starts nothing.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			AccountIDKey.ValueSet(strconv.FormatInt(w.in.AccountID, 10)),
+			CampaignIDKey.ValueSet(strconv.FormatInt(prep.CampaignID, 10))),
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, Campaign, CampaignInput{
+		AccountID: w.in.AccountID, CampaignID: prep.CampaignID, Run: 1,
+	})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			out.AlreadyStarted = true
+			return out, nil
+		}
+		return out, fmt.Errorf("start reminder campaign %d: %w", prep.CampaignID, err)
+	}
+	return out, nil
+}

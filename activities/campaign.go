@@ -405,6 +405,9 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	a.publishHealth(wctx, c.AccountID, cands)
+	if err := a.Store.RollUp(wctx, store.BlocksOf(in.FromID, in.ToID)); err != nil {
+		return out, err
+	}
 	out = counter.result()
 	out.Claimed = int64(len(results)) + int64(len(stale)-len(resend))
 	if err := ctx.Err(); err != nil {
@@ -673,6 +676,12 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 // matched by recipient.
 func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsInput, r store.Relay, aw store.AwaitedRelay, f relay.ReportFetcher) (map[string]int64, error) {
 	total := map[string]int64{}
+	var touched []int64 // message ids whose statistics changed
+	defer func() {
+		if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(touched)); err != nil {
+			a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
+		}
+	}()
 	merge := func(m map[string]int64) {
 		for k, v := range m {
 			total[k] += v
@@ -690,6 +699,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				for _, rep := range p.Reports {
 					if res, ok := reportResult(rep); ok {
 						results = append(results, res)
+						touched = append(touched, res.ID)
 					}
 				}
 				changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
@@ -727,6 +737,12 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 	}
 	changed, err := a.Store.ApplyRecipientReports(ctx, in.CampaignID, r.ID, byRecipient)
 	merge(changed)
+	if changed[store.MessageDelivered]+changed[store.MessageFailed] > 0 {
+		touched = append(touched, in.FirstID, in.LastID)
+		for b := in.FirstID / store.StatsBlock; b <= in.LastID/store.StatsBlock; b++ {
+			touched = append(touched, b*store.StatsBlock)
+		}
+	}
 	return total, err
 }
 

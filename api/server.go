@@ -82,6 +82,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(200, "application/yaml", openAPISpec) })
+	r.GET("/t/:token", s.track)
 
 	v1 := r.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
 	v1.POST("/auth/signup", s.signup)
@@ -138,6 +139,11 @@ func (s *Server) Handler() http.Handler {
 	authed.POST("/campaigns/:id/cancel", s.signalCampaign(workflows.SignalCampaignCancel,
 		store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused))
 	authed.POST("/campaigns/:id/retry-failed", s.retryFailed)
+	authed.GET("/campaigns/:id/results", s.campaignResults)
+	authed.GET("/campaigns/:id/messages", s.campaignMessages)
+	authed.GET("/campaigns/:id/messages/export", s.exportMessages)
+	authed.GET("/stats/current", s.statsCurrent)
+	authed.GET("/stats/series", s.statsSeries)
 
 	authed.GET("/events", s.listEvents)
 	authed.POST("/events", s.createEvent)

@@ -23,6 +23,8 @@ import (
 // CampaignOptions shape the campaign benchmark.
 type CampaignOptions struct {
 	Recipients  int
+	SeedFrom    int           // first customer number (several campaigns in one stack)
+	Buttons     bool          // an AlimTalk template with a link button (tracking links) instead of SMS
 	Latency     time.Duration // per relay call, at the simulator
 	ReportDelay time.Duration
 	Relays      int // simulator relays, equal weights
@@ -31,6 +33,7 @@ type CampaignOptions struct {
 
 // CampaignResult is what the benchmark measured.
 type CampaignResult struct {
+	CampaignID            int64
 	Recipients            int
 	Seed                  time.Duration            // seeding the customers (not part of the send)
 	Total                 time.Duration            // send request → last status written (campaign completed)
@@ -92,11 +95,11 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 		return res, err
 	}
 	var g struct{ ID int64 }
-	if err := s.Call(ctx, "POST", "/api/v1/groups", "application/json", strings.NewReader(`{"name":"bench"}`), 201, &g); err != nil {
+	if err := s.Call(ctx, "POST", "/api/v1/groups", "application/json", strings.NewReader(fmt.Sprintf(`{"name":"bench %d"}`, o.SeedFrom)), 201, &g); err != nil {
 		return res, err
 	}
 	start := time.Now()
-	if err := s.Store.SeedCustomers(ctx, me.Account.ID, g.ID, 0, o.Recipients); err != nil {
+	if err := s.Store.SeedCustomers(ctx, me.Account.ID, g.ID, o.SeedFrom, o.Recipients); err != nil {
 		return res, err
 	}
 	res.Seed = time.Since(start)
@@ -105,17 +108,24 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 	s.settle(ctx)
 	var routing []string
 	for i := 0; i < max(o.Relays, 1); i++ {
-		name := fmt.Sprintf("sim-%d", i+1)
+		name := fmt.Sprintf("sim-%d-%d", o.SeedFrom, i+1)
+		channel := "sms"
+		if o.Buttons {
+			channel = "alimtalk"
+		}
 		var r struct{ ID int64 }
-		body := fmt.Sprintf(`{"name":%q,"kind":"simulator","channel":"sms","weight":1,"config":{"base_url":%q,"name":%q}}`, name, simBase, name)
+		body := fmt.Sprintf(`{"name":%q,"kind":"simulator","channel":%q,"weight":1,"config":{"base_url":%q,"name":%q}}`, name, channel, simBase, name)
 		if err := s.Call(ctx, "POST", "/api/v1/relays", "application/json", strings.NewReader(body), 201, &r); err != nil {
 			return res, err
 		}
 		routing = append(routing, fmt.Sprintf(`{"relay_id":%d,"weight":1}`, r.ID))
 	}
 	var tpl struct{ ID int64 }
-	if err := s.Call(ctx, "POST", "/api/v1/templates", "application/json",
-		strings.NewReader(`{"name":"bench","channel":"sms","body":"#{이름}님, #{등급} 회원 혜택을 확인하세요"}`), 201, &tpl); err != nil {
+	tplBody := `{"name":"bench","channel":"sms","body":"#{이름}님, #{등급} 회원 혜택을 확인하세요"}`
+	if o.Buttons {
+		tplBody = `{"name":"bench","channel":"alimtalk","provider_template_code":"BENCH1","sender_key":"sk","body":"#{이름}님, #{등급} 회원 혜택을 확인하세요","buttons":[{"name":"혜택 보기","mobile_url":"https://shop.example/benefit?g=1"}]}`
+	}
+	if err := s.Call(ctx, "POST", "/api/v1/templates", "application/json", strings.NewReader(tplBody), 201, &tpl); err != nil {
 		return res, err
 	}
 	var camp struct{ ID int64 }
@@ -124,6 +134,7 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 	if err := s.Call(ctx, "POST", "/api/v1/campaigns", "application/json", strings.NewReader(body), 201, &camp); err != nil {
 		return res, err
 	}
+	res.CampaignID = camp.ID
 
 	// Sample the worker's memory while the campaign runs.
 	var mu sync.Mutex

@@ -14,10 +14,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -44,7 +46,9 @@ type Stack struct {
 	Log      *slog.Logger
 	// WorkerEnv is the environment a `sendingo worker` process needs to join.
 	WorkerEnv []string
-	closers   []func()
+	// APIProcess is the API's own process, when Options.APIBinary asked for one.
+	APIProcess *os.Process
+	closers    []func()
 }
 
 // Options shape the stack.
@@ -52,6 +56,9 @@ type Options struct {
 	// ExternalWorker leaves the worker out; the caller runs `sendingo worker`
 	// processes against Stack.WorkerEnv (to measure or kill them on their own).
 	ExternalWorker bool
+	// APIBinary, when set, serves the API from that binary in its own process
+	// (`sendingo api`), so its memory and latency are its own.
+	APIBinary string
 }
 
 // Start brings the stack up on a fresh database named after label.
@@ -106,14 +113,34 @@ func Start(ctx context.Context, cfg config.Config, label string, opts ...Options
 		s.closers = append(s.closers, w.Stop)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	if o.APIBinary != "" {
+		port, err := devserver.FreePort("127.0.0.1")
+		if err != nil {
+			return nil, err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		cmd := exec.CommandContext(ctx, o.APIBinary, "api")
+		cmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_HTTP_ADDR="+addr, "SENDINGO_PUBLIC_URL=http://"+addr)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("start api: %w", err)
+		}
+		s.APIProcess = cmd.Process
+		s.closers = append(s.closers, func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+		s.BaseURL = "http://" + addr
+		if err := waitHTTP(ctx, s.BaseURL+"/healthz"); err != nil {
+			return nil, err
+		}
+	} else {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		hs := &http.Server{Handler: api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log}).Handler()}
+		go hs.Serve(ln)
+		s.closers = append(s.closers, func() { hs.Close() })
+		s.BaseURL = "http://" + ln.Addr().String()
 	}
-	hs := &http.Server{Handler: api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log}).Handler()}
-	go hs.Serve(ln)
-	s.closers = append(s.closers, func() { hs.Close() })
-	s.BaseURL = "http://" + ln.Addr().String()
 
 	var signup struct{ Token string }
 	body := fmt.Sprintf(`{"account_name":"bench","name":"bench","email":"bench-%d@example.com","password":"Bench-Passw0rd"}`, time.Now().UnixNano())

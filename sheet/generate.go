@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"fmt"
@@ -174,18 +173,9 @@ func WriteXLSX(w io.Writer, rows int, seed int64) error {
 	if rows < 0 || rows > MaxGeneratedRows || rows > xlsxMaxRows-1 {
 		return fmt.Errorf("write xlsx: %d rows is out of range", rows)
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
+	tw, err := NewXLSXWriter(w, "Sheet1", generatedHeader)
 	if err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
-	}
-	header := make([]any, len(generatedHeader))
-	for i, h := range generatedHeader {
-		header[i] = h
-	}
-	if err := sw.SetRow("A1", header); err != nil {
-		return fmt.Errorf("write xlsx header: %w", err)
 	}
 	g := newGenerator(seed)
 	values := make([]any, len(generatedHeader))
@@ -201,27 +191,11 @@ func WriteXLSX(w io.Writer, rows int, seed int64) error {
 			}
 			values[1] = n
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, values); err != nil {
-			return fmt.Errorf("write xlsx row %d: %w", i+2, err)
+		if err := tw.Row(values...); err != nil {
+			return fmt.Errorf("write xlsx: %w", err)
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("write xlsx: flush: %w", err)
-	}
-	// excelize assembles the whole archive in a bytes.Buffer before writing
-	// it out (tens of MiB for a million rows). Its zip writer is pluggable:
-	// one writing straight to w streams the archive and leaves the buffer
-	// empty. (excelize rewrites that buffer only for parts over 4 GiB.)
-	f.ZipWriter = func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) }
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return fmt.Errorf("write xlsx: %w", err)
-	}
-	if buf.Len() > 0 {
-		return fmt.Errorf("write xlsx: excelize buffered %d bytes instead of streaming them", buf.Len())
-	}
-	return nil
+	return tw.Close()
 }
 
 // WriteCSV writes a benchmark .csv of rows customers like WriteXLSX, in

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"sort"
@@ -83,7 +84,7 @@ func benchCmd(load loader) *cobra.Command {
 	imp.Flags().IntVar(&xlsxRows, "xlsx-rows", 100000, "rows of the .xlsx file (0 skips it)")
 	imp.Flags().IntVar(&csvRows, "csv-rows", 1000000, "rows of the .csv file (0 skips it)")
 	imp.Flags().BoolVar(&keep, "keep-files", false, "keep the generated files")
-	cmd.AddCommand(imp, campaignBenchCmd(load))
+	cmd.AddCommand(imp, campaignBenchCmd(load), redirectsBenchCmd(load), dashboardBenchCmd(load))
 	return cmd
 }
 
@@ -138,5 +139,159 @@ func campaignBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Latency, "latency", 20*time.Millisecond, "simulated latency of every relay call")
 	cmd.Flags().DurationVar(&o.ReportDelay, "report-delay", time.Second, "delay before a message's delivery report is final")
 	cmd.Flags().IntVar(&o.Relays, "relays", 2, "simulator relays, equal weights")
+	return cmd
+}
+
+func redirectsBenchCmd(load loader) *cobra.Command {
+	var (
+		links       int
+		concurrency int
+		duration    time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "redirects",
+		Short: "Load tracking links (/t/{token}) from concurrent clients against the API in its own process; print redirects/s, p50/p99, and check every click was recorded",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := load()
+			if err != nil {
+				return err
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			stack, err := bench.Start(ctx, cfg, "redirects", bench.Options{ExternalWorker: true, APIBinary: self})
+			if err != nil {
+				return err
+			}
+			defer stack.Close()
+			out := cmd.OutOrStdout()
+			r, err := stack.RunCampaign(ctx, bench.CampaignOptions{Recipients: links, Buttons: true, Latency: 20 * time.Millisecond,
+				ReportDelay: time.Second, Relays: 1, Binary: self})
+			if err != nil {
+				return err
+			}
+			tokens, err := stack.Store.LinkTokens(ctx, r.CampaignID, links)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v; API in its own process\n",
+				runtime.NumCPU(), len(tokens), concurrency, duration)
+			l := stack.Redirects(ctx, tokens, concurrency, duration)
+			time.Sleep(500 * time.Millisecond)
+			recorded, err := stack.Store.CountClicks(ctx, r.CampaignID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "redirects: %d in %v = %.0f/s; latency p50 %v, p95 %v, p99 %v, max %v; failures %d\n",
+				l.N, duration, l.PerSecond, l.P50.Round(10*time.Microsecond), l.P95.Round(10*time.Microsecond),
+				l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
+			fmt.Fprintf(out, "clicks recorded in MySQL: %d of %d redirects\n", recorded, l.N)
+			if recorded != int64(l.N) {
+				return fmt.Errorf("%d redirects but %d clicks recorded", l.N, recorded)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&links, "links", 10000, "tracking links (one per recipient of a seeded campaign)")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients")
+	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to load")
+	return cmd
+}
+
+func dashboardBenchCmd(load loader) *cobra.Command {
+	var (
+		recipients int
+		small      int
+		requests   int
+	)
+	cmd := &cobra.Command{
+		Use:   "dashboard",
+		Short: "With a 1,000,000-message campaign: latency of /stats/current, /stats/series and deep message pages, and the API's memory while exporting 100k vs 1M rows",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := load()
+			if err != nil {
+				return err
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			stack, err := bench.Start(ctx, cfg, "dashboard", bench.Options{ExternalWorker: true, APIBinary: self})
+			if err != nil {
+				return err
+			}
+			defer stack.Close()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "machine: %d CPUs; campaigns of %d and %d recipients; API in its own process\n", runtime.NumCPU(), small, recipients)
+			opts := bench.CampaignOptions{Latency: 20 * time.Millisecond, ReportDelay: time.Second, Relays: 2, Binary: self}
+			opts.Recipients, opts.SeedFrom = small, 0
+			a, err := stack.RunCampaign(ctx, opts)
+			if err != nil {
+				return err
+			}
+			opts.Recipients, opts.SeedFrom = recipients, small
+			b, err := stack.RunCampaign(ctx, opts)
+			if err != nil {
+				return err
+			}
+			var bc struct {
+				ID int64 `json:"id"`
+			}
+			if err := stack.Call(ctx, "GET", fmt.Sprintf("/api/v1/campaigns/%d", b.CampaignID), "", nil, 200, &bc); err != nil {
+				return err
+			}
+			first, last, err := stack.MessageIDRange(ctx, b.CampaignID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%d message rows in the database\n", a.Recipients+b.Recipients)
+			rng := rand.New(rand.NewPCG(1, 2))
+			checks := []struct {
+				name string
+				path func(int) string
+			}{
+				{"GET /stats/current", func(int) string { return "/api/v1/stats/current" }},
+				{"GET /stats/series?interval=hour (24 h)", func(int) string { return "/api/v1/stats/series?interval=hour" }},
+				{"GET /stats/series?interval=day (30 d)", func(int) string { return "/api/v1/stats/series?interval=day" }},
+				{"GET /campaigns/{id}/messages?cursor=<deep> (50 rows)", func(int) string {
+					return fmt.Sprintf("/api/v1/campaigns/%d/messages?size=50&cursor=%d", b.CampaignID, bench.RandomCursor(rng, first, last))
+				}},
+				{"GET /campaigns/{id}/messages?status=delivered&cursor=<deep>", func(int) string {
+					return fmt.Sprintf("/api/v1/campaigns/%d/messages?size=50&status=delivered&cursor=%d", b.CampaignID, bench.RandomCursor(rng, first, last))
+				}},
+				{"GET /campaigns/{id}/messages?q=<phone>", func(i int) string {
+					return fmt.Sprintf("/api/v1/campaigns/%d/messages?q=010-%04d-%04d", b.CampaignID, (small+i*997)/10000, (small+i*997)%10000)
+				}},
+			}
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "request\tn\tp50\tp95\tp99\tmax")
+			for _, ch := range checks {
+				l, err := stack.Measure(ctx, ch.name, requests, ch.path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%v\t%v\n", l.Name, l.N, l.P50.Round(100*time.Microsecond),
+					l.P95.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Max.Round(100*time.Microsecond))
+			}
+			tw.Flush()
+			for _, c := range []bench.CampaignResult{a, b} {
+				for _, format := range []string{"csv", "xlsx"} {
+					e, err := stack.Export(ctx, c.CampaignID, format)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "export %d rows as %s: %s in %.1fs; API process RSS peak during it %s (before %s)\n",
+						c.Recipients, format, bench.MB(uint64(e.Bytes)), e.Duration.Seconds(), bench.MB(e.PeakRSS), bench.MB(e.RSSBefore))
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&recipients, "recipients", 1000000, "messages of the big campaign")
+	cmd.Flags().IntVar(&small, "small", 100000, "messages of the small campaign (export comparison)")
+	cmd.Flags().IntVar(&requests, "requests", 200, "requests per latency measurement")
 	return cmd
 }

@@ -1,0 +1,385 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sendingo/sendingo/phone"
+	"github.com/sendingo/sendingo/sheet"
+	"github.com/sendingo/sendingo/store"
+)
+
+// campaignResults answers the campaign's outcome overall and per group.
+func (s *Server) campaignResults(c *gin.Context) {
+	camp, ok := s.campaignOf(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	groups, err := s.store.GroupResults(ctx, camp)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	var total store.GroupResult
+	for _, g := range groups {
+		total.Total += g.Total
+		total.Sent += g.Sent
+		total.Delivered += g.Delivered
+		total.Failed += g.Failed
+		total.Unknown += g.Unknown
+		total.Pending += g.Pending
+		total.Clicked += g.Clicked
+	}
+	clickedMsgs, clicks, err := s.store.CampaignClicks(ctx, camp.ID)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	out := gin.H{"campaign_id": camp.ID, "status": camp.Status,
+		"total": resultJSON(total, clicks), "groups": make([]gin.H, len(groups))}
+	out["total"].(gin.H)["clicked"] = clickedMsgs
+	for i, g := range groups {
+		out["groups"].([]gin.H)[i] = resultJSON(g, -1)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func resultJSON(g store.GroupResult, clicks int64) gin.H {
+	h := gin.H{"total": g.Total, "sent": g.Sent, "delivered": g.Delivered, "failed": g.Failed, "unknown": g.Unknown,
+		"pending": g.Pending, "clicked": g.Clicked, "click_rate": rate(g.Clicked, g.Delivered)}
+	if g.GroupID != 0 || g.GroupName != "" {
+		h["group_id"], h["group_name"] = g.GroupID, g.GroupName
+	}
+	if clicks >= 0 {
+		h["clicks"] = clicks
+	}
+	return h
+}
+
+// rate is part/whole rounded to four places (0 when whole is 0).
+func rate(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(int64(float64(part)/float64(whole)*10000+0.5)) / 10000
+}
+
+func (s *Server) campaignOf(c *gin.Context) (store.Campaign, bool) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return store.Campaign{}, false
+	}
+	camp, err := s.store.Campaign(c.Request.Context(), account(c), id)
+	return camp, storeErr(c, err, "campaign")
+}
+
+// messageFilter reads ?status=&group_id=&q= (q: any spelling of a phone number,
+// whole or part).
+func messageFilter(c *gin.Context) (store.MessageFilter, bool) {
+	var f store.MessageFilter
+	var errs Fields
+	switch st := c.Query("status"); st {
+	case "", store.MessagePending, store.MessageSending, store.MessageSent, store.MessageDelivered, store.MessageFailed, store.MessageUnknown:
+		f.Status = st
+	default:
+		errs.Add("status", "must be pending, sending, sent, delivered, failed or unknown")
+	}
+	if v := c.Query("group_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs.Add("group_id", "must be a group id")
+		}
+		f.GroupID = id
+	}
+	if q := strings.TrimSpace(c.Query("q")); q != "" {
+		if e164, err := phone.Normalize(q, ""); err == nil {
+			f.Phone = e164
+		} else {
+			var b strings.Builder
+			for _, r := range q {
+				if r >= '0' && r <= '9' {
+					b.WriteRune(r)
+				}
+			}
+			d := strings.TrimPrefix(b.String(), "0")
+			if d == "" {
+				errs.Add("q", "must be a phone number or part of one")
+			}
+			f.Q = d
+		}
+	}
+	return f, !errs.Abort(c)
+}
+
+// messageJSON is one message as the results list shows it.
+type messageJSON struct {
+	ID           int64      `json:"id"`
+	CustomerID   int64      `json:"customer_id"`
+	GroupID      int64      `json:"group_id"`
+	Phone        string     `json:"phone"`
+	Name         string     `json:"name"`
+	Channel      string     `json:"channel"`
+	SentChannel  string     `json:"sent_channel,omitempty"`
+	Fallback     bool       `json:"fallback"`
+	Subject      string     `json:"subject,omitempty"`
+	Content      string     `json:"content"`
+	FallbackText string     `json:"fallback_content,omitempty"`
+	Relay        *relayRef  `json:"relay"`
+	Status       string     `json:"status"`
+	Code         string     `json:"code,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	SentAt       *time.Time `json:"sent_at"`
+	ResultAt     *time.Time `json:"result_at"`
+	Clicks       int64      `json:"clicks"`
+	FirstClickAt *time.Time `json:"first_click_at"`
+	Links        []linkJSON `json:"links"`
+	ProviderID   string     `json:"provider_id,omitempty"`
+}
+
+type relayRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type linkJSON struct {
+	URL         string `json:"url"`
+	TrackingURL string `json:"tracking_url"`
+	Clicks      int64  `json:"clicks"`
+}
+
+// messagesPage loads a page of messages with their relays and links.
+func (s *Server) messagesPage(c *gin.Context, camp store.Campaign, rows []store.MessageRow) ([]messageJSON, error) {
+	ctx := c.Request.Context()
+	relays, err := s.store.Relays(ctx, camp.AccountID, "", false)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, r := range relays {
+		names[r.ID] = r.Name
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	links, err := s.store.MessageLinks(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byMsg := map[int64][]store.LinkClicks{}
+	for _, l := range links {
+		byMsg[l.MessageID] = append(byMsg[l.MessageID], l)
+	}
+	out := make([]messageJSON, len(rows))
+	for i, r := range rows {
+		m := messageJSON{ID: r.ID, CustomerID: r.CustomerID, GroupID: r.GroupID, Phone: r.Recipient, Name: r.Name,
+			Channel: strings.TrimSpace(r.Channel), SentChannel: strings.TrimSpace(r.SentChannel), Fallback: r.Fallback,
+			Subject: r.Subject, Content: r.Body, Status: strings.TrimSpace(r.Status), Code: strings.TrimSpace(r.Code),
+			Reason: r.Reason, SentAt: timeOrNil(r.SentAt), ResultAt: timeOrNil(r.ResultAt),
+			ProviderID: strings.TrimSpace(r.ProviderID), Links: []linkJSON{}}
+		if r.Fallback {
+			m.FallbackText = r.FallbackBody
+		}
+		if r.RelayID != 0 {
+			m.Relay = &relayRef{ID: r.RelayID, Name: names[r.RelayID]}
+		}
+		for _, l := range byMsg[r.ID] {
+			m.Links = append(m.Links, linkJSON{URL: l.URL, TrackingURL: s.cfg.PublicURL + "/t/" + l.Token, Clicks: l.Clicks})
+			m.Clicks += l.Clicks
+			if l.FirstClick.Valid && (m.FirstClickAt == nil || l.FirstClick.Time.Before(*m.FirstClickAt)) {
+				t := l.FirstClick.Time
+				m.FirstClickAt = &t
+			}
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// campaignMessages pages the campaign's messages. ?cursor= (the next_cursor of
+// the previous page) pages by key and costs the same however deep; ?page= is
+// accepted for the first pages.
+func (s *Server) campaignMessages(c *gin.Context) {
+	camp, ok := s.campaignOf(c)
+	if !ok {
+		return
+	}
+	f, ok := messageFilter(c)
+	if !ok {
+		return
+	}
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	var after int64
+	if v := c.Query("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			Fields{{Field: "cursor", Message: "must be the next_cursor of an earlier page"}}.Abort(c)
+			return
+		}
+		after = n
+	} else if p.Page > 1 {
+		// Without a cursor, page N starts after the last id of page N-1.
+		skip, err := s.store.Messages(ctx, camp, f, 0, p.Offset())
+		if !storeErr(c, err, "campaign") {
+			return
+		}
+		if len(skip) < p.Offset() {
+			after = camp.LastMessageID
+		} else if len(skip) > 0 {
+			after = skip[len(skip)-1].ID
+		}
+	}
+	rows, err := s.store.Messages(ctx, camp, f, after, p.Size)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	total, err := s.messageTotal(c, camp, f)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	items, err := s.messagesPage(c, camp, rows)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	var next *string
+	if len(rows) == p.Size {
+		v := strconv.FormatInt(rows[len(rows)-1].ID, 10)
+		next = &v
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "total": total, "page": p.Page, "size": p.Size, "next_cursor": next})
+}
+
+// messageTotal counts the matches, from the campaign's stored counts when the
+// filter allows (no scan of a million rows for the common case).
+func (s *Server) messageTotal(c *gin.Context, camp store.Campaign, f store.MessageFilter) (int64, error) {
+	finished := camp.Status == store.CampaignCompleted || camp.Status == store.CampaignCancelled || camp.Status == store.CampaignFailed
+	if finished && f.GroupID == 0 && f.Phone == "" && f.Q == "" {
+		switch f.Status {
+		case "":
+			return camp.Total, nil
+		case store.MessagePending:
+			return camp.Pending, nil
+		case store.MessageSending:
+			return camp.Sending, nil
+		case store.MessageSent:
+			return camp.Sent, nil
+		case store.MessageDelivered:
+			return camp.Delivered, nil
+		case store.MessageFailed:
+			return camp.Failed, nil
+		case store.MessageUnknown:
+			return camp.Unknown, nil
+		}
+	}
+	return s.store.CountMessagesMatching(c.Request.Context(), camp, f)
+}
+
+// exportColumns head the export (Korean, as operators read it).
+var exportColumns = []string{"메시지 ID", "전화번호", "이름", "그룹 ID", "채널", "발송 채널", "대체 발송", "제목", "내용",
+	"릴레이", "상태", "실패 코드", "실패 사유", "발송 시각", "결과 시각", "클릭 수"}
+
+// exportMessages streams the filtered message list as .xlsx or .csv, in pages
+// read by key, so memory stays flat however many rows there are.
+func (s *Server) exportMessages(c *gin.Context) {
+	camp, ok := s.campaignOf(c)
+	if !ok {
+		return
+	}
+	f, ok := messageFilter(c)
+	if !ok {
+		return
+	}
+	format := c.DefaultQuery("format", "xlsx")
+	var contentType string
+	switch format {
+	case "xlsx":
+		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case "csv":
+		contentType = "text/csv; charset=utf-8"
+	default:
+		Fields{{Field: "format", Message: "must be xlsx or csv"}}.Abort(c)
+		return
+	}
+	loc := location(s, c)
+	c.Header("Content-Type", contentType)
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="campaign-%d-messages.%s"`, camp.ID, format))
+	c.Status(http.StatusOK)
+	var tw sheet.TableWriter
+	var err error
+	if format == "xlsx" {
+		tw, err = sheet.NewXLSXWriter(c.Writer, "메시지", exportColumns)
+	} else {
+		tw, err = sheet.NewCSVWriter(c.Writer, exportColumns)
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ctx := c.Request.Context()
+	var after int64
+	for {
+		rows, err := s.store.Messages(ctx, camp, f, after, 2000)
+		if err != nil {
+			_ = c.Error(err)
+			return // the client sees a truncated file; the error is logged
+		}
+		page, err := s.messagesPage(c, camp, rows)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		for _, m := range page {
+			relayName := ""
+			if m.Relay != nil {
+				relayName = m.Relay.Name
+			}
+			if err := tw.Row(m.ID, m.Phone, m.Name, m.GroupID, m.Channel, m.SentChannel, yesNo(m.Fallback), m.Subject,
+				m.Content, relayName, m.Status, m.Code, m.Reason, localTime(m.SentAt, loc), localTime(m.ResultAt, loc), m.Clicks); err != nil {
+				_ = c.Error(err)
+				return
+			}
+		}
+		if len(rows) < 2000 {
+			break
+		}
+		after = rows[len(rows)-1].ID
+	}
+	if err := tw.Close(); err != nil {
+		_ = c.Error(err)
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+func localTime(t *time.Time, loc *time.Location) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05")
+}
+
+// location is the account's time zone (Seoul when it cannot be read).
+func location(s *Server, c *gin.Context) *time.Location {
+	tz, err := s.store.AccountTimezone(c.Request.Context(), account(c))
+	if err == nil {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	loc, _ := time.LoadLocation("Asia/Seoul")
+	return loc
+}

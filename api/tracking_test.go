@@ -1,0 +1,275 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sendingo/sendingo/relay/sim"
+)
+
+const (
+	browserUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 KAKAOTALK 10.8.5"
+	scraperUA = "Mozilla/5.0 (compatible; kakaotalk-scrap/1.0; +https://devtalk.kakao.com/)"
+)
+
+type messageItem struct {
+	ID           int64      `json:"id"`
+	Phone        string     `json:"phone"`
+	Content      string     `json:"content"`
+	Status       string     `json:"status"`
+	Clicks       int64      `json:"clicks"`
+	FirstClickAt *time.Time `json:"first_click_at"`
+	Relay        *struct {
+		Name string `json:"name"`
+	} `json:"relay"`
+	Links []struct {
+		URL         string `json:"url"`
+		TrackingURL string `json:"tracking_url"`
+		Clicks      int64  `json:"clicks"`
+	} `json:"links"`
+}
+
+// click fetches a tracking link on the test server as a given user agent.
+func (h *harness) click(t *testing.T, trackingURL, ua string) *http.Response {
+	t.Helper()
+	u, err := url.Parse(trackingURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", h.srv.URL+u.Path, nil)
+	req.Header.Set("User-Agent", ua)
+	resp, err := h.c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// A campaign through the simulator, clicks on two messages' links (one twice)
+// and one link-preview fetch: results, message rows, statistics and series agree
+// exactly with what happened; another account sees none of it.
+func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	_, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
+	g := importCustomers(t, c, "클릭", 1, 5, "VIP")
+	var relay relayOut
+	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
+		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201).JSON(&relay)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "쿠폰", "channel": "alimtalk", "provider_template_code": "TP1",
+		"sender_key": "sk", "body": "#{이름}님 #{등급} 쿠폰이 도착했습니다",
+		"buttons": []map[string]string{{"name": "쿠폰 받기", "mobile_url": "https://shop.example/c?u=#{이름}&g=1"}}}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "쿠폰 발송", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	if done := waitCampaign(t, c, camp.ID); done.Delivered != 5 {
+		t.Fatalf("campaign %+v", done)
+	}
+
+	var page struct {
+		Items      []messageItem `json:"items"`
+		Total      int64         `json:"total"`
+		NextCursor *string       `json:"next_cursor"`
+	}
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=10", camp.ID), nil).Expect(200).JSON(&page)
+	if page.Total != 5 || len(page.Items) != 5 || page.NextCursor != nil {
+		t.Fatalf("messages %+v", page)
+	}
+	m := page.Items
+	for _, it := range m {
+		if len(it.Links) != 1 || !strings.Contains(it.Links[0].TrackingURL, "/t/") || it.Status != "delivered" || it.Relay == nil || it.Relay.Name != "kakao" {
+			t.Fatalf("message %+v", it)
+		}
+		if !strings.HasPrefix(it.Links[0].URL, "https://shop.example/c?u=고객") {
+			t.Fatalf("original URL %q", it.Links[0].URL)
+		}
+	}
+	// What the customer got is the tracking link, not the original.
+	var sent string
+	_ = h.store.DB().Get(&sent, `SELECT buttons FROM campaign_messages WHERE id = ?`, m[0].ID)
+	if !strings.Contains(sent, m[0].Links[0].TrackingURL) || strings.Contains(sent, "shop.example") {
+		t.Fatalf("buttons sent %s", sent)
+	}
+
+	// Clicks: message 0 once, message 1 twice, a link-preview fetch of message 2.
+	resp := h.click(t, m[0].Links[0].TrackingURL, browserUA)
+	// Location is percent-encoded (HTTP headers are ASCII); it names the original URL.
+	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); resp.StatusCode != 302 || loc != m[0].Links[0].URL {
+		t.Fatalf("redirect %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), m[0].Links[0].URL)
+	}
+	h.click(t, m[1].Links[0].TrackingURL, browserUA)
+	h.click(t, m[1].Links[0].TrackingURL, browserUA)
+	if r := h.click(t, m[2].Links[0].TrackingURL, scraperUA); r.StatusCode != 302 {
+		t.Fatalf("the bot got %d", r.StatusCode)
+	}
+	// Unknown and malformed tokens get a plain 404 page, never a redirect.
+	for _, bad := range []string{"/t/AAAAAAAAAAAAAAAAAAAAAA", "/t/short", "/t/" + strings.Repeat("x", 22) + "?next=https://evil.example"} {
+		resp := h.c.Do("GET", bad, nil)
+		if resp.Status != 404 || resp.Header.Get("Location") != "" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("%s answered %d (Location %q)", bad, resp.Status, resp.Header.Get("Location"))
+		}
+	}
+
+	// Per message.
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=10", camp.ID), nil).Expect(200).JSON(&page)
+	wantClicks := []int64{1, 2, 0, 0, 0}
+	for i, it := range page.Items {
+		if it.Clicks != wantClicks[i] || it.Links[0].Clicks != wantClicks[i] || (it.FirstClickAt != nil) != (wantClicks[i] > 0) {
+			t.Fatalf("message %d: clicks %d, link clicks %d, first click %v; want %d", i, it.Clicks, it.Links[0].Clicks, it.FirstClickAt, wantClicks[i])
+		}
+	}
+	var bots int
+	_ = h.store.DB().Get(&bots, `SELECT COUNT(*) FROM clicks WHERE message_id = ? AND bot = 1`, m[2].ID)
+	if bots != 1 {
+		t.Fatalf("%d bot fetches recorded, want 1", bots)
+	}
+
+	// Results per campaign and group.
+	var res struct {
+		Total struct {
+			Sent, Delivered, Failed, Clicked, Clicks int64
+			ClickRate                                float64 `json:"click_rate"`
+		}
+		Groups []struct {
+			GroupID   int64 `json:"group_id"`
+			Delivered int64
+			Clicked   int64
+		}
+	}
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/results", camp.ID), nil).Expect(200).JSON(&res)
+	if res.Total.Sent != 5 || res.Total.Delivered != 5 || res.Total.Failed != 0 || res.Total.Clicked != 2 || res.Total.Clicks != 3 || res.Total.ClickRate != 0.4 {
+		t.Fatalf("results %+v", res.Total)
+	}
+	if len(res.Groups) != 1 || res.Groups[0].GroupID != g || res.Groups[0].Clicked != 2 || res.Groups[0].Delivered != 5 {
+		t.Fatalf("group results %+v", res.Groups)
+	}
+
+	// Statistics and series.
+	var cur struct {
+		Customers, Sent, Delivered, Failed, Clicks int64
+		ClickedMessages                            int64   `json:"clicked_messages"`
+		SuccessRate                                float64 `json:"success_rate"`
+		ClickRate                                  float64 `json:"click_rate"`
+	}
+	c.Do("GET", "/api/v1/stats/current", nil).Expect(200).JSON(&cur)
+	if cur.Customers != 5 || cur.Sent != 5 || cur.Delivered != 5 || cur.Failed != 0 || cur.Clicks != 3 || cur.ClickedMessages != 2 ||
+		cur.SuccessRate != 1 || cur.ClickRate != 0.4 {
+		t.Fatalf("current %+v", cur)
+	}
+	for _, interval := range []string{"hour", "day"} {
+		var series struct {
+			Buckets []struct{ Sends, Delivered, Failed, Clicks int64 }
+		}
+		c.Do("GET", "/api/v1/stats/series?interval="+interval, nil).Expect(200).JSON(&series)
+		var sum struct{ sends, delivered, clicks int64 }
+		for _, b := range series.Buckets {
+			sum.sends += b.Sends
+			sum.delivered += b.Delivered
+			sum.clicks += b.Clicks
+		}
+		if sum.sends != 5 || sum.delivered != 5 || sum.clicks != 3 {
+			t.Fatalf("%s series sums %+v over %d buckets", interval, sum, len(series.Buckets))
+		}
+		if want := map[string]int{"hour": 24, "day": 30}[interval]; len(series.Buckets) != want {
+			t.Fatalf("%s series has %d buckets, want %d", interval, len(series.Buckets), want)
+		}
+	}
+	c.Do("GET", "/api/v1/stats/series?interval=week", nil).Expect(422)
+
+	// Another account sees none of it.
+	other, _ := h.signup(t)
+	o := h.c.As(other)
+	for _, path := range []string{"/messages", "/results", "/messages/export?format=csv", "/progress"} {
+		o.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d%s", camp.ID, path), nil).Expect(404)
+	}
+	var ocur struct{ Sent, Clicks int64 }
+	o.Do("GET", "/api/v1/stats/current", nil).Expect(200).JSON(&ocur)
+	if ocur.Sent != 0 || ocur.Clicks != 0 {
+		t.Fatalf("another account's statistics show %+v", ocur)
+	}
+}
+
+// Exports open in excelize (and as CSV in Excel, thanks to the BOM) with the
+// right rows and Korean text intact.
+func TestExportsKeepRowsAndKoreanText(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	_, base := startSim(t, sim.Settings{})
+	g := importCustomers(t, c, "내보내기", 1, 30, "골드")
+	simRelay(t, c, "sms", base, "sms", 1)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "#{이름}님, #{등급} 혜택 안내"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "내보내기", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	waitCampaign(t, c, camp.ID)
+
+	resp := c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages/export?format=xlsx", camp.ID), nil).Expect(200)
+	f, err := excelize.OpenReader(bytes.NewReader(resp.Body))
+	if err != nil {
+		t.Fatalf("the export is not an .xlsx: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 31 || rows[0][1] != "전화번호" || rows[0][8] != "내용" {
+		t.Fatalf("%d rows, header %v", len(rows), rows[0])
+	}
+	if rows[1][2] != "고객1" || rows[1][8] != "고객1님, 골드 혜택 안내" || rows[1][10] != "delivered" || rows[1][1] != "+821070000001" {
+		t.Fatalf("first row %v", rows[1])
+	}
+
+	csv := c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages/export?format=csv&q=7000-0030", camp.ID), nil).Expect(200)
+	if !bytes.HasPrefix(csv.Body, []byte("\xEF\xBB\xBF")) {
+		t.Fatal("the CSV has no UTF-8 byte-order mark: Excel would misread the Korean text")
+	}
+	lines := strings.Split(strings.TrimSpace(string(csv.Body[3:])), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "고객30님, 골드 혜택 안내") {
+		t.Fatalf("filtered CSV %q", lines)
+	}
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages/export?format=pdf", camp.ID), nil).Expect(422)
+
+	// Keyset paging walks the whole list in order, whatever the page size.
+	var seen []int64
+	cursor := ""
+	for {
+		var p struct {
+			Items      []messageItem `json:"items"`
+			NextCursor *string       `json:"next_cursor"`
+		}
+		c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=7&cursor=%s", camp.ID, cursor), nil).Expect(200).JSON(&p)
+		for _, it := range p.Items {
+			seen = append(seen, it.ID)
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+	}
+	if len(seen) != 30 {
+		t.Fatalf("paged %d messages, want 30", len(seen))
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] <= seen[i-1] {
+			t.Fatalf("ids out of order at %d: %v", i, seen)
+		}
+	}
+	var p3 struct{ Items []messageItem }
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=7&page=3", camp.ID), nil).Expect(200).JSON(&p3)
+	if len(p3.Items) != 7 || p3.Items[0].ID != seen[14] {
+		t.Fatalf("page 3 starts at %d, want %d", p3.Items[0].ID, seen[14])
+	}
+}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS message_stats;
+DROP TABLE IF EXISTS clicks;

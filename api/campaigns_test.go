@@ -266,3 +266,64 @@ func TestCampaignSendRefusals(t *testing.T) {
 	h.c.As(other).Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", missing), nil).Expect(404)
 	waitCampaign(t, c, missing)
 }
+
+// AlimTalk that a recipient cannot receive (not a KakaoTalk user) goes out
+// again as SMS through an SMS relay; the rows, the counts and the simulator agree.
+func TestAlimTalkFallsBackToSMS(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	simulator, base := startSim(t, sim.Settings{})
+	rate := 0.3
+	if err := simulator.Control(sim.Patch{Relay: "kakao", RecipientFailRate: &rate}); err != nil {
+		t.Fatal(err)
+	}
+	g := importCustomers(t, c, "대체", 1, 40, "VIP")
+	kakao := simRelay(t, c, "kakao", base, "alimtalk", 1)
+	sms := simRelay(t, c, "sms", base, "sms", 1)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "알림", "channel": "alimtalk", "provider_template_code": "TP1",
+		"sender_key": "sk", "body": "#{이름}님 주문이 접수되었습니다", "fallback_text": "#{이름}님 주문 접수"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "대체 발송", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	done := waitCampaign(t, c, camp.ID)
+
+	st := simulator.Stats()
+	refused := st.Relays["kakao"].Failed
+	if refused == 0 || refused == 40 {
+		t.Fatalf("the simulator refused %d of 40 AlimTalks; the test needs some of each", refused)
+	}
+	if done.Status != "completed" || done.Delivered != 40 || done.Fallback != refused {
+		t.Fatalf("campaign %+v, want 40 delivered and %d fallbacks", done, refused)
+	}
+	if st.Relays["sms"].Unique != refused || st.Redelivered != 0 {
+		t.Fatalf("the SMS relay got %d, want %d: %+v", st.Relays["sms"].Unique, refused, st)
+	}
+	var rows []struct {
+		Fallback    bool   `db:"fallback"`
+		SentChannel string `db:"sent_channel"`
+		RelayID     int64  `db:"relay_id"`
+		N           int64  `db:"n"`
+	}
+	if err := h.store.DB().Select(&rows, `SELECT fallback, sent_channel, relay_id, COUNT(*) AS n FROM campaign_messages
+		WHERE campaign_id = ? GROUP BY fallback, sent_channel, relay_id ORDER BY fallback`, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Fallback || rows[0].SentChannel != "alimtalk" || rows[0].RelayID != kakao ||
+		!rows[1].Fallback || rows[1].SentChannel != "sms" || rows[1].RelayID != sms || rows[1].N != refused {
+		t.Fatalf("rows by fallback/channel/relay %+v", rows)
+	}
+	var msgs struct {
+		Items []struct {
+			Fallback        bool   `json:"fallback"`
+			FallbackContent string `json:"fallback_content"`
+		} `json:"items"`
+	}
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=50", camp.ID), nil).Expect(200).JSON(&msgs)
+	for _, m := range msgs.Items {
+		if m.Fallback && !strings.HasSuffix(m.FallbackContent, "님 주문 접수") {
+			t.Fatalf("fallback message shows %q", m.FallbackContent)
+		}
+	}
+}

@@ -24,6 +24,11 @@ func (s *Store) SeedCustomers(ctx context.Context, accountID, groupID int64, fro
 		return fmt.Errorf("seed customers: %d..%d is out of range", from, from+n)
 	}
 	t := sqlTime(time.Now())
+	// Only the customers created here join the group.
+	var before int64
+	if err := s.db.GetContext(ctx, &before, `SELECT COALESCE(MAX(id), 0) FROM customers`); err != nil {
+		return fmt.Errorf("seed customers: %w", err)
+	}
 	for lo := from; lo < from+n; lo += 100_000 {
 		hi := min(lo+100_000, from+n)
 		// seq.n counts 0..999,999 within a block of a million.
@@ -37,12 +42,9 @@ func (s *Store) SeedCustomers(ctx context.Context, accountID, groupID int64, fro
 		}
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT IGNORE INTO group_members (account_id, group_id, customer_id, created_at)
-		SELECT account_id, ?, id, ? FROM customers WHERE account_id = ?`, groupID, t, accountID)
+		SELECT account_id, ?, id, ? FROM customers WHERE account_id = ? AND id > ?`, groupID, t, accountID, before)
 	if err != nil {
 		return fmt.Errorf("seed group members: %w", err)
 	}
-	// The seeded customers joined a group: they are no longer unassigned.
-	_, err = s.db.ExecContext(ctx, `DELETE m FROM group_members m JOIN customer_groups g ON g.id = m.group_id
-		WHERE g.account_id = ? AND g.is_default = 1 AND g.id <> ?`, accountID, groupID)
 	return err
 }

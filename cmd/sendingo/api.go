@@ -23,27 +23,40 @@ func apiCmd(load loader) *cobra.Command {
 		Use:   "api",
 		Short: "Serve the REST API",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load()
-			if err != nil {
-				return err
-			}
-			if err := cfg.CheckSecrets(); err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := store.Open(ctx, cfg.MySQLDSN)
-			if err != nil {
-				return mysqlHint(cfg, err)
-			}
-			defer st.Close()
-			tc, err := temporalClient(cfg, log, true)
-			if err != nil {
-				return err
-			}
-			defer tc.Close()
-			return serveAPI(ctx, cfg, log, st, tc, nil)
+			// A lazy Temporal client lets the API start while Temporal comes up.
+			return withServices(cmd, load, true, serveAPIUntilDone)
 		},
 	}
+}
+
+func serveAPIUntilDone(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client) error {
+	return serveAPI(ctx, cfg, log, st, tc, nil)
+}
+
+// withServices loads the configuration (refusing the development secret outside
+// dev mode), connects to MySQL and Temporal, runs fn until the command's context
+// ends, and closes both.
+func withServices(cmd *cobra.Command, load loader, lazyTemporal bool,
+	fn func(context.Context, config.Config, *slog.Logger, *store.Store, client.Client) error) error {
+	cfg, log, err := load()
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckSecrets(); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	st, err := store.Open(ctx, cfg.MySQLDSN)
+	if err != nil {
+		return mysqlHint(cfg, err)
+	}
+	defer st.Close()
+	tc, err := temporalClient(cfg, log, lazyTemporal)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return fn(ctx, cfg, log, st, tc)
 }
 
 // temporalClient connects to Temporal. A lazy client lets the API start (and

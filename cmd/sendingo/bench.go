@@ -152,20 +152,12 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		Use:   "redirects",
 		Short: "Load tracking links (/t/{token}) from concurrent clients against the API in its own process; print redirects/s, p50/p99, and check every click was recorded",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := load()
-			if err != nil {
-				return err
-			}
-			self, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			stack, err := bench.Start(ctx, cfg, "redirects", bench.Options{ExternalWorker: true, APIBinary: self})
+			stack, self, err := startProcessStack(cmd, load, "redirects")
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
+			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
 			r, err := stack.RunCampaign(ctx, bench.CampaignOptions{Recipients: links, Buttons: true, Latency: 20 * time.Millisecond,
 				ReportDelay: time.Second, Relays: 1, Binary: self})
@@ -210,20 +202,12 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 		Use:   "dashboard",
 		Short: "With a 1,000,000-message campaign: latency of /stats/current, /stats/series and deep message pages, and the API's memory while exporting 100k vs 1M rows",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := load()
-			if err != nil {
-				return err
-			}
-			self, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			stack, err := bench.Start(ctx, cfg, "dashboard", bench.Options{ExternalWorker: true, APIBinary: self})
+			stack, self, err := startProcessStack(cmd, load, "dashboard")
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
+			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "machine: %d CPUs; campaigns of %d and %d recipients; API in its own process\n", runtime.NumCPU(), small, recipients)
 			opts := bench.CampaignOptions{Latency: 20 * time.Millisecond, ReportDelay: time.Second, Relays: 2, Binary: self}
@@ -294,4 +278,19 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&small, "small", 100000, "messages of the small campaign (export comparison)")
 	cmd.Flags().IntVar(&requests, "requests", 200, "requests per latency measurement")
 	return cmd
+}
+
+// startProcessStack starts a benchmark stack whose API and worker run as
+// processes of this binary; it answers the stack and the binary's path.
+func startProcessStack(cmd *cobra.Command, load loader, label string) (*bench.Stack, string, error) {
+	cfg, _, err := load()
+	if err != nil {
+		return nil, "", err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	stack, err := bench.Start(cmd.Context(), cfg, label, bench.Options{ExternalWorker: true, APIBinary: self})
+	return stack, self, err
 }

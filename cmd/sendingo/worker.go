@@ -19,25 +19,7 @@ func workerCmd(load loader) *cobra.Command {
 		Use:   "worker",
 		Short: "Run the Temporal worker (workflows and activities)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load()
-			if err != nil {
-				return err
-			}
-			if err := cfg.CheckSecrets(); err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := store.Open(ctx, cfg.MySQLDSN)
-			if err != nil {
-				return mysqlHint(cfg, err)
-			}
-			defer st.Close()
-			tc, err := temporalClient(cfg, log, false)
-			if err != nil {
-				return err
-			}
-			defer tc.Close()
-			return runWorker(ctx, cfg, log, st, tc)
+			return withServices(cmd, load, false, runWorker)
 		},
 	}
 }

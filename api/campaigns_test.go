@@ -193,6 +193,7 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	if api.Counts != p.Counts {
 		t.Fatalf("API progress %+v, workflow %+v", api.Counts, p.Counts)
 	}
+	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-two-groups.json")
 }
 
 // A send that cannot start is refused with the reason, and nothing is sent.
@@ -326,4 +327,5 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 			t.Fatalf("fallback message shows %q", m.FallbackContent)
 		}
 	}
+	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-alimtalk-fallback.json")
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/korean"
 
 	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 type importOut struct {
@@ -166,6 +167,7 @@ func TestXLSXImportVerdictsCommitAndReimport(t *testing.T) {
 	if done.Status != "completed" || done.Created != 4 || done.Updated != 0 || done.Skipped != 3 {
 		t.Fatalf("completed import %+v", done)
 	}
+	h.recordHistory(t, workflows.ImportWorkflowID(im.ID), "import-customers.json")
 	var groups struct{ Items []groupJSON }
 	c.Do("GET", "/api/v1/groups", nil).Expect(200).JSON(&groups)
 	var target groupJSON

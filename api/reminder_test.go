@@ -190,5 +190,8 @@ func waitReminderRun(t *testing.T, h *harness, handle client.ScheduleHandle, n i
 	if err := h.tc.GetWorkflow(ctx, run.WorkflowID, run.FirstExecutionRunID).Get(ctx, &res); err != nil {
 		t.Fatalf("reminder run %s: %v", run.WorkflowID, err)
 	}
+	if n == 1 {
+		h.recordHistory(t, run.WorkflowID, "attendance-reminder.json")
+	}
 	return res
 }

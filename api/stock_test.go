@@ -426,6 +426,7 @@ func TestLowStockAlertRearmsAfterARestock(t *testing.T) {
 		t.Fatalf("alerts %+v", as)
 	}
 
+	h.recordHistory(t, workflows.StockMonitorWorkflowID(tier.ID), "reward-stock-monitor.json")
 	// Deleting the event ends the tier's monitor.
 	c.Do("DELETE", fmt.Sprintf("/api/v1/events/%d", ev.ID), nil).Expect(204)
 	d, err := h.tc.DescribeWorkflowExecution(context.Background(), workflows.StockMonitorWorkflowID(tier.ID), "")

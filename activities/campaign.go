@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -410,6 +411,16 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	}
 	out = counter.result()
 	out.Claimed = int64(len(results)) + int64(len(stale)-len(resend))
+	if in.Run == 1 {
+		// A first run's chunk owns its range: count what the range holds, so that
+		// messages an earlier, killed attempt sent are in the progress too.
+		if exact, err := a.rangeResult(wctx, c.ID, in.FromID, in.ToID); err == nil {
+			exact.Claimed = out.Claimed
+			out = exact
+		} else {
+			a.Log.Warn("count chunk range", "campaign_id", c.ID, "error", err)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
@@ -557,7 +568,13 @@ type counter struct {
 
 func newCounter() *counter { return &counter{relays: map[int64]*workflows.RelayCounts{}} }
 
-func (c *counter) add(r store.MessageResult) {
+func (c *counter) add(r store.MessageResult) { c.addN(r, 1) }
+
+// addN counts n messages with r's outcome.
+func (c *counter) addN(r store.MessageResult, n int64) {
+	if r.Status != store.MessageSent && r.Status != store.MessageDelivered && r.Status != store.MessageFailed {
+		return // pending or sending: not handled yet
+	}
 	rc := c.relays[r.RelayID]
 	if rc == nil {
 		rc = &workflows.RelayCounts{RelayID: r.RelayID}
@@ -565,19 +582,19 @@ func (c *counter) add(r store.MessageResult) {
 	}
 	switch r.Status {
 	case store.MessageSent:
-		c.res.Sent++
-		rc.Sent++
+		c.res.Sent += n
+		rc.Sent += n
 	case store.MessageDelivered:
-		c.res.Delivered++
-		rc.Sent++
-		rc.Delivered++
+		c.res.Delivered += n
+		rc.Sent += n
+		rc.Delivered += n
 	case store.MessageFailed:
-		c.res.Failed++
-		rc.Failed++
+		c.res.Failed += n
+		rc.Failed += n
 	}
 	if r.Fallback {
-		c.res.Fallback++
-		rc.Fallback++
+		c.res.Fallback += n
+		rc.Fallback += n
 	}
 }
 
@@ -762,4 +779,17 @@ func reportResult(rep relay.Report) (store.MessageResult, bool) {
 		return r, false
 	}
 	return r, true
+}
+
+// rangeResult is a chunk's result read from its id range.
+func (a *Activities) rangeResult(ctx context.Context, campaignID, from, to int64) (workflows.SendChunkResult, error) {
+	counts, err := a.Store.RangeCounts(ctx, campaignID, from, to)
+	if err != nil {
+		return workflows.SendChunkResult{}, err
+	}
+	c := newCounter()
+	for _, rc := range counts {
+		c.addN(store.MessageResult{RelayID: rc.RelayID, Status: strings.TrimSpace(rc.Status), Fallback: rc.Fallback}, rc.N)
+	}
+	return c.result(), nil
 }

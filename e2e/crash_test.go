@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 type campaignOut struct {
@@ -132,6 +133,23 @@ func TestCampaignSurvivesWorkerKills(t *testing.T) {
 	}
 	if got := s.messageStatuses(id); got["delivered"] != int64(n) || len(got) != 1 {
 		t.Fatalf("message rows by status %v", got)
+	}
+	// The workflow's own tally per relay (built from chunk results, not from the
+	// final SQL count) also saw every message, killed attempts included.
+	v, err := s.tc.QueryWorkflow(context.Background(), workflows.CampaignWorkflowID(id), "", workflows.QueryCampaignProgress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p workflows.CampaignProgress
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	var sent, delivered int64
+	for _, r := range p.Relays {
+		sent, delivered = sent+r.Sent, delivered+r.Delivered
+	}
+	if sent != int64(n) || delivered != int64(n) {
+		t.Fatalf("workflow progress per relay: sent %d, delivered %d of %d (%+v)", sent, delivered, n, p.Relays)
 	}
 }
 

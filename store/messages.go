@@ -562,3 +562,22 @@ func (s *Store) FinalizeCampaign(ctx context.Context, accountID, campaignID int6
 		counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
 	return counts, err
 }
+
+// RangeCount is how many messages of an id range a relay holds in a status.
+type RangeCount struct {
+	RelayID  int64  `db:"relay_id"`
+	Status   string `db:"status"`
+	Fallback bool   `db:"fallback"`
+	N        int64  `db:"n"`
+}
+
+// RangeCounts counts the messages with ids in [from, to] by relay, status and
+// fallback: what a chunk's range holds, whichever attempt wrote it.
+func (s *Store) RangeCounts(ctx context.Context, campaignID, from, to int64) ([]RangeCount, error) {
+	var out []RangeCount
+	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, status, fallback, COUNT(*) AS n
+		FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? GROUP BY relay_id, status, fallback ORDER BY relay_id`,
+		from, to, campaignID)
+	return out, err
+}

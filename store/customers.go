@@ -254,11 +254,7 @@ func phoneDigits(q string) string {
 			return ""
 		}
 	}
-	d := b.String()
-	if strings.HasPrefix(d, "0") {
-		d = d[1:]
-	}
-	return d
+	return strings.TrimPrefix(b.String(), "0")
 }
 
 // CustomerPatch changes the fields that are set.

@@ -51,7 +51,7 @@ func migrateCmd(load loader) *cobra.Command {
 			if len(args) == 1 {
 				var err error
 				if n, err = strconv.Atoi(args[0]); err != nil || n < 1 {
-					return fmt.Errorf("N must be a positive number, got %q", args[0])
+					return fmt.Errorf("the number of migrations to roll back must be positive, got %q", args[0])
 				}
 			}
 			m, err := open()

@@ -154,3 +154,63 @@ func forEachLimited[T any](ctx context.Context, items []T, n int, fn func(contex
 	}
 	return first
 }
+
+// aligoLine is one recipient line of an Aligo request's history: an AlimTalk
+// detail item or an SMS line.
+type aligoLine interface {
+	recipient() string    // the number, digits only
+	text() string         // the message text Aligo returns, or ""
+	templateCode() string // the AlimTalk template code, or ""
+	report(mid string) (Report, bool)
+}
+
+// aligoReports turns the lines of the requests mids into the final reports (a
+// line without a result yet is left out). Aligo has no cursor: Next stays empty.
+func aligoReports[L aligoLine](mids []string, lines map[string][]L) ReportPage {
+	var page ReportPage
+	for _, mid := range mids {
+		for _, it := range lines[mid] {
+			if r, final := it.report(mid); final {
+				page.Reports = append(page.Reports, r)
+			}
+		}
+	}
+	return page
+}
+
+// aligoLookup matches msgs to the lines of the requests mids by recipient number,
+// preferring the latest request, and by text and template when Aligo returns them.
+// Matches are ByRecipient: near-certain, not exact.
+func aligoLookup[L aligoLine](msgs []Message, mids []string, lines map[string][]L) []Report {
+	type line struct {
+		mid string
+		it  L
+	}
+	byPhone := map[string][]line{}
+	for _, mid := range mids {
+		for _, it := range lines[mid] {
+			byPhone[it.recipient()] = append(byPhone[it.recipient()], line{mid, it})
+		}
+	}
+	var out []Report
+	for _, m := range msgs {
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			continue
+		}
+		for i := len(byPhone[number]) - 1; i >= 0; i-- {
+			l := byPhone[number][i]
+			if t := l.it.text(); t != "" && t != m.Body {
+				continue
+			}
+			if c := l.it.templateCode(); c != "" && m.TemplateCode != "" && c != m.TemplateCode {
+				continue
+			}
+			r, _ := l.it.report(l.mid)
+			r.MessageID, r.ByRecipient = m.ID, true
+			out = append(out, r)
+			break
+		}
+	}
+	return out
+}

@@ -447,6 +447,10 @@ func (a *AligoAlimTalk) allDetails(ctx context.Context, mids []string) (map[stri
 	return out, err
 }
 
+func (it aligoDetailItem) recipient() string    { return digitsOnly(it.Phone) }
+func (it aligoDetailItem) text() string         { return it.Message }
+func (it aligoDetailItem) templateCode() string { return it.TplCode }
+
 func (it aligoDetailItem) report(mid string) (Report, bool) {
 	rslt := strings.TrimSpace(string(it.Rslt))
 	r := Report{ProviderID: mid, To: e164FromDomestic(it.Phone)}
@@ -479,15 +483,7 @@ func (a *AligoAlimTalk) Reports(ctx context.Context, q ReportQuery) (ReportPage,
 	if err != nil {
 		return ReportPage{}, err
 	}
-	var page ReportPage
-	for _, mid := range mids {
-		for _, it := range details[mid] {
-			if r, final := it.report(mid); final {
-				page.Reports = append(page.Reports, r)
-			}
-		}
-	}
-	return page, nil
+	return aligoReports(mids, details), nil
 }
 
 // Lookup finds which of msgs Aligo received since the claim: it lists the requests
@@ -508,37 +504,5 @@ func (a *AligoAlimTalk) Lookup(ctx context.Context, msgs []Message, since time.T
 	if err != nil {
 		return nil, err
 	}
-	type line struct {
-		mid string
-		it  aligoDetailItem
-	}
-	byPhone := map[string][]line{}
-	for _, mid := range mids {
-		for _, it := range details[mid] {
-			d := digitsOnly(it.Phone)
-			byPhone[d] = append(byPhone[d], line{mid, it})
-		}
-	}
-	var out []Report
-	for _, m := range msgs {
-		number, ok := domesticNumber(m.To)
-		if !ok {
-			continue
-		}
-		// Prefer the latest request whose text and template match.
-		for i := len(byPhone[number]) - 1; i >= 0; i-- {
-			l := byPhone[number][i]
-			if l.it.Message != "" && l.it.Message != m.Body {
-				continue
-			}
-			if l.it.TplCode != "" && m.TemplateCode != "" && l.it.TplCode != m.TemplateCode {
-				continue
-			}
-			r, _ := l.it.report(l.mid)
-			r.MessageID, r.ByRecipient = m.ID, true
-			out = append(out, r)
-			break
-		}
-	}
-	return out, nil
+	return aligoLookup(msgs, mids, details), nil
 }

@@ -336,6 +336,10 @@ func (a *AligoSMS) allLines(ctx context.Context, mids []string) (map[string][]al
 	return out, err
 }
 
+func (it aligoSMSLineItem) recipient() string    { return digitsOnly(it.Receiver) }
+func (it aligoSMSLineItem) text() string         { return it.Msg }
+func (it aligoSMSLineItem) templateCode() string { return "" }
+
 func (it aligoSMSLineItem) report(mid string) (Report, bool) {
 	state := strings.TrimSpace(it.SMSState)
 	r := Report{ProviderID: mid, To: e164FromDomestic(it.Receiver), At: aligoTime(it.SendDate)}
@@ -369,15 +373,7 @@ func (a *AligoSMS) Reports(ctx context.Context, q ReportQuery) (ReportPage, erro
 	if err != nil {
 		return ReportPage{}, err
 	}
-	var page ReportPage
-	for _, mid := range mids {
-		for _, it := range lines[mid] {
-			if r, final := it.report(mid); final {
-				page.Reports = append(page.Reports, r)
-			}
-		}
-	}
-	return page, nil
+	return aligoReports(mids, lines), nil
 }
 
 // Lookup matches msgs against the lines of the requests registered since the claim,
@@ -394,33 +390,5 @@ func (a *AligoSMS) Lookup(ctx context.Context, msgs []Message, since time.Time) 
 	if err != nil {
 		return nil, err
 	}
-	type line struct {
-		mid string
-		it  aligoSMSLineItem
-	}
-	byPhone := map[string][]line{}
-	for _, mid := range mids {
-		for _, it := range lines[mid] {
-			d := digitsOnly(it.Receiver)
-			byPhone[d] = append(byPhone[d], line{mid, it})
-		}
-	}
-	var out []Report
-	for _, m := range msgs {
-		number, ok := domesticNumber(m.To)
-		if !ok {
-			continue
-		}
-		for i := len(byPhone[number]) - 1; i >= 0; i-- {
-			l := byPhone[number][i]
-			if l.it.Msg != "" && l.it.Msg != m.Body {
-				continue
-			}
-			r, _ := l.it.report(l.mid)
-			r.MessageID, r.ByRecipient = m.ID, true
-			out = append(out, r)
-			break
-		}
-	}
-	return out, nil
+	return aligoLookup(msgs, mids, lines), nil
 }

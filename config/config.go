@@ -69,6 +69,7 @@ var Vars = []Var{
 	{"SENDINGO_REPORT_DEADLINE", "24h", "how long a campaign awaits delivery reports before the rest is unknown"},
 	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
+	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production).

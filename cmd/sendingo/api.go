@@ -116,7 +116,7 @@ func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *stor
 // mysqlHint explains how to get MySQL running when it cannot be reached.
 func mysqlHint(cfg config.Config, err error) error {
 	return fmt.Errorf("%w\n\nMySQL is not reachable with SENDINGO_MYSQL_DSN=%q. Start it, for example:\n"+
-		"  MariaDB on this machine:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql\n"+
-		"  with Docker:              docker compose up -d mysql\n"+
+		"  MariaDB installed here:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql\n"+
+		"  MySQL 8 in a container:  docker run -d -p 3306:3306 -e MYSQL_ALLOW_EMPTY_PASSWORD=yes mysql:8\n"+
 		"or point SENDINGO_MYSQL_DSN at a running server", err, cfg.MySQLDSN)
 }

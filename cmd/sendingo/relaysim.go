@@ -10,8 +10,8 @@ import (
 	"github.com/sendingo/sendingo/relay/sim"
 )
 
-// relaySimCmd is `sendingo relay-sim`: the relay simulator on its own, for the
-// docker-compose stack and benchmarks. It serves until SIGINT/SIGTERM cancel the
+// relaySimCmd is `sendingo relay-sim`: the relay simulator on its own, for
+// benchmarks and for a stack run as separate processes. It serves until SIGINT/SIGTERM cancel the
 // command's context.
 func relaySimCmd() *cobra.Command {
 	var (

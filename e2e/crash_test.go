@@ -172,7 +172,13 @@ func TestCampaignFailsOverDuringARelayOutage(t *testing.T) {
 	}
 	s.startWorker()
 	s.c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
-	time.Sleep(3 * time.Second)
+	// The outage lasts until relay a has refused calls (so it certainly happened),
+	// and a second more.
+	deadline := time.Now().Add(time.Minute)
+	for simulator.Stats().Relays["a"].Faulted == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
 	if err := simulator.Control(sim.Patch{Relay: "a", Clear: true}); err != nil {
 		t.Fatal(err)
 	}

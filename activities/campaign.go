@@ -410,12 +410,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	out = counter.result()
-	out.Claimed = int64(len(results)) + int64(len(stale)-len(resend))
 	if in.Run == 1 {
 		// A first run's chunk owns its range: count what the range holds, so that
 		// messages an earlier, killed attempt sent are in the progress too.
 		if exact, err := a.rangeResult(wctx, c.ID, in.FromID, in.ToID); err == nil {
-			exact.Claimed = out.Claimed
 			out = exact
 		} else {
 			a.Log.Warn("count chunk range", "campaign_id", c.ID, "error", err)

@@ -212,9 +212,6 @@ func (s *Server) deleteCampaign(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// builtinVariables are the variables every customer has (name and phone).
-var builtinVariables = map[string]bool{"name": true, "이름": true, "phone": true, "전화번호": true}
-
 // maxListedCustomers caps the customers a missing-variables refusal lists.
 const maxListedCustomers = 100
 
@@ -268,7 +265,7 @@ func (s *Server) sendCampaign(c *gin.Context) {
 	}
 	var needed []string
 	for _, v := range tpl.Content().Variables() {
-		if _, fixed := camp.Variables[v]; !builtinVariables[v] && !fixed {
+		if _, fixed := camp.Variables[v]; !fixed {
 			needed = append(needed, v)
 		}
 	}

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -35,9 +34,6 @@ func TestReadyzChecksMySQLAndTemporal(t *testing.T) {
 	defer dead.Close()
 	srv := httptest.NewServer(api.New(api.Deps{Config: h.cfg, Store: h.store, Temporal: dead, Log: slog.New(slog.DiscardHandler)}).Handler())
 	defer srv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	_ = ctx
 	m = apitest.New(t, srv.URL).Do("GET", "/readyz", nil).Expect(503).Map()
 	checks = m["checks"].(map[string]any)
 	if checks["mysql"] != "ok" || checks["temporal"] == "ok" || m["status"] != "unavailable" {

@@ -98,18 +98,8 @@ func messageFilter(c *gin.Context) (store.MessageFilter, bool) {
 	if q := strings.TrimSpace(c.Query("q")); q != "" {
 		if e164, err := phone.Normalize(q, ""); err == nil {
 			f.Phone = e164
-		} else {
-			var b strings.Builder
-			for _, r := range q {
-				if r >= '0' && r <= '9' {
-					b.WriteRune(r)
-				}
-			}
-			d := strings.TrimPrefix(b.String(), "0")
-			if d == "" {
-				errs.Add("q", "must be a phone number or part of one")
-			}
-			f.Q = d
+		} else if f.Q = store.PhoneDigits(q); f.Q == "" {
+			errs.Add("q", "must be a phone number or part of one")
 		}
 	}
 	return f, !errs.Abort(c)
@@ -151,17 +141,22 @@ type linkJSON struct {
 	Clicks      int64  `json:"clicks"`
 }
 
-// messagesPage loads a page of messages with their relays and links.
-func (s *Server) messagesPage(c *gin.Context, camp store.Campaign, rows []store.MessageRow) ([]messageJSON, error) {
-	ctx := c.Request.Context()
-	relays, err := s.store.Relays(ctx, camp.AccountID, "", false)
+// relayNames maps the account's relay ids to their names.
+func (s *Server) relayNames(c *gin.Context, accountID int64) (map[int64]string, error) {
+	relays, err := s.store.Relays(c.Request.Context(), accountID, "", false)
 	if err != nil {
 		return nil, err
 	}
-	names := map[int64]string{}
+	names := make(map[int64]string, len(relays))
 	for _, r := range relays {
 		names[r.ID] = r.Name
 	}
+	return names, nil
+}
+
+// messagesPage loads the links of a page of messages and shapes them.
+func (s *Server) messagesPage(c *gin.Context, names map[int64]string, rows []store.MessageRow) ([]messageJSON, error) {
+	ctx := c.Request.Context()
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
@@ -245,7 +240,12 @@ func (s *Server) campaignMessages(c *gin.Context) {
 	if !storeErr(c, err, "campaign") {
 		return
 	}
-	items, err := s.messagesPage(c, camp, rows)
+	names, err := s.relayNames(c, camp.AccountID)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	items, err := s.messagesPage(c, names, rows)
 	if err != nil {
 		internalError(c, err)
 		return
@@ -325,6 +325,11 @@ func (s *Server) exportMessages(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	names, err := s.relayNames(c, camp.AccountID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	var after int64
 	for {
 		rows, err := s.store.Messages(ctx, camp, f, after, 2000)
@@ -332,7 +337,7 @@ func (s *Server) exportMessages(c *gin.Context) {
 			_ = c.Error(err)
 			return // the client sees a truncated file; the error is logged
 		}
-		page, err := s.messagesPage(c, camp, rows)
+		page, err := s.messagesPage(c, names, rows)
 		if err != nil {
 			_ = c.Error(err)
 			return

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sendingo/sendingo/render"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -59,9 +60,9 @@ func aligoSMSCode(code int64, message string) (Outcome, string, string) {
 
 // SMS and LMS limits of Korean carriers, in EUC-KR bytes (see SMSBytes).
 const (
-	SMSMaxBytes        = 90
-	LMSMaxBytes        = 2000
-	LMSSubjectMaxBytes = 40
+	SMSMaxBytes        = render.SMSMaxBytes
+	LMSMaxBytes        = render.LMSMaxBytes
+	LMSSubjectMaxBytes = render.LMSMaxTitleBytes
 )
 
 // AligoSMS sends SMS and LMS through Aligo's send_mass (different text per number).

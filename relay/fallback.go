@@ -1,24 +1,14 @@
 package relay
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
 
-// SMSBytes is the length of s as Korean carriers count it: its size in EUC-KR
-// (CP949). ASCII is one byte; every other character is two — Hangul, hanja and
-// symbols that CP949 encodes take two bytes, and characters outside CP949 (emoji,
-// most other scripts) are counted as two as well, which is how carriers bill the
-// replacement they send. So "안녕 hi" is 7 bytes. (The render package may count the
-// same for its previews; this one decides what the relays are sent.)
-func SMSBytes(s string) int {
-	n := 0
-	for _, r := range s {
-		if r < utf8.RuneSelf {
-			n++
-		} else {
-			n += 2
-		}
-	}
-	return n
-}
+	"github.com/sendingo/sendingo/render"
+)
+
+// SMSBytes is the length of s as Korean carriers count it (EUC-KR bytes; see
+// render.SMSBytes, the one definition the preview and the relays share).
+func SMSBytes(s string) int { return render.SMSBytes(s) }
 
 // truncateBytes cuts s to at most max SMSBytes, on a character boundary.
 func truncateBytes(s string, max int) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -376,9 +377,11 @@ type MissingVariables struct {
 	Missing    []string `json:"missing"`
 }
 
-// AudienceMissing finds audience members lacking an attribute for any of vars
-// (e-mail counts for "email"/"이메일"); it answers how many, and up to limit of them.
+// AudienceMissing finds audience members without a value for any of vars (an
+// attribute, or the e-mail for EmailVariables); field variables always have one and
+// are skipped. It answers how many, and up to limit of them.
 func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, limit int) (int64, []MissingVariables, error) {
+	vars = slices.DeleteFunc(slices.Clone(vars), func(v string) bool { return slices.Contains(FieldVariables, v) })
 	if len(vars) == 0 {
 		return 0, nil, nil
 	}
@@ -389,7 +392,7 @@ func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, 
 	var lacks []string
 	var lackArgs []any
 	for _, v := range vars {
-		if v == "email" || v == "이메일" {
+		if slices.Contains(EmailVariables, v) {
 			lacks = append(lacks, "c.email = ''")
 			continue
 		}
@@ -413,7 +416,7 @@ func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, 
 	for i, cu := range cs {
 		m := MissingVariables{CustomerID: cu.ID, Name: cu.Name, Phone: cu.Phone, Missing: []string{}}
 		for _, v := range vars {
-			if v == "email" || v == "이메일" {
+			if slices.Contains(EmailVariables, v) {
 				if cu.Email == "" {
 					m.Missing = append(m.Missing, v)
 				}

@@ -218,7 +218,7 @@ func (s *Store) Customers(ctx context.Context, accountID int64, f CustomerFilter
 		like := "%" + escapeLike(q) + "%"
 		cond := "(c.name LIKE ? OR c.email LIKE ?"
 		args = append(args, like, like)
-		if digits := phoneDigits(q); len(digits) >= 3 {
+		if digits := PhoneDigits(q); len(digits) >= 3 {
 			cond += " OR c.phone LIKE ?"
 			args = append(args, "%"+digits+"%")
 		}
@@ -241,9 +241,9 @@ func (s *Store) Customers(ctx context.Context, accountID int64, f CustomerFilter
 	return cs, total, s.attachGroups(ctx, accountID, cs)
 }
 
-// phoneDigits turns a phone-like query into the digits stored in E.164 form
+// PhoneDigits turns a phone-like query into the digits stored in E.164 form
 // ("010-1234" → "101234"), or "" when q is not phone-like.
-func phoneDigits(q string) string {
+func PhoneDigits(q string) string {
 	var b strings.Builder
 	for _, r := range q {
 		switch {
@@ -321,6 +321,14 @@ func (s *Store) GroupCustomers(ctx context.Context, accountID, groupID int64, q 
 	return s.Customers(ctx, accountID, CustomerFilter{Q: q, GroupID: groupID}, p)
 }
 
+// FieldVariables are the variables every customer has, from its own fields;
+// EmailVariables are those only customers with an e-mail address have. Every
+// other variable must be an attribute.
+var (
+	FieldVariables = []string{"name", "이름", "phone", "전화번호"}
+	EmailVariables = []string{"email", "이메일"}
+)
+
 // Variables are the values a template may use for this customer: its attributes,
 // and its name, phone and e-mail under English and Korean names (these win over
 // attributes of the same name).
@@ -329,10 +337,18 @@ func (c Customer) Variables() map[string]string {
 	for k, v := range c.Attributes {
 		vars[k] = v
 	}
-	vars["name"], vars["이름"] = c.Name, c.Name
-	vars["phone"], vars["전화번호"] = phoneNational(c.Phone), phoneNational(c.Phone)
+	for _, name := range FieldVariables {
+		switch name {
+		case "name", "이름":
+			vars[name] = c.Name
+		default: // phone, 전화번호
+			vars[name] = phoneNational(c.Phone)
+		}
+	}
 	if c.Email != "" {
-		vars["email"], vars["이메일"] = c.Email, c.Email
+		for _, name := range EmailVariables {
+			vars[name] = c.Email
+		}
 	}
 	return vars
 }

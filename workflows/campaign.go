@@ -83,7 +83,7 @@ func retryPolicy() *temporal.RetryPolicy {
 		InitialInterval:        time.Second,
 		BackoffCoefficient:     2,
 		MaximumInterval:        30 * time.Second,
-		NonRetryableErrorTypes: []string{ErrTypeNotFound, ErrTypeInvalidState, ErrTypeInvalidInput},
+		NonRetryableErrorTypes: permanentErrorTypes,
 	}
 }
 
@@ -431,7 +431,6 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 		if giveUp || r.Awaiting == 0 {
 			return false, nil
 		}
-		w.st.ReportPolls++
 		polls++
 		if polls >= reportPollsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return true, nil

@@ -281,7 +281,6 @@ func (f *fakeCampaign) SendChunk(ctx context.Context, in SendChunkInput) (SendCh
 		m.polls = 0
 		m.fallback = f.fallback != nil && f.fallback(mid)
 		m.rejected = f.rejects != nil && f.rejects(mid)
-		out.Claimed++
 		if m.rejected {
 			m.status = msgFailed
 			out.Failed++

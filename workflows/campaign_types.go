@@ -95,20 +95,10 @@ type CampaignState struct {
 	Cancelled bool
 	Timezone  string
 	Ad        bool
-	Cursors   []RelayCursor
 	// SendStartedAt is when the first chunk was launched (the rate counts from it).
 	SendStartedAt time.Time
 	// SendDoneAt is when the last chunk finished (the report deadline counts from it).
 	SendDoneAt time.Time
-	// ReportPolls counts report polls, to continue-as-new before history grows.
-	ReportPolls int
-}
-
-// RelayCursor is where a relay's report stream was read up to, kept for relays
-// whose cursor is per campaign (unused for relays with a shared stream).
-type RelayCursor struct {
-	RelayID int64
-	Cursor  string
 }
 
 // Activity names of the campaign send.
@@ -157,7 +147,6 @@ type SendChunkInput struct {
 
 // SendChunkResult is what the chunk did.
 type SendChunkResult struct {
-	Claimed   int64 // messages this call handed to relays (or found already handed)
 	Sent      int64 // accepted, awaiting a report
 	Delivered int64
 	Failed    int64

@@ -122,7 +122,7 @@ func (w *importWorkflow) run(ctx workflow.Context) (ImportResult, error) {
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        10,
-			NonRetryableErrorTypes: []string{ErrTypeNotFound, ErrTypeInvalidState, ErrTypeInvalidInput},
+			NonRetryableErrorTypes: permanentErrorTypes,
 		},
 	})
 	result, err := w.commit(ctx)

@@ -243,7 +243,6 @@ func (m *stockMonitor) evaluate(ctx workflow.Context) {
 }
 
 // permanentErrorTypes are the activity errors that retrying cannot fix.
-var permanentErrorTypes = []string{ErrTypeNotFound, ErrTypeInvalidState, ErrTypeInvalidInput}
 
 // alert records the alert, then delivers it on every channel the event has, in
 // parallel, each with its own retries; a channel that gives up is marked failed.

@@ -28,3 +28,6 @@ const (
 	ErrTypeInvalidState = "InvalidState"
 	ErrTypeInvalidInput = "InvalidInput"
 )
+
+// permanentErrorTypes are the activity errors retrying cannot fix.
+var permanentErrorTypes = []string{ErrTypeNotFound, ErrTypeInvalidState, ErrTypeInvalidInput}

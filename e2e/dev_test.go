@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sendingo/sendingo/devserver"
+	"github.com/sendingo/sendingo/testenv"
+)
+
+// processesMentioning lists the pids whose command line contains s.
+func processesMentioning(s string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil && strings.Contains(string(b), s) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+// `sendingo dev` brings up the API (ready: MySQL and Temporal ok), Temporal Web
+// and the relay simulator; SIGINT (Ctrl-C) stops all of it and leaves no child
+// process behind.
+func TestDevStartsEverythingAndCtrlCLeavesNothing(t *testing.T) {
+	dsn, drop, err := testenv.CreateDatabase("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
+	cli, err := devserver.EnsureCLI(context.Background(), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := func() int {
+		p, err := devserver.FreePort("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	api, temporal, ui, sim := port(), port(), port(), port()
+	data := t.TempDir()
+	cmd := exec.Command(binary, "dev")
+	cmd.Env = append(os.Environ(),
+		"SENDINGO_MYSQL_DSN="+dsn,
+		fmt.Sprintf("SENDINGO_HTTP_ADDR=127.0.0.1:%d", api),
+		fmt.Sprintf("SENDINGO_TEMPORAL_ADDRESS=127.0.0.1:%d", temporal),
+		fmt.Sprintf("SENDINGO_TEMPORAL_UI_PORT=%d", ui),
+		fmt.Sprintf("SENDINGO_RELAY_SIM_ADDR=127.0.0.1:%d", sim),
+		"SENDINGO_DATA_DIR="+data,
+		"SENDINGO_TEMPORAL_CLI="+cli,
+		"SENDINGO_LOG_LEVEL=warn",
+	)
+	log, _ := os.Create(filepath.Join(data, "dev.log"))
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+
+	// Ready: MySQL and Temporal both ok.
+	var ready struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", api))
+		if err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&ready)
+			resp.Body.Close()
+			if ready.Status == "ok" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(data, "dev.log"))
+			t.Fatalf("not ready: %+v, err %v\n%s", ready, err, b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if ready.Checks["mysql"] != "ok" || ready.Checks["temporal"] != "ok" {
+		t.Fatalf("readyz %+v", ready)
+	}
+	for name, url := range map[string]string{
+		"Temporal Web":    fmt.Sprintf("http://127.0.0.1:%d/", ui),
+		"relay simulator": fmt.Sprintf("http://127.0.0.1:%d/stats", sim),
+	} {
+		resp, err := http.Get(url)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s at %s: %v", name, url, err)
+		}
+		resp.Body.Close()
+	}
+	if len(processesMentioning(data)) == 0 {
+		t.Fatal("found no Temporal dev server process using the data directory: the check below would prove nothing")
+	}
+
+	// Ctrl-C.
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("sendingo dev exited with %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("sendingo dev did not stop within a minute of SIGINT")
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for len(processesMentioning(data)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := processesMentioning(data); len(left) > 0 {
+		t.Fatalf("processes left after Ctrl-C: %v", left)
+	}
+	if _, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", api)); err == nil {
+		t.Fatal("the API still answers after Ctrl-C")
+	}
+}

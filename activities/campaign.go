@@ -327,8 +327,17 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, classify(err)
 	}
 	rows, err := a.Store.ChunkMessages(ctx, c.ID, in.FromID, in.ToID)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return out, err
+	}
+	if len(rows) == 0 {
+		// Nothing left to send: an earlier attempt finished the range but died
+		// before answering. A first run still reports what the range holds, or the
+		// live progress would miss those messages.
+		if in.Run == 1 {
+			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
+		}
+		return out, nil
 	}
 	cands, err := a.candidates(ctx, c)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/relay/sim"
@@ -328,4 +329,55 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 		}
 	}
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-alimtalk-fallback.json")
+}
+
+// A chunk attempt that finds its whole range already final (an earlier attempt
+// sent everything, then died before answering) still reports what the range
+// holds, so the workflow's live tally misses nothing; and it sends nothing again.
+func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	simulator, base := startSim(t, sim.Settings{})
+	g := importCustomers(t, c, "재시도", 1, 30, "VIP")
+	r := simRelay(t, c, "sim", base, "sms", 1)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "#{이름}님 안내"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "한 번", "template_id": tpl.ID, "group_ids": []int64{g},
+		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": r, "weight": 1}}}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Delivered != 30 {
+		t.Fatalf("campaign %+v", done)
+	}
+	var acct int64
+	if err := h.store.DB().Get(&acct, `SELECT account_id FROM campaigns WHERE id = ?`, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	total, first, last, err := h.store.MessageRange(context.Background(), acct, camp.ID)
+	if err != nil || total != 30 {
+		t.Fatalf("range %d %d-%d: %v", total, first, last, err)
+	}
+
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(h.acts)
+	v, err := env.ExecuteActivity(h.acts.SendChunk, workflows.SendChunkInput{AccountID: acct, CampaignID: camp.ID, Run: 1, FromID: first, ToID: last})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.SendChunkResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	var relayDelivered int64
+	for _, rc := range res.Relays {
+		relayDelivered += rc.Delivered
+	}
+	if res.Delivered != 30 || relayDelivered != 30 {
+		t.Fatalf("a chunk over a finished range reported %+v, want 30 delivered (per relay too)", res)
+	}
+	if st := simulator.Stats(); st.Received != 30 || st.Duplicates != 0 {
+		t.Fatalf("simulator %+v: the finished range was sent again", st)
+	}
 }

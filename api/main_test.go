@@ -50,6 +50,7 @@ type harness struct {
 	srv   *httptest.Server
 	c     *apitest.Client
 	tc    client.Client
+	acts  *activities.Activities // the worker's activities, for calling one directly
 }
 
 // harnessOptions change what newHarness builds.
@@ -114,7 +115,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Cleanup(w.Stop)
 	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now}).Handler())
 	t.Cleanup(srv.Close)
-	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc}
+	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts}
 }
 
 func (h *harness) count(t *testing.T, table string) int {

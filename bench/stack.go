@@ -49,8 +49,8 @@ type Stack struct {
 	WorkerEnv []string
 	// APIProcess is the API's own process, when Options.APIBinary asked for one.
 	APIProcess *os.Process
-	// Egress is the in-process API's and worker's guard; AllowSim adds the relay
-	// simulator to it.
+	// Egress is the in-process API's and worker's guard; RunCampaign adds its
+	// relay simulator to it.
 	Egress  *egress.Guard
 	closers []func()
 }

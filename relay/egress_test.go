@@ -141,12 +141,12 @@ func TestFailureReasonsNeverCarryTheProvidersAnswer(t *testing.T) {
 
 func TestSanitizeReason(t *testing.T) {
 	cases := map[string]string{
-		"failed invalid_number: no such number": "failed invalid_number: no such number",
+		"failed invalid_number: no such number":                            "failed invalid_number: no such number",
 		"smtp rcpt refused: 550 5.1.1 <a@b.c>: Recipient address rejected": "smtp rcpt refused: 550 5.1.1 <a@b.c>: Recipient address rejected",
-		"aligo code -101 (인증오류): 인증키 오류":                                  "aligo code -101 (인증오류): 인증키 오류",
+		"aligo code -101 (인증오류): 인증키 오류":                                   "aligo code -101 (인증오류): 인증키 오류",
 		"token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc123 bad":            "token=" + Mask + " bad",
 		"key AKIAIOSFODNN7EXAMPLE\r\nX-Injected: 1":                        "key " + Mask + " X-Injected: 1",
-		"to +821012345678 refused":                                          "to +821012345678 refused",
+		"to +821012345678 refused":                                         "to +821012345678 refused",
 	}
 	for in, want := range cases {
 		if got := SanitizeReason(in); got != want {

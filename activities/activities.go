@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -28,8 +29,12 @@ type Activities struct {
 	PublicURL string
 	// Mail sends low-stock alert e-mails (nil: alert e-mails fail).
 	Mail Mailer
-	// Webhooks posts low-stock alert webhooks (nil: a client with a 10 s timeout).
+	// Webhooks posts low-stock alert webhooks (nil: a client through Egress
+	// with a 10 s timeout).
 	Webhooks *http.Client
+	// Egress checks connections to tenant-supplied addresses (nil refuses every
+	// private or internal one).
+	Egress *egress.Guard
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

@@ -466,8 +466,9 @@ func messageOf(r store.ChunkMessage, run int, t store.Template) relay.Message {
 // resultOf turns the router's verdict into the row's new state; false means the
 // message reached no relay and should go back to pending (unless final).
 func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, bool) {
+	// Reasons are shown to the tenant: cleaned here whatever the adapter did.
 	r := store.MessageResult{ID: d.MessageID, RelayID: d.RelayID, SentChannel: string(d.Channel), Fallback: d.Fallback != nil,
-		ProviderID: d.ProviderID, Code: d.Code, Reason: d.Reason, SentAt: at}
+		ProviderID: d.ProviderID, Code: d.Code, Reason: relay.SanitizeReason(d.Reason), SentAt: at}
 	switch d.Outcome {
 	case relay.Accepted:
 		r.Status = store.MessageSent
@@ -776,7 +777,7 @@ func reportResult(rep relay.Report) (store.MessageResult, bool) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: rep.Reason, ResultAt: at}
+	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at}
 	switch rep.Outcome {
 	case relay.Delivered:
 		r.Status, r.Code, r.Reason = store.MessageDelivered, "", ""

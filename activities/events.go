@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -48,9 +49,17 @@ func (e *MailRefusedError) Error() string {
 	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), e.Reason)
 }
 
+// Public is Error with the server's reply cleaned for the tenant's eyes.
+func (e *MailRefusedError) Public() string {
+	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), relay.SanitizeReason(e.Reason))
+}
+
 // SMTPMailer sends mail through one SMTP server, without authentication
 // (SENDINGO_SMTP_ADDR: a local relay or mail catcher), upgrading to TLS when the
-// server offers STARTTLS. It reuses the smtp relay adapter.
+// server offers STARTTLS. It reuses the smtp relay adapter. The server is the
+// operator's choice, not tenant input, so it is dialled without the egress
+// guard — and it is not added to the guard's exceptions either, which would let
+// tenants' smtp relays reach it.
 type SMTPMailer struct {
 	smtp *relay.SMTP
 }
@@ -65,6 +74,7 @@ func NewSMTPMailer(addr, from string, opts relay.Options) (*SMTPMailer, error) {
 	if err != nil || port <= 0 {
 		return nil, fmt.Errorf("SMTP address %q: bad port", addr)
 	}
+	opts.Egress = nil
 	return &SMTPMailer{smtp: relay.NewSMTP(relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}, opts)}, nil
 }
 
@@ -141,18 +151,24 @@ func (a *Activities) SendStockAlertEmail(ctx context.Context, in workflows.SendS
 	}
 	err = a.Mail.SendMail(ctx, alertMail(al))
 	var refused *MailRefusedError
+	if err != nil {
+		a.Log.Warn("stock alert mail not sent", "account_id", in.AccountID, "alert_id", al.ID, "error", err)
+	}
 	switch {
 	case err == nil:
 		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertSent, "")
 	case errors.As(err, &refused) && refused.Delivered > 0:
 		// Delivered to some: the alert went out; the refusals are noted.
-		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertSent, err.Error())
+		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertSent, refused.Public())
 	case errors.As(err, &refused):
-		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertPending, err.Error())
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertPending, refused.Public())
+		return temporal.NewNonRetryableApplicationError(refused.Public(), workflows.ErrTypeInvalidInput, nil)
 	default:
-		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertPending, err.Error())
-		return err
+		// The tenant sees the failure's class, not the operator's mail server
+		// address or its reply (those are in the log line above).
+		reason := "the mail server did not take the alert: " + relay.ErrorCode(err)
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertPending, reason)
+		return errors.New(reason)
 	}
 }
 
@@ -199,27 +215,36 @@ func (a *Activities) SendStockAlertWebhook(ctx context.Context, in workflows.Sen
 		RaisedAt: al.CreatedAt})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, al.WebhookURL, bytes.NewReader(body))
 	if err != nil {
-		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, err.Error())
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
+		reason := "the webhook URL cannot be used"
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
+		return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "sendingo-alerts/1")
 	req.Header.Set("Idempotency-Key", "stock-alert-"+strconv.FormatInt(al.ID, 10))
 	client := a.Webhooks
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = webhookClient(a.Egress)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, err.Error())
-		return fmt.Errorf("post stock alert %d: %w", al.ID, err)
+		// The tenant sees the class of the failure; the log has the detail.
+		a.Log.Warn("stock alert webhook failed", "account_id", in.AccountID, "alert_id", al.ID, "error", err)
+		reason, final := webhookFailure(err)
+		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
+		if final {
+			return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
+		}
+		return errors.New(reason)
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10)) // lets the connection be reused
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertSent, "")
 	}
-	reason := fmt.Sprintf("webhook answered %d %s", resp.StatusCode, sanitize(string(snippet)))
+	// Only the status: the answer's body is whatever the address serves, and it
+	// must not reach the tenant.
+	reason := fmt.Sprintf("the webhook answered HTTP %d", resp.StatusCode)
 	_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
 	if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != 408 && resp.StatusCode != 429 {
 		return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
@@ -227,16 +252,25 @@ func (a *Activities) SendStockAlertWebhook(ctx context.Context, in workflows.Sen
 	return errors.New(reason)
 }
 
-func sanitize(s string) string {
-	if !utf8.ValidString(s) {
-		return ""
+// webhookFailure classifies a failed webhook call for the tenant; final means
+// retrying cannot help (a refused address stays refused until the operator
+// lists it).
+func webhookFailure(err error) (reason string, final bool) {
+	var ne net.Error
+	switch {
+	case errors.Is(err, egress.ErrRefused):
+		return "the webhook address is private or internal and not allowed", true
+	case errors.Is(err, egress.ErrTooManyRedirects):
+		return fmt.Sprintf("the webhook redirected more than %d times", egress.MaxRedirects), true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "the webhook did not answer in time", false
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return "the webhook could not be reached", false
 }
 
 // MarkStockAlertFailed records that a channel gave up delivering an alert.
 func (a *Activities) MarkStockAlertFailed(ctx context.Context, in workflows.MarkStockAlertFailedInput) error {
-	return a.Store.MarkStockAlert(ctx, in.AccountID, in.AlertID, in.Channel, store.AlertFailed, in.Reason)
+	return a.Store.MarkStockAlert(ctx, in.AccountID, in.AlertID, in.Channel, store.AlertFailed, relay.SanitizeReason(in.Reason))
 }
 
 // maxCampaignName is the longest campaign name (campaigns.name).

@@ -2,19 +2,39 @@ package activities
 
 import (
 	"log/slog"
+	"net/http"
+	"time"
 
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 )
 
+// webhookTimeout bounds one alert webhook call.
+const webhookTimeout = 10 * time.Second
+
 // New returns the activities with a relay router and a shared HTTP client for
-// the relay adapters; publicURL is where customers reach tracking links.
-func New(st *store.Store, log *slog.Logger, publicURL string) *Activities {
-	return &Activities{
-		Store:        st,
-		Log:          log,
-		Router:       relay.NewRouter(relay.RouterOptions{Logger: log.With("component", "relay-router")}),
-		RelayOptions: relay.Options{HTTPClient: relay.NewHTTPClient(relay.DefaultTimeout), Logger: log.With("component", "relay")},
-		PublicURL:    publicURL,
+// the relay adapters; publicURL is where customers reach tracking links. Every
+// connection to a tenant-supplied address (relays, alert webhooks) goes through
+// guard; nil refuses every private or internal address.
+func New(st *store.Store, log *slog.Logger, publicURL string, guard *egress.Guard) *Activities {
+	if guard == nil {
+		guard = &egress.Guard{}
 	}
+	return &Activities{
+		Store:  st,
+		Log:    log,
+		Router: relay.NewRouter(relay.RouterOptions{Logger: log.With("component", "relay-router")}),
+		RelayOptions: relay.Options{HTTPClient: relay.NewHTTPClient(relay.DefaultTimeout, guard), Egress: guard,
+			Logger: log.With("component", "relay")},
+		PublicURL: publicURL,
+		Webhooks:  webhookClient(guard),
+		Egress:    guard,
+	}
+}
+
+// webhookClient posts alert webhooks through guard, following at most
+// egress.MaxRedirects redirects (each dialled through the guard too).
+func webhookClient(guard *egress.Guard) *http.Client {
+	return &http.Client{Transport: guard.Transport(webhookTimeout), Timeout: webhookTimeout, CheckRedirect: egress.CheckRedirect}
 }

@@ -25,6 +25,7 @@ func startSim(t *testing.T, settings sim.Settings) (*sim.Simulator, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	allowTestServer(t, base)
 	return s, base
 }
 

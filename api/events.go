@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -268,9 +267,10 @@ func (s *Server) applyEvent(ctx context.Context, acc int64, r eventRequest, e *s
 		if r.Alert.WebhookURL != nil {
 			e.AlertWebhookURL = strings.TrimSpace(*r.Alert.WebhookURL)
 			if e.AlertWebhookURL != "" {
-				u, err := url.Parse(e.AlertWebhookURL)
-				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(e.AlertWebhookURL) > 2000 {
+				if len(e.AlertWebhookURL) > 2000 {
 					errs.Add("alert.webhook_url", "must be an http(s) URL of at most 2000 characters")
+				} else if err := s.egress.CheckURL(e.AlertWebhookURL); err != nil {
+					errs.Add("alert.webhook_url", "%s", err.Error())
 				}
 			}
 		}

@@ -19,12 +19,35 @@ import (
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
+
+// testEgress is every harness's egress guard (API and worker). The tests' relay
+// simulators, webhook sinks and fake providers listen on loopback, which the
+// guard refuses like any private address: each is allowed by its address when
+// it starts (allowTestServer). 127.0.0.1:1 is the never-dialled base_url of
+// relays that only need to exist. Nothing else private is allowed, so the SSRF
+// tests see production's refusals.
+var testEgress = func() *egress.Guard {
+	g, err := egress.New("127.0.0.1:1")
+	if err != nil {
+		panic(err)
+	}
+	return g
+}()
+
+// allowTestServer lets relays and webhooks reach the test server at rawURL.
+func allowTestServer(t *testing.T, rawURL string) {
+	t.Helper()
+	if err := testEgress.AllowURL(rawURL); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // testConfig is the configuration the tests' API runs with.
 func testConfig() config.Config {
@@ -101,7 +124,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})
-	acts := activities.New(st, log, cfg.PublicURL)
+	acts := activities.New(st, log, cfg.PublicURL, testEgress)
 	if o.smtpAddr != "" {
 		cfg.SMTPAddr = o.smtpAddr
 	}
@@ -113,7 +136,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now}).Handler())
+	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress}).Handler())
 	t.Cleanup(srv.Close)
 	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/routing"
 	"github.com/sendingo/sendingo/store"
@@ -36,8 +37,10 @@ type relayRequest struct {
 }
 
 // apply merges the request into r and validates the result. On update, secrets
-// sent back masked (or left out) keep their stored values.
-func (req relayRequest) apply(r *store.Relay, create bool) Fields {
+// sent back masked (or left out) keep their stored values while the endpoint
+// stays the same; an update that points the relay elsewhere must send every
+// secret again. The destination must be one guard lets tenants reach.
+func (req relayRequest) apply(r *store.Relay, create bool, guard *egress.Guard) Fields {
 	var errs Fields
 	oldKind, oldConfig := r.Kind, json.RawMessage(r.Config)
 	if req.Name != nil {
@@ -68,19 +71,34 @@ func (req relayRequest) apply(r *store.Relay, create bool) Fields {
 	}
 	switch {
 	case req.Config != nil && kindOK && !create && r.Kind == oldKind:
-		merged, err := relay.MergeSecrets(r.Kind, oldConfig, *req.Config)
-		if err != nil {
+		merged, probs, err := relay.MergeSecrets(r.Kind, oldConfig, *req.Config)
+		switch {
+		case err != nil:
 			errs.Add("config", "%v", err)
-		} else {
+		case len(probs) > 0:
+			for _, p := range probs {
+				errs.Add(p.Field, "%s", p.Message)
+			}
+			r.Config = nil // nothing merged: nothing more to validate
+		default:
 			r.Config = store.RawJSON(merged)
 		}
 	case req.Config != nil:
 		r.Config = store.RawJSON(*req.Config)
+		if kindOK {
+			for _, p := range relay.MaskedSecrets(r.Kind, *req.Config) {
+				errs.Add(p.Field, "%s", p.Message)
+			}
+		}
 	case create || r.Kind != oldKind:
 		errs.Add("config", "is required: the %s relay's settings and credentials", r.Kind)
 	}
-	if kindOK && !errs.Has("config") {
-		for _, p := range relay.ValidateConfig(r.Kind, json.RawMessage(r.Config)) {
+	if kindOK && !errs.Has("config") && r.Config != nil {
+		probs := relay.ValidateConfig(r.Kind, json.RawMessage(r.Config))
+		if len(probs) == 0 {
+			probs = relay.CheckDestinations(r.Kind, json.RawMessage(r.Config), guard)
+		}
+		for _, p := range probs {
 			errs.Add(p.Field, "%s", p.Message)
 		}
 	}
@@ -114,7 +132,7 @@ func (s *Server) createRelay(c *gin.Context) {
 		return
 	}
 	r := store.Relay{Weight: 1, Enabled: true}
-	if req.apply(&r, true).Abort(c) {
+	if req.apply(&r, true, s.egress).Abort(c) {
 		return
 	}
 	saved, err := s.store.SaveRelay(c.Request.Context(), account(c), r)
@@ -138,7 +156,7 @@ func (s *Server) updateRelay(c *gin.Context) {
 	if !storeErr(c, err, "relay") {
 		return
 	}
-	if req.apply(&r, false).Abort(c) {
+	if req.apply(&r, false, s.egress).Abort(c) {
 		return
 	}
 	saved, err := s.store.SaveRelay(c.Request.Context(), account(c), r)

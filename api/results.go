@@ -347,7 +347,7 @@ func (s *Server) exportMessages(c *gin.Context) {
 			if m.Relay != nil {
 				relayName = m.Relay.Name
 			}
-			if err := tw.Row(m.ID, m.Phone, m.Name, m.GroupID, m.Channel, m.SentChannel, yesNo(m.Fallback), m.Subject,
+			if err := tw.Row(m.ID, exportPhone(m.Phone), m.Name, m.GroupID, m.Channel, m.SentChannel, yesNo(m.Fallback), m.Subject,
 				m.Content, relayName, m.Status, m.Code, m.Reason, localTime(m.SentAt, loc), localTime(m.ResultAt, loc), m.Clicks); err != nil {
 				_ = c.Error(err)
 				return
@@ -361,6 +361,18 @@ func (s *Server) exportMessages(c *gin.Context) {
 	if err := tw.Close(); err != nil {
 		_ = c.Error(err)
 	}
+}
+
+// exportPhone writes a Korean number the way Korean operators write it
+// (+821012345678 → 010-1234-5678), which spreadsheets keep as text and a CSV
+// needs no formula guard for. Other numbers stay E.164, which the CSV writer
+// prefixes with an apostrophe (a leading + would otherwise start a formula);
+// e-mail recipients are written as they are.
+func exportPhone(recipient string) string {
+	if strings.HasPrefix(recipient, "+82") {
+		return phone.National(recipient)
+	}
+	return recipient
 }
 
 func yesNo(b bool) string {

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -38,6 +39,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	now      func() time.Time // the clock attendance days are counted by
+	egress   *egress.Guard    // where tenant-supplied addresses may point
 }
 
 // Deps are what New needs.
@@ -49,6 +51,10 @@ type Deps struct {
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
 	// Now is the clock check-ins are dated by (nil: time.Now); tests set it.
 	Now func() time.Time
+	// Egress decides which relay and webhook addresses tenants may save (nil:
+	// built from Config.AllowPrivateHosts). The worker's guard is the one that
+	// holds when connecting; this one answers early with a 422.
+	Egress *egress.Guard
 }
 
 // New builds the API server.
@@ -62,7 +68,16 @@ func New(d Deps) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now}
+	guard := d.Egress
+	if guard == nil {
+		var err error
+		if guard, err = d.Config.Egress(); err != nil {
+			// Load has checked the list; an unreadable one allows nothing.
+			d.Log.Error("egress allow list", "error", err)
+			guard = &egress.Guard{}
+		}
+	}
+	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard}
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }

@@ -111,6 +111,7 @@ func startWebhookSink(t *testing.T) (*webhookSink, string) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(srv.Close)
+	allowTestServer(t, srv.URL)
 	return sink, srv.URL
 }
 

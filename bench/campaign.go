@@ -74,10 +74,14 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 	if err := waitHTTP(ctx, simBase+"/healthz"); err != nil {
 		return res, err
 	}
+	// The simulator listens on loopback: the API and the worker must allow it.
+	if err := s.Egress.Allow(simAddr); err != nil {
+		return res, err
+	}
 
 	// The worker, in its own process, so its memory is its own.
 	wCmd := exec.CommandContext(ctx, o.Binary, "worker")
-	wCmd.Env = s.WorkerEnv
+	wCmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_ALLOW_PRIVATE_HOSTS="+simAddr)
 	wCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logf, _ := os.Create(os.TempDir() + "/sendingo-bench-worker.log")
 	defer logf.Close()

@@ -31,6 +31,7 @@ import (
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/devserver"
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/migrations"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/worker"
@@ -48,7 +49,10 @@ type Stack struct {
 	WorkerEnv []string
 	// APIProcess is the API's own process, when Options.APIBinary asked for one.
 	APIProcess *os.Process
-	closers    []func()
+	// Egress is the in-process API's and worker's guard; RunCampaign adds its
+	// relay simulator to it.
+	Egress  *egress.Guard
+	closers []func()
 }
 
 // Options shape the stack.
@@ -68,6 +72,10 @@ func Start(ctx context.Context, cfg config.Config, label string, opts ...Options
 		o = opts[0]
 	}
 	s := &Stack{Cfg: cfg, Log: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	var err error
+	if s.Egress, err = cfg.Egress(); err != nil {
+		return nil, err
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -106,7 +114,7 @@ func Start(ctx context.Context, cfg config.Config, label string, opts ...Options
 	s.WorkerEnv = append(os.Environ(), "SENDINGO_MYSQL_DSN="+dsn, "SENDINGO_TEMPORAL_ADDRESS="+srv.Address,
 		"SENDINGO_TASK_QUEUE="+s.Cfg.TaskQueue, "SENDINGO_DEV=true", "SENDINGO_LOG_LEVEL=warn")
 	if !o.ExternalWorker {
-		w := worker.New(s.Temporal, s.Cfg.TaskQueue, activities.New(s.Store, s.Log, s.Cfg.PublicURL), worker.DefaultOptions())
+		w := worker.New(s.Temporal, s.Cfg.TaskQueue, activities.New(s.Store, s.Log, s.Cfg.PublicURL, s.Egress), worker.DefaultOptions())
 		if err := w.Start(); err != nil {
 			return nil, err
 		}
@@ -136,7 +144,7 @@ func Start(ctx context.Context, cfg config.Config, label string, opts ...Options
 		if err != nil {
 			return nil, err
 		}
-		hs := &http.Server{Handler: api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log}).Handler()}
+		hs := &http.Server{Handler: api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log, Egress: s.Egress}).Handler()}
 		go hs.Serve(ln)
 		s.closers = append(s.closers, func() { hs.Close() })
 		s.BaseURL = "http://" + ln.Addr().String()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sendingo/sendingo/egress"
 )
 
 // DevJWTSecret is the signing secret used when none is configured. It is public
@@ -39,6 +41,10 @@ type Config struct {
 	ReportDeadline    time.Duration // SENDINGO_REPORT_DEADLINE
 	ChunkSize         int           // SENDINGO_CHUNK_SIZE
 	ChunkWindow       int           // SENDINGO_CHUNK_WINDOW
+	// AllowPrivateHosts are host:port pairs tenant-supplied addresses (relays,
+	// SMTP hosts, alert webhooks) may reach although they are loopback, private,
+	// link-local or otherwise internal. SENDINGO_ALLOW_PRIVATE_HOSTS.
+	AllowPrivateHosts []string
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -70,6 +76,7 @@ var Vars = []Var{
 	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
+	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production).
@@ -126,6 +133,11 @@ func Load(getenv func(string) string) (Config, error) {
 		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
 		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
 	}
+	allow, err := egress.ParseList(getenv("SENDINGO_ALLOW_PRIVATE_HOSTS"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("SENDINGO_ALLOW_PRIVATE_HOSTS: %w", err))
+	}
+	c.AllowPrivateHosts = allow
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
 	}
@@ -156,4 +168,13 @@ func (c Config) SlogLevel() (slog.Level, error) {
 		return 0, fmt.Errorf("SENDINGO_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
 	}
 	return l, nil
+}
+
+// Egress builds the guard for tenant-supplied addresses from AllowPrivateHosts.
+func (c Config) Egress() (*egress.Guard, error) {
+	g, err := egress.New(c.AllowPrivateHosts...)
+	if err != nil {
+		return nil, fmt.Errorf("SENDINGO_ALLOW_PRIVATE_HOSTS: %w", err)
+	}
+	return g, nil
 }

@@ -25,6 +25,7 @@ type campaignOut struct {
 // (name → weight) and a campaign over them; it answers the campaign id.
 func (s *stack) campaignFixture(n int, base string, rateLimit int, relays map[string]int, names ...string) (int64, map[string]int64) {
 	s.t.Helper()
+	s.allow(base)
 	c := s.c
 	var su struct {
 		Token   string             `json:"token"`

@@ -107,6 +107,7 @@ func TestDevStartsEverythingAndCtrlCLeavesNothing(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	checkDevEgress(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
 	if len(processesMentioning(data)) == 0 {
 		t.Fatal("found no Temporal dev server process using the data directory: the check below would prove nothing")
 	}

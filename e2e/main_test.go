@@ -8,10 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +25,7 @@ import (
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 )
@@ -57,6 +61,10 @@ type stack struct {
 	tc    client.Client
 	c     *apitest.Client
 	env   []string
+	// egress is the in-process API's guard; allow adds the tests' simulators to
+	// it and to the worker processes' SENDINGO_ALLOW_PRIVATE_HOSTS.
+	egress  *egress.Guard
+	allowed []string
 }
 
 func newStack(t *testing.T) *stack {
@@ -77,9 +85,10 @@ func newStack(t *testing.T) *stack {
 	cfg.TaskQueue = fmt.Sprintf("e2e-%s-%d", t.Name(), time.Now().UnixNano())
 	cfg.ChunkSize, cfg.ChunkWindow, cfg.ReportDeadline = 2000, 4, 2*time.Minute
 	cfg.JWTSecret = "e2e-secret-e2e-secret-e2e-secret-0123"
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: quiet}).Handler())
+	guard := &egress.Guard{}
+	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: quiet, Egress: guard}).Handler())
 	t.Cleanup(srv.Close)
-	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL)}
+	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL), egress: guard}
 	s.env = append(os.Environ(),
 		"SENDINGO_MYSQL_DSN="+env.DSN,
 		"SENDINGO_TEMPORAL_ADDRESS="+env.Temporal.Address,
@@ -88,6 +97,23 @@ func newStack(t *testing.T) *stack {
 		"SENDINGO_LOG_LEVEL=warn",
 	)
 	return s
+}
+
+// allow lets relays reach the loopback server at base, in this process's API
+// and in workers started from now on.
+func (s *stack) allow(base string) {
+	s.t.Helper()
+	host, port, err := egress.ParseURL(base)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	if err := s.egress.Allow(addr); err != nil {
+		s.t.Fatal(err)
+	}
+	s.allowed = append(s.allowed, addr)
+	// exec keeps the last of duplicate variables.
+	s.env = append(s.env, "SENDINGO_ALLOW_PRIVATE_HOSTS="+strings.Join(s.allowed, ","))
 }
 
 // worker is a `sendingo worker` child process.

@@ -66,7 +66,7 @@ func aligoAlimTalkCode(code int64, message string) (Outcome, string, string) {
 	if !ok {
 		info = codeInfo{RelayFault, CodeUnknown, "unknown code"}
 	}
-	return info.outcome, info.code, fmt.Sprintf("aligo code %d (%s): %s", code, info.meaning, message)
+	return info.outcome, info.code, SanitizeReason(fmt.Sprintf("aligo code %d (%s): %s", code, info.meaning, message))
 }
 
 func kakaoResult(rslt, message string) (Outcome, string, string) {
@@ -77,7 +77,7 @@ func kakaoResult(rslt, message string) (Outcome, string, string) {
 	if !ok {
 		info = codeInfo{RecipientFailed, CodeUndeliverable, "unknown result"}
 	}
-	return info.outcome, info.code, fmt.Sprintf("kakao result %s (%s): %s", rslt, info.meaning, message)
+	return info.outcome, info.code, SanitizeReason(fmt.Sprintf("kakao result %s (%s): %s", rslt, info.meaning, message))
 }
 
 // AligoAlimTalk sends KakaoTalk AlimTalk through Aligo.
@@ -261,7 +261,7 @@ func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers [
 		return nil, a.scrub.err(fmt.Errorf("aligo alimtalk send: %w", err))
 	}
 	if ans.status != http.StatusOK {
-		return nil, fault(statusFault(ans.status), fmt.Errorf("aligo alimtalk send: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
+		return nil, httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo alimtalk send: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
 	}
 	var v aligoSendAnswer
 	if err := json.Unmarshal(ans.body, &v); err != nil || v.Code == nil {
@@ -278,7 +278,7 @@ func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers [
 	}
 	outcome, code, reason := aligoAlimTalkCode(int64(*v.Code), a.scrub.clean(v.Message))
 	if outcome == RelayFault {
-		return nil, fault(code, errors.New("aligo alimtalk send: "+reason))
+		return nil, &Error{Code: code, Err: errors.New("aligo alimtalk send: " + reason), Public: reason}
 	}
 	for j, m := range batch {
 		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: code, Reason: reason}
@@ -368,14 +368,14 @@ func (a *AligoAlimTalk) history(ctx context.Context, path string, form url.Value
 		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
 	}
 	if ans.status != http.StatusOK {
-		return fault(statusFault(ans.status), fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
 	}
 	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
 		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
 	}
 	if c := int64(*code()); c != 0 {
 		_, fc, reason := aligoAlimTalkCode(c, a.scrub.clean(msg()))
-		return fault(fc, fmt.Errorf("aligo %s: %s", path, reason))
+		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
 	}
 	return nil
 }

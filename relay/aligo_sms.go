@@ -55,7 +55,7 @@ func aligoSMSCode(code int64, message string) (Outcome, string, string) {
 	if !ok {
 		info = codeInfo{RelayFault, CodeUnknown, "unknown code"}
 	}
-	return info.outcome, info.code, fmt.Sprintf("aligo result_code %d (%s): %s", code, info.meaning, message)
+	return info.outcome, info.code, SanitizeReason(fmt.Sprintf("aligo result_code %d (%s): %s", code, info.meaning, message))
 }
 
 // SMS and LMS limits of Korean carriers, in EUC-KR bytes (see SMSBytes).
@@ -204,7 +204,7 @@ func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []stri
 		return nil, a.scrub.err(fmt.Errorf("aligo sms send_mass: %w", err))
 	}
 	if ans.status != http.StatusOK {
-		return nil, fault(statusFault(ans.status), fmt.Errorf("aligo sms send_mass: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
+		return nil, httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo sms send_mass: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
 	}
 	var v aligoSMSAnswer
 	if err := json.Unmarshal(ans.body, &v); err != nil || v.ResultCode == nil {
@@ -221,7 +221,7 @@ func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []stri
 	}
 	outcome, code, reason := aligoSMSCode(int64(*v.ResultCode), a.scrub.clean(v.Message))
 	if outcome == RelayFault {
-		return nil, fault(code, errors.New("aligo sms send_mass: "+reason))
+		return nil, &Error{Code: code, Err: errors.New("aligo sms send_mass: " + reason), Public: reason}
 	}
 	for j, m := range batch {
 		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: code, Reason: reason}
@@ -262,14 +262,14 @@ func (a *AligoSMS) call(ctx context.Context, path string, form url.Values, dst a
 		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
 	}
 	if ans.status != http.StatusOK {
-		return fault(statusFault(ans.status), fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
 	}
 	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
 		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
 	}
 	if c := int64(*code()); c != 1 {
 		_, fc, reason := aligoSMSCode(c, a.scrub.clean(msg()))
-		return fault(fc, fmt.Errorf("aligo %s: %s", path, reason))
+		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
 	}
 	return nil
 }

@@ -31,11 +31,14 @@ var codeOutcomes = map[string]Outcome{
 	CodeServerError: RelayFault,
 	CodeTimeout:     RelayFault,
 	CodeUnreachable: RelayFault,
-	CodeBadAnswer:   RelayFault,
-	CodeCircuitOpen: RelayFault,
-	CodeNoRelay:     RelayFault,
-	CodeNotSent:     RelayFault,
-	CodeUnknown:     RelayFault,
+	// A destination the egress guard refuses stays refused until the operator
+	// lists it; the breaker and failover treat it like an unreachable relay.
+	CodeAddressRefused: RelayFault,
+	CodeBadAnswer:      RelayFault,
+	CodeCircuitOpen:    RelayFault,
+	CodeNoRelay:        RelayFault,
+	CodeNotSent:        RelayFault,
+	CodeUnknown:        RelayFault,
 }
 
 // CodeOutcome returns the outcome a shared failure code stands for.

@@ -2,10 +2,12 @@ package relay
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -14,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sendingo/sendingo/egress"
 )
 
 // The relay kinds.
@@ -272,11 +276,43 @@ func decodeObject(raw json.RawMessage) (map[string]any, error) {
 }
 
 func checkURL(v any) string {
-	u, err := url.Parse(v.(string))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "must be an http:// or https:// URL"
+	if _, _, err := egress.ParseURL(v.(string)); err != nil {
+		return err.Error()
 	}
 	return ""
+}
+
+// CheckDestinations names the configuration fields whose destination g refuses
+// when saving (egress.Guard.CheckHost): the base URL, or the SMTP host and port.
+// It gives the tenant an early answer; the check when dialling is the one that
+// holds (a name may resolve to anything later). raw is assumed valid.
+func CheckDestinations(kind string, raw json.RawMessage, g *egress.Guard) []FieldProblem {
+	obj, err := decodeObject(raw)
+	if err != nil {
+		return nil
+	}
+	if kind == KindSMTP {
+		host, _ := obj["host"].(string)
+		if host == "" {
+			return nil
+		}
+		var c SMTPConfig
+		if json.Unmarshal(raw, &c) != nil {
+			return nil
+		}
+		if err := g.CheckHost(host, smtpPort(c)); err != nil {
+			return []FieldProblem{{"config.host", err.Error()}}
+		}
+		return nil
+	}
+	base, _ := obj["base_url"].(string)
+	if base == "" {
+		return nil
+	}
+	if err := g.CheckURL(base); err != nil {
+		return []FieldProblem{{"config.base_url", err.Error()}}
+	}
+	return nil
 }
 
 func checkPhone(v any) string {
@@ -371,38 +407,121 @@ func Redact(kind string, raw json.RawMessage) json.RawMessage {
 }
 
 // MergeSecrets prepares an updated configuration for storage: a secret the update
-// leaves out, or sends back as Mask (as read from a redacted answer), keeps its old
-// value. Everything else comes from updated.
-func MergeSecrets(kind string, old, updated json.RawMessage) (json.RawMessage, error) {
+// leaves out, or sends back as Mask (as read from a redacted answer), keeps its
+// old value — but only while the relay's endpoint stays where it was. An update
+// that points the relay elsewhere (Endpoint: the base URL; the SMTP host, port or
+// TLS mode) must carry every stored secret again, or anyone allowed to edit
+// relays could send the stored credentials to a server of their choosing; each
+// secret it would carry over is named in problems, and nothing is merged.
+func MergeSecrets(kind string, old, updated json.RawMessage) (merged json.RawMessage, problems []FieldProblem, err error) {
 	k, ok := KindOf(kind)
 	if !ok {
-		return nil, fmt.Errorf("unknown relay kind %q", kind)
+		return nil, nil, fmt.Errorf("unknown relay kind %q", kind)
 	}
 	up, err := decodeObject(updated)
 	if err != nil {
-		return nil, fmt.Errorf("read updated config: %w", err)
+		return nil, nil, fmt.Errorf("read updated config: %w", err)
 	}
 	prev, err := decodeObject(old)
 	if err != nil {
 		prev = map[string]any{}
 	}
+	moved := Endpoint(kind, old) != Endpoint(kind, updated)
 	for _, s := range k.Secrets {
 		v, present := up[s]
-		if !present || v == Mask {
-			if pv, ok := prev[s]; ok {
-				up[s] = pv
-			} else {
-				delete(up, s)
+		if present && v != Mask {
+			continue
+		}
+		pv, had := prev[s]
+		if !had || pv == nil || pv == "" {
+			if v == Mask {
+				problems = append(problems, FieldProblem{"config." + s, "is " + Mask + ", but no secret is stored: send the secret itself"})
 			}
+			delete(up, s)
+			continue
+		}
+		if moved {
+			problems = append(problems, FieldProblem{"config." + s,
+				"must be sent again: the update changes where the relay connects, and a stored secret never follows it there"})
+			continue
+		}
+		up[s] = pv
+	}
+	if len(problems) > 0 {
+		return nil, problems, nil
+	}
+	merged, err = json.Marshal(up)
+	return merged, nil, err
+}
+
+// MaskedSecrets names the secrets of a new configuration (a new relay, or one
+// whose kind changes) that hold Mask instead of a value: there is no stored
+// secret for them to stand for.
+func MaskedSecrets(kind string, raw json.RawMessage) []FieldProblem {
+	k, ok := KindOf(kind)
+	if !ok {
+		return nil
+	}
+	obj, err := decodeObject(raw)
+	if err != nil {
+		return nil
+	}
+	var probs []FieldProblem
+	for _, s := range k.Secrets {
+		if obj[s] == Mask {
+			probs = append(probs, FieldProblem{"config." + s, "is " + Mask + ": send the secret itself"})
 		}
 	}
-	return json.Marshal(up)
+	return probs
+}
+
+// Endpoint is where a relay's requests (and with them its secrets) go, in a form
+// two configurations can be compared by: the base URL with defaults applied,
+// scheme and host lower-cased and the trailing slash dropped; for SMTP the host,
+// the effective port and the TLS mode.
+func Endpoint(kind string, raw json.RawMessage) string {
+	obj, err := decodeObject(raw)
+	if err != nil {
+		return ""
+	}
+	str := func(name string) string { v, _ := obj[name].(string); return strings.TrimSpace(v) }
+	if kind == KindSMTP {
+		var c SMTPConfig
+		_ = json.Unmarshal(raw, &c)
+		if c.TLS == "" {
+			c.TLS = "starttls"
+		}
+		host := strings.TrimSuffix(strings.ToLower(str("host")), ".")
+		return fmt.Sprintf("smtp://%s:%d?tls=%s", host, smtpPort(c), c.TLS)
+	}
+	base := str("base_url")
+	if base == "" {
+		switch kind {
+		case KindAligoAlimTalk:
+			base = AligoAlimTalkBaseURL
+		case KindAligoSMS:
+			base = AligoSMSBaseURL
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u.String()
 }
 
 // Options are what every adapter may need besides its configuration.
 type Options struct {
-	// HTTPClient is shared by HTTP adapters; nil means NewHTTPClient(Timeout).
+	// HTTPClient is shared by HTTP adapters; nil means NewHTTPClient(Timeout, Egress).
 	HTTPClient *http.Client
+	// Egress checks every connection the adapters open (SMTP, and HTTP when
+	// HTTPClient is nil): relay addresses are tenant input. nil connects
+	// anywhere, which only tests and operator-chosen addresses (alert mail)
+	// should use; the worker always sets it.
+	Egress *egress.Guard
 	// Timeout bounds one provider call (SMTP: one command); 0 means DefaultTimeout.
 	Timeout time.Duration
 	// TLSConfig is the base TLS configuration of SMTP connections (tests add a root
@@ -419,7 +538,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = DefaultTimeout
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = NewHTTPClient(o.Timeout)
+		o.HTTPClient = NewHTTPClient(o.Timeout, o.Egress)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -428,6 +547,16 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	return o
+}
+
+// dialer is how adapters that dial themselves (SMTP) connect: through Egress
+// when set.
+func (o Options) dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: o.Timeout}
+	if o.Egress != nil {
+		return o.Egress.DialContext(d)
+	}
+	return d.DialContext
 }
 
 // New builds the adapter for a relay of kind with configuration raw. The result

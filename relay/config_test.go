@@ -148,9 +148,9 @@ func TestMergeSecrets(t *testing.T) {
 	_ = json.Unmarshal(updated, &obj)
 	obj["userid"] = "shop2"
 	updated, _ = json.Marshal(obj)
-	merged, err := MergeSecrets(KindAligoAlimTalk, old, updated)
-	if err != nil {
-		t.Fatal(err)
+	merged, probs, err := MergeSecrets(KindAligoAlimTalk, old, updated)
+	if err != nil || len(probs) > 0 {
+		t.Fatal(err, probs)
 	}
 	var c AligoAlimTalkConfig
 	if err := json.Unmarshal(merged, &c); err != nil {
@@ -160,7 +160,7 @@ func TestMergeSecrets(t *testing.T) {
 		t.Errorf("merged = %+v", c)
 	}
 	// A new secret replaces the old one.
-	merged, _ = MergeSecrets(KindAligoAlimTalk, old, json.RawMessage(`{"apikey":"new","userid":"u","senderkey":"s","sender":"0212345678"}`))
+	merged, _, _ = MergeSecrets(KindAligoAlimTalk, old, json.RawMessage(`{"apikey":"new","userid":"u","senderkey":"s","sender":"0212345678"}`))
 	_ = json.Unmarshal(merged, &c)
 	if c.APIKey != "new" {
 		t.Errorf("new key lost: %+v", c)

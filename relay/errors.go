@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"syscall"
+
+	"github.com/sendingo/sendingo/egress"
 )
 
 // Error is a whole-call failure carrying its failure code (a Code* constant), so the
@@ -13,6 +15,9 @@ import (
 type Error struct {
 	Code string
 	Err  error
+	// Public is a short detail safe to show the tenant next to the code's
+	// sentence (an HTTP status, a cleaned provider message); see PublicReason.
+	Public string
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
@@ -32,6 +37,8 @@ func codeOf(err error) string {
 		return ""
 	case errors.As(err, &re):
 		return re.Code
+	case errors.Is(err, egress.ErrRefused):
+		return CodeAddressRefused
 	case errors.Is(err, context.Canceled):
 		return CodeNotSent
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):

@@ -272,7 +272,7 @@ func (h *HTTP) result(id int64, r WireResult) Result {
 	o, code := wireOutcome(r.Status, r.ErrorCode)
 	res := Result{MessageID: id, Outcome: o, ProviderID: r.ProviderID, Code: code}
 	if o != Accepted && o != Delivered {
-		res.Reason = h.scrub.clean(strings.TrimSpace(fmt.Sprintf("%s %s: %s", r.Status, r.ErrorCode, r.Error)))
+		res.Reason = SanitizeReason(h.scrub.clean(strings.TrimSpace(fmt.Sprintf("%s %s: %s", r.Status, r.ErrorCode, r.Error))))
 	}
 	return res
 }
@@ -284,14 +284,19 @@ func (h *HTTP) checkStatus(what string, ans answer) error {
 	}
 	code := statusFault(ans.status)
 	detail := snippet(ans.body)
+	public := fmt.Sprintf("HTTP %d", ans.status)
 	var p WireProblem
 	if ans.status < 500 && json.Unmarshal(ans.body, &p) == nil && (p.Code != "" || p.Message != "") {
 		if o, ok := CodeOutcome(p.Code); ok && o == RelayFault {
 			code = p.Code
 		}
 		detail = p.Code + ": " + p.Message
+		// The dialect's own problem fields, cleaned, help the tenant fix a
+		// refused request; a body of any other shape is never shown.
+		public += ": " + SanitizeReason(h.scrub.clean(detail))
 	}
-	return fault(code, fmt.Errorf("%s relay %s: HTTP %d: %s", h.kind, what, ans.status, h.scrub.clean(detail)))
+	return &Error{Code: code, Public: public,
+		Err: fmt.Errorf("%s relay %s: HTTP %d: %s", h.kind, what, ans.status, h.scrub.clean(detail))}
 }
 
 // Reports reads the relay's report feed from q.Cursor on.

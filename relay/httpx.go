@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/sendingo/sendingo/egress"
 )
 
 // DefaultTimeout bounds one provider call when Options.Timeout is zero.
@@ -23,17 +25,25 @@ const maxAnswerBytes = 8 << 20
 // NewHTTPClient returns the client adapters share. The default transport keeps two
 // idle connections per host, so several concurrent calls of 500 messages to one
 // provider would open and close connections all the time; this one keeps 64.
-func NewHTTPClient(timeout time.Duration) *http.Client {
+// With a guard, every connection (redirects included) is dialled through it and
+// no proxy from the environment is used (a proxy would connect to the tenant's
+// address out of the guard's sight). Redirects are capped at egress.MaxRedirects.
+func NewHTTPClient(timeout time.Duration, guard *egress.Guard) *http.Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	var t *http.Transport
+	if guard != nil {
+		t = guard.Transport(10 * time.Second)
+	} else {
+		t = http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
 	t.IdleConnTimeout = 90 * time.Second
-	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	t.ResponseHeaderTimeout = timeout
-	return &http.Client{Transport: t, Timeout: timeout}
+	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: egress.CheckRedirect}
 }
 
 // Mask replaces secrets in redacted configurations and scrubbed texts.
@@ -75,11 +85,11 @@ func (s scrubber) err(err error) error {
 	msg := err.Error()
 	if c := s.clean(msg); c != msg {
 		var re *Error
-		code := codeOf(err)
+		code, public := codeOf(err), ""
 		if errors.As(err, &re) {
-			code = re.Code
+			code, public = re.Code, s.clean(re.Public)
 		}
-		return &Error{Code: code, Err: errors.New(c)}
+		return &Error{Code: code, Err: errors.New(c), Public: public}
 	}
 	return err
 }

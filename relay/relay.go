@@ -157,7 +157,8 @@ type Result struct {
 	// only a per-request id (Aligo's mid), for its request.
 	ProviderID string
 	// Code is a failure code from the shared vocabulary (Code* constants), empty on
-	// success. Reason is a human sentence naming the provider's own code and text.
+	// success. Reason is a short sentence for the tenant: what went wrong and at
+	// most a cleaned provider message (reason.go), never a provider's answer body.
 	Code   string
 	Reason string
 }
@@ -187,6 +188,7 @@ const (
 	CodeServerError        = "server_error"           // 5xx or the provider's "system error"
 	CodeTimeout            = "timeout"                // no answer in time
 	CodeUnreachable        = "unreachable"            // connection failed
+	CodeAddressRefused     = "address_refused"        // the relay's address is private or internal (egress guard)
 	CodeBadAnswer          = "bad_answer"             // an answer we cannot read
 	CodeCircuitOpen        = "circuit_open"           // not tried: the relay's circuit breaker is open
 	CodeNoRelay            = "no_relay"               // no relay carries the channel
@@ -282,10 +284,7 @@ var ErrLookupUnsupported = errors.New("relay: the relay cannot look messages up"
 // FaultResults turns a whole-call error into one RelayFault Result per message.
 func FaultResults(msgs []Message, code string, err error) []Result {
 	out := make([]Result, len(msgs))
-	reason := ""
-	if err != nil {
-		reason = err.Error()
-	}
+	reason := publicReason(code, err)
 	for i, m := range msgs {
 		out[i] = Result{MessageID: m.ID, Outcome: RelayFault, Code: code, Reason: reason}
 	}

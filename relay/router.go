@@ -411,7 +411,7 @@ func (r *Router) run(ctx context.Context, t task, finish func(*work, Result, int
 	}
 	if err := ctx.Err(); err != nil {
 		for _, w := range t.items {
-			finish(w, Result{MessageID: w.msg.ID, Outcome: RelayFault, Code: CodeNotSent, Reason: err.Error()}, w.last)
+			finish(w, Result{MessageID: w.msg.ID, Outcome: RelayFault, Code: CodeNotSent, Reason: CodeSentence(CodeNotSent)}, w.last)
 		}
 		return nil
 	}
@@ -429,7 +429,7 @@ func (r *Router) run(ctx context.Context, t task, finish func(*work, Result, int
 	}
 	if err := st.limiter.Wait(ctx, len(msgs)); err != nil {
 		for _, w := range t.items {
-			finish(w, Result{MessageID: w.msg.ID, Outcome: RelayFault, Code: CodeNotSent, Reason: err.Error()}, w.last)
+			finish(w, Result{MessageID: w.msg.ID, Outcome: RelayFault, Code: CodeNotSent, Reason: CodeSentence(CodeNotSent)}, w.last)
 		}
 		return nil
 	}

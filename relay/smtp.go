@@ -64,6 +64,7 @@ type SMTP struct {
 	log     *slog.Logger
 	now     func() time.Time
 	scrub   scrubber
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // NewSMTP builds the adapter; cfg is assumed valid (see ValidateConfig).
@@ -72,9 +73,7 @@ func NewSMTP(cfg SMTPConfig, opts Options) *SMTP {
 	if cfg.TLS == "" {
 		cfg.TLS = "starttls"
 	}
-	if cfg.Port == 0 {
-		cfg.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[cfg.TLS]
-	}
+	cfg.Port = smtpPort(cfg)
 	from, err := mail.ParseAddress(cfg.From)
 	if err != nil {
 		from = &mail.Address{Address: cfg.From}
@@ -95,7 +94,23 @@ func NewSMTP(cfg SMTPConfig, opts Options) *SMTP {
 		from: from, domain: domain, timeout: opts.Timeout, tlsConf: tc,
 		log: opts.Logger.With("relay_kind", KindSMTP), now: opts.Now,
 		scrub: newScrubber(cfg.Password),
+		dial:  opts.dialer(),
 	}
+}
+
+// smtpPort is the port an SMTP relay connects to: the configured one, or the
+// default of its TLS mode.
+func smtpPort(cfg SMTPConfig) int {
+	if cfg.Port != 0 {
+		return cfg.Port
+	}
+	switch cfg.TLS {
+	case "tls":
+		return 465
+	case "none":
+		return 25
+	}
+	return 587
 }
 
 // MaxBatch is 100 messages per connection.
@@ -150,12 +165,12 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	broken := error(nil)
 	for _, i := range todo {
 		if broken != nil {
-			out[i] = Result{MessageID: msgs[i].ID, Outcome: RelayFault, Code: codeOf(broken), Reason: broken.Error()}
+			out[i] = Result{MessageID: msgs[i].ID, Outcome: RelayFault, Code: codeOf(broken), Reason: PublicReason(broken)}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			broken = fault(CodeNotSent, fmt.Errorf("smtp: %w", err))
-			out[i] = Result{MessageID: msgs[i].ID, Outcome: RelayFault, Code: CodeNotSent, Reason: broken.Error()}
+			out[i] = Result{MessageID: msgs[i].ID, Outcome: RelayFault, Code: CodeNotSent, Reason: PublicReason(broken)}
 			continue
 		}
 		conn.SetDeadline(s.now().Add(s.timeout))
@@ -176,22 +191,27 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 
 // connect dials, greets, secures and authenticates one connection.
 func (s *SMTP) connect(ctx context.Context) (*smtp.Client, net.Conn, error) {
-	d := net.Dialer{Timeout: s.timeout}
-	conn, err := d.DialContext(ctx, "tcp", s.addr)
+	conn, err := s.dial(ctx, "tcp", s.addr)
 	if err != nil {
 		return nil, nil, fault(codeOf(err), fmt.Errorf("smtp: connect to %s: %w", s.addr, err))
 	}
 	conn.SetDeadline(s.now().Add(s.timeout))
 	fail := func(code string, err error) (*smtp.Client, net.Conn, error) {
 		conn.Close()
+		public := ""
+		var te *textproto.Error
+		if errors.As(err, &te) {
+			// The server's reply line (e.g. "535 5.7.8 authentication failed")
+			// is what the tenant needs to fix the relay; cleaned.
+			public = SanitizeReason(s.scrub.clean(fmt.Sprintf("%d %s", te.Code, te.Msg)))
+		}
 		if code == "" {
 			code = codeOf(err)
-			var te *textproto.Error
-			if errors.As(err, &te) {
+			if te != nil {
 				_, code = smtpOutcome("session", te.Code)
 			}
 		}
-		return nil, nil, fault(code, s.scrub.err(fmt.Errorf("smtp %s: %w", s.addr, err)))
+		return nil, nil, withPublic(fault(code, s.scrub.err(fmt.Errorf("smtp %s: %w", s.addr, err))), public)
 	}
 	if s.cfg.TLS == "tls" {
 		tc := tls.Client(conn, s.tlsConf)
@@ -249,11 +269,12 @@ func (s *SMTP) deliver(c *smtp.Client, m Message) (Result, error) {
 	refused := func(stage string, err error) (Result, error) {
 		var te *textproto.Error
 		if !errors.As(err, &te) {
-			res.Outcome, res.Code, res.Reason = RelayFault, codeOf(err), s.scrub.clean(err.Error())
+			res.Outcome, res.Code = RelayFault, codeOf(err)
+			res.Reason = publicReason(res.Code, err)
 			return res, fault(res.Code, s.scrub.err(fmt.Errorf("smtp %s: %w", stage, err)))
 		}
 		res.Outcome, res.Code = smtpOutcome(stage, te.Code)
-		res.Reason = s.scrub.clean(fmt.Sprintf("smtp %s refused: %d %s", stage, te.Code, te.Msg))
+		res.Reason = SanitizeReason(s.scrub.clean(fmt.Sprintf("smtp %s refused: %d %s", stage, te.Code, te.Msg)))
 		// The transaction is dead but the connection is fine: RSET and go on.
 		if err := c.Reset(); err != nil {
 			return res, fault(CodeUnreachable, fmt.Errorf("smtp RSET: %w", err))

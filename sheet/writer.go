@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -86,6 +87,13 @@ func (x *xlsxWriter) Close() error {
 
 // NewCSVWriter writes a UTF-8 CSV with a byte-order mark, which is what makes
 // Excel open Korean text correctly (without it Excel assumes CP949).
+//
+// Spreadsheet programs run a CSV cell that starts with = + - @, a tab or a
+// carriage return as a formula, so a customer named =HYPERLINK(...) would
+// become a live link (or worse) on an operator's machine. Such text cells get
+// a leading apostrophe (OWASP's advice for CSV injection): Excel then shows
+// the text, apostrophe included. Numbers are written as they are. An .xlsx
+// keeps every value a typed text cell and needs none of this.
 func NewCSVWriter(w io.Writer, header []string) (TableWriter, error) {
 	if _, err := w.Write(utf8BOM); err != nil {
 		return nil, err
@@ -107,7 +115,7 @@ type csvWriter struct {
 func (c *csvWriter) Row(values ...any) error {
 	c.record = c.record[:0]
 	for _, v := range values {
-		c.record = append(c.record, fmt.Sprint(v))
+		c.record = append(c.record, csvCell(v))
 	}
 	if err := c.w.Write(c.record); err != nil {
 		return err
@@ -123,4 +131,18 @@ func (c *csvWriter) Row(values ...any) error {
 func (c *csvWriter) Close() error {
 	c.w.Flush()
 	return c.w.Error()
+}
+
+// csvCell is v as CSV text, neutralised when a spreadsheet would read it as a
+// formula (see NewCSVWriter).
+func csvCell(v any) string {
+	switch n := v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return fmt.Sprint(n)
+	}
+	s := fmt.Sprint(v)
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

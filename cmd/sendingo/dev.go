@@ -27,6 +27,13 @@ func devCmd(load loader) *cobra.Command {
 				return err
 			}
 			cfg.Dev = true
+			// Relays of kind simulator point at the local relay simulator, a
+			// loopback address: let tenants' relays (and only them) reach it.
+			simHosts, err := simAllowList(cfg.RelaySimAddr)
+			if err != nil {
+				return err
+			}
+			cfg.AllowPrivateHosts = append(cfg.AllowPrivateHosts, simHosts...)
 			ctx := cmd.Context()
 
 			if err := ensureDatabase(ctx, cfg); err != nil {
@@ -137,4 +144,20 @@ sendingo is running (Ctrl-C stops everything):
   data           %s
 
 `, host, port, host, port, t.Address, t.UIURL, simURL, dataDir)
+}
+
+// simAllowList is how relays name the simulator at addr: the address itself,
+// and for a wildcard listen address the loopback forms and localhost.
+func simAllowList(addr string) ([]string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("SENDINGO_RELAY_SIM_ADDR %q: %w", addr, err)
+	}
+	switch {
+	case port == "0":
+		return nil, nil // a random port: relays cannot name it ahead anyway
+	case host == "" || host == "0.0.0.0" || host == "::":
+		return []string{net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port), net.JoinHostPort("localhost", port)}, nil
+	}
+	return []string{addr}, nil
 }

@@ -26,7 +26,14 @@ func workerCmd(load loader) *cobra.Command {
 
 // runWorker runs the worker until ctx ends.
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client) error {
-	acts := activities.New(st, log, cfg.PublicURL)
+	guard, err := cfg.Egress()
+	if err != nil {
+		return err
+	}
+	if allowed := guard.List(); len(allowed) > 0 {
+		log.Info("tenant addresses may reach these private hosts", "allow_private_hosts", allowed)
+	}
+	acts := activities.New(st, log, cfg.PublicURL, guard)
 	mailer, err := activities.NewSMTPMailer(cfg.SMTPAddr, cfg.MailFrom, acts.RelayOptions)
 	if err != nil {
 		return fmt.Errorf("SENDINGO_SMTP_ADDR: %w", err)

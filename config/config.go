@@ -77,6 +77,7 @@ var Vars = []Var{
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},
+	{"SENDINGO_TERRAFORM", "terraform on PATH", "the terraform `sendingo infra` runs; else terraform on PATH, else the pinned v1.5.7 built from tools/terraform"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production).

@@ -314,9 +314,14 @@ func (d *Driver) Apply(ctx context.Context) error {
 	if err := d.loud.Apply(ctx, tfexec.DirOrPlan(d.o.PlanFile), tfexec.LockTimeout("60s")); err != nil {
 		return fmt.Errorf("terraform apply (%s): %w", d.o.Env, err)
 	}
+	d.DiscardPlan()
+	return nil
+}
+
+// DiscardPlan removes the saved plan and its record.
+func (d *Driver) DiscardPlan() {
 	_ = os.Remove(d.recordFile())
 	_ = os.Remove(d.o.PlanFile)
-	return nil
 }
 
 // Output is one root output.

@@ -28,8 +28,10 @@ locals {
     image                  = local.image
     essential              = true
     readonlyRootFilesystem = true
-    environment            = local.environment
-    secrets                = local.secrets
+    # Uploads and big .xlsx worksheets are spooled to the temp dir.
+    mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    environment = local.environment
+    secrets     = local.secrets
   }
 
   # Creates (or re-keys) the application's MySQL user from the DSN secret,
@@ -266,6 +268,9 @@ resource "aws_ecs_task_definition" "api" {
       options   = { awslogs-group = var.log_group_names.api, awslogs-region = var.region, awslogs-stream-prefix = "api" }
     }
   })])
+  volume {
+    name = "tmp"
+  }
   tags = var.tags
 }
 
@@ -285,6 +290,9 @@ resource "aws_ecs_task_definition" "worker" {
       options   = { awslogs-group = var.log_group_names.worker, awslogs-region = var.region, awslogs-stream-prefix = "worker" }
     }
   })])
+  volume {
+    name = "tmp"
+  }
   tags = var.tags
 }
 
@@ -303,6 +311,9 @@ resource "aws_ecs_task_definition" "migrate" {
       options   = { awslogs-group = var.log_group_names.jobs, awslogs-region = var.region, awslogs-stream-prefix = "migrate" }
     }
   })])
+  volume {
+    name = "tmp"
+  }
   tags = var.tags
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,10 @@ built from tools/terraform on first use. Terraform's own output is streamed.`,
 			return nil, err
 		}
 		o.Terraform = tf
+		if os.Getenv("CHECKPOINT_DISABLE") == "" {
+			// No "a newer terraform exists" call home from a pinned, scripted run.
+			os.Setenv("CHECKPOINT_DISABLE", "1")
+		}
 		o.Stdout, o.Stderr = cmd.OutOrStdout(), stderr
 		if answerOnStdout {
 			o.Stdout = stderr

@@ -46,6 +46,15 @@ resource "aws_db_parameter_group" "this" {
     name  = "time_zone"
     value = "UTC"
   }
+  # Feeds the exported slowquery log.
+  parameter {
+    name  = "slow_query_log"
+    value = "1"
+  }
+  parameter {
+    name  = "long_query_time"
+    value = "1"
+  }
 }
 
 resource "aws_db_instance" "this" {

@@ -28,7 +28,6 @@ locals {
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   alarm_name          = "${var.name}-api-5xx"
   alarm_description   = "The api (or the ALB in front of it) answered 5xx: check the api log group and /readyz."
-  namespace           = "AWS/ApplicationELB"
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.http_5xx_threshold
   evaluation_periods  = 1

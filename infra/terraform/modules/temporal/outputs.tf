@@ -1,6 +1,7 @@
 output "address" {
   description = "host:port workers and the API dial (SENDINGO_TEMPORAL_ADDRESS)."
-  value       = local.cloud ? temporalcloud_namespace.this[0].endpoints.grpc_address : var.endpoint
+  # A cloud namespace's mTLS endpoint is NAMESPACE_ID.tmprl.cloud:7233.
+  value = local.cloud ? "${temporalcloud_namespace.this[0].id}.tmprl.cloud:7233" : var.endpoint
 }
 
 output "namespace" {

@@ -7,6 +7,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -72,7 +73,19 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
+	// X-Forwarded-For is believed only from the configured proxies (gin
+	// trusts every peer by default, which lets anyone choose the client IP
+	// that logs and rate limits see).
+	proxies := s.cfg.Proxies()
+	trusted := make([]string, len(proxies))
+	for i, p := range proxies {
+		trusted[i] = p.String()
+	}
+	if err := r.SetTrustedProxies(trusted); err != nil {
+		// config.Load has checked the list already.
+		panic(fmt.Sprintf("trusted proxies %q: %v", trusted, err))
+	}
+	r.Use(securityHeaders(proxies), requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
 	r.NoRoute(func(c *gin.Context) { problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path) })
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, 405, "method-not-allowed", "Method not allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
@@ -182,18 +195,24 @@ type readiness struct {
 	Checks map[string]string `json:"checks"`
 }
 
-// readyz checks MySQL and Temporal; 503 when either is down.
+// readyz checks MySQL and Temporal; 503 when either is down. The answer says
+// only "down": driver errors name hosts, ports and users, which is for the
+// log, not for anyone who can reach the port.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
 	out := readiness{Status: "ok", Checks: map[string]string{"mysql": "ok", "temporal": "ok"}}
+	down := func(name string, err error) {
+		out.Status, out.Checks[name] = "unavailable", "down"
+		s.log.Warn("readiness check failed", "dependency", name, "error", err)
+	}
 	if err := s.store.Ping(ctx); err != nil {
-		out.Status, out.Checks["mysql"] = "unavailable", err.Error()
+		down("mysql", err)
 	}
 	if s.temporal == nil {
-		out.Status, out.Checks["temporal"] = "unavailable", "no Temporal client configured"
+		down("temporal", errors.New("no Temporal client configured"))
 	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		out.Status, out.Checks["temporal"] = "unavailable", err.Error()
+		down("temporal", err)
 	}
 	status := http.StatusOK
 	if out.Status != "ok" {

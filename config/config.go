@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type Config struct {
 	ReportDeadline    time.Duration // SENDINGO_REPORT_DEADLINE
 	ChunkSize         int           // SENDINGO_CHUNK_SIZE
 	ChunkWindow       int           // SENDINGO_CHUNK_WINDOW
+	TrustedProxies    string        // SENDINGO_TRUSTED_PROXIES
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -69,6 +71,7 @@ var Vars = []Var{
 	{"SENDINGO_REPORT_DEADLINE", "24h", "how long a campaign awaits delivery reports before the rest is unknown"},
 	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
+	{"SENDINGO_TRUSTED_PROXIES", "(none)", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 }
 
@@ -126,10 +129,46 @@ func Load(getenv func(string) string) (Config, error) {
 		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
 		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
 	}
+	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
+	if _, err := parseProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
+}
+
+// Proxies returns the trusted proxies as prefixes (a single address is a /32
+// or /128). Load has checked the list; an invalid entry yields none.
+func (c Config) Proxies() []netip.Prefix {
+	p, err := parseProxies(c.TrustedProxies)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+// parseProxies reads a comma-separated list of IP addresses and CIDR ranges.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("SENDINGO_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // FromEnv is Load(os.Getenv).

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // DevJWTSecret is the signing secret used when none is configured. It is public
@@ -51,11 +53,13 @@ type Var struct {
 // Vars lists every variable with its default.
 var Vars = []Var{
 	{"SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo", "MySQL/MariaDB DSN (go-sql-driver form); the required parameters are added"},
+	{"SENDINGO_MYSQL_DSN_FILE", "", "file holding the DSN instead (e.g. a mounted secret); not with SENDINGO_MYSQL_DSN"},
 	{"SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
 	{"SENDINGO_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
 	{"SENDINGO_TASK_QUEUE", "sendingo", "Temporal task queue the worker polls"},
 	{"SENDINGO_HTTP_ADDR", ":8080", "address the REST API listens on"},
 	{"SENDINGO_JWT_SECRET", "(development secret)", "HMAC secret for access tokens; required outside dev mode"},
+	{"SENDINGO_JWT_SECRET_FILE", "", "file holding the JWT secret instead; not with SENDINGO_JWT_SECRET"},
 	{"SENDINGO_TOKEN_TTL", "24h", "access token lifetime"},
 	{"SENDINGO_PUBLIC_URL", "http://localhost:8080", "base URL customers reach (tracking links)"},
 	{"SENDINGO_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -106,13 +110,36 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return b
 	}
+	// secret reads a setting that may come from the environment or, better
+	// (it stays out of the process environment and `ps e`), from a file
+	// named by NAME_FILE, as container secrets are mounted.
+	secret := func(name, def string) string {
+		v, file := get(name, ""), get(name+"_FILE", "")
+		switch {
+		case v != "" && file != "":
+			errs = append(errs, fmt.Errorf("%s and %s_FILE are both set; set one", name, name))
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+				return def
+			}
+			if v = strings.TrimSpace(string(b)); v == "" {
+				errs = append(errs, fmt.Errorf("%s_FILE: %s is empty", name, file))
+			}
+		}
+		if v == "" {
+			return def
+		}
+		return v
+	}
 	c := Config{
-		MySQLDSN:          get("SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo"),
+		MySQLDSN:          secret("SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo"),
 		TemporalAddress:   get("SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace: get("SENDINGO_TEMPORAL_NAMESPACE", "default"),
 		TaskQueue:         get("SENDINGO_TASK_QUEUE", "sendingo"),
 		HTTPAddr:          get("SENDINGO_HTTP_ADDR", ":8080"),
-		JWTSecret:         get("SENDINGO_JWT_SECRET", DevJWTSecret),
+		JWTSecret:         secret("SENDINGO_JWT_SECRET", DevJWTSecret),
 		TokenTTL:          dur("SENDINGO_TOKEN_TTL", "24h"),
 		PublicURL:         strings.TrimRight(get("SENDINGO_PUBLIC_URL", "http://localhost:8080"), "/"),
 		LogLevel:          get("SENDINGO_LOG_LEVEL", "info"),
@@ -186,6 +213,19 @@ func (c Config) CheckSecrets() error {
 		return errors.New("SENDINGO_JWT_SECRET must be at least 32 characters")
 	}
 	return nil
+}
+
+// RedactDSN returns dsn fit to print: the password replaced, or, for a DSN
+// that does not parse (and so cannot be taken apart safely), a placeholder.
+func RedactDSN(dsn string) string {
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "(a DSN that does not parse)"
+	}
+	if c.Passwd != "" {
+		c.Passwd = "REDACTED"
+	}
+	return c.FormatDSN()
 }
 
 // SlogLevel parses LogLevel.

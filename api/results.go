@@ -310,6 +310,9 @@ func (s *Server) exportMessages(c *gin.Context) {
 		return
 	}
 	loc := location(s, c)
+	// An export streams for as long as the list takes, past the server's
+	// write timeout; it has its own.
+	extendDeadlines(c, 0, s.cfg.ExportTimeout)
 	c.Header("Content-Type", contentType)
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="campaign-%d-messages.%s"`, camp.ID, format))
 	c.Status(http.StatusOK)

@@ -39,6 +39,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	now      func() time.Time // the clock attendance days are counted by
+	uploads  chan struct{}    // a slot per import being received and parsed
 }
 
 // Deps are what New needs.
@@ -63,7 +64,39 @@ func New(d Deps) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now}
+	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now,
+		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1))}
+}
+
+// HTTPServer returns the server to run the API with: its handler and the
+// timeouts that keep slow or idle clients from holding connections. Routes
+// that legitimately take longer (uploads, exports, event streams) move their
+// own deadlines with extendDeadlines.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Addr:              s.cfg.HTTPAddr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.HTTPReadTimeout),
+		ReadTimeout:       s.cfg.HTTPReadTimeout,
+		WriteTimeout:      s.cfg.HTTPWriteTimeout,
+		IdleTimeout:       s.cfg.HTTPIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// extendDeadlines gives the request read more time to read its body and
+// write its answer than the server's timeouts allow (a zero duration leaves
+// that deadline as it is). Under a server without deadlines (tests'
+// httptest) it does nothing.
+func extendDeadlines(c *gin.Context, read, write time.Duration) {
+	rc := http.NewResponseController(c.Writer)
+	if read > 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(read))
+	}
+	if write > 0 {
+		_ = rc.SetWriteDeadline(time.Now().Add(write))
+	}
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }

@@ -43,6 +43,14 @@ type Config struct {
 	ChunkSize         int           // SENDINGO_CHUNK_SIZE
 	ChunkWindow       int           // SENDINGO_CHUNK_WINDOW
 	TrustedProxies    string        // SENDINGO_TRUSTED_PROXIES
+
+	MaxUnpackedBytes     int64         // SENDINGO_MAX_UNPACKED_BYTES
+	MaxConcurrentUploads int           // SENDINGO_MAX_CONCURRENT_UPLOADS
+	HTTPReadTimeout      time.Duration // SENDINGO_HTTP_READ_TIMEOUT
+	HTTPWriteTimeout     time.Duration // SENDINGO_HTTP_WRITE_TIMEOUT
+	HTTPIdleTimeout      time.Duration // SENDINGO_HTTP_IDLE_TIMEOUT
+	UploadTimeout        time.Duration // SENDINGO_UPLOAD_TIMEOUT
+	ExportTimeout        time.Duration // SENDINGO_EXPORT_TIMEOUT
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -68,6 +76,13 @@ var Vars = []Var{
 	{"SENDINGO_MAX_BODY_BYTES", "1048576", "largest JSON request body (413 beyond)"},
 	{"SENDINGO_MAX_UPLOAD_BYTES", "104857600", "largest import upload (413 beyond)"},
 	{"SENDINGO_MAX_IMPORT_ROWS", "1000000", "most data rows one import may hold"},
+	{"SENDINGO_MAX_UNPACKED_BYTES", "536870912", "largest unpacked size of an .xlsx upload (422 beyond)"},
+	{"SENDINGO_MAX_CONCURRENT_UPLOADS", "2", "imports parsed at once per API process (503 with Retry-After beyond)"},
+	{"SENDINGO_HTTP_READ_TIMEOUT", "30s", "time to read a request, headers and body (uploads: SENDINGO_UPLOAD_TIMEOUT)"},
+	{"SENDINGO_HTTP_WRITE_TIMEOUT", "60s", "time to handle a request and write the answer (exports: SENDINGO_EXPORT_TIMEOUT)"},
+	{"SENDINGO_HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection is kept"},
+	{"SENDINGO_UPLOAD_TIMEOUT", "10m", "time to receive and stage one import upload"},
+	{"SENDINGO_EXPORT_TIMEOUT", "30m", "time to stream one export"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
@@ -155,6 +170,14 @@ func Load(getenv func(string) string) (Config, error) {
 		ReportDeadline:    dur("SENDINGO_REPORT_DEADLINE", "24h"),
 		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
 		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
+
+		MaxUnpackedBytes:     integer("SENDINGO_MAX_UNPACKED_BYTES", "536870912"),
+		MaxConcurrentUploads: int(integer("SENDINGO_MAX_CONCURRENT_UPLOADS", "2")),
+		HTTPReadTimeout:      dur("SENDINGO_HTTP_READ_TIMEOUT", "30s"),
+		HTTPWriteTimeout:     dur("SENDINGO_HTTP_WRITE_TIMEOUT", "60s"),
+		HTTPIdleTimeout:      dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
+		UploadTimeout:        dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
+		ExportTimeout:        dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
 	}
 	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
 	if _, err := parseProxies(c.TrustedProxies); err != nil {

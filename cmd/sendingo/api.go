@@ -80,12 +80,7 @@ func temporalClient(cfg config.Config, log *slog.Logger, lazy bool) (client.Clie
 // serveAPI serves until ctx ends, then drains in-flight requests. ready, when
 // given, receives the bound address once the listener is open.
 func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client, ready chan<- string) error {
-	srv := &http.Server{
-		Addr:              cfg.HTTPAddr,
-		Handler:           api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	srv := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).HTTPServer()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -264,7 +264,8 @@ func (s *Server) listImports(c *gin.Context) {
 	for i, im := range ims {
 		out[i] = toImportJSON(im)
 	}
-	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(ims, p.Size, func(x store.Import) string { return store.Cursor(x.ID) })})
 }
 
 func (s *Server) getImport(c *gin.Context) {
@@ -299,7 +300,8 @@ func (s *Server) importRows(c *gin.Context) {
 	if !storeErr(c, err, "import") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.ImportRow]{Items: rows, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.ImportRow]{Items: rows, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(rows, p.Size, func(x store.ImportRow) string { return store.Cursor(x.ID) })})
 }
 
 type deleteRowsRequest struct {

@@ -270,9 +270,13 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // MaxPageSize caps ?size=.
 const MaxPageSize = 200
 
-// pageParams reads ?page= and ?size= (defaults 1 and 50).
+// pageParams reads ?page= and ?size= (defaults 1 and 50), and ?cursor= (a
+// list's next_cursor: the page after that item, by key). Offset paging stops
+// at store.MaxOffsetRows (page × size): each deeper page would cost the
+// database every row it skips, so beyond it the answer is 422 pointing to
+// the cursor, which costs the same on any page.
 func pageParams(c *gin.Context) (store.Page, bool) {
-	p := store.Page{Page: 1, Size: 50}
+	p := store.Page{Page: 1, Size: 50, After: c.Query("cursor")}
 	var errs Fields
 	if v := c.Query("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -291,15 +295,34 @@ func pageParams(c *gin.Context) (store.Page, bool) {
 	if errs.Abort(c) {
 		return p, false
 	}
+	if p.After == "" && p.Page*p.Size > store.MaxOffsetRows {
+		writeProblem(c, Problem{Type: ProblemBase + "page-too-deep", Title: "Page too deep", Status: http.StatusUnprocessableEntity,
+			Detail: fmt.Sprintf("page × size may be at most %d (here %d × %d); to read further, pass the next_cursor of the last page as ?cursor=",
+				store.MaxOffsetRows, p.Page, p.Size),
+			Errors: []FieldError{{Field: "page", Message: fmt.Sprintf("page × size must be at most %d; page on with cursor", store.MaxOffsetRows)}}})
+		return p, false
+	}
 	return p, true
 }
 
-// list is the shape of every list answer.
+// list is the shape of every list answer. NextCursor, when the page is full,
+// is the cursor of its last item: ?cursor= with it reads the next page.
 type list[T any] struct {
-	Items []T   `json:"items"`
-	Total int64 `json:"total"`
-	Page  int   `json:"page"`
-	Size  int   `json:"size"`
+	Items      []T     `json:"items"`
+	Total      int64   `json:"total"`
+	Page       int     `json:"page"`
+	Size       int     `json:"size"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// nextCursor is the next_cursor of a page of items: the cursor of the last
+// one when the page is full, nil otherwise.
+func nextCursor[T any](items []T, size int, cursor func(T) string) *string {
+	if len(items) == 0 || len(items) < size {
+		return nil
+	}
+	v := cursor(items[len(items)-1])
+	return &v
 }
 
 // storeErr answers the common store errors; it reports whether err was nil.
@@ -316,6 +339,8 @@ func storeErr(c *gin.Context, err error, what string) bool {
 		problem(c, http.StatusConflict, "default-group", "Default group", err.Error())
 	case errors.Is(err, store.ErrConflict):
 		conflict(c, conflictDetail(err))
+	case errors.Is(err, store.ErrBadCursor):
+		Fields{{Field: "cursor", Message: "must be the next_cursor of an earlier page of this list"}}.Abort(c)
 	default:
 		internalError(c, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,6 +41,9 @@ type Server struct {
 	metrics  *Metrics
 	now      func() time.Time // the clock attendance days are counted by
 	uploads  chan struct{}    // a slot per import being received and parsed
+	hashes   *hashGate        // bounds concurrent bcrypt work
+	// lastPrune is when expired auth limit counters were last deleted (unix ns).
+	lastPrune atomic.Int64
 }
 
 // Deps are what New needs.
@@ -65,7 +69,7 @@ func New(d Deps) *Server {
 		now = time.Now
 	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now,
-		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1))}
+		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate()}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the

@@ -51,6 +51,10 @@ type Config struct {
 	HTTPIdleTimeout      time.Duration // SENDINGO_HTTP_IDLE_TIMEOUT
 	UploadTimeout        time.Duration // SENDINGO_UPLOAD_TIMEOUT
 	ExportTimeout        time.Duration // SENDINGO_EXPORT_TIMEOUT
+	AuthWindow           time.Duration // SENDINGO_AUTH_WINDOW
+	AuthFailuresPerEmail int           // SENDINGO_AUTH_FAILURES_PER_EMAIL
+	AuthFailuresPerIP    int           // SENDINGO_AUTH_FAILURES_PER_IP
+	SignupsPerIP         int           // SENDINGO_SIGNUPS_PER_IP
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -83,6 +87,10 @@ var Vars = []Var{
 	{"SENDINGO_HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection is kept"},
 	{"SENDINGO_UPLOAD_TIMEOUT", "10m", "time to receive and stage one import upload"},
 	{"SENDINGO_EXPORT_TIMEOUT", "30m", "time to stream one export"},
+	{"SENDINGO_AUTH_WINDOW", "15m", "window of the login and sign-up limits"},
+	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
+	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client IP per window"},
+	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client IP per window"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
@@ -178,6 +186,10 @@ func Load(getenv func(string) string) (Config, error) {
 		HTTPIdleTimeout:      dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
 		UploadTimeout:        dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
 		ExportTimeout:        dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
+		AuthWindow:           dur("SENDINGO_AUTH_WINDOW", "15m"),
+		AuthFailuresPerEmail: int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
+		AuthFailuresPerIP:    int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
+		SignupsPerIP:         int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
 	}
 	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
 	if _, err := parseProxies(c.TrustedProxies); err != nil {

@@ -180,6 +180,24 @@ func TestTrustedProxies(t *testing.T) {
 	if got := accessLogRemote(t, logs.String(), "/healthz"); got != "203.0.113.9" {
 		t.Errorf("behind a trusted proxy: remote %q, want 203.0.113.9", got)
 	}
+
+	// HSTS follows X-Forwarded-Proto only from a trusted proxy.
+	hsts := func(base string) string {
+		req, _ := http.NewRequest("GET", base+"/healthz", nil)
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Strict-Transport-Security")
+	}
+	if got := hsts(srv.URL); got == "" {
+		t.Error("no HSTS for https through a trusted proxy")
+	}
+	if got := hsts(h.srv.URL); got != "" {
+		t.Errorf("HSTS %q from an untrusted X-Forwarded-Proto", got)
+	}
 }
 
 // TestReadyzHidesErrors: a dependency that is down is reported as "down",

@@ -198,7 +198,8 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	for i, camp := range cs {
 		out[i] = toCampaignJSON(camp)
 	}
-	c.JSON(http.StatusOK, list[campaignJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[campaignJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(cs, p.Size, func(x store.Campaign) string { return store.Cursor(x.ID) })})
 }
 
 func (s *Server) deleteCampaign(c *gin.Context) {

@@ -408,7 +408,8 @@ func (s *Server) listEvents(c *gin.Context) {
 	for i, e := range es {
 		out[i] = s.toEventJSON(e)
 	}
-	c.JSON(http.StatusOK, list[eventJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[eventJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(es, p.Size, func(x store.Event) string { return store.Cursor(x.ID) })})
 }
 
 // updateEvent changes an event and brings its reminder schedule in line: a new

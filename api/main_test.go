@@ -58,6 +58,8 @@ func testConfig() config.Config {
 	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
 	cfg.MaxBodyBytes = 64 << 10
 	cfg.MaxUploadBytes = 256 << 10
+	// Every test signs up from 127.0.0.1; the sign-up limit has its own test.
+	cfg.SignupsPerIP = 1 << 20
 	// Small chunks and a short report deadline make campaigns exercise the window
 	// and the report loop at test sizes.
 	cfg.ChunkSize = 200

@@ -335,7 +335,8 @@ func (s *Server) stockAdjustments(c *gin.Context) {
 	if !storeErr(c, err, "stock adjustments") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.StockAdjustment]{Items: as, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.StockAdjustment]{Items: as, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(as, p.Size, func(x store.StockAdjustment) string { return store.Cursor(x.ID) })})
 }
 
 // queryID reads an optional positive id from the query string.

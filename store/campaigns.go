@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -244,13 +245,17 @@ func (s *Store) Campaign(ctx context.Context, accountID, id int64) (Campaign, er
 
 // Campaigns pages the account's campaigns, newest first.
 func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campaign, int64, error) {
+	where, args, err := p.afterID("id", true, []string{"account_id = ?"}, []any{accountID})
+	if err != nil {
+		return nil, 0, err
+	}
 	cs := []Campaign{}
-	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
-		accountID, p.Size, p.Offset()); err != nil {
+	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list campaigns: %w", err)
 	}
 	var total int64
-	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM campaigns WHERE account_id = ?`, accountID)
+	err = s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM campaigns WHERE account_id = ?`, accountID)
 	return cs, total, err
 }
 

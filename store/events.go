@@ -121,9 +121,13 @@ func (s *Store) Event(ctx context.Context, accountID, id int64) (Event, error) {
 
 // Events pages the account's events, newest first.
 func (s *Store) Events(ctx context.Context, accountID int64, p Page) ([]Event, int64, error) {
+	where, args, err := p.afterID("id", true, []string{"account_id = ?"}, []any{accountID})
+	if err != nil {
+		return nil, 0, err
+	}
 	es := []Event{}
-	if err := s.db.SelectContext(ctx, &es, `SELECT `+eventColumns+` FROM events WHERE account_id = ?
-		ORDER BY id DESC LIMIT ? OFFSET ?`, accountID, p.Size, p.Offset()); err != nil {
+	if err := s.db.SelectContext(ctx, &es, `SELECT `+eventColumns+` FROM events WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list events: %w", err)
 	}
 	var total int64

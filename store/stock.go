@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -128,9 +129,13 @@ func (s *Store) SetNoticeCampaign(ctx context.Context, accountID, adjustmentID, 
 
 // StockAdjustments pages a tier's stock audit trail, newest first.
 func (s *Store) StockAdjustments(ctx context.Context, accountID, eventID, tierID int64, p Page) ([]StockAdjustment, int64, error) {
+	where, args, err := p.afterID("id", true, []string{"account_id = ?", "event_id = ?", "tier_id = ?"}, []any{accountID, eventID, tierID})
+	if err != nil {
+		return nil, 0, err
+	}
 	as := []StockAdjustment{}
-	if err := s.db.SelectContext(ctx, &as, `SELECT * FROM stock_adjustments WHERE account_id = ? AND event_id = ? AND tier_id = ?
-		ORDER BY id DESC LIMIT ? OFFSET ?`, accountID, eventID, tierID, p.Size, p.Offset()); err != nil {
+	if err := s.db.SelectContext(ctx, &as, `SELECT * FROM stock_adjustments WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list stock adjustments of tier %d: %w", tierID, err)
 	}
 	var total int64
@@ -247,9 +252,13 @@ func (s *Store) MarkStockAlert(ctx context.Context, accountID, id int64, channel
 
 // StockAlerts pages an event's low-stock alerts, newest first.
 func (s *Store) StockAlerts(ctx context.Context, accountID, eventID int64, p Page) ([]StockAlert, int64, error) {
+	where, args, err := p.afterID("a.id", true, []string{"a.account_id = ?", "a.event_id = ?"}, []any{accountID, eventID})
+	if err != nil {
+		return nil, 0, err
+	}
 	as := []StockAlert{}
-	if err := s.db.SelectContext(ctx, &as, `SELECT `+alertColumns+` WHERE a.account_id = ? AND a.event_id = ?
-		ORDER BY a.id DESC LIMIT ? OFFSET ?`, accountID, eventID, p.Size, p.Offset()); err != nil {
+	if err := s.db.SelectContext(ctx, &as, `SELECT `+alertColumns+` WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY a.id DESC LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list stock alerts of event %d: %w", eventID, err)
 	}
 	var total int64

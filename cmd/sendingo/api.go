@@ -80,12 +80,7 @@ func temporalClient(cfg config.Config, log *slog.Logger, lazy bool) (client.Clie
 // serveAPI serves until ctx ends, then drains in-flight requests. ready, when
 // given, receives the bound address once the listener is open.
 func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client, ready chan<- string) error {
-	srv := &http.Server{
-		Addr:              cfg.HTTPAddr,
-		Handler:           api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	srv := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).HTTPServer()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -113,10 +108,11 @@ func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *stor
 	return nil
 }
 
-// mysqlHint explains how to get MySQL running when it cannot be reached.
+// mysqlHint explains how to get MySQL running when it cannot be reached. It
+// shows the DSN without its password: this text goes to terminals and logs.
 func mysqlHint(cfg config.Config, err error) error {
-	return fmt.Errorf("%w\n\nMySQL is not reachable with SENDINGO_MYSQL_DSN=%q. Start it, for example:\n"+
+	return fmt.Errorf("%w\n\nMySQL is not reachable with the DSN %s. Start it, for example:\n"+
 		"  MariaDB installed here:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql\n"+
 		"  MySQL 8 in a container:  docker run -d -p 3306:3306 -e MYSQL_ALLOW_EMPTY_PASSWORD=yes mysql:8\n"+
-		"or point SENDINGO_MYSQL_DSN at a running server", err, cfg.MySQLDSN)
+		"or point SENDINGO_MYSQL_DSN (or SENDINGO_MYSQL_DSN_FILE) at a running server", err, config.RedactDSN(cfg.MySQLDSN))
 }

@@ -13,7 +13,7 @@ func New(st *store.Store, log *slog.Logger, publicURL string) *Activities {
 	return &Activities{
 		Store:        st,
 		Log:          log,
-		Router:       relay.NewRouter(relay.RouterOptions{Logger: log.With("component", "relay-router")}),
+		Router:       NewRouter(st, log, relay.RouterOptions{}),
 		RelayOptions: relay.Options{HTTPClient: relay.NewHTTPClient(relay.DefaultTimeout), Logger: log.With("component", "relay")},
 		PublicURL:    publicURL,
 	}

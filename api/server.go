@@ -37,7 +37,10 @@ type Server struct {
 	temporal client.Client
 	log      *slog.Logger
 	metrics  *Metrics
-	now      func() time.Time // the clock attendance days are counted by
+	now      func() time.Time // the clock attendance days and stream tickets go by
+	// hub feeds this process's event streams; keepAlive is their comment interval.
+	hub       *hub
+	keepAlive time.Duration
 }
 
 // Deps are what New needs.
@@ -47,8 +50,12 @@ type Deps struct {
 	Temporal client.Client
 	Log      *slog.Logger
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
-	// Now is the clock check-ins are dated by (nil: time.Now); tests set it.
+	// Now is the clock check-ins are dated by and stream tickets expire by (nil:
+	// time.Now); tests set it.
 	Now func() time.Time
+	// StreamKeepAlive is how often an idle event stream gets a comment line
+	// (0: DefaultStreamKeepAlive).
+	StreamKeepAlive time.Duration
 }
 
 // New builds the API server.
@@ -62,8 +69,18 @@ func New(d Deps) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now}
+	keepAlive := d.StreamKeepAlive
+	if keepAlive <= 0 {
+		keepAlive = DefaultStreamKeepAlive
+	}
+	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now,
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive}
 }
+
+// Close stops the process's event stream hub: open streams end (their clients
+// reconnect, to another process if this one is going away). Register it with
+// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
+func (s *Server) Close() { s.hub.close() }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -163,6 +180,13 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/events/:id/alerts", s.listAlerts)
 	authed.GET("/purchases", s.listPurchases)
 	authed.POST("/purchases", s.createPurchase)
+
+	people := authed.Group("", requireUser())
+	people.GET("/notifications", s.listNotifications)
+	people.GET("/notifications/unread-count", s.unreadCount)
+	people.POST("/notifications/read", s.readNotifications)
+	people.POST("/stream/ticket", s.createStreamTicket)
+	v1.GET("/stream", s.streamAuth(), s.stream)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)

@@ -77,10 +77,11 @@ type hub struct {
 	temporal client.Client
 	log      *slog.Logger
 
-	start  sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	startMu sync.Mutex
+	started bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	mu   sync.Mutex
 	subs map[int64]map[*subscriber]struct{}
@@ -95,14 +96,29 @@ func newHub(st *store.Store, tc client.Client, log *slog.Logger) *hub {
 		subs: map[int64]map[*subscriber]struct{}{}, progress: map[int64]map[string]frame{}}
 }
 
+// ensureStarted starts the tail and the progress poller with the first stream.
+// The tail's starting point is read before any stream subscribes, so that every
+// notification stored after a stream has subscribed reaches it.
+func (h *hub) ensureStarted(ctx context.Context) error {
+	h.startMu.Lock()
+	defer h.startMu.Unlock()
+	if h.started {
+		return nil
+	}
+	last, err := h.store.NewestNotificationIDOfAll(ctx)
+	if err != nil {
+		return err
+	}
+	h.started = true
+	h.wg.Add(2)
+	go func() { defer h.wg.Done(); h.tail(last) }()
+	go func() { defer h.wg.Done(); h.pollProgress() }()
+	return nil
+}
+
 // subscribe registers a stream of the account; the latest progress events are
 // queued on it straight away.
 func (h *hub) subscribe(account int64) *subscriber {
-	h.start.Do(func() {
-		h.wg.Add(2)
-		go func() { defer h.wg.Done(); h.tail() }()
-		go func() { defer h.wg.Done(); h.pollProgress() }()
-	})
 	sub := &subscriber{account: account, ch: make(chan frame, streamBuffer), dropped: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -174,18 +190,7 @@ func (h *hub) close() {
 // tail reads new notifications by id every tailEvery and publishes each to its
 // account's streams. Ids are handed out before commit, so a later id can become
 // visible first: a skipped id is looked up again for holeWait.
-func (h *hub) tail() {
-	var last int64
-	for {
-		var err error
-		if last, err = h.store.NewestNotificationIDOfAll(h.ctx); err == nil {
-			break
-		}
-		h.log.Warn("stream tail: find the newest notification", "error", err)
-		if !sleepCtx(h.ctx, time.Second) {
-			return
-		}
-	}
+func (h *hub) tail(last int64) {
 	holes := map[int64]time.Time{}
 	for {
 		full := false
@@ -540,6 +545,10 @@ func (s *Server) stream(c *gin.Context) {
 		from = n
 	}
 	ctx := c.Request.Context()
+	if err := s.hub.ensureStarted(ctx); err != nil {
+		internalError(c, err)
+		return
+	}
 	// Subscribe before reading the database, so nothing falls between replay and live.
 	sub := s.hub.subscribe(acc)
 	defer s.hub.unsubscribe(sub)

@@ -416,3 +416,63 @@ func TestStockNotificationsReachTheStream(t *testing.T) {
 		t.Fatalf("notifications %+v", n.Items)
 	}
 }
+
+// The stream carries campaign progress (from the workflow's query) and import
+// progress (from MySQL) while they change, the latest at once to a stream that
+// opens, and the final figures once when they end.
+func TestStreamCarriesCampaignAndImportProgress(t *testing.T) {
+	h := newHarness(t)
+	_, base := startSim(t, sim.Settings{})
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	s := openStream(t, h.srv.URL, "", bearer(token))
+	s.waitLive()
+	group := importCustomers(t, c, "예약 고객", 1, 5, "VIP")
+	relayID := simRelay(t, c, "sim", base, "sms", 1)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "#{이름}님 안내"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "내일 발송", "template_id": tpl.ID, "group_ids": []int64{group},
+		"scheduled_at": time.Now().Add(time.Hour).Format(time.RFC3339),
+		"routing":      map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": relayID, "weight": 1}}}}).
+		Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+
+	p := s.nextEvent("campaign.progress", 15*time.Second)
+	if p["campaign_id"] != float64(camp.ID) || p["status"] != "scheduled" || p["stage"] != "scheduled" || p["resume_at"] == nil {
+		t.Fatalf("progress %v", p)
+	}
+	// A stream that opens now gets the latest progress at once, though it does not change.
+	late := openStream(t, h.srv.URL, "", bearer(token))
+	if q := late.nextEvent("campaign.progress", 5*time.Second); q["campaign_id"] != float64(camp.ID) || q["stage"] != "scheduled" {
+		t.Fatalf("late stream's progress %v", q)
+	}
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", camp.ID), nil).Expect(202)
+	if n := s.nextNotification(30 * time.Second); n.Kind != notify.CampaignCancelled || n.Subject["campaign_id"] != camp.ID {
+		t.Fatalf("notification %+v", n)
+	}
+	for p["status"] != "cancelled" {
+		p = s.nextEvent("campaign.progress", 15*time.Second)
+	}
+	if p["campaign_id"] != float64(camp.ID) || p["stage"] != "cancelled" {
+		t.Fatalf("final progress %v", p)
+	}
+
+	// Import progress comes from the imports table.
+	var im importOut
+	c.Upload("/api/v1/imports", "file", "진행.csv", []byte("이름,휴대폰\n가,010-6666-0001\n나,010-6666-0002\n"), nil).Expect(201).JSON(&im)
+	if _, err := h.store.DB().Exec(`UPDATE imports SET status = 'committing', processed_rows = 1 WHERE id = ?`, im.ID); err != nil {
+		t.Fatal(err)
+	}
+	ip := s.nextEvent("import.progress", 15*time.Second)
+	if ip["import_id"] != float64(im.ID) || ip["status"] != "committing" || ip["processed"] != float64(1) ||
+		ip["total"] != float64(2) || ip["percent"] != float64(50) {
+		t.Fatalf("import progress %v", ip)
+	}
+	if _, err := h.store.DB().Exec(`UPDATE imports SET status = 'completed', processed_rows = 2 WHERE id = ?`, im.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ip = s.nextEvent("import.progress", 15*time.Second); ip["status"] != "completed" || ip["percent"] != float64(100) {
+		t.Fatalf("final import progress %v", ip)
+	}
+}

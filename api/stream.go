@@ -570,7 +570,33 @@ func (s *Server) stream(c *gin.Context) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	c.Status(http.StatusOK)
+	// A stream the hub drops may be stuck in a write to a client that stopped
+	// reading: expire that write at once.
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-sub.dropped:
+		case <-ended:
+			return
+		}
+		// Again until the handler is out, in case a write set its own deadline
+		// just after this one.
+		for {
+			_ = rc.SetWriteDeadline(time.Now())
+			select {
+			case <-ended:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
 	write := func(b []byte) bool {
+		select {
+		case <-sub.dropped:
+			return false
+		default:
+		}
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		if _, err := c.Writer.Write(b); err != nil {
 			return false

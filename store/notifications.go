@@ -367,13 +367,13 @@ type ActiveCampaign struct {
 	Status    string `db:"status"`
 }
 
-// ActiveCampaigns answers the running and paused campaigns of the accounts.
+// ActiveCampaigns answers the scheduled, running and paused campaigns of the accounts.
 func (s *Store) ActiveCampaigns(ctx context.Context, accountIDs []int64) ([]ActiveCampaign, error) {
 	if len(accountIDs) == 0 {
 		return nil, nil
 	}
 	query, args, err := sqlx.In(`SELECT id, account_id, status FROM campaigns
-		WHERE status IN ('running', 'paused') AND account_id IN (?) ORDER BY id`, accountIDs)
+		WHERE status IN ('scheduled', 'running', 'paused') AND account_id IN (?) ORDER BY id`, accountIDs)
 	if err != nil {
 		return nil, err
 	}

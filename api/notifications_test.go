@@ -3,10 +3,12 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/relay"
@@ -474,5 +476,31 @@ func TestStreamCarriesCampaignAndImportProgress(t *testing.T) {
 	}
 	if ip = s.nextEvent("import.progress", 15*time.Second); ip["status"] != "completed" || ip["percent"] != float64(100) {
 		t.Fatalf("final import progress %v", ip)
+	}
+}
+
+// A server with read and write timeouts for ordinary requests keeps streams
+// open past them: the stream sets its own deadlines.
+func TestStreamOutlivesTheServersTimeouts(t *testing.T) {
+	h := newHarness(t)
+	token, acc := h.signup(t)
+	a := api.New(api.Deps{Config: h.cfg, Store: h.store, Temporal: h.tc, Log: h.log, StreamKeepAlive: 200 * time.Millisecond})
+	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Config.ReadTimeout = 500 * time.Millisecond
+	srv.Config.WriteTimeout = 500 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Cleanup(a.Close)
+	s := openStream(t, srv.URL, "", bearer(token))
+	s.waitLive()
+	opened := time.Now()
+	for time.Since(opened) < 3*srv.Config.WriteTimeout {
+		if ev := s.next(5 * time.Second); ev.Comment != "keep-alive" {
+			t.Fatalf("idle stream sent %+v", ev)
+		}
+	}
+	id := h.notifyDirect(t, acc, importNotice(1))
+	if n := s.nextNotification(5 * time.Second); n.ID != id {
+		t.Fatalf("after the timeouts: %+v", n)
 	}
 }

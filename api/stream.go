@@ -565,6 +565,7 @@ func (s *Server) stream(c *gin.Context) {
 	// The server's write timeout suits requests, not a stream: each write gets
 	// its own deadline instead, which also drops a client that stopped reading.
 	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Time{}) // nor is a read timeout meant for a stream
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

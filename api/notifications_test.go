@@ -1,18 +1,23 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 type notificationPage struct {
@@ -502,5 +507,30 @@ func TestStreamOutlivesTheServersTimeouts(t *testing.T) {
 	id := h.notifyDirect(t, acc, importNotice(1))
 	if n := s.nextNotification(5 * time.Second); n.ID != id {
 		t.Fatalf("after the timeouts: %+v", n)
+	}
+}
+
+// An import whose commit fails is told as import.failed, with the reason.
+func TestImportFailureIsNotified(t *testing.T) {
+	h := newHarness(t)
+	token, acc := h.signup(t)
+	c := h.c.As(token)
+	var im importOut
+	c.Upload("/api/v1/imports", "file", "실패.csv", []byte("이름,휴대폰\n가,010-7777-0001\n"), nil).Expect(201).JSON(&im)
+	// The worker is asked to commit into a group that does not exist (as if it had
+	// been deleted after the commit was asked for): BeginImport fails for good.
+	run, err := h.tc.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: workflows.ImportWorkflowID(im.ID),
+		TaskQueue: h.cfg.TaskQueue}, workflows.ImportCustomers, workflows.ImportInput{AccountID: acc, ImportID: im.ID, GroupID: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(context.Background(), nil); err == nil {
+		t.Fatal("the import commit succeeded")
+	}
+	page := listNotifications(t, c, "")
+	failed := of(page.Items, notify.ImportFailed, "import_id", im.ID)
+	if len(failed) != 1 || failed[0].Severity != "error" || failed[0].Title != "고객 가져오기 실패: 실패.csv" ||
+		!strings.HasPrefix(failed[0].Body, "사유: ") || len(failed[0].Body) < 10 {
+		t.Fatalf("notifications %+v", page.Items)
 	}
 }

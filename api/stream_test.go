@@ -46,7 +46,6 @@ type sseStream struct {
 	done   chan struct{}
 	mu     sync.Mutex
 	lastID string
-	seen   []sseEvent // every event with a name, in order
 }
 
 // openStream opens the stream at base with the given header; it fails the test
@@ -106,14 +105,11 @@ func (s *sseStream) read(body io.ReadCloser) {
 					s.t.Errorf("%s event does not match %s: %v\n%s", ev.Event, name, err, ev.Data)
 				}
 			}
-			s.mu.Lock()
 			if ev.HasID {
+				s.mu.Lock()
 				s.lastID = ev.ID
+				s.mu.Unlock()
 			}
-			if ev.Event != "" {
-				s.seen = append(s.seen, ev)
-			}
-			s.mu.Unlock()
 			s.events <- ev
 			ev, data = sseEvent{}, nil
 			continue
@@ -140,24 +136,6 @@ func (s *sseStream) LastEventID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastID
-}
-
-// payloads decodes the data of every event named event seen so far.
-func (s *sseStream) payloads(event string) []map[string]any {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, ev := range s.seen {
-		if ev.Event == event {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(ev.Data), &m); err != nil {
-				s.t.Fatal(err)
-			}
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // nextEvent answers the next event named event within d, skipping others.

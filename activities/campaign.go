@@ -54,7 +54,9 @@ func (a *Activities) SetCampaignStatus(ctx context.Context, in workflows.SetStat
 	return a.Store.SetCampaignStatus(ctx, in.AccountID, in.CampaignID, in.Status)
 }
 
-// FinalizeCampaign aggregates the campaign's counts with SQL into its row.
+// FinalizeCampaign aggregates the campaign's counts with SQL into its row and
+// tells the operators how the run ended (campaign.completed, .failed,
+// .cancelled; reminder.sent for an attendance reminder).
 func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.FinalizeInput) (workflows.FinalizeResult, error) {
 	c, err := a.Store.FinalizeCampaign(ctx, in.AccountID, in.CampaignID, in.Status)
 	if err != nil {
@@ -62,6 +64,13 @@ func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.Finalize
 	}
 	a.Log.Info("campaign finished", "account_id", in.AccountID, "campaign_id", in.CampaignID, "status", in.Status,
 		"total", c.Total, "delivered", c.Delivered, "failed", c.Failed, "unknown", c.Unknown)
+	camp, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return workflows.FinalizeResult{}, classify(err)
+	}
+	if err := a.notify(ctx, in.AccountID, campaignNotice(camp)); err != nil {
+		return workflows.FinalizeResult{}, err
+	}
 	return workflows.FinalizeResult{Counts: workflows.Counts{Total: c.Total, Pending: c.Pending + c.Sending, Sent: c.Sent,
 		Delivered: c.Delivered, Failed: c.Failed, Unknown: c.Unknown, Fallback: c.Fallback}}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -122,7 +123,7 @@ func (a *Activities) ReadTierStock(ctx context.Context, in workflows.ReadTierSto
 }
 
 // RecordStockAlert records the alert of a tier at one stock version, addressed
-// to the event's recipients. Idempotent: the same version answers the same alert,
+// to the event's recipients, and tells the operators (stock.low). Idempotent: the same version answers the same alert,
 // and a channel already delivered is not asked for again.
 func (a *Activities) RecordStockAlert(ctx context.Context, in workflows.RecordStockAlertInput) (workflows.RecordStockAlertResult, error) {
 	al, err := a.Store.RecordStockAlert(ctx, in.AccountID, store.TierStock{
@@ -132,6 +133,10 @@ func (a *Activities) RecordStockAlert(ctx context.Context, in workflows.RecordSt
 	}
 	a.Log.Warn("low stock", "account_id", in.AccountID, "event_id", al.EventID, "tier_id", al.TierID,
 		"alert_id", al.ID, "stock", al.Stock, "threshold", al.Threshold)
+	if err := a.notify(ctx, in.AccountID, notify.LowStock(notify.Tier{EventID: al.EventID, TierID: al.TierID,
+		EventName: al.EventName, TierName: al.TierName}, al.ID, al.Stock, al.Threshold)); err != nil {
+		return workflows.RecordStockAlertResult{}, err
+	}
 	return workflows.RecordStockAlertResult{AlertID: al.ID,
 		Email: al.EmailStatus == store.AlertPending, Webhook: al.WebhookStatus == store.AlertPending}, nil
 }

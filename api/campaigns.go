@@ -387,13 +387,7 @@ func (s *Server) campaignProgress(c *gin.Context) {
 		}
 		s.log.Warn("campaign progress query failed; answering stored counts", "campaign_id", id, "error", err)
 	}
-	p := workflows.CampaignProgress{Stage: camp.Status, Run: camp.Run, UpdatedAt: camp.UpdatedAt, Relays: []workflows.RelayCounts{},
-		Counts: workflows.Counts{Total: camp.Total, Pending: camp.Pending + camp.Sending, Sent: camp.Sent,
-			Delivered: camp.Delivered, Failed: camp.Failed, Unknown: camp.Unknown, Fallback: camp.Fallback}}
-	if store.IsSet(camp.StartedAt) {
-		p.StartedAt = camp.StartedAt
-	}
-	c.JSON(http.StatusOK, progressJSON{CampaignID: id, Status: camp.Status, CampaignProgress: p})
+	c.JSON(http.StatusOK, storedProgress(camp))
 }
 
 type progressJSON struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
@@ -76,12 +77,16 @@ type harness struct {
 	c     *apitest.Client
 	tc    client.Client
 	acts  *activities.Activities // the worker's activities, for calling one directly
+	log   *slog.Logger
+	opts  harnessOptions
 }
 
 // harnessOptions change what newHarness builds.
 type harnessOptions struct {
-	now      func() time.Time // the API's clock (nil: time.Now)
-	smtpAddr string           // where alert e-mails go (default: the configuration's)
+	now       func() time.Time     // the API's clock (nil: time.Now)
+	smtpAddr  string               // where alert e-mails go (default: the configuration's)
+	router    *relay.RouterOptions // the worker's router (nil: the default)
+	keepAlive time.Duration        // the streams' comment interval (0: the default)
 }
 
 type harnessOption func(*harnessOptions)
@@ -94,6 +99,17 @@ func withClock(now func() time.Time) harnessOption {
 // withSMTP sends the worker's alert e-mails to the SMTP server at addr.
 func withSMTP(addr string) harnessOption {
 	return func(o *harnessOptions) { o.smtpAddr = addr }
+}
+
+// withRouter gives the worker a relay router built with o (short breaker
+// cool-downs, for outage tests).
+func withRouter(o relay.RouterOptions) harnessOption {
+	return func(ho *harnessOptions) { ho.router = &o }
+}
+
+// withStreamKeepAlive sets how often idle event streams get a comment.
+func withStreamKeepAlive(d time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.keepAlive = d }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
@@ -127,6 +143,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		}
 	})
 	acts := activities.New(st, log, cfg.PublicURL, testEgress)
+	if o.router != nil {
+		acts.Router = activities.NewRouter(st, log, *o.router)
+	}
 	if o.smtpAddr != "" {
 		cfg.SMTPAddr = o.smtpAddr
 	}
@@ -138,9 +157,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress}).Handler())
+	a := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress, StreamKeepAlive: o.keepAlive})
+	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts}
+	t.Cleanup(a.Close) // before srv.Close, which waits for open streams
+	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts, log: log, opts: o}
 }
 
 func (h *harness) count(t *testing.T, table string) int {

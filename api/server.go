@@ -40,12 +40,15 @@ type Server struct {
 	temporal client.Client
 	log      *slog.Logger
 	metrics  *Metrics
-	now      func() time.Time // the clock attendance days are counted by
+	now      func() time.Time // the clock attendance days and stream tickets go by
 	egress   *egress.Guard    // where tenant-supplied addresses may point
 	uploads  chan struct{}    // a slot per import being received and parsed
 	hashes   *hashGate        // bounds concurrent bcrypt work
 	// lastPrune is when expired auth limit counters were last deleted (unix ns).
 	lastPrune atomic.Int64
+	// hub feeds this process's event streams; keepAlive is their comment interval.
+	hub       *hub
+	keepAlive time.Duration
 }
 
 // Deps are what New needs.
@@ -55,12 +58,16 @@ type Deps struct {
 	Temporal client.Client
 	Log      *slog.Logger
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
-	// Now is the clock check-ins are dated by (nil: time.Now); tests set it.
+	// Now is the clock check-ins are dated by and stream tickets expire by (nil:
+	// time.Now); tests set it.
 	Now func() time.Time
 	// Egress decides which relay and webhook addresses tenants may save (nil:
 	// built from Config.AllowPrivateHosts). The worker's guard is the one that
 	// holds when connecting; this one answers early with a 422.
 	Egress *egress.Guard
+	// StreamKeepAlive is how often an idle event stream gets a comment line
+	// (0: DefaultStreamKeepAlive).
+	StreamKeepAlive time.Duration
 }
 
 // New builds the API server.
@@ -83,8 +90,13 @@ func New(d Deps) *Server {
 			guard = &egress.Guard{}
 		}
 	}
+	keepAlive := d.StreamKeepAlive
+	if keepAlive <= 0 {
+		keepAlive = DefaultStreamKeepAlive
+	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
-		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate()}
+		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the
@@ -117,6 +129,11 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 		_ = rc.SetWriteDeadline(time.Now().Add(write))
 	}
 }
+
+// Close stops the process's event stream hub: open streams end (their clients
+// reconnect, to another process if this one is going away). Register it with
+// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
+func (s *Server) Close() { s.hub.close() }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -228,6 +245,13 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/events/:id/alerts", s.listAlerts)
 	authed.GET("/purchases", s.listPurchases)
 	authed.POST("/purchases", s.createPurchase)
+
+	people := authed.Group("", requireUser())
+	people.GET("/notifications", s.listNotifications)
+	people.GET("/notifications/unread-count", s.unreadCount)
+	people.POST("/notifications/read", s.readNotifications)
+	people.POST("/stream/ticket", s.createStreamTicket)
+	v1.GET("/stream", s.streamAuth(), s.stream)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)

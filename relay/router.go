@@ -56,6 +56,12 @@ type RouterOptions struct {
 	Concurrency  int              // provider calls in flight per Send (8)
 	MaxAttempts  int              // relays tried per message, fallback separately (all candidates)
 	Logger       *slog.Logger
+	// OnCircuit, when set, is told when a relay's circuit opens (open) and when
+	// it closes again after a successful probe. Calls come one at a time, in the
+	// order the transitions happened, from a goroutine of the router's own, so a
+	// slow OnCircuit (a database write) holds up no send; transitions beyond a
+	// backlog of 256 are dropped (and logged).
+	OnCircuit func(relayID int64, open bool)
 }
 
 // Router routes messages over relays: primary choice by mode, failover in the
@@ -64,9 +70,15 @@ type RouterOptions struct {
 // lives as long as the worker process and is shared by all chunk activities; it is
 // safe for concurrent use.
 type Router struct {
-	o      RouterOptions
-	mu     sync.Mutex
-	relays map[int64]*relayState
+	o        RouterOptions
+	mu       sync.Mutex
+	relays   map[int64]*relayState
+	circuits chan circuitChange // to the OnCircuit goroutine
+}
+
+type circuitChange struct {
+	relayID int64
+	open    bool
 }
 
 type relayState struct {
@@ -90,7 +102,43 @@ func NewRouter(o RouterOptions) *Router {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Breaker.Now = o.Now
-	return &Router{o: o, relays: map[int64]*relayState{}}
+	r := &Router{o: o, relays: map[int64]*relayState{}}
+	if o.OnCircuit != nil {
+		// The goroutine lives as long as the router, which lives as long as the worker.
+		r.circuits = make(chan circuitChange, 256)
+		go func() {
+			for c := range r.circuits {
+				o.OnCircuit(c.relayID, c.open)
+			}
+		}()
+	}
+	return r
+}
+
+// breakerOptions are the options of relay id's breaker: the router's, with the
+// transitions that matter to OnCircuit passed on.
+func (r *Router) breakerOptions(id int64) BreakerOptions {
+	o := r.o.Breaker
+	if r.circuits == nil {
+		return o
+	}
+	o.OnTransition = func(from, to BreakerState) {
+		var c circuitChange
+		switch to {
+		case Open: // from closed, or a failed probe: the relay is out either way
+			c = circuitChange{relayID: id, open: true}
+		case Closed:
+			c = circuitChange{relayID: id}
+		default:
+			return
+		}
+		select {
+		case r.circuits <- c:
+		default:
+			r.o.Logger.Warn("circuit transition dropped: OnCircuit is behind", "relay_id", id, "open", c.open)
+		}
+	}
+	return o
 }
 
 // state returns the live state of relay c, creating it on first use and applying
@@ -100,7 +148,7 @@ func (r *Router) state(c Candidate) *relayState {
 	defer r.mu.Unlock()
 	st, ok := r.relays[c.ID]
 	if !ok {
-		st = &relayState{breaker: NewBreaker(r.o.Breaker), limiter: NewLimiter(c.Rate, c.Burst, r.o.Now)}
+		st = &relayState{breaker: NewBreaker(r.breakerOptions(c.ID)), limiter: NewLimiter(c.Rate, c.Burst, r.o.Now)}
 		r.relays[c.ID] = st
 		return st
 	}

@@ -417,3 +417,53 @@ func TestRecommend(t *testing.T) {
 		t.Errorf("single: %q", rec.Reason)
 	}
 }
+
+// OnCircuit hears each transition of a relay's circuit once, in order, however
+// many messages were routed meanwhile; the shared record (store.RecordCircuit)
+// turns the second "open" of a failed probe into nothing.
+func TestRouterTellsCircuitTransitions(t *testing.T) {
+	clock := newClock()
+	a := &fakeRelay{name: "a", fail: func() error { return fault(CodeServerError, errors.New("HTTP 503")) }}
+	b := &fakeRelay{name: "b"}
+	type change struct {
+		id   int64
+		open bool
+	}
+	changes := make(chan change, 16)
+	r := NewRouter(RouterOptions{Now: clock.Now, Concurrency: 1, Breaker: BreakerOptions{Failures: 2, Cooldown: 30 * time.Second},
+		OnCircuit: func(id int64, open bool) { changes <- change{id, open} }})
+	cands := []Candidate{cand(1, a, 50, 1), cand(2, b, 50, 1)}
+	next := func() change {
+		t.Helper()
+		select {
+		case c := <-changes:
+			return c
+		case <-time.After(5 * time.Second):
+			t.Fatal("no circuit transition told")
+		}
+		return change{}
+	}
+	r.Send(context.Background(), ModeWeighted, cands, messages(0, 2000))
+	if c := next(); c != (change{1, true}) {
+		t.Fatalf("first transition %+v, want relay 1 open", c)
+	}
+	// Traffic while open: a is skipped and nothing is told (a transition told
+	// here would come out of order below).
+	for i := range 5 {
+		r.Send(context.Background(), ModeWeighted, cands, messages(2000+i*1000, 1000))
+	}
+	// A probe that fails opens the circuit again.
+	clock.Advance(30 * time.Second)
+	r.Send(context.Background(), ModeWeighted, cands, messages(10000, 1000))
+	if c := next(); c != (change{1, true}) {
+		t.Fatalf("after a failed probe %+v, want relay 1 open", c)
+	}
+	a.mu.Lock()
+	a.fail = nil
+	a.mu.Unlock()
+	clock.Advance(30 * time.Second)
+	r.Send(context.Background(), ModeWeighted, cands, messages(20000, 1000))
+	if c := next(); c != (change{1, false}) {
+		t.Fatalf("after recovery %+v, want relay 1 closed", c)
+	}
+}

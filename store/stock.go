@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/notify"
 )
 
 // StockAdjustment is one entry of a tier's stock audit trail.
@@ -58,8 +60,9 @@ type StockResult struct {
 }
 
 // AdjustStock changes a tier's stock under a row lock, records who did it and why,
-// and serves the wait list in order from what is available, all in one
-// transaction. A change that would leave less than zero is ErrStockOutOfRange.
+// serves the wait list in order from what is available and, when stock was
+// added, tells the operators (stock.restocked), all in one transaction. A
+// change that would leave less than zero is ErrStockOutOfRange.
 func (s *Store) AdjustStock(ctx context.Context, accountID, eventID, tierID int64, ch StockChange) (StockResult, error) {
 	var out StockResult
 	err := s.inTxRetrying(ctx, func(tx *sqlx.Tx) error {
@@ -110,10 +113,31 @@ func (s *Store) AdjustStock(ctx context.Context, accountID, eventID, tierID int6
 		if out.Stock, err = tierStockTx(ctx, tx, tierID); err != nil {
 			return err
 		}
-		out.Granted, err = grantsByID(ctx, tx, waiting)
-		return err
+		if out.Granted, err = grantsByID(ctx, tx, waiting); err != nil {
+			return err
+		}
+		if adj.Delta > 0 {
+			return notifyRestock(ctx, tx, accountID, adj)
+		}
+		return nil
 	})
 	return out, err
+}
+
+// notifyRestock tells the operators, in the adjustment's transaction, that stock
+// was added and how many waiting customers it served (stock.restocked).
+func notifyRestock(ctx context.Context, tx *sqlx.Tx, accountID int64, adj StockAdjustment) error {
+	var names struct {
+		Event string `db:"event_name"`
+		Tier  string `db:"tier_name"`
+	}
+	if err := tx.GetContext(ctx, &names, `SELECT e.name AS event_name, t.name AS tier_name
+		FROM event_tiers t JOIN events e ON e.id = t.event_id WHERE t.id = ?`, adj.TierID); err != nil {
+		return fmt.Errorf("names of tier %d: %w", adj.TierID, err)
+	}
+	_, _, err := notifyWith(ctx, tx, accountID, notify.Restocked(notify.Tier{EventID: adj.EventID, TierID: adj.TierID,
+		EventName: names.Event, TierName: names.Tier}, adj.ID, adj.Delta, adj.StockAfter, adj.WaitlistGranted))
+	return err
 }
 
 // SetNoticeCampaign records the campaign that told the customers an adjustment

@@ -18,6 +18,7 @@ var _ workflows.ImportActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignActivities = (*activities.Activities)(nil)
 var _ workflows.StockMonitorActivities = (*activities.Activities)(nil)
 var _ workflows.ReminderActivities = (*activities.Activities)(nil)
+var _ workflows.NotifyActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {

@@ -271,6 +271,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 				if !quietTimer {
 					quietTimer = true
 					sel.AddFuture(workflow.NewTimer(ctx, resume.Sub(now)), func(workflow.Future) { quietTimer = false })
+					w.noticeQuietHours(ctx, resume)
 				}
 				break
 			}

@@ -61,6 +61,7 @@ type fakeCampaign struct {
 	polls       []fakePoll
 	statuses    []string // SetCampaignStatus, in order
 	finalized   []string // FinalizeCampaign statuses, in order
+	quiet       []NotifyQuietHoursInput
 	blocked     sync.WaitGroup
 }
 
@@ -119,6 +120,7 @@ func (f *fakeCampaign) newEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 	env.RegisterActivityWithOptions(f.CollectReports, activity.RegisterOptions{Name: ActivityCollectReports})
 	env.RegisterActivityWithOptions(f.FinalizeCampaign, activity.RegisterOptions{Name: ActivityFinalize})
 	env.RegisterActivityWithOptions(f.SetCampaignStatus, activity.RegisterOptions{Name: ActivitySetStatus})
+	env.RegisterActivityWithOptions(f.NotifyQuietHours, activity.RegisterOptions{Name: ActivityNotifyQuietHours})
 
 	// Mocks that only delay the fake on the workflow clock (After), one per
 	// chunk duration; the fake itself still does the work.
@@ -356,6 +358,19 @@ func (f *fakeCampaign) FinalizeCampaign(_ context.Context, in FinalizeInput) (Fi
 	defer f.mu.Unlock()
 	f.finalized = append(f.finalized, in.Status)
 	return FinalizeResult{Counts: f.countsLocked()}, nil
+}
+
+func (f *fakeCampaign) NotifyQuietHours(_ context.Context, in NotifyQuietHoursInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.quiet = append(f.quiet, in)
+	return nil
+}
+
+func (f *fakeCampaign) quietNotices() []NotifyQuietHoursInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]NotifyQuietHoursInput(nil), f.quiet...)
 }
 
 func (f *fakeCampaign) SetCampaignStatus(_ context.Context, in SetStatusInput) error {

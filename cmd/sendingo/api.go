@@ -80,7 +80,12 @@ func temporalClient(cfg config.Config, log *slog.Logger, lazy bool) (client.Clie
 // serveAPI serves until ctx ends, then drains in-flight requests. ready, when
 // given, receives the bound address once the listener is open.
 func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client, ready chan<- string) error {
-	srv := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).HTTPServer()
+	a := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log})
+	defer a.Close()
+	srv := a.HTTPServer()
+	// Shutdown waits for requests to end, and event streams end only when the
+	// stream hub stops.
+	srv.RegisterOnShutdown(a.Close)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/relay"
@@ -30,6 +31,9 @@ type Activities struct {
 	Mail Mailer
 	// Webhooks posts low-stock alert webhooks (nil: a client with a 10 s timeout).
 	Webhooks *http.Client
+	// Temporal starts the workflows the outbox owes and keeps reminder
+	// Schedules in line with their events (the worker sets its own client).
+	Temporal client.Client
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

@@ -481,6 +481,14 @@ func (s *Server) retryFailed(c *gin.Context) {
 	run := camp.Run + 1
 	err = s.startCampaign(ctx, acc, id, run)
 	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		// The finished run's workflow may still be closing (the campaign is
+		// finished before its workflow is): wait for it, then try once more.
+		wctx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
+		_ = s.temporal.GetWorkflow(wctx, workflows.CampaignWorkflowID(id), "").Get(wctx, nil)
+		cancel()
+		err = s.startCampaign(ctx, acc, id, run)
+	}
 	switch {
 	case errors.As(err, &running):
 		conflict(c, fmt.Sprintf("campaign %d is running again already", id))

@@ -22,6 +22,7 @@ import (
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
@@ -56,6 +57,7 @@ type harness struct {
 type harnessOptions struct {
 	now      func() time.Time // the API's clock (nil: time.Now)
 	smtpAddr string           // where alert e-mails go (default: the configuration's)
+	sweeper  workflows.OutboxSweeperInput
 }
 
 type harnessOption func(*harnessOptions)
@@ -68,6 +70,12 @@ func withClock(now func() time.Time) harnessOption {
 // withSMTP sends the worker's alert e-mails to the SMTP server at addr.
 func withSMTP(addr string) harnessOption {
 	return func(o *harnessOptions) { o.smtpAddr = addr }
+}
+
+// withSweeper makes the worker's outbox sweeper sweep every `every`, for work
+// owed longer than grace.
+func withSweeper(every, grace time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.sweeper = workflows.OutboxSweeperInput{Every: every, Grace: grace} }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
@@ -107,7 +115,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
+	wo := worker.DefaultOptions()
+	wo.Sweeper = o.sweeper
+	w := worker.New(tc, cfg.TaskQueue, acts, wo)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

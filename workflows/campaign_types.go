@@ -23,19 +23,22 @@ func CampaignWorkflowID(campaignID int64) string { return fmt.Sprintf("campaign:
 // transition (draft → running, or a retry run's reset) itself, so starting the
 // workflow is the one step a send takes and nothing can be half done.
 func CampaignStartOptions(taskQueue string, accountID, campaignID int64, run int) client.StartWorkflowOptions {
-	conflict := enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
-	if run > 1 {
-		conflict = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
-	}
-	return client.StartWorkflowOptions{
+	o := client.StartWorkflowOptions{
 		ID:                       CampaignWorkflowID(campaignID),
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: conflict,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			AccountIDKey.ValueSet(strconv.FormatInt(accountID, 10)),
 			CampaignIDKey.ValueSet(strconv.FormatInt(campaignID, 10))),
 	}
+	if run > 1 {
+		// Not joined silently: the workflow running may be the previous run
+		// still closing, and the caller must know its run has not started.
+		o.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+		o.WorkflowExecutionErrorWhenAlreadyStarted = true
+	}
+	return o
 }
 
 // CampaignInput starts the Campaign workflow. Run is 1 for the first send and

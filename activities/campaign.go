@@ -58,6 +58,7 @@ func (a *Activities) StartCampaign(ctx context.Context, in workflows.StartCampai
 	switch {
 	case in.Run == 0: // recorded before runs were passed: the API began the send
 	case in.Run == 1 && c.Status == store.CampaignDraft:
+		// The template cannot be gone: campaigns reference it (a foreign key).
 		tpl, err := a.Store.Template(ctx, in.AccountID, c.TemplateID)
 		if err != nil {
 			return workflows.StartCampaignResult{}, classify(fmt.Errorf("template of campaign %d: %w", c.ID, err))

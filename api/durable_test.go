@@ -576,3 +576,34 @@ func TestRelayWithoutReportsEndpointDoesNotKeepTheCampaignOpen(t *testing.T) {
 		t.Fatalf("reasons %q: want the relay's refusal, not the deadline", reasons)
 	}
 }
+
+// A campaign left running by a workflow that ended without finishing it (its
+// retries exhausted during a database outage, say) can still be cancelled: the
+// cancel finishes the row. While Temporal cannot be reached, nobody can tell
+// whether a workflow still runs it, so the cancel answers 503 and changes nothing.
+func TestCancelFinishesACampaignNoWorkflowRuns(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	down := h.apiWithoutTemporal(t).As(token)
+	_, base := startSim(t, sim.Settings{})
+	relayID := simRelay(t, c, "sim-stranded", base, "sms", 1)
+	id := smsCampaign(t, c, "홀로 남은 캠페인", relayID, 501, 3)
+	if _, err := h.store.DB().Exec(`UPDATE campaigns SET status = 'running', run = 1 WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+
+	down.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", id), nil).Expect(503)
+	down.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/pause", id), nil).Expect(503)
+	if row := h.campaignRow(t, id); row.Status != "running" {
+		t.Fatalf("after cancels without Temporal: %+v", row)
+	}
+	var sig struct {
+		Status string `json:"status"`
+	}
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", id), nil).Expect(202).JSON(&sig)
+	if row := h.campaignRow(t, id); sig.Status != "cancelled" || row.Status != "cancelled" {
+		t.Fatalf("cancel answered %q; the campaign is %+v", sig.Status, row)
+	}
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", id), nil).Expect(409)
+}

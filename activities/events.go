@@ -14,6 +14,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/egress"
@@ -336,4 +340,118 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// reminderCatchup is how late a missed reminder may still go out (the worker
+// or Temporal was down at the reminder time); later, that day's is skipped.
+const reminderCatchup = time.Hour
+
+// SyncReminderSchedule makes the event's reminder Schedule match the event's row
+// as it is now: created or updated when the event has a reminder, deleted when it
+// has none or is gone. The outbox rows written before the row was read are then
+// cleared; rows written meanwhile stay for the next sync. ReminderScheduleSync,
+// one workflow per event, is its only caller, so syncs of one event never race.
+func (a *Activities) SyncReminderSchedule(ctx context.Context, in workflows.SyncReminderScheduleInput) (workflows.SyncReminderScheduleResult, error) {
+	var out workflows.SyncReminderScheduleResult
+	if a.Temporal == nil {
+		return out, temporal.NewNonRetryableApplicationError("no Temporal client is configured", workflows.ErrTypeInvalidState, nil)
+	}
+	mark, err := a.Store.OutboxMark(ctx, store.OutboxReminderSchedule, in.EventID)
+	if err != nil {
+		return out, err
+	}
+	ev, err := a.Store.Event(ctx, in.AccountID, in.EventID)
+	gone := errors.Is(err, store.ErrNotFound)
+	if err != nil && !gone {
+		return out, err
+	}
+	if gone || ev.ReminderTime == "" {
+		out.Action, err = a.deleteReminderSchedule(ctx, in.EventID)
+	} else {
+		out.Action, err = a.putReminderSchedule(ctx, ev, activity.GetInfo(ctx).TaskQueue)
+	}
+	if err != nil {
+		return out, err
+	}
+	a.Log.Info("reminder schedule synced", "account_id", in.AccountID, "event_id", in.EventID, "action", out.Action)
+	return out, a.Store.ClearOutbox(ctx, store.OutboxReminderSchedule, in.EventID, mark)
+}
+
+// putReminderSchedule updates the event's Schedule, or creates it.
+func (a *Activities) putReminderSchedule(ctx context.Context, e store.Event, taskQueue string) (string, error) {
+	id := workflows.ReminderScheduleID(e.ID)
+	spec, err := reminderSpec(e)
+	if err != nil {
+		return "", temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
+	}
+	action := reminderAction(e, taskQueue)
+	err = a.Temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			sched := in.Description.Schedule
+			sched.Spec, sched.Action = &spec, action
+			return &client.ScheduleUpdate{Schedule: &sched}, nil
+		},
+	})
+	var missing *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return "updated", nil
+	case !errors.As(err, &missing):
+		return "", fmt.Errorf("update reminder schedule %s: %w", id, err)
+	}
+	_, err = a.Temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: id, Spec: spec, Action: action,
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: reminderCatchup,
+		Note:          fmt.Sprintf("attendance reminder of event %d (account %d)", e.ID, e.AccountID),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create reminder schedule %s: %w", id, err)
+	}
+	return "created", nil
+}
+
+func (a *Activities) deleteReminderSchedule(ctx context.Context, eventID int64) (string, error) {
+	id := workflows.ReminderScheduleID(eventID)
+	err := a.Temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
+	var missing *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return "deleted", nil
+	case errors.As(err, &missing):
+		return "none", nil
+	}
+	return "", fmt.Errorf("delete reminder schedule %s: %w", id, err)
+}
+
+// reminderSpec is the schedule of an event's reminder: every day at the reminder
+// time in the event's time zone, from its first day to the end of its last.
+func reminderSpec(e store.Event) (client.ScheduleSpec, error) {
+	clock, err := time.Parse("15:04", e.ReminderTime)
+	if err != nil {
+		return client.ScheduleSpec{}, fmt.Errorf("event %d: reminder time %q: %w", e.ID, e.ReminderTime, err)
+	}
+	loc := e.Location()
+	start := time.Date(e.StartsOn.Year(), e.StartsOn.Month(), e.StartsOn.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(e.EndsOn.Year(), e.EndsOn.Month(), e.EndsOn.Day()+1, 0, 0, 0, 0, loc)
+	return client.ScheduleSpec{
+		Calendars: []client.ScheduleCalendarSpec{{
+			Hour:    []client.ScheduleRange{{Start: clock.Hour()}},
+			Minute:  []client.ScheduleRange{{Start: clock.Minute()}},
+			Comment: "daily attendance reminder at " + e.ReminderTime,
+		}},
+		TimeZoneName: e.Timezone,
+		StartAt:      start,
+		EndAt:        end,
+	}, nil
+}
+
+func reminderAction(e store.Event, taskQueue string) *client.ScheduleWorkflowAction {
+	return &client.ScheduleWorkflowAction{
+		ID:                    workflows.ReminderWorkflowID(e.ID),
+		Workflow:              workflows.AttendanceReminder,
+		Args:                  []any{workflows.ReminderInput{AccountID: e.AccountID, EventID: e.ID}},
+		TaskQueue:             taskQueue,
+		TypedSearchAttributes: workflows.AccountSearchAttributes(e.AccountID),
+	}
 }

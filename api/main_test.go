@@ -24,6 +24,7 @@ import (
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
@@ -87,6 +88,7 @@ type harnessOptions struct {
 	smtpAddr  string               // where alert e-mails go (default: the configuration's)
 	router    *relay.RouterOptions // the worker's router (nil: the default)
 	keepAlive time.Duration        // the streams' comment interval (0: the default)
+	sweeper   workflows.OutboxSweeperInput
 }
 
 type harnessOption func(*harnessOptions)
@@ -110,6 +112,12 @@ func withRouter(o relay.RouterOptions) harnessOption {
 // withStreamKeepAlive sets how often idle event streams get a comment.
 func withStreamKeepAlive(d time.Duration) harnessOption {
 	return func(o *harnessOptions) { o.keepAlive = d }
+}
+
+// withSweeper makes the worker's outbox sweeper sweep every `every`, for work
+// owed longer than grace.
+func withSweeper(every, grace time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.sweeper = workflows.OutboxSweeperInput{Every: every, Grace: grace} }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
@@ -152,7 +160,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
+	wo := worker.DefaultOptions()
+	wo.Sweeper = o.sweeper
+	w := worker.New(tc, cfg.TaskQueue, acts, wo)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *sto
 		log.Info("tenant addresses may reach these private hosts", "allow_private_hosts", allowed)
 	}
 	acts := activities.New(st, log, cfg.PublicURL, guard)
-	mailer, err := activities.NewSMTPMailer(cfg.SMTPAddr, cfg.MailFrom, acts.RelayOptions)
+	mailer, err := activities.NewSMTPMailer(cfg.SMTPAddr, cfg.MailFrom, acts.RelayOptions,
+		activities.SMTPAuth{Username: cfg.SMTPUsername, Password: cfg.SMTPPassword})
 	if err != nil {
 		return fmt.Errorf("SENDINGO_SMTP_ADDR: %w", err)
 	}

@@ -59,9 +59,10 @@ func (e *MailRefusedError) Public() string {
 	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), relay.SanitizeReason(e.Reason))
 }
 
-// SMTPMailer sends mail through one SMTP server, without authentication
-// (SENDINGO_SMTP_ADDR: a local relay or mail catcher), upgrading to TLS when the
-// server offers STARTTLS. It reuses the smtp relay adapter. The server is the
+// SMTPMailer sends mail through one SMTP server (SENDINGO_SMTP_ADDR: a local
+// relay, a mail catcher, or a provider's SMTP endpoint such as SES's). It reuses
+// the smtp relay adapter: STARTTLS when the server offers it, implicit TLS on
+// port 465, and with credentials AUTH PLAIN only over TLS. The server is the
 // operator's choice, not tenant input, so it is dialled without the egress
 // guard — and it is not added to the guard's exceptions either, which would let
 // tenants' smtp relays reach it.
@@ -69,8 +70,15 @@ type SMTPMailer struct {
 	smtp *relay.SMTP
 }
 
-// NewSMTPMailer returns a mailer for the server at addr (host:port) sending as from.
-func NewSMTPMailer(addr, from string, opts relay.Options) (*SMTPMailer, error) {
+// SMTPAuth are the credentials of the operator's SMTP server.
+type SMTPAuth struct {
+	Username, Password string
+}
+
+// NewSMTPMailer returns a mailer for the server at addr (host:port) sending as
+// from. With auth (a username), TLS is required: a server that offers no
+// STARTTLS is refused before the password is sent.
+func NewSMTPMailer(addr, from string, opts relay.Options, auth ...SMTPAuth) (*SMTPMailer, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP address %q: %w", addr, err)
@@ -80,7 +88,14 @@ func NewSMTPMailer(addr, from string, opts relay.Options) (*SMTPMailer, error) {
 		return nil, fmt.Errorf("SMTP address %q: bad port", addr)
 	}
 	opts.Egress = nil
-	return &SMTPMailer{smtp: relay.NewSMTP(relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}, opts)}, nil
+	cfg := relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}
+	if port == 465 { // submissions: TLS from the first byte
+		cfg.TLS = "tls"
+	}
+	for _, a := range auth {
+		cfg.Username, cfg.Password = a.Username, a.Password
+	}
+	return &SMTPMailer{smtp: relay.NewSMTP(cfg, opts)}, nil
 }
 
 // SendMail sends m to each recipient in one SMTP session. A relay fault (server

@@ -110,6 +110,19 @@ func TestDevStartsEverythingAndCtrlCLeavesNothing(t *testing.T) {
 		resp.Body.Close()
 	}
 	checkDevEgress(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
+	// One process, one /metrics: the API's also has the worker's Temporal SDK
+	// series (the worker's domain series appear once it sends).
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		fams := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", api))
+		if sample(fams, "temporal_worker_start_total", map[string]string{"worker_type": "ActivityWorker"}) != nil &&
+			fams["sendingo_http_requests_total"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dev API's /metrics has no Temporal worker series after 30 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if len(processesMentioning(data)) == 0 {
 		t.Fatal("found no Temporal dev server process using the data directory: the check below would prove nothing")
 	}

@@ -64,6 +64,18 @@ type RouterOptions struct {
 	OnCircuit func(relayID int64, open bool)
 }
 
+// Observer is told of the router's provider calls and final verdicts, for
+// metrics. Its methods are called from the router's goroutines and must be
+// quick and safe for concurrent use.
+type Observer interface {
+	// RelayCall reports one provider call: its relay, how long it took, and
+	// whether it counted as a relay fault (as the circuit breaker sees it).
+	RelayCall(relay Candidate, latency time.Duration, fault bool)
+	// Delivered reports the router's final word on one message of a Send.
+	// relay is the candidate that gave it (zero when no relay was tried).
+	Delivered(relay Candidate, d Delivery)
+}
+
 // Router routes messages over relays: primary choice by mode, failover in the
 // mode's order, a circuit breaker and a rate limiter per relay, AlimTalk → SMS/LMS
 // fallback, and the health record behind fastest mode and Recommend. One Router
@@ -74,6 +86,7 @@ type Router struct {
 	mu       sync.Mutex
 	relays   map[int64]*relayState
 	circuits chan circuitChange // to the OnCircuit goroutine
+	observer Observer
 }
 
 type circuitChange struct {
@@ -82,6 +95,7 @@ type circuitChange struct {
 }
 
 type relayState struct {
+	name    string
 	breaker *Breaker
 	limiter *Limiter
 	health  healthWindow
@@ -148,14 +162,47 @@ func (r *Router) state(c Candidate) *relayState {
 	defer r.mu.Unlock()
 	st, ok := r.relays[c.ID]
 	if !ok {
-		st = &relayState{breaker: NewBreaker(r.breakerOptions(c.ID)), limiter: NewLimiter(c.Rate, c.Burst, r.o.Now)}
+		st = &relayState{name: c.Name, breaker: NewBreaker(r.breakerOptions(c.ID)), limiter: NewLimiter(c.Rate, c.Burst, r.o.Now)}
 		r.relays[c.ID] = st
 		return st
+	}
+	if c.Name != "" {
+		st.name = c.Name // renamed since
 	}
 	if rate, burst := st.limiter.Rate(); rate != c.Rate || (c.Burst > 0 && burst != c.Burst) {
 		st.limiter.SetRate(c.Rate, c.Burst)
 	}
 	return st
+}
+
+// SetObserver makes o see every provider call and verdict from now on. Call it
+// before the router's first Send: the field is read without a lock.
+func (r *Router) SetObserver(o Observer) { r.observer = o }
+
+// RelayState is a relay's live state as this router holds it.
+type RelayState struct {
+	ID      int64
+	Name    string
+	Breaker BreakerSnapshot
+}
+
+// States returns the live state of every relay this router has routed to, by
+// id: what a metrics scrape reports about circuits.
+func (r *Router) States() []RelayState {
+	r.mu.Lock()
+	out := make([]RelayState, 0, len(r.relays))
+	breakers := make([]*Breaker, 0, len(r.relays))
+	for id, st := range r.relays {
+		out = append(out, RelayState{ID: id, Name: st.name})
+		breakers = append(breakers, st.breaker)
+	}
+	r.mu.Unlock()
+	// Snapshots outside the router's lock: each breaker has its own.
+	for i, b := range breakers {
+		out[i].Breaker = b.Snapshot()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // Observe records a call to relay id made outside Send (a report poll, a probe), so
@@ -356,6 +403,15 @@ func (r *Router) Send(ctx context.Context, mode Mode, cands []Candidate, msgs []
 		}()
 	}
 	wg.Wait()
+	if r.observer != nil {
+		byID := make(map[int64]Candidate, len(cands))
+		for _, c := range cands {
+			byID[c.ID] = c
+		}
+		for _, d := range out {
+			r.observer.Delivered(byID[d.RelayID], d)
+		}
+	}
 	return out
 }
 
@@ -506,6 +562,9 @@ func (r *Router) run(ctx context.Context, t task, finish func(*work, Result, int
 	if ctx.Err() == nil {
 		st.breaker.Done(ticket, !callFault)
 		st.health.add(callSample{at: r.o.Now(), latency: latency, fault: callFault, messages: len(msgs)})
+		if r.observer != nil {
+			r.observer.RelayCall(t.relay, latency, callFault)
+		}
 	}
 	if callFault {
 		r.o.Logger.WarnContext(ctx, "relay call failed", "relay_id", t.relay.ID, "relay", t.relay.Name,

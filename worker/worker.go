@@ -93,12 +93,15 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterActivity(acts)
 }
 
-// Run runs w until ctx ends, then stops it gracefully.
-func Run(ctx context.Context, w worker.Worker) error {
+// Run runs w until ctx ends, then stops it gracefully. h (nil: none) reports
+// healthy while w polls.
+func Run(ctx context.Context, w worker.Worker, h *Health) error {
 	if err := w.Start(); err != nil {
 		return err
 	}
+	h.set(true)
 	<-ctx.Done()
+	h.set(false)
 	w.Stop()
 	return nil
 }

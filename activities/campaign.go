@@ -327,8 +327,18 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, classify(err)
 	}
 	rows, err := a.Store.ChunkMessages(ctx, c.ID, in.FromID, in.ToID)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return out, err
+	}
+	if len(rows) == 0 {
+		// Nothing left to send: an earlier attempt sent it all but its completion
+		// never reached Temporal (Temporal restarted, or the worker died after
+		// writing the results). A first run's chunk still answers what its range
+		// holds, or the campaign's live progress would lose those messages.
+		if in.Run == 1 {
+			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
+		}
+		return out, nil
 	}
 	cands, err := a.candidates(ctx, c)
 	if err != nil {

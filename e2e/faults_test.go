@@ -94,7 +94,9 @@ func TestCampaignSurvivesATemporalRestart(t *testing.T) {
 	if killed >= int64(n) {
 		t.Fatal("the send finished before Temporal was killed: the test did not hit a send")
 	}
-	time.Sleep(5 * time.Second) // the outage itself
+	// Longer than SendChunk's heartbeat timeout (10 s): the attempts in flight
+	// time out meanwhile, and their completions arrive too late.
+	time.Sleep(12 * time.Second)
 	again, err := devserver.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +107,11 @@ func TestCampaignSurvivesATemporalRestart(t *testing.T) {
 	// The same workflow run goes on: the query in expectExactlyOnce reaches it,
 	// and its history holds every chunk.
 	s.expectExactlyOnce(simulator, id, n)
-	t.Logf("SendChunk history: %+v", s.chunkHistory(id))
+	h := s.chunkHistory(id)
+	t.Logf("SendChunk history: %+v", h)
+	if h.maxAttempt < 2 {
+		t.Fatalf("no SendChunk was retried (%+v): the restart did not hit a chunk", h)
+	}
 }
 
 // Two worker processes serve the same task queue while a campaign runs: it

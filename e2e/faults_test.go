@@ -104,8 +104,8 @@ func TestCampaignSurvivesATemporalRestart(t *testing.T) {
 	t.Cleanup(func() { again.Kill() })
 	t.Logf("Temporal started again with %d of %d messages at the relay", simulator.Stats().Unique, n)
 
-	// The same workflow run goes on: the query in expectExactlyOnce reaches it,
-	// and its history holds every chunk.
+	// The workflow went on from the state file: had it been lost, the campaign
+	// would never finish and expectExactlyOnce could not query it.
 	s.expectExactlyOnce(simulator, id, n)
 	h := s.chunkHistory(id)
 	t.Logf("SendChunk history: %+v", h)

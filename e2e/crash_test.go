@@ -25,7 +25,7 @@ func TestCampaignSurvivesWorkerKills(t *testing.T) {
 	// Kill once somewhere in the first half of the send, once in the second.
 	for kill, window := range [][2]float64{{0.1, 0.45}, {0.55, 0.9}} {
 		target := int64(float64(n) * (window[0] + rng.Float64()*(window[1]-window[0])))
-		received := s.waitReceived(simulator, target)
+		received := s.waitReceived(simulator, id, target)
 		w.kill()
 		t.Logf("kill %d: SIGKILL with %d of %d messages at the relay", kill+1, received, n)
 		if received >= int64(n) {

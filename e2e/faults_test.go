@@ -28,7 +28,10 @@ import (
 // MariaDB server of its own; the shared one on :3306 is never touched.
 func TestCampaignSurvivesAMariaDBRestart(t *testing.T) {
 	db := startMariaDB(t)
-	s := newStackOn(t, db.migratedDatabase(), testenv.Current().Temporal.Address)
+	// Its own Temporal too: the new database numbers campaigns from 1 again, and
+	// on the package's server campaign:1 may already be another test's workflow.
+	temporal := startTemporal(t, temporalOptions(t, ""))
+	s := newStackOn(t, db.migratedDatabase(), temporal.Address)
 	simulator, base := newSimulator(t, 3)
 	n := *recipients
 	// The relay's rate limit stretches the send over about five seconds.
@@ -36,7 +39,7 @@ func TestCampaignSurvivesAMariaDBRestart(t *testing.T) {
 	s.startWorker()
 	s.c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
 
-	s.waitReceived(simulator, int64(n/5))
+	s.waitReceived(simulator, id, int64(n/5))
 	db.stop()
 	stopped := simulator.Stats().Unique
 	t.Logf("MariaDB stopped with %d of %d messages at the relay", stopped, n)
@@ -61,25 +64,8 @@ func TestCampaignSurvivesAMariaDBRestart(t *testing.T) {
 // state file: the campaign completes, every recipient reached exactly once. The
 // test runs a dev server of its own; the package's shared one keeps running.
 func TestCampaignSurvivesATemporalRestart(t *testing.T) {
-	ctx := context.Background()
-	cli, err := devserver.EnsureCLI(ctx, slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := devserver.Options{CLI: cli, DBFile: filepath.Join(t.TempDir(), "temporal.db"),
-		LogFile: filepath.Join(os.TempDir(), "sendingo-e2e-temporal-restart.log")}
-	// Fixed ports: the restarted server must be where the clients dial.
-	for _, p := range []*int{&o.Port, &o.HTTPPort, &o.MetricsPort} {
-		if *p, err = devserver.FreePort("127.0.0.1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv, err := devserver.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Kill() })
-
+	o := temporalOptions(t, filepath.Join(t.TempDir(), "temporal.db"))
+	srv := startTemporal(t, o)
 	s := newStackOn(t, testenv.Current().DSN, srv.Address)
 	simulator, base := newSimulator(t, 4)
 	n := *recipients
@@ -87,7 +73,7 @@ func TestCampaignSurvivesATemporalRestart(t *testing.T) {
 	s.startWorker()
 	s.c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
 
-	s.waitReceived(simulator, int64(n*3/10))
+	s.waitReceived(simulator, id, int64(n*3/10))
 	srv.Kill()
 	killed := simulator.Stats().Unique
 	t.Logf("Temporal killed with %d of %d messages at the relay", killed, n)
@@ -97,11 +83,7 @@ func TestCampaignSurvivesATemporalRestart(t *testing.T) {
 	// Longer than SendChunk's heartbeat timeout (10 s): the attempts in flight
 	// time out meanwhile, and their completions arrive too late.
 	time.Sleep(12 * time.Second)
-	again, err := devserver.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { again.Kill() })
+	startTemporal(t, o)
 	t.Logf("Temporal started again with %d of %d messages at the relay", simulator.Stats().Unique, n)
 
 	// The workflow went on from the state file: had it been lost, the campaign
@@ -144,6 +126,36 @@ func TestCampaignServedByTwoWorkers(t *testing.T) {
 			t.Errorf("worker %d (pid %d) completed no SendChunk: %v", i+1, w.cmd.Process.Pid, h.byIdentity)
 		}
 	}
+}
+
+// temporalOptions are a dev server's for one test: fixed free ports (a restarted
+// server must be where the clients dial) and state in dbFile ("" keeps it in
+// memory).
+func temporalOptions(t *testing.T, dbFile string) devserver.Options {
+	t.Helper()
+	cli, err := devserver.EnsureCLI(context.Background(), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := devserver.Options{CLI: cli, DBFile: dbFile,
+		LogFile: filepath.Join(os.TempDir(), fmt.Sprintf("sendingo-e2e-temporal-%d.log", os.Getpid()))}
+	for _, p := range []*int{&o.Port, &o.HTTPPort, &o.MetricsPort} {
+		if *p, err = devserver.FreePort("127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
+}
+
+// startTemporal starts a dev server that is killed when the test ends.
+func startTemporal(t *testing.T, o devserver.Options) *devserver.Server {
+	t.Helper()
+	srv, err := devserver.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Kill)
+	return srv
 }
 
 // chunkHistory is what the campaign workflow's history (every run of it) says

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +65,7 @@ func (s *stack) waitCampaign(id int64, timeout time.Duration) campaignOut {
 			return out
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("campaign %d still %s after %v", id, out.Status, timeout)
+			s.t.Fatalf("campaign %d still %s after %v\n%s", id, out.Status, timeout, s.diagnose(id))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -99,18 +100,37 @@ func newSimulator(t *testing.T, seed uint64) (*sim.Simulator, string) {
 	return simulator, base
 }
 
-// waitReceived waits until the simulator holds at least n distinct messages and
-// answers how many it holds.
-func (s *stack) waitReceived(simulator *sim.Simulator, n int64) int64 {
+// waitReceived waits until the simulator holds at least n distinct messages of
+// campaign id and answers how many it holds.
+func (s *stack) waitReceived(simulator *sim.Simulator, id, n int64) int64 {
 	s.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for simulator.Stats().Unique < n {
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the relay simulator received %d messages in 2 minutes, waiting for %d", simulator.Stats().Unique, n)
+			s.t.Fatalf("the relay simulator received %d messages in 2 minutes, waiting for %d\n%s",
+				simulator.Stats().Unique, n, s.diagnose(id))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	return simulator.Stats().Unique
+}
+
+// diagnose says where campaign id stands: its rows by status and what its
+// workflow is waiting for (pending activities with their last failure).
+func (s *stack) diagnose(id int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "message rows by status: %v\n", s.messageStatuses(id))
+	d, err := s.tc.DescribeWorkflowExecution(context.Background(), workflows.CampaignWorkflowID(id), "")
+	if err != nil {
+		fmt.Fprintf(&b, "describe workflow: %v\n", err)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "workflow %s, %d history events\n", d.GetWorkflowExecutionInfo().GetStatus(), d.GetWorkflowExecutionInfo().GetHistoryLength())
+	for _, a := range d.GetPendingActivities() {
+		fmt.Fprintf(&b, "pending %s %s attempt %d, worker %q, last failure: %s\n", a.GetActivityType().GetName(), a.GetState(),
+			a.GetAttempt(), a.GetLastWorkerIdentity(), a.GetLastFailure().GetMessage())
+	}
+	return b.String()
 }
 
 // expectExactlyOnce waits for campaign id of n recipients to end and checks what

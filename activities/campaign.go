@@ -386,9 +386,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	if len(rows) == 0 {
-		// Nothing left to send: an earlier attempt finished the range but died
-		// before answering. A first run still reports what the range holds, or the
-		// live progress would miss those messages.
+		// Nothing left to send: an earlier attempt sent it all but its completion
+		// never reached Temporal (Temporal restarted, or the worker died after
+		// writing the results). A first run's chunk still answers what its range
+		// holds, or the campaign's live progress would lose those messages.
 		if in.Run == 1 {
 			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
 		}

@@ -346,12 +346,17 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			for i := 0; i < len(rows); i += resultBatch {
 				part := rows[i:min(i+resultBatch, len(rows))]
 				doc, _ := json.Marshal(part)
-				res, err := tx.ExecContext(ctx, `UPDATE campaign_messages m
-					JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+				// The JSON rows drive the join and find their message by primary key,
+				// whatever the table statistics say. Left to the optimizer, stale
+				// statistics (a freshly filled table after a server restart says 0
+				// rows) make it scan the messages and re-read the JSON per message:
+				// tens of seconds a statement, lock waits, a stalled campaign.
+				res, err := tx.ExecContext(ctx, `UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
 						id BIGINT UNSIGNED PATH '$.i', st VARCHAR(9) PATH '$.s', rl BIGINT UNSIGNED PATH '$.r',
 						ch VARCHAR(8) PATH '$.c', fb INT PATH '$.f', pid VARCHAR(40) PATH '$.p',
 						cd VARCHAR(32) PATH '$.d', rs VARCHAR(255) PATH '$.x',
-						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j ON m.id = j.id
+						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j
+					STRAIGHT_JOIN campaign_messages m FORCE INDEX (PRIMARY) ON m.id = j.id
 					SET m.status = j.st,
 					    m.relay_id = IF(j.rl > 0, j.rl, m.relay_id),
 					    m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel),

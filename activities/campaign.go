@@ -430,18 +430,25 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 	}
 
-	now := time.Now()
-	claimed, err := a.Store.ClaimChunk(ctx, c.ID, in.FromID, in.ToID, now)
+	var takeOver []store.ChunkMessage
+	for _, r := range stale {
+		if resend[r.ID] {
+			takeOver = append(takeOver, r)
+		}
+	}
+	mine, err := a.Store.ClaimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
 	if err != nil {
 		return out, err
 	}
+	// Only what this attempt's claim holds is sent: rows another attempt of the
+	// chunk claimed meanwhile are that attempt's to send.
 	var msgs []relay.Message
 	for _, r := range rows {
-		if r.Status == store.MessagePending || resend[r.ID] {
+		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
 			msgs = append(msgs, messageOf(r, in.Run, tpl))
 		}
 	}
-	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", claimed, "resend", len(resend))
+	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
 	// Router.Send runs the whole chunk; heartbeat meanwhile so a dead worker is
 	// noticed and a cancel request reaches us.

@@ -73,7 +73,13 @@ func (s *Server) Handler() http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
-	r.NoRoute(func(c *gin.Context) { problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path) })
+	console := newConsole()
+	r.NoRoute(func(c *gin.Context) {
+		if console.serve(c) {
+			return
+		}
+		problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, 405, "method-not-allowed", "Method not allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})

@@ -148,6 +148,7 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	s.log.Info("account created", "account_id", acc.ID, "user_id", user.ID)
+	s.setSession(c, tok, exp)
 	c.Header("Location", "/api/v1/me")
 	c.JSON(http.StatusCreated, authResponse{Account: &acc, User: &user, Token: tok, ExpiresAt: exp})
 }
@@ -194,6 +195,7 @@ func (s *Server) login(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
+	s.setSession(c, tok, exp)
 	c.JSON(http.StatusOK, authResponse{Token: tok, ExpiresAt: exp})
 }
 

@@ -93,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	v1 := r.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
 	v1.POST("/auth/signup", s.signup)
 	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/logout", s.logout)
 
 	authed := v1.Group("", s.authenticate())
 	authed.GET("/me", s.me)

@@ -16,7 +16,11 @@ type accountRequest struct {
 	Name         *string `json:"name"`
 	Timezone     *string `json:"timezone"`
 	OptoutNumber *string `json:"optout_number"`
+	Language     *string `json:"language"`
 }
+
+// Languages the console and the account's documents are written in.
+var languages = map[string]bool{"ko": true, "en": true}
 
 // updateAccount changes the account's settings: name, time zone, and the free
 // opt-out number advertisements end with.
@@ -48,12 +52,23 @@ func (s *Server) updateAccount(c *gin.Context) {
 			errs.Add("optout_number", "must be a phone number such as 080-123-4567")
 		}
 	}
+	if req.Language != nil {
+		acc.Language = strings.TrimSpace(*req.Language)
+		if !languages[acc.Language] {
+			errs.Add("language", "must be ko or en")
+		}
+	}
 	if errs.Abort(c) {
 		return
 	}
 	updated, err := s.store.UpdateAccountSettings(c.Request.Context(), acc.ID, acc.Name, acc.Timezone, acc.OptoutNumber)
 	if !storeErr(c, err, "account") {
 		return
+	}
+	if req.Language != nil {
+		if updated, err = s.store.SetAccountLanguage(c.Request.Context(), acc.ID, acc.Language); !storeErr(c, err, "account") {
+			return
+		}
 	}
 	c.JSON(http.StatusOK, updated)
 }

@@ -70,6 +70,7 @@ type signupRequest struct {
 	Password    string `json:"password"`
 	Phone       string `json:"phone"`
 	Timezone    string `json:"timezone"`
+	Language    string `json:"language"`
 }
 
 type authResponse struct {
@@ -122,6 +123,12 @@ func (s *Server) signup(c *gin.Context) {
 	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
 		errs.Add("timezone", "is not an IANA time zone such as Asia/Seoul")
 	}
+	req.Language = strings.TrimSpace(req.Language)
+	if req.Language == "" {
+		req.Language = "ko"
+	} else if !languages[req.Language] {
+		errs.Add("language", "must be ko or en")
+	}
 	if errs.Abort(c) {
 		return
 	}
@@ -131,7 +138,7 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	acc, user, err := s.store.Signup(c.Request.Context(), store.SignupParams{
-		AccountName: req.AccountName, Timezone: tz, UserName: req.Name, Email: email, Phone: ph,
+		AccountName: req.AccountName, Timezone: tz, Language: req.Language, UserName: req.Name, Email: email, Phone: ph,
 		PasswordHash: string(hash),
 	})
 	if errors.Is(err, store.ErrConflict) {

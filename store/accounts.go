@@ -17,6 +17,7 @@ type Account struct {
 	ID           int64     `db:"id" json:"id"`
 	Name         string    `db:"name" json:"name"`
 	Timezone     string    `db:"timezone" json:"timezone"`
+	Language     string    `db:"language" json:"language"` // ko or en
 	OptoutNumber string    `db:"optout_number" json:"optout_number"`
 	CreatedAt    time.Time `db:"created_at" json:"created_at"`
 }
@@ -37,6 +38,7 @@ type User struct {
 type SignupParams struct {
 	AccountName  string
 	Timezone     string
+	Language     string // "" means ko
 	UserName     string
 	Email        string
 	Phone        string
@@ -50,9 +52,12 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 	var user User
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		t := now()
+		if p.Language == "" {
+			p.Language = "ko"
+		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO accounts (name, timezone, created_at) VALUES (?, ?, ?)`,
-			p.AccountName, p.Timezone, t)
+			`INSERT INTO accounts (name, timezone, language, created_at) VALUES (?, ?, ?, ?)`,
+			p.AccountName, p.Timezone, p.Language, t)
 		if err != nil {
 			return fmt.Errorf("insert account: %w", err)
 		}
@@ -73,7 +78,7 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 			accID, DefaultGroupName, t); err != nil {
 			return fmt.Errorf("insert default group: %w", err)
 		}
-		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, CreatedAt: t}
+		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, Language: p.Language, CreatedAt: t}
 		user = User{ID: userID, AccountID: accID, Name: p.UserName, Email: p.Email, Phone: p.Phone,
 			PasswordHash: p.PasswordHash, Role: "owner", CreatedAt: t}
 		return nil
@@ -107,6 +112,15 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name
 	if _, err := s.db.ExecContext(ctx,
 		`UPDATE accounts SET name = ?, timezone = ?, optout_number = ? WHERE id = ?`,
 		name, timezone, optout, accountID); err != nil {
+		return Account{}, fmt.Errorf("update account %d: %w", accountID, err)
+	}
+	return s.Account(ctx, accountID)
+}
+
+// SetAccountLanguage changes the language (ko or en) the account's console and
+// documents speak.
+func (s *Store) SetAccountLanguage(ctx context.Context, accountID int64, language string) (Account, error) {
+	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET language = ? WHERE id = ?`, language, accountID); err != nil {
 		return Account{}, fmt.Errorf("update account %d: %w", accountID, err)
 	}
 	return s.Account(ctx, accountID)

@@ -105,6 +105,7 @@ func (s *Server) Handler() http.Handler {
 
 	authed.GET("/customers", s.listCustomers)
 	authed.POST("/customers", s.createCustomer)
+	authed.GET("/customers/variables", s.customerVariables)
 	authed.GET("/customers/:id", s.getCustomer)
 	authed.PATCH("/customers/:id", s.updateCustomer)
 	authed.DELETE("/customers/:id", s.deleteCustomer)

@@ -21,6 +21,8 @@ export function RequireSession({ children }: { children: React.ReactNode }) {
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
+      // Several queries may be refused at once; the first one decides.
+      if (window.location.pathname === '/login') return;
       qc.clear();
       navigate(loginPath(window.location), { replace: true });
     });

@@ -30,9 +30,10 @@ export function ImportsRoute() {
       description={t('imports.description')}
       actions={<Button component="a" href={sampleURL} download="sendingo-sample.xlsx" variant="default">{t('imports.sample')}</Button>}
     >
-      <Dropzone onDrop={onDrop} accept={accept} loading={upload.isPending} multiple={false} aria-label={t('imports.dropLabel')}
+      <Dropzone onDrop={onDrop} accept={accept} loading={upload.isPending} multiple={false} useFsAccessApi={false}
+        inputProps={{ 'aria-label': t('imports.dropLabel') }}
         onReject={() => upload.reset()}>
-        <Stack align="center" gap={4} py="lg" style={{ pointerEvents: 'none' }}>
+        <Stack align="center" gap={4} py="lg">
           <Text fw={600}>{t('imports.drop')}</Text>
           <Text size="sm" c="dimmed">{t('imports.dropHint')}</Text>
         </Stack>

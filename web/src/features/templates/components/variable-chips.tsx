@@ -19,7 +19,7 @@ export function VariableChips({ onInsert }: { onInsert: (name: string) => void }
         </Button>
       ))}
       {attrs.map((v) => (
-        <Button key={v} size="compact-xs" variant="light" color="teal" radius="xl" onMouseDown={(e) => e.preventDefault()} onClick={() => onInsert(v)}
+        <Button key={v} size="compact-xs" variant="default" radius="xl" onMouseDown={(e) => e.preventDefault()} onClick={() => onInsert(v)}
           aria-label={t('templates.variables.insert', { name: v })}>
           {`#{${v}}`}
         </Button>

@@ -77,7 +77,7 @@ export async function shot(page, name) {
   if (!screenshots) return;
   mkdirSync(screenshots, { recursive: true });
   await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 }
 
 /** check runs axe and takes the screenshot of a page. */

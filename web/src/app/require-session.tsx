@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useSession } from '@/hooks/use-session';
 import { ApiError, setUnauthorizedHandler } from '@/lib/api';
 import { setLanguage } from '@/lib/i18n';
-import { Loading, ErrorNotice } from '@/components/states';
+import { ErrorNotice } from '@/components/states';
 
 /** loginPath is where an ended session sends the user, remembering the page. */
 export function loginPath(loc: { pathname: string; search: string }) {
@@ -33,7 +33,8 @@ export function RequireSession({ children }: { children: React.ReactNode }) {
     if (lang) setLanguage(lang);
   }, [lang]);
 
-  if (session.isPending) return <Loading />;
+  // The page renders while /me is on its way, so its own queries start at once;
+  // a 401 from any of them leads to the login page.
   if (session.error instanceof ApiError && session.error.status === 401) return <Navigate to={loginPath(loc)} replace />;
   if (session.error) return <ErrorNotice error={session.error} />;
   return <>{children}</>;

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Text } from '@mantine/core';
+import { Alert, Button, Text } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Page } from '@/components/page';
@@ -14,8 +14,8 @@ export function CampaignsRoute() {
       <Alert color="blue" title={t('campaigns.comingTitle')}>
         <Text size="sm">{t('campaigns.coming')}</Text>
         {groups && <Text size="sm" mt="xs">{t('campaigns.chosenGroups', { count: groups.split(',').length })}</Text>}
-        <Anchor component={Link} to="/groups" size="sm">{t('campaigns.backToGroups')}</Anchor>
       </Alert>
+      <Button component={Link} to="/groups" variant="default" w="fit-content">{t('campaigns.backToGroups')}</Button>
     </Page>
   );
 }

@@ -2,6 +2,16 @@ import { createBrowserRouter, Navigate } from 'react-router';
 import { AppLayout } from './layout';
 import { RequireSession } from './require-session';
 import { RouteError } from './route-error';
+import { queryClient } from '@/lib/query-client';
+import { groupOptionsQuery } from '@/hooks/use-group-options';
+import { customersQuery, filterFrom } from '@/features/customers/api/customers';
+
+// The landing page's data is asked for while its code is still loading.
+function prefetchCustomers({ request }: { request: Request }) {
+  void queryClient.prefetchQuery(customersQuery(filterFrom(new URL(request.url).searchParams)));
+  void queryClient.prefetchQuery(groupOptionsQuery);
+  return null;
+}
 
 // Every page is its own chunk (route-level code splitting); the first load
 // brings only the shell and the page asked for.
@@ -17,7 +27,7 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, element: <Navigate to="/customers" replace /> },
-      { path: 'customers', lazy: () => import('@/features/customers/routes/customers').then((m) => ({ Component: m.CustomersRoute })) },
+      { path: 'customers', loader: prefetchCustomers, lazy: () => import('@/features/customers/routes/customers').then((m) => ({ Component: m.CustomersRoute })) },
       { path: 'groups', lazy: () => import('@/features/groups/routes/groups').then((m) => ({ Component: m.GroupsRoute })) },
       { path: 'imports', lazy: () => import('@/features/imports/routes/imports').then((m) => ({ Component: m.ImportsRoute })) },
       { path: 'imports/:id', lazy: () => import('@/features/imports/routes/import').then((m) => ({ Component: m.ImportRoute })) },

@@ -15,8 +15,20 @@ export const customerKeys = {
   one: (id: number) => [...roots.customers, 'one', id] as const,
 };
 
-export function useCustomers(f: CustomerFilter) {
-  return useQuery({
+export const pageSize = 50;
+
+/** filterFrom reads the list's filter from the page's search parameters. */
+export function filterFrom(params: URLSearchParams, q = params.get('q') ?? ''): CustomerFilter {
+  return {
+    q,
+    groupId: params.get('group') ? Number(params.get('group')) : null,
+    page: Number(params.get('page') ?? '1') || 1,
+    size: pageSize,
+  };
+}
+
+export function customersQuery(f: CustomerFilter) {
+  return {
     queryKey: customerKeys.list(f),
     queryFn: async () =>
       unwrap(
@@ -24,8 +36,11 @@ export function useCustomers(f: CustomerFilter) {
           params: { query: { q: f.q || undefined, group_id: f.groupId ?? undefined, page: f.page, size: f.size } },
         }),
       ),
-    placeholderData: keepPreviousData,
-  });
+  };
+}
+
+export function useCustomers(f: CustomerFilter) {
+  return useQuery({ ...customersQuery(f), placeholderData: keepPreviousData });
 }
 
 export type CustomerInput = JSONBody<'/api/v1/customers', 'post'>;

@@ -9,11 +9,9 @@ import { Empty, ErrorNotice, Loading } from '@/components/states';
 import { useGroupOptions } from '@/hooks/use-group-options';
 import { useFormat } from '@/hooks/use-session';
 import { formatDateTime, formatNumber } from '@/lib/format';
-import { useCustomers, useDeleteCustomer } from '../api/customers';
+import { filterFrom, useCustomers, useDeleteCustomer } from '../api/customers';
 import { CustomerForm } from '../components/customer-form';
 import { BulkActions } from '../components/bulk-actions';
-
-const size = 50;
 
 export function CustomersRoute() {
   const { t } = useTranslation();
@@ -21,10 +19,10 @@ export function CustomersRoute() {
   const [params, setParams] = useSearchParams();
   const [q, setQ] = useState(params.get('q') ?? '');
   const [debounced] = useDebouncedValue(q, 300);
-  const groupId = params.get('group') ? Number(params.get('group')) : null;
-  const page = Number(params.get('page') ?? '1') || 1;
+  const filter = filterFrom(params, debounced);
+  const { groupId, page, size } = filter;
   const groups = useGroupOptions();
-  const list = useCustomers({ q: debounced, groupId, page, size });
+  const list = useCustomers(filter);
   const del = useDeleteCustomer();
   const [selected, setSelected] = useState<number[]>([]);
   const [editing, setEditing] = useState<Schemas['Customer'] | 'new' | null>(null);

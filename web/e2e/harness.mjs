@@ -52,9 +52,11 @@ export async function open(browser) {
     page,
     context,
     problems,
-    /** allow stops counting problems matching re (an expected refusal). */
+    /** allow stops counting problems matching re (an expected refusal) until
+     * the returned function is called. */
     allow(re) {
       allowed.push(re);
+      return () => allowed.splice(allowed.indexOf(re), 1);
     },
     /** clean fails the test if anything went wrong in the browser so far. */
     clean() {

@@ -3,7 +3,7 @@
 // e2e/console_test.go, which starts `sendingo dev` and says where it listens.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, count, guard, launch, nav, open, shot, signUp, simURL, uniqueEmail } from './harness.mjs';
@@ -21,7 +21,7 @@ after(async () => {
 const filledSample = process.env.FILLED_SAMPLE;
 
 test('journey 1: sign up, import the sample, fix it, commit to a new group, copy two customers to another group', async () => {
-  const { page, clean } = await open(browser);
+  const { page, clean, allow } = await open(browser);
   await guard(page, 'journey1', async () => {
   await page.goto('/login');
   await check(page, 'login');
@@ -45,6 +45,15 @@ test('journey 1: sign up, import the sample, fix it, commit to a new group, copy
   const samplePath = join(tmpdir(), `sample-${Date.now()}.xlsx`);
   await download.saveAs(samplePath);
   assert.equal(readFileSync(samplePath).subarray(0, 2).toString(), 'PK', 'the sample is an .xlsx (zip) file');
+
+  // A file without a phone column is refused, and the page says why.
+  const noPhone = join(tmpdir(), `no-phone-${Date.now()}.csv`);
+  writeFileSync(noPhone, '이름,메모\n홍길동,안녕\n');
+  const refused = allow(/422/);
+  await page.getByLabel('가져올 파일').setInputFiles(noPhone);
+  await page.getByRole('alert').getByText('파일을 받을 수 없습니다').waitFor();
+  await page.getByRole('alert').getByText(/phone/).waitFor();
+  refused();
 
   // Upload it, filled in.
   await page.getByLabel('가져올 파일').setInputFiles(filledSample ?? samplePath);
@@ -161,10 +170,10 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await page.getByRole('option', { name: /홍길동/ }).click();
   await preview.getByRole('button', { name: '미리보기' }).click();
   const phone = preview.getByRole('figure', { name: '휴대폰 화면 미리보기' });
-  const bubble = phone.getByTestId('preview-bubble');
+  const bubble = phone.getByRole('group', { name: '보낼 메시지' });
   await bubble.getByText('홍길동님, 회원 등급은 VIP입니다.').waitFor();
   await bubble.getByText('혜택 보기').waitFor();
-  await phone.getByText('홍길동님 등급 VIP 안내').waitFor();
+  await phone.getByRole('group', { name: '대체 발송 메시지' }).getByText('홍길동님 등급 VIP 안내').waitFor();
   await check(page, 'template-editor');
 
   // The SMS counter switches to LMS past 90 bytes.

@@ -13,7 +13,7 @@ export function PhoneFrame({ preview, sender }: { preview: Preview; sender: stri
   return (
     <figure className="phone" data-channel={preview.channel} aria-label={t('templates.preview.frame')}>
       <span className="phone-sender">{sender}</span>
-      <div className={kakao ? 'bubble' : 'bubble bubble-sms'} data-testid="preview-bubble">
+      <div className={kakao ? 'bubble' : 'bubble bubble-sms'} role="group" aria-label={t('templates.preview.message')}>
         {kakao && <div className="bubble-kakao-head">{t('templates.preview.kakaoHead')}</div>}
         {preview.subject && <div className="bubble-subject">{preview.subject}</div>}
         {preview.body}
@@ -30,7 +30,7 @@ export function PhoneFrame({ preview, sender }: { preview: Preview; sender: stri
       {preview.fallback && (
         <>
           <Text size="xs" fw={600}>{t('templates.preview.fallback', { channel: t(`templates.channels.${preview.fallback.channel}`) })}</Text>
-          <div className="bubble bubble-sms">
+          <div className="bubble bubble-sms" role="group" aria-label={t('templates.preview.fallbackMessage')}>
             {preview.fallback.subject && <div className="bubble-subject">{preview.fallback.subject}</div>}
             {preview.fallback.body}
           </div>

@@ -220,9 +220,12 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '그룹' }).click();
   await page.getByRole('heading', { name: '로그인' }).waitFor();
   assert.match(page.url(), /\/login\?next=%2Fgroups/);
-  await page.getByLabel('이메일').fill(email);
-  await page.getByLabel(/^비밀번호( \*)?$/).fill('Corr3ct-Horse');
-  await page.getByRole('button', { name: '로그인' }).click();
+  // With the keyboard only: type, Tab, type, Enter.
+  await page.getByLabel('이메일').focus();
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Corr3ct-Horse');
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: '그룹' }).waitFor();
   assert.match(page.url(), /\/groups$/);
   clean();

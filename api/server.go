@@ -155,7 +155,13 @@ func (s *Server) Handler() http.Handler {
 		panic(fmt.Sprintf("trusted proxies %q: %v", trusted, err))
 	}
 	r.Use(securityHeaders(proxies), requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
-	r.NoRoute(func(c *gin.Context) { problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path) })
+	console := newConsole()
+	r.NoRoute(func(c *gin.Context) {
+		if console.serve(c) {
+			return
+		}
+		problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, 405, "method-not-allowed", "Method not allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
@@ -169,6 +175,7 @@ func (s *Server) Handler() http.Handler {
 	v1 := r.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
 	v1.POST("/auth/signup", s.signup)
 	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/logout", s.logout)
 
 	authed := v1.Group("", s.authenticate())
 	authed.GET("/me", s.me)
@@ -180,6 +187,7 @@ func (s *Server) Handler() http.Handler {
 
 	authed.GET("/customers", s.listCustomers)
 	authed.POST("/customers", s.createCustomer)
+	authed.GET("/customers/variables", s.customerVariables)
 	authed.GET("/customers/:id", s.getCustomer)
 	authed.PATCH("/customers/:id", s.updateCustomer)
 	authed.DELETE("/customers/:id", s.deleteCustomer)

@@ -18,7 +18,8 @@ type Account struct {
 	Name         string `db:"name" json:"name"`
 	Timezone     string `db:"timezone" json:"timezone"`
 	OptoutNumber string `db:"optout_number" json:"optout_number"`
-	// Language is what operators are told things in: ko (the default) or en.
+	// Language is what the account's people read (the console's default, the
+	// locale of its dates and numbers) and are told things in: ko or en.
 	Language  string    `db:"language" json:"language"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
@@ -39,6 +40,7 @@ type User struct {
 type SignupParams struct {
 	AccountName  string
 	Timezone     string
+	Language     string // "" means ko
 	UserName     string
 	Email        string
 	Phone        string
@@ -52,9 +54,12 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 	var user User
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		t := now()
+		if p.Language == "" {
+			p.Language = "ko"
+		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO accounts (name, timezone, created_at) VALUES (?, ?, ?)`,
-			p.AccountName, p.Timezone, t)
+			`INSERT INTO accounts (name, timezone, language, created_at) VALUES (?, ?, ?, ?)`,
+			p.AccountName, p.Timezone, p.Language, t)
 		if err != nil {
 			return fmt.Errorf("insert account: %w", err)
 		}
@@ -75,7 +80,7 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 			accID, DefaultGroupName, t); err != nil {
 			return fmt.Errorf("insert default group: %w", err)
 		}
-		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, Language: "ko", CreatedAt: t}
+		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, Language: p.Language, CreatedAt: t}
 		user = User{ID: userID, AccountID: accID, Name: p.UserName, Email: p.Email, Phone: p.Phone,
 			PasswordHash: p.PasswordHash, Role: "owner", CreatedAt: t}
 		return nil

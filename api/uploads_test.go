@@ -197,7 +197,9 @@ func TestConcurrentUploadsLimited(t *testing.T) {
 		done <- resp.StatusCode
 	}()
 	fw, _ := mw.CreateFormFile("file", "customers.csv")
-	_, _ = fw.Write([]byte("이름,전화번호\n홍길동,010-1234-5678\n"))
+	// More than the client's write buffer, so the request surely reaches the
+	// server now: a few bytes can sit in the transport's buffer unsent.
+	_, _ = fw.Write([]byte("이름,전화번호\n" + strings.Repeat("홍길동,010-1234-5678\n", 4000)))
 
 	small := []byte("이름,전화번호\n김철수,010-1234-5679\n")
 	deadline := time.Now().Add(15 * time.Second)

@@ -48,7 +48,7 @@ func TestHealthMetricsAndProblems(t *testing.T) {
 	if resp.Header.Get("X-Request-ID") == "" {
 		t.Fatal("no X-Request-ID on the answer")
 	}
-	if slug := h.c.Do("GET", "/api/v1/nope", nil).Expect(404).Slug(); slug != "not-found" {
+	if slug := h.c.Unrouted().Do("GET", "/api/v1/nope", nil).Expect(404).Slug(); slug != "not-found" {
 		t.Fatalf("unknown route answered %q", slug)
 	}
 	metrics := string(h.c.Do("GET", "/metrics", nil).Expect(200).Body)

@@ -81,7 +81,9 @@ func waitCampaign(t *testing.T, c *apitest.Client, id int64, until ...string) ca
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("campaign %d still %s", id, out.Status)
+			// Say what it is waiting for: a late report reads differently from a stuck chunk.
+			p := c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/progress", id), nil)
+			t.Fatalf("campaign %d still %s after 2 minutes; progress: %s", id, out.Status, p.Body)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

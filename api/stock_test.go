@@ -33,9 +33,11 @@ type mailbox struct {
 }
 
 type receivedMail struct {
-	To      []string
-	Subject string
-	Body    string
+	To        []string
+	From      string
+	Subject   string
+	MessageID string
+	Body      string
 }
 
 func (m *mailbox) received() []receivedMail {
@@ -70,7 +72,8 @@ func (s *mailboxSession) Data(r io.Reader) error {
 		body = string(b)
 	}
 	s.box.mu.Lock()
-	s.box.mails = append(s.box.mails, receivedMail{To: s.to, Subject: subject, Body: body})
+	s.box.mails = append(s.box.mails, receivedMail{To: s.to, From: msg.Header.Get("From"), Subject: subject,
+		MessageID: msg.Header.Get("Message-ID"), Body: body})
 	s.box.mu.Unlock()
 	return nil
 }

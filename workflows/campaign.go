@@ -432,7 +432,11 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 			return false, nil
 		}
 		polls++
-		if polls >= reportPollsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		perRun := reportPollsPerRun
+		if w.in.MaxReportPollsPerRun > 0 {
+			perRun = w.in.MaxReportPollsPerRun
+		}
+		if polls >= perRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return true, nil
 		}
 		wait := min(interval, deadline.Sub(workflow.Now(ctx)))

@@ -22,7 +22,13 @@ import (
 // history is the events of the workflow's current run.
 func (h *harness) history(t *testing.T, workflowID string) []*historypb.HistoryEvent {
 	t.Helper()
-	it := h.tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	return h.runHistory(t, workflowID, "")
+}
+
+// runHistory is the events of one run of the workflow ("" for the latest).
+func (h *harness) runHistory(t *testing.T, workflowID, runID string) []*historypb.HistoryEvent {
+	t.Helper()
+	it := h.tc.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var events []*historypb.HistoryEvent
 	for it.HasNext() {
 		e, err := it.Next()

@@ -776,29 +776,40 @@ func hasErrorType(err error, typ string) bool {
 	return false
 }
 
+// A chunk attempt that fails halfway (a relay timeout after some messages went
+// out) is retried: the retry sends only the rest, and the progress counts what
+// the failed attempt sent too.
 func TestCampaignRetriedChunkSendsEachMessageOnce(t *testing.T) {
 	f := newFakeCampaign(t, 1, 40)
-	f.failChunk = func(in SendChunkInput, attempt int32) error {
+	f.relayOf = func(id int64) int64 { return 1 + id%2 }
+	f.partialFail = func(in SendChunkInput, attempt int32) (int, error) {
 		if in.FromID == 11 && attempt == 1 {
-			return fmt.Errorf("relay timeout")
+			return 4, fmt.Errorf("relay timeout")
 		}
-		return nil
+		return 0, nil
 	}
 	env := f.newEnv(t0)
 	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2})
 	res := completed(t, env)
-	attempts := 0
+	var attempts []fakeChunk
 	for _, c := range f.chunkList() {
 		if c.in.FromID == 11 {
-			attempts++
+			attempts = append(attempts, c)
 		}
 	}
-	if attempts != 2 {
-		t.Fatalf("chunk 11-20 ran %d times, want 2", attempts)
+	if len(attempts) != 2 || attempts[0].err == nil {
+		t.Fatalf("chunk 11-20 ran %d times (first error %v), want a failed attempt and its retry", len(attempts), attempts[0].err)
+	}
+	if first, retry := attempts[0].sent, attempts[1].sent; !slices.Equal(first, []int64{11, 12, 13, 14}) ||
+		!slices.Equal(retry, []int64{15, 16, 17, 18, 19, 20}) {
+		t.Fatalf("the failed attempt sent %v, the retry %v: want 11-14, then only 15-20", first, retry)
 	}
 	checkSentOnce(t, f)
 	if res.Counts.Delivered != 40 || !slices.Equal(f.finalized, []string{"completed"}) {
 		t.Fatalf("finalized %v with %+v", f.finalized, res.Counts)
+	}
+	if p := progress(t, env); !slices.Equal(p.Relays, f.relayCounts()) {
+		t.Fatalf("progress relays %+v, want %+v (the failed attempt's sends counted)", p.Relays, f.relayCounts())
 	}
 }
 

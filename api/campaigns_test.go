@@ -110,12 +110,13 @@ func (h *harness) messageCounts(t *testing.T, campaignID int64) map[string]int64
 
 // A campaign to two overlapping groups through two simulator relays at 70/30:
 // every recipient gets exactly one message, the split follows the weights, and
-// the workflow's progress and the stored counts agree with the message rows.
+// the running workflow's progress and the stored counts agree with the message rows.
 func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	h := newHarness(t)
 	token, _ := h.signup(t)
 	c := h.c.As(token)
-	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(200 * time.Millisecond)})
+	// Reports 2 s after acceptance: the workflow waits for them a while.
+	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(2 * time.Second)})
 	g1 := importCustomers(t, c, "봄 고객", 1, 600, "VIP")
 	g2 := importCustomers(t, c, "여름 고객", 401, 1000, "골드")
 	a := simRelay(t, c, "sim-a", base, "sms", 1)
@@ -132,6 +133,20 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 		t.Fatalf("Location %q", loc)
 	}
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202) // a double submit
+	// While it awaits reports, the running workflow's progress, overall and per
+	// relay, is what the rows say (compared when nothing moved meanwhile).
+	agreed := false
+	waitFor(t, "the campaign to finish", func() bool {
+		if !agreed {
+			agreed = h.progressAgreesWithRows(t, camp.ID, map[int64]bool{a: true, b: true})
+		}
+		var out campaignOut
+		c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", camp.ID), nil).Expect(200).JSON(&out)
+		return out.Status == "completed" || out.Status == "failed"
+	})
+	if !agreed {
+		t.Fatal("never saw the running workflow's progress while it awaited reports")
+	}
 	done := waitCampaign(t, c, camp.ID)
 
 	if done.Status != "completed" || done.Total != 1000 || done.Delivered != 1000 || done.Failed != 0 || done.Pending != 0 {
@@ -187,6 +202,11 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	}
 	if p.Counts.Total != 1000 || p.Counts.Delivered != 1000 || p.Counts.Sent != 0 || p.Counts.Pending != 0 || p.Stage != "completed" {
 		t.Fatalf("workflow progress %+v", p)
+	}
+	// The per-relay tally is the workflow's own (chunk results and report polls).
+	if len(p.Relays) != 2 || p.Relays[0] != (workflows.RelayCounts{RelayID: a, Sent: 700, Delivered: 700}) ||
+		p.Relays[1] != (workflows.RelayCounts{RelayID: b, Sent: 300, Delivered: 300}) {
+		t.Fatalf("workflow progress per relay %+v", p.Relays)
 	}
 	var api struct {
 		Counts workflows.Counts `json:"counts"`
@@ -324,10 +344,77 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 		} `json:"items"`
 	}
 	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=50", camp.ID), nil).Expect(200).JSON(&msgs)
+	var fallbacks int64
 	for _, m := range msgs.Items {
-		if m.Fallback && !strings.HasSuffix(m.FallbackContent, "님 주문 접수") {
-			t.Fatalf("fallback message shows %q", m.FallbackContent)
+		if m.Fallback {
+			fallbacks++
+			if !strings.HasSuffix(m.FallbackContent, "님 주문 접수") {
+				t.Fatalf("fallback message shows %q", m.FallbackContent)
+			}
 		}
 	}
+	if len(msgs.Items) != 40 || fallbacks != refused {
+		t.Fatalf("the message list shows %d fallbacks among %d messages, want %d of 40", fallbacks, len(msgs.Items), refused)
+	}
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-alimtalk-fallback.json")
+}
+
+// progressAgreesWithRows queries the running workflow's progress; while it
+// awaits reports, and when nothing changed between two queries around a read of
+// the rows, it checks the progress against the rows and answers true.
+func (h *harness) progressAgreesWithRows(t *testing.T, campaignID int64, relays map[int64]bool) bool {
+	t.Helper()
+	query := func() (workflows.CampaignProgress, bool) {
+		v, err := h.tc.QueryWorkflow(context.Background(), workflows.CampaignWorkflowID(campaignID), "", workflows.QueryCampaignProgress)
+		var p workflows.CampaignProgress
+		return p, err == nil && v.Get(&p) == nil
+	}
+	before, ok := query()
+	if !ok || before.Stage != workflows.StageReports {
+		return false
+	}
+	var rows []struct {
+		RelayID int64  `db:"relay_id"`
+		Status  string `db:"status"`
+		N       int64  `db:"n"`
+	}
+	if err := h.store.DB().Select(&rows, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
+		WHERE campaign_id = ? GROUP BY relay_id, status`, campaignID); err != nil {
+		t.Fatal(err)
+	}
+	after, ok := query()
+	if !ok || after.Stage != workflows.StageReports || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		return false // it moved meanwhile
+	}
+	var want workflows.Counts
+	perRelay := map[int64]workflows.RelayCounts{}
+	for _, r := range rows {
+		rc := perRelay[r.RelayID]
+		rc.RelayID = r.RelayID
+		want.Total += r.N
+		switch r.Status {
+		case "sent":
+			want.Sent += r.N
+			rc.Sent += r.N
+		case "delivered":
+			want.Delivered += r.N
+			rc.Sent += r.N
+			rc.Delivered += r.N
+		default:
+			t.Fatalf("%d rows %s while awaiting reports", r.N, r.Status)
+		}
+		perRelay[r.RelayID] = rc
+	}
+	if before.Counts != want {
+		t.Fatalf("running workflow's counts %+v, rows %+v", before.Counts, want)
+	}
+	if len(before.Relays) != len(relays) {
+		t.Fatalf("running workflow's relays %+v, want %d", before.Relays, len(relays))
+	}
+	for _, rc := range before.Relays {
+		if !relays[rc.RelayID] || rc != perRelay[rc.RelayID] {
+			t.Fatalf("running workflow's relay %+v, rows say %+v", rc, perRelay[rc.RelayID])
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -345,17 +346,35 @@ func (s *Server) startCampaign(c *gin.Context, id int64, run int, reuse enumspb.
 	if run > 1 {
 		conflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
 	}
-	_, err = s.temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+	ctx := c.Request.Context()
+	opts := client.StartWorkflowOptions{
 		ID:                       workflows.CampaignWorkflowID(id),
 		TaskQueue:                s.cfg.TaskQueue,
 		WorkflowIDReusePolicy:    reuse,
 		WorkflowIDConflictPolicy: conflictPolicy,
+		// A retry must not be mistaken for the run before it (the SDK would
+		// otherwise answer that run's handle as if it had started the retry).
+		WorkflowExecutionErrorWhenAlreadyStarted: run > 1,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.AccountIDKey.ValueSet(strconv.FormatInt(acc, 10)),
 			workflows.CampaignIDKey.ValueSet(strconv.FormatInt(id, 10))),
-	}, workflows.Campaign, workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
-		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow})
+	}
+	in := workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
+		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow}
+	_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if run > 1 && errors.As(err, &started) {
+		// A retry is started once the row is final, but the previous run writes
+		// the final row just before it returns: it may still be closing. Wait for
+		// it, then start the retry (ignoring the conflict would leave the campaign
+		// "running" with no workflow).
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_ = s.temporal.GetWorkflow(wctx, opts.ID, "").Get(wctx, nil)
+		cancel()
+		if _, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in); err != nil {
+			return fmt.Errorf("start retry run %d of campaign %d: %w", run, id, err)
+		}
+	}
 	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start campaign workflow: %w", err)
 	}

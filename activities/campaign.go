@@ -327,8 +327,16 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, classify(err)
 	}
 	rows, err := a.Store.ChunkMessages(ctx, c.ID, in.FromID, in.ToID)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return out, err
+	}
+	if len(rows) == 0 {
+		// Nothing left: an attempt whose worker died before reporting sent it all.
+		// A first run's chunk still answers what its range holds (see below).
+		if in.Run == 1 {
+			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
+		}
+		return out, nil
 	}
 	cands, err := a.candidates(ctx, c)
 	if err != nil {

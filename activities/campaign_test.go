@@ -434,3 +434,36 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 		t.Fatalf("a second poll changed %+v", again)
 	}
 }
+
+// A chunk retried after its worker died between writing every result and
+// reporting them finds nothing left to send; as a first run's chunk it still
+// answers what its range holds, so the campaign's live progress (built from
+// chunk results) does not lose the chunk.
+func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
+	f := newFixture(t, 25, sim.Settings{ReportDelay: sim.Duration(time.Hour)}, relay.KindSimulator, false)
+	p := f.prepare()
+	in := workflows.SendChunkInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID}
+	send := func() workflows.SendChunkResult {
+		t.Helper()
+		v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out workflows.SendChunkResult
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	first := send()
+	if first.Sent != 25 || len(first.Relays) != 1 || first.Relays[0].Sent != 25 {
+		t.Fatalf("first attempt %+v", first)
+	}
+	again := send() // the attempt Temporal retries: its result was never reported
+	if again.Sent != first.Sent || len(again.Relays) != 1 || again.Relays[0] != first.Relays[0] {
+		t.Fatalf("the retried attempt answered %+v, the first %+v", again, first)
+	}
+	if st := f.sim.Stats(); st.Received != 25 {
+		t.Fatalf("simulator %+v: the retry sent again", st)
+	}
+}

@@ -354,9 +354,18 @@ func (s *Server) startCampaign(ctx context.Context, acc, id int64, run int) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.temporal.ExecuteWorkflow(ctx, workflows.CampaignStartOptions(s.cfg.TaskQueue, acc, id, run),
-		workflows.Campaign, workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
-			ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow})
+	opts := workflows.CampaignStartOptions(s.cfg.TaskQueue, acc, id, run)
+	in := workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
+		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow}
+	_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if run > 1 && errors.As(err, &started) {
+		// A retry is asked for once the row is final, but the previous run
+		// writes the final row just before it returns: it may still be closing.
+		// Wait for it (within this call's time), then start the retry.
+		_ = s.temporal.GetWorkflow(ctx, opts.ID, "").Get(ctx, nil)
+		_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in)
+	}
 	if err != nil {
 		return fmt.Errorf("start campaign %d workflow (run %d): %w", id, run, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/relay/sim"
@@ -83,7 +82,9 @@ func waitCampaign(t *testing.T, c *apitest.Client, id int64, until ...string) ca
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("campaign %d still %s", id, out.Status)
+			// Say what it is waiting for: a late report reads differently from a stuck chunk.
+			p := c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/progress", id), nil)
+			t.Fatalf("campaign %d still %s after 2 minutes; progress: %s", id, out.Status, p.Body)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -110,12 +111,13 @@ func (h *harness) messageCounts(t *testing.T, campaignID int64) map[string]int64
 
 // A campaign to two overlapping groups through two simulator relays at 70/30:
 // every recipient gets exactly one message, the split follows the weights, and
-// the workflow's progress and the stored counts agree with the message rows.
+// the running workflow's progress and the stored counts agree with the message rows.
 func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	h := newHarness(t)
 	token, _ := h.signup(t)
 	c := h.c.As(token)
-	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(200 * time.Millisecond)})
+	// Reports 2 s after acceptance: the workflow waits for them a while.
+	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(2 * time.Second)})
 	g1 := importCustomers(t, c, "봄 고객", 1, 600, "VIP")
 	g2 := importCustomers(t, c, "여름 고객", 401, 1000, "골드")
 	a := simRelay(t, c, "sim-a", base, "sms", 1)
@@ -132,6 +134,20 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 		t.Fatalf("Location %q", loc)
 	}
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202) // a double submit
+	// While it awaits reports, the running workflow's progress, overall and per
+	// relay, is what the rows say (compared when nothing moved meanwhile).
+	agreed := false
+	waitFor(t, "the campaign to finish", func() bool {
+		if !agreed {
+			agreed = h.progressAgreesWithRows(t, camp.ID, map[int64]bool{a: true, b: true})
+		}
+		var out campaignOut
+		c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", camp.ID), nil).Expect(200).JSON(&out)
+		return out.Status == "completed" || out.Status == "failed"
+	})
+	if !agreed {
+		t.Fatal("never saw the running workflow's progress while it awaited reports")
+	}
 	done := waitCampaign(t, c, camp.ID)
 
 	if done.Status != "completed" || done.Total != 1000 || done.Delivered != 1000 || done.Failed != 0 || done.Pending != 0 {
@@ -187,6 +203,11 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	}
 	if p.Counts.Total != 1000 || p.Counts.Delivered != 1000 || p.Counts.Sent != 0 || p.Counts.Pending != 0 || p.Stage != "completed" {
 		t.Fatalf("workflow progress %+v", p)
+	}
+	// The per-relay tally is the workflow's own (chunk results and report polls).
+	if len(p.Relays) != 2 || p.Relays[0] != (workflows.RelayCounts{RelayID: a, Sent: 700, Delivered: 700}) ||
+		p.Relays[1] != (workflows.RelayCounts{RelayID: b, Sent: 300, Delivered: 300}) {
+		t.Fatalf("workflow progress per relay %+v", p.Relays)
 	}
 	var api struct {
 		Counts workflows.Counts `json:"counts"`
@@ -324,61 +345,77 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 		} `json:"items"`
 	}
 	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=50", camp.ID), nil).Expect(200).JSON(&msgs)
+	var fallbacks int64
 	for _, m := range msgs.Items {
-		if m.Fallback && !strings.HasSuffix(m.FallbackContent, "님 주문 접수") {
-			t.Fatalf("fallback message shows %q", m.FallbackContent)
+		if m.Fallback {
+			fallbacks++
+			if !strings.HasSuffix(m.FallbackContent, "님 주문 접수") {
+				t.Fatalf("fallback message shows %q", m.FallbackContent)
+			}
 		}
+	}
+	if len(msgs.Items) != 40 || fallbacks != refused {
+		t.Fatalf("the message list shows %d fallbacks among %d messages, want %d of 40", fallbacks, len(msgs.Items), refused)
 	}
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-alimtalk-fallback.json")
 }
 
-// A chunk attempt that finds its whole range already final (an earlier attempt
-// sent everything, then died before answering) still reports what the range
-// holds, so the workflow's live tally misses nothing; and it sends nothing again.
-func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
-	h := newHarness(t)
-	token, _ := h.signup(t)
-	c := h.c.As(token)
-	simulator, base := startSim(t, sim.Settings{})
-	g := importCustomers(t, c, "재시도", 1, 30, "VIP")
-	r := simRelay(t, c, "sim", base, "sms", 1)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "#{이름}님 안내"}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "한 번", "template_id": tpl.ID, "group_ids": []int64{g},
-		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": r, "weight": 1}}}}).Expect(201).JSON(&camp)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
-	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Delivered != 30 {
-		t.Fatalf("campaign %+v", done)
+// progressAgreesWithRows queries the running workflow's progress; while it
+// awaits reports, and when nothing changed between two queries around a read of
+// the rows, it checks the progress against the rows and answers true.
+func (h *harness) progressAgreesWithRows(t *testing.T, campaignID int64, relays map[int64]bool) bool {
+	t.Helper()
+	query := func() (workflows.CampaignProgress, bool) {
+		v, err := h.tc.QueryWorkflow(context.Background(), workflows.CampaignWorkflowID(campaignID), "", workflows.QueryCampaignProgress)
+		var p workflows.CampaignProgress
+		return p, err == nil && v.Get(&p) == nil
 	}
-	var acct int64
-	if err := h.store.DB().Get(&acct, `SELECT account_id FROM campaigns WHERE id = ?`, camp.ID); err != nil {
+	before, ok := query()
+	if !ok || before.Stage != workflows.StageReports {
+		return false
+	}
+	var rows []struct {
+		RelayID int64  `db:"relay_id"`
+		Status  string `db:"status"`
+		N       int64  `db:"n"`
+	}
+	if err := h.store.DB().Select(&rows, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
+		WHERE campaign_id = ? GROUP BY relay_id, status`, campaignID); err != nil {
 		t.Fatal(err)
 	}
-	total, first, last, err := h.store.MessageRange(context.Background(), acct, camp.ID)
-	if err != nil || total != 30 {
-		t.Fatalf("range %d %d-%d: %v", total, first, last, err)
+	after, ok := query()
+	if !ok || after.Stage != workflows.StageReports || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		return false // it moved meanwhile
 	}
-
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestActivityEnvironment()
-	env.RegisterActivity(h.acts)
-	v, err := env.ExecuteActivity(h.acts.SendChunk, workflows.SendChunkInput{AccountID: acct, CampaignID: camp.ID, Run: 1, FromID: first, ToID: last})
-	if err != nil {
-		t.Fatal(err)
+	var want workflows.Counts
+	perRelay := map[int64]workflows.RelayCounts{}
+	for _, r := range rows {
+		rc := perRelay[r.RelayID]
+		rc.RelayID = r.RelayID
+		want.Total += r.N
+		switch r.Status {
+		case "sent":
+			want.Sent += r.N
+			rc.Sent += r.N
+		case "delivered":
+			want.Delivered += r.N
+			rc.Sent += r.N
+			rc.Delivered += r.N
+		default:
+			t.Fatalf("%d rows %s while awaiting reports", r.N, r.Status)
+		}
+		perRelay[r.RelayID] = rc
 	}
-	var res workflows.SendChunkResult
-	if err := v.Get(&res); err != nil {
-		t.Fatal(err)
+	if before.Counts != want {
+		t.Fatalf("running workflow's counts %+v, rows %+v", before.Counts, want)
 	}
-	var relayDelivered int64
-	for _, rc := range res.Relays {
-		relayDelivered += rc.Delivered
+	if len(before.Relays) != len(relays) {
+		t.Fatalf("running workflow's relays %+v, want %d", before.Relays, len(relays))
 	}
-	if res.Delivered != 30 || relayDelivered != 30 {
-		t.Fatalf("a chunk over a finished range reported %+v, want 30 delivered (per relay too)", res)
+	for _, rc := range before.Relays {
+		if !relays[rc.RelayID] || rc != perRelay[rc.RelayID] {
+			t.Fatalf("running workflow's relay %+v, rows say %+v", rc, perRelay[rc.RelayID])
+		}
 	}
-	if st := simulator.Stats(); st.Received != 30 || st.Duplicates != 0 {
-		t.Fatalf("simulator %+v: the finished range was sent again", st)
-	}
+	return true
 }

@@ -85,19 +85,12 @@ func (h *harness) campaignRow(t *testing.T, id int64) campaignRow {
 	return r
 }
 
-// smsCampaign makes a draft campaign of an SMS template to a new group of n
+// importedSMSCampaign makes a draft campaign of an SMS template to a new group of n
 // imported customers, through the relay.
-func smsCampaign(t *testing.T, c *apitest.Client, name string, relayID int64, from, n int) int64 {
+func importedSMSCampaign(t *testing.T, c *apitest.Client, name string, relayID int64, from, n int) int64 {
 	t.Helper()
 	group := importCustomers(t, c, name, from, from+n-1, "일반")
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": name, "channel": "sms", "body": "#{name}님 안녕하세요"}).
-		Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": name, "template_id": tpl.ID, "group_ids": []int64{group},
-		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": relayID, "weight": 1}}}}).
-		Expect(201).JSON(&camp)
-	return camp.ID
+	return smsCampaign(t, c, "#{name}님 안녕하세요", []int64{group}, relayID)
 }
 
 // With Temporal out of reach, a send and a retry of failed messages answer 503
@@ -111,7 +104,7 @@ func TestSendAndRetryWithTemporalUnreachableChangeNothing(t *testing.T) {
 	down := h.apiWithoutTemporal(t).As(token)
 	simulator, base := startSim(t, sim.Settings{RecipientFailRate: 1, ReportDelay: sim.Duration(100 * time.Millisecond)})
 	relayID := simRelay(t, c, "sim-outage", base, "sms", 1)
-	id := smsCampaign(t, c, "장애 중 발송", relayID, 1, 20)
+	id := importedSMSCampaign(t, c, "장애 중 발송", relayID, 1, 20)
 
 	resp := down.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(503)
 	if resp.Slug() != "workflow-engine-unavailable" || resp.Header.Get("Retry-After") == "" {
@@ -171,7 +164,7 @@ func TestStartedSendAndRetryAreCarriedOutByTheWorkflowAlone(t *testing.T) {
 	c := h.c.As(token)
 	simulator, base := startSim(t, sim.Settings{RecipientFailRate: 1, ReportDelay: sim.Duration(100 * time.Millisecond)})
 	relayID := simRelay(t, c, "sim-crash", base, "sms", 1)
-	id := smsCampaign(t, c, "시작 직후 중단", relayID, 101, 15)
+	id := importedSMSCampaign(t, c, "시작 직후 중단", relayID, 101, 15)
 
 	start := func(run int) {
 		t.Helper()
@@ -488,7 +481,7 @@ func TestReportPollHoldsNoLockWhileTheRelayAnswers(t *testing.T) {
 	if _, err := h.store.DB().Exec(`INSERT INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', NOW(6))`, relayID); err != nil {
 		t.Fatal(err)
 	}
-	id := smsCampaign(t, c, "느린 보고", relayID, 201, 5)
+	id := importedSMSCampaign(t, c, "느린 보고", relayID, 201, 5)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
 	select {
 	case <-fake.asked:
@@ -537,7 +530,7 @@ func TestCancelDuringReportCollectionFinishesTheCampaign(t *testing.T) {
 		<-r.Context().Done() // never answers
 	})
 	relayID := httpRelay(t, c, "silent-reports", fake.URL)
-	id := smsCampaign(t, c, "보고 대기 중 취소", relayID, 301, 4)
+	id := importedSMSCampaign(t, c, "보고 대기 중 취소", relayID, 301, 4)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
 	select {
 	case <-fake.asked:
@@ -563,7 +556,7 @@ func TestRelayWithoutReportsEndpointDoesNotKeepTheCampaignOpen(t *testing.T) {
 	c := h.c.As(token)
 	fake := startFakeRelay(t, func(w http.ResponseWriter, r *http.Request, _ []string) { http.NotFound(w, r) })
 	relayID := httpRelay(t, c, "no-reports", fake.URL)
-	id := smsCampaign(t, c, "보고 없는 릴레이", relayID, 401, 3)
+	id := importedSMSCampaign(t, c, "보고 없는 릴레이", relayID, 401, 3)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
 	done := waitCampaign(t, c, id)
 	if done.Status != "completed" || done.Unknown != 3 {
@@ -589,7 +582,7 @@ func TestCancelFinishesACampaignNoWorkflowRuns(t *testing.T) {
 	down := h.apiWithoutTemporal(t).As(token)
 	_, base := startSim(t, sim.Settings{})
 	relayID := simRelay(t, c, "sim-stranded", base, "sms", 1)
-	id := smsCampaign(t, c, "홀로 남은 캠페인", relayID, 501, 3)
+	id := importedSMSCampaign(t, c, "홀로 남은 캠페인", relayID, 501, 3)
 	if _, err := h.store.DB().Exec(`UPDATE campaigns SET status = 'running', run = 1 WHERE id = ?`, id); err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,16 @@ func (c *testClock) Set(t time.Time) {
 	c.t = t
 }
 
+// seoulDay is a fixed API clock at noon in Seoul on 2026-03-10, and that day.
+// Tests whose events run "today" use it: the check-ins the API dates by its
+// clock and the event's days agree however long the test takes, whatever the
+// real time (a real today flakes near midnight in Seoul, 15:00 UTC).
+func seoulDay(t *testing.T) (now func() time.Time, today string) {
+	t.Helper()
+	noon := time.Date(2026, 3, 10, 12, 0, 0, 0, mustZone(t, "Asia/Seoul"))
+	return func() time.Time { return noon }, noon.Format(time.DateOnly)
+}
+
 func mustZone(t *testing.T, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
@@ -436,8 +446,15 @@ func TestPurchasesAreIdempotentPerOrder(t *testing.T) {
 	}
 	var list struct{ Total int64 }
 	c.Do("GET", fmt.Sprintf("/api/v1/purchases?customer_id=%d", cust.ID), nil).Expect(200).JSON(&list)
-	if list.Total != 1 || h.count(t, "purchases") < 1 {
-		t.Fatalf("purchases of the customer: %d", list.Total)
+	var stored []struct {
+		CustomerID int64 `db:"customer_id"`
+		Amount     int64 `db:"amount"`
+	}
+	if err := h.store.DB().Select(&stored, `SELECT customer_id, amount FROM purchases WHERE order_id = 'ORD-7'`); err != nil {
+		t.Fatal(err)
+	}
+	if list.Total != 1 || len(stored) != 1 || stored[0].CustomerID != cust.ID || stored[0].Amount != 32000 {
+		t.Fatalf("purchases of the customer: %d; stored for ORD-7: %+v", list.Total, stored)
 	}
 }
 
@@ -495,13 +512,13 @@ func TestEventAndTierValidationNamesTheFields(t *testing.T) {
 // Account B can never see or change anything of account A's events: every
 // attempt answers 404, and A's event is untouched.
 func TestAnotherAccountsEventsAreInvisible(t *testing.T) {
-	h := newHarness(t)
+	now, today := seoulDay(t)
+	h := newHarness(t, withClock(now))
 	tokA, _ := h.signup(t)
 	tokB, _ := h.signup(t)
 	a, b := h.c.As(tokA), h.c.As(tokB)
 	custA := createCustomer(t, a, "에이")
 	custB := createCustomer(t, b, "비")
-	today := time.Now().In(mustZone(t, "Asia/Seoul")).Format(time.DateOnly)
 	ev := createEvent(t, a, map[string]any{"name": "A 이벤트", "starts_on": today, "ends_on": today})
 	tier := createTier(t, a, ev.ID, 1, "A 선물", 5, 1)
 	base := fmt.Sprintf("/api/v1/events/%d", ev.ID)

@@ -1,17 +1,27 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/devserver"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/testenv"
 )
 
 func TestReadyzChecksMySQLAndTemporal(t *testing.T) {
@@ -48,7 +58,7 @@ func TestHealthMetricsAndProblems(t *testing.T) {
 	if resp.Header.Get("X-Request-ID") == "" {
 		t.Fatal("no X-Request-ID on the answer")
 	}
-	if slug := h.c.Do("GET", "/api/v1/nope", nil).Expect(404).Slug(); slug != "not-found" {
+	if slug := h.c.Unrouted().Do("GET", "/api/v1/nope", nil).Expect(404).Slug(); slug != "not-found" {
 		t.Fatalf("unknown route answered %q", slug)
 	}
 	metrics := string(h.c.Do("GET", "/metrics", nil).Expect(200).Body)
@@ -64,4 +74,132 @@ func TestHealthMetricsAndProblems(t *testing.T) {
 	if !strings.Contains(string(h.c.Do("GET", "/api/openapi.yaml", nil).Expect(200).Body), "openapi: 3") {
 		t.Fatal("openapi.yaml not served")
 	}
+}
+
+// tcpProxy forwards connections to target until it is cut: then it refuses new
+// connections and drops the open ones, as a MySQL that went away would.
+type tcpProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, in, out)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(out, in); out.Close() }()
+			go func() { _, _ = io.Copy(in, out); in.Close() }()
+		}
+	}()
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *tcpProxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// A MySQL that goes away makes the API unready, and /readyz names it.
+func TestReadyzIs503WhenMySQLIsDown(t *testing.T) {
+	h := newHarness(t)
+	cfg, err := mysql.ParseDSN(testenv.Current().DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, cfg.Addr)
+	cfg.Addr = proxy.addr()
+	st, err := store.Open(context.Background(), cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(api.New(api.Deps{Config: h.cfg, Store: st, Temporal: h.tc, Log: slog.New(slog.DiscardHandler)}).Handler())
+	defer srv.Close()
+	c := apitest.New(t, srv.URL)
+
+	var up struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	c.Do("GET", "/readyz", nil).Expect(200).JSON(&up)
+	if up.Checks["mysql"] != "ok" {
+		t.Fatalf("readyz through the proxy, MySQL up: %+v", up)
+	}
+	proxy.cut()
+	var down struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	c.Do("GET", "/readyz", nil).Expect(503).JSON(&down)
+	if down.Status == "ok" || down.Checks["mysql"] == "ok" || down.Checks["mysql"] == "" || down.Checks["temporal"] != "ok" {
+		t.Fatalf("readyz with MySQL down: %+v", down)
+	}
+}
+
+// A caller's sane X-Request-ID is answered back and is the request_id of the
+// request's access log line; an unsafe one is replaced.
+func TestCallersRequestIDIsKeptAndLogged(t *testing.T) {
+	h := newHarness(t)
+	send := func(id string) *apitest.Response {
+		req, err := http.NewRequest("GET", h.srv.URL+"/api/v1/me", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Request-ID", id)
+		return h.c.Send(req).Expect(401)
+	}
+	const mine = "shop-checkout.7f3a:42"
+	if got := send(mine).Header.Get("X-Request-ID"); got != mine {
+		t.Fatalf("X-Request-ID %q answered as %q", mine, got)
+	}
+	line := accessLine(t, h.logs.String(), mine)
+	if line["path"] != "/api/v1/me" || line["status"] != float64(401) || line["method"] != "GET" {
+		t.Fatalf("access log line %v", line)
+	}
+
+	unsafe := "bad id\r\nX-Injected: 1"
+	replaced := send(strings.ReplaceAll(unsafe, "\r\n", " ")).Header.Get("X-Request-ID")
+	if replaced == "" || strings.Contains(replaced, " ") {
+		t.Fatalf("an unsafe X-Request-ID came back as %q", replaced)
+	}
+	accessLine(t, h.logs.String(), replaced)
+}
+
+// accessLine finds the access log line of the request with id.
+func accessLine(t *testing.T, logs, id string) map[string]any {
+	t.Helper()
+	for _, l := range strings.Split(logs, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "http request" && m["request_id"] == id {
+			return m
+		}
+	}
+	t.Fatalf("no access log line with request_id %q in:\n%s", id, logs)
+	return nil
 }

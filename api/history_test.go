@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 )
@@ -16,25 +14,24 @@ import (
 // recorded this way; workflows/replay_test.go replays them against the current
 // code, so a change that breaks running workflows fails the build:
 //
-//	SENDINGO_RECORD_HISTORIES=/tmp/histories go test ./api -run 'Outage|StartedSend|CancelDuringReport'
-//
-// (README, Tests, says which runs recorded which files; keep the histories of
-// older shapes and copy only new names.)
+//	SENDINGO_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./api -run 'XLSX|OverlappingGroups|FallsBack|Rearms|ReminderSchedule|PauseAndResume|CancelARunning|ContinuesAsNewOnTheServer|StockMonitorsNextRun'
 func (h *harness) recordHistory(t *testing.T, workflowID, name string) {
 	t.Helper()
 	dir := os.Getenv("SENDINGO_RECORD_HISTORIES")
 	if dir == "" {
 		return
 	}
-	it := h.tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var hist historypb.History
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			t.Fatalf("history of %s: %v", workflowID, err)
-		}
-		hist.Events = append(hist.Events, e)
+	h.recordRun(t, workflowID, "", name)
+}
+
+// recordRun is recordHistory of one run of the workflow ("" for the latest).
+func (h *harness) recordRun(t *testing.T, workflowID, runID, name string) {
+	t.Helper()
+	dir := os.Getenv("SENDINGO_RECORD_HISTORIES")
+	if dir == "" {
+		return
 	}
+	hist := historypb.History{Events: h.runHistory(t, workflowID, runID)}
 	b, err := temporalproto.CustomJSONMarshalOptions{Indent: " "}.Marshal(&hist)
 	if err != nil {
 		t.Fatal(err)

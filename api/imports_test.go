@@ -310,3 +310,116 @@ func TestSampleFileIsAnImportableSpreadsheet(t *testing.T) {
 		t.Fatalf("the sample does not import cleanly: %+v", im)
 	}
 }
+
+// uploadCSV stages a CSV and answers the import.
+func uploadCSV(t *testing.T, c *apitest.Client, name, content string) importOut {
+	t.Helper()
+	var im importOut
+	c.Upload("/api/v1/imports", "file", name, []byte(content), nil).Expect(201).JSON(&im)
+	return im
+}
+
+type customerAttrs struct {
+	Items []struct {
+		ID         int64             `json:"id"`
+		Name       string            `json:"name"`
+		Email      string            `json:"email"`
+		Attributes map[string]string `json:"attributes"`
+	} `json:"items"`
+	Total int64 `json:"total"`
+}
+
+// A second file with changed and added columns updates the customers it names
+// (matched by phone): changed values win, new columns are added, columns the file
+// lacks keep their values, an empty e-mail keeps the old one; others stay as
+// they were and nobody is duplicated.
+func TestReimportMergesAttributes(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	first := uploadCSV(t, c, "1차.csv", "이름,휴대폰,이메일,등급,지역\n"+
+		"김민수,010-1111-2222,minsu@example.com,VIP,서울\n"+
+		"이영희,010-3333-4444,younghee@example.com,골드,부산\n")
+	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", first.ID), map[string]string{"new_group_name": "1차"}).Expect(202)
+	if done := waitImport(t, c, first.ID); done.Status != "completed" || done.Created != 2 {
+		t.Fatalf("first import %+v", done)
+	}
+	second := uploadCSV(t, c, "2차.csv", "이름,휴대폰,이메일,등급,생일\n"+
+		"김민수(변경),01011112222,,골드,0101\n"+
+		"박철수,010-5555-6666,chulsoo@example.com,실버,1225\n")
+	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", second.ID), map[string]string{"new_group_name": "2차"}).Expect(202)
+	if done := waitImport(t, c, second.ID); done.Status != "completed" || done.Created != 1 || done.Updated != 1 {
+		t.Fatalf("second import %+v, want 1 created and 1 updated", done)
+	}
+	get := func(phone string) customerAttrs {
+		var out customerAttrs
+		c.Do("GET", "/api/v1/customers?q="+urlQuery(phone), nil).Expect(200).JSON(&out)
+		if out.Total != 1 {
+			t.Fatalf("%d customers with %s", out.Total, phone)
+		}
+		return out
+	}
+	minsu := get("010-1111-2222").Items[0]
+	if minsu.Name != "김민수(변경)" || minsu.Email != "minsu@example.com" ||
+		fmt.Sprint(minsu.Attributes) != fmt.Sprint(map[string]string{"등급": "골드", "지역": "서울", "생일": "0101"}) {
+		t.Fatalf("re-imported customer %+v", minsu)
+	}
+	younghee := get("010-3333-4444").Items[0]
+	if younghee.Name != "이영희" || fmt.Sprint(younghee.Attributes) != fmt.Sprint(map[string]string{"등급": "골드", "지역": "부산"}) {
+		t.Fatalf("customer not in the second file %+v", younghee)
+	}
+	chulsoo := get("010-5555-6666").Items[0]
+	if fmt.Sprint(chulsoo.Attributes) != fmt.Sprint(map[string]string{"등급": "실버", "생일": "1225"}) {
+		t.Fatalf("new customer %+v", chulsoo)
+	}
+	var all customerAttrs
+	c.Do("GET", "/api/v1/customers", nil).Expect(200).JSON(&all)
+	if all.Total != 3 {
+		t.Fatalf("%d customers after two imports, want 3", all.Total)
+	}
+	expectGroups(t, c, minsu.ID, "1차", "2차")
+}
+
+// Deleting a staged row of a duplicate pair recomputes the duplicates: the next
+// line with that phone becomes the one that counts, and a third names it.
+func TestDeletingAStagedRowRecomputesDuplicates(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	im := uploadCSV(t, c, "중복.csv", "이름,휴대폰\n"+
+		"첫째,010-1000-0001\n"+ // line 2
+		"다른,010-1000-0002\n"+ // line 3
+		"둘째,01010000001\n"+ // line 4: duplicate of line 2
+		"셋째,010 1000 0001\n") // line 5: duplicate of line 2
+	if im.ValidRows != 2 || im.DuplicateRows != 2 {
+		t.Fatalf("staged %+v, want 2 valid and 2 duplicates", im)
+	}
+	byLine := map[int]importRowOut{}
+	for _, r := range importRows(t, c, im.ID, "") {
+		byLine[r.Line] = r
+	}
+	var del struct {
+		Deleted int64
+		Import  importOut
+	}
+	c.Do("DELETE", fmt.Sprintf("/api/v1/imports/%d/rows", im.ID), map[string]any{"row_ids": []int64{byLine[2].ID}}).Expect(200).JSON(&del)
+	if del.Deleted != 1 || del.Import.TotalRows != 3 || del.Import.ValidRows != 2 || del.Import.DuplicateRows != 1 {
+		t.Fatalf("after deleting line 2: %+v, want 3 rows, 2 valid, 1 duplicate", del)
+	}
+	byLine = map[int]importRowOut{}
+	for _, r := range importRows(t, c, im.ID, "") {
+		byLine[r.Line] = r
+	}
+	if byLine[4].Verdict != "ok" || byLine[5].Verdict != "duplicate" || !strings.Contains(byLine[5].Reason, "4") {
+		t.Fatalf("after deleting line 2: line 4 %+v, line 5 %+v", byLine[4], byLine[5])
+	}
+	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", im.ID), map[string]string{"new_group_name": "중복"}).Expect(202)
+	if done := waitImport(t, c, im.ID); done.Status != "completed" || done.Created != 2 || done.Skipped != 1 {
+		t.Fatalf("committed %+v, want 2 created and 1 skipped", done)
+	}
+	var out customerAttrs
+	c.Do("GET", "/api/v1/customers?q=01010000001", nil).Expect(200).JSON(&out)
+	if out.Total != 1 || out.Items[0].Name != "둘째" {
+		t.Fatalf("the customer of 010-1000-0001: %+v, want 둘째 (line 4)", out)
+	}
+}

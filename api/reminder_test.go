@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -20,7 +21,10 @@ import (
 // sends the reminder, through a campaign, only to eligible customers who have
 // not checked in today (once per day); deleting the event deletes it.
 func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
-	h := newHarness(t)
+	// The API dates check-ins by a clock pinned to the test's start; the reminder
+	// runs on the server's clock, for its own day (see remindedOn).
+	started := time.Now()
+	h := newHarness(t, withClock(func() time.Time { return started }))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	ctx := context.Background()
@@ -41,12 +45,27 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 	_ = browser
 
 	seoul := mustZone(t, "Asia/Seoul")
-	// The check-in and the reminder must fall on the same Seoul day: keep clear
-	// of midnight.
-	if now := time.Now().In(seoul); now.Hour() == 23 && now.Minute() == 59 {
-		time.Sleep(time.Until(time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 1, 0, seoul)))
+	today := started.In(seoul)
+	// remindedOn is who a reminder run for day should reach, of the customers
+	// with a purchase who are not opted out and checked in (on the pinned day)
+	// as given: a run the test's start crossed midnight from counts no check-in.
+	remindedOn := func(day string, checkedIn, notCheckedIn []customerOut) []string {
+		t.Helper()
+		want := notCheckedIn
+		switch day {
+		case today.Format(time.DateOnly):
+		case today.AddDate(0, 0, 1).Format(time.DateOnly):
+			want = append(append([]customerOut(nil), notCheckedIn...), checkedIn...)
+		default:
+			t.Fatalf("a reminder ran for %s; the test started on %s", day, today.Format(time.DateOnly))
+		}
+		var phones []string
+		for _, c := range want {
+			phones = append(phones, c.Phone)
+		}
+		sort.Strings(phones)
+		return phones
 	}
-	today := time.Now().In(seoul)
 	starts, ends := today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 6).Format(time.DateOnly)
 	ev := createEvent(t, c, map[string]any{"name": "봄맞이 출석", "starts_on": starts, "ends_on": ends,
 		"reminder": map[string]any{"time": "20:30", "template_id": tpl.ID,
@@ -91,12 +110,13 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := waitReminderRun(t, h, handle, 1)
-	if first.Skipped != "" || first.CampaignID == 0 || first.Day != today.Format(time.DateOnly) {
+	if first.Skipped != "" || first.CampaignID == 0 {
 		t.Fatalf("first reminder run %+v", first)
 	}
+	wantFirst := remindedOn(first.Day, []customerOut{checkedIn}, []customerOut{waiting})
 	done := waitCampaign(t, c, first.CampaignID)
-	if done.Status != "completed" || done.Total != 1 || done.Delivered != 1 {
-		t.Fatalf("reminder campaign %+v", done)
+	if done.Status != "completed" || done.Total != int64(len(wantFirst)) || done.Delivered != int64(len(wantFirst)) {
+		t.Fatalf("reminder campaign %+v, want it to reach %v", done, wantFirst)
 	}
 	var camp struct {
 		AudienceKind string `json:"audience_kind"`
@@ -111,11 +131,18 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 		Recipient string `db:"recipient"`
 		Body      string `db:"body"`
 	}
-	if err := h.store.DB().Select(&sent, `SELECT recipient, body FROM campaign_messages WHERE campaign_id = ?`, first.CampaignID); err != nil {
+	if err := h.store.DB().Select(&sent, `SELECT recipient, body FROM campaign_messages WHERE campaign_id = ? ORDER BY recipient`, first.CampaignID); err != nil {
 		t.Fatal(err)
 	}
-	if len(sent) != 1 || sent[0].Recipient != waiting.Phone || sent[0].Body != "아직안함님, 오늘 봄맞이 출석 출석체크 잊지 마세요!" {
-		t.Fatalf("reminder went out as %+v", sent)
+	var recipients []string
+	for _, m := range sent {
+		recipients = append(recipients, m.Recipient)
+		if m.Recipient == waiting.Phone && m.Body != "아직안함님, 오늘 봄맞이 출석 출석체크 잊지 마세요!" {
+			t.Fatalf("reminder went out as %+v", sent)
+		}
+	}
+	if fmt.Sprint(recipients) != fmt.Sprint(wantFirst) {
+		t.Fatalf("reminder went to %v, want %v", recipients, wantFirst)
 	}
 
 	// A second run the same day starts nothing new.
@@ -130,7 +157,7 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 	if err := h.store.DB().Get(&reminders, `SELECT COUNT(*) FROM campaigns WHERE event_id = ? AND audience_kind = 'event_reminder'`, ev.ID); err != nil {
 		t.Fatal(err)
 	}
-	if stats := simulator.Stats(); reminders != 1 || stats.Unique != 1 || stats.Duplicates != 0 {
+	if stats := simulator.Stats(); reminders != 1 || stats.Unique != int64(len(wantFirst)) || stats.Duplicates != 0 {
 		t.Fatalf("%d reminder campaigns, simulator %+v", reminders, stats)
 	}
 	// The operators are told once that the day's reminder went out.
@@ -151,10 +178,11 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	empty := waitReminderRun(t, h, quietHandle, 1)
-	if done := waitCampaign(t, c, empty.CampaignID); done.Status != "completed" || done.Total != 0 {
-		t.Fatalf("reminder with nobody to remind: %+v", done)
+	wantEmpty := remindedOn(empty.Day, []customerOut{checkedIn, waiting}, nil)
+	if done := waitCampaign(t, c, empty.CampaignID); done.Status != "completed" || done.Total != int64(len(wantEmpty)) {
+		t.Fatalf("reminder with nobody to remind: %+v (want %v)", done, wantEmpty)
 	}
-	if stats := simulator.Stats(); stats.Unique != 1 {
+	if stats := simulator.Stats(); stats.Unique != int64(len(wantFirst)+len(wantEmpty)) {
 		t.Fatalf("simulator %+v", stats)
 	}
 

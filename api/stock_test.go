@@ -33,9 +33,11 @@ type mailbox struct {
 }
 
 type receivedMail struct {
-	To      []string
-	Subject string
-	Body    string
+	To        []string
+	From      string
+	Subject   string
+	MessageID string
+	Body      string
 }
 
 func (m *mailbox) received() []receivedMail {
@@ -70,7 +72,8 @@ func (s *mailboxSession) Data(r io.Reader) error {
 		body = string(b)
 	}
 	s.box.mu.Lock()
-	s.box.mails = append(s.box.mails, receivedMail{To: s.to, Subject: subject, Body: body})
+	s.box.mails = append(s.box.mails, receivedMail{To: s.to, From: msg.Header.Get("From"), Subject: subject,
+		MessageID: msg.Header.Get("Message-ID"), Body: body})
 	s.box.mu.Unlock()
 	return nil
 }
@@ -91,23 +94,29 @@ func startMailbox(t *testing.T) *mailbox {
 	return box
 }
 
-// webhookSink counts the low-stock webhooks it receives.
+// webhookSink counts the low-stock webhooks it accepts. It refuses the first
+// failFirst deliveries with a 503, so the sender retries.
 type webhookSink struct {
-	mu       sync.Mutex
-	payloads []map[string]any
-	keys     []string
+	mu        sync.Mutex
+	failFirst int
+	payloads  []map[string]any // accepted
+	keys      []string         // Idempotency-Key of every attempt, refused ones included
 }
 
-func startWebhookSink(t *testing.T) (*webhookSink, string) {
+func startWebhookSink(t *testing.T, failFirst int) (*webhookSink, string) {
 	t.Helper()
-	sink := &webhookSink{}
+	sink := &webhookSink{failFirst: failFirst}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&p)
 		sink.mu.Lock()
-		sink.payloads = append(sink.payloads, p)
+		defer sink.mu.Unlock()
 		sink.keys = append(sink.keys, r.Header.Get("Idempotency-Key"))
-		sink.mu.Unlock()
+		if len(sink.keys) <= sink.failFirst {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		sink.payloads = append(sink.payloads, p)
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(srv.Close)
@@ -119,6 +128,12 @@ func (s *webhookSink) received() []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]map[string]any(nil), s.payloads...)
+}
+
+func (s *webhookSink) attemptKeys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.keys...)
 }
 
 type alertOut struct {
@@ -186,8 +201,9 @@ func (h *harness) waitMonitorCaughtUp(t *testing.T, tierID int64) workflows.Stoc
 // waiting customers and tells them through a campaign.
 func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 	box := startMailbox(t)
-	hook, hookURL := startWebhookSink(t)
-	h := newHarness(t, withSMTP(box.addr))
+	hook, hookURL := startWebhookSink(t, 1) // the first delivery is refused and retried
+	now, today := seoulDay(t)
+	h := newHarness(t, withSMTP(box.addr), withClock(now))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	simulator, simBase := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
@@ -207,7 +223,6 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 		phoneOf[m.ID] = m.Phone
 		recordPurchase(t, c, m.ID, fmt.Sprintf("ORD-%d", i))
 	}
-	today := time.Now().In(mustZone(t, "Asia/Seoul")).Format(time.DateOnly)
 	ev := createEvent(t, c, map[string]any{"name": "오픈 기념 출석", "starts_on": today, "ends_on": today,
 		"notice": map[string]any{"template_id": notice.ID, "routing": map[string]any{"mode": "weighted",
 			"relays": []map[string]any{{"relay_id": relayID, "weight": 1}}}},
@@ -229,6 +244,7 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 	close(start)
 	wg.Wait()
 	status := map[string]int{}
+	toldPosition := map[int64]int64{} // customer → wait-list place the check-in answered
 	for i, r := range results {
 		if r.Status != 201 {
 			t.Fatalf("check-in %d answered %d: %s", i, r.Status, r.Body)
@@ -239,6 +255,9 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 			t.Fatalf("check-in %d reached %+v", i, out.Granted)
 		}
 		status[out.Granted[0].Status]++
+		if out.Granted[0].Status == "waitlisted" {
+			toldPosition[out.Granted[0].CustomerID] = out.Granted[0].WaitlistPosition
+		}
 	}
 	if status["granted"] != 50 || status["waitlisted"] != 150 {
 		t.Fatalf("answers: %v", status)
@@ -255,9 +274,12 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 		}
 		seen[g.CustomerID] = true
 	}
+	// The wait list is in the order customers reached the tier: each holds the
+	// place its check-in answered, and those places are 1..150.
 	for i, g := range waiting {
-		if g.WaitlistPosition != int64(i+1) {
-			t.Fatalf("wait list position %d at place %d", g.WaitlistPosition, i+1)
+		if told := toldPosition[g.CustomerID]; told != int64(i+1) || g.WaitlistPosition != told {
+			t.Fatalf("customer %d is at place %d (listed as %d); its check-in answered place %d",
+				g.CustomerID, i+1, g.WaitlistPosition, told)
 		}
 	}
 	var after tierOut
@@ -285,6 +307,10 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 	}
 	if len(hooks) != 1 || hooks[0]["type"] != "reward.low_stock" || hooks[0]["tier_id"] != float64(tier.ID) {
 		t.Fatalf("webhooks %+v", hooks)
+	}
+	// The retry carried the first attempt's Idempotency-Key: the alert's.
+	if keys, want := hook.attemptKeys(), fmt.Sprintf("stock-alert-%d", as[0].ID); len(keys) != 2 || keys[0] != want || keys[1] != want {
+		t.Fatalf("webhook attempts with Idempotency-Keys %q, want two with %q", keys, want)
 	}
 
 	// Restock 10: the first ten on the wait list, in order.
@@ -382,10 +408,10 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 // Stock that rises above the threshold re-arms the monitor; the next fall alerts again.
 func TestLowStockAlertRearmsAfterARestock(t *testing.T) {
 	box := startMailbox(t)
-	h := newHarness(t, withSMTP(box.addr))
+	now, today := seoulDay(t)
+	h := newHarness(t, withSMTP(box.addr), withClock(now))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
-	today := time.Now().In(mustZone(t, "Asia/Seoul")).Format(time.DateOnly)
 	ev := createEvent(t, c, map[string]any{"name": "재고 알림", "starts_on": today, "ends_on": today,
 		"alert": map[string]any{"emails": []string{"ops@shop.example", "owner@shop.example"}}})
 	tier := createTier(t, c, ev.ID, 1, "텀블러", 6, 5)
@@ -440,9 +466,12 @@ func TestLowStockAlertRearmsAfterARestock(t *testing.T) {
 }
 
 // Check-ins racing restocks: whatever the interleaving, every unit of stock ends
-// up either on the shelf or granted, and nobody waits while stock is left.
+// up either on the shelf or granted, and nobody waits while stock is left. Some
+// customers are already waiting when the race starts, so restocks certainly
+// serve the wait list and the audit trail has something to agree with.
 func TestCheckInsRacingRestocksLeaveNobodyWaitingOnStock(t *testing.T) {
-	h := newHarness(t)
+	now, today := seoulDay(t)
+	h := newHarness(t, withClock(now))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	group := importCustomers(t, c, "경쟁고객", 1, 100, "일반")
@@ -451,14 +480,20 @@ func TestCheckInsRacingRestocksLeaveNobodyWaitingOnStock(t *testing.T) {
 	for i, m := range members.Items {
 		recordPurchase(t, c, m.ID, fmt.Sprintf("RACE-%d", i))
 	}
-	today := time.Now().In(mustZone(t, "Asia/Seoul")).Format(time.DateOnly)
 	ev := createEvent(t, c, map[string]any{"name": "경쟁", "starts_on": today, "ends_on": today})
 	tier := createTier(t, c, ev.ID, 1, "한정판", 0, 0)
+	const early = 20 // on the wait list before the race
+	for _, m := range members.Items[:early] {
+		if out := checkInOK(t, c, ev.ID, m.ID); len(out.Granted) != 1 || out.Granted[0].Status != "waitlisted" {
+			t.Fatalf("early check-in %+v", out.Granted)
+		}
+	}
 
+	racers := members.Items[early:]
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	statuses := make([]int, len(members.Items)+5)
-	for i, m := range members.Items {
+	statuses := make([]int, len(racers)+5)
+	for i, m := range racers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -471,7 +506,7 @@ func TestCheckInsRacingRestocksLeaveNobodyWaitingOnStock(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			statuses[len(members.Items)+j] = c.Do("POST", fmt.Sprintf("/api/v1/events/%d/tiers/%d/stock", ev.ID, tier.ID),
+			statuses[len(racers)+j] = c.Do("POST", fmt.Sprintf("/api/v1/events/%d/tiers/%d/stock", ev.ID, tier.ID),
 				map[string]any{"delta": 10, "reason": fmt.Sprintf("입고 %d", j+1)}).Status
 		}()
 	}
@@ -493,12 +528,19 @@ func TestCheckInsRacingRestocksLeaveNobodyWaitingOnStock(t *testing.T) {
 	}
 	byAdjustment, _ := grants(t, c, ev.ID, "granted")
 	var viaRestock int64
+	earlyIDs := map[int64]bool{}
+	for _, m := range members.Items[:early] {
+		earlyIDs[m.ID] = true
+	}
 	for _, g := range byAdjustment {
 		if g.AdjustmentID != 0 {
 			viaRestock++
 		}
+		if earlyIDs[g.CustomerID] && g.AdjustmentID == 0 {
+			t.Fatalf("customer %d, waiting before the race, was granted without a restock: %+v", g.CustomerID, g)
+		}
 	}
-	if served != viaRestock {
-		t.Fatalf("the audit trail says %d served off the wait list, the grants say %d", served, viaRestock)
+	if served < 10 || served != viaRestock {
+		t.Fatalf("the audit trail says %d served off the wait list, the grants say %d; want the same, at least the first restock's 10", served, viaRestock)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -78,6 +79,8 @@ type Client struct {
 	// SkipSpec turns off the OpenAPI check (for deliberately malformed requests
 	// that the spec's request schema cannot describe).
 	SkipSpec bool
+	// unrouted allows requests to paths the spec does not describe (see Unrouted).
+	unrouted bool
 }
 
 // New returns a client for base (e.g. an httptest server's URL).
@@ -98,6 +101,17 @@ func (c *Client) As(token string) *Client {
 func (c *Client) WithKey(key string) *Client {
 	cp := *c
 	cp.Token, cp.APIKey = "", key
+	return &cp
+}
+
+// Unrouted returns a copy of the client for requests to paths api/openapi.yaml
+// does not describe, made on purpose to see them refused. Without it, such a
+// request fails the test whatever it answers: a 404 from a route that does not
+// exist (a typo, a route that was never added) must not pass for a 404 from a
+// route that hides another account's resource.
+func (c *Client) Unrouted() *Client {
+	cp := *c
+	cp.unrouted = true
 	return &cp
 }
 
@@ -221,14 +235,14 @@ func (c *Client) Send(req *http.Request) *Response {
 	}
 	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, t: c.T}
 	if !c.SkipSpec {
-		if err := checkSpec(req, r); err != nil {
+		if err := checkSpec(req, r, c.unrouted); err != nil {
 			c.T.Errorf("%s %s → %d does not match api/openapi.yaml: %v\nbody: %.500s", req.Method, req.URL.Path, r.Status, err, body)
 		}
 	}
 	return r
 }
 
-func checkSpec(req *http.Request, r *Response) error {
+func checkSpec(req *http.Request, r *Response, unrouted bool) error {
 	rt, err := router()
 	if err != nil {
 		return err
@@ -240,10 +254,16 @@ func checkSpec(req *http.Request, r *Response) error {
 	sreq.Body = http.NoBody
 	route, params, err := rt.FindRoute(sreq)
 	if err != nil {
-		if r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed {
-			return nil // unknown routes are refused, and need no documentation
+		switch {
+		case errors.Is(err, routers.ErrMethodNotAllowed) && r.Status == http.StatusMethodNotAllowed:
+			return nil // a documented path refuses an undocumented method
+		case unrouted && (r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed):
+			return nil // refused, as the test expects
+		case unrouted:
+			return fmt.Errorf("an undocumented route answered %d: %w", r.Status, err)
 		}
-		return err
+		return fmt.Errorf("%s %s is not a route of api/openapi.yaml (use Client.Unrouted for requests that probe unknown routes): %w",
+			req.Method, req.URL.Path, err)
 	}
 	ct := r.Header.Get("Content-Type")
 	opts := &openapi3filter.Options{

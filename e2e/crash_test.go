@@ -49,13 +49,35 @@ func TestCampaignFailsOverDuringARelayOutage(t *testing.T) {
 	}
 	s.startWorker()
 	s.c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
-	// The outage lasts until relay a has refused calls (so it certainly happened),
-	// and a second more.
-	deadline := time.Now().Add(time.Minute)
-	for simulator.Stats().Relays["a"].Faulted == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	// The outage lasts until the worker reports relay a's circuit open (its health
+	// as GET /relays/health shows it), so the breaker certainly opened.
+	deadline := time.Now().Add(2 * time.Minute)
+	opened := false
+	for !opened {
+		var health struct {
+			Items []struct {
+				RelayID int64 `json:"relay_id"`
+				Health  struct {
+					Breaker struct {
+						State string `json:"state"`
+					} `json:"breaker"`
+				} `json:"health"`
+			} `json:"items"`
+		}
+		s.c.Do("GET", "/api/v1/relays/health", nil).Expect(200).JSON(&health)
+		for _, it := range health.Items {
+			opened = opened || (it.RelayID == relays["a"] && it.Health.Breaker.State == "open")
+		}
+		if !opened && time.Now().After(deadline) {
+			t.Fatalf("relay a's circuit never opened during the outage: %+v", health.Items)
+		}
+		var camp campaignOut
+		s.c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), nil).Expect(200).JSON(&camp)
+		if !opened && camp.Status == "completed" {
+			t.Fatal("the send finished before relay a's circuit opened: the outage showed nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(time.Second)
 	if err := simulator.Control(sim.Patch{Relay: "a", Clear: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +88,8 @@ func TestCampaignFailsOverDuringARelayOutage(t *testing.T) {
 	if done.Status != "completed" || done.Delivered != int64(n) || done.Failed != 0 {
 		t.Fatalf("campaign %+v", done)
 	}
-	if st.Unique != int64(n) || st.Redelivered != 0 {
-		t.Fatalf("simulator saw %d unique of %d, %d redelivered", st.Unique, n, st.Redelivered)
+	if st.Unique != int64(n) || st.Redelivered != 0 || st.Duplicates != 0 {
+		t.Fatalf("simulator saw %d unique of %d, %d duplicates, %d redelivered", st.Unique, n, st.Duplicates, st.Redelivered)
 	}
 	if st.Relays["a"].Faulted == 0 {
 		t.Fatal("relay a never faulted: the outage was not exercised")

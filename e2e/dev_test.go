@@ -99,15 +99,28 @@ func TestDevStartsEverythingAndCtrlCLeavesNothing(t *testing.T) {
 	if ready.Checks["mysql"] != "ok" || ready.Checks["temporal"] != "ok" {
 		t.Fatalf("readyz %+v", ready)
 	}
+	// Temporal Web may come up a moment after the frontend /readyz checks: poll
+	// briefly rather than fetch once.
 	for name, url := range map[string]string{
 		"Temporal Web":    fmt.Sprintf("http://127.0.0.1:%d/", ui),
 		"relay simulator": fmt.Sprintf("http://127.0.0.1:%d/stats", sim),
 	} {
-		resp, err := http.Get(url)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s at %s: %v", name, url, err)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get(url)
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			if status == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s at %s: status %d, %v", name, url, status, err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		resp.Body.Close()
 	}
 	checkDevEgress(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
 	checkDevHardening(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))

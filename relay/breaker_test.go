@@ -166,13 +166,14 @@ func TestLimiterReserve(t *testing.T) {
 }
 
 func TestLimiterWait(t *testing.T) {
-	l := NewLimiter(1000, 10, nil)
-	start := time.Now()
-	if err := l.Wait(context.Background(), 30); err != nil { // 10 in the bucket, 20 to earn: ~20 ms
+	// 10 in the bucket, 20 to earn (20 ms at 1,000/s): Wait takes all 30, so on a
+	// clock that stands still the bucket then owes 20.
+	l := NewLimiter(1000, 10, newClock().Now)
+	if err := l.Wait(context.Background(), 30); err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el < 15*time.Millisecond {
-		t.Errorf("waited only %v", el)
+	if d := l.Reserve(0); d != 20*time.Millisecond {
+		t.Errorf("after waiting for 30 the bucket owes %v, want 20ms", d)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()

@@ -338,19 +338,20 @@ func TestRouterNoRelayAndCancel(t *testing.T) {
 	}
 }
 
+// Every message a router sends is charged to its relay's token bucket, whose
+// Wait holds the call until the tokens accrue (TestLimiterWait). On a clock that
+// stands still the bucket does not refill: after 1,100 messages through a bucket
+// of 100, the next one waits for 1,000 to accrue. (No wall-clock threshold.)
 func TestRouterRespectsTheRateLimit(t *testing.T) {
 	a := &fakeRelay{name: "a", max: 100}
-	r := NewRouter(RouterOptions{})
+	r := NewRouter(RouterOptions{Now: newClock().Now})
 	c := cand(1, a, 1, 1)
 	c.Rate, c.Burst = 10_000, 100
-	start := time.Now()
-	ds := r.Send(context.Background(), ModeWeighted, []Candidate{c}, messages(0, 1100))
-	// 100 at once, then 1,000 more at 10,000/s: at least 100 ms.
-	if el := time.Since(start); el < 90*time.Millisecond {
-		t.Errorf("1,100 messages at 10,000/s with a burst of 100 took %v", el)
+	if got := byRelay(r.Send(context.Background(), ModeWeighted, []Candidate{c}, messages(0, 1100)))[1]; got != 1100 || len(a.received()) != 1100 {
+		t.Fatalf("%d messages routed, %d received", got, len(a.received()))
 	}
-	if byRelay(ds)[1] != 1100 {
-		t.Error("messages lost")
+	if d := r.state(c).limiter.Reserve(0); d != 100*time.Millisecond {
+		t.Fatalf("the bucket owes %v, want 100ms (1,000 messages at 10,000/s)", d)
 	}
 }
 

@@ -494,7 +494,7 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 				"campaign_id", w.in.CampaignID, "error", err)
 		}
 		polls++
-		if polls >= reportPollsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if polls >= w.pollsPerRun() || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return true, nil
 		}
 		wait := min(interval, deadline.Sub(workflow.Now(ctx)))
@@ -570,7 +570,7 @@ func (w *campaignWorkflow) collectUncancellable(ctx workflow.Context) (bool, err
 			return false, nil
 		}
 		polls++
-		if polls >= reportPollsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if polls >= w.pollsPerRun() || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return true, nil
 		}
 		wait := min(interval, deadline.Sub(workflow.Now(ctx)))
@@ -645,4 +645,12 @@ func location(name string) *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// pollsPerRun is how many report polls a run makes before it continues as new.
+func (w *campaignWorkflow) pollsPerRun() int {
+	if w.in.MaxReportPollsPerRun > 0 {
+		return w.in.MaxReportPollsPerRun
+	}
+	return reportPollsPerRun
 }

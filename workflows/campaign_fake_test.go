@@ -47,6 +47,9 @@ type fakeCampaign struct {
 	reportFails func(id int64) bool                // its delivery report says failed
 	reportAfter map[int64]int                      // relay → polls before its reports arrive (default 1; <0 never)
 	failChunk   func(SendChunkInput, int32) error
+	// partialFail makes an attempt hand its first n pending messages to their
+	// relays and then fail with err (n ≤ 0 or a nil err: no failure).
+	partialFail func(SendChunkInput, int32) (n int, err error)
 	blockChunk  func(SendChunkInput) bool // in flight until the workflow cancels it
 	// onChunkStarted runs on the workflow's side as a chunk starts (to signal).
 	onChunkStarted func(c *fakeChunk, started int)
@@ -90,6 +93,7 @@ type fakeChunk struct {
 	cancelled  bool      // the workflow cancelled it
 	sawCancel  bool      // the activity saw the cancellation and stopped
 	err        error
+	sent       []int64       // the messages this attempt handed to a relay
 	release    chan struct{} // closed when a blocking chunk is cancelled
 }
 
@@ -284,11 +288,20 @@ func (f *fakeCampaign) SendChunk(ctx context.Context, in SendChunkInput) (SendCh
 	var out SendChunkResult
 	relays := map[int64]*RelayCounts{}
 	var order []int64
+	stopAfter, partialErr := 0, error(nil)
+	if f.partialFail != nil {
+		stopAfter, partialErr = f.partialFail(in, c.attempt)
+	}
 	for mid := in.FromID; mid <= in.ToID; mid++ {
 		m := f.msgs[mid]
 		if m == nil || m.status != msgPending {
 			continue
 		}
+		if partialErr != nil && len(c.sent) == stopAfter {
+			c.err = partialErr
+			return SendChunkResult{}, partialErr // what it sent stays sent
+		}
+		c.sent = append(c.sent, mid)
 		m.relay = 1
 		if f.relayOf != nil {
 			m.relay = f.relayOf(mid)
@@ -321,6 +334,11 @@ func (f *fakeCampaign) SendChunk(ctx context.Context, in SendChunkInput) (SendCh
 	for _, r := range order {
 		out.Relays = append(out.Relays, *relays[r])
 	}
+	if in.Run == 1 {
+		// Like the real chunk, a first run counts what its range holds, so that
+		// messages an earlier, failed attempt sent are counted too.
+		out = f.rangeResultLocked(in)
+	}
 	return out, nil
 }
 
@@ -345,6 +363,42 @@ func (f *fakeCampaign) pollStarted(info *activity.Info, args converter.EncodedVa
 	if hook != nil {
 		hook(in, info.Attempt)
 	}
+}
+
+// rangeResultLocked counts the messages of the chunk's range that a relay has
+// handled, by status and relay (relays in the order met).
+func (f *fakeCampaign) rangeResultLocked(in SendChunkInput) SendChunkResult {
+	var out SendChunkResult
+	relays := map[int64]*RelayCounts{}
+	var order []int64
+	for mid := in.FromID; mid <= in.ToID; mid++ {
+		m := f.msgs[mid]
+		if m == nil || m.sends == 0 {
+			continue
+		}
+		rc := relays[m.relay]
+		if rc == nil {
+			rc = &RelayCounts{RelayID: m.relay}
+			relays[m.relay] = rc
+			order = append(order, m.relay)
+		}
+		switch m.status {
+		case msgFailed:
+			out.Failed++
+			rc.Failed++
+		case msgSent:
+			out.Sent++
+			rc.Sent++
+		}
+		if m.fallback {
+			out.Fallback++
+			rc.Fallback++
+		}
+	}
+	for _, r := range order {
+		out.Relays = append(out.Relays, *relays[r])
+	}
+	return out
 }
 
 // CollectReports polls once: a message's report arrives on the
@@ -553,13 +607,19 @@ func (f *fakeCampaign) pollList() []fakePoll {
 	return slices.Clone(f.polls)
 }
 
-// waitBlocked waits for the blocking chunks to return after their cancel.
+// waitBlocked waits for the blocking chunks to return after their cancel. They
+// return as soon as the cancel reaches them, so there is no time limit of its
+// own: a chunk that never returns is reported just before the test's deadline.
 func (f *fakeCampaign) waitBlocked() {
 	done := make(chan struct{})
 	go func() { f.blocked.Wait(); close(done) }()
+	var hung <-chan time.Time
+	if d, ok := f.t.Deadline(); ok {
+		hung = time.After(time.Until(d) * 9 / 10)
+	}
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-hung:
 		for _, c := range f.chunkList() {
 			f.t.Logf("chunk %+v", c)
 		}

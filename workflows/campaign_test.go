@@ -597,6 +597,57 @@ func TestCampaignPauseCarriesOverContinueAsNew(t *testing.T) {
 	checkSentOnce(t, f)
 }
 
+// Continue-as-new while collecting reports (forced every 2 polls here): the next
+// runs go on polling without sending anything again, the report deadline still
+// counts from the end of the send, and the counts carry over.
+func TestCampaignContinuesAsNewWhileCollectingReports(t *testing.T) {
+	f := newFakeCampaign(t, 1, 30) // 3 chunks of 10 s at once: the send ends at 10 s
+	f.relayOf = func(id int64) int64 { return 1 + id%2 }
+	f.reportAfter = map[int64]int{1: 3, 2: -1} // relay 2 never reports
+	deadline := 10 * time.Second
+	in := CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 3, ReportDeadline: deadline, MaxReportPollsPerRun: 2}
+	env, runs, carried := f.runAll(t, in, t0, nil)
+	res := completed(t, env)
+
+	sendDone := t0.Add(10 * time.Second)
+	if runs < 3 {
+		t.Fatalf("%d runs: the report phase did not continue as new", runs)
+	}
+	for i, next := range carried {
+		st := next.State
+		if st == nil || !st.Prepared || !st.SendDoneAt.Equal(sendDone) || st.NextID != 31 || next.MaxReportPollsPerRun != 2 {
+			t.Fatalf("continue-as-new %d carries %+v (input %+v)", i+1, st, next)
+		}
+		if i > 0 && st.Progress.Counts.Delivered != 15 {
+			t.Fatalf("continue-as-new %d carries %+v, want relay 1's 15 delivered", i+1, st.Progress.Counts)
+		}
+	}
+	if len(f.chunkList()) != 3 || len(f.prepares) != 1 || len(f.starts) != 1 {
+		t.Fatalf("%d chunks, %d prepares, %d starts: want 3, 1, 1", len(f.chunkList()), len(f.prepares), len(f.starts))
+	}
+	checkSentOnce(t, f)
+	polls := f.pollList()
+	if n := len(polls); n < 2*(runs-1)+1 || n > 2*runs {
+		t.Fatalf("%d polls over %d runs, want 2 a run (the last may end after 1)", n, runs)
+	}
+	for i, p := range polls {
+		last := i == len(polls)-1
+		if p.in.GiveUp != last || p.at.After(sendDone.Add(deadline)) {
+			t.Fatalf("poll %d at %v gave up %v", i, p.at.Sub(sendDone), p.in.GiveUp)
+		}
+	}
+	if at := polls[len(polls)-1].at; !at.Equal(sendDone.Add(deadline)) {
+		t.Fatalf("gave up %v after the send, want at the %v deadline", at.Sub(sendDone), deadline)
+	}
+	want := Counts{Total: 30, Delivered: 15, Unknown: 15}
+	if res.Counts != want || !slices.Equal(f.finalized, []string{"completed"}) {
+		t.Fatalf("finalized %v with %+v, want completed with %+v", f.finalized, res.Counts, want)
+	}
+	if p := progress(t, env); p.Counts != want || !slices.Equal(p.Relays, f.relayCounts()) {
+		t.Fatalf("progress after the last run %+v, relays want %+v", p, f.relayCounts())
+	}
+}
+
 func TestCampaignProgressQueryMidSendAndAfter(t *testing.T) {
 	f := newFakeCampaign(t, 1, 100) // 10 chunks of 10 s, 2 at a time
 	f.relayOf = func(id int64) int64 { return 1 + id%3 }
@@ -753,29 +804,40 @@ func hasErrorType(err error, typ string) bool {
 	return false
 }
 
+// A chunk attempt that fails halfway (a relay timeout after some messages went
+// out) is retried: the retry sends only the rest, and the progress counts what
+// the failed attempt sent too.
 func TestCampaignRetriedChunkSendsEachMessageOnce(t *testing.T) {
 	f := newFakeCampaign(t, 1, 40)
-	f.failChunk = func(in SendChunkInput, attempt int32) error {
+	f.relayOf = func(id int64) int64 { return 1 + id%2 }
+	f.partialFail = func(in SendChunkInput, attempt int32) (int, error) {
 		if in.FromID == 11 && attempt == 1 {
-			return fmt.Errorf("relay timeout")
+			return 4, fmt.Errorf("relay timeout")
 		}
-		return nil
+		return 0, nil
 	}
 	env := f.newEnv(t0)
 	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2})
 	res := completed(t, env)
-	attempts := 0
+	var attempts []fakeChunk
 	for _, c := range f.chunkList() {
 		if c.in.FromID == 11 {
-			attempts++
+			attempts = append(attempts, c)
 		}
 	}
-	if attempts != 2 {
-		t.Fatalf("chunk 11-20 ran %d times, want 2", attempts)
+	if len(attempts) != 2 || attempts[0].err == nil {
+		t.Fatalf("chunk 11-20 ran %d times (first error %v), want a failed attempt and its retry", len(attempts), attempts[0].err)
+	}
+	if first, retry := attempts[0].sent, attempts[1].sent; !slices.Equal(first, []int64{11, 12, 13, 14}) ||
+		!slices.Equal(retry, []int64{15, 16, 17, 18, 19, 20}) {
+		t.Fatalf("the failed attempt sent %v, the retry %v: want 11-14, then only 15-20", first, retry)
 	}
 	checkSentOnce(t, f)
 	if res.Counts.Delivered != 40 || !slices.Equal(f.finalized, []string{"completed"}) {
 		t.Fatalf("finalized %v with %+v", f.finalized, res.Counts)
+	}
+	if p := progress(t, env); !slices.Equal(p.Relays, f.relayCounts()) {
+		t.Fatalf("progress relays %+v, want %+v (the failed attempt's sends counted)", p.Relays, f.relayCounts())
 	}
 }
 

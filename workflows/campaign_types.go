@@ -56,7 +56,10 @@ type CampaignInput struct {
 	ChunkSize       int
 	Window          int
 	MaxChunksPerRun int
-	State           *CampaignState
+	// MaxReportPollsPerRun forces continue-as-new after that many report polls
+	// (0: 300, or when the server suggests it) — a knob for tests.
+	MaxReportPollsPerRun int
+	State                *CampaignState
 }
 
 // SignalCampaignControl carries a CampaignControl: pause, resume and cancel on

@@ -1,0 +1,475 @@
+package activities_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/sendingo/sendingo/activities"
+	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/testenv"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// The activities run here against the real MariaDB and the relay simulator: in
+// the SDK's activity environment for one activity at a time, or under the real
+// Campaign workflow in the time-skipping environment.
+
+type fixture struct {
+	t        *testing.T
+	st       *store.Store
+	acts     *activities.Activities
+	account  int64
+	group    int64
+	campaign store.Campaign
+	relay    store.Relay
+	sim      *sim.Simulator
+	base     string
+}
+
+var accountSeq struct {
+	sync.Mutex
+	n int
+}
+
+// newFixture is an account with n customers (phones 010-8xxx-kkkk) in a group,
+// a relay of kind on an in-process simulator, and an SMS campaign to the group,
+// ready to send (content frozen, status running).
+func newFixture(t *testing.T, n int, settings sim.Settings, kind string, ad bool) *fixture {
+	return newFixtureWith(t, n, sim.Options{Settings: settings, Seed: 11}, kind, ad)
+}
+
+// newFixtureWith is newFixture with the simulator's options.
+func newFixtureWith(t *testing.T, n int, simOpts sim.Options, kind string, ad bool) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, testenv.Current().DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	f := &fixture{t: t, st: st}
+	f.sim = sim.New(simOpts)
+	if f.base, err = f.sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	// Loopback is refused like any private address; the simulator alone is allowed.
+	guard := &egress.Guard{}
+	if err := guard.AllowURL(f.base); err != nil {
+		t.Fatal(err)
+	}
+	f.acts = activities.New(st, log, "http://sendingo.test", guard)
+	t.Cleanup(func() { f.sim.Close() })
+
+	accountSeq.Lock()
+	accountSeq.n++
+	seq := accountSeq.n
+	accountSeq.Unlock()
+	acc, _, err := st.Signup(ctx, store.SignupParams{AccountName: "Acme 상점", Timezone: "Asia/Seoul", UserName: "김철수",
+		Email: fmt.Sprintf("owner-%d-%d@acme.example", seq, time.Now().UnixNano()), PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.account = acc.ID
+	if _, err := st.UpdateAccountSettings(ctx, acc.ID, "Acme 상점", "Asia/Seoul", "080-123-4567"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := st.CreateGroup(ctx, acc.ID, "대상")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.group = g.ID
+	for i := 1; i <= n; i++ {
+		if _, err := st.CreateCustomer(ctx, acc.ID, store.CustomerInput{Name: fmt.Sprintf("고객%d", i),
+			Phone: fmt.Sprintf("+82108%03d%04d", seq, i), GroupIDs: []int64{g.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cfg any
+	switch kind {
+	case relay.KindSimulator:
+		cfg = map[string]any{"base_url": f.base, "name": "sim"}
+	case relay.KindAligoSMS:
+		cfg = map[string]any{"base_url": f.base + "/r/aligo", "key": "k", "user_id": "acme", "sender": "0212345678"}
+	}
+	raw, _ := json.Marshal(cfg)
+	if f.relay, err = st.SaveRelay(ctx, acc.ID, store.Relay{Name: "relay", Kind: kind, Channel: "sms", Config: raw, Weight: 1, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := st.SaveTemplate(ctx, acc.ID, store.Template{Name: "안내", Channel: "sms", Body: "#{이름}님 안내드립니다", Advertisement: ad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := st.CreateCampaign(ctx, acc.ID, store.NewCampaign{Name: "발송", TemplateID: tpl.ID, GroupIDs: []int64{g.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.BeginSend(ctx, acc.ID, camp.ID, tpl, store.CampaignRunning); err != nil {
+		t.Fatal(err)
+	}
+	if f.campaign, err = st.Campaign(ctx, acc.ID, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// activityEnv runs one activity at a time, as attempt 1.
+func (f *fixture) activityEnv() *testsuite.TestActivityEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(f.acts)
+	return env
+}
+
+// prepare materialises the campaign's messages and answers their id range.
+func (f *fixture) prepare() workflows.PrepareAudienceResult {
+	f.t.Helper()
+	v, err := f.activityEnv().ExecuteActivity(f.acts.PrepareAudience, workflows.PrepareAudienceInput{AccountID: f.account, CampaignID: f.campaign.ID})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out workflows.PrepareAudienceResult
+	if err := v.Get(&out); err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+type row struct {
+	ID         int64  `db:"id"`
+	Recipient  string `db:"recipient"`
+	Status     string `db:"status"`
+	Attempt    int    `db:"attempt"`
+	ProviderID string `db:"provider_id"`
+	Code       string `db:"code"`
+}
+
+func (f *fixture) rows() []row {
+	f.t.Helper()
+	var rs []row
+	if err := f.st.DB().Select(&rs, `SELECT id, recipient, TRIM(status) AS status, attempt, TRIM(provider_id) AS provider_id, TRIM(code) AS code
+		FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, f.campaign.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return rs
+}
+
+func byStatus(rs []row) map[string]int {
+	out := map[string]int{}
+	for _, r := range rs {
+		out[r.Status]++
+	}
+	return out
+}
+
+// A chunk whose every relay call faults gives its claimed messages back: none
+// stays "sending", none is failed yet, and the chunk fails so that Temporal
+// retries it.
+func TestSendChunkGivesMessagesBackWhenNoRelayTakesThem(t *testing.T) {
+	f := newFixture(t, 20, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
+	p := f.prepare()
+	_, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
+		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
+	if err == nil {
+		t.Fatal("the chunk succeeded although no relay took a message")
+	}
+	rs := f.rows()
+	if got := byStatus(rs); got["pending"] != 20 || len(got) != 1 {
+		t.Fatalf("rows by status %v, want all 20 pending again", got)
+	}
+	for _, r := range rs {
+		if r.Attempt != 1 {
+			t.Fatalf("message %d: attempt %d, want 1 (claimed once, then given back)", r.ID, r.Attempt)
+		}
+	}
+	if st := f.sim.Stats(); st.Faulted != 20 || st.Received != 0 {
+		t.Fatalf("simulator %+v", st)
+	}
+}
+
+// workflowEnv runs the real Campaign workflow over the real activities in the
+// time-skipping environment, starting at start.
+func (f *fixture) workflowEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	env.RegisterWorkflow(workflows.Campaign)
+	env.RegisterActivity(f.acts)
+	return env
+}
+
+// Messages no relay will take are retried with the chunk (Temporal's backoff)
+// and recorded failed on the 10th attempt, with the relay's reason; the
+// campaign then completes with them failed.
+func TestMessagesNoRelayTakesFailAfterTenAttempts(t *testing.T) {
+	f := newFixture(t, 15, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
+	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC)) // 10:00 in Seoul
+	var attempts []int32
+	var mu sync.Mutex
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == workflows.ActivitySendChunk {
+			mu.Lock()
+			attempts = append(attempts, info.Attempt)
+			mu.Unlock()
+		}
+	})
+	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	if !slices.Equal(attempts, []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
+		t.Fatalf("chunk attempts %v, want 1..10", attempts)
+	}
+	rs := f.rows()
+	if got := byStatus(rs); got["failed"] != 15 || len(got) != 1 {
+		t.Fatalf("rows by status %v, want all 15 failed", got)
+	}
+	for _, r := range rs {
+		if r.Attempt != 10 || r.Code == "" {
+			t.Fatalf("message %d: attempt %d, code %q; want attempt 10 and the relay's code", r.ID, r.Attempt, r.Code)
+		}
+	}
+	c, err := f.st.Campaign(context.Background(), f.account, f.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != store.CampaignCompleted || c.Failed != 15 || c.Pending != 0 {
+		t.Fatalf("campaign %s with %d failed, %d pending", c.Status, c.Failed, c.Pending)
+	}
+	if st := f.sim.Stats(); st.Received != 0 {
+		t.Fatalf("simulator %+v", st)
+	}
+}
+
+// An advertisement started at 22:30 in Seoul is materialised at once but sent
+// only from 08:00 the next morning; the stored bodies carry the ad marks.
+func TestAdvertisementWaitsForEightInTheMorning(t *testing.T) {
+	f := newFixture(t, 10, sim.Settings{}, relay.KindSimulator, true)
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2025, 3, 14, 22, 30, 0, 0, seoul)
+	morning := time.Date(2025, 3, 15, 8, 0, 0, 0, seoul)
+	env := f.workflowEnv(start)
+	var sentAt []time.Time
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == workflows.ActivitySendChunk {
+			sentAt = append(sentAt, env.Now())
+		}
+	})
+	checked := false
+	env.RegisterDelayedCallback(func() {
+		checked = true
+		if st := f.sim.Stats(); st.Requests != 0 {
+			t.Errorf("at 02:30 the relay has been called: %+v", st)
+		}
+		if got := byStatus(f.rows()); got["pending"] != 10 {
+			t.Errorf("at 02:30 rows by status %v, want 10 pending", got)
+		}
+	}, 4*time.Hour)
+	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	if !checked {
+		t.Fatal("the 02:30 check did not run")
+	}
+	if len(sentAt) != 1 || !sentAt[0].Equal(morning) {
+		t.Fatalf("chunks started at %v, want one at 08:00 (%v)", sentAt, morning)
+	}
+	var msgs []struct {
+		Name   string `db:"name"`
+		Status string `db:"status"`
+		Body   string `db:"body"`
+	}
+	if err := f.st.DB().Select(&msgs, `SELECT name, TRIM(status) AS status, body FROM campaign_messages WHERE campaign_id = ?`, f.campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if want := "(광고) Acme 상점\n" + m.Name + "님 안내드립니다\n무료수신거부 080-123-4567"; m.Body != want || m.Status != "delivered" {
+			t.Fatalf("message to %s (%s): %q, want %q", m.Name, m.Status, m.Body, want)
+		}
+	}
+	if st := f.sim.Stats(); st.Unique != 10 {
+		t.Fatalf("simulator %+v", st)
+	}
+}
+
+// skewClock is real time plus an offset that tests move forward.
+type skewClock struct {
+	mu   sync.Mutex
+	skew time.Duration
+}
+
+func (c *skewClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
+}
+
+func (c *skewClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skew += d
+}
+
+// Aligo has no idempotency key. A worker that died mid-chunk left 30 messages
+// claimed, 20 of which it had handed to Aligo: the retried chunk finds those 20
+// in Aligo's history by recipient and sends only the other 10. Their delivery
+// reports are then read per request id (mid) and matched by recipient.
+func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) {
+	clock := &skewClock{}
+	f := newFixtureWith(t, 30, sim.Options{Seed: 5, Now: clock.Now,
+		Settings: sim.Settings{ReportDelay: sim.Duration(time.Hour), ReportFailRate: 0.3}}, relay.KindAligoSMS, false)
+	ctx := context.Background()
+	p := f.prepare()
+
+	// The attempt that died: rows claimed, the first 20 sent, nothing recorded.
+	if _, err := f.st.ClaimChunk(ctx, f.campaign.ID, p.FirstID, p.LastID, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	rs := f.rows()
+	aligo, err := relay.New(f.relay.Kind, json.RawMessage(f.relay.Config), relay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dead []relay.Message
+	for _, r := range rs[:20] {
+		var body string
+		if err := f.st.DB().Get(&body, `SELECT body FROM campaign_messages WHERE id = ?`, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		dead = append(dead, relay.Message{ID: r.ID, To: r.Recipient, Channel: relay.ChannelSMS, Body: body})
+	}
+	sent, err := aligo.Send(ctx, dead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadMID := sent[0].ProviderID
+	if got := byStatus(f.rows()); got["sending"] != 30 {
+		t.Fatalf("before the retry: %v", got)
+	}
+
+	// The retried chunk.
+	if _, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
+		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID}); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.sim.Stats(); st.Relays["aligo"].Received != 30 || st.Relays["aligo"].Requests < 2 {
+		t.Fatalf("Aligo received %+v: want the 20 of the dead attempt and the 10 it never sent, nothing twice", st.Relays["aligo"])
+	}
+	rs = f.rows()
+	mids := map[string]int{}
+	for i, r := range rs {
+		if r.Status != "sent" || r.ProviderID == "" {
+			t.Fatalf("after the retry message %d is %s with mid %q", r.ID, r.Status, r.ProviderID)
+		}
+		if i < 20 && r.ProviderID != deadMID || i >= 20 && r.ProviderID == deadMID {
+			t.Fatalf("message %d (#%d) has mid %s; the dead attempt's was %s", r.ID, i+1, r.ProviderID, deadMID)
+		}
+		mids[r.ProviderID]++
+	}
+	awaited, err := f.st.AwaitedProviderIDs(ctx, f.campaign.ID, p.FirstID, p.LastID, f.relay.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(awaited)
+	if len(awaited) != 2 || mids[awaited[0]]+mids[awaited[1]] != 30 {
+		t.Fatalf("awaited mids %v, want the 2 requests' (%v)", awaited, mids)
+	}
+
+	// Nothing is final before the report delay; afterwards every line is.
+	collect := func() workflows.CollectReportsResult {
+		t.Helper()
+		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
+			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out workflows.CollectReportsResult
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if r := collect(); r.Awaiting != 30 || r.Delivered+r.Failed != 0 {
+		t.Fatalf("before the reports are due: %+v", r)
+	}
+	clock.Advance(2 * time.Hour)
+	r := collect()
+	if r.Awaiting != 0 || r.Delivered+r.Failed != 30 || r.Failed == 0 || r.Delivered == 0 {
+		t.Fatalf("after the reports are due: %+v (the test needs some of each)", r)
+	}
+	// Each row holds what Aligo's history says of its (mid, recipient).
+	page, err := aligo.(relay.ReportFetcher).Reports(ctx, relay.ReportQuery{ProviderIDs: awaited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]relay.Outcome{}
+	for _, rep := range page.Reports {
+		want[rep.ProviderID+" "+rep.To] = rep.Outcome
+	}
+	for _, row := range f.rows() {
+		outcome, ok := want[row.ProviderID+" "+row.Recipient]
+		if !ok {
+			t.Fatalf("Aligo has no line for message %d (%s %s)", row.ID, row.ProviderID, row.Recipient)
+		}
+		if wantStatus := map[relay.Outcome]string{relay.Delivered: "delivered", relay.RecipientFailed: "failed"}[outcome]; row.Status != wantStatus ||
+			(row.Status == "failed") != (row.Code != "") {
+			t.Fatalf("message %d is %s (code %q); Aligo says %v", row.ID, row.Status, row.Code, outcome)
+		}
+	}
+	if again := collect(); again.Delivered+again.Failed+again.Awaiting != 0 {
+		t.Fatalf("a second poll changed %+v", again)
+	}
+}
+
+// A chunk retried after its worker died between writing every result and
+// reporting them finds nothing left to send; as a first run's chunk it still
+// answers what its range holds, so the campaign's live progress (built from
+// chunk results) does not lose the chunk.
+func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
+	f := newFixture(t, 25, sim.Settings{ReportDelay: sim.Duration(time.Hour)}, relay.KindSimulator, false)
+	p := f.prepare()
+	in := workflows.SendChunkInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID}
+	send := func() workflows.SendChunkResult {
+		t.Helper()
+		v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out workflows.SendChunkResult
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	first := send()
+	if first.Sent != 25 || len(first.Relays) != 1 || first.Relays[0].Sent != 25 {
+		t.Fatalf("first attempt %+v", first)
+	}
+	again := send() // the attempt Temporal retries: its result was never reported
+	if again.Sent != first.Sent || len(again.Relays) != 1 || again.Relays[0] != first.Relays[0] {
+		t.Fatalf("the retried attempt answered %+v, the first %+v", again, first)
+	}
+	if st := f.sim.Stats(); st.Received != 25 {
+		t.Fatalf("simulator %+v: the retry sent again", st)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/sendingo/sendingo/phone"
 	"github.com/sendingo/sendingo/sheet"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -88,6 +89,9 @@ func (s *Server) createImport(c *gin.Context) {
 	cols := make([]store.ImportColumn, len(header.Columns))
 	for i, col := range header.Columns {
 		cols[i] = store.ImportColumn{Index: col.Index, Header: col.Title, Field: string(col.Field), Key: col.Key, Note: col.Note}
+		if col.Field == sheet.FieldAttribute && sheet.IsNightConsentKey(col.Key) {
+			cols[i].Field, cols[i].Key = "night_ad_consent", ""
+		}
 	}
 	im, err := s.store.FinishStaging(ctx, acc, id, cols)
 	if err != nil {
@@ -181,9 +185,7 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 		return err
 	}
 	header, err := sheet.Parse(ctx, f, sheet.Options{MaxRows: s.cfg.MaxImportRows}, func(r sheet.Row) error {
-		batch = append(batch, store.ImportRow{Line: r.Line, Name: truncate(r.Name, 200), Phone: r.Phone,
-			RawPhone: truncate(r.RawPhone, 64), Email: truncate(r.Email, 254), Attributes: store.Attributes(r.Attributes),
-			Verdict: r.Verdict, Reason: truncate(r.Reason, 255)})
+		batch = append(batch, importRowOf(r))
 		if len(batch) == stageBatch {
 			return flush()
 		}
@@ -193,6 +195,39 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 		return header, err
 	}
 	return header, flush()
+}
+
+// importRowOf is a parsed row as it is staged. The night consent column, which
+// Parse keeps as an attribute, becomes the row's consent (a cell that is neither
+// yes nor no makes the row invalid); a valid number SMS cannot reach makes it
+// not_mobile: imported, never texted.
+func importRowOf(r sheet.Row) store.ImportRow {
+	row := store.ImportRow{Line: r.Line, Name: truncate(r.Name, 200), Phone: r.Phone,
+		RawPhone: truncate(r.RawPhone, 64), Email: truncate(r.Email, 254), Attributes: store.Attributes(r.Attributes),
+		Verdict: r.Verdict, Reason: r.Reason}
+	for key, cell := range row.Attributes {
+		if !sheet.IsNightConsentKey(key) {
+			continue
+		}
+		delete(row.Attributes, key)
+		consent, ok := sheet.ParseConsent(cell)
+		switch {
+		case !ok:
+			if row.Verdict == sheet.VerdictOK {
+				row.Verdict = sheet.VerdictInvalidConsent
+			}
+			row.Reason = strings.TrimPrefix(row.Reason+"; "+fmt.Sprintf("%s %q is neither yes (Y, 예, 동의) nor no (N, 아니오, 미동의)", key, truncate(cell, 40)), "; ")
+		case consent:
+			row.NightConsent = "Y"
+		default:
+			row.NightConsent = "N"
+		}
+	}
+	if row.Verdict == sheet.VerdictOK && !phone.IsMobile(row.Phone) {
+		row.Verdict, row.Reason = store.VerdictNotMobile, store.NotMobileReason
+	}
+	row.Reason = truncate(row.Reason, 255)
+	return row
 }
 
 func truncate(s string, runes int) string {
@@ -259,9 +294,9 @@ func (s *Server) importRows(c *gin.Context) {
 	}
 	verdict := c.Query("verdict")
 	switch verdict {
-	case "", "ok", "invalid", "duplicate":
+	case "", "ok", "invalid", "duplicate", store.VerdictNotMobile:
 	default:
-		Fields{{Field: "verdict", Message: "must be ok, invalid or duplicate"}}.Abort(c)
+		Fields{{Field: "verdict", Message: "must be ok, invalid, duplicate or not_mobile"}}.Abort(c)
 		return
 	}
 	rows, total, err := s.store.ImportRows(c.Request.Context(), account(c), id, verdict, p)

@@ -94,6 +94,10 @@ type Options struct {
 	// TempDir is where big .xlsx worksheets are unpacked while reading; empty
 	// means os.TempDir().
 	TempDir string
+	// Contacts reads a list of contacts to match rather than customers (an
+	// opt-out list): a header naming an e-mail column will do when there is no
+	// phone column, and the caller judges each row by its phone or e-mail.
+	Contacts bool
 }
 
 // Header describes the header row Parse found and how it mapped the columns.
@@ -220,7 +224,7 @@ func parseRows(ctx context.Context, src rowSource, hdr Header, opts Options, emi
 			continue
 		}
 		candidates = append(candidates, pending{line, append([]string(nil), cells...)})
-		if hasPhoneTitle(cells) {
+		if hasPhoneTitle(cells) || (opts.Contacts && hasEmailTitle(cells)) {
 			headerAt = len(candidates) - 1
 			break
 		}
@@ -236,7 +240,7 @@ func parseRows(ctx context.Context, src rowSource, hdr Header, opts Options, emi
 	hdr.Line = candidates[headerAt].line
 	m := mapHeader(candidates[headerAt].cells)
 	hdr.Columns = m.columns
-	if m.phone < 0 {
+	if m.phone < 0 && (!opts.Contacts || m.email < 0) {
 		return done(noPhoneColumnError(hdr.Line, m.columns))
 	}
 	v := validator{m: m, region: opts.Region}

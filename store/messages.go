@@ -128,6 +128,9 @@ type NewMessage struct {
 	FallbackSubject string
 	FallbackBody    string
 	Links           []NewLink
+	// UnsubscribeToken is the e-mail's one-click unsubscribe token ("" for
+	// other channels).
+	UnsubscribeToken string
 }
 
 // NewLink is a tracking link of a message's button.
@@ -177,6 +180,15 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 		}
 		n, _ := res.RowsAffected()
 		inserted = int(n)
+		var unsubscribes []NewUnsubscribe
+		for _, m := range msgs {
+			if m.UnsubscribeToken != "" {
+				unsubscribes = append(unsubscribes, NewUnsubscribe{Token: m.UnsubscribeToken, CustomerID: m.CustomerID})
+			}
+		}
+		if err := insertUnsubscribes(ctx, tx, c, unsubscribes); err != nil {
+			return err
+		}
 		if len(withLinks) == 0 {
 			return nil
 		}

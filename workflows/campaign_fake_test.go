@@ -48,6 +48,8 @@ type fakeCampaign struct {
 	reportAfter map[int64]int                      // relay → polls before its reports arrive (default 1; <0 never)
 	failChunk   func(SendChunkInput, int32) error
 	blockChunk  func(SendChunkInput) bool // in flight until the workflow cancels it
+	// nightConsent says whose customer consents to advertising at night (nil: nobody).
+	nightConsent func(id int64) bool
 	// onChunkStarted runs on the workflow's side as a chunk starts (to signal).
 	onChunkStarted func(c *fakeChunk, started int)
 
@@ -68,8 +70,9 @@ type fakeMessage struct {
 	status   string
 	relay    int64
 	fallback bool
-	rejected bool // failed at send time (not by a report)
-	sends    int  // times handed to a relay, over all runs
+	rejected bool      // failed at send time (not by a report)
+	sends    int       // times handed to a relay, over all runs
+	sentAt   time.Time // when it was last handed to a relay (workflow clock)
 	runs     []int
 	polls    int // report polls since it was sent
 }
@@ -221,6 +224,9 @@ func (f *fakeCampaign) PrepareAudience(_ context.Context, in PrepareAudienceInpu
 		out.Total++
 		if m.status == msgPending {
 			out.Pending++
+			if f.start.Ad && f.nightConsent != nil && f.nightConsent(id) {
+				out.NightConsent++
+			}
 		}
 	}
 	return out, nil
@@ -266,6 +272,10 @@ func (f *fakeCampaign) SendChunk(ctx context.Context, in SendChunkInput) (SendCh
 		if m == nil || m.status != msgPending {
 			continue
 		}
+		if in.NightOnly && (f.nightConsent == nil || !f.nightConsent(mid)) {
+			continue // stays pending for the morning
+		}
+		m.sentAt = f.env.Now()
 		m.relay = 1
 		if f.relayOf != nil {
 			m.relay = f.relayOf(mid)

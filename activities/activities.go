@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/egress"
@@ -35,6 +36,11 @@ type Activities struct {
 	// Egress checks connections to tenant-supplied addresses (nil refuses every
 	// private or internal one).
 	Egress *egress.Guard
+	// Temporal and TaskQueue let activities drive Temporal itself: campaign
+	// schedules' Temporal Schedules are created, changed and deleted here, and
+	// their syncs signalled (worker.New sets both when they are empty).
+	Temporal  client.Client
+	TaskQueue string
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

@@ -117,7 +117,8 @@ const (
 // OptOutContacts opts out the account's customers with the given phones (E.164)
 // or e-mail addresses, in one statement each, and answers per contact what
 // happened: OptOutDone, OptOutAlready or OptOutNotFound. A contact shared by
-// several customers (an e-mail) opts them all out.
+// several customers (an e-mail) opts them all out. E-mail addresses match
+// ignoring case and are answered under their lower-case form.
 func (s *Store) OptOutContacts(ctx context.Context, accountID int64, phones, emails []string, at time.Time) (map[string]string, error) {
 	out := make(map[string]string, len(phones)+len(emails))
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -128,8 +129,14 @@ func (s *Store) OptOutContacts(ctx context.Context, accountID int64, phones, ema
 			if len(set.values) == 0 {
 				continue
 			}
+			key := func(v string) string {
+				if set.col == "email" {
+					return strings.ToLower(v)
+				}
+				return v
+			}
 			for _, v := range set.values {
-				out[v] = OptOutNotFound
+				out[key(v)] = OptOutNotFound
 			}
 			var found []struct {
 				Value    string `db:"value"`
@@ -141,11 +148,11 @@ func (s *Store) OptOutContacts(ctx context.Context, accountID int64, phones, ema
 				return fmt.Errorf("find customers by %s: %w", set.col, err)
 			}
 			for _, f := range found {
-				switch {
+				switch k := key(f.Value); {
 				case !f.OptedOut:
-					out[f.Value] = OptOutDone
-				case out[f.Value] == OptOutNotFound:
-					out[f.Value] = OptOutAlready
+					out[k] = OptOutDone
+				case out[k] == OptOutNotFound:
+					out[k] = OptOutAlready
 				}
 			}
 			q, args, _ = sqlx.In(`UPDATE customers SET opted_out = 1, opted_out_at = ?, opt_out_source = ?, updated_at = ?

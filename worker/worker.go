@@ -4,6 +4,7 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -18,6 +19,8 @@ var _ workflows.ImportActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignActivities = (*activities.Activities)(nil)
 var _ workflows.StockMonitorActivities = (*activities.Activities)(nil)
 var _ workflows.ReminderActivities = (*activities.Activities)(nil)
+var _ workflows.CampaignScheduleActivities = (*activities.Activities)(nil)
+var _ workflows.AudienceActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {
@@ -26,6 +29,9 @@ type Options struct {
 	MaxConcurrentActivities int
 	// MaxConcurrentWorkflowTasks bounds workflow tasks at once.
 	MaxConcurrentWorkflowTasks int
+	// ScheduleReconciler tunes the task queue's campaign schedule reconciler
+	// (zero values: a pass a minute over rows out of sync for over 30 s).
+	ScheduleReconciler workflows.CampaignScheduleReconcilerInput
 }
 
 // DefaultOptions suit a 2-core machine.
@@ -33,8 +39,20 @@ func DefaultOptions() Options {
 	return Options{MaxConcurrentActivities: 32, MaxConcurrentWorkflowTasks: 16}
 }
 
-// New creates the worker on taskQueue with every workflow and activity registered.
-func New(c client.Client, taskQueue string, acts *activities.Activities, o Options) worker.Worker {
+// Worker is a Temporal worker that, once started, also keeps its task queue's
+// campaign schedule reconciler running (one per task queue, however many
+// workers serve it).
+type Worker struct {
+	worker.Worker
+	client     client.Client
+	taskQueue  string
+	reconciler workflows.CampaignScheduleReconcilerInput
+}
+
+// New creates the worker on taskQueue with every workflow and activity
+// registered. The activities drive Temporal (campaign schedules) through c on
+// taskQueue unless they have a client and queue of their own.
+func New(c client.Client, taskQueue string, acts *activities.Activities, o Options) *Worker {
 	w := worker.New(c, taskQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize:     o.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: o.MaxConcurrentWorkflowTasks,
@@ -42,8 +60,30 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, o Optio
 		MaxConcurrentWorkflowTaskPollers:       4,
 		WorkerStopTimeout:                      10 * time.Second,
 	})
+	if acts.Temporal == nil {
+		acts.Temporal = c
+	}
+	if acts.TaskQueue == "" {
+		acts.TaskQueue = taskQueue
+	}
 	Register(w, acts)
-	return w
+	return &Worker{Worker: w, client: c, taskQueue: taskQueue, reconciler: o.ScheduleReconciler}
+}
+
+// Start starts polling, then starts the campaign schedule reconciler of the
+// task queue (or finds it running).
+func (w *Worker) Start() error {
+	if err := w.Worker.Start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := w.client.ExecuteWorkflow(ctx, workflows.CampaignScheduleReconcilerStartOptions(w.taskQueue),
+		workflows.CampaignScheduleReconciler, w.reconciler); err != nil {
+		w.Worker.Stop()
+		return fmt.Errorf("start the campaign schedule reconciler of %s: %w", w.taskQueue, err)
+	}
+	return nil
 }
 
 // Register registers every workflow and activity on r.
@@ -52,6 +92,10 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Campaign)
 	r.RegisterWorkflow(workflows.RewardStockMonitor)
 	r.RegisterWorkflow(workflows.AttendanceReminder)
+	r.RegisterWorkflow(workflows.ScheduledCampaign)
+	r.RegisterWorkflow(workflows.CampaignScheduleSync)
+	r.RegisterWorkflow(workflows.CampaignScheduleReconciler)
+	r.RegisterWorkflow(workflows.CampaignAudience)
 	r.RegisterActivity(acts)
 }
 

@@ -25,7 +25,9 @@ func CampaignScheduleID(id int64) string { return fmt.Sprintf("campaign-schedule
 
 // CampaignScheduleSyncWorkflowID is the ID of the workflow that makes the
 // Temporal Schedule follow the schedule's row.
-func CampaignScheduleSyncWorkflowID(id int64) string { return fmt.Sprintf("campaign-schedule-sync:%d", id) }
+func CampaignScheduleSyncWorkflowID(id int64) string {
+	return fmt.Sprintf("campaign-schedule-sync:%d", id)
+}
 
 // CampaignScheduleReconcilerWorkflowID is the reconciler of a task queue: one
 // per task queue, however many workers serve it.

@@ -143,11 +143,8 @@ func optOutRowOf(r sheet.Row) optOutRowJSON {
 	case r.Email != "" && r.Verdict != sheet.VerdictInvalidEmail:
 		out.Value, out.Kind = strings.ToLower(r.Email), "email"
 	default:
-		out.Value, out.Result = truncate(r.RawPhone+r.Email, 100), "invalid"
+		out.Value, out.Result = truncate(strings.TrimSpace(r.RawPhone+" "+r.Email), 100), "invalid"
 		out.Reason = "neither a valid phone number nor a valid e-mail address"
-		if r.RawPhone != "" || r.Email != "" {
-			out.Reason = truncate(r.Reason, 255)
-		}
 	}
 	return out
 }

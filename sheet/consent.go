@@ -10,7 +10,7 @@ const (
 	// Korean landline, 070, ...). The row is imported; the customer is never texted.
 	VerdictNotMobile = "not_mobile"
 	// VerdictInvalidConsent: the night consent cell is neither yes nor no.
-	VerdictInvalidConsent = "invalid_night_consent"
+	VerdictInvalidConsent = "invalid_consent"
 )
 
 // NightConsentTitles are the header titles of the night-time advertising

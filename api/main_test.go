@@ -80,6 +80,7 @@ type harness struct {
 type harnessOptions struct {
 	now      func() time.Time // the API's clock (nil: time.Now)
 	smtpAddr string           // where alert e-mails go (default: the configuration's)
+	worker   worker.Options   // the worker's options (default: worker.DefaultOptions)
 }
 
 type harnessOption func(*harnessOptions)
@@ -87,6 +88,11 @@ type harnessOption func(*harnessOptions)
 // withClock makes the API date check-ins by now.
 func withClock(now func() time.Time) harnessOption {
 	return func(o *harnessOptions) { o.now = now }
+}
+
+// withWorker changes the worker's options.
+func withWorker(change func(*worker.Options)) harnessOption {
+	return func(o *harnessOptions) { change(&o.worker) }
 }
 
 // withSMTP sends the worker's alert e-mails to the SMTP server at addr.
@@ -98,7 +104,7 @@ func withSMTP(addr string) harnessOption {
 // package's Temporal dev server.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	var o harnessOptions
+	o := harnessOptions{worker: worker.DefaultOptions()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -131,7 +137,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
+	w := worker.New(tc, cfg.TaskQueue, acts, o.worker)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,9 @@ type fakeCampaign struct {
 	nightConsent func(id int64) bool
 	// onChunkStarted runs on the workflow's side as a chunk starts (to signal).
 	onChunkStarted func(c *fakeChunk, started int)
+	// register, when set, registers more workflows and activities on the
+	// environment (before the mocks, as the test suite requires).
+	register func(env *testsuite.TestWorkflowEnvironment)
 
 	mu          sync.Mutex
 	starts      []StartCampaignInput
@@ -122,6 +125,9 @@ func (f *fakeCampaign) newEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 	env.RegisterActivityWithOptions(f.CollectReports, activity.RegisterOptions{Name: ActivityCollectReports})
 	env.RegisterActivityWithOptions(f.FinalizeCampaign, activity.RegisterOptions{Name: ActivityFinalize})
 	env.RegisterActivityWithOptions(f.SetCampaignStatus, activity.RegisterOptions{Name: ActivitySetStatus})
+	if f.register != nil {
+		f.register(env)
+	}
 
 	// Mocks that only delay the fake on the workflow clock (After), one per
 	// chunk duration; the fake itself still does the work.

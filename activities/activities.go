@@ -36,11 +36,9 @@ type Activities struct {
 	// Egress checks connections to tenant-supplied addresses (nil refuses every
 	// private or internal one).
 	Egress *egress.Guard
-	// Temporal and TaskQueue let activities drive Temporal itself: campaign
-	// schedules' Temporal Schedules are created, changed and deleted here, and
-	// their syncs signalled (worker.New sets both when they are empty).
-	Temporal  client.Client
-	TaskQueue string
+	// Temporal starts the workflows the outbox owes and keeps reminder and
+	// campaign Schedules in line with their rows (the worker sets its own client).
+	Temporal client.Client
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

@@ -10,6 +10,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -163,7 +164,7 @@ func (a *Activities) SyncCampaignSchedule(ctx context.Context, in workflows.Sync
 			out.Action, out.Version = "deleted", cs.Version
 			return out, a.Store.PurgeCampaignSchedule(ctx, cs.ID, cs.Version)
 		}
-		action, err := a.applySchedule(ctx, cs)
+		action, err := a.applySchedule(ctx, cs, activity.GetInfo(ctx).TaskQueue)
 		if err != nil {
 			// Recorded for the API to show; the row stays owed, so the
 			// workflow's retries or the reconciler try again.
@@ -196,20 +197,22 @@ func (a *Activities) scheduleSpec(cs store.CampaignSchedule) client.ScheduleSpec
 	return spec
 }
 
-func (a *Activities) scheduleAction(cs store.CampaignSchedule) *client.ScheduleWorkflowAction {
+// scheduleAction is the Schedule's action: a ScheduledCampaign run on the task
+// queue of the worker that syncs it (the one every sendingo worker serves).
+func (a *Activities) scheduleAction(cs store.CampaignSchedule, taskQueue string) *client.ScheduleWorkflowAction {
 	return &client.ScheduleWorkflowAction{
 		ID:                    workflows.CampaignScheduleID(cs.ID),
 		Workflow:              workflows.ScheduledCampaign,
 		Args:                  []any{workflows.ScheduledCampaignInput{AccountID: cs.AccountID, ScheduleID: cs.ID}},
-		TaskQueue:             a.TaskQueue,
+		TaskQueue:             taskQueue,
 		TypedSearchAttributes: workflows.AccountSearchAttributes(cs.AccountID),
 	}
 }
 
 // applySchedule creates or updates the Temporal Schedule of a live row.
-func (a *Activities) applySchedule(ctx context.Context, cs store.CampaignSchedule) (string, error) {
+func (a *Activities) applySchedule(ctx context.Context, cs store.CampaignSchedule, taskQueue string) (string, error) {
 	id := workflows.CampaignScheduleID(cs.ID)
-	spec, action := a.scheduleSpec(cs), a.scheduleAction(cs)
+	spec, action := a.scheduleSpec(cs), a.scheduleAction(cs, taskQueue)
 	note := fmt.Sprintf("campaign schedule %d (account %d), version %d", cs.ID, cs.AccountID, cs.Version)
 	err := a.Temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
@@ -251,34 +254,32 @@ func (a *Activities) deleteSchedule(ctx context.Context, scheduleID int64) error
 	return nil
 }
 
-// reconcileBatch bounds the schedules one reconcile pass signals.
-const reconcileBatch = 500
+// reconcileBatch bounds the schedules one outbox sweep signals.
+const reconcileBatch = 200
 
-// ReconcileCampaignSchedules signals the sync workflow of every schedule whose
-// row has been out of sync with its Temporal Schedule for longer than Grace.
-func (a *Activities) ReconcileCampaignSchedules(ctx context.Context, in workflows.ReconcileCampaignSchedulesInput) (workflows.ReconcileCampaignSchedulesResult, error) {
-	var out workflows.ReconcileCampaignSchedulesResult
-	if a.Temporal == nil {
-		return out, temporal.NewNonRetryableApplicationError("no Temporal client", workflows.ErrTypeInvalidState, nil)
-	}
-	refs, err := a.Store.CampaignSchedulesOutOfSync(ctx, time.Now().Add(-in.Grace), reconcileBatch)
+// reconcileCampaignSchedules is the outbox sweeper's part for campaign
+// schedules: their rows are their own outbox (version ahead of synced_version),
+// and the sync workflow of every row out of sync for longer than grace is
+// signalled (started if need be) on taskQueue. It answers how many were
+// signalled and how many failed (left for the next sweep).
+func (a *Activities) reconcileCampaignSchedules(ctx context.Context, taskQueue string, grace time.Duration) (signalled, failed int, err error) {
+	refs, err := a.Store.CampaignSchedulesOutOfSync(ctx, time.Now().Add(-grace), reconcileBatch)
 	if err != nil {
-		return out, err
+		return 0, 0, err
 	}
 	for _, r := range refs {
+		activity.RecordHeartbeat(ctx, r.ID)
 		_, err := a.Temporal.SignalWithStartWorkflow(ctx, workflows.CampaignScheduleSyncWorkflowID(r.ID),
 			workflows.SignalCampaignScheduleChanged, nil,
-			workflows.CampaignScheduleSyncStartOptions(a.TaskQueue, r.AccountID, r.ID),
+			workflows.CampaignScheduleSyncStartOptions(taskQueue, r.AccountID, r.ID),
 			workflows.CampaignScheduleSync, workflows.CampaignScheduleSyncInput{AccountID: r.AccountID, ScheduleID: r.ID})
 		if err != nil {
-			out.Failed++
-			a.Log.Warn("signal campaign schedule sync", "schedule_id", r.ID, "error", err)
+			failed++
+			a.Log.Warn("campaign schedule sync not signalled; the next sweep tries again", "schedule_id", r.ID, "error", err)
 			continue
 		}
-		out.Signalled++
+		signalled++
+		a.Log.Info("campaign schedule out of sync; sync signalled", "schedule_id", r.ID, "account_id", r.AccountID)
 	}
-	if out.Signalled+out.Failed > 0 {
-		a.Log.Info("campaign schedules reconciled", "signalled", out.Signalled, "failed", out.Failed)
-	}
-	return out, nil
+	return signalled, failed, nil
 }

@@ -77,7 +77,7 @@ func (s *Server) createAudience(c *gin.Context) {
 	if err != nil {
 		// The job's row says running; starting it again (the same request)
 		// resumes it from its resume point.
-		s.temporalUnavailable(c, err)
+		workflowEngineDown(c, err, "the job is recorded but not running; send the same request again shortly to start it")
 		return
 	}
 	s.log.Info("campaign audience started", "account_id", acc, "campaign_id", id, "audience_id", job.ID,

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/mail"
@@ -125,7 +126,17 @@ func (s *Server) signup(c *gin.Context) {
 	if errs.Abort(c) {
 		return
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcrypt.DefaultCost)
+	// Sign-ups per address are capped (mass account creation), and an address
+	// with too many failures is refused here as at login.
+	if s.overLimit(c, s.ipLimit(c)) || s.countAttempt(c, limit{key: store.LimitKey{Scope: store.LimitSignupIP, Subject: c.ClientIP()},
+		max: s.cfg.SignupsPerIP, why: "too many sign-ups from this address"}) {
+		return
+	}
+	hash, err := s.makeHash(c.Request.Context(), req.Password)
+	if errors.Is(err, errHashBusy) {
+		hashBusy(c)
+		return
+	}
 	if err != nil {
 		internalError(c, err)
 		return
@@ -135,6 +146,8 @@ func (s *Server) signup(c *gin.Context) {
 		PasswordHash: string(hash),
 	})
 	if errors.Is(err, store.ErrConflict) {
+		// Probing which e-mails have accounts counts as failing.
+		s.hit(c, s.ipLimit(c))
 		conflict(c, "an account with this e-mail already exists")
 		return
 	}
@@ -176,7 +189,13 @@ func (s *Server) login(c *gin.Context) {
 	if errs.Abort(c) {
 		return
 	}
-	user, err := s.store.UserByEmail(c.Request.Context(), strings.ToLower(strings.TrimSpace(req.Email)))
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	byEmail, byIP := s.loginLimits(c, email)
+	if s.countAttempt(c, byEmail, byIP) {
+		return
+	}
+	ctx := c.Request.Context()
+	user, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		internalError(c, err)
 		return
@@ -185,9 +204,23 @@ func (s *Server) login(c *gin.Context) {
 	if err == nil {
 		hash = []byte(user.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
+	match, herr := s.compareHash(ctx, hash, req.Password)
+	if errors.Is(herr, errHashBusy) {
+		hashBusy(c)
+		return
+	}
+	if !match || err != nil {
 		unauthorized(c, "the e-mail or password is wrong")
 		return
+	}
+	// The attempt was counted up front; a success takes it back, and clears
+	// the e-mail's failures.
+	undo := context.WithoutCancel(ctx)
+	if err := s.store.LimitReset(undo, byEmail.key); err != nil {
+		s.log.Error("reset login failures", "user_id", user.ID, "error", err)
+	}
+	if err := s.store.LimitUndo(undo, byIP.key); err != nil {
+		s.log.Error("undo login attempt", "user_id", user.ID, "error", err)
 	}
 	tok, exp, err := s.issueToken(user)
 	if err != nil {

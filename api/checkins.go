@@ -186,7 +186,8 @@ func (s *Server) listPurchases(c *gin.Context) {
 	if !storeErr(c, err, "purchases") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.Purchase]{Items: ps, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.Purchase]{Items: ps, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(ps, p.Size, store.PurchaseCursor)})
 }
 
 // rewardJSON is a tier as a customer holds it.
@@ -465,7 +466,8 @@ func (s *Server) eventAttendance(c *gin.Context) {
 		}
 		out[i] = o
 	}
-	c.JSON(http.StatusOK, list[attendanceRowJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[attendanceRowJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(rows, p.Size, store.AttendanceCursor)})
 }
 
 // listGrants answers who received which reward, wait list included, in the order
@@ -496,7 +498,8 @@ func (s *Server) listGrants(c *gin.Context) {
 	if !storeErr(c, err, "grants") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.Grant]{Items: gs, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.Grant]{Items: gs, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(gs, p.Size, func(x store.Grant) string { return store.Cursor(x.ID) })})
 }
 
 // listAlerts answers the event's low-stock alerts and how each was delivered.
@@ -513,5 +516,6 @@ func (s *Server) listAlerts(c *gin.Context) {
 	if !storeErr(c, err, "alerts") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.StockAlert]{Items: as, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.StockAlert]{Items: as, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(as, p.Size, func(x store.StockAlert) string { return store.Cursor(x.ID) })})
 }

@@ -216,5 +216,6 @@ func (s *Server) listCustomers(c *gin.Context) {
 	if !storeErr(c, err, "customers") {
 		return
 	}
-	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(cs, p.Size, func(x store.Customer) string { return store.Cursor(x.ID) })})
 }

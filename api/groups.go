@@ -22,7 +22,8 @@ func (s *Server) listGroups(c *gin.Context) {
 	if !storeErr(c, err, "groups") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.Group]{Items: groups, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.Group]{Items: groups, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(groups, p.Size, store.GroupCursor)})
 }
 
 type groupRequest struct {
@@ -117,7 +118,8 @@ func (s *Server) groupCustomers(c *gin.Context) {
 	if !storeErr(c, err, "group") {
 		return
 	}
-	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(cs, p.Size, func(x store.Customer) string { return store.Cursor(x.ID) })})
 }
 
 type membersRequest struct {

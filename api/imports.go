@@ -58,11 +58,15 @@ func (s *Server) createImport(c *gin.Context) {
 			"upload the file as multipart/form-data in a field named file")
 		return
 	}
-	spool, filename, ok := s.spoolUpload(c)
+	dir, release, ok := s.beginUpload(c)
 	if !ok {
 		return
 	}
-	defer os.Remove(spool.Name())
+	defer release()
+	spool, filename, ok := s.spoolUpload(c, dir)
+	if !ok {
+		return
+	}
 	defer spool.Close()
 
 	ctx, acc := c.Request.Context(), account(c)
@@ -77,7 +81,7 @@ func (s *Server) createImport(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
-	header, err := s.stage(ctx, acc, id, spool)
+	header, err := s.stage(ctx, acc, id, spool, dir)
 	if err != nil {
 		// Nothing of a refused file stays: the import and its staged rows go.
 		if derr := s.store.DeleteImport(context.WithoutCancel(ctx), acc, id); derr != nil {
@@ -103,9 +107,39 @@ func (s *Server) createImport(c *gin.Context) {
 	c.JSON(http.StatusCreated, toImportJSON(im))
 }
 
+// beginUpload admits a spreadsheet upload (customer imports, opt-out lists):
+// it takes one of the process's upload slots (or answers 503), gives the
+// request the upload deadlines, and makes the directory everything the upload
+// writes to disk goes into. release frees the slot and removes the directory.
+func (s *Server) beginUpload(c *gin.Context) (dir string, release func(), ok bool) {
+	// Parsing takes CPU and memory; a few at a time per process, and the
+	// rest are asked to come back rather than queued.
+	select {
+	case s.uploads <- struct{}{}:
+	default:
+		c.Header("Retry-After", "10")
+		problem(c, http.StatusServiceUnavailable, "too-many-uploads", "Too many uploads",
+			fmt.Sprintf("%d imports are being received right now; try again in a few seconds", cap(s.uploads)))
+		return "", nil, false
+	}
+	// An upload may take longer than an ordinary request to arrive and to
+	// stage; it has its own deadline.
+	extendDeadlines(c, s.cfg.UploadTimeout, s.cfg.UploadTimeout+s.cfg.HTTPWriteTimeout)
+	// Everything this upload writes to disk (the spooled file, excelize's
+	// unpacked parts) goes into one directory, removed whatever happens: a
+	// library that fails half-way cannot leave files behind.
+	dir, err := os.MkdirTemp("", "sendingo-upload-*")
+	if err != nil {
+		<-s.uploads
+		internalError(c, err)
+		return "", nil, false
+	}
+	return dir, func() { os.RemoveAll(dir); <-s.uploads }, true
+}
+
 // spoolUpload copies the multipart field "file" to a temporary file, answering
 // 413 when it exceeds the upload limit.
-func (s *Server) spoolUpload(c *gin.Context) (*os.File, string, bool) {
+func (s *Server) spoolUpload(c *gin.Context, dir string) (*os.File, string, bool) {
 	limit := s.cfg.MaxUploadBytes
 	if c.Request.ContentLength > limit+64<<10 {
 		tooLarge(c, limit)
@@ -136,7 +170,7 @@ func (s *Server) spoolUpload(c *gin.Context) (*os.File, string, bool) {
 			_, _ = io.Copy(io.Discard, part)
 			continue
 		}
-		f, err := os.CreateTemp("", "sendingo-upload-*")
+		f, err := os.CreateTemp(dir, "upload-*")
 		if err != nil {
 			internalError(c, err)
 			return nil, "", false
@@ -173,8 +207,16 @@ func tooLarge(c *gin.Context, limit int64) {
 		fmt.Sprintf("the file is larger than the %d MB upload limit", limit>>20))
 }
 
+// sheetOptions are the limits every uploaded spreadsheet is read with.
+func (s *Server) sheetOptions(tempDir string) sheet.Options {
+	return sheet.Options{MaxRows: s.cfg.MaxImportRows, TempDir: tempDir, Limits: sheet.Limits{
+		MaxAttributes: maxAttributes, MaxAttributeKey: maxAttributeKey, MaxAttributeValue: maxAttributeValue,
+		MaxUnpackedBytes: s.cfg.MaxUnpackedBytes,
+	}}
+}
+
 // stage parses the spooled file and inserts its rows in batches.
-func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.File) (sheet.Header, error) {
+func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.File, tempDir string) (sheet.Header, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return sheet.Header{}, err
 	}
@@ -184,7 +226,7 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 		batch = batch[:0]
 		return err
 	}
-	header, err := sheet.Parse(ctx, f, sheet.Options{MaxRows: s.cfg.MaxImportRows}, func(r sheet.Row) error {
+	header, err := sheet.Parse(ctx, f, s.sheetOptions(tempDir), func(r sheet.Row) error {
 		batch = append(batch, importRowOf(r))
 		if len(batch) == stageBatch {
 			return flush()
@@ -239,6 +281,7 @@ func truncate(s string, runes int) string {
 
 // importParseProblem answers why a file was refused.
 func importParseProblem(c *gin.Context, err error, maxRows int) {
+	var limit *sheet.LimitError
 	switch {
 	case errors.Is(err, sheet.ErrNotSpreadsheet):
 		problem(c, http.StatusUnsupportedMediaType, "not-a-spreadsheet", "Not a spreadsheet", err.Error())
@@ -248,6 +291,10 @@ func importParseProblem(c *gin.Context, err error, maxRows int) {
 		unprocessable(c, "empty-spreadsheet", "Empty spreadsheet", err.Error())
 	case errors.Is(err, sheet.ErrTooManyRows):
 		unprocessable(c, "too-many-rows", "Too many rows", err.Error())
+	case errors.As(err, &limit):
+		writeProblem(c, Problem{Type: ProblemBase + "spreadsheet-limit", Title: "Spreadsheet over a limit",
+			Status: http.StatusUnprocessableEntity, Detail: limit.Detail,
+			Extensions: map[string]any{"limit": limit.Limit, "max": limit.Max}})
 	case errors.Is(err, context.Canceled):
 		badRequest(c, "the upload was cancelled")
 	default:
@@ -268,7 +315,8 @@ func (s *Server) listImports(c *gin.Context) {
 	for i, im := range ims {
 		out[i] = toImportJSON(im)
 	}
-	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(ims, p.Size, func(x store.Import) string { return store.Cursor(x.ID) })})
 }
 
 func (s *Server) getImport(c *gin.Context) {
@@ -303,7 +351,8 @@ func (s *Server) importRows(c *gin.Context) {
 	if !storeErr(c, err, "import") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.ImportRow]{Items: rows, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.ImportRow]{Items: rows, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(rows, p.Size, func(x store.ImportRow) string { return store.Cursor(x.ID) })})
 }
 
 type deleteRowsRequest struct {

@@ -20,9 +20,11 @@ import (
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
@@ -58,6 +60,8 @@ func testConfig() config.Config {
 	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
 	cfg.MaxBodyBytes = 64 << 10
 	cfg.MaxUploadBytes = 256 << 10
+	// Every test signs up from 127.0.0.1; the sign-up limit has its own test.
+	cfg.SignupsPerIP = 1 << 20
 	// Small chunks and a short report deadline make campaigns exercise the window
 	// and the report loop at test sizes.
 	cfg.ChunkSize = 200
@@ -74,13 +78,17 @@ type harness struct {
 	c     *apitest.Client
 	tc    client.Client
 	acts  *activities.Activities // the worker's activities, for calling one directly
+	log   *slog.Logger
+	opts  harnessOptions
 }
 
 // harnessOptions change what newHarness builds.
 type harnessOptions struct {
-	now      func() time.Time // the API's clock (nil: time.Now)
-	smtpAddr string           // where alert e-mails go (default: the configuration's)
-	worker   worker.Options   // the worker's options (default: worker.DefaultOptions)
+	now       func() time.Time     // the API's clock (nil: time.Now)
+	smtpAddr  string               // where alert e-mails go (default: the configuration's)
+	router    *relay.RouterOptions // the worker's router (nil: the default)
+	keepAlive time.Duration        // the streams' comment interval (0: the default)
+	sweeper   workflows.OutboxSweeperInput
 }
 
 type harnessOption func(*harnessOptions)
@@ -90,21 +98,33 @@ func withClock(now func() time.Time) harnessOption {
 	return func(o *harnessOptions) { o.now = now }
 }
 
-// withWorker changes the worker's options.
-func withWorker(change func(*worker.Options)) harnessOption {
-	return func(o *harnessOptions) { change(&o.worker) }
-}
-
 // withSMTP sends the worker's alert e-mails to the SMTP server at addr.
 func withSMTP(addr string) harnessOption {
 	return func(o *harnessOptions) { o.smtpAddr = addr }
+}
+
+// withRouter gives the worker a relay router built with o (short breaker
+// cool-downs, for outage tests).
+func withRouter(o relay.RouterOptions) harnessOption {
+	return func(ho *harnessOptions) { ho.router = &o }
+}
+
+// withStreamKeepAlive sets how often idle event streams get a comment.
+func withStreamKeepAlive(d time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.keepAlive = d }
+}
+
+// withSweeper makes the worker's outbox sweeper sweep every `every`, for work
+// owed longer than grace.
+func withSweeper(every, grace time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.sweeper = workflows.OutboxSweeperInput{Every: every, Grace: grace} }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
 // package's Temporal dev server.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	o := harnessOptions{worker: worker.DefaultOptions()}
+	var o harnessOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -131,20 +151,27 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		}
 	})
 	acts := activities.New(st, log, cfg.PublicURL, testEgress)
+	if o.router != nil {
+		acts.Router = activities.NewRouter(st, log, *o.router)
+	}
 	if o.smtpAddr != "" {
 		cfg.SMTPAddr = o.smtpAddr
 	}
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, cfg.TaskQueue, acts, o.worker)
+	wo := worker.DefaultOptions()
+	wo.Sweeper = o.sweeper
+	w := worker.New(tc, cfg.TaskQueue, acts, wo)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress}).Handler())
+	a := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress, StreamKeepAlive: o.keepAlive})
+	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts}
+	t.Cleanup(a.Close) // before srv.Close, which waits for open streams
+	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts, log: log, opts: o}
 }
 
 func (h *harness) count(t *testing.T, table string) int {

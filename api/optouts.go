@@ -4,7 +4,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -73,11 +72,15 @@ func (s *Server) importOptOuts(c *gin.Context) {
 			"upload the file as multipart/form-data in a field named file")
 		return
 	}
-	spool, _, ok := s.spoolUpload(c)
+	dir, release, ok := s.beginUpload(c)
 	if !ok {
 		return
 	}
-	defer os.Remove(spool.Name())
+	defer release()
+	spool, _, ok := s.spoolUpload(c, dir)
+	if !ok {
+		return
+	}
 	defer spool.Close()
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		internalError(c, err)
@@ -112,7 +115,9 @@ func (s *Server) importOptOuts(c *gin.Context) {
 		batch = batch[:0]
 		return nil
 	}
-	_, err := sheet.Parse(ctx, spool, sheet.Options{MaxRows: s.cfg.MaxImportRows, Contacts: true}, func(r sheet.Row) error {
+	opts := s.sheetOptions(dir)
+	opts.Contacts = true
+	_, err := sheet.Parse(ctx, spool, opts, func(r sheet.Row) error {
 		batch = append(batch, optOutRowOf(r))
 		if len(batch) == optOutBatch {
 			return flush()

@@ -213,7 +213,7 @@ func (s *Server) campaignMessages(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	var after int64
-	if v := c.Query("cursor"); v != "" {
+	if v := p.After; v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			Fields{{Field: "cursor", Message: "must be the next_cursor of an earlier page"}}.Abort(c)
@@ -221,15 +221,15 @@ func (s *Server) campaignMessages(c *gin.Context) {
 		}
 		after = n
 	} else if p.Page > 1 {
-		// Without a cursor, page N starts after the last id of page N-1.
-		skip, err := s.store.Messages(ctx, camp, f, 0, p.Offset())
+		// Without a cursor, page N starts after the last id of page N-1,
+		// found by an index-only look-up (pageParams bounds how far).
+		id, found, err := s.store.MessageIDAt(ctx, camp, f, p.Offset()-1)
 		if !storeErr(c, err, "campaign") {
 			return
 		}
-		if len(skip) < p.Offset() {
-			after = camp.LastMessageID
-		} else if len(skip) > 0 {
-			after = skip[len(skip)-1].ID
+		after = camp.LastMessageID
+		if found {
+			after = id
 		}
 	}
 	rows, err := s.store.Messages(ctx, camp, f, after, p.Size)
@@ -310,6 +310,9 @@ func (s *Server) exportMessages(c *gin.Context) {
 		return
 	}
 	loc := location(s, c)
+	// An export streams for as long as the list takes, past the server's
+	// write timeout; it has its own.
+	extendDeadlines(c, 0, s.cfg.ExportTimeout)
 	c.Header("Content-Type", contentType)
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="campaign-%d-messages.%s"`, camp.ID, format))
 	c.Status(http.StatusOK)

@@ -266,7 +266,7 @@ func (s *Server) triggerSchedule(c *gin.Context) {
 		conflict(c, fmt.Sprintf("campaign schedule %d is not in Temporal yet (its sync is pending); try again shortly", cs.ID))
 		return
 	case err != nil:
-		s.temporalUnavailable(c, err)
+		workflowEngineDown(c, err, "the run was not started; try again shortly")
 		return
 	}
 	s.log.Info("campaign schedule triggered", "account_id", cs.AccountID, "schedule_id", cs.ID)
@@ -290,16 +290,13 @@ func (s *Server) deleteSchedule(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// scheduleSyncWait bounds how long a request waits for the Temporal Schedule to
-// follow its change, so the answer usually reflects it; past it the sync goes
-// on without the request.
-const scheduleSyncWait = 10 * time.Second
-
 // followSchedule asks the schedule's sync workflow to make the Temporal
 // Schedule match the row just committed, waits a little for it, and answers the
 // row as it then is. Failing to reach Temporal is not an error: the change
 // stands and the reconciler syncs it later.
 func (s *Server) followSchedule(ctx context.Context, cs store.CampaignSchedule) store.CampaignSchedule {
+	// As for reminder Schedules: long enough for the usual sync, so the answer
+	// reflects it; past it the sync goes on without the request.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scheduleSyncWait)
 	defer cancel()
 	if run := s.signalScheduleSync(ctx, cs.AccountID, cs.ID); run != nil {
@@ -351,12 +348,4 @@ func (s *Server) describeSchedule(ctx context.Context, cs store.CampaignSchedule
 	}
 	out.NextRunTimes = next
 	return out
-}
-
-// temporalUnavailable answers 503 for an action that needs Temporal now.
-func (s *Server) temporalUnavailable(c *gin.Context, err error) {
-	_ = c.Error(err)
-	c.Header("Retry-After", "10")
-	problem(c, http.StatusServiceUnavailable, "temporal-unavailable", "Temporal unavailable",
-		"the workflow engine cannot be reached right now; try again shortly")
 }

@@ -7,10 +7,12 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,8 +40,15 @@ type Server struct {
 	temporal client.Client
 	log      *slog.Logger
 	metrics  *Metrics
-	now      func() time.Time // the clock attendance days are counted by
+	now      func() time.Time // the clock attendance days and stream tickets go by
 	egress   *egress.Guard    // where tenant-supplied addresses may point
+	uploads  chan struct{}    // a slot per import being received and parsed
+	hashes   *hashGate        // bounds concurrent bcrypt work
+	// lastPrune is when expired auth limit counters were last deleted (unix ns).
+	lastPrune atomic.Int64
+	// hub feeds this process's event streams; keepAlive is their comment interval.
+	hub       *hub
+	keepAlive time.Duration
 }
 
 // Deps are what New needs.
@@ -49,12 +58,16 @@ type Deps struct {
 	Temporal client.Client
 	Log      *slog.Logger
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
-	// Now is the clock check-ins are dated by (nil: time.Now); tests set it.
+	// Now is the clock check-ins are dated by and stream tickets expire by (nil:
+	// time.Now); tests set it.
 	Now func() time.Time
 	// Egress decides which relay and webhook addresses tenants may save (nil:
 	// built from Config.AllowPrivateHosts). The worker's guard is the one that
 	// holds when connecting; this one answers early with a 422.
 	Egress *egress.Guard
+	// StreamKeepAlive is how often an idle event stream gets a comment line
+	// (0: DefaultStreamKeepAlive).
+	StreamKeepAlive time.Duration
 }
 
 // New builds the API server.
@@ -77,8 +90,50 @@ func New(d Deps) *Server {
 			guard = &egress.Guard{}
 		}
 	}
-	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard}
+	keepAlive := d.StreamKeepAlive
+	if keepAlive <= 0 {
+		keepAlive = DefaultStreamKeepAlive
+	}
+	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
+		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive}
 }
+
+// HTTPServer returns the server to run the API with: its handler and the
+// timeouts that keep slow or idle clients from holding connections. Routes
+// that legitimately take longer (uploads, exports, event streams) move their
+// own deadlines with extendDeadlines.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Addr:              s.cfg.HTTPAddr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.HTTPReadTimeout),
+		ReadTimeout:       s.cfg.HTTPReadTimeout,
+		WriteTimeout:      s.cfg.HTTPWriteTimeout,
+		IdleTimeout:       s.cfg.HTTPIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// extendDeadlines gives the request read more time to read its body and
+// write its answer than the server's timeouts allow (a zero duration leaves
+// that deadline as it is). Under a server without deadlines (tests'
+// httptest) it does nothing.
+func extendDeadlines(c *gin.Context, read, write time.Duration) {
+	rc := http.NewResponseController(c.Writer)
+	if read > 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(read))
+	}
+	if write > 0 {
+		_ = rc.SetWriteDeadline(time.Now().Add(write))
+	}
+}
+
+// Close stops the process's event stream hub: open streams end (their clients
+// reconnect, to another process if this one is going away). Register it with
+// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
+func (s *Server) Close() { s.hub.close() }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -87,7 +142,19 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
+	// X-Forwarded-For is believed only from the configured proxies (gin
+	// trusts every peer by default, which lets anyone choose the client IP
+	// that logs and rate limits see).
+	proxies := s.cfg.Proxies()
+	trusted := make([]string, len(proxies))
+	for i, p := range proxies {
+		trusted[i] = p.String()
+	}
+	if err := r.SetTrustedProxies(trusted); err != nil {
+		// config.Load has checked the list already.
+		panic(fmt.Sprintf("trusted proxies %q: %v", trusted, err))
+	}
+	r.Use(securityHeaders(proxies), requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
 	r.NoRoute(func(c *gin.Context) { problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path) })
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, 405, "method-not-allowed", "Method not allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
@@ -195,6 +262,13 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/purchases", s.listPurchases)
 	authed.POST("/purchases", s.createPurchase)
 
+	people := authed.Group("", requireUser())
+	people.GET("/notifications", s.listNotifications)
+	people.GET("/notifications/unread-count", s.unreadCount)
+	people.POST("/notifications/read", s.readNotifications)
+	people.POST("/stream/ticket", s.createStreamTicket)
+	v1.GET("/stream", s.streamAuth(), s.stream)
+
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)
 	authed.GET("/groups/:id", s.getGroup)
@@ -213,18 +287,24 @@ type readiness struct {
 	Checks map[string]string `json:"checks"`
 }
 
-// readyz checks MySQL and Temporal; 503 when either is down.
+// readyz checks MySQL and Temporal; 503 when either is down. The answer says
+// only "down": driver errors name hosts, ports and users, which is for the
+// log, not for anyone who can reach the port.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
 	out := readiness{Status: "ok", Checks: map[string]string{"mysql": "ok", "temporal": "ok"}}
+	down := func(name string, err error) {
+		out.Status, out.Checks[name] = "unavailable", "down"
+		s.log.Warn("readiness check failed", "dependency", name, "error", err)
+	}
 	if err := s.store.Ping(ctx); err != nil {
-		out.Status, out.Checks["mysql"] = "unavailable", err.Error()
+		down("mysql", err)
 	}
 	if s.temporal == nil {
-		out.Status, out.Checks["temporal"] = "unavailable", "no Temporal client configured"
+		down("temporal", errors.New("no Temporal client configured"))
 	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		out.Status, out.Checks["temporal"] = "unavailable", err.Error()
+		down("temporal", err)
 	}
 	status := http.StatusOK
 	if out.Status != "ok" {
@@ -249,9 +329,13 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // MaxPageSize caps ?size=.
 const MaxPageSize = 200
 
-// pageParams reads ?page= and ?size= (defaults 1 and 50).
+// pageParams reads ?page= and ?size= (defaults 1 and 50), and ?cursor= (a
+// list's next_cursor: the page after that item, by key). Offset paging stops
+// at store.MaxOffsetRows (page × size): each deeper page would cost the
+// database every row it skips, so beyond it the answer is 422 pointing to
+// the cursor, which costs the same on any page.
 func pageParams(c *gin.Context) (store.Page, bool) {
-	p := store.Page{Page: 1, Size: 50}
+	p := store.Page{Page: 1, Size: 50, After: c.Query("cursor")}
 	var errs Fields
 	if v := c.Query("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -270,15 +354,34 @@ func pageParams(c *gin.Context) (store.Page, bool) {
 	if errs.Abort(c) {
 		return p, false
 	}
+	if p.After == "" && p.Page*p.Size > store.MaxOffsetRows {
+		writeProblem(c, Problem{Type: ProblemBase + "page-too-deep", Title: "Page too deep", Status: http.StatusUnprocessableEntity,
+			Detail: fmt.Sprintf("page × size may be at most %d (here %d × %d); to read further, pass the next_cursor of the last page as ?cursor=",
+				store.MaxOffsetRows, p.Page, p.Size),
+			Errors: []FieldError{{Field: "page", Message: fmt.Sprintf("page × size must be at most %d; page on with cursor", store.MaxOffsetRows)}}})
+		return p, false
+	}
 	return p, true
 }
 
-// list is the shape of every list answer.
+// list is the shape of every list answer. NextCursor, when the page is full,
+// is the cursor of its last item: ?cursor= with it reads the next page.
 type list[T any] struct {
-	Items []T   `json:"items"`
-	Total int64 `json:"total"`
-	Page  int   `json:"page"`
-	Size  int   `json:"size"`
+	Items      []T     `json:"items"`
+	Total      int64   `json:"total"`
+	Page       int     `json:"page"`
+	Size       int     `json:"size"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// nextCursor is the next_cursor of a page of items: the cursor of the last
+// one when the page is full, nil otherwise.
+func nextCursor[T any](items []T, size int, cursor func(T) string) *string {
+	if len(items) == 0 || len(items) < size {
+		return nil
+	}
+	v := cursor(items[len(items)-1])
+	return &v
 }
 
 // storeErr answers the common store errors; it reports whether err was nil.
@@ -295,6 +398,8 @@ func storeErr(c *gin.Context, err error, what string) bool {
 		problem(c, http.StatusConflict, "default-group", "Default group", err.Error())
 	case errors.Is(err, store.ErrConflict):
 		conflict(c, conflictDetail(err))
+	case errors.Is(err, store.ErrBadCursor):
+		Fields{{Field: "cursor", Message: "must be the next_cursor of an earlier page of this list"}}.Abort(c)
 	default:
 		internalError(c, err)
 	}

@@ -171,7 +171,8 @@ func (s *Server) listTemplates(c *gin.Context) {
 	if !storeErr(c, err, "templates") {
 		return
 	}
-	c.JSON(http.StatusOK, list[store.Template]{Items: ts, Total: total, Page: p.Page, Size: p.Size})
+	c.JSON(http.StatusOK, list[store.Template]{Items: ts, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(ts, p.Size, func(x store.Template) string { return store.Cursor(x.ID) })})
 }
 
 func (s *Server) deleteTemplate(c *gin.Context) {

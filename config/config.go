@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/sendingo/sendingo/egress"
 )
 
@@ -45,6 +47,38 @@ type Config struct {
 	// SMTP hosts, alert webhooks) may reach although they are loopback, private,
 	// link-local or otherwise internal. SENDINGO_ALLOW_PRIVATE_HOSTS.
 	AllowPrivateHosts []string
+	TrustedProxies    string // SENDINGO_TRUSTED_PROXIES
+
+	MaxUnpackedBytes     int64         // SENDINGO_MAX_UNPACKED_BYTES
+	MaxConcurrentUploads int           // SENDINGO_MAX_CONCURRENT_UPLOADS
+	HTTPReadTimeout      time.Duration // SENDINGO_HTTP_READ_TIMEOUT
+	HTTPWriteTimeout     time.Duration // SENDINGO_HTTP_WRITE_TIMEOUT
+	HTTPIdleTimeout      time.Duration // SENDINGO_HTTP_IDLE_TIMEOUT
+	UploadTimeout        time.Duration // SENDINGO_UPLOAD_TIMEOUT
+	ExportTimeout        time.Duration // SENDINGO_EXPORT_TIMEOUT
+	AuthWindow           time.Duration // SENDINGO_AUTH_WINDOW
+	AuthFailuresPerEmail int           // SENDINGO_AUTH_FAILURES_PER_EMAIL
+	AuthFailuresPerIP    int           // SENDINGO_AUTH_FAILURES_PER_IP
+	SignupsPerIP         int           // SENDINGO_SIGNUPS_PER_IP
+
+	// Temporal TLS: a client certificate and key for mTLS, a CA for a private
+	// server certificate (each PEM or a file path), the server name to verify,
+	// and a Temporal Cloud API key. Setting any of them turns TLS on.
+	TemporalTLSCert       string // SENDINGO_TEMPORAL_TLS_CERT
+	TemporalTLSKey        string // SENDINGO_TEMPORAL_TLS_KEY
+	TemporalTLSCA         string // SENDINGO_TEMPORAL_TLS_CA
+	TemporalTLSServerName string // SENDINGO_TEMPORAL_TLS_SERVER_NAME
+	TemporalAPIKey        string // SENDINGO_TEMPORAL_API_KEY
+
+	// SMTPUsername and SMTPPassword authenticate to SMTPAddr (AUTH PLAIN, only
+	// after STARTTLS or on implicit TLS). SENDINGO_SMTP_USERNAME,
+	// SENDINGO_SMTP_PASSWORD or the file SENDINGO_SMTP_PASSWORD_FILE names.
+	SMTPUsername string
+	SMTPPassword string
+
+	// WorkerMetricsAddr is where `sendingo worker` serves /metrics and /healthz.
+	// SENDINGO_WORKER_METRICS_ADDR.
+	WorkerMetricsAddr string
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -55,11 +89,18 @@ type Var struct {
 // Vars lists every variable with its default.
 var Vars = []Var{
 	{"SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo", "MySQL/MariaDB DSN (go-sql-driver form); the required parameters are added"},
+	{"SENDINGO_MYSQL_DSN_FILE", "", "file holding the DSN instead (e.g. a mounted secret); not with SENDINGO_MYSQL_DSN"},
 	{"SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
 	{"SENDINGO_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"SENDINGO_TEMPORAL_TLS_CERT", "(none)", "client certificate for Temporal mTLS: PEM, or the path of a PEM file; needs SENDINGO_TEMPORAL_TLS_KEY"},
+	{"SENDINGO_TEMPORAL_TLS_KEY", "(none)", "private key of that certificate: PEM, or the path of a PEM file"},
+	{"SENDINGO_TEMPORAL_TLS_CA", "(system roots)", "CA that signed the Temporal frontend's certificate, when not a public one: PEM or a file path"},
+	{"SENDINGO_TEMPORAL_TLS_SERVER_NAME", "(the address's host)", "name the Temporal frontend's certificate must carry"},
+	{"SENDINGO_TEMPORAL_API_KEY", "(none)", "Temporal Cloud API key (sent as a bearer token over TLS); any SENDINGO_TEMPORAL_TLS_* or this turns TLS on"},
 	{"SENDINGO_TASK_QUEUE", "sendingo", "Temporal task queue the worker polls"},
 	{"SENDINGO_HTTP_ADDR", ":8080", "address the REST API listens on"},
 	{"SENDINGO_JWT_SECRET", "(development secret)", "HMAC secret for access tokens; required outside dev mode"},
+	{"SENDINGO_JWT_SECRET_FILE", "", "file holding the JWT secret instead; not with SENDINGO_JWT_SECRET"},
 	{"SENDINGO_TOKEN_TTL", "24h", "access token lifetime"},
 	{"SENDINGO_PUBLIC_URL", "http://localhost:8080", "base URL customers reach (tracking links)"},
 	{"SENDINGO_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -68,15 +109,32 @@ var Vars = []Var{
 	{"SENDINGO_MAX_BODY_BYTES", "1048576", "largest JSON request body (413 beyond)"},
 	{"SENDINGO_MAX_UPLOAD_BYTES", "104857600", "largest import upload (413 beyond)"},
 	{"SENDINGO_MAX_IMPORT_ROWS", "1000000", "most data rows one import may hold"},
+	{"SENDINGO_MAX_UNPACKED_BYTES", "536870912", "largest unpacked size of an .xlsx upload (422 beyond)"},
+	{"SENDINGO_MAX_CONCURRENT_UPLOADS", "2", "imports parsed at once per API process (503 with Retry-After beyond)"},
+	{"SENDINGO_HTTP_READ_TIMEOUT", "30s", "time to read a request, headers and body (uploads: SENDINGO_UPLOAD_TIMEOUT)"},
+	{"SENDINGO_HTTP_WRITE_TIMEOUT", "60s", "time to handle a request and write the answer (exports: SENDINGO_EXPORT_TIMEOUT)"},
+	{"SENDINGO_HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection is kept"},
+	{"SENDINGO_UPLOAD_TIMEOUT", "10m", "time to receive and stage one import upload"},
+	{"SENDINGO_EXPORT_TIMEOUT", "30m", "time to stream one export"},
+	{"SENDINGO_AUTH_WINDOW", "15m", "window of the login and sign-up limits"},
+	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
+	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client IP per window"},
+	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client IP per window"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
 	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of alert e-mails"},
+	{"SENDINGO_SMTP_USERNAME", "(none)", "user for SMTP authentication (e.g. SES SMTP credentials); when set, STARTTLS (or TLS on port 465) is required"},
+	{"SENDINGO_SMTP_PASSWORD", "(none)", "password for SMTP authentication"},
+	{"SENDINGO_SMTP_PASSWORD_FILE", "(none)", "file holding the SMTP password, instead of SENDINGO_SMTP_PASSWORD"},
 	{"SENDINGO_REPORT_DEADLINE", "24h", "how long a campaign awaits delivery reports before the rest is unknown"},
 	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
+	{"SENDINGO_TRUSTED_PROXIES", "(none)", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"},
+	{"SENDINGO_WORKER_METRICS_ADDR", ":9090", "where `sendingo worker` serves /metrics (its own and the Temporal SDK's) and /healthz; `sendingo dev` serves them on the API's /metrics"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},
+	{"SENDINGO_TERRAFORM", "terraform on PATH", "the terraform `sendingo infra` runs; else terraform on PATH, else the pinned v1.5.7 built from tools/terraform"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production).
@@ -110,13 +168,36 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return b
 	}
+	// secret reads a setting that may come from the environment or, better
+	// (it stays out of the process environment and `ps e`), from a file
+	// named by NAME_FILE, as container secrets are mounted.
+	secret := func(name, def string) string {
+		v, file := get(name, ""), get(name+"_FILE", "")
+		switch {
+		case v != "" && file != "":
+			errs = append(errs, fmt.Errorf("%s and %s_FILE are both set; set one", name, name))
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+				return def
+			}
+			if v = strings.TrimSpace(string(b)); v == "" {
+				errs = append(errs, fmt.Errorf("%s_FILE: %s is empty", name, file))
+			}
+		}
+		if v == "" {
+			return def
+		}
+		return v
+	}
 	c := Config{
-		MySQLDSN:          get("SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo"),
+		MySQLDSN:          secret("SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo"),
 		TemporalAddress:   get("SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace: get("SENDINGO_TEMPORAL_NAMESPACE", "default"),
 		TaskQueue:         get("SENDINGO_TASK_QUEUE", "sendingo"),
 		HTTPAddr:          get("SENDINGO_HTTP_ADDR", ":8080"),
-		JWTSecret:         get("SENDINGO_JWT_SECRET", DevJWTSecret),
+		JWTSecret:         secret("SENDINGO_JWT_SECRET", DevJWTSecret),
 		TokenTTL:          dur("SENDINGO_TOKEN_TTL", "24h"),
 		PublicURL:         strings.TrimRight(get("SENDINGO_PUBLIC_URL", "http://localhost:8080"), "/"),
 		LogLevel:          get("SENDINGO_LOG_LEVEL", "info"),
@@ -132,6 +213,37 @@ func Load(getenv func(string) string) (Config, error) {
 		ReportDeadline:    dur("SENDINGO_REPORT_DEADLINE", "24h"),
 		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
 		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
+
+		MaxUnpackedBytes:     integer("SENDINGO_MAX_UNPACKED_BYTES", "536870912"),
+		MaxConcurrentUploads: int(integer("SENDINGO_MAX_CONCURRENT_UPLOADS", "2")),
+		HTTPReadTimeout:      dur("SENDINGO_HTTP_READ_TIMEOUT", "30s"),
+		HTTPWriteTimeout:     dur("SENDINGO_HTTP_WRITE_TIMEOUT", "60s"),
+		HTTPIdleTimeout:      dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
+		UploadTimeout:        dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
+		ExportTimeout:        dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
+		AuthWindow:           dur("SENDINGO_AUTH_WINDOW", "15m"),
+		AuthFailuresPerEmail: int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
+		AuthFailuresPerIP:    int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
+		SignupsPerIP:         int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
+		WorkerMetricsAddr:    get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
+
+		TemporalTLSCert:       get("SENDINGO_TEMPORAL_TLS_CERT", ""),
+		TemporalTLSKey:        get("SENDINGO_TEMPORAL_TLS_KEY", ""),
+		TemporalTLSCA:         get("SENDINGO_TEMPORAL_TLS_CA", ""),
+		TemporalTLSServerName: get("SENDINGO_TEMPORAL_TLS_SERVER_NAME", ""),
+		TemporalAPIKey:        get("SENDINGO_TEMPORAL_API_KEY", ""),
+		SMTPUsername:          get("SENDINGO_SMTP_USERNAME", ""),
+	}
+	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
+	if _, err := parseProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		errs = append(errs, errors.New("SENDINGO_TEMPORAL_TLS_CERT and SENDINGO_TEMPORAL_TLS_KEY go together: set both for mTLS, or neither"))
+	}
+	c.SMTPPassword = secret("SENDINGO_SMTP_PASSWORD", "")
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		errs = append(errs, errors.New("SENDINGO_SMTP_USERNAME and SENDINGO_SMTP_PASSWORD (or SENDINGO_SMTP_PASSWORD_FILE) go together: set both to authenticate, or neither"))
 	}
 	allow, err := egress.ParseList(getenv("SENDINGO_ALLOW_PRIVATE_HOSTS"))
 	if err != nil {
@@ -142,6 +254,38 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
+}
+
+// Proxies returns the trusted proxies as prefixes (a single address is a /32
+// or /128). Load has checked the list; an invalid entry yields none.
+func (c Config) Proxies() []netip.Prefix {
+	p, err := parseProxies(c.TrustedProxies)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+// parseProxies reads a comma-separated list of IP addresses and CIDR ranges.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("SENDINGO_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // FromEnv is Load(os.Getenv).
@@ -159,6 +303,19 @@ func (c Config) CheckSecrets() error {
 		return errors.New("SENDINGO_JWT_SECRET must be at least 32 characters")
 	}
 	return nil
+}
+
+// RedactDSN returns dsn fit to print: the password replaced, or, for a DSN
+// that does not parse (and so cannot be taken apart safely), a placeholder.
+func RedactDSN(dsn string) string {
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "(a DSN that does not parse)"
+	}
+	if c.Passwd != "" {
+		c.Passwd = "REDACTED"
+	}
+	return c.FormatDSN()
 }
 
 // SlogLevel parses LogLevel.

@@ -60,6 +60,7 @@ type stack struct {
 	store *store.Store
 	tc    client.Client
 	c     *apitest.Client
+	api   string // the in-process API's base URL
 	env   []string
 	// egress is the in-process API's guard; allow adds the tests' simulators to
 	// it and to the worker processes' SENDINGO_ALLOW_PRIVATE_HOSTS.
@@ -88,13 +89,15 @@ func newStack(t *testing.T) *stack {
 	guard := &egress.Guard{}
 	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: quiet, Egress: guard}).Handler())
 	t.Cleanup(srv.Close)
-	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL), egress: guard}
+	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL), api: srv.URL, egress: guard}
 	s.env = append(os.Environ(),
 		"SENDINGO_MYSQL_DSN="+env.DSN,
 		"SENDINGO_TEMPORAL_ADDRESS="+env.Temporal.Address,
 		"SENDINGO_TASK_QUEUE="+cfg.TaskQueue,
 		"SENDINGO_DEV=true",
 		"SENDINGO_LOG_LEVEL=warn",
+		// Workers of several tests may run at once: no fixed metrics port.
+		"SENDINGO_WORKER_METRICS_ADDR=127.0.0.1:0",
 	)
 	return s
 }

@@ -10,8 +10,10 @@ import (
 )
 
 const (
-	// batchRows is how many rows travel together through the pipeline.
-	batchRows = 256
+	// batchRows and batchBytes bound a batch of rows travelling together
+	// through the pipeline: so many rows, or so many bytes of cell text.
+	batchRows  = 256
+	batchBytes = 1 << 20
 	// maxValidators caps the goroutines validating rows. Phone
 	// normalisation (libphonenumber's regular expressions) is most of the
 	// CPU a row costs, and the database the rows go to wants cores too.
@@ -20,11 +22,13 @@ const (
 
 // batch is a run of data rows read from the file, validated by a worker.
 type batch struct {
-	lines []int
-	cells [][]string
-	rows  []Row
-	err   error // the read error that ended the file after these rows
-	done  chan struct{}
+	lines  []int
+	cells  [][]string
+	rows   []Row
+	badAt  int   // index of the first row that failed validation, or -1
+	badErr error // why
+	err    error // the read error that ended the file after these rows
+	done   chan struct{}
 }
 
 // emitRows validates the rows below the header and hands them to emit in file
@@ -50,9 +54,9 @@ func emitRows(ctx context.Context, src rowSource, v *validator, maxRows int, emi
 		defer close(work)
 		defer close(ordered)
 		for {
-			b := &batch{done: make(chan struct{})}
+			b := &batch{done: make(chan struct{}), badAt: -1}
 			eof := false
-			for len(b.lines) < batchRows {
+			for size := 0; len(b.lines) < batchRows && size < batchBytes; {
 				if b.err = ctx.Err(); b.err != nil {
 					break
 				}
@@ -66,8 +70,10 @@ func emitRows(ctx context.Context, src rowSource, v *validator, maxRows int, emi
 					break
 				}
 				if !blank(cells) {
+					kept, n := v.project(cells)
+					size += n
 					b.lines = append(b.lines, line)
-					b.cells = append(b.cells, cells)
+					b.cells = append(b.cells, kept)
 				}
 			}
 			// ordered first: a batch is in the emit queue before any
@@ -94,9 +100,14 @@ func emitRows(ctx context.Context, src rowSource, v *validator, maxRows int, emi
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				b.rows = make([]Row, len(b.lines))
+				b.rows = make([]Row, 0, len(b.lines))
 				for i, line := range b.lines {
-					b.rows[i] = v.row(line, b.cells[i])
+					r, err := v.row(line, b.cells[i])
+					if err != nil {
+						b.badAt, b.badErr = i, err
+						break
+					}
+					b.rows = append(b.rows, r)
 				}
 				b.cells = nil
 				close(b.done)
@@ -121,6 +132,9 @@ func emitRows(ctx context.Context, src rowSource, v *validator, maxRows int, emi
 			if err := emit(r); err != nil {
 				return emitted, fmt.Errorf("line %d: %w", r.Line, err)
 			}
+		}
+		if b.badErr != nil {
+			return emitted, b.badErr
 		}
 		if b.err != nil {
 			if ctx.Err() != nil {

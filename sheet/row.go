@@ -11,13 +11,57 @@ import (
 	"github.com/sendingo/sendingo/phone"
 )
 
-// validator turns the cells of a data row into a validated Row.
+// validator turns the cells of a data row into a validated Row. It reads
+// only the columns it maps (name, phone, e-mail, attributes): project keeps
+// those cells of a file row, so rows waiting in the pipeline hold nothing
+// else.
 type validator struct {
-	m      columnMap
-	region string
+	region   string
+	maxValue int   // longest attribute value, in characters
+	keep     []int // the file columns a projected row holds, in order
+	name     int   // positions in a projected row, -1 when absent
+	phone    int
+	email    int
+	attrs    []int // positions in a projected row
+	attrCol  []int // their file columns
+	keys     []string
 }
 
-func (v *validator) row(line int, cells []string) Row {
+func newValidator(m columnMap, region string, maxValue int) *validator {
+	v := &validator{region: region, maxValue: maxValue, name: -1, phone: -1, email: -1}
+	keepCol := func(i int) int {
+		if i < 0 {
+			return -1
+		}
+		v.keep = append(v.keep, i)
+		return len(v.keep) - 1
+	}
+	v.name, v.phone, v.email = keepCol(m.name), keepCol(m.phone), keepCol(m.email)
+	for _, i := range m.attrs {
+		v.attrs = append(v.attrs, keepCol(i))
+		v.attrCol = append(v.attrCol, i)
+		v.keys = append(v.keys, m.columns[i].Key)
+	}
+	return v
+}
+
+// project returns the cells of a file row the validator reads, and how many
+// bytes of text they hold.
+func (v *validator) project(cells []string) ([]string, int) {
+	out := make([]string, len(v.keep))
+	n := 0
+	for j, i := range v.keep {
+		if i < len(cells) {
+			out[j] = cells[i]
+			n += len(cells[i])
+		}
+	}
+	return out, n
+}
+
+// row validates a projected row. The error is a *LimitError for an attribute
+// value over the limit.
+func (v *validator) row(line int, cells []string) (Row, error) {
 	cell := func(i int) string {
 		if i < 0 || i >= len(cells) {
 			return ""
@@ -26,17 +70,23 @@ func (v *validator) row(line int, cells []string) Row {
 	}
 	r := Row{
 		Line:     line,
-		Name:     cell(v.m.name),
-		RawPhone: cell(v.m.phone),
-		Email:    cell(v.m.email),
+		Name:     cell(v.name),
+		RawPhone: cell(v.phone),
+		Email:    cell(v.email),
 	}
-	for _, i := range v.m.attrs {
-		if val := cell(i); val != "" {
-			if r.Attributes == nil {
-				r.Attributes = make(map[string]string, len(v.m.attrs))
-			}
-			r.Attributes[v.m.columns[i].Key] = val
+	for j, i := range v.attrs {
+		val := cell(i)
+		if val == "" {
+			continue
 		}
+		if n := utf8.RuneCountInString(val); n > v.maxValue {
+			return r, limitErr(LimitAttributeValue, int64(v.maxValue), "line %d, column %s (%q): the value is %d characters long; attribute values may have at most %d",
+				line, columnName(v.attrCol[j]), v.keys[j], n, v.maxValue)
+		}
+		if r.Attributes == nil {
+			r.Attributes = make(map[string]string, len(v.attrs))
+		}
+		r.Attributes[v.keys[j]] = val
 	}
 
 	var problems []string
@@ -61,7 +111,7 @@ func (v *validator) row(line int, cells []string) Row {
 		verdict(VerdictInvalidEmail, fmt.Sprintf("e-mail %s is not a valid address", short(r.Email)))
 	}
 	r.Reason = strings.Join(problems, "; ")
-	return r
+	return r, nil
 }
 
 // normalizePhone returns the E.164 form of a phone cell, or a reason it has none.

@@ -30,11 +30,13 @@
 package sheet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Errors callers branch on (errors.Is). The returned errors wrap these with
@@ -94,6 +96,9 @@ type Options struct {
 	// TempDir is where big .xlsx worksheets are unpacked while reading; empty
 	// means os.TempDir().
 	TempDir string
+	// Limits bound the attributes and the text a file may hold; zero fields
+	// take their DefaultLimits value.
+	Limits Limits
 	// Contacts reads a list of contacts to match rather than customers (an
 	// opt-out list): a header naming an e-mail column will do when there is no
 	// phone column, and the caller judges each row by its phone or e-mail.
@@ -173,20 +178,54 @@ const headerSearchRows = 10
 // Parse stops at the first error from emit and returns it wrapped with the
 // line; it stops between rows when ctx is done. The Header is returned as far
 // as it is known, also with an error.
+//
+// An .xlsx is read through random access: when r is also an io.ReaderAt and
+// an io.Seeker (an *os.File, a *bytes.Reader), from r's current offset on;
+// otherwise Parse reads it into memory first.
 func Parse(ctx context.Context, r io.Reader, opts Options, emit func(Row) error) (Header, error) {
 	if err := ctx.Err(); err != nil {
 		return Header{}, err
 	}
+	opts.Limits = opts.Limits.withDefaults()
+	ra, size, random := randomAccess(r)
 	format, br, err := sniff(r)
 	if err != nil {
 		return Header{}, err
 	}
 	switch format {
 	case FormatXLSX:
-		return parseXLSX(ctx, br, opts, emit)
+		if !random {
+			b, err := io.ReadAll(br)
+			if err != nil {
+				return Header{Format: FormatXLSX}, fmt.Errorf("read the upload: %w", err)
+			}
+			ra, size = bytes.NewReader(b), int64(len(b))
+		}
+		return parseXLSX(ctx, ra, size, opts, emit)
 	default:
 		return parseCSV(ctx, br, opts, emit)
 	}
+}
+
+// randomAccess returns r as an io.ReaderAt of size bytes starting at r's
+// current offset, when r allows it.
+func randomAccess(r io.Reader) (io.ReaderAt, int64, bool) {
+	rs, ok := r.(interface {
+		io.ReaderAt
+		io.Seeker
+	})
+	if !ok {
+		return nil, 0, false
+	}
+	off, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, 0, false
+	}
+	end, err := rs.Seek(0, io.SeekEnd)
+	if _, serr := rs.Seek(off, io.SeekStart); err != nil || serr != nil {
+		return nil, 0, false
+	}
+	return io.NewSectionReader(rs, off, end-off), end - off, true
 }
 
 // parseRows finds the header in src, maps it, and emits the customer rows.
@@ -243,9 +282,12 @@ func parseRows(ctx context.Context, src rowSource, hdr Header, opts Options, emi
 	if m.phone < 0 && (!opts.Contacts || m.email < 0) {
 		return done(noPhoneColumnError(hdr.Line, m.columns))
 	}
-	v := validator{m: m, region: opts.Region}
+	if err := checkAttributeColumns(hdr.Line, m, opts.Limits); err != nil {
+		return done(err)
+	}
+	v := newValidator(m, opts.Region, opts.Limits.MaxAttributeValue)
 
-	emitted, err := emitRows(ctx, src, &v, opts.MaxRows, emit)
+	emitted, err := emitRows(ctx, src, v, opts.MaxRows, emit)
 	if err != nil {
 		return done(err)
 	}
@@ -290,4 +332,29 @@ func noPhoneColumnError(line int, cols []Column) error {
 	}
 	return fmt.Errorf("%w: the header row (line %d) has %s; title the phone column one of %s",
 		ErrNoPhoneColumn, line, list, strings.Join(PhoneTitles, ", "))
+}
+
+// checkAttributeColumns holds the header to the attribute limits: how many
+// attribute columns, and how long their titles (the attribute keys) are.
+func checkAttributeColumns(line int, m columnMap, lim Limits) error {
+	if len(m.attrs) > lim.MaxAttributes {
+		return limitErr(LimitAttributes, int64(lim.MaxAttributes), "the header row (line %d) has %d attribute columns (columns other than name, phone and e-mail); at most %d are allowed",
+			line, len(m.attrs), lim.MaxAttributes)
+	}
+	for _, i := range m.attrs {
+		if key := m.columns[i].Key; utf8.RuneCountInString(key) > lim.MaxAttributeKey {
+			return limitErr(LimitAttributeKey, int64(lim.MaxAttributeKey), "the title of column %s (%q) is longer than %d characters; attribute names may have at most %d",
+				columnName(i), short(key), lim.MaxAttributeKey, lim.MaxAttributeKey)
+		}
+	}
+	return nil
+}
+
+// columnName is the spreadsheet name of a 0-based column: A, B, ..., Z, AA.
+func columnName(i int) string {
+	name := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		name = string(rune('A'+(i-1)%26)) + name
+	}
+	return name
 }

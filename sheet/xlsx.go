@@ -14,10 +14,6 @@ const (
 	// unpacked, are written to temporary files and streamed from there
 	// instead of being held in memory. excelize's default is 16 MiB.
 	xlsxSpoolSize = 1 << 20
-	// xlsxMaxUnpacked caps the unpacked size of the whole workbook, so a zip
-	// bomb cannot fill the disk. A million rows of ten columns unpack to a
-	// few hundred MiB.
-	xlsxMaxUnpacked = 2 << 30
 	// xlsxMaxRows is Excel's own row limit; a row number beyond it comes from
 	// a damaged or hostile file, and iterating up to it would spin for ages.
 	xlsxMaxRows = 1 << 20
@@ -29,13 +25,22 @@ const (
 // Memory: excelize v2.10.1 reads the compressed upload into memory (its
 // OpenReader and OpenFile both do), which the upload size limit bounds; the
 // unpacked worksheet and shared strings, ten or more times larger, go to
-// temporary files (see xlsxSpoolSize) that Close removes.
-func parseXLSX(ctx context.Context, r io.Reader, opts Options, emit func(Row) error) (hdr Header, err error) {
+// temporary files (see xlsxSpoolSize) that Close removes. What it would hold
+// beyond that (the zip directory, other parts, the text of a row once shared
+// strings and number formats are applied) is checked first, by checkXLSX
+// reading the zip through ra, and a workbook over opts.Limits is refused
+// before excelize sees it.
+func parseXLSX(ctx context.Context, ra io.ReaderAt, size int64, opts Options, emit func(Row) error) (hdr Header, err error) {
 	hdr.Format = FormatXLSX
+	if err := checkXLSX(ctx, ra, size, opts.Limits); err != nil {
+		return hdr, err
+	}
 	var f *excelize.File
 	err = guard(func() (err error) {
-		f, err = excelize.OpenReader(r, excelize.Options{
-			UnzipSizeLimit:    xlsxMaxUnpacked,
+		f, err = excelize.OpenReader(io.NewSectionReader(ra, 0, size), excelize.Options{
+			// checkXLSX has bounded this already; excelize wants it at
+			// least as big as the spool threshold.
+			UnzipSizeLimit:    max(opts.Limits.MaxUnpackedBytes, xlsxSpoolSize),
 			UnzipXMLSizeLimit: xlsxSpoolSize,
 			TmpDir:            opts.TempDir,
 			ShortDatePattern:  "yyyy-mm-dd", // dates in attribute columns read as 2024-05-01, not 05-01-24

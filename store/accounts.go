@@ -14,11 +14,13 @@ const DefaultGroupName = "미지정"
 
 // Account is a business using sendingo.
 type Account struct {
-	ID           int64     `db:"id" json:"id"`
-	Name         string    `db:"name" json:"name"`
-	Timezone     string    `db:"timezone" json:"timezone"`
-	OptoutNumber string    `db:"optout_number" json:"optout_number"`
-	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	ID           int64  `db:"id" json:"id"`
+	Name         string `db:"name" json:"name"`
+	Timezone     string `db:"timezone" json:"timezone"`
+	OptoutNumber string `db:"optout_number" json:"optout_number"`
+	// Language is what operators are told things in: ko (the default) or en.
+	Language  string    `db:"language" json:"language"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
 // User is a person who logs in to an account.
@@ -73,7 +75,7 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 			accID, DefaultGroupName, t); err != nil {
 			return fmt.Errorf("insert default group: %w", err)
 		}
-		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, CreatedAt: t}
+		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, Language: "ko", CreatedAt: t}
 		user = User{ID: userID, AccountID: accID, Name: p.UserName, Email: p.Email, Phone: p.Phone,
 			PasswordHash: p.PasswordHash, Role: "owner", CreatedAt: t}
 		return nil
@@ -110,4 +112,13 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name
 		return Account{}, fmt.Errorf("update account %d: %w", accountID, err)
 	}
 	return s.Account(ctx, accountID)
+}
+
+// SetAccountLanguage sets the language the account's notifications are written
+// in (ko or en; the caller has checked it).
+func (s *Store) SetAccountLanguage(ctx context.Context, accountID int64, lang string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET language = ? WHERE id = ?`, lang, accountID); err != nil {
+		return fmt.Errorf("set language of account %d: %w", accountID, err)
+	}
+	return nil
 }

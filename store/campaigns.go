@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -188,15 +189,24 @@ func (s *Store) CreateCampaign(ctx context.Context, accountID int64, n NewCampai
 	if err := checkCampaignRefs(ctx, s.db, accountID, n); err != nil {
 		return Campaign{}, err
 	}
+	id, err := insertCampaign(ctx, s.db, accountID, n)
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Campaign(ctx, accountID, id)
+}
+
+// insertCampaign inserts a draft (its references checked by the caller).
+func insertCampaign(ctx context.Context, ex sqlx.ExtContext, accountID int64, n NewCampaign) (int64, error) {
 	t := now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO campaigns (name, template_id, audience_kind, group_ids, customer_ids,
+	res, err := ex.ExecContext(ctx, `INSERT INTO campaigns (name, template_id, audience_kind, group_ids, customer_ids,
 		variables, event_id, event_day, routing, scheduled_at, content, account_id, status, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,'{}',?,'draft',?,?)`, append(n.columns(), accountID, t, t)...)
 	if err != nil {
-		return Campaign{}, fmt.Errorf("insert campaign: %w", err)
+		return 0, fmt.Errorf("insert campaign: %w", err)
 	}
 	id, _ := res.LastInsertId()
-	return s.Campaign(ctx, accountID, id)
+	return id, nil
 }
 
 // UpdateCampaign replaces a draft's settings.
@@ -244,28 +254,43 @@ func (s *Store) Campaign(ctx context.Context, accountID, id int64) (Campaign, er
 
 // Campaigns pages the account's campaigns, newest first.
 func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campaign, int64, error) {
+	where, args, err := p.afterID("id", true, []string{"account_id = ?"}, []any{accountID})
+	if err != nil {
+		return nil, 0, err
+	}
 	cs := []Campaign{}
-	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
-		accountID, p.Size, p.Offset()); err != nil {
+	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list campaigns: %w", err)
 	}
 	var total int64
-	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM campaigns WHERE account_id = ?`, accountID)
+	err = s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM campaigns WHERE account_id = ?`, accountID)
 	return cs, total, err
 }
 
 // BeginSend freezes a draft's content and marks it scheduled or running. It
 // answers whether this call made the change (false: it was no longer a draft, as
-// after a double submit).
+// after a double submit, or when the campaign's workflow got there first). A
+// campaign_start the outbox owed for it is done with.
 func (s *Store) BeginSend(ctx context.Context, accountID, id int64, content Template, status string) (bool, error) {
 	content.Buttons = append(Buttons{}, content.Buttons...)
-	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = ?, content = ?, run = 1, updated_at = ?
-		WHERE account_id = ? AND id = ? AND status = 'draft'`, status, jsonText(content), now(), accountID, id)
+	var changed bool
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, content = ?, run = 1, updated_at = ?
+			WHERE account_id = ? AND id = ? AND status = 'draft'`, status, jsonText(content), now(), accountID, id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		changed = n == 1
+		_, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND ref_id = ? AND account_id = ?`,
+			OutboxCampaignStart, id, accountID)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("begin send of campaign %d: %w", id, err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return changed, nil
 }
 
 // SetCampaignStatus moves the campaign to status when it is in one of from (any
@@ -288,15 +313,19 @@ func (s *Store) SetCampaignStatus(ctx context.Context, accountID, id int64, stat
 	return err
 }
 
-// RetryCampaign starts a retry run over the failed messages of a finished
-// campaign: it answers the new run number and how many messages go back to pending.
-func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, int64, error) {
-	var run int
+// RetryCampaign makes run the campaign's current run: the failed messages of the
+// finished campaign go back to pending and it is running again. It is
+// idempotent: once the campaign is at run (or later) it changes nothing and
+// answers 0. It answers how many messages go back to pending.
+func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int) (int64, error) {
 	var reset int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var c Campaign
 		if err := tx.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
+		}
+		if c.Run >= run {
+			return nil
 		}
 		if c.Status != CampaignCompleted && c.Status != CampaignFailed {
 			return fmt.Errorf("campaign %d is %s; only a finished campaign can retry its failed messages: %w", id, c.Status, ErrCampaignState)
@@ -309,12 +338,11 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, in
 		if reset, _ = res.RowsAffected(); reset == 0 {
 			return fmt.Errorf("campaign %d has no failed messages to retry: %w", id, ErrCampaignState)
 		}
-		run = c.Run + 1
 		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
 			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id)
 		return err
 	})
-	return run, reset, err
+	return reset, err
 }
 
 // AccountTimezone is the IANA zone of the account (quiet hours, statistics).

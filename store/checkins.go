@@ -55,9 +55,20 @@ func (s *Store) Purchases(ctx context.Context, accountID, customerID int64, p Pa
 	if customerID != 0 {
 		where, args = where+" AND customer_id = ?", append(args, customerID)
 	}
+	// Sorted by (purchased_at DESC, id DESC): the cursor is PurchaseCursor's pair.
+	page, pargs := where, args
+	k, ok, err := p.keys(2)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok {
+		at := time.UnixMicro(k[0]).UTC()
+		page += " AND (purchased_at < ? OR (purchased_at = ? AND id < ?))"
+		pargs = append(append([]any{}, args...), at, at, k[1])
+	}
 	ps := []Purchase{}
-	if err := s.db.SelectContext(ctx, &ps, `SELECT * FROM purchases WHERE `+where+` ORDER BY purchased_at DESC, id DESC
-		LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
+	if err := s.db.SelectContext(ctx, &ps, `SELECT * FROM purchases WHERE `+page+` ORDER BY purchased_at DESC, id DESC
+		LIMIT ? OFFSET ?`, append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list purchases: %w", err)
 	}
 	var total int64
@@ -66,6 +77,9 @@ func (s *Store) Purchases(ctx context.Context, accountID, customerID int64, p Pa
 	}
 	return ps, total, nil
 }
+
+// PurchaseCursor is a purchase's cursor in the list of purchases.
+func PurchaseCursor(p Purchase) string { return Cursor(p.PurchasedAt.UnixMicro(), p.ID) }
 
 // HasPurchased reports whether the customer has at least one purchase.
 func (s *Store) HasPurchased(ctx context.Context, accountID, customerID int64) (bool, error) {
@@ -318,9 +332,13 @@ func (s *Store) Grants(ctx context.Context, accountID, eventID int64, f GrantFil
 		where, args = append(where, "g.customer_id = ?"), append(args, f.CustomerID)
 	}
 	w := strings.Join(where, " AND ")
+	page, pargs, err := p.afterID("g.id", false, where, args)
+	if err != nil {
+		return nil, 0, err
+	}
 	gs := []Grant{}
-	if err := s.db.SelectContext(ctx, &gs, `SELECT `+grantColumns+` WHERE `+w+` ORDER BY g.id LIMIT ? OFFSET ?`,
-		append(args, p.Size, p.Offset())...); err != nil {
+	if err := s.db.SelectContext(ctx, &gs, `SELECT `+grantColumns+` WHERE `+strings.Join(page, " AND ")+` ORDER BY g.id LIMIT ? OFFSET ?`,
+		append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list grants: %w", err)
 	}
 	var total int64
@@ -364,6 +382,9 @@ func (s *Store) CustomerAttendance(ctx context.Context, accountID, eventID, cust
 	return out, nil
 }
 
+// AttendanceCursor is a row's cursor in an event's attendance list.
+func AttendanceCursor(r AttendanceRow) string { return Cursor(int64(r.Days), r.CustomerID) }
+
 // AttendanceRow is one customer's attendance in an event, for the admin.
 type AttendanceRow struct {
 	CustomerID    int64     `db:"customer_id"`
@@ -379,6 +400,16 @@ type AttendanceRow struct {
 
 // Attendance pages the customers who checked in to an event, most days first.
 func (s *Store) Attendance(ctx context.Context, accountID, eventID int64, p Page) ([]AttendanceRow, int64, error) {
+	// Sorted by (days DESC, customer_id): the cursor is AttendanceCursor's pair.
+	after, args := "", []any{eventID, eventID, eventID, accountID, eventID}
+	k, ok, err := p.keys(2)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok {
+		after = "WHERE (a.days < ? OR (a.days = ? AND a.customer_id > ?))"
+		args = append(args, k[0], k[0], k[1])
+	}
 	rows := []AttendanceRow{}
 	if err := s.db.SelectContext(ctx, &rows, `SELECT a.customer_id, c.name AS customer_name, c.phone AS customer_phone,
 			a.days, a.first_day, a.last_day,
@@ -387,9 +418,9 @@ func (s *Store) Attendance(ctx context.Context, accountID, eventID int64, p Page
 			(SELECT COUNT(*) FROM event_grants g WHERE g.event_id = ? AND g.customer_id = a.customer_id AND g.status = 'waitlisted') AS waitlisted
 		FROM (SELECT customer_id, COUNT(*) AS days, MIN(day) AS first_day, MAX(day) AS last_day
 			FROM checkins WHERE account_id = ? AND event_id = ? GROUP BY customer_id) a
-		JOIN customers c ON c.id = a.customer_id
+		JOIN customers c ON c.id = a.customer_id `+after+`
 		ORDER BY a.days DESC, a.customer_id LIMIT ? OFFSET ?`,
-		eventID, eventID, eventID, accountID, eventID, p.Size, p.Offset()); err != nil {
+		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("attendance of event %d: %w", eventID, err)
 	}
 	var total int64

@@ -263,9 +263,13 @@ func (s *Store) Customers(ctx context.Context, accountID int64, f CustomerFilter
 	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM customers c WHERE `+w, args...); err != nil {
 		return nil, 0, fmt.Errorf("count customers: %w", err)
 	}
+	page, pargs, err := p.afterID("c.id", true, where, args)
+	if err != nil {
+		return nil, 0, err
+	}
 	cs := []Customer{}
-	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+w+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
-		append(args, p.Size, p.Offset())...); err != nil {
+	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+strings.Join(page, " AND ")+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
+		append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list customers: %w", err)
 	}
 	return cs, total, s.attachGroups(ctx, accountID, cs)

@@ -56,15 +56,34 @@ const groupColumns = `g.id, g.account_id, g.name, g.is_default, g.created_at,
 
 // Groups lists a page of the account's groups with member counts, the default first.
 func (s *Store) Groups(ctx context.Context, accountID int64, p Page) ([]Group, int64, error) {
+	where, args := "g.account_id = ?", []any{accountID}
+	// Sorted by (is_default DESC, id): the cursor is GroupCursor's pair.
+	k, ok, err := p.keys(2)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok {
+		where += " AND (g.is_default < ? OR (g.is_default = ? AND g.id > ?))"
+		args = append(args, k[0], k[0], k[1])
+	}
 	groups := []Group{}
 	if err := s.db.SelectContext(ctx, &groups,
-		`SELECT `+groupColumns+` FROM customer_groups g WHERE g.account_id = ?
-		 ORDER BY g.is_default DESC, g.id LIMIT ? OFFSET ?`, accountID, p.Size, p.Offset()); err != nil {
+		`SELECT `+groupColumns+` FROM customer_groups g WHERE `+where+`
+		 ORDER BY g.is_default DESC, g.id LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list groups: %w", err)
 	}
 	var total int64
-	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM customer_groups WHERE account_id = ?`, accountID)
+	err = s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM customer_groups WHERE account_id = ?`, accountID)
 	return groups, total, err
+}
+
+// GroupCursor is a group's cursor in the list of groups.
+func GroupCursor(g Group) string {
+	d := int64(0)
+	if g.IsDefault {
+		d = 1
+	}
+	return Cursor(d, g.ID)
 }
 
 // Group returns one group of the account.

@@ -112,9 +112,13 @@ func (s *Store) CreateImport(ctx context.Context, accountID, userID int64, filen
 
 // Imports pages the account's imports, newest first.
 func (s *Store) Imports(ctx context.Context, accountID int64, p Page) ([]Import, int64, error) {
+	where, args, err := p.afterID("id", true, []string{"account_id = ?"}, []any{accountID})
+	if err != nil {
+		return nil, 0, err
+	}
 	ims := []Import{}
-	if err := s.db.SelectContext(ctx, &ims, `SELECT * FROM imports WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
-		accountID, p.Size, p.Offset()); err != nil {
+	if err := s.db.SelectContext(ctx, &ims, `SELECT * FROM imports WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, err
 	}
 	for i := range ims {
@@ -123,7 +127,7 @@ func (s *Store) Imports(ctx context.Context, accountID int64, p Page) ([]Import,
 		}
 	}
 	var total int64
-	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM imports WHERE account_id = ?`, accountID)
+	err = s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM imports WHERE account_id = ?`, accountID)
 	return ims, total, err
 }
 
@@ -235,9 +239,13 @@ func (s *Store) ImportRows(ctx context.Context, accountID, importID int64, verdi
 	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM import_rows WHERE `+where, args...); err != nil {
 		return nil, 0, err
 	}
+	page, pargs, err := p.afterID("id", false, []string{where}, args)
+	if err != nil {
+		return nil, 0, err
+	}
 	rows := []ImportRow{}
-	err := s.db.SelectContext(ctx, &rows, `SELECT * FROM import_rows WHERE `+where+` ORDER BY id LIMIT ? OFFSET ?`,
-		append(args, p.Size, p.Offset())...)
+	err = s.db.SelectContext(ctx, &rows, `SELECT * FROM import_rows WHERE `+strings.Join(page, " AND ")+` ORDER BY id LIMIT ? OFFSET ?`,
+		append(pargs, p.Size, p.Offset())...)
 	return rows, total, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -481,6 +482,20 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID i
 	return changed, nil
 }
 
+// GiveUpRelayReports marks the campaign's messages that still await a report of
+// relayID unknown, with code and reason: the relay will never report them (its
+// reports endpoint is missing, or it refuses our credentials).
+func (s *Store) GiveUpRelayReports(ctx context.Context, campaignID, first, last, relayID int64, code, reason string, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', code = ?, reason = ?, result_at = ?
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND relay_id = ? AND status = 'sent'`,
+		truncateASCII(code, 32), truncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
+	if err != nil {
+		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
+	}
+	return res.RowsAffected()
+}
+
 // GiveUpReports marks the campaign's messages still awaiting a report unknown.
 func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64, at time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
@@ -492,28 +507,49 @@ func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64
 	return res.RowsAffected()
 }
 
-// WithReportCursor runs fn holding relay's report cursor: fn reads from cursor and
-// answers the cursor to store. Pollers of one relay therefore take turns, and a
-// crash before the store re-reads reports that are applied idempotently.
-func (s *Store) WithReportCursor(ctx context.Context, relayID int64, fn func(cursor string) (string, error)) error {
-	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', ?)`,
-			relayID, now()); err != nil {
-			return err
-		}
-		var cur string
-		if err := tx.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ? FOR UPDATE`, relayID); err != nil {
-			return err
-		}
-		next, err := fn(cur)
-		if err != nil {
-			return err
-		}
-		if next != cur {
-			_, err = tx.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ? WHERE relay_id = ?`, next, now(), relayID)
-		}
-		return err
-	})
+// ReportCursor reads relay's report cursor (a new relay's is empty). No lock is
+// taken: pollers of one relay may read the same page; applying a report twice
+// changes nothing (results are written only onto rows still awaiting one).
+func (s *Store) ReportCursor(ctx context.Context, relayID int64) (string, error) {
+	var cur string
+	err := s.db.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ?`, relayID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("report cursor of relay %d: %w", relayID, err)
+	}
+	return cur, nil
+}
+
+// AdvanceReportCursor moves relay's report cursor from `from` to `to`, in one
+// short statement after the reports read from `from` are applied. It answers false
+// when another poller moved the cursor first (that poller is then ahead, and this
+// one stops). The cursor never goes back, and no lock is held while a relay is
+// being asked.
+func (s *Store) AdvanceReportCursor(ctx context.Context, relayID int64, from, to string) (bool, error) {
+	if from == to {
+		return true, nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ?
+		WHERE relay_id = ? AND cursor_value = ?`, to, now(), relayID, from)
+	if err != nil {
+		return false, fmt.Errorf("advance report cursor of relay %d: %w", relayID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if from != "" {
+		return false, nil
+	}
+	// The relay's first cursor: the row may not exist yet.
+	res, err = s.db.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?,?,?)`,
+		relayID, to, now())
+	if err != nil {
+		return false, fmt.Errorf("store report cursor of relay %d: %w", relayID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // CampaignCounts aggregates the campaign's messages by status with SQL.
@@ -573,6 +609,32 @@ func (s *Store) FinalizeCampaign(ctx context.Context, accountID, campaignID int6
 		WHERE account_id = ? AND id = ?`, status, counts.Total, counts.Pending, counts.Sending, counts.Sent,
 		counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
 	return counts, err
+}
+
+// CancelStrandedCampaign finishes a campaign that is still scheduled, running or
+// paused as cancelled, with its counts aggregated, for a campaign whose workflow
+// has ended without finishing it. It answers false (changing nothing) when the
+// campaign is not in one of those states.
+func (s *Store) CancelStrandedCampaign(ctx context.Context, accountID, campaignID int64) (bool, error) {
+	c, err := s.Campaign(ctx, accountID, campaignID)
+	if err != nil {
+		return false, err
+	}
+	counts := CampaignCounts{}
+	if c.Total > 0 {
+		if counts, err = s.CountMessages(ctx, campaignID, c.FirstMessageID, c.LastMessageID); err != nil {
+			return false, err
+		}
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = 'cancelled', total = ?, pending = ?, sending = ?, sent = ?,
+		delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
+		WHERE account_id = ? AND id = ? AND status IN ('scheduled', 'running', 'paused')`, counts.Total, counts.Pending,
+		counts.Sending, counts.Sent, counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
+	if err != nil {
+		return false, fmt.Errorf("cancel stranded campaign %d: %w", campaignID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // RangeCount is how many messages of an id range a relay holds in a status.

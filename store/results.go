@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -82,6 +83,29 @@ func (s *Store) Messages(ctx context.Context, c Campaign, f MessageFilter, after
 		return nil, fmt.Errorf("list messages of campaign %d: %w", c.ID, err)
 	}
 	return rows, nil
+}
+
+// MessageIDAt returns the id of the message at offset (from 0) among those
+// matching f, in id order; found is false when fewer match. It reads ids
+// only, so skipping rows costs the index, not the rows.
+func (s *Store) MessageIDAt(ctx context.Context, c Campaign, f MessageFilter, offset int) (id int64, found bool, err error) {
+	if c.LastMessageID == 0 || offset < 0 {
+		return 0, false, nil
+	}
+	where, args := f.where(c, 0)
+	index := "FORCE INDEX (PRIMARY)"
+	if f.Phone != "" {
+		index = ""
+	}
+	err = s.db.GetContext(ctx, &id, `SELECT m.id FROM campaign_messages m `+index+` WHERE `+where+` ORDER BY m.id LIMIT 1 OFFSET ?`,
+		append(args, offset)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("find message %d of campaign %d: %w", offset, c.ID, err)
+	}
+	return id, true, nil
 }
 
 // CountMessagesMatching counts the campaign's messages that match f.

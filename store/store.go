@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -115,13 +117,73 @@ func notFound(err error) error {
 // now is the store's clock: UTC with microseconds, as DATETIME(6) keeps it.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// Page is a request for one page of a list.
+// Page is a request for one page of a list: by number (Page, from 1), or,
+// when After is set, the page that follows the item After names, by key.
+// Offset paging costs what it skips, so callers keep Page × Size small
+// (MaxOffsetRows) and go deeper by key; a keyset page costs the same however
+// deep it is.
 type Page struct {
 	Page, Size int
+	// After is the cursor of the last item of the previous page, as the
+	// list's Cursor function made it; "" pages by number.
+	After string
 }
 
-// Offset is the row offset of the page (pages count from 1).
-func (p Page) Offset() int { return (p.Page - 1) * p.Size }
+// MaxOffsetRows is how far offset paging may reach (Page × Size).
+const MaxOffsetRows = 10000
+
+// Offset is the row offset of the page (pages count from 1); 0 with a cursor.
+func (p Page) Offset() int {
+	if p.After != "" {
+		return 0
+	}
+	return (p.Page - 1) * p.Size
+}
+
+// ErrBadCursor: the cursor is not one a list handed out.
+var ErrBadCursor = errors.New("the cursor is not a next_cursor of this list")
+
+// Cursor makes the cursor of an item from its sort key (one or more
+// integers): the form every list's next_cursor takes.
+func Cursor(keys ...int64) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = strconv.FormatInt(k, 10)
+	}
+	return strings.Join(parts, ".")
+}
+
+// keys parses p.After into n integers; ok is false without a cursor.
+func (p Page) keys(n int) (keys []int64, ok bool, err error) {
+	if p.After == "" {
+		return nil, false, nil
+	}
+	parts := strings.Split(p.After, ".")
+	if len(parts) != n {
+		return nil, false, ErrBadCursor
+	}
+	keys = make([]int64, n)
+	for i, part := range parts {
+		if keys[i], err = strconv.ParseInt(part, 10, 64); err != nil {
+			return nil, false, ErrBadCursor
+		}
+	}
+	return keys, true, nil
+}
+
+// afterID adds the keyset condition of a list sorted by id alone (desc: newest
+// first) to where and args.
+func (p Page) afterID(col string, desc bool, where []string, args []any) ([]string, []any, error) {
+	k, ok, err := p.keys(1)
+	if !ok || err != nil {
+		return where, args, err
+	}
+	op := " > ?"
+	if desc {
+		op = " < ?"
+	}
+	return append(where, col+op), append(args, k[0]), nil
+}
 
 // phoneNational shows an E.164 number the way its owner writes it.
 func phoneNational(e164 string) string { return phone.National(e164) }

@@ -135,13 +135,17 @@ func (s *Store) Templates(ctx context.Context, accountID int64, channel string, 
 		where, args = append(where, "channel = ?"), append(args, channel)
 	}
 	w := strings.Join(where, " AND ")
+	page, pargs, err := p.afterID("id", true, where, args)
+	if err != nil {
+		return nil, 0, err
+	}
 	ts := []Template{}
-	if err := s.db.SelectContext(ctx, &ts, `SELECT * FROM templates WHERE `+w+` ORDER BY id DESC LIMIT ? OFFSET ?`,
-		append(args, p.Size, p.Offset())...); err != nil {
+	if err := s.db.SelectContext(ctx, &ts, `SELECT * FROM templates WHERE `+strings.Join(page, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list templates: %w", err)
 	}
 	var total int64
-	err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM templates WHERE `+w, args...)
+	err = s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM templates WHERE `+w, args...)
 	return ts, total, err
 }
 

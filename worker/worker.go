@@ -19,6 +19,9 @@ var _ workflows.ImportActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignActivities = (*activities.Activities)(nil)
 var _ workflows.StockMonitorActivities = (*activities.Activities)(nil)
 var _ workflows.ReminderActivities = (*activities.Activities)(nil)
+var _ workflows.NotifyActivities = (*activities.Activities)(nil)
+var _ workflows.ReminderScheduleActivities = (*activities.Activities)(nil)
+var _ workflows.OutboxActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignScheduleActivities = (*activities.Activities)(nil)
 var _ workflows.AudienceActivities = (*activities.Activities)(nil)
 
@@ -29,9 +32,9 @@ type Options struct {
 	MaxConcurrentActivities int
 	// MaxConcurrentWorkflowTasks bounds workflow tasks at once.
 	MaxConcurrentWorkflowTasks int
-	// ScheduleReconciler tunes the task queue's campaign schedule reconciler
-	// (zero values: a pass a minute over rows out of sync for over 30 s).
-	ScheduleReconciler workflows.CampaignScheduleReconcilerInput
+	// Sweeper tunes the task queue's outbox sweeper (zero values: its defaults,
+	// a sweep a minute of work owed for over 30 s).
+	Sweeper workflows.OutboxSweeperInput
 }
 
 // DefaultOptions suit a 2-core machine.
@@ -40,18 +43,17 @@ func DefaultOptions() Options {
 }
 
 // Worker is a Temporal worker that, once started, also keeps its task queue's
-// campaign schedule reconciler running (one per task queue, however many
-// workers serve it).
+// outbox sweeper running (one per task queue, however many workers serve it).
 type Worker struct {
 	worker.Worker
-	client     client.Client
-	taskQueue  string
-	reconciler workflows.CampaignScheduleReconcilerInput
+	client    client.Client
+	taskQueue string
+	sweeper   workflows.OutboxSweeperInput
 }
 
 // New creates the worker on taskQueue with every workflow and activity
-// registered. The activities drive Temporal (campaign schedules) through c on
-// taskQueue unless they have a client and queue of their own.
+// registered. The activities use c to start the work the outbox owes, unless
+// they have a client of their own.
 func New(c client.Client, taskQueue string, acts *activities.Activities, o Options) *Worker {
 	w := worker.New(c, taskQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize:     o.MaxConcurrentActivities,
@@ -63,25 +65,21 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, o Optio
 	if acts.Temporal == nil {
 		acts.Temporal = c
 	}
-	if acts.TaskQueue == "" {
-		acts.TaskQueue = taskQueue
-	}
 	Register(w, acts)
-	return &Worker{Worker: w, client: c, taskQueue: taskQueue, reconciler: o.ScheduleReconciler}
+	return &Worker{Worker: w, client: c, taskQueue: taskQueue, sweeper: o.Sweeper}
 }
 
-// Start starts polling, then starts the campaign schedule reconciler of the
-// task queue (or finds it running).
+// Start starts polling, then starts the outbox sweeper of the task queue (or
+// finds it running).
 func (w *Worker) Start() error {
 	if err := w.Worker.Start(); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := w.client.ExecuteWorkflow(ctx, workflows.CampaignScheduleReconcilerStartOptions(w.taskQueue),
-		workflows.CampaignScheduleReconciler, w.reconciler); err != nil {
+	if _, err := w.client.ExecuteWorkflow(ctx, workflows.OutboxSweeperStartOptions(w.taskQueue), workflows.OutboxSweeper, w.sweeper); err != nil {
 		w.Worker.Stop()
-		return fmt.Errorf("start the campaign schedule reconciler of %s: %w", w.taskQueue, err)
+		return fmt.Errorf("start the outbox sweeper of %s: %w", w.taskQueue, err)
 	}
 	return nil
 }
@@ -92,19 +90,23 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Campaign)
 	r.RegisterWorkflow(workflows.RewardStockMonitor)
 	r.RegisterWorkflow(workflows.AttendanceReminder)
+	r.RegisterWorkflow(workflows.ReminderScheduleSync)
+	r.RegisterWorkflow(workflows.OutboxSweeper)
 	r.RegisterWorkflow(workflows.ScheduledCampaign)
 	r.RegisterWorkflow(workflows.CampaignScheduleSync)
-	r.RegisterWorkflow(workflows.CampaignScheduleReconciler)
 	r.RegisterWorkflow(workflows.CampaignAudience)
 	r.RegisterActivity(acts)
 }
 
-// Run runs w until ctx ends, then stops it gracefully.
-func Run(ctx context.Context, w worker.Worker) error {
+// Run runs w until ctx ends, then stops it gracefully. h (nil: none) reports
+// healthy while w polls.
+func Run(ctx context.Context, w worker.Worker, h *Health) error {
 	if err := w.Start(); err != nil {
 		return err
 	}
+	h.set(true)
 	<-ctx.Done()
+	h.set(false)
 	w.Stop()
 	return nil
 }

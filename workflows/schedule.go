@@ -15,8 +15,8 @@ import (
 // Recurring campaigns. A campaign schedule's row is the truth; its Temporal
 // Schedule campaign-schedule:{id} follows it through CampaignScheduleSync (one
 // workflow per schedule, so syncs never overtake each other), which the API
-// signals after every change and CampaignScheduleReconciler re-signals for rows
-// left out of sync (Temporal was unreachable when the API changed them). Each
+// signals after every change and the outbox sweeper re-signals for rows left
+// out of sync (Temporal was unreachable when the API changed them). Each
 // run of the Schedule is a ScheduledCampaign workflow: it makes that run's
 // campaign and sends it as a Campaign child.
 
@@ -27,12 +27,6 @@ func CampaignScheduleID(id int64) string { return fmt.Sprintf("campaign-schedule
 // Temporal Schedule follow the schedule's row.
 func CampaignScheduleSyncWorkflowID(id int64) string {
 	return fmt.Sprintf("campaign-schedule-sync:%d", id)
-}
-
-// CampaignScheduleReconcilerWorkflowID is the reconciler of a task queue: one
-// per task queue, however many workers serve it.
-func CampaignScheduleReconcilerWorkflowID(taskQueue string) string {
-	return "campaign-schedule-reconciler:" + taskQueue
 }
 
 // CampaignScheduleCatchup is how late a missed run may still start (the worker
@@ -174,85 +168,9 @@ func CampaignScheduleSyncStartOptions(taskQueue string, accountID, scheduleID in
 	}
 }
 
-// Reconciler defaults.
-const (
-	DefaultScheduleReconcileEvery   = time.Minute
-	DefaultScheduleReconcileGrace   = 30 * time.Second
-	DefaultScheduleReconcilesPerRun = 200
-)
-
-// CampaignScheduleReconcilerInput starts CampaignScheduleReconciler.
-type CampaignScheduleReconcilerInput struct {
-	// Every is the pause between passes (default 1 minute).
-	Every time.Duration
-	// Grace is how long a row may stay out of sync before the reconciler acts:
-	// the API syncs within moments of its change (default 30 s).
-	Grace time.Duration
-	// PassesPerRun bounds the history: after that many passes the run continues
-	// as new (default 200).
-	PassesPerRun int
-}
-
-// ActivityReconcileCampaignSchedules signals the sync of every schedule whose
-// row has been out of sync for longer than Grace.
-const ActivityReconcileCampaignSchedules = "ReconcileCampaignSchedules"
-
-// ReconcileCampaignSchedulesInput is one pass.
-type ReconcileCampaignSchedulesInput struct{ Grace time.Duration }
-
-// ReconcileCampaignSchedulesResult counts what the pass did.
-type ReconcileCampaignSchedulesResult struct {
-	Signalled int // syncs started or signalled
-	Failed    int // left for the next pass
-}
-
 // CampaignScheduleActivities is what the campaign schedule workflows call;
 // activities.Activities implements it.
 type CampaignScheduleActivities interface {
 	StartScheduledCampaign(context.Context, StartScheduledCampaignInput) (StartScheduledCampaignResult, error)
 	SyncCampaignSchedule(context.Context, SyncCampaignScheduleInput) (SyncCampaignScheduleResult, error)
-	ReconcileCampaignSchedules(context.Context, ReconcileCampaignSchedulesInput) (ReconcileCampaignSchedulesResult, error)
-}
-
-// CampaignScheduleReconciler re-signals the sync of campaign schedules whose
-// Temporal Schedule does not match their row, every Every, forever: a change the
-// API committed while Temporal was unreachable is synced once it is back. A
-// failed pass is retried by the next.
-func CampaignScheduleReconciler(ctx workflow.Context, in CampaignScheduleReconcilerInput) error {
-	if in.Every <= 0 {
-		in.Every = DefaultScheduleReconcileEvery
-	}
-	if in.Grace <= 0 {
-		in.Grace = DefaultScheduleReconcileGrace
-	}
-	if in.PassesPerRun <= 0 {
-		in.PassesPerRun = DefaultScheduleReconcilesPerRun
-	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
-	})
-	for pass := 1; ; pass++ {
-		var r ReconcileCampaignSchedulesResult
-		if err := workflow.ExecuteActivity(actx, ActivityReconcileCampaignSchedules,
-			ReconcileCampaignSchedulesInput{Grace: in.Grace}).Get(ctx, &r); err != nil {
-			workflow.GetLogger(ctx).Warn("campaign schedule reconcile failed; the next pass tries again", "error", err)
-		}
-		if err := workflow.Sleep(ctx, in.Every); err != nil {
-			return err
-		}
-		if pass >= in.PassesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return workflow.NewContinueAsNewError(ctx, CampaignScheduleReconciler, in)
-		}
-	}
-}
-
-// CampaignScheduleReconcilerStartOptions start (or join) the reconciler of taskQueue.
-func CampaignScheduleReconcilerStartOptions(taskQueue string) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                       CampaignScheduleReconcilerWorkflowID(taskQueue),
-		TaskQueue:                taskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}
 }

@@ -75,6 +75,7 @@ func rootCmd() *cobra.Command {
 		return cfg, log, nil
 	}
 	root.AddCommand(apiCmd(load), workerCmd(load), migrateCmd(load), devCmd(load), relaySimCmd(), benchCmd(load), configCmd())
+	root.AddCommand(infraCmd())
 	return root
 }
 

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/sendingo/sendingo/store"
+)
+
+// Login and sign-up are the routes anyone on the internet can call, and each
+// costs a bcrypt (tens of milliseconds of CPU). Two defences:
+//
+//   - Limits per e-mail and per client IP, counted in MySQL (auth_limits) so
+//     every API process sees the same counts. An attempt is counted before
+//     the password is checked, so a burst of parallel guesses cannot slip
+//     past the count; a login that succeeds takes its hit back. Over a limit
+//     the answer is 429 with Retry-After, whatever the password.
+//   - A semaphore on bcrypt work, sized to half the cores, so the CPU left
+//     over serves everything else however many logins arrive.
+
+// hashGate bounds concurrent password hashing.
+type hashGate struct {
+	sem  *semaphore.Weighted
+	wait time.Duration // how long a request may queue for a slot
+}
+
+func newHashGate() *hashGate {
+	return &hashGate{sem: semaphore.NewWeighted(int64(max(1, runtime.GOMAXPROCS(0)/2))), wait: 5 * time.Second}
+}
+
+var errHashBusy = errors.New("password hashing is at capacity")
+
+// do runs fn when a slot is free, or fails with errHashBusy after g.wait.
+func (g *hashGate) do(ctx context.Context, fn func()) error {
+	ctx, cancel := context.WithTimeout(ctx, g.wait)
+	defer cancel()
+	if err := g.sem.Acquire(ctx, 1); err != nil {
+		return errHashBusy
+	}
+	defer g.sem.Release(1)
+	fn()
+	return nil
+}
+
+// hashBusy answers 503 when no hashing slot came free in time.
+func hashBusy(c *gin.Context) {
+	c.Header("Retry-After", "2")
+	problem(c, http.StatusServiceUnavailable, "busy", "Busy", "too many logins and sign-ups are being processed; try again in a few seconds")
+}
+
+// limit is one counter and its maximum per window.
+type limit struct {
+	key store.LimitKey
+	max int
+	why string // what the 429 says is over
+}
+
+// countAttempt counts an attempt against each limit up front and answers 429
+// (true) when one is over its maximum. The attempt is counted even then: it
+// keeps the window closed only as long as it lasts (fixed windows).
+func (s *Server) countAttempt(c *gin.Context, limits ...limit) bool {
+	ctx := context.WithoutCancel(c.Request.Context()) // a client hanging up is still counted
+	now := s.now()
+	for _, l := range limits {
+		hits, err := s.store.LimitHit(ctx, l.key, s.cfg.AuthWindow, now)
+		if err != nil {
+			internalError(c, err)
+			return true
+		}
+		if hits > l.max {
+			s.tooMany(c, l, now)
+			return true
+		}
+	}
+	s.pruneLimits(now)
+	return false
+}
+
+// overLimit answers 429 (true) when a limit is already reached, without
+// counting anything.
+func (s *Server) overLimit(c *gin.Context, limits ...limit) bool {
+	now := s.now()
+	for _, l := range limits {
+		w, err := s.store.LimitCount(c.Request.Context(), l.key, s.cfg.AuthWindow, now)
+		if err != nil {
+			internalError(c, err)
+			return true
+		}
+		if w.Hits >= l.max {
+			s.tooMany(c, l, now)
+			return true
+		}
+	}
+	return false
+}
+
+// hit counts a failure after the fact (a sign-up for a taken e-mail).
+func (s *Server) hit(c *gin.Context, l limit) {
+	if _, err := s.store.LimitHit(context.WithoutCancel(c.Request.Context()), l.key, s.cfg.AuthWindow, s.now()); err != nil {
+		s.log.Error("count a failed attempt", "scope", l.key.Scope, "error", err)
+	}
+}
+
+func (s *Server) tooMany(c *gin.Context, l limit, now time.Time) {
+	retry := time.Minute
+	if w, err := s.store.LimitCount(c.Request.Context(), l.key, s.cfg.AuthWindow, now); err == nil && w.Hits > 0 {
+		retry = w.Ends(s.cfg.AuthWindow).Sub(now)
+	}
+	secs := max(1, int(math.Ceil(retry.Seconds())))
+	c.Header("Retry-After", fmt.Sprint(secs))
+	s.log.Warn("auth rate limit", "scope", l.key.Scope, "remote", c.ClientIP(), "retry_after_s", secs)
+	problem(c, http.StatusTooManyRequests, "too-many-attempts", "Too many attempts",
+		fmt.Sprintf("%s; try again in %d minutes", l.why, (secs+59)/60))
+}
+
+// pruneLimits deletes expired counters now and then (once a window per
+// process), in the background.
+func (s *Server) pruneLimits(now time.Time) {
+	last := s.lastPrune.Load()
+	if now.UnixNano()-last < int64(s.cfg.AuthWindow) || !s.lastPrune.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := s.store.PruneLimits(ctx, s.cfg.AuthWindow, now); err != nil {
+			s.log.Warn("prune auth limits", "error", err)
+		}
+	}()
+}
+
+// loginLimits are the counters a login attempt for email counts against.
+func (s *Server) loginLimits(c *gin.Context, email string) (byEmail, byIP limit) {
+	return limit{key: store.LimitKey{Scope: store.LimitLoginEmail, Subject: email}, max: s.cfg.AuthFailuresPerEmail,
+			why: "too many failed logins for this e-mail"},
+		s.ipLimit(c)
+}
+
+func (s *Server) ipLimit(c *gin.Context) limit {
+	return limit{key: store.LimitKey{Scope: store.LimitAuthIP, Subject: c.ClientIP()}, max: s.cfg.AuthFailuresPerIP,
+		why: "too many failed logins or sign-ups from this address"}
+}
+
+// compareHash checks a password through the hash gate.
+func (s *Server) compareHash(ctx context.Context, hash []byte, password string) (match bool, err error) {
+	err = s.hashes.do(ctx, func() { match = bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil })
+	return match, err
+}
+
+// makeHash hashes a new password through the hash gate.
+func (s *Server) makeHash(ctx context.Context, password string) (hash []byte, err error) {
+	var herr error
+	if err := s.hashes.do(ctx, func() { hash, herr = bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost) }); err != nil {
+		return nil, err
+	}
+	return hash, herr
+}

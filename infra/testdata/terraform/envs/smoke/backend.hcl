@@ -1,0 +1,1 @@
+path = "terraform.tfstate"

@@ -409,9 +409,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	if len(rows) == 0 {
-		// Nothing left to send: an earlier attempt finished the range but died
-		// before answering. A first run still reports what the range holds, or the
-		// live progress would miss those messages.
+		// Nothing left to send: an earlier attempt sent it all but its completion
+		// never reached Temporal (Temporal restarted, or the worker died after
+		// writing the results). A first run's chunk still answers what its range
+		// holds, or the campaign's live progress would lose those messages.
 		if in.Run == 1 && !in.OwnCounts {
 			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
 		}
@@ -452,21 +453,28 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 	}
 
-	now := time.Now()
-	claimed, err := claimChunk(ctx, c.ID, in.FromID, in.ToID, now)
+	var takeOver []store.ChunkMessage
+	for _, r := range stale {
+		if resend[r.ID] {
+			takeOver = append(takeOver, r)
+		}
+	}
+	mine, err := claimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
 	if err != nil {
 		return out, err
 	}
+	// Only what this attempt's claim holds is sent: rows another attempt of the
+	// chunk claimed meanwhile are that attempt's to send.
 	var msgs []relay.Message
 	for _, r := range rows {
-		if r.Status == store.MessagePending || resend[r.ID] {
+		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
 			msgs = append(msgs, messageOf(r, in.Run, tpl))
 		}
 	}
 	if err := a.addUnsubscribe(ctx, c.ID, rows, msgs); err != nil {
 		return out, err
 	}
-	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", claimed, "resend", len(resend))
+	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
 	// Router.Send runs the whole chunk; heartbeat meanwhile so a dead worker is
 	// noticed and a cancel request reaches us.

@@ -110,6 +110,7 @@ func TestDevStartsEverythingAndCtrlCLeavesNothing(t *testing.T) {
 		resp.Body.Close()
 	}
 	checkDevEgress(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
+	checkDevHardening(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
 	// One process, one /metrics: the API's also has the worker's Temporal SDK
 	// series (the worker's domain series appear once it sends).
 	for deadline := time.Now().Add(30 * time.Second); ; {

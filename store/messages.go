@@ -282,21 +282,67 @@ func (s *Store) ChunkMessages(ctx context.Context, campaignID, from, to int64) (
 	return ms, nil
 }
 
-// ClaimChunk marks the pending messages in [from, to] as sending, with one range
-// statement, before anything is handed to a relay.
-func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time) (int64, error) {
-	var n int64
-	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+// ClaimChunk claims, in one transaction, the pending messages in [from, to] and
+// the stale ones given (rows an earlier attempt left in sending, with the claim
+// time they were read with), stamping every row it takes with the claim time at,
+// before anything is handed to a relay. It answers the ids this claim holds.
+//
+// An attempt sends only what its own claim stamped: two attempts of one chunk
+// running at once (one that outlived its heartbeat timeout, and its retry) never
+// both send a row, since a row is claimed from pending once, and a stale row is
+// taken over only while it still carries the claim time the taker read. at must
+// differ between attempts of a chunk (ClaimTime).
+func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, campaignID, from, to, at, stale, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
-			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`, sqlTime(at), from, to, campaignID)
-		if err != nil {
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`)
+}
+
+// claimChunk is ClaimChunk with the statement that claims the pending rows
+// (its arguments: the claim time, from, to, the campaign id).
+func (s *Store) claimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
+	mine := map[int64]bool{}
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		clear(mine)
+		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, campaignID); err != nil {
 			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
-		n, _ = res.RowsAffected()
+		// Stale rows share the claim time of the attempt that left them, so
+		// this is a statement or two, not one per row.
+		byClaim := map[string][]int64{}
+		for _, m := range stale {
+			k := sqlTime(m.ClaimedAt)
+			byClaim[k] = append(byClaim[k], m.ID)
+		}
+		for old, ids := range byClaim {
+			q, args, err := sqlx.In(`UPDATE campaign_messages SET attempt = attempt + 1, claimed_at = ?
+				WHERE campaign_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`, sqlTime(at), campaignID, old, ids)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("take over %d stale messages of chunk %d-%d: %w", len(ids), from, to, err)
+			}
+		}
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sending' AND claimed_at = ?`,
+			from, to, campaignID, sqlTime(at)); err != nil {
+			return fmt.Errorf("read the claim of chunk %d-%d: %w", from, to, err)
+		}
+		for _, id := range ids {
+			mine[id] = true
+		}
 		return nil
 	})
-	return n, err
+	return mine, err
+}
+
+// ClaimTime is the claim time of an attempt of a chunk: now to the millisecond,
+// with the attempt number in the microseconds, so that two attempts of one chunk
+// never stamp the same time even within one millisecond.
+func ClaimTime(now time.Time, attempt int32) time.Time {
+	return now.UTC().Truncate(time.Millisecond).Add(time.Duration(attempt%1000) * time.Microsecond)
 }
 
 // MessageResult is the outcome to record for one message.
@@ -358,12 +404,17 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			for i := 0; i < len(rows); i += resultBatch {
 				part := rows[i:min(i+resultBatch, len(rows))]
 				doc, _ := json.Marshal(part)
-				res, err := tx.ExecContext(ctx, `UPDATE campaign_messages m
-					JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+				// The JSON rows drive the join and find their message by primary key,
+				// whatever the table statistics say. Left to the optimizer, stale
+				// statistics (a freshly filled table after a server restart says 0
+				// rows) make it scan the messages and re-read the JSON per message:
+				// tens of seconds a statement, lock waits, a stalled campaign.
+				res, err := tx.ExecContext(ctx, `UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
 						id BIGINT UNSIGNED PATH '$.i', st VARCHAR(9) PATH '$.s', rl BIGINT UNSIGNED PATH '$.r',
 						ch VARCHAR(8) PATH '$.c', fb INT PATH '$.f', pid VARCHAR(40) PATH '$.p',
 						cd VARCHAR(32) PATH '$.d', rs VARCHAR(255) PATH '$.x',
-						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j ON m.id = j.id
+						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j
+					STRAIGHT_JOIN campaign_messages m FORCE INDEX (PRIMARY) ON m.id = j.id
 					SET m.status = j.st,
 					    m.relay_id = IF(j.rl > 0, j.rl, m.relay_id),
 					    m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel),

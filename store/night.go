@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // During quiet hours (21:00–08:00) an advertisement goes only to customers who
@@ -31,22 +28,13 @@ func (s *Store) NightChunkMessages(ctx context.Context, campaignID, from, to int
 }
 
 // ClaimNightChunk is ClaimChunk for the messages of customers who currently
-// consent to advertising at night.
-func (s *Store) ClaimNightChunk(ctx context.Context, campaignID, from, to int64, at time.Time) (int64, error) {
-	var n int64
-	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
+// consent to advertising at night (stale rows given were read by
+// NightChunkMessages, so they are consenting customers' too).
+func (s *Store) ClaimNightChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, campaignID, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
 			JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
 			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?
-			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`,
-			sqlTime(at), from, to, campaignID)
-		if err != nil {
-			return fmt.Errorf("claim night chunk %d-%d: %w", from, to, err)
-		}
-		n, _ = res.RowsAffected()
-		return nil
-	})
-	return n, err
+			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`)
 }
 
 // NightConsentPending counts the campaign's pending messages in [first, last]

@@ -65,15 +65,16 @@ func (s *Server) createAudience(c *gin.Context) {
 	if !storeErr(c, err, "group") {
 		return
 	}
-	// One workflow per job: a job already running is joined, a finished one
-	// runs again (adding nothing its first run added).
+	// One workflow per run of the job: a run still going is joined (or, if its
+	// workflow is gone, started again from the job's resume point); a finished
+	// job runs again as a new run, adding nothing its first run added.
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.CampaignAudienceWorkflowID(job.ID),
+		ID:                       workflows.CampaignAudienceWorkflowID(job.ID, job.Run),
 		TaskQueue:                s.cfg.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    workflows.AccountSearchAttributes(acc),
-	}, workflows.CampaignAudience, workflows.CampaignAudienceInput{AccountID: acc, AudienceID: job.ID})
+	}, workflows.CampaignAudience, workflows.CampaignAudienceInput{AccountID: acc, AudienceID: job.ID, Run: job.Run})
 	if err != nil {
 		// The job's row says running; starting it again (the same request)
 		// resumes it from its resume point.

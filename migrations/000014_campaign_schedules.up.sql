@@ -52,6 +52,7 @@ CREATE TABLE campaign_audiences (
     group_id        BIGINT UNSIGNED NOT NULL,
     new_group_name  VARCHAR(100)    NOT NULL DEFAULT '' COMMENT 'the name asked for when the group was made for this job',
     status          VARCHAR(16)     NOT NULL DEFAULT 'running',
+    run             INT UNSIGNED    NOT NULL DEFAULT 1 COMMENT 'counts the runs of the job; each has its own workflow',
     first_message_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
     last_message_id  BIGINT UNSIGNED NOT NULL DEFAULT 0,
     next_message_id  BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'the resume point: the first message id not yet scanned',

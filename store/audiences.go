@@ -49,6 +49,7 @@ type CampaignAudience struct {
 	GroupID        int64     `db:"group_id" json:"group_id"`
 	NewGroupName   string    `db:"new_group_name" json:"-"`
 	Status         string    `db:"status" json:"status"`
+	Run            int       `db:"run" json:"run"`
 	FirstMessageID int64     `db:"first_message_id" json:"-"`
 	LastMessageID  int64     `db:"last_message_id" json:"-"`
 	NextMessageID  int64     `db:"next_message_id" json:"-"`
@@ -65,7 +66,8 @@ type CampaignAudience struct {
 // campaign's messages with outcome to a group: groupID, or a group named
 // newGroupName made for it (the same request again reuses the group the first
 // made). A job that is not running starts over from the campaign's first
-// message, with its counts at zero; a running one is answered as it is.
+// message, with its counts at zero, as a new run; a running one is answered as
+// it is.
 func (s *Store) BeginCampaignAudience(ctx context.Context, accountID, campaignID int64, outcome string, groupID int64, newGroupName string) (CampaignAudience, error) {
 	if _, ok := outcomeCondition[outcome]; !ok {
 		return CampaignAudience{}, fmt.Errorf("unknown outcome %q", outcome)
@@ -109,6 +111,7 @@ func (s *Store) BeginCampaignAudience(ctx context.Context, accountID, campaignID
 			  first_message_id = IF(status = 'running', first_message_id, VALUES(first_message_id)),
 			  last_message_id = IF(status = 'running', last_message_id, VALUES(last_message_id)),
 			  total = IF(status = 'running', total, VALUES(total)),
+			  run = IF(status = 'running', run, run + 1),
 			  updated_at = VALUES(updated_at), status = 'running'`,
 			accountID, campaignID, outcome, groupID, newGroupName, c.FirstMessageID, c.LastMessageID, c.FirstMessageID, total, t, t); err != nil {
 			return fmt.Errorf("begin audience of campaign %d: %w", campaignID, err)
@@ -133,17 +136,18 @@ func (s *Store) CampaignAudience(ctx context.Context, accountID, campaignID, id 
 // AudienceBatchIDs is how many message ids one batch of a job scans.
 const AudienceBatchIDs = 10000
 
-// AddAudienceBatch scans the job's next batch of message ids: the customers of
-// the messages with the job's outcome join its group (leaving 미지정), and the
-// resume point and counts move on, in one transaction. It answers the job as it
-// is afterwards; a job that is not running is answered as it is.
-func (s *Store) AddAudienceBatch(ctx context.Context, accountID, id int64) (CampaignAudience, error) {
+// AddAudienceBatch scans the next batch of message ids of run `run` of the
+// job: the customers of the messages with the job's outcome join its group
+// (leaving 미지정), and the resume point and counts move on, in one
+// transaction. It answers the job as it is afterwards; a job that is not
+// running, or is running another run, is answered as it is.
+func (s *Store) AddAudienceBatch(ctx context.Context, accountID, id int64, run int) (CampaignAudience, error) {
 	var out CampaignAudience
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &out, `SELECT * FROM campaign_audiences WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
-		if out.Status != AudienceRunning {
+		if out.Status != AudienceRunning || out.Run != run {
 			return nil
 		}
 		if out.Total == 0 || out.NextMessageID > out.LastMessageID {
@@ -181,9 +185,9 @@ func (s *Store) AddAudienceBatch(ctx context.Context, accountID, id int64) (Camp
 	return out, err
 }
 
-// FailCampaignAudience records why a job stopped.
-func (s *Store) FailCampaignAudience(ctx context.Context, accountID, id int64, reason string) error {
+// FailCampaignAudience records why run `run` of a job stopped.
+func (s *Store) FailCampaignAudience(ctx context.Context, accountID, id int64, run int, reason string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE campaign_audiences SET status = 'failed', error = ?, updated_at = ?
-		WHERE account_id = ? AND id = ? AND status = 'running'`, truncateRunes(reason, 500), now(), accountID, id)
+		WHERE account_id = ? AND id = ? AND run = ? AND status = 'running'`, truncateRunes(reason, 500), now(), accountID, id, run)
 	return err
 }

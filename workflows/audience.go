@@ -14,11 +14,18 @@ import (
 // point and counts, advanced in the same transaction as each batch's inserts,
 // so a retried batch adds nothing twice and a second run adds nothing at all.
 
-// CampaignAudienceWorkflowID is the ID of the workflow of audience job id.
-func CampaignAudienceWorkflowID(id int64) string { return fmt.Sprintf("campaign-audience:%d", id) }
+// CampaignAudienceWorkflowID is the ID of the workflow of run `run` of
+// audience job id. Each run has its own, so a new run never joins the previous
+// one while that is still closing.
+func CampaignAudienceWorkflowID(id int64, run int) string {
+	return fmt.Sprintf("campaign-audience:%d-%d", id, run)
+}
 
 // CampaignAudienceInput starts CampaignAudience.
-type CampaignAudienceInput struct{ AccountID, AudienceID int64 }
+type CampaignAudienceInput struct {
+	AccountID, AudienceID int64
+	Run                   int
+}
 
 // QueryAudienceProgress answers an AudienceProgress.
 const QueryAudienceProgress = "progress"
@@ -38,12 +45,16 @@ const (
 	ActivityFailAudience     = "FailCampaignAudience"
 )
 
-// AddAudienceBatchInput asks for the next batch of the job.
-type AddAudienceBatchInput struct{ AccountID, AudienceID int64 }
+// AddAudienceBatchInput asks for the next batch of run Run of the job.
+type AddAudienceBatchInput struct {
+	AccountID, AudienceID int64
+	Run                   int
+}
 
-// FailAudienceInput records why a job stopped.
+// FailAudienceInput records why run Run of a job stopped.
 type FailAudienceInput struct {
 	AccountID, AudienceID int64
+	Run                   int
 	Error                 string
 }
 
@@ -71,7 +82,7 @@ func CampaignAudience(ctx workflow.Context, in CampaignAudienceInput) (AudienceP
 		err := workflow.ExecuteActivity(actx, ActivityAddAudienceBatch, AddAudienceBatchInput(in)).Get(ctx, &p)
 		if err != nil {
 			_ = workflow.ExecuteActivity(actx, ActivityFailAudience, FailAudienceInput{AccountID: in.AccountID,
-				AudienceID: in.AudienceID, Error: err.Error()}).Get(ctx, nil)
+				AudienceID: in.AudienceID, Run: in.Run, Error: err.Error()}).Get(ctx, nil)
 			return p, err
 		}
 		if p.Done {

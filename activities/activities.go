@@ -36,8 +36,8 @@ type Activities struct {
 	// Egress checks connections to tenant-supplied addresses (nil refuses every
 	// private or internal one).
 	Egress *egress.Guard
-	// Temporal starts the workflows the outbox owes and keeps reminder
-	// Schedules in line with their events (the worker sets its own client).
+	// Temporal starts the workflows the outbox owes and keeps reminder and
+	// campaign Schedules in line with their rows (the worker sets its own client).
 	Temporal client.Client
 }
 

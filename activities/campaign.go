@@ -149,6 +149,12 @@ func (a *Activities) PrepareAudience(ctx context.Context, in workflows.PrepareAu
 		return out, err
 	}
 	out.Pending = out.Total
+	if c.Content.Advertisement && out.Total > 0 {
+		// Whether a night pass has anyone to send to during quiet hours.
+		if out.NightConsent, err = a.Store.NightConsentPending(ctx, c.ID, out.FirstID, out.LastID); err != nil {
+			return out, err
+		}
+	}
 	if in.OnlyRange && out.Total > 0 {
 		counts, err := a.Store.CountMessages(ctx, c.ID, out.FirstID, out.LastID)
 		if err != nil {
@@ -276,6 +282,8 @@ func (a *Activities) messageFor(c store.Campaign, t render.Template, acct render
 			return store.NewMessage{}, false
 		}
 		recipient = m.Email
+	} else if m.NotMobile {
+		return store.NewMessage{}, false // SMS, LMS and AlimTalk need a mobile number
 	}
 	vars := m.Variables()
 	for k, v := range c.Variables {
@@ -310,8 +318,19 @@ func (a *Activities) messageFor(c store.Campaign, t render.Template, acct render
 	if r.Fallback != nil {
 		msg.FallbackChannel, msg.FallbackSubject, msg.FallbackBody = r.Fallback.Channel, r.Fallback.Subject, r.Fallback.Body
 	}
+	if r.Channel == render.ChannelEmail {
+		// Every campaign e-mail carries its own one-click unsubscribe address
+		// (List-Unsubscribe); an advertisement shows it in the body too.
+		msg.UnsubscribeToken = newToken()
+		if t.Advertisement {
+			msg.Body = render.WithUnsubscribeLink(msg.Body, a.unsubscribeURL(msg.UnsubscribeToken))
+		}
+	}
 	return msg, true
 }
+
+// unsubscribeURL is the public one-click unsubscribe address of a token.
+func (a *Activities) unsubscribeURL(token string) string { return a.PublicURL + "/u/" + token }
 
 // newToken is a tracking token: 128 random bits, URL-safe (22 characters).
 func newToken() string {
@@ -381,7 +400,11 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	if err != nil {
 		return out, classify(err)
 	}
-	rows, err := a.Store.ChunkMessages(ctx, c.ID, in.FromID, in.ToID)
+	loadChunk, claimChunk := a.Store.ChunkMessages, a.Store.ClaimChunk
+	if in.NightOnly {
+		loadChunk, claimChunk = a.Store.NightChunkMessages, a.Store.ClaimNightChunk
+	}
+	rows, err := loadChunk(ctx, c.ID, in.FromID, in.ToID)
 	if err != nil {
 		return out, err
 	}
@@ -390,7 +413,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		// never reached Temporal (Temporal restarted, or the worker died after
 		// writing the results). A first run's chunk still answers what its range
 		// holds, or the campaign's live progress would lose those messages.
-		if in.Run == 1 {
+		if in.Run == 1 && !in.OwnCounts {
 			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
 		}
 		return out, nil
@@ -436,7 +459,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			takeOver = append(takeOver, r)
 		}
 	}
-	mine, err := a.Store.ClaimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
+	mine, err := claimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
 	if err != nil {
 		return out, err
 	}
@@ -447,6 +470,9 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
 			msgs = append(msgs, messageOf(r, in.Run, tpl))
 		}
+	}
+	if err := a.addUnsubscribe(ctx, c.ID, rows, msgs); err != nil {
+		return out, err
 	}
 	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
@@ -482,7 +508,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	out = counter.result()
-	if in.Run == 1 {
+	if in.Run == 1 && !in.OwnCounts {
 		// A first run's chunk owns its range: count what the range holds, so that
 		// messages an earlier, killed attempt sent are in the progress too.
 		if exact, err := a.rangeResult(wctx, c.ID, in.FromID, in.ToID); err == nil {
@@ -499,6 +525,32 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			len(retry), in.FromID, in.ToID, attempt, relayFaultAttempts)
 	}
 	return out, nil
+}
+
+// addUnsubscribe gives each e-mail of msgs (built from rows, in order) its
+// one-click unsubscribe address, with one look-up for the chunk.
+func (a *Activities) addUnsubscribe(ctx context.Context, campaignID int64, rows []store.ChunkMessage, msgs []relay.Message) error {
+	customerOf := make(map[int64]int64, len(rows))
+	var ids []int64
+	for _, r := range rows {
+		if relay.Channel(r.Channel) == relay.ChannelEmail {
+			customerOf[r.ID] = r.CustomerID
+			ids = append(ids, r.CustomerID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	tokens, err := a.Store.UnsubscribeTokens(ctx, campaignID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		if tok, ok := tokens[customerOf[msgs[i].ID]]; ok && msgs[i].Channel == relay.ChannelEmail {
+			msgs[i].Unsubscribe = a.unsubscribeURL(tok)
+		}
+	}
+	return nil
 }
 
 // messageOf is the relay message for a stored row. Retry runs use their own

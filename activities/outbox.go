@@ -19,8 +19,9 @@ const sweepBatch = 200
 // SweepOutbox starts the workflows the outbox still owes, for work older than
 // in.Grace (younger work is the API's, which starts it right after its commit):
 // the Campaign workflow of a draft notice campaign (which begins the draft; a
-// campaign no longer a draft owes nothing), and the reminder Schedule sync of an
-// event. Starting is idempotent (the workflow IDs are the work's), so the API and
+// campaign no longer a draft owes nothing), the reminder Schedule sync of an
+// event, and the sync of every campaign schedule whose Temporal Schedule does
+// not match its row. Starting is idempotent (the workflow IDs are the work's), so the API and
 // the sweeper may both start the same work; it is done once.
 func (a *Activities) SweepOutbox(ctx context.Context, in workflows.SweepOutboxInput) (workflows.SweepOutboxResult, error) {
 	var out workflows.SweepOutboxResult
@@ -47,6 +48,14 @@ func (a *Activities) SweepOutbox(ctx context.Context, in workflows.SweepOutboxIn
 			a.Log.Info("outbox item started", "kind", it.Kind, "ref_id", it.RefID, "account_id", it.AccountID,
 				"owed_since", it.CreatedAt)
 		}
+	}
+	// Campaign schedules keep what they owe on their rows (see
+	// reconcileCampaignSchedules); the same sweep catches them up.
+	signalled, failed, err := a.reconcileCampaignSchedules(ctx, taskQueue, in.Grace)
+	out.Started += signalled
+	out.Failed += failed
+	if err != nil {
+		a.Log.Warn("campaign schedules not reconciled; the next sweep tries again", "error", err)
 	}
 	return out, nil
 }

@@ -320,28 +320,6 @@ func TestWeightedSplitIsExactAcrossChunks(t *testing.T) {
 	}
 }
 
-// quietZone answers a fixed-offset zone in which it is now just past midnight:
-// deep in the 21:00–08:00 quiet hours, for hours to come.
-func quietZone(t *testing.T) (string, *time.Location) {
-	t.Helper()
-	off := (24 - time.Now().UTC().Hour()) % 24 // hours east of UTC
-	if off > 14 {
-		off -= 24
-	}
-	name := "Etc/GMT"
-	switch {
-	case off > 0:
-		name += fmt.Sprintf("-%d", off) // the Etc zones count the other way
-	case off < 0:
-		name += fmt.Sprintf("+%d", -off)
-	}
-	loc := mustZone(t, name)
-	if h := time.Now().In(loc).Hour(); h > 1 { // 01:00 if the hour turned just now
-		t.Fatalf("%s: it is %02d:00 there", name, h)
-	}
-	return name, loc
-}
-
 // An advertisement goes out with "(광고)", the account's name and its free
 // opt-out line in every stored body, and waits in quiet hours (night in the
 // account's time zone) for 08:00 there: nothing reaches a relay meanwhile.
@@ -349,7 +327,7 @@ func TestAdvertisementCarriesItsMarksAndWaitsForMorning(t *testing.T) {
 	h := newHarness(t)
 	token, _ := h.signup(t)
 	c := h.c.As(token)
-	zone, loc := quietZone(t)
+	zone, loc := quietZone(t, 0) // midnight there
 	c.Do("PATCH", "/api/v1/account", map[string]any{"optout_number": "080-123-4567", "timezone": zone}).Expect(200)
 	simulator, base := startSim(t, sim.Settings{})
 	g := importCustomers(t, c, "광고", 1, 30, "VIP")

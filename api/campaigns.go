@@ -241,6 +241,9 @@ func (s *Server) sendCampaign(c *gin.Context) {
 	if !storeErr(c, err, "template") {
 		return
 	}
+	if templateNotApproved(c, tpl) {
+		return
+	}
 	settings, ok := s.accountSettings(c)
 	if !ok {
 		return
@@ -258,7 +261,7 @@ func (s *Server) sendCampaign(c *gin.Context) {
 	}
 	if size == 0 {
 		unprocessable(c, "no-recipients", "No recipients",
-			"the campaign's groups hold no customer who can receive it (opted-out customers are left out)")
+			"the campaign's groups hold no customer who can receive it (opted-out customers, and for text messages customers without a mobile number, are left out)")
 		return
 	}
 	var needed []string

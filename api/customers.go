@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -21,13 +22,14 @@ const (
 
 type customerJSON struct {
 	store.Customer
-	PhoneDisplay string `json:"phone_display"`
+	PhoneDisplay string     `json:"phone_display"`
+	OptedOutAt   *time.Time `json:"opted_out_at"`
 }
 
 func customersJSON(cs []store.Customer) []customerJSON {
 	out := make([]customerJSON, len(cs))
 	for i, c := range cs {
-		out[i] = customerJSON{Customer: c, PhoneDisplay: phone.National(c.Phone)}
+		out[i] = customerJSON{Customer: c, PhoneDisplay: phone.National(c.Phone), OptedOutAt: timeOrNil(c.OptedOutAt)}
 	}
 	return out
 }
@@ -38,7 +40,9 @@ type customerRequest struct {
 	Email      *string            `json:"email"`
 	Attributes *map[string]string `json:"attributes"`
 	OptedOut   *bool              `json:"opted_out"`
-	GroupIDs   []int64            `json:"group_ids"`
+	// NightAdConsent is the customer's consent to advertising at night.
+	NightAdConsent *bool   `json:"night_ad_consent"`
+	GroupIDs       []int64 `json:"group_ids"`
 }
 
 // validate checks the fields that are present; required names the ones a create needs.
@@ -100,6 +104,7 @@ func (r customerRequest) validate(errs *Fields, create bool) store.CustomerPatch
 		p.Attributes = &attrs
 	}
 	p.OptedOut = r.OptedOut
+	p.NightAdConsent = r.NightAdConsent
 	for _, id := range r.GroupIDs {
 		if id <= 0 {
 			errs.Add("group_ids", "ids must be positive numbers")
@@ -128,6 +133,9 @@ func (s *Server) createCustomer(c *gin.Context) {
 	}
 	if p.OptedOut != nil {
 		in.OptedOut = *p.OptedOut
+	}
+	if p.NightAdConsent != nil {
+		in.NightAdConsent = *p.NightAdConsent
 	}
 	cust, err := s.store.CreateCustomer(c.Request.Context(), account(c), in)
 	if !storeErr(c, err, "customer") {

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/sendingo/sendingo/phone"
 	"github.com/sendingo/sendingo/sheet"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -57,29 +58,11 @@ func (s *Server) createImport(c *gin.Context) {
 			"upload the file as multipart/form-data in a field named file")
 		return
 	}
-	// Parsing takes CPU and memory; a few at a time per process, and the
-	// rest are asked to come back rather than queued.
-	select {
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	default:
-		c.Header("Retry-After", "10")
-		problem(c, http.StatusServiceUnavailable, "too-many-uploads", "Too many uploads",
-			fmt.Sprintf("%d imports are being received right now; try again in a few seconds", cap(s.uploads)))
+	dir, release, ok := s.beginUpload(c)
+	if !ok {
 		return
 	}
-	// An upload may take longer than an ordinary request to arrive and to
-	// stage; it has its own deadline.
-	extendDeadlines(c, s.cfg.UploadTimeout, s.cfg.UploadTimeout+s.cfg.HTTPWriteTimeout)
-	// Everything this upload writes to disk (the spooled file, excelize's
-	// unpacked parts) goes into one directory, removed whatever happens: a
-	// library that fails half-way cannot leave files behind.
-	dir, err := os.MkdirTemp("", "sendingo-upload-*")
-	if err != nil {
-		internalError(c, err)
-		return
-	}
-	defer os.RemoveAll(dir)
+	defer release()
 	spool, filename, ok := s.spoolUpload(c, dir)
 	if !ok {
 		return
@@ -110,6 +93,9 @@ func (s *Server) createImport(c *gin.Context) {
 	cols := make([]store.ImportColumn, len(header.Columns))
 	for i, col := range header.Columns {
 		cols[i] = store.ImportColumn{Index: col.Index, Header: col.Title, Field: string(col.Field), Key: col.Key, Note: col.Note}
+		if col.Field == sheet.FieldAttribute && sheet.IsNightConsentKey(col.Key) {
+			cols[i].Field, cols[i].Key = "night_ad_consent", ""
+		}
 	}
 	im, err := s.store.FinishStaging(ctx, acc, id, cols)
 	if err != nil {
@@ -119,6 +105,36 @@ func (s *Server) createImport(c *gin.Context) {
 	s.log.Info("import staged", "account_id", acc, "import_id", id, "rows", im.TotalRows, "valid", im.ValidRows)
 	c.Header("Location", "/api/v1/imports/"+itoa(id))
 	c.JSON(http.StatusCreated, toImportJSON(im))
+}
+
+// beginUpload admits a spreadsheet upload (customer imports, opt-out lists):
+// it takes one of the process's upload slots (or answers 503), gives the
+// request the upload deadlines, and makes the directory everything the upload
+// writes to disk goes into. release frees the slot and removes the directory.
+func (s *Server) beginUpload(c *gin.Context) (dir string, release func(), ok bool) {
+	// Parsing takes CPU and memory; a few at a time per process, and the
+	// rest are asked to come back rather than queued.
+	select {
+	case s.uploads <- struct{}{}:
+	default:
+		c.Header("Retry-After", "10")
+		problem(c, http.StatusServiceUnavailable, "too-many-uploads", "Too many uploads",
+			fmt.Sprintf("%d imports are being received right now; try again in a few seconds", cap(s.uploads)))
+		return "", nil, false
+	}
+	// An upload may take longer than an ordinary request to arrive and to
+	// stage; it has its own deadline.
+	extendDeadlines(c, s.cfg.UploadTimeout, s.cfg.UploadTimeout+s.cfg.HTTPWriteTimeout)
+	// Everything this upload writes to disk (the spooled file, excelize's
+	// unpacked parts) goes into one directory, removed whatever happens: a
+	// library that fails half-way cannot leave files behind.
+	dir, err := os.MkdirTemp("", "sendingo-upload-*")
+	if err != nil {
+		<-s.uploads
+		internalError(c, err)
+		return "", nil, false
+	}
+	return dir, func() { os.RemoveAll(dir); <-s.uploads }, true
 }
 
 // spoolUpload copies the multipart field "file" to a temporary file, answering
@@ -191,6 +207,14 @@ func tooLarge(c *gin.Context, limit int64) {
 		fmt.Sprintf("the file is larger than the %d MB upload limit", limit>>20))
 }
 
+// sheetOptions are the limits every uploaded spreadsheet is read with.
+func (s *Server) sheetOptions(tempDir string) sheet.Options {
+	return sheet.Options{MaxRows: s.cfg.MaxImportRows, TempDir: tempDir, Limits: sheet.Limits{
+		MaxAttributes: maxAttributes, MaxAttributeKey: maxAttributeKey, MaxAttributeValue: maxAttributeValue,
+		MaxUnpackedBytes: s.cfg.MaxUnpackedBytes,
+	}}
+}
+
 // stage parses the spooled file and inserts its rows in batches.
 func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.File, tempDir string) (sheet.Header, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -202,14 +226,8 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 		batch = batch[:0]
 		return err
 	}
-	opts := sheet.Options{MaxRows: s.cfg.MaxImportRows, TempDir: tempDir, Limits: sheet.Limits{
-		MaxAttributes: maxAttributes, MaxAttributeKey: maxAttributeKey, MaxAttributeValue: maxAttributeValue,
-		MaxUnpackedBytes: s.cfg.MaxUnpackedBytes,
-	}}
-	header, err := sheet.Parse(ctx, f, opts, func(r sheet.Row) error {
-		batch = append(batch, store.ImportRow{Line: r.Line, Name: truncate(r.Name, 200), Phone: r.Phone,
-			RawPhone: truncate(r.RawPhone, 64), Email: truncate(r.Email, 254), Attributes: store.Attributes(r.Attributes),
-			Verdict: r.Verdict, Reason: truncate(r.Reason, 255)})
+	header, err := sheet.Parse(ctx, f, s.sheetOptions(tempDir), func(r sheet.Row) error {
+		batch = append(batch, importRowOf(r))
 		if len(batch) == stageBatch {
 			return flush()
 		}
@@ -219,6 +237,39 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 		return header, err
 	}
 	return header, flush()
+}
+
+// importRowOf is a parsed row as it is staged. The night consent column, which
+// Parse keeps as an attribute, becomes the row's consent (a cell that is neither
+// yes nor no makes the row invalid); a valid number SMS cannot reach makes it
+// not_mobile: imported, never texted.
+func importRowOf(r sheet.Row) store.ImportRow {
+	row := store.ImportRow{Line: r.Line, Name: truncate(r.Name, 200), Phone: r.Phone,
+		RawPhone: truncate(r.RawPhone, 64), Email: truncate(r.Email, 254), Attributes: store.Attributes(r.Attributes),
+		Verdict: r.Verdict, Reason: r.Reason}
+	for key, cell := range row.Attributes {
+		if !sheet.IsNightConsentKey(key) {
+			continue
+		}
+		delete(row.Attributes, key)
+		consent, ok := sheet.ParseConsent(cell)
+		switch {
+		case !ok:
+			if row.Verdict == sheet.VerdictOK {
+				row.Verdict = sheet.VerdictInvalidConsent
+			}
+			row.Reason = strings.TrimPrefix(row.Reason+"; "+fmt.Sprintf("%s %q is neither yes (Y, 예, 동의) nor no (N, 아니오, 미동의)", key, truncate(cell, 40)), "; ")
+		case consent:
+			row.NightConsent = "Y"
+		default:
+			row.NightConsent = "N"
+		}
+	}
+	if row.Verdict == sheet.VerdictOK && !phone.IsMobile(row.Phone) {
+		row.Verdict, row.Reason = store.VerdictNotMobile, store.NotMobileReason
+	}
+	row.Reason = truncate(row.Reason, 255)
+	return row
 }
 
 func truncate(s string, runes int) string {
@@ -291,9 +342,9 @@ func (s *Server) importRows(c *gin.Context) {
 	}
 	verdict := c.Query("verdict")
 	switch verdict {
-	case "", "ok", "invalid", "duplicate":
+	case "", "ok", "invalid", "duplicate", store.VerdictNotMobile:
 	default:
-		Fields{{Field: "verdict", Message: "must be ok, invalid or duplicate"}}.Abort(c)
+		Fields{{Field: "verdict", Message: "must be ok, invalid, duplicate or not_mobile"}}.Abort(c)
 		return
 	}
 	rows, total, err := s.store.ImportRows(c.Request.Context(), account(c), id, verdict, p)

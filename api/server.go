@@ -171,6 +171,8 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(200, "application/yaml", openAPISpec) })
 	r.GET("/t/:token", s.track)
+	r.GET("/u/:token", s.unsubscribeForm)
+	r.POST("/u/:token", s.unsubscribe)
 
 	v1 := r.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
 	v1.POST("/auth/signup", s.signup)
@@ -201,6 +203,7 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/imports/:id/rows", s.importRows)
 	authed.DELETE("/imports/:id/rows", s.deleteImportRows)
 	authed.POST("/imports/:id/commit", s.commitImport)
+	uploads.POST("/opt-outs", s.importOptOuts)
 
 	authed.GET("/templates", s.listTemplates)
 	authed.POST("/templates", s.createTemplate)
@@ -216,6 +219,7 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/relays/:id", s.getRelay)
 	authed.PATCH("/relays/:id", s.updateRelay)
 	authed.DELETE("/relays/:id", s.deleteRelay)
+	authed.POST("/relays/:id/templates/sync", s.syncRelayTemplates)
 
 	authed.GET("/campaigns", s.listCampaigns)
 	authed.POST("/campaigns", s.createCampaign)
@@ -232,6 +236,18 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/campaigns/:id/results", s.campaignResults)
 	authed.GET("/campaigns/:id/messages", s.campaignMessages)
 	authed.GET("/campaigns/:id/messages/export", s.exportMessages)
+	authed.GET("/campaigns/:id/summary", s.campaignSummary)
+	authed.POST("/campaigns/:id/audience", s.createAudience)
+	authed.GET("/campaigns/:id/audience/:audience_id", s.getAudience)
+
+	authed.GET("/campaign-schedules", s.listSchedules)
+	authed.POST("/campaign-schedules", s.createSchedule)
+	authed.GET("/campaign-schedules/:id", s.getSchedule)
+	authed.PATCH("/campaign-schedules/:id", s.updateSchedule)
+	authed.DELETE("/campaign-schedules/:id", s.deleteSchedule)
+	authed.POST("/campaign-schedules/:id/pause", s.pauseSchedule(true))
+	authed.POST("/campaign-schedules/:id/unpause", s.pauseSchedule(false))
+	authed.POST("/campaign-schedules/:id/trigger", s.triggerSchedule)
 	authed.GET("/stats/current", s.statsCurrent)
 	authed.GET("/stats/series", s.statsSeries)
 

@@ -92,3 +92,29 @@ func BenchmarkNational(b *testing.B) {
 		National("+821012345678")
 	}
 }
+
+// Landlines, 070 and the other non-mobile Korean ranges are not mobile; Korean
+// mobile numbers and numbers abroad are.
+func TestIsMobile(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"010-1234-5678":   true,
+		"011-123-4567":    true,
+		"016-123-4567":    true,
+		"02-123-4567":     false,
+		"031-123-4567":    false,
+		"070-1234-5678":   false,
+		"080-123-4567":    false,
+		"0505-123-4567":   false,
+		"1588-1234":       false,
+		"1600-1234":       false,
+		"+1 650 253 0000": true,
+	} {
+		e164, err := Normalize(raw, "")
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if got := IsMobile(e164); got != want {
+			t.Errorf("IsMobile(%s = %s) = %v, want %v", raw, e164, got, want)
+		}
+	}
+}

@@ -88,6 +88,10 @@ type Message struct {
 	// Fallback, when set on an AlimTalk message, is sent as SMS/LMS if the recipient
 	// cannot receive the AlimTalk.
 	Fallback *Fallback
+	// Unsubscribe is the recipient's one-click unsubscribe address (e-mail only):
+	// the SMTP adapter sends it as List-Unsubscribe with List-Unsubscribe-Post
+	// (RFC 8058).
+	Unsubscribe string
 }
 
 // IdempotencyKey is the key relays see for m: Key, or the decimal ID.

@@ -322,6 +322,12 @@ func (s *SMTP) compose(m Message, to *mail.Address, msgID string) []byte {
 	hdr("Subject", mime.BEncoding.Encode("UTF-8", m.Subject))
 	hdr("Date", s.now().Format(time.RFC1123Z))
 	hdr("Message-ID", msgID)
+	if m.Unsubscribe != "" && !strings.ContainsAny(m.Unsubscribe, "\r\n<>") {
+		// RFC 8058 one-click: mailbox providers POST
+		// "List-Unsubscribe=One-Click" to the address; no mailto is offered.
+		hdr("List-Unsubscribe", "<"+m.Unsubscribe+">")
+		hdr("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	hdr("MIME-Version", "1.0")
 	ctype := "text/plain"
 	if strings.HasPrefix(strings.TrimSpace(m.Body), "<") {

@@ -319,3 +319,33 @@ func selfSignedTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
 	pool.AddCert(cert)
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
+
+// A message with an unsubscribe address carries RFC 8058's two headers; one
+// without carries neither.
+func TestSMTPListUnsubscribeHeaders(t *testing.T) {
+	ms := startMailServer(t, nil, "", "")
+	s := NewSMTP(smtpConfig(ms.addr, "none"), Options{Timeout: 5 * time.Second})
+	msgs := emails(2)
+	msgs[0].Unsubscribe = "https://send.example/u/abcdefghijklmnopqrstuv"
+	if _, err := s.Send(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if len(ms.mails) != 2 {
+		t.Fatalf("%d mails received", len(ms.mails))
+	}
+	for i, got := range ms.mails {
+		m, err := mail.ReadMessage(strings.NewReader(string(got.data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lu, post := m.Header.Get("List-Unsubscribe"), m.Header.Get("List-Unsubscribe-Post")
+		if i == 0 && (lu != "<"+msgs[0].Unsubscribe+">" || post != "List-Unsubscribe=One-Click") {
+			t.Errorf("List-Unsubscribe %q, List-Unsubscribe-Post %q", lu, post)
+		}
+		if i == 1 && (lu != "" || post != "") {
+			t.Errorf("a message without an address got List-Unsubscribe %q %q", lu, post)
+		}
+	}
+}

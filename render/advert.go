@@ -1,6 +1,9 @@
 package render
 
-import "strings"
+import (
+	"html"
+	"strings"
+)
 
 // Advertisement markers (see the package doc for where they go).
 const (
@@ -47,4 +50,20 @@ func oneLine(s string) string {
 	}
 	s = strings.ReplaceAll(s, "\r\n", " ")
 	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// UnsubscribeLabel introduces the unsubscribe link of an advertising e-mail.
+const UnsubscribeLabel = "수신거부 (Unsubscribe)"
+
+// WithUnsubscribeLink adds the recipient's unsubscribe link to the body of an
+// advertising e-mail: a paragraph with a link for an HTML body, a line for text.
+func WithUnsubscribeLink(body, url string) string {
+	if strings.HasPrefix(strings.TrimSpace(body), "<") {
+		link := `<p style="font-size:12px;color:#666"><a href="` + html.EscapeString(url) + `">` + UnsubscribeLabel + `</a></p>`
+		if i := strings.LastIndex(strings.ToLower(body), "</body>"); i >= 0 {
+			return body[:i] + link + body[i:]
+		}
+		return body + link
+	}
+	return body + "\n" + UnsubscribeLabel + ": " + url
 }

@@ -99,6 +99,10 @@ type Options struct {
 	// Limits bound the attributes and the text a file may hold; zero fields
 	// take their DefaultLimits value.
 	Limits Limits
+	// Contacts reads a list of contacts to match rather than customers (an
+	// opt-out list): a header naming an e-mail column will do when there is no
+	// phone column, and the caller judges each row by its phone or e-mail.
+	Contacts bool
 }
 
 // Header describes the header row Parse found and how it mapped the columns.
@@ -259,7 +263,7 @@ func parseRows(ctx context.Context, src rowSource, hdr Header, opts Options, emi
 			continue
 		}
 		candidates = append(candidates, pending{line, append([]string(nil), cells...)})
-		if hasPhoneTitle(cells) {
+		if hasPhoneTitle(cells) || (opts.Contacts && hasEmailTitle(cells)) {
 			headerAt = len(candidates) - 1
 			break
 		}
@@ -275,7 +279,7 @@ func parseRows(ctx context.Context, src rowSource, hdr Header, opts Options, emi
 	hdr.Line = candidates[headerAt].line
 	m := mapHeader(candidates[headerAt].cells)
 	hdr.Columns = m.columns
-	if m.phone < 0 {
+	if m.phone < 0 && (!opts.Contacts || m.email < 0) {
 		return done(noPhoneColumnError(hdr.Line, m.columns))
 	}
 	if err := checkAttributeColumns(hdr.Line, m, opts.Limits); err != nil {

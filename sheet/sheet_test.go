@@ -616,3 +616,26 @@ func TestGeneratedPhonesDistinct(t *testing.T) {
 		}
 	}
 }
+
+// The night consent column is found by its Korean or English title, and its
+// cells read as yes or no however they are written.
+func TestNightConsent(t *testing.T) {
+	for _, key := range []string{"야간수신동의", "Night Consent", "night_ad_consent", "야간 광고 수신 동의"} {
+		if !IsNightConsentKey(key) {
+			t.Errorf("%q is not recognised as the night consent column", key)
+		}
+	}
+	if IsNightConsentKey("수신동의") {
+		t.Error("수신동의 (plain consent) taken for night consent")
+	}
+	for cell, want := range map[string]bool{"Y": true, "예": true, "동의": true, " o ": true, "1": true,
+		"N": false, "아니오": false, "미동의": false, "X": false, "0": false} {
+		got, ok := ParseConsent(cell)
+		if !ok || got != want {
+			t.Errorf("ParseConsent(%q) = %v, %v; want %v", cell, got, ok, want)
+		}
+	}
+	if _, ok := ParseConsent("maybe"); ok {
+		t.Error("ParseConsent accepted maybe")
+	}
+}

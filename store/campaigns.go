@@ -358,7 +358,12 @@ func (r Routing) String() string { b, _ := json.Marshal(r); return string(b) }
 // audienceCondition is the SQL condition (on customers c) of the campaign's
 // audience, opted-out customers excluded.
 func audienceCondition(c Campaign) (string, []any, error) {
-	base := "c.account_id = ? AND c.opted_out = 0"
+	return audienceMembers(c, "c.account_id = ? AND c.opted_out = 0")
+}
+
+// audienceMembers is the SQL condition (on customers c) of the customers the
+// campaign's audience names, base (which binds the account id) and'ed in front.
+func audienceMembers(c Campaign, base string) (string, []any, error) {
 	args := []any{c.AccountID}
 	switch c.AudienceKind {
 	case AudienceGroups:
@@ -382,7 +387,7 @@ func audienceCondition(c Campaign) (string, []any, error) {
 }
 
 // AudienceSize counts the campaign's recipients (needEmail: only those with an
-// e-mail address).
+// e-mail address; otherwise only those with a mobile number).
 func (s *Store) AudienceSize(ctx context.Context, c Campaign, needEmail bool) (int64, error) {
 	cond, args, err := audienceCondition(c)
 	if err != nil {
@@ -390,6 +395,8 @@ func (s *Store) AudienceSize(ctx context.Context, c Campaign, needEmail bool) (i
 	}
 	if needEmail {
 		cond += " AND c.email <> ''"
+	} else {
+		cond += " AND c.not_mobile = 0" // SMS, LMS and AlimTalk need a mobile number
 	}
 	var n int64
 	err = s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers c WHERE `+cond, args...)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/phone"
 )
 
 // Customer is one end customer of an account. Phone is E.164 and unique per account.
@@ -19,9 +21,16 @@ type Customer struct {
 	Email      string     `db:"email" json:"email"`
 	Attributes Attributes `db:"attributes" json:"attributes"`
 	OptedOut   bool       `db:"opted_out" json:"opted_out"`
-	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt  time.Time  `db:"updated_at" json:"updated_at"`
-	Groups     []GroupRef `db:"-" json:"groups"`
+	// NightAdConsent is the customer's separate consent to advertising between
+	// 21:00 and 08:00; NotMobile marks a phone SMS, LMS and AlimTalk cannot reach
+	// (a landline, 070, ...), derived from the number whenever it is written.
+	NightAdConsent bool       `db:"night_ad_consent" json:"night_ad_consent"`
+	NotMobile      bool       `db:"not_mobile" json:"not_mobile"`
+	OptedOutAt     time.Time  `db:"opted_out_at" json:"-"`
+	OptOutSource   string     `db:"opt_out_source" json:"opt_out_source,omitempty"`
+	CreatedAt      time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time  `db:"updated_at" json:"updated_at"`
+	Groups         []GroupRef `db:"-" json:"groups"`
 }
 
 // GroupRef names a group a customer belongs to.
@@ -73,7 +82,25 @@ type CustomerInput struct {
 	Email      string
 	Attributes Attributes
 	OptedOut   bool
-	GroupIDs   []int64
+	// NightAdConsent: consent to advertising at night (21:00–08:00).
+	NightAdConsent bool
+	GroupIDs       []int64
+}
+
+// Opt-out sources: how a customer came to be opted out.
+const (
+	OptOutAPI         = "api"         // set through the API (or the console)
+	OptOutUnsubscribe = "unsubscribe" // the e-mail unsubscribe link or one-click POST
+	OptOutList        = "list"        // an uploaded opt-out list (the 080 service's export)
+)
+
+// optOutColumns are the values of opted_out_at and opt_out_source for a customer
+// whose opted_out becomes optedOut.
+func optOutColumns(optedOut bool, source string) (any, string) {
+	if !optedOut {
+		return "1970-01-01 00:00:00", ""
+	}
+	return now(), source
 }
 
 // CreateCustomer creates a customer in the given groups (미지정 when none).
@@ -86,8 +113,11 @@ func (s *Store) CreateCustomer(ctx context.Context, accountID int64, in Customer
 			return err
 		}
 		t := now()
-		res, err := tx.ExecContext(ctx, `INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, accountID, in.Name, in.Phone, in.Email, in.Attributes.JSON(), in.OptedOut, t, t)
+		at, source := optOutColumns(in.OptedOut, OptOutAPI)
+		res, err := tx.ExecContext(ctx, `INSERT INTO customers (account_id, name, phone, email, attributes, opted_out,
+			opted_out_at, opt_out_source, night_ad_consent, not_mobile, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, accountID, in.Name, in.Phone, in.Email, in.Attributes.JSON(), in.OptedOut,
+			at, source, in.NightAdConsent, !phone.IsMobile(in.Phone), t, t)
 		if err != nil {
 			if isDuplicate(err) {
 				return fmt.Errorf("a customer with phone %s already exists: %w", in.Phone, ErrConflict)
@@ -268,6 +298,8 @@ type CustomerPatch struct {
 	Email      *string
 	Attributes *Attributes
 	OptedOut   *bool
+	// NightAdConsent: consent to advertising at night (21:00–08:00).
+	NightAdConsent *bool
 }
 
 // UpdateCustomer applies a patch.
@@ -278,7 +310,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, accountID, id int64, p Custo
 		sets, args = append(sets, "name = ?"), append(args, *p.Name)
 	}
 	if p.Phone != nil {
-		sets, args = append(sets, "phone = ?"), append(args, *p.Phone)
+		sets, args = append(sets, "phone = ?", "not_mobile = ?"), append(args, *p.Phone, !phone.IsMobile(*p.Phone))
 	}
 	if p.Email != nil {
 		sets, args = append(sets, "email = ?"), append(args, *p.Email)
@@ -287,7 +319,14 @@ func (s *Store) UpdateCustomer(ctx context.Context, accountID, id int64, p Custo
 		sets, args = append(sets, "attributes = ?"), append(args, p.Attributes.JSON())
 	}
 	if p.OptedOut != nil {
-		sets, args = append(sets, "opted_out = ?"), append(args, *p.OptedOut)
+		// The time and source change only when the flag does.
+		at, source := optOutColumns(*p.OptedOut, OptOutAPI)
+		sets = append(sets, "opted_out_at = IF(opted_out = ?, opted_out_at, ?)", "opt_out_source = IF(opted_out = ?, opt_out_source, ?)",
+			"opted_out = ?")
+		args = append(args, *p.OptedOut, at, *p.OptedOut, source, *p.OptedOut)
+	}
+	if p.NightAdConsent != nil {
+		sets, args = append(sets, "night_ad_consent = ?"), append(args, *p.NightAdConsent)
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE customers SET `+strings.Join(sets, ", ")+` WHERE account_id = ? AND id = ?`,
 		append(args, accountID, id)...)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/phone"
 )
 
 // Import statuses.
@@ -23,6 +25,12 @@ const (
 const (
 	VerdictOK        = "ok"
 	VerdictDuplicate = "duplicate"
+	// VerdictNotMobile: a valid number SMS, LMS and AlimTalk cannot reach (a
+	// landline, 070, ...). The row is imported; the customer is never texted.
+	VerdictNotMobile = "not_mobile"
+	// NotMobileReason is the reason a not_mobile row carries. Marking duplicates
+	// keeps it after the line reference, so resetting them can restore the verdict.
+	NotMobileReason = "not a mobile number (a landline, 070, ...): the customer is stored but never texted"
 )
 
 // ErrImportState refuses an operation the import's status does not allow.
@@ -49,6 +57,7 @@ type Import struct {
 	TotalRows        int64          `db:"total_rows" json:"total_rows"`
 	ValidRows        int64          `db:"valid_rows" json:"valid_rows"`
 	InvalidRows      int64          `db:"invalid_rows" json:"invalid_rows"`
+	NotMobileRows    int64          `db:"not_mobile_rows" json:"not_mobile_rows"`
 	DuplicateRows    int64          `db:"duplicate_rows" json:"duplicate_rows"`
 	TargetGroupID    int64          `db:"target_group_id" json:"target_group_id,omitempty"`
 	NewGroupName     string         `db:"new_group_name" json:"-"`
@@ -85,6 +94,9 @@ type ImportRow struct {
 	Attributes Attributes `db:"attributes" json:"attributes"`
 	Verdict    string     `db:"verdict" json:"verdict"`
 	Reason     string     `db:"reason" json:"reason,omitempty"`
+	// NightConsent is the row's 야간수신동의 / night consent cell: "Y", "N", or ""
+	// when the file has no such column (the customer's consent stays as it is).
+	NightConsent string `db:"night_consent" json:"night_consent,omitempty"`
 }
 
 // CreateImport records a new upload before its rows are staged.
@@ -132,14 +144,16 @@ func (s *Store) StageRows(ctx context.Context, accountID, importID int64, rows [
 	}
 	var b strings.Builder
 	b.Grow(len(rows) * 32)
-	args := make([]any, 0, len(rows)*10)
-	b.WriteString(`INSERT INTO import_rows (import_id, account_id, line, name, phone, raw_phone, email, attributes, verdict, reason) VALUES `)
+	args := make([]any, 0, len(rows)*11)
+	b.WriteString(`INSERT INTO import_rows (import_id, account_id, line, name, phone, raw_phone, email, attributes, verdict, reason,
+		night_consent) VALUES `)
 	for i, r := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
-		args = append(args, importID, accountID, r.Line, r.Name, r.Phone, r.RawPhone, r.Email, r.Attributes.JSON(), r.Verdict, r.Reason)
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, importID, accountID, r.Line, r.Name, r.Phone, r.RawPhone, r.Email, r.Attributes.JSON(), r.Verdict, r.Reason,
+			r.NightConsent)
 	}
 	if _, err := s.db.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("stage %d rows of import %d: %w", len(rows), importID, err)
@@ -165,26 +179,32 @@ func (s *Store) FinishStaging(ctx context.Context, accountID, importID int64, co
 
 // remarkDuplicates recomputes the duplicate verdicts (the first line with a phone
 // wins) and the import's counts. It runs after staging and after rows are deleted,
-// so deleting the first occurrence promotes the next one.
+// so deleting the first occurrence promotes the next one. Rows that are imported
+// (ok and not_mobile) count as valid; a duplicate of a not_mobile row keeps that
+// reason after its line reference, so a reset restores its verdict.
 func remarkDuplicates(ctx context.Context, tx *sqlx.Tx, accountID, importID int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE import_rows SET verdict = 'ok', reason = ''
-		WHERE import_id = ? AND verdict = 'duplicate'`, importID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE import_rows
+		SET verdict = IF(reason LIKE CONCAT('%', ?), 'not_mobile', 'ok'),
+		    reason = IF(reason LIKE CONCAT('%', ?), ?, '')
+		WHERE import_id = ? AND verdict = 'duplicate'`, NotMobileReason, NotMobileReason, NotMobileReason, importID); err != nil {
 		return fmt.Errorf("reset duplicates: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE import_rows r
 		JOIN (SELECT phone, MIN(id) AS first_id, MIN(line) AS first_line FROM import_rows
-		       WHERE import_id = ? AND verdict = 'ok' GROUP BY phone HAVING COUNT(*) > 1) d
+		       WHERE import_id = ? AND verdict IN ('ok', 'not_mobile') GROUP BY phone HAVING COUNT(*) > 1) d
 		  ON r.phone = d.phone
-		 SET r.verdict = 'duplicate', r.reason = CONCAT('same phone as line ', d.first_line)
-		WHERE r.import_id = ? AND r.verdict = 'ok' AND r.id <> d.first_id`, importID, importID); err != nil {
+		 SET r.reason = CONCAT('same phone as line ', d.first_line, IF(r.verdict = 'not_mobile', CONCAT('; ', r.reason), '')),
+		     r.verdict = 'duplicate'
+		WHERE r.import_id = ? AND r.verdict IN ('ok', 'not_mobile') AND r.id <> d.first_id`, importID, importID); err != nil {
 		return fmt.Errorf("mark duplicates: %w", err)
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE imports i
 		JOIN (SELECT COUNT(*) AS total,
-		             COALESCE(SUM(verdict = 'ok'), 0) AS valid,
+		             COALESCE(SUM(verdict IN ('ok', 'not_mobile')), 0) AS valid,
+		             COALESCE(SUM(verdict = 'not_mobile'), 0) AS not_mobile,
 		             COALESCE(SUM(verdict = 'duplicate'), 0) AS dup
 		        FROM import_rows WHERE import_id = ?) c
-		 SET i.total_rows = c.total, i.valid_rows = c.valid, i.duplicate_rows = c.dup,
+		 SET i.total_rows = c.total, i.valid_rows = c.valid, i.not_mobile_rows = c.not_mobile, i.duplicate_rows = c.dup,
 		     i.invalid_rows = c.total - c.valid - c.dup
 		WHERE i.account_id = ? AND i.id = ?`, importID, accountID, importID)
 	return err
@@ -210,7 +230,7 @@ func (s *Store) ImportRows(ctx context.Context, accountID, importID int64, verdi
 	switch verdict {
 	case "":
 	case "invalid":
-		where += " AND verdict NOT IN ('ok', 'duplicate')"
+		where += " AND verdict NOT IN ('ok', 'duplicate', 'not_mobile')"
 	default:
 		where += " AND verdict = ?"
 		args = append(args, verdict)
@@ -333,7 +353,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		}
 		var rows []ImportRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT * FROM import_rows
-			WHERE import_id = ? AND verdict = 'ok' AND id > ? ORDER BY id LIMIT ?`,
+			WHERE import_id = ? AND verdict IN ('ok', 'not_mobile') AND id > ? ORDER BY id LIMIT ?`,
 			importID, im.CommittedThrough, limit); err != nil {
 			return fmt.Errorf("load batch: %w", err)
 		}
@@ -379,21 +399,38 @@ func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []I
 	}
 	t := now()
 	var b strings.Builder
-	b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, created_at, updated_at) VALUES `)
-	vals := make([]any, 0, len(rows)*7)
+	// night_ad_consent is -1 for a row without a consent cell: a known customer
+	// keeps its consent; a new one is given none just below.
+	b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, night_ad_consent, not_mobile,
+		created_at, updated_at) VALUES `)
+	vals := make([]any, 0, len(rows)*9)
 	for i, r := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,0,?,?)")
-		vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), t, t)
+		b.WriteString("(?,?,?,?,?,0,?,?,?,?)")
+		consent := -1
+		switch r.NightConsent {
+		case "Y":
+			consent = 1
+		case "N":
+			consent = 0
+		}
+		vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), consent, !phone.IsMobile(r.Phone), t, t)
 	}
 	b.WriteString(` ON DUPLICATE KEY UPDATE name = VALUES(name),
 		email = IF(VALUES(email) = '', email, VALUES(email)),
 		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
+		night_ad_consent = IF(VALUES(night_ad_consent) < 0, night_ad_consent, VALUES(night_ad_consent)),
+		not_mobile = VALUES(not_mobile),
 		updated_at = VALUES(updated_at)`)
 	if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
 		return 0, 0, nil, fmt.Errorf("upsert %d customers: %w", len(rows), err)
+	}
+	query, args, _ = sqlx.In(`UPDATE customers SET night_ad_consent = 0 WHERE account_id = ? AND phone IN (?) AND night_ad_consent < 0`,
+		accountID, phones)
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return 0, 0, nil, fmt.Errorf("default night consent: %w", err)
 	}
 	query, args, _ = sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
 	if err := tx.SelectContext(ctx, &ids, query, args...); err != nil {

@@ -129,6 +129,9 @@ type NewMessage struct {
 	FallbackSubject string
 	FallbackBody    string
 	Links           []NewLink
+	// UnsubscribeToken is the e-mail's one-click unsubscribe token ("" for
+	// other channels).
+	UnsubscribeToken string
 }
 
 // NewLink is a tracking link of a message's button.
@@ -178,6 +181,15 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 		}
 		n, _ := res.RowsAffected()
 		inserted = int(n)
+		var unsubscribes []NewUnsubscribe
+		for _, m := range msgs {
+			if m.UnsubscribeToken != "" {
+				unsubscribes = append(unsubscribes, NewUnsubscribe{Token: m.UnsubscribeToken, CustomerID: m.CustomerID})
+			}
+		}
+		if err := insertUnsubscribes(ctx, tx, c, unsubscribes); err != nil {
+			return err
+		}
 		if len(withLinks) == 0 {
 			return nil
 		}
@@ -281,12 +293,18 @@ func (s *Store) ChunkMessages(ctx context.Context, campaignID, from, to int64) (
 // taken over only while it still carries the claim time the taker read. at must
 // differ between attempts of a chunk (ClaimTime).
 func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, campaignID, from, to, at, stale, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`)
+}
+
+// claimChunk is ClaimChunk with the statement that claims the pending rows
+// (its arguments: the claim time, from, to, the campaign id).
+func (s *Store) claimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
 	mine := map[int64]bool{}
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		clear(mine)
-		if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
-			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
-			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`, sqlTime(at), from, to, campaignID); err != nil {
+		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, campaignID); err != nil {
 			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
 		// Stale rows share the claim time of the attempt that left them, so

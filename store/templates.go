@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/sendingo/sendingo/render"
 )
@@ -26,8 +30,14 @@ type Template struct {
 	FallbackSubject      string     `db:"fallback_subject" json:"fallback_subject"`
 	FallbackText         string     `db:"fallback_text" json:"fallback_text"`
 	Advertisement        bool       `db:"advertisement" json:"advertisement"`
-	CreatedAt            time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt            time.Time  `db:"updated_at" json:"updated_at"`
+	// ProviderStatus is the AlimTalk template's inspection (검수) status at the
+	// provider, as last synced through relay ProviderRelayID: registered,
+	// requested, approved or rejected; empty when never synced.
+	ProviderStatus   string    `db:"provider_status" json:"provider_status,omitempty"`
+	ProviderRelayID  int64     `db:"provider_relay_id" json:"provider_relay_id,omitempty"`
+	ProviderSyncedAt time.Time `db:"provider_synced_at" json:"-"`
+	CreatedAt        time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt        time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // Content is the template's content for rendering.
@@ -152,4 +162,98 @@ func (s *Store) DeleteTemplate(ctx context.Context, accountID, id int64) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// AlimTalk template inspection (검수) statuses at the provider.
+const (
+	ProviderRegistered = "registered" // saved at the provider, not yet sent for inspection
+	ProviderRequested  = "requested"  // under inspection
+	ProviderApproved   = "approved"   // may be sent
+	ProviderRejected   = "rejected"
+)
+
+// SendableAtProvider reports whether the provider will take the template: any
+// template but a synced AlimTalk one whose inspection has not approved it.
+// A template never synced is sent as before (the provider still refuses an
+// unapproved code per message).
+func (t Template) SendableAtProvider() bool {
+	return t.Channel != "alimtalk" || t.ProviderStatus == "" || t.ProviderStatus == ProviderApproved
+}
+
+// ProviderTemplate is an AlimTalk template as the provider lists it, with the
+// variables of its body worked out.
+type ProviderTemplate struct {
+	Code      string
+	Name      string
+	Body      string
+	Buttons   Buttons
+	Variables []string
+	Status    string
+	SenderKey string
+}
+
+// SyncedTemplate is the outcome of syncing one provider template.
+type SyncedTemplate struct {
+	Template Template
+	Created  bool
+}
+
+// SyncProviderTemplates imports the provider's AlimTalk templates listed through
+// relayID as the account's templates: one whose code (and sender profile) matches
+// a template of ours updates it, keeping its id, name and fallback text; the
+// others are created. In one transaction.
+func (s *Store) SyncProviderTemplates(ctx context.Context, accountID, relayID int64, items []ProviderTemplate) ([]SyncedTemplate, error) {
+	var ids []int64
+	var created []bool
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		ts := now()
+		for _, it := range items {
+			if it.Buttons == nil {
+				it.Buttons = Buttons{}
+			}
+			if it.Variables == nil {
+				it.Variables = []string{}
+			}
+			var id int64
+			err := tx.GetContext(ctx, &id, `SELECT id FROM templates WHERE account_id = ? AND channel = 'alimtalk'
+				AND provider_template_code = ? AND (sender_key = ? OR sender_key = '') ORDER BY sender_key = ? DESC, id LIMIT 1 FOR UPDATE`,
+				accountID, it.Code, it.SenderKey, it.SenderKey)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				res, err := tx.ExecContext(ctx, `INSERT INTO templates (account_id, name, channel, subject, body, buttons, variables,
+					provider_template_code, sender_key, fallback_subject, fallback_text, advertisement,
+					provider_status, provider_relay_id, provider_synced_at, created_at, updated_at)
+					VALUES (?,?,'alimtalk','',?,?,?,?,?,'','',0,?,?,?,?,?)`, accountID, it.Name, it.Body, jsonText(it.Buttons),
+					jsonText(it.Variables), it.Code, it.SenderKey, it.Status, relayID, ts, ts, ts)
+				if err != nil {
+					return fmt.Errorf("import template %s: %w", it.Code, err)
+				}
+				id, _ = res.LastInsertId()
+				created = append(created, true)
+			case err != nil:
+				return fmt.Errorf("find template %s: %w", it.Code, err)
+			default:
+				if _, err := tx.ExecContext(ctx, `UPDATE templates SET body = ?, buttons = ?, variables = ?, provider_status = ?,
+					provider_relay_id = ?, provider_synced_at = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+					it.Body, jsonText(it.Buttons), jsonText(it.Variables), it.Status, relayID, ts, ts, accountID, id); err != nil {
+					return fmt.Errorf("update template %d from %s: %w", id, it.Code, err)
+				}
+				created = append(created, false)
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SyncedTemplate, len(ids))
+	for i, id := range ids {
+		t, err := s.Template(ctx, accountID, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = SyncedTemplate{Template: t, Created: created[i]}
+	}
+	return out, nil
 }

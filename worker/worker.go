@@ -22,6 +22,8 @@ var _ workflows.ReminderActivities = (*activities.Activities)(nil)
 var _ workflows.NotifyActivities = (*activities.Activities)(nil)
 var _ workflows.ReminderScheduleActivities = (*activities.Activities)(nil)
 var _ workflows.OutboxActivities = (*activities.Activities)(nil)
+var _ workflows.CampaignScheduleActivities = (*activities.Activities)(nil)
+var _ workflows.AudienceActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {
@@ -90,6 +92,9 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.AttendanceReminder)
 	r.RegisterWorkflow(workflows.ReminderScheduleSync)
 	r.RegisterWorkflow(workflows.OutboxSweeper)
+	r.RegisterWorkflow(workflows.ScheduledCampaign)
+	r.RegisterWorkflow(workflows.CampaignScheduleSync)
+	r.RegisterWorkflow(workflows.CampaignAudience)
 	r.RegisterActivity(acts)
 }
 

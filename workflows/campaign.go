@@ -20,6 +20,10 @@ const (
 	maxReportPoll         = time.Minute
 	// reportPollsPerRun bounds report polls before continue-as-new.
 	reportPollsPerRun = 300
+	// versionNightConsent: during quiet hours an advertisement goes at once to
+	// customers who consent to advertising at night (night chunks), and to the
+	// others from 08:00.
+	versionNightConsent = "night-consent"
 )
 
 // Retry bounds: every activity of a campaign gives up at some point, so a
@@ -173,6 +177,7 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 		w.st.FirstID, w.st.LastID, w.st.NextID = prep.FirstID, prep.LastID, prep.FirstID
 		w.st.Progress.Counts.Total = prep.Total
 		w.st.Progress.Counts.Pending = prep.Pending
+		w.st.NightConsent = prep.NightConsent
 		if prep.Counts != nil {
 			// A retry run starts from the campaign's counts as they stand.
 			w.st.Progress.Counts = *prep.Counts
@@ -322,6 +327,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		quiet := false
 		for !w.st.Cancelled && !w.st.Paused && chunkErr == nil && !stopForCAN &&
 			inflight < w.in.Window && w.st.NextID <= w.st.LastID {
+			in := SendChunkInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run}
 			if resume, ok := w.quietUntil(now); ok {
 				quiet = true
 				w.st.Progress.ResumeAt = resume
@@ -330,16 +336,20 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 					sel.AddFuture(workflow.NewTimer(ctx, resume.Sub(now)), func(workflow.Future) { quietTimer = false })
 					w.noticeQuietHours(ctx, resume)
 				}
-				break
+				if !w.nightChunk(ctx, &in) {
+					break
+				}
+			} else {
+				w.st.Progress.ResumeAt = time.Time{}
+				in.FromID = w.st.NextID
+				in.ToID = min(in.FromID+int64(w.in.ChunkSize)-1, w.st.LastID)
+				in.OwnCounts = w.st.NightFromID > 0 && in.FromID >= w.st.NightFromID
+				w.st.NextID = in.ToID + 1
 			}
-			w.st.Progress.ResumeAt = time.Time{}
-			from := w.st.NextID
-			to := min(from+int64(w.in.ChunkSize)-1, w.st.LastID)
-			w.st.NextID = to + 1
+			from, to := in.FromID, in.ToID
 			inflight++
 			w.chunks++
-			f := workflow.ExecuteActivity(cctx, ActivitySendChunk, SendChunkInput{
-				AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run, FromID: from, ToID: to})
+			f := workflow.ExecuteActivity(cctx, ActivitySendChunk, in)
 			sel.AddFuture(f, func(f workflow.Future) {
 				inflight--
 				var r SendChunkResult
@@ -379,6 +389,30 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		}
 		sel.Select(ctx)
 	}
+}
+
+// nightChunk fills in the next chunk of the night pass over the messages not
+// yet given to a day chunk, answering false when there is none: the campaign
+// has no recipient who consents to advertising at night, or the pass has
+// covered them all (the rest wait for 08:00).
+func (w *campaignWorkflow) nightChunk(ctx workflow.Context, in *SendChunkInput) bool {
+	if w.st.NightConsent == 0 {
+		return false
+	}
+	if workflow.GetVersion(ctx, versionNightConsent, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return false
+	}
+	from := max(w.st.NightNextID, w.st.NextID)
+	if from > w.st.LastID {
+		return false
+	}
+	in.FromID, in.ToID = from, min(from+int64(w.in.ChunkSize)-1, w.st.LastID)
+	in.NightOnly, in.OwnCounts = true, true
+	w.st.NightNextID = in.ToID + 1
+	if w.st.NightFromID == 0 {
+		w.st.NightFromID = from
+	}
+	return true
 }
 
 // quietUntil says whether an advertisement may not be sent now, and until when.

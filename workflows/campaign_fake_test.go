@@ -51,11 +51,16 @@ type fakeCampaign struct {
 	// relays and then fail with err (n ≤ 0 or a nil err: no failure).
 	partialFail func(SendChunkInput, int32) (n int, err error)
 	blockChunk  func(SendChunkInput) bool // in flight until the workflow cancels it
+	// nightConsent says whose customer consents to advertising at night (nil: nobody).
+	nightConsent func(id int64) bool
 	// onChunkStarted runs on the workflow's side as a chunk starts (to signal).
 	onChunkStarted func(c *fakeChunk, started int)
 	blockPoll      func(CollectReportsInput) bool              // a report poll in flight until the workflow cancels it
 	failPoll       func(CollectReportsInput, int32) error      // a report poll attempt that fails
 	onPollStarted  func(in CollectReportsInput, attempt int32) // runs on the workflow's side as a poll attempt starts
+	// register, when set, registers more workflows and activities on the
+	// environment (before the mocks, as the test suite requires).
+	register func(env *testsuite.TestWorkflowEnvironment)
 
 	mu          sync.Mutex
 	starts      []StartCampaignInput
@@ -77,8 +82,9 @@ type fakeMessage struct {
 	status   string
 	relay    int64
 	fallback bool
-	rejected bool // failed at send time (not by a report)
-	sends    int  // times handed to a relay, over all runs
+	rejected bool      // failed at send time (not by a report)
+	sends    int       // times handed to a relay, over all runs
+	sentAt   time.Time // when it was last handed to a relay (workflow clock)
 	runs     []int
 	polls    int // report polls since it was sent
 }
@@ -130,6 +136,9 @@ func (f *fakeCampaign) newEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 	env.RegisterActivityWithOptions(f.FinalizeCampaign, activity.RegisterOptions{Name: ActivityFinalize})
 	env.RegisterActivityWithOptions(f.SetCampaignStatus, activity.RegisterOptions{Name: ActivitySetStatus})
 	env.RegisterActivityWithOptions(f.NotifyQuietHours, activity.RegisterOptions{Name: ActivityNotifyQuietHours})
+	if f.register != nil {
+		f.register(env)
+	}
 
 	// Mocks that only delay the fake on the workflow clock (After), one per
 	// chunk duration; the fake itself still does the work.
@@ -248,6 +257,9 @@ func (f *fakeCampaign) PrepareAudience(_ context.Context, in PrepareAudienceInpu
 		out.Total++
 		if m.status == msgPending {
 			out.Pending++
+			if f.start.Ad && f.nightConsent != nil && f.nightConsent(id) {
+				out.NightConsent++
+			}
 		}
 	}
 	return out, nil
@@ -297,11 +309,15 @@ func (f *fakeCampaign) SendChunk(ctx context.Context, in SendChunkInput) (SendCh
 		if m == nil || m.status != msgPending {
 			continue
 		}
+		if in.NightOnly && (f.nightConsent == nil || !f.nightConsent(mid)) {
+			continue // stays pending for the morning
+		}
 		if partialErr != nil && len(c.sent) == stopAfter {
 			c.err = partialErr
 			return SendChunkResult{}, partialErr // what it sent stays sent
 		}
 		c.sent = append(c.sent, mid)
+		m.sentAt = f.env.Now()
 		m.relay = 1
 		if f.relayOf != nil {
 			m.relay = f.relayOf(mid)

@@ -153,6 +153,15 @@ type CampaignState struct {
 	SendStartedAt time.Time
 	// SendDoneAt is when the last chunk finished (the report deadline counts from it).
 	SendDoneAt time.Time
+	// NightConsent is how many recipients of an advertisement consent to
+	// advertising at night (PrepareAudience counts them; 0: no night pass).
+	NightConsent int64
+	// NightNextID is the first message id the night pass has not yet given to a
+	// chunk; NightFromID where the first night pass began (0: none). Day chunks
+	// from NightFromID on report only what they sent, since a night chunk has
+	// already counted part of their range.
+	NightNextID int64
+	NightFromID int64
 }
 
 // Activity names of the campaign send.
@@ -199,6 +208,9 @@ type PrepareAudienceResult struct {
 	Total, FirstID, LastID int64
 	Pending                int64 // messages waiting to be sent
 	Skipped                int64 // audience members left out (no address for the channel, a missing variable)
+	// NightConsent counts the pending messages of an advertisement whose
+	// customers consent to advertising at night (0 for other campaigns).
+	NightConsent int64 `json:",omitempty"`
 	// Counts are the messages by status as they stand (retry runs only).
 	Counts *Counts `json:",omitempty"`
 }
@@ -208,6 +220,12 @@ type SendChunkInput struct {
 	AccountID, CampaignID int64
 	Run                   int
 	FromID, ToID          int64
+	// NightOnly sends only to customers who consent to advertising at night
+	// (quiet hours); the others stay pending for the morning.
+	NightOnly bool `json:",omitempty"`
+	// OwnCounts reports what this chunk sent rather than what its range holds:
+	// night chunks, and day chunks over a range a night chunk has counted.
+	OwnCounts bool `json:",omitempty"`
 }
 
 // SendChunkResult is what the chunk did.

@@ -504,6 +504,8 @@ func (s *Simulator) routes() http.Handler {
 		mux.HandleFunc("POST "+prefix+"/akv10/history/list/{$}", named("aligo-alimtalk", at, s.alimtalkList))
 		mux.HandleFunc("POST "+prefix+"/akv10/history/detail/{$}", named("aligo-alimtalk", at, s.alimtalkDetail))
 		mux.HandleFunc("POST "+prefix+"/akv10/heartinfo/{$}", named("aligo-alimtalk", at, s.alimtalkHeart))
+		mux.HandleFunc("POST "+prefix+"/akv10/token/create/{time}/{unit}/{$}", named("aligo-alimtalk", at, s.alimtalkToken))
+		mux.HandleFunc("POST "+prefix+"/akv10/template/list/{$}", named("aligo-alimtalk", at, s.alimtalkTemplates))
 		mux.HandleFunc("POST "+prefix+"/send/{$}", named("aligo-sms", sms, s.smsSend))
 		mux.HandleFunc("POST "+prefix+"/send_mass/{$}", named("aligo-sms", sms, s.smsSendMass))
 		mux.HandleFunc("POST "+prefix+"/list/{$}", named("aligo-sms", sms, s.smsList))

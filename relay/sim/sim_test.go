@@ -496,3 +496,36 @@ func TestConcurrentRequestsCountExactly(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// The AlimTalk adapter lists the simulated sender profile's templates the way
+// Aligo documents it (a token, then the list): codes, bodies, web-link buttons
+// and inspection statuses in our words; a wrong key is refused.
+func TestAligoTemplateListThroughTheAdapter(t *testing.T) {
+	_, base := start(t, sim.Options{AligoKey: "K"})
+	at := relay.NewAligoAlimTalk(relay.AligoAlimTalkConfig{BaseURL: base, APIKey: "K", UserID: "shop", SenderKey: "SK", Sender: "0212345678"}, relay.Options{})
+	ts, err := at.Templates(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, tp := range ts {
+		status[tp.Code] = tp.Status
+		if tp.SenderKey != "SK" || tp.Body == "" || tp.Name == "" {
+			t.Errorf("template %+v", tp)
+		}
+	}
+	want := map[string]string{"SIM_ORDER": relay.TemplateApproved, "SIM_SHIPPED": relay.TemplateRequested,
+		"SIM_EVENT": relay.TemplateRejected, "SIM_DRAFT": relay.TemplateRegistered}
+	if fmt.Sprint(status) != fmt.Sprint(want) {
+		t.Fatalf("statuses %v, want %v", status, want)
+	}
+	for _, tp := range ts {
+		if tp.Code == "SIM_ORDER" && (len(tp.Buttons) != 1 || tp.Buttons[0].MobileURL != "https://shop.example/o/#{order_no}") {
+			t.Errorf("SIM_ORDER buttons %+v", tp.Buttons)
+		}
+	}
+	bad := relay.NewAligoAlimTalk(relay.AligoAlimTalkConfig{BaseURL: base, APIKey: "wrong", UserID: "shop", SenderKey: "SK"}, relay.Options{})
+	if _, err := bad.Templates(context.Background()); err == nil {
+		t.Fatal("a wrong key listed templates")
+	}
+}

@@ -1,14 +1,12 @@
 package infra
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -77,7 +75,7 @@ func TestModulesDescribeEverything(t *testing.T) {
 	for _, dir := range moduleDirs(t, "modules") {
 		names = append(names, filepath.Base(dir))
 	}
-	for _, want := range []string{"network", "database", "compute", "email", "observability", "temporal"} {
+	for _, want := range []string{"network", "database", "compute", "email", "observability", "temporal", "stack"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no module %s (have %v)", want, names)
 		}
@@ -114,41 +112,49 @@ func TestModulesDescribeEverything(t *testing.T) {
 // moduleCall is a module block as written: its source and the arguments given.
 type moduleCall struct {
 	name, source string
-	args         []string
+	args         map[string]*hcl.Attribute
 	rng          hcl.Range
 }
 
-func moduleCalls(t *testing.T, dir string) []moduleCall {
+// tfBodies parses every *.tf file of dir.
+func tfBodies(t *testing.T, dir string) []*hclsyntax.Body {
 	t.Helper()
 	p := hclparse.NewParser()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
-	var calls []moduleCall
+	var bodies []*hclsyntax.Body
 	for _, f := range files {
 		file, diags := p.ParseHCLFile(f)
 		if diags.HasErrors() {
 			t.Fatalf("%s: %v", f, diags)
 		}
-		content, _, diags := file.Body.PartialContent(&hcl.BodySchema{
-			Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}})
-		if diags.HasErrors() {
-			t.Fatalf("%s: %v", f, diags)
-		}
-		for _, b := range content.Blocks {
+		bodies = append(bodies, file.Body.(*hclsyntax.Body))
+	}
+	return bodies
+}
+
+func moduleCalls(t *testing.T, dir string) []moduleCall {
+	t.Helper()
+	var calls []moduleCall
+	for _, body := range tfBodies(t, dir) {
+		for _, b := range body.Blocks {
+			if b.Type != "module" {
+				continue
+			}
 			attrs, diags := b.Body.JustAttributes()
 			if diags.HasErrors() {
-				t.Fatalf("%s: module %s: %v", f, b.Labels[0], diags)
+				t.Fatalf("%s: module %s: %v", b.DefRange(), b.Labels[0], diags)
 			}
-			c := moduleCall{name: b.Labels[0], rng: b.DefRange}
+			c := moduleCall{name: b.Labels[0], rng: b.DefRange(), args: map[string]*hcl.Attribute{}}
 			for name, a := range attrs {
 				if name == "source" {
 					v, d := a.Expr.Value(nil)
 					if d.HasErrors() {
-						t.Fatalf("%s: module %s: source is not a literal", f, c.name)
+						t.Fatalf("%s: module %s: source is not a literal", c.rng, c.name)
 					}
 					c.source = v.AsString()
 					continue
 				}
-				c.args = append(c.args, name)
+				c.args[name] = a
 			}
 			calls = append(calls, c)
 		}
@@ -175,35 +181,59 @@ func tfvarsKeys(t *testing.T, path string) map[string]hcl.Expression {
 
 var metaArgs = []string{"count", "for_each", "providers", "depends_on", "version"}
 
-// Every environment gives each module every input it requires and nothing it
-// does not declare; its terraform.tfvars sets every required root variable,
-// declares nothing unknown and holds no secret; its backend config is complete.
-func TestEnvsSupplyModuleInputs(t *testing.T) {
-	keys := map[string]string{}
-	for _, env := range moduleDirs(t, "envs") {
-		root := loadModule(t, env)
-		calls := moduleCalls(t, env)
-		if len(calls) == 0 {
-			t.Errorf("%s calls no module", env)
-		}
-		for _, c := range calls {
-			if !strings.HasPrefix(c.source, "../../modules/") {
-				t.Errorf("%s: module %s comes from %q, not ../../modules", c.rng, c.name, c.source)
+// Every module call — an environment's of the stack, the stack's of the six —
+// gives the module every input it requires and nothing it does not declare,
+// and takes it from this tree: environments from ../../modules, modules from
+// their siblings.
+func TestModuleCallsSupplyInputs(t *testing.T) {
+	callers := map[string]string{}
+	for _, dir := range moduleDirs(t, "envs") {
+		callers[dir] = "../../modules/"
+	}
+	for _, dir := range moduleDirs(t, "modules") {
+		callers[dir] = "../"
+	}
+	for dir, prefix := range callers {
+		for _, c := range moduleCalls(t, dir) {
+			if !strings.HasPrefix(c.source, prefix) || strings.Contains(strings.TrimPrefix(c.source, prefix), "/") {
+				t.Errorf("%s: module %s comes from %q, not %s<module>", c.rng, c.name, c.source, prefix)
 				continue
 			}
-			mod := loadModule(t, filepath.Join(env, c.source))
+			mod := loadModule(t, filepath.Join(dir, c.source))
 			for _, v := range mod.Variables {
-				if v.Required && !slices.Contains(c.args, v.Name) {
+				if _, ok := c.args[v.Name]; v.Required && !ok {
 					t.Errorf("%s: module %s lacks the required input %s", c.rng, c.name, v.Name)
 				}
 			}
-			for _, a := range c.args {
+			for a := range c.args {
 				if _, ok := mod.Variables[a]; !ok && !slices.Contains(metaArgs, a) {
 					t.Errorf("%s: module %s has no variable %s", c.rng, c.name, a)
 				}
 			}
 		}
+	}
+}
 
+// An environment's settings hold no secret, neither in its call of the stack
+// nor in its terraform.tfvars, which sets every required root variable and
+// nothing undeclared; its backend config is complete and its state its own.
+func TestEnvsSettings(t *testing.T) {
+	keys := map[string]string{}
+	for _, env := range moduleDirs(t, "envs") {
+		for _, c := range moduleCalls(t, env) {
+			for name, a := range c.args {
+				if !isSecretName(name) {
+					continue
+				}
+				// A literal is a value written into the file; a reference (var.x) is
+				// checked where it is set.
+				if v, d := a.Expr.Value(nil); !d.HasErrors() && !v.IsNull() {
+					t.Errorf("%s: module %s is given the secret %s: secrets belong in Secrets Manager", a.NameRange, c.name, name)
+				}
+			}
+		}
+
+		root := loadModule(t, env)
 		vars := tfvarsKeys(t, filepath.Join(env, "terraform.tfvars"))
 		for _, v := range root.Variables {
 			if _, ok := vars[v.Name]; v.Required && !ok {
@@ -237,42 +267,92 @@ func TestEnvsSupplyModuleInputs(t *testing.T) {
 	}
 }
 
-// The environments differ only in their tfvars and backend config: the wiring
-// (*.tf) is one, so what staging proves holds for prod.
-func TestEnvsShareTheirWiring(t *testing.T) {
-	envs := moduleDirs(t, "envs")
-	read := func(dir string) map[string][]byte {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
-		m := map[string][]byte{}
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m[filepath.Base(f)] = b
-		}
-		return m
+// stackSource is the one module an environment calls: the wiring of every
+// environment, so that they differ in values only.
+const stackSource = "../../modules/stack"
+
+// isRef reports whether expr is exactly the reference want, e.g. var.image_tag.
+func isRef(expr hcl.Expression, want string) bool {
+	tr, diags := hcl.AbsTraversalForExpr(expr)
+	if diags.HasErrors() {
+		return false
 	}
-	first := read(envs[0])
-	for _, env := range envs[1:] {
-		other := read(env)
-		var names []string
-		for n := range first {
-			names = append(names, n)
-		}
-		for n := range other {
-			if _, ok := first[n]; !ok {
-				names = append(names, n)
-			}
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			if !bytes.Equal(first[n], other[n]) {
-				t.Errorf("%s/%s differs from %s/%s: keep environments' wiring identical (differences go in terraform.tfvars)",
-					env, n, envs[0], n)
-			}
+	var parts []string
+	for _, step := range tr {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			parts = append(parts, s.Name)
+		case hcl.TraverseAttr:
+			parts = append(parts, s.Name)
+		default:
+			return false
 		}
 	}
+	return strings.Join(parts, ".") == want
+}
+
+// An environment is thin: providers, the backend, one call of modules/stack
+// with its values, and pass-throughs — every root variable handed to the stack
+// under its own name, every stack output passed on under its own name. No
+// resource or data source lives in an environment, so none can exist in one
+// and not the other.
+func TestEnvsAreThin(t *testing.T) {
+	allowed := []string{"terraform", "provider", "locals", "variable", "module", "output", "moved"}
+	stack := loadModule(t, filepath.Join(tfRoot, "modules", "stack"))
+	for _, env := range moduleDirs(t, "envs") {
+		for _, body := range tfBodies(t, env) {
+			for _, b := range body.Blocks {
+				if !slices.Contains(allowed, b.Type) {
+					t.Errorf("%s: a %s block in an environment: it belongs in %s", b.DefRange(), b.Type, stackSource)
+				}
+			}
+		}
+		root := loadModule(t, env)
+		calls := moduleCalls(t, env)
+		if len(calls) != 1 || calls[0].name != "stack" || calls[0].source != stackSource {
+			var got []string
+			for _, c := range calls {
+				got = append(got, c.name+" ("+c.source+")")
+			}
+			t.Errorf("%s calls %v: want one module \"stack\" from %s", env, got, stackSource)
+			continue
+		}
+		call := calls[0]
+		for _, v := range root.Variables {
+			if a, ok := call.args[v.Name]; !ok || !isRef(a.Expr, "var."+v.Name) {
+				t.Errorf("%s: variable %s is not passed to the stack as %s = var.%s", v.Pos.Filename, v.Name, v.Name, v.Name)
+			}
+		}
+		for name := range stack.Outputs {
+			o, ok := root.Outputs[name]
+			if !ok {
+				t.Errorf("%s does not pass on the stack's output %s", env, name)
+				continue
+			}
+			if !outputIs(t, o, "module.stack."+name) {
+				t.Errorf("%s: output %s is not module.stack.%s", o.Pos.Filename, name, name)
+			}
+		}
+		for name, o := range root.Outputs {
+			if _, ok := stack.Outputs[name]; !ok {
+				t.Errorf("%s: output %s is the environment's own: add it to %s so every environment has it", o.Pos.Filename, name, stackSource)
+			}
+		}
+	}
+}
+
+// outputIs reports whether output o's value is exactly the reference want.
+func outputIs(t *testing.T, o *tfconfig.Output, want string) bool {
+	t.Helper()
+	for _, body := range tfBodies(t, filepath.Dir(o.Pos.Filename)) {
+		for _, b := range body.Blocks {
+			if b.Type == "output" && b.Labels[0] == o.Name {
+				a, ok := b.Body.Attributes["value"]
+				return ok && isRef(a.Expr, want)
+			}
+		}
+	}
+	return false
 }
 
 // Every SENDINGO_* variable the task definitions set is one the binary reads.

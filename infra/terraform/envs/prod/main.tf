@@ -1,89 +1,99 @@
-# One sendingo environment on AWS. The modules' wiring is the same in every
-# environment; what differs lives in terraform.tfvars and backend.hcl.
+# prod: three zones, a NAT gateway per zone, a Multi-AZ database, Temporal Cloud.
+# The wiring is modules/stack's; this file holds prod's values. No secrets here:
+# they live in Secrets Manager (see the post-deploy steps), and the
+# temporalcloud provider reads TEMPORAL_CLOUD_API_KEY from the environment.
+
+terraform {
+  required_version = ">= 1.5.7"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+    temporalcloud = {
+      source  = "temporalio/temporalcloud"
+      version = "~> 1.0"
+    }
+  }
+  # Settings in backend.hcl, passed by `sendingo infra` to terraform init.
+  backend "s3" {}
+}
 
 locals {
-  name       = "sendingo-${var.env}"
-  public_url = "https://${var.public_host}"
+  env    = "prod"
+  region = "ap-northeast-2"
 }
 
-module "network" {
-  source             = "../../modules/network"
-  name               = local.name
-  region             = var.region
-  cidr_block         = var.vpc_cidr
-  az_count           = var.az_count
-  single_nat_gateway = var.single_nat_gateway
+provider "aws" {
+  region = local.region
+  default_tags {
+    tags = { Project = "sendingo", Environment = local.env }
+  }
 }
 
-module "temporal" {
-  source              = "../../modules/temporal"
-  mode                = var.temporal_mode
-  namespace           = var.temporal_namespace
-  endpoint            = var.temporal_endpoint
-  cloud_region        = var.temporal_cloud_region
-  accepted_client_ca  = var.temporal_client_ca_file == null ? null : file("${path.module}/${var.temporal_client_ca_file}")
-  tls_cert_secret_arn = var.temporal_tls_cert_secret_arn
-  tls_key_secret_arn  = var.temporal_tls_key_secret_arn
-  api_key_secret_arn  = var.temporal_api_key_secret_arn
+# Reads TEMPORAL_CLOUD_API_KEY; used only when temporal_mode is cloud.
+provider "temporalcloud" {}
+
+variable "image_tag" {
+  type        = string
+  description = "Tag of the sendingo image pushed to this environment's ECR repository; a new tag rolls the services. Set in terraform.tfvars or with --var."
 }
 
-module "email" {
-  source          = "../../modules/email"
-  name            = local.name
-  region          = var.region
-  domain          = var.mail_domain
-  route53_zone_id = var.route53_zone_id
+module "stack" {
+  source    = "../../modules/stack"
+  env       = local.env
+  region    = local.region
+  image_tag = var.image_tag
+
+  vpc_cidr           = "10.30.0.0/16"
+  az_count           = 3
+  single_nat_gateway = false
+
+  public_host     = "CHANGE-ME.example.com"
+  certificate_arn = "CHANGE-ME (arn:aws:acm:ap-northeast-2:ACCOUNT:certificate/ID)"
+  mail_domain     = "CHANGE-ME.example.com"
+  alarm_email     = "CHANGE-ME@example.com"
+
+  log_retention_days     = 90
+  db_instance_class      = "db.m7g.large"
+  db_multi_az            = true
+  db_deletion_protection = true
+
+  api_desired_count = 3
+  worker_min_count  = 2
+  worker_max_count  = 20
+
+  temporal_mode                = "cloud"
+  temporal_namespace           = "sendingo-prod"
+  temporal_cloud_region        = "aws-ap-northeast-2"
+  temporal_client_ca_file      = "temporal-client-ca.pem"
+  temporal_tls_cert_secret_arn = "CHANGE-ME (arn:aws:secretsmanager:...:secret:sendingo-prod/temporal-client-cert)"
+  temporal_tls_key_secret_arn  = "CHANGE-ME (arn:aws:secretsmanager:...:secret:sendingo-prod/temporal-client-key)"
 }
 
-module "observability" {
-  source                  = "../../modules/observability"
-  name                    = local.name
-  log_retention_days      = var.log_retention_days
-  alarm_email             = var.alarm_email
-  alb_arn_suffix          = module.compute.alb_arn_suffix
-  target_group_arn_suffix = module.compute.target_group_arn_suffix
-  ecs_cluster_name        = module.compute.cluster_name
-  worker_service_name     = module.compute.worker_service_name
-  db_instance_id          = module.database.instance_id
+# The modules were called from here before modules/stack: these keep a deployed
+# environment's resources where they are instead of replacing them.
+moved {
+  from = module.network
+  to   = module.stack.module.network
 }
-
-module "database" {
-  source                    = "../../modules/database"
-  name                      = local.name
-  vpc_id                    = module.network.vpc_id
-  subnet_ids                = module.network.private_subnet_ids
-  client_security_group_ids = module.compute.task_security_group_ids
-  instance_class            = var.db_instance_class
-  multi_az                  = var.db_multi_az
-  deletion_protection       = var.db_deletion_protection
+moved {
+  from = module.temporal
+  to   = module.stack.module.temporal
 }
-
-module "compute" {
-  source                       = "../../modules/compute"
-  name                         = local.name
-  region                       = var.region
-  vpc_id                       = module.network.vpc_id
-  public_subnet_ids            = module.network.public_subnet_ids
-  private_subnet_ids           = module.network.private_subnet_ids
-  image_tag                    = var.image_tag
-  certificate_arn              = var.certificate_arn
-  public_url                   = local.public_url
-  temporal_address             = module.temporal.address
-  temporal_namespace           = module.temporal.namespace
-  smtp_addr                    = module.email.smtp_endpoint
-  mail_from                    = module.email.mail_from
-  smtp_credentials_secret_arn  = module.email.smtp_credentials_secret_arn
-  temporal_tls_cert_secret_arn = module.temporal.tls_cert_secret_arn
-  temporal_tls_key_secret_arn  = module.temporal.tls_key_secret_arn
-  temporal_api_key_secret_arn  = module.temporal.api_key_secret_arn
-  temporal_tls_ca              = var.temporal_server_ca_file == null ? null : file("${path.module}/${var.temporal_server_ca_file}")
-  temporal_tls_server_name     = var.temporal_tls_server_name
-  environment                  = var.extra_environment
-  log_group_names              = module.observability.log_group_names
-  database_address             = module.database.address
-  database_name                = module.database.database_name
-  database_master_secret_arn   = module.database.master_user_secret_arn
-  api_desired_count            = var.api_desired_count
-  worker_min_count             = var.worker_min_count
-  worker_max_count             = var.worker_max_count
+moved {
+  from = module.email
+  to   = module.stack.module.email
+}
+moved {
+  from = module.observability
+  to   = module.stack.module.observability
+}
+moved {
+  from = module.database
+  to   = module.stack.module.database
+}
+moved {
+  from = module.compute
+  to   = module.stack.module.compute
 }

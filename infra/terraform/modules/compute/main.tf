@@ -51,6 +51,49 @@ locals {
     secrets     = local.secrets
   }
 
+  # Each task definition's size and what it adds to local.container.
+  tasks = {
+    api = {
+      cpu    = var.api_cpu
+      memory = var.api_memory
+      container = {
+        command      = ["api"]
+        portMappings = [{ containerPort = 8080, protocol = "tcp" }]
+        stopTimeout  = 30
+      }
+    }
+    worker = {
+      cpu    = var.worker_cpu
+      memory = var.worker_memory
+      container = {
+        command     = ["worker"]
+        stopTimeout = 120 # Fargate's maximum: in-flight activities get time to finish
+        # /healthz on SENDINGO_WORKER_METRICS_ADDR (:9090) is 200 while the worker
+        # polls its task queue; a worker that never gets there is replaced.
+        healthCheck = {
+          command     = ["CMD", "/usr/local/bin/wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/healthz"]
+          interval    = 15
+          timeout     = 5
+          retries     = 3
+          startPeriod = 60
+        }
+      }
+    }
+    migrate = {
+      cpu       = 256
+      memory    = 512
+      container = { command = ["migrate", "up"] }
+    }
+  }
+
+  # Every task logs to its log group under a stream prefix of its own name;
+  # one-off jobs share the jobs group.
+  task_log_groups = { api = "api", worker = "worker", migrate = "jobs", db-user = "jobs" }
+  log_configuration = { for task, group in local.task_log_groups : task => {
+    logDriver = "awslogs"
+    options   = { awslogs-group = var.log_group_names[group], awslogs-region = var.region, awslogs-stream-prefix = task }
+  } }
+
   # Creates (or re-keys) the application's MySQL user from the DSN secret,
   # connected as the RDS master user. The master password rotates; the
   # application's does not depend on it.
@@ -269,22 +312,18 @@ resource "aws_ecs_cluster" "this" {
   tags = var.tags
 }
 
-resource "aws_ecs_task_definition" "api" {
-  family                   = "${var.name}-api"
+# The sendingo image's task definitions (db-user below runs another image).
+resource "aws_ecs_task_definition" "sendingo" {
+  for_each                 = local.tasks
+  family                   = "${var.name}-${each.key}"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
-  cpu                      = var.api_cpu
-  memory                   = var.api_memory
+  cpu                      = each.value.cpu
+  memory                   = each.value.memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions = jsonencode([merge(local.container, {
-    command      = ["api"]
-    portMappings = [{ containerPort = 8080, protocol = "tcp" }]
-    stopTimeout  = 30
-    logConfiguration = {
-      logDriver = "awslogs"
-      options   = { awslogs-group = var.log_group_names.api, awslogs-region = var.region, awslogs-stream-prefix = "api" }
-    }
+  container_definitions = jsonencode([merge(local.container, each.value.container, {
+    logConfiguration = local.log_configuration[each.key]
   })])
   volume {
     name = "tmp"
@@ -299,56 +338,19 @@ resource "aws_ecs_task_definition" "api" {
   }
 }
 
-resource "aws_ecs_task_definition" "worker" {
-  family                   = "${var.name}-worker"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.worker_cpu
-  memory                   = var.worker_memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
-  container_definitions = jsonencode([merge(local.container, {
-    command     = ["worker"]
-    stopTimeout = 120 # Fargate's maximum: in-flight activities get time to finish
-    # /healthz on SENDINGO_WORKER_METRICS_ADDR (:9090) is 200 while the worker
-    # polls its task queue; a worker that never gets there is replaced.
-    healthCheck = {
-      command     = ["CMD", "/usr/local/bin/wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/healthz"]
-      interval    = 15
-      timeout     = 5
-      retries     = 3
-      startPeriod = 60
-    }
-    logConfiguration = {
-      logDriver = "awslogs"
-      options   = { awslogs-group = var.log_group_names.worker, awslogs-region = var.region, awslogs-stream-prefix = "worker" }
-    }
-  })])
-  volume {
-    name = "tmp"
-  }
-  tags = var.tags
+# One resource per task definition before the for_each: keeps deployed
+# definitions (and the services running them) as they are.
+moved {
+  from = aws_ecs_task_definition.api
+  to   = aws_ecs_task_definition.sendingo["api"]
 }
-
-resource "aws_ecs_task_definition" "migrate" {
-  family                   = "${var.name}-migrate"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = 256
-  memory                   = 512
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
-  container_definitions = jsonencode([merge(local.container, {
-    command = ["migrate", "up"]
-    logConfiguration = {
-      logDriver = "awslogs"
-      options   = { awslogs-group = var.log_group_names.jobs, awslogs-region = var.region, awslogs-stream-prefix = "migrate" }
-    }
-  })])
-  volume {
-    name = "tmp"
-  }
-  tags = var.tags
+moved {
+  from = aws_ecs_task_definition.worker
+  to   = aws_ecs_task_definition.sendingo["worker"]
+}
+moved {
+  from = aws_ecs_task_definition.migrate
+  to   = aws_ecs_task_definition.sendingo["migrate"]
 }
 
 resource "aws_ecs_task_definition" "db_user" {
@@ -374,10 +376,7 @@ resource "aws_ecs_task_definition" "db_user" {
       { name = "MASTER_USER", valueFrom = "${var.database_master_secret_arn}:username::" },
       { name = "MYSQL_PWD", valueFrom = "${var.database_master_secret_arn}:password::" },
     ]
-    logConfiguration = {
-      logDriver = "awslogs"
-      options   = { awslogs-group = var.log_group_names.jobs, awslogs-region = var.region, awslogs-stream-prefix = "db-user" }
-    }
+    logConfiguration = local.log_configuration["db-user"]
   }])
   tags = var.tags
 }
@@ -385,7 +384,7 @@ resource "aws_ecs_task_definition" "db_user" {
 resource "aws_ecs_service" "api" {
   name                               = "api"
   cluster                            = aws_ecs_cluster.this.id
-  task_definition                    = aws_ecs_task_definition.api.arn
+  task_definition                    = aws_ecs_task_definition.sendingo["api"].arn
   desired_count                      = var.api_desired_count
   launch_type                        = "FARGATE"
   deployment_minimum_healthy_percent = 100
@@ -413,7 +412,7 @@ resource "aws_ecs_service" "api" {
 resource "aws_ecs_service" "worker" {
   name                               = "worker"
   cluster                            = aws_ecs_cluster.this.id
-  task_definition                    = aws_ecs_task_definition.worker.arn
+  task_definition                    = aws_ecs_task_definition.sendingo["worker"].arn
   desired_count                      = var.worker_min_count
   launch_type                        = "FARGATE"
   deployment_minimum_healthy_percent = 100

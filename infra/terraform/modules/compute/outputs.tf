@@ -20,7 +20,7 @@ output "worker_service_name" {
 
 output "migrate_task_definition" {
   description = "Task definition family of `sendingo migrate up`."
-  value       = aws_ecs_task_definition.migrate.family
+  value       = aws_ecs_task_definition.sendingo["migrate"].family
 }
 
 output "db_user_task_definition" {

@@ -64,67 +64,71 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   tags = var.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_p99" {
-  alarm_name          = "${var.name}-api-p99-latency"
-  alarm_description   = "The api's p99 response time is high."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  extended_statistic  = "p99"
-  dimensions          = local.alb_dimensions
+# The single-metric alarms, by their name's suffix: the statistic over 5-minute
+# periods, compared with the threshold in each of `periods` of them. A
+# percentile (p99) is CloudWatch's extended_statistic, the others its statistic.
+locals {
+  metric_alarms = {
+    api-p99-latency = {
+      description = "The api's p99 response time is high."
+      metric      = { namespace = "AWS/ApplicationELB", name = "TargetResponseTime", dimensions = local.alb_dimensions }
+      statistic   = "p99"
+      condition   = { operator = "GreaterThanThreshold", threshold = var.p99_latency_seconds, periods = 2, missing_data = "notBreaching" }
+    }
+    worker-cpu = {
+      description = "Workers are busy beyond what autoscaling adds: raise worker_max_count or look for a hot loop."
+      metric      = { namespace = "AWS/ECS", name = "CPUUtilization", dimensions = { ClusterName = var.ecs_cluster_name, ServiceName = var.worker_service_name } }
+      statistic   = "Average"
+      condition   = { operator = "GreaterThanThreshold", threshold = var.worker_cpu_percent, periods = 3, missing_data = "missing" }
+    }
+    rds-cpu = {
+      description = "The database is CPU-bound: look at slow queries (the slowquery log is exported)."
+      metric      = { namespace = "AWS/RDS", name = "CPUUtilization", dimensions = { DBInstanceIdentifier = var.db_instance_id } }
+      statistic   = "Average"
+      condition   = { operator = "GreaterThanThreshold", threshold = var.rds_cpu_percent, periods = 3, missing_data = "missing" }
+    }
+    rds-free-storage = {
+      description = "The database is running out of storage (storage autoscaling stops at max_allocated_storage)."
+      metric      = { namespace = "AWS/RDS", name = "FreeStorageSpace", dimensions = { DBInstanceIdentifier = var.db_instance_id } }
+      statistic   = "Minimum"
+      condition   = { operator = "LessThanThreshold", threshold = var.rds_free_storage_gib * 1024 * 1024 * 1024, periods = 1, missing_data = "missing" }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "metric" {
+  for_each            = local.metric_alarms
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.metric.namespace
+  metric_name         = each.value.metric.name
+  dimensions          = each.value.metric.dimensions
+  statistic           = startswith(each.value.statistic, "p") ? null : each.value.statistic
+  extended_statistic  = startswith(each.value.statistic, "p") ? each.value.statistic : null
   period              = 300
-  evaluation_periods  = 2
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.p99_latency_seconds
-  treat_missing_data  = "notBreaching"
+  evaluation_periods  = each.value.condition.periods
+  comparison_operator = each.value.condition.operator
+  threshold           = each.value.condition.threshold
+  treat_missing_data  = each.value.condition.missing_data
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
   tags                = var.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "worker_cpu" {
-  alarm_name          = "${var.name}-worker-cpu"
-  alarm_description   = "Workers are busy beyond what autoscaling adds: raise worker_max_count or look for a hot loop."
-  namespace           = "AWS/ECS"
-  metric_name         = "CPUUtilization"
-  statistic           = "Average"
-  dimensions          = { ClusterName = var.ecs_cluster_name, ServiceName = var.worker_service_name }
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.worker_cpu_percent
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-  tags                = var.tags
+# One resource per alarm before the for_each.
+moved {
+  from = aws_cloudwatch_metric_alarm.api_p99
+  to   = aws_cloudwatch_metric_alarm.metric["api-p99-latency"]
 }
-
-resource "aws_cloudwatch_metric_alarm" "rds_cpu" {
-  alarm_name          = "${var.name}-rds-cpu"
-  alarm_description   = "The database is CPU-bound: look at slow queries (the slowquery log is exported)."
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  statistic           = "Average"
-  dimensions          = { DBInstanceIdentifier = var.db_instance_id }
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.rds_cpu_percent
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-  tags                = var.tags
+moved {
+  from = aws_cloudwatch_metric_alarm.worker_cpu
+  to   = aws_cloudwatch_metric_alarm.metric["worker-cpu"]
 }
-
-resource "aws_cloudwatch_metric_alarm" "rds_storage" {
-  alarm_name          = "${var.name}-rds-free-storage"
-  alarm_description   = "The database is running out of storage (storage autoscaling stops at max_allocated_storage)."
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  statistic           = "Minimum"
-  dimensions          = { DBInstanceIdentifier = var.db_instance_id }
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "LessThanThreshold"
-  threshold           = var.rds_free_storage_gib * 1024 * 1024 * 1024
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-  tags                = var.tags
+moved {
+  from = aws_cloudwatch_metric_alarm.rds_cpu
+  to   = aws_cloudwatch_metric_alarm.metric["rds-cpu"]
+}
+moved {
+  from = aws_cloudwatch_metric_alarm.rds_storage
+  to   = aws_cloudwatch_metric_alarm.metric["rds-free-storage"]
 }

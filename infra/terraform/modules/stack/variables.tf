@@ -129,7 +129,7 @@ variable "temporal_cloud_region" {
 
 variable "temporal_client_ca_file" {
   type        = string
-  description = "Path (relative to this directory) of the PEM CA that signs the workers' client certificates (public; cloud mode)."
+  description = "Path, relative to the environment's directory (envs/ENV), of the PEM CA that signs the workers' client certificates (public; cloud mode)."
   default     = null
 }
 
@@ -153,7 +153,7 @@ variable "temporal_api_key_secret_arn" {
 
 variable "temporal_server_ca_file" {
   type        = string
-  description = "Path (relative to this directory) of the PEM CA that signed a private Temporal frontend's certificate (endpoint mode; public); null for a public CA."
+  description = "Path, relative to the environment's directory (envs/ENV), of the PEM CA that signed a private Temporal frontend's certificate (endpoint mode; public); null for a public CA."
   default     = null
 }
 

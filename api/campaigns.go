@@ -402,6 +402,13 @@ type progressJSON struct {
 	workflows.CampaignProgress
 }
 
+// signalAudit is the audit action of each campaign signal.
+var signalAudit = map[string]string{
+	workflows.SignalCampaignPause:  store.AuditCampaignPause,
+	workflows.SignalCampaignResume: store.AuditCampaignResume,
+	workflows.SignalCampaignCancel: store.AuditCampaignCancel,
+}
+
 // signalCampaign handles pause, resume and cancel: signals to the workflow,
 // which acts on them between chunks.
 func (s *Server) signalCampaign(signal string, allowed ...string) gin.HandlerFunc {
@@ -432,6 +439,11 @@ func (s *Server) signalCampaign(signal string, allowed ...string) gin.HandlerFun
 		if err != nil {
 			internalError(c, err)
 			return
+		}
+		// A signal is no database change: the audit row follows it.
+		if err := s.store.RecordAudit(ctx, acc, store.Change{Action: signalAudit[signal], Subject: store.SubjectCampaign,
+			SubjectID: id, Before: gin.H{"status": camp.Status}}); err != nil {
+			s.log.Error("audit campaign signal", "campaign_id", id, "signal", signal, "error", err)
 		}
 		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
 		c.JSON(http.StatusAccepted, gin.H{"campaign_id": id, "requested": signal, "status": camp.Status})

@@ -20,6 +20,7 @@ import (
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
@@ -133,6 +134,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
+	acts.LinkKey = onetime.Key(cfg.JWTSecret)
 	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

@@ -60,6 +60,10 @@ type Config struct {
 	AuthFailuresPerEmail int           // SENDINGO_AUTH_FAILURES_PER_EMAIL
 	AuthFailuresPerIP    int           // SENDINGO_AUTH_FAILURES_PER_IP
 	SignupsPerIP         int           // SENDINGO_SIGNUPS_PER_IP
+	// PasswordResetsPerEmail and PasswordResetsPerIP bound password reset
+	// requests per window (SENDINGO_PASSWORD_RESETS_PER_EMAIL, _PER_IP).
+	PasswordResetsPerEmail int
+	PasswordResetsPerIP    int
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -96,10 +100,12 @@ var Vars = []Var{
 	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
 	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client IP per window"},
 	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client IP per window"},
+	{"SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3", "password reset requests per e-mail per window (429 beyond)"},
+	{"SENDINGO_PASSWORD_RESETS_PER_IP", "20", "password reset requests per client IP per window"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
-	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
-	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of alert e-mails"},
+	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for the platform's e-mails: stock alerts, invitations, password resets"},
+	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of the platform's e-mails"},
 	{"SENDINGO_REPORT_DEADLINE", "24h", "how long a campaign awaits delivery reports before the rest is unknown"},
 	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
@@ -197,6 +203,9 @@ func Load(getenv func(string) string) (Config, error) {
 		AuthFailuresPerEmail: int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
 		AuthFailuresPerIP:    int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
 		SignupsPerIP:         int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
+
+		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
+		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
 	}
 	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
 	if _, err := parseProxies(c.TrustedProxies); err != nil {

@@ -264,13 +264,21 @@ func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campa
 // after a double submit).
 func (s *Store) BeginSend(ctx context.Context, accountID, id int64, content Template, status string) (bool, error) {
 	content.Buttons = append(Buttons{}, content.Buttons...)
-	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = ?, content = ?, run = 1, updated_at = ?
-		WHERE account_id = ? AND id = ? AND status = 'draft'`, status, jsonText(content), now(), accountID, id)
-	if err != nil {
-		return false, fmt.Errorf("begin send of campaign %d: %w", id, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	changed := false
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, content = ?, run = 1, updated_at = ?
+			WHERE account_id = ? AND id = ? AND status = 'draft'`, status, jsonText(content), now(), accountID, id)
+		if err != nil {
+			return fmt.Errorf("begin send of campaign %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // a double submit: the first one is audited
+		}
+		changed = true
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignSend, Subject: SubjectCampaign, SubjectID: id,
+			Before: map[string]any{"status": CampaignDraft}, After: map[string]any{"status": status, "template_id": content.ID}})
+	})
+	return changed, err
 }
 
 // SetCampaignStatus moves the campaign to status when it is in one of from (any
@@ -315,9 +323,12 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, in
 			return fmt.Errorf("campaign %d has no failed messages to retry: %w", id, ErrCampaignState)
 		}
 		run = c.Run + 1
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
-			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
+			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignRetry, Subject: SubjectCampaign, SubjectID: id,
+			Before: map[string]any{"status": c.Status, "run": c.Run}, After: map[string]any{"status": CampaignRunning, "run": run, "retrying": reset}})
 	})
 	return run, reset, err
 }

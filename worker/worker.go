@@ -18,6 +18,7 @@ var _ workflows.ImportActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignActivities = (*activities.Activities)(nil)
 var _ workflows.StockMonitorActivities = (*activities.Activities)(nil)
 var _ workflows.ReminderActivities = (*activities.Activities)(nil)
+var _ workflows.TeamActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {
@@ -52,6 +53,8 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Campaign)
 	r.RegisterWorkflow(workflows.RewardStockMonitor)
 	r.RegisterWorkflow(workflows.AttendanceReminder)
+	r.RegisterWorkflow(workflows.InvitationMail)
+	r.RegisterWorkflow(workflows.PasswordReset)
 	r.RegisterActivity(acts)
 }
 

@@ -83,6 +83,7 @@ type harness struct {
 type harnessOptions struct {
 	now      func() time.Time // the API's clock (nil: time.Now)
 	smtpAddr string           // where alert e-mails go (default: the configuration's)
+	dev      bool             // SENDINGO_DEV: links are logged too
 }
 
 type harnessOption func(*harnessOptions)
@@ -95,6 +96,11 @@ func withClock(now func() time.Time) harnessOption {
 // withSMTP sends the worker's alert e-mails to the SMTP server at addr.
 func withSMTP(addr string) harnessOption {
 	return func(o *harnessOptions) { o.smtpAddr = addr }
+}
+
+// withDev runs the API and worker in dev mode.
+func withDev() harnessOption {
+	return func(o *harnessOptions) { o.dev = true }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
@@ -118,6 +124,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	t.Cleanup(tc.Close)
 	cfg := testConfig()
+	cfg.Dev = o.dev
 	// Each harness has its own task queue and worker, so tests do not share one.
 	cfg.TaskQueue = fmt.Sprintf("test-%s-%d", t.Name(), time.Now().UnixNano())
 	logs := &syncBuffer{}
@@ -134,7 +141,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
-	acts.LinkKey = onetime.Key(cfg.JWTSecret)
+	acts.LinkKey, acts.LogLinks = onetime.Key(cfg.JWTSecret), o.dev
 	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

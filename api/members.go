@@ -155,7 +155,7 @@ func (s *Server) createInvitation(c *gin.Context) {
 	ctx, acc := c.Request.Context(), account(c)
 	nonce, token, hash := onetime.New(s.linkKey, onetime.Invitation)
 	inv, err := s.store.CreateInvitation(ctx, acc, store.Invitation{Email: email, Role: role, TokenHash: hash, Nonce: nonce,
-		InvitedBy: me.UserID, InvitedByName: me.Name, ExpiresAt: time.Now().Add(InvitationTTL)})
+		InvitedBy: me.UserID, InvitedByName: me.Name, ExpiresAt: s.now().Add(InvitationTTL)})
 	if !storeErr(c, err, "invitation") {
 		return
 	}
@@ -172,7 +172,7 @@ func (s *Server) createInvitation(c *gin.Context) {
 			s.log.Error("mark invitation mail", "invitation_id", inv.ID, "error", err)
 		}
 	}
-	out := toInvitationJSON(inv, time.Now())
+	out := toInvitationJSON(inv, s.now())
 	out.AcceptURL = link
 	c.Header("Location", "/api/v1/invitations/"+itoa(inv.ID))
 	c.JSON(http.StatusCreated, out)
@@ -201,7 +201,7 @@ func (s *Server) listInvitations(c *gin.Context) {
 	if !storeErr(c, err, "invitations") {
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	items := make([]invitationJSON, len(invs))
 	for i, inv := range invs {
 		items[i] = toInvitationJSON(inv, now)
@@ -270,7 +270,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 		switch {
 		case inv.Accepted():
 			err = store.ErrLinkUsed
-		case !time.Now().Before(inv.ExpiresAt):
+		case !s.now().Before(inv.ExpiresAt):
 			err = store.ErrLinkExpired
 		}
 	}
@@ -286,7 +286,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
-	u, err := s.store.AcceptInvitation(ctx, hash, store.NewMember{Name: req.Name, PasswordHash: string(pw)}, time.Now())
+	u, err := s.store.AcceptInvitation(ctx, hash, store.NewMember{Name: req.Name, PasswordHash: string(pw)}, s.now())
 	if !s.linkErr(c, err, "invitation") {
 		return
 	}

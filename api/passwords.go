@@ -214,7 +214,7 @@ func (s *Server) confirmPasswordReset(c *gin.Context) {
 		switch {
 		case store.IsSet(r.UsedAt):
 			err = store.ErrLinkUsed
-		case !time.Now().Before(r.ExpiresAt):
+		case !s.now().Before(r.ExpiresAt):
 			err = store.ErrLinkExpired
 		}
 	}
@@ -230,7 +230,7 @@ func (s *Server) confirmPasswordReset(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
-	u, err := s.store.ResetPassword(ctx, hash, string(pw), time.Now())
+	u, err := s.store.ResetPassword(ctx, hash, string(pw), s.now())
 	if !s.linkErr(c, err, "password reset") {
 		return
 	}

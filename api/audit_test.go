@@ -275,7 +275,7 @@ func TestAPIKeyLastUsedAtIsKeptCurrentOncePerMinute(t *testing.T) {
 	lastUsed := func() *time.Time {
 		var l struct {
 			Items []struct {
-				ID         int64   `json:"id"`
+				ID         int64      `json:"id"`
 				LastUsedAt *time.Time `json:"last_used_at"`
 			}
 		}

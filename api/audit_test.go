@@ -126,7 +126,7 @@ func TestAuditLogRecordsWhoDidWhat(t *testing.T) {
 	key.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", scheduled), nil).Expect(202)
 	running := f.running()
 	admin.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/pause", running), nil).Expect(202)
-	waitCampaign(t, f.owner, f.failing)
+	f.finished(f.failing)
 	f.owner.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/retry-failed", f.failing), nil).Expect(202)
 
 	// Stock, by the key: the adjustment itself names the key too.

@@ -434,7 +434,8 @@ func (f *roleFixture) freshMember(role string) *apitest.Client {
 // API key of every role a key can have: a caller whose role reaches the
 // operation's x-required-role (and, for a key, whose operation lists apiKey)
 // succeeds; every other caller gets 403 forbidden. An operation without a
-// declared role, or without a probe here, fails the test.
+// declared role, or without a probe here, fails the test. Then another
+// account's owner tries every operation on a resource: 404, always.
 func TestEveryRouteByEveryRole(t *testing.T) {
 	h := newHarness(t)
 	f := newRoleFixture(t, h)
@@ -494,6 +495,27 @@ func TestEveryRouteByEveryRole(t *testing.T) {
 	}
 	if tried < 500 {
 		t.Fatalf("tried %d calls; the spec walk found too few operations", tried)
+	}
+
+	// Another account's owner may call everything, but none of this
+	// account's resources exists for them.
+	otherToken, _ := h.signup(t)
+	other := h.c.As(otherToken)
+	for _, op := range specOperations(t) {
+		probe, ok := probes[op.id]
+		if !ok || !strings.Contains(op.path, "{") {
+			continue
+		}
+		cl := probe(f)
+		var resp *apitest.Response
+		if cl.upload != nil {
+			resp = other.Upload(cl.path, "file", "x.csv", cl.upload, nil)
+		} else {
+			resp = other.Do(op.method, cl.path, cl.body)
+		}
+		if resp.Status != http.StatusNotFound {
+			t.Errorf("%s on another account's resource: %d, want 404: %.300s", op.id, resp.Status, resp.Body)
+		}
 	}
 }
 

@@ -37,9 +37,9 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=probe /bin/wget /usr/local/bin/wget
 COPY --from=build /out/sendingo /usr/local/bin/sendingo
 USER nonroot:nonroot
-EXPOSE 8080 8090
-# No HEALTHCHECK here: the image runs the api, the worker (no HTTP port) and
-# one-off jobs alike, so each deployment probes what it runs (compose below,
-# the ALB's /healthz on ECS).
+EXPOSE 8080 8090 9090
+# No HEALTHCHECK here: the image runs the api (:8080/healthz), the worker
+# (:9090/healthz) and one-off jobs alike, so each deployment probes what it
+# runs (docker-compose.yml; on ECS the ALB and the worker task's health check).
 ENTRYPOINT ["/usr/local/bin/sendingo"]
 CMD ["api"]

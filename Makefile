@@ -5,19 +5,46 @@ TEMPORAL := $(BIN)/temporal
 TERRAFORM := $(BIN)/terraform
 SENDINGO := $(BIN)/sendingo
 
-.PHONY: dev test build lint bench tools terraform clean FORCE
+# The web console (web/): built into web/dist/app, which the binary embeds.
+CONSOLE      := web/dist/app/index.html
+NODE_MODULES := web/node_modules/.package-lock.json
+CONSOLE_SRC  := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+                web/tsconfig.json web/package.json api/openapi.yaml
+
+.PHONY: dev test build console screenshots bench-console lint bench tools terraform clean FORCE
 
 dev: build $(TEMPORAL)
 	SENDINGO_DEV=true SENDINGO_TEMPORAL_CLI=$(abspath $(TEMPORAL)) exec $(SENDINGO) dev
 
-test: $(TEMPORAL)
+test: console $(TEMPORAL)
+	cd web && npm run lint:api && npm test
 	$(GO) vet ./...
-	SENDINGO_TEMPORAL_CLI=$(abspath $(TEMPORAL)) $(GO) test -count=1 -v -timeout 25m ./...
+	SENDINGO_REQUIRE_CONSOLE=1 SENDINGO_TEMPORAL_CLI=$(abspath $(TEMPORAL)) $(GO) test -count=1 -v -timeout 25m ./...
 
-build: $(SENDINGO)
+build: console $(SENDINGO)
 
 $(SENDINGO): FORCE
 	$(GO) build -o $(SENDINGO) ./cmd/sendingo
+
+# npm ci when node_modules is missing or older than the lockfile; the console is
+# rebuilt when it is missing or older than its sources, the lockfile or the spec.
+$(NODE_MODULES): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE): $(NODE_MODULES) $(CONSOLE_SRC)
+	cd web && npm run build
+
+console: $(CONSOLE)
+
+# Screenshots of every console page (Korean) into docs/screenshots/.
+screenshots: console $(TEMPORAL)
+	SENDINGO_SCREENSHOTS=1 SENDINGO_REQUIRE_CONSOLE=1 SENDINGO_TEMPORAL_CLI=$(abspath $(TEMPORAL)) \
+		$(GO) test -count=1 -run TestConsoleJourneys ./e2e/
+
+# The console's initial JavaScript (gzipped) and cold-load time to interactive.
+bench-console: build
+	cd web && node scripts/bench-console.mjs ../$(SENDINGO)
 
 # The pinned Temporal CLI (tools/go.mod), built once and kept in .bin/.
 $(TEMPORAL): tools/go.mod tools/go.sum
@@ -39,6 +66,6 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 clean:
-	rm -rf $(BIN) .data
+	rm -rf $(BIN) .data web/dist/app
 
 FORCE:

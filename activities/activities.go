@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/egress"
@@ -41,6 +42,9 @@ type Activities struct {
 	// Egress checks connections to tenant-supplied addresses (nil refuses every
 	// private or internal one).
 	Egress *egress.Guard
+	// Temporal starts the workflows the outbox owes and keeps reminder
+	// Schedules in line with their events (the worker sets its own client).
+	Temporal client.Client
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

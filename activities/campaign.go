@@ -32,8 +32,26 @@ const (
 	reportPagesPerPoll = 40
 )
 
-// StartCampaign loads what the workflow needs to know about the campaign.
+// StartCampaign begins the workflow's run of the campaign and loads what the
+// workflow needs to know about it. It is the workflow's first step and the only
+// place a send or a retry changes the database before anything is sent, so a
+// send that reached Temporal is never half done: run 1 moves a draft to
+// scheduled or running (freezing the template's content), a later run resets the
+// finished campaign's failed messages to pending. Both are idempotent (the API
+// makes the same change right after starting the workflow, to answer with it). A
+// workflow whose run has already been done or superseded by another is told to
+// Skip.
 func (a *Activities) StartCampaign(ctx context.Context, in workflows.StartCampaignInput) (workflows.StartCampaignResult, error) {
+	if by := in.RequestedBy; by != nil {
+		// The change below is audited as made by whoever asked for it.
+		actor := store.Actor{Kind: by.Kind, Name: by.Name, IP: by.IP, RequestID: by.RequestID}
+		if by.Kind == store.ActorAPIKey {
+			actor.KeyID = by.ID
+		} else {
+			actor.UserID = by.ID
+		}
+		ctx = store.WithActor(ctx, actor)
+	}
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
 		return workflows.StartCampaignResult{}, classify(err)
@@ -41,6 +59,44 @@ func (a *Activities) StartCampaign(ctx context.Context, in workflows.StartCampai
 	tz, err := a.Store.AccountTimezone(ctx, in.AccountID)
 	if err != nil {
 		return workflows.StartCampaignResult{}, classify(err)
+	}
+	skip := func() (workflows.StartCampaignResult, error) {
+		a.Log.Info("campaign workflow has nothing to do", "account_id", in.AccountID, "campaign_id", in.CampaignID,
+			"run", in.Run, "campaign_run", c.Run, "status", c.Status)
+		return workflows.StartCampaignResult{Status: c.Status, Skip: true}, nil
+	}
+	switch {
+	case in.Run == 0: // recorded before runs were passed: the API began the send
+	case in.Run == 1 && c.Status == store.CampaignDraft:
+		// The template cannot be gone: campaigns reference it (a foreign key).
+		tpl, err := a.Store.Template(ctx, in.AccountID, c.TemplateID)
+		if err != nil {
+			return workflows.StartCampaignResult{}, classify(fmt.Errorf("template of campaign %d: %w", c.ID, err))
+		}
+		status := store.CampaignRunning
+		if c.ScheduledAt.After(time.Now()) {
+			status = store.CampaignScheduled
+		}
+		if _, err := a.Store.BeginSend(ctx, in.AccountID, c.ID, tpl, status); err != nil {
+			return workflows.StartCampaignResult{}, err
+		}
+		if c, err = a.Store.Campaign(ctx, in.AccountID, in.CampaignID); err != nil {
+			return workflows.StartCampaignResult{}, classify(err)
+		}
+	case c.Run > in.Run:
+		return skip() // a later run exists
+	case c.Run < in.Run:
+		if _, err := a.Store.RetryCampaign(ctx, in.AccountID, c.ID, in.Run); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return skip() // not finished, or nothing failed: nothing to retry
+			}
+			return workflows.StartCampaignResult{}, classify(err)
+		}
+		if c, err = a.Store.Campaign(ctx, in.AccountID, in.CampaignID); err != nil {
+			return workflows.StartCampaignResult{}, classify(err)
+		}
+	case c.Status == store.CampaignCompleted || c.Status == store.CampaignFailed:
+		return skip() // this run has been done by an earlier workflow
 	}
 	out := workflows.StartCampaignResult{Timezone: tz, Ad: c.Content.Advertisement, Status: c.Status}
 	if store.IsSet(c.ScheduledAt) {
@@ -54,7 +110,9 @@ func (a *Activities) SetCampaignStatus(ctx context.Context, in workflows.SetStat
 	return a.Store.SetCampaignStatus(ctx, in.AccountID, in.CampaignID, in.Status)
 }
 
-// FinalizeCampaign aggregates the campaign's counts with SQL into its row.
+// FinalizeCampaign aggregates the campaign's counts with SQL into its row and
+// tells the operators how the run ended (campaign.completed, .failed,
+// .cancelled; reminder.sent for an attendance reminder).
 func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.FinalizeInput) (workflows.FinalizeResult, error) {
 	c, err := a.Store.FinalizeCampaign(ctx, in.AccountID, in.CampaignID, in.Status)
 	if err != nil {
@@ -62,6 +120,13 @@ func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.Finalize
 	}
 	a.Log.Info("campaign finished", "account_id", in.AccountID, "campaign_id", in.CampaignID, "status", in.Status,
 		"total", c.Total, "delivered", c.Delivered, "failed", c.Failed, "unknown", c.Unknown)
+	camp, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return workflows.FinalizeResult{}, classify(err)
+	}
+	if err := a.notify(ctx, in.AccountID, campaignNotice(camp)); err != nil {
+		return workflows.FinalizeResult{}, err
+	}
 	return workflows.FinalizeResult{Counts: workflows.Counts{Total: c.Total, Pending: c.Pending + c.Sending, Sent: c.Sent,
 		Delivered: c.Delivered, Failed: c.Failed, Unknown: c.Unknown, Fallback: c.Fallback}}, nil
 }
@@ -331,9 +396,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	if len(rows) == 0 {
-		// Nothing left to send: an earlier attempt finished the range but died
-		// before answering. A first run still reports what the range holds, or the
-		// live progress would miss those messages.
+		// Nothing left to send: an earlier attempt sent it all but its completion
+		// never reached Temporal (Temporal restarted, or the worker died after
+		// writing the results). A first run's chunk still answers what its range
+		// holds, or the campaign's live progress would lose those messages.
 		if in.Run == 1 {
 			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
 		}
@@ -374,18 +440,25 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 	}
 
-	now := time.Now()
-	claimed, err := a.Store.ClaimChunk(ctx, c.ID, in.FromID, in.ToID, now)
+	var takeOver []store.ChunkMessage
+	for _, r := range stale {
+		if resend[r.ID] {
+			takeOver = append(takeOver, r)
+		}
+	}
+	mine, err := a.Store.ClaimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
 	if err != nil {
 		return out, err
 	}
+	// Only what this attempt's claim holds is sent: rows another attempt of the
+	// chunk claimed meanwhile are that attempt's to send.
 	var msgs []relay.Message
 	for _, r := range rows {
-		if r.Status == store.MessagePending || resend[r.ID] {
+		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
 			msgs = append(msgs, messageOf(r, in.Run, tpl))
 		}
 	}
-	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", claimed, "resend", len(resend))
+	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
 	// Router.Send runs the whole chunk; heartbeat meanwhile so a dead worker is
 	// noticed and a cancel request reaches us.
@@ -664,12 +737,24 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		go func() {
 			defer wg.Done()
 			changed, err := a.pollRelay(ctx, in, r, aw, fetcher)
+			var unreadable *unreadableReportsError
+			if errors.As(err, &unreadable) {
+				// Asking again will not help: what awaits this relay's report is
+				// unknown now, instead of keeping the campaign open until the deadline.
+				a.Log.Warn("relay reports unreadable; its messages become unknown", "campaign_id", in.CampaignID,
+					"relay_id", r.ID, "code", unreadable.code, "error", err)
+				n, gerr := a.Store.GiveUpRelayReports(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID,
+					"no_report", unreadable.reason(), time.Now())
+				changed[store.MessageUnknown] += n
+				err = gerr
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				pollErr = errors.Join(pollErr, err)
 				return
 			}
+			out.Unknown += changed[store.MessageUnknown]
 			out.Delivered += changed[store.MessageDelivered]
 			out.Failed += changed[store.MessageFailed]
 			perRelay[r.ID] = &workflows.RelayCounts{RelayID: r.ID, Delivered: changed[store.MessageDelivered], Failed: changed[store.MessageFailed]}
@@ -714,34 +799,43 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 	}
 	kind, _ := relay.KindOf(r.Kind)
 	if kind.Idempotent {
-		err := a.Store.WithReportCursor(ctx, r.ID, func(cursor string) (string, error) {
-			for page := 0; page < reportPagesPerPoll; page++ {
-				p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: reportPageLimit})
-				if err != nil {
-					return cursor, fmt.Errorf("reports of relay %d: %w", r.ID, err)
-				}
-				results := make([]store.MessageResult, 0, len(p.Reports))
-				for _, rep := range p.Reports {
-					if res, ok := reportResult(rep); ok {
-						results = append(results, res)
-						touched = append(touched, res.ID)
-					}
-				}
-				changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
-				if err != nil {
-					return cursor, err
-				}
-				merge(changed)
-				if p.Next != "" {
-					cursor = p.Next
-				}
-				if !p.More {
-					break
+		// No lock or transaction is held while the relay is asked: the cursor is
+		// read, the page fetched and applied (idempotently), and only then is the
+		// cursor moved on, with a compare-and-set. A poller that finds the cursor
+		// moved by another stops: that one is ahead.
+		cursor, err := a.Store.ReportCursor(ctx, r.ID)
+		if err != nil {
+			return total, err
+		}
+		for page := 0; page < reportPagesPerPoll; page++ {
+			p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: reportPageLimit})
+			if err != nil {
+				return total, reportsError(r.ID, err)
+			}
+			results := make([]store.MessageResult, 0, len(p.Reports))
+			for _, rep := range p.Reports {
+				if res, ok := reportResult(rep); ok {
+					results = append(results, res)
+					touched = append(touched, res.ID)
 				}
 			}
-			return cursor, nil
-		})
-		return total, err
+			changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
+			if err != nil {
+				return total, err
+			}
+			merge(changed)
+			if p.Next != "" && p.Next != cursor {
+				moved, err := a.Store.AdvanceReportCursor(ctx, r.ID, cursor, p.Next)
+				if err != nil || !moved {
+					return total, err
+				}
+				cursor = p.Next
+			}
+			if !p.More {
+				break
+			}
+		}
+		return total, nil
 	}
 	mids, err := a.Store.AwaitedProviderIDs(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID)
 	if err != nil || len(mids) == 0 {
@@ -749,7 +843,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 	}
 	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: reportPageLimit})
 	if err != nil {
-		return total, fmt.Errorf("reports of relay %d: %w", r.ID, err)
+		return total, reportsError(r.ID, err)
 	}
 	var byRecipient []store.ReportByRecipient
 	for _, rep := range p.Reports {
@@ -769,6 +863,37 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		}
 	}
 	return total, err
+}
+
+// unreadableReportsError says a relay's delivery reports cannot be read and
+// asking again will not change that: its reports endpoint is missing or it
+// refuses the request (4xx), or it refuses our credentials (401, 403).
+type unreadableReportsError struct {
+	relayID int64
+	code    string // relay.CodeAuth or relay.CodeBadRequest
+	err     error
+}
+
+func (e *unreadableReportsError) Error() string { return e.err.Error() }
+func (e *unreadableReportsError) Unwrap() error { return e.err }
+
+// reason is what the messages left without a report say, in our words (not the
+// relay's answer).
+func (e *unreadableReportsError) reason() string {
+	if e.code == relay.CodeAuth {
+		return "the relay refused our credentials when asked for delivery reports"
+	}
+	return "the relay refused the delivery report request (it may have no reports endpoint)"
+}
+
+// reportsError wraps a failed report request, marking the ones retrying cannot fix.
+func reportsError(relayID int64, err error) error {
+	err = fmt.Errorf("reports of relay %d: %w", relayID, err)
+	switch code := relay.ErrorCode(err); code {
+	case relay.CodeAuth, relay.CodeBadRequest:
+		return &unreadableReportsError{relayID: relayID, code: code, err: err}
+	}
+	return err
 }
 
 // reportResult is the final state a delivery report gives a message.

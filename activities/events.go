@@ -14,9 +14,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -54,9 +59,10 @@ func (e *MailRefusedError) Public() string {
 	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), relay.SanitizeReason(e.Reason))
 }
 
-// SMTPMailer sends mail through one SMTP server, without authentication
-// (SENDINGO_SMTP_ADDR: a local relay or mail catcher), upgrading to TLS when the
-// server offers STARTTLS. It reuses the smtp relay adapter. The server is the
+// SMTPMailer sends mail through one SMTP server (SENDINGO_SMTP_ADDR: a local
+// relay, a mail catcher, or a provider's SMTP endpoint such as SES's). It reuses
+// the smtp relay adapter: STARTTLS when the server offers it, implicit TLS on
+// port 465, and with credentials AUTH PLAIN only over TLS. The server is the
 // operator's choice, not tenant input, so it is dialled without the egress
 // guard — and it is not added to the guard's exceptions either, which would let
 // tenants' smtp relays reach it.
@@ -64,8 +70,15 @@ type SMTPMailer struct {
 	smtp *relay.SMTP
 }
 
-// NewSMTPMailer returns a mailer for the server at addr (host:port) sending as from.
-func NewSMTPMailer(addr, from string, opts relay.Options) (*SMTPMailer, error) {
+// SMTPAuth are the credentials of the operator's SMTP server.
+type SMTPAuth struct {
+	Username, Password string
+}
+
+// NewSMTPMailer returns a mailer for the server at addr (host:port) sending as
+// from. With auth (a username), TLS is required: a server that offers no
+// STARTTLS is refused before the password is sent.
+func NewSMTPMailer(addr, from string, opts relay.Options, auth ...SMTPAuth) (*SMTPMailer, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP address %q: %w", addr, err)
@@ -75,7 +88,14 @@ func NewSMTPMailer(addr, from string, opts relay.Options) (*SMTPMailer, error) {
 		return nil, fmt.Errorf("SMTP address %q: bad port", addr)
 	}
 	opts.Egress = nil
-	return &SMTPMailer{smtp: relay.NewSMTP(relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}, opts)}, nil
+	cfg := relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}
+	if port == 465 { // submissions: TLS from the first byte
+		cfg.TLS = "tls"
+	}
+	for _, a := range auth {
+		cfg.Username, cfg.Password = a.Username, a.Password
+	}
+	return &SMTPMailer{smtp: relay.NewSMTP(cfg, opts)}, nil
 }
 
 // SendMail sends m to each recipient in one SMTP session. A relay fault (server
@@ -122,7 +142,7 @@ func (a *Activities) ReadTierStock(ctx context.Context, in workflows.ReadTierSto
 }
 
 // RecordStockAlert records the alert of a tier at one stock version, addressed
-// to the event's recipients. Idempotent: the same version answers the same alert,
+// to the event's recipients, and tells the operators (stock.low). Idempotent: the same version answers the same alert,
 // and a channel already delivered is not asked for again.
 func (a *Activities) RecordStockAlert(ctx context.Context, in workflows.RecordStockAlertInput) (workflows.RecordStockAlertResult, error) {
 	al, err := a.Store.RecordStockAlert(ctx, in.AccountID, store.TierStock{
@@ -132,6 +152,10 @@ func (a *Activities) RecordStockAlert(ctx context.Context, in workflows.RecordSt
 	}
 	a.Log.Warn("low stock", "account_id", in.AccountID, "event_id", al.EventID, "tier_id", al.TierID,
 		"alert_id", al.ID, "stock", al.Stock, "threshold", al.Threshold)
+	if err := a.notify(ctx, in.AccountID, notify.LowStock(notify.Tier{EventID: al.EventID, TierID: al.TierID,
+		EventName: al.EventName, TierName: al.TierName}, al.ID, al.Stock, al.Threshold)); err != nil {
+		return workflows.RecordStockAlertResult{}, err
+	}
 	return workflows.RecordStockAlertResult{AlertID: al.ID,
 		Email: al.EmailStatus == store.AlertPending, Webhook: al.WebhookStatus == store.AlertPending}, nil
 }
@@ -331,4 +355,118 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// reminderCatchup is how late a missed reminder may still go out (the worker
+// or Temporal was down at the reminder time); later, that day's is skipped.
+const reminderCatchup = time.Hour
+
+// SyncReminderSchedule makes the event's reminder Schedule match the event's row
+// as it is now: created or updated when the event has a reminder, deleted when it
+// has none or is gone. The outbox rows written before the row was read are then
+// cleared; rows written meanwhile stay for the next sync. ReminderScheduleSync,
+// one workflow per event, is its only caller, so syncs of one event never race.
+func (a *Activities) SyncReminderSchedule(ctx context.Context, in workflows.SyncReminderScheduleInput) (workflows.SyncReminderScheduleResult, error) {
+	var out workflows.SyncReminderScheduleResult
+	if a.Temporal == nil {
+		return out, temporal.NewNonRetryableApplicationError("no Temporal client is configured", workflows.ErrTypeInvalidState, nil)
+	}
+	mark, err := a.Store.OutboxMark(ctx, store.OutboxReminderSchedule, in.EventID)
+	if err != nil {
+		return out, err
+	}
+	ev, err := a.Store.Event(ctx, in.AccountID, in.EventID)
+	gone := errors.Is(err, store.ErrNotFound)
+	if err != nil && !gone {
+		return out, err
+	}
+	if gone || ev.ReminderTime == "" {
+		out.Action, err = a.deleteReminderSchedule(ctx, in.EventID)
+	} else {
+		out.Action, err = a.putReminderSchedule(ctx, ev, activity.GetInfo(ctx).TaskQueue)
+	}
+	if err != nil {
+		return out, err
+	}
+	a.Log.Info("reminder schedule synced", "account_id", in.AccountID, "event_id", in.EventID, "action", out.Action)
+	return out, a.Store.ClearOutbox(ctx, store.OutboxReminderSchedule, in.EventID, mark)
+}
+
+// putReminderSchedule updates the event's Schedule, or creates it.
+func (a *Activities) putReminderSchedule(ctx context.Context, e store.Event, taskQueue string) (string, error) {
+	id := workflows.ReminderScheduleID(e.ID)
+	spec, err := reminderSpec(e)
+	if err != nil {
+		return "", temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
+	}
+	action := reminderAction(e, taskQueue)
+	err = a.Temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			sched := in.Description.Schedule
+			sched.Spec, sched.Action = &spec, action
+			return &client.ScheduleUpdate{Schedule: &sched}, nil
+		},
+	})
+	var missing *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return "updated", nil
+	case !errors.As(err, &missing):
+		return "", fmt.Errorf("update reminder schedule %s: %w", id, err)
+	}
+	_, err = a.Temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: id, Spec: spec, Action: action,
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: reminderCatchup,
+		Note:          fmt.Sprintf("attendance reminder of event %d (account %d)", e.ID, e.AccountID),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create reminder schedule %s: %w", id, err)
+	}
+	return "created", nil
+}
+
+func (a *Activities) deleteReminderSchedule(ctx context.Context, eventID int64) (string, error) {
+	id := workflows.ReminderScheduleID(eventID)
+	err := a.Temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
+	var missing *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return "deleted", nil
+	case errors.As(err, &missing):
+		return "none", nil
+	}
+	return "", fmt.Errorf("delete reminder schedule %s: %w", id, err)
+}
+
+// reminderSpec is the schedule of an event's reminder: every day at the reminder
+// time in the event's time zone, from its first day to the end of its last.
+func reminderSpec(e store.Event) (client.ScheduleSpec, error) {
+	clock, err := time.Parse("15:04", e.ReminderTime)
+	if err != nil {
+		return client.ScheduleSpec{}, fmt.Errorf("event %d: reminder time %q: %w", e.ID, e.ReminderTime, err)
+	}
+	loc := e.Location()
+	start := time.Date(e.StartsOn.Year(), e.StartsOn.Month(), e.StartsOn.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(e.EndsOn.Year(), e.EndsOn.Month(), e.EndsOn.Day()+1, 0, 0, 0, 0, loc)
+	return client.ScheduleSpec{
+		Calendars: []client.ScheduleCalendarSpec{{
+			Hour:    []client.ScheduleRange{{Start: clock.Hour()}},
+			Minute:  []client.ScheduleRange{{Start: clock.Minute()}},
+			Comment: "daily attendance reminder at " + e.ReminderTime,
+		}},
+		TimeZoneName: e.Timezone,
+		StartAt:      start,
+		EndAt:        end,
+	}, nil
+}
+
+func reminderAction(e store.Event, taskQueue string) *client.ScheduleWorkflowAction {
+	return &client.ScheduleWorkflowAction{
+		ID:                    workflows.ReminderWorkflowID(e.ID),
+		Workflow:              workflows.AttendanceReminder,
+		Args:                  []any{workflows.ReminderInput{AccountID: e.AccountID, EventID: e.ID}},
+		TaskQueue:             taskQueue,
+		TypedSearchAttributes: workflows.AccountSearchAttributes(e.AccountID),
+	}
 }

@@ -2,10 +2,13 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/sendingo/sendingo/notify"
+	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
 
@@ -38,7 +41,8 @@ func (a *Activities) CommitImportRows(ctx context.Context, in workflows.CommitIm
 	}
 }
 
-// CompleteImport marks the import completed and answers its summary.
+// CompleteImport marks the import completed, tells the operators
+// (import.completed) and answers its summary.
 func (a *Activities) CompleteImport(ctx context.Context, in workflows.CompleteImportInput) (workflows.CompleteImportResult, error) {
 	im, err := a.Store.CompleteImport(ctx, in.AccountID, in.ImportID)
 	if err != nil {
@@ -46,11 +50,27 @@ func (a *Activities) CompleteImport(ctx context.Context, in workflows.CompleteIm
 	}
 	a.Log.Info("import completed", "account_id", in.AccountID, "import_id", in.ImportID,
 		"created", im.CreatedCount, "updated", im.UpdatedCount, "skipped", im.SkippedCount)
+	if im.Status == store.ImportCompleted {
+		if err := a.notify(ctx, in.AccountID, notify.ImportDone(notify.Import{ID: im.ID, Filename: im.Filename,
+			Created: im.CreatedCount, Updated: im.UpdatedCount, Skipped: im.SkippedCount})); err != nil {
+			return workflows.CompleteImportResult{}, err
+		}
+	}
 	return workflows.CompleteImportResult{Created: im.CreatedCount, Updated: im.UpdatedCount, Skipped: im.SkippedCount}, nil
 }
 
-// FailImport records why the commit failed.
+// FailImport records why the commit failed and tells the operators (import.failed).
 func (a *Activities) FailImport(ctx context.Context, in workflows.FailImportInput) error {
 	a.Log.Warn("import failed", "account_id", in.AccountID, "import_id", in.ImportID, "reason", in.Reason)
-	return a.Store.FailImport(ctx, in.AccountID, in.ImportID, in.Reason)
+	if err := a.Store.FailImport(ctx, in.AccountID, in.ImportID, in.Reason); err != nil {
+		return err
+	}
+	im, err := a.Store.Import(ctx, in.AccountID, in.ImportID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || im.Status != store.ImportFailed {
+		return err
+	}
+	return a.notify(ctx, in.AccountID, notify.ImportFailure(notify.Import{ID: im.ID, Filename: im.Filename, Reason: im.Error}))
 }

@@ -24,7 +24,7 @@ func New(st *store.Store, log *slog.Logger, publicURL string, guard *egress.Guar
 	return &Activities{
 		Store:  st,
 		Log:    log,
-		Router: relay.NewRouter(relay.RouterOptions{Logger: log.With("component", "relay-router")}),
+		Router: NewRouter(st, log, relay.RouterOptions{}),
 		RelayOptions: relay.Options{HTTPClient: relay.NewHTTPClient(relay.DefaultTimeout, guard), Egress: guard,
 			Logger: log.With("component", "relay")},
 		PublicURL: publicURL,

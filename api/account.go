@@ -3,11 +3,14 @@ package api
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/sendingo/sendingo/notify"
 )
 
 var optoutPattern = regexp.MustCompile(`^[0-9][0-9-]{6,18}[0-9]$`)
@@ -16,10 +19,11 @@ type accountRequest struct {
 	Name         *string `json:"name"`
 	Timezone     *string `json:"timezone"`
 	OptoutNumber *string `json:"optout_number"`
+	Language     *string `json:"language"`
 }
 
-// updateAccount changes the account's settings: name, time zone, and the free
-// opt-out number advertisements end with.
+// updateAccount changes the account's settings: name, time zone, the free
+// opt-out number advertisements end with, and the language of notifications.
 func (s *Server) updateAccount(c *gin.Context) {
 	var req accountRequest
 	if !bindJSON(c, &req) {
@@ -48,8 +52,19 @@ func (s *Server) updateAccount(c *gin.Context) {
 			errs.Add("optout_number", "must be a phone number such as 080-123-4567")
 		}
 	}
+	if req.Language != nil {
+		acc.Language = strings.TrimSpace(*req.Language)
+		if !slices.Contains(notify.Languages, acc.Language) {
+			errs.Add("language", "must be ko or en")
+		}
+	}
 	if errs.Abort(c) {
 		return
+	}
+	if req.Language != nil {
+		if err := s.store.SetAccountLanguage(c.Request.Context(), acc.ID, acc.Language); !storeErr(c, err, "account") {
+			return
+		}
 	}
 	updated, err := s.store.UpdateAccountSettings(c.Request.Context(), acc.ID, acc.Name, acc.Timezone, acc.OptoutNumber)
 	if !storeErr(c, err, "account") {

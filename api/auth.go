@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/phone"
 	"github.com/sendingo/sendingo/store"
 )
@@ -71,6 +73,7 @@ type signupRequest struct {
 	Password    string `json:"password"`
 	Phone       string `json:"phone"`
 	Timezone    string `json:"timezone"`
+	Language    string `json:"language"`
 }
 
 type authResponse struct {
@@ -123,6 +126,12 @@ func (s *Server) signup(c *gin.Context) {
 	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
 		errs.Add("timezone", "is not an IANA time zone such as Asia/Seoul")
 	}
+	req.Language = strings.TrimSpace(req.Language)
+	if req.Language == "" {
+		req.Language = "ko"
+	} else if !slices.Contains(notify.Languages, req.Language) {
+		errs.Add("language", "must be ko or en")
+	}
 	if errs.Abort(c) {
 		return
 	}
@@ -142,7 +151,7 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	acc, user, err := s.store.Signup(c.Request.Context(), store.SignupParams{
-		AccountName: req.AccountName, Timezone: tz, UserName: req.Name, Email: email, Phone: ph,
+		AccountName: req.AccountName, Timezone: tz, Language: req.Language, UserName: req.Name, Email: email, Phone: ph,
 		PasswordHash: string(hash),
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -161,6 +170,7 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	s.log.Info("account created", "account_id", acc.ID, "user_id", user.ID)
+	s.setSession(c, tok, exp)
 	c.Header("Location", "/api/v1/me")
 	c.JSON(http.StatusCreated, authResponse{Account: &acc, User: &user, Token: tok, ExpiresAt: exp})
 }
@@ -227,6 +237,7 @@ func (s *Server) login(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
+	s.setSession(c, tok, exp)
 	c.JSON(http.StatusOK, authResponse{Token: tok, ExpiresAt: exp})
 }
 

@@ -1,19 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/render"
@@ -283,28 +280,41 @@ func (s *Server) sendCampaign(c *gin.Context) {
 		return
 	}
 
+	// The workflow is started first, under the campaign's ID: its first activity
+	// moves the draft to running (or scheduled), so a send either reached
+	// Temporal, and then happens, or did not, and then nothing has changed.
+	if err := s.startCampaign(ctx, acc, id, 1); err != nil {
+		workflowEngineDown(c, err, fmt.Sprintf("campaign %d was not started and is still a draft; try again", id))
+		return
+	}
+	// The same change the workflow makes, made here too so the answer shows it;
+	// whichever comes first makes it.
 	status := store.CampaignRunning
 	if camp.ScheduledAt.After(time.Now()) {
 		status = store.CampaignScheduled
 	}
-	changed, err := s.store.BeginSend(ctx, acc, id, tpl, status)
-	if !storeErr(c, err, "campaign") {
-		return
+	if _, err := s.store.BeginSend(ctx, acc, id, tpl, status); err != nil {
+		s.log.Warn("begin send; the campaign's workflow makes the change", "campaign_id", id, "error", err)
 	}
-	if changed {
-		if err := s.startCampaign(c, camp.ID, 1, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE); err != nil {
-			_ = s.store.SetCampaignStatus(ctx, acc, id, store.CampaignDraft, status)
-			internalError(c, err)
-			return
-		}
-		s.log.Info("campaign send started", "account_id", acc, "campaign_id", id, "recipients", size)
-	}
+	s.log.Info("campaign send started", "account_id", acc, "campaign_id", id, "recipients", size)
 	camp, err = s.store.Campaign(ctx, acc, id)
 	if !storeErr(c, err, "campaign") {
 		return
 	}
 	c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
 	c.JSON(http.StatusAccepted, toCampaignJSON(camp))
+}
+
+// temporalCallTimeout bounds a request's wait for Temporal: an unreachable
+// Temporal answers 503 in this time rather than holding the request.
+const temporalCallTimeout = 10 * time.Second
+
+// workflowEngineDown answers 503 for a Temporal call that failed, saying what
+// that means for the request (detail); the cause is logged, not shown.
+func workflowEngineDown(c *gin.Context, err error, detail string) {
+	_ = c.Error(err)
+	c.Header("Retry-After", "10")
+	problem(c, http.StatusServiceUnavailable, "workflow-engine-unavailable", "Workflow engine unavailable", detail)
 }
 
 // checkRelays refuses a send no enabled relay could carry.
@@ -335,32 +345,34 @@ func (s *Server) checkRelays(c *gin.Context, camp store.Campaign, channel string
 	return false
 }
 
-// startCampaign starts (or, for an existing ID, joins) the campaign's workflow.
-func (s *Server) startCampaign(c *gin.Context, id int64, run int, reuse enumspb.WorkflowIdReusePolicy) error {
-	acc := account(c)
-	weights, err := s.routingWeights(c, id)
+// startCampaign starts run of the campaign's workflow (a first run joins one
+// already running; see workflows.CampaignStartOptions).
+func (s *Server) startCampaign(ctx context.Context, acc, id int64, run int) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), temporalCallTimeout)
+	defer cancel()
+	weights, err := s.routingWeights(ctx, acc, id)
 	if err != nil {
 		return err
 	}
-	conflictPolicy := enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
-	if run > 1 {
-		conflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
-	}
-	_, err = s.temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
-		ID:                       workflows.CampaignWorkflowID(id),
-		TaskQueue:                s.cfg.TaskQueue,
-		WorkflowIDReusePolicy:    reuse,
-		WorkflowIDConflictPolicy: conflictPolicy,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AccountIDKey.ValueSet(strconv.FormatInt(acc, 10)),
-			workflows.CampaignIDKey.ValueSet(strconv.FormatInt(id, 10))),
-	}, workflows.Campaign, workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
-		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
-		return fmt.Errorf("start campaign workflow: %w", err)
+	_, err = s.temporal.ExecuteWorkflow(ctx, workflows.CampaignStartOptions(s.cfg.TaskQueue, acc, id, run),
+		workflows.Campaign, workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
+			ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow,
+			RequestedBy: requestedBy(ctx)})
+	if err != nil {
+		return fmt.Errorf("start campaign %d workflow (run %d): %w", id, run, err)
 	}
 	return nil
+}
+
+// requestedBy is the request's actor as the campaign workflow carries it: its
+// first activity may begin the send (or the retry) before the API does, and
+// then records it in the audit log as done by this caller.
+func requestedBy(ctx context.Context) *workflows.Actor {
+	a := store.ActorFrom(ctx)
+	if a.Kind == store.ActorSystem {
+		return nil
+	}
+	return &workflows.Actor{Kind: a.Kind, ID: a.ID(), Name: a.Name, IP: a.IP, RequestID: a.RequestID}
 }
 
 // campaignProgress answers live progress from the workflow while it runs, and
@@ -387,13 +399,7 @@ func (s *Server) campaignProgress(c *gin.Context) {
 		}
 		s.log.Warn("campaign progress query failed; answering stored counts", "campaign_id", id, "error", err)
 	}
-	p := workflows.CampaignProgress{Stage: camp.Status, Run: camp.Run, UpdatedAt: camp.UpdatedAt, Relays: []workflows.RelayCounts{},
-		Counts: workflows.Counts{Total: camp.Total, Pending: camp.Pending + camp.Sending, Sent: camp.Sent,
-			Delivered: camp.Delivered, Failed: camp.Failed, Unknown: camp.Unknown, Fallback: camp.Fallback}}
-	if store.IsSet(camp.StartedAt) {
-		p.StartedAt = camp.StartedAt
-	}
-	c.JSON(http.StatusOK, progressJSON{CampaignID: id, Status: camp.Status, CampaignProgress: p})
+	c.JSON(http.StatusOK, storedProgress(camp))
 }
 
 type progressJSON struct {
@@ -402,16 +408,17 @@ type progressJSON struct {
 	workflows.CampaignProgress
 }
 
-// signalAudit is the audit action of each campaign signal.
-var signalAudit = map[string]string{
-	workflows.SignalCampaignPause:  store.AuditCampaignPause,
-	workflows.SignalCampaignResume: store.AuditCampaignResume,
-	workflows.SignalCampaignCancel: store.AuditCampaignCancel,
+// controlAudit is the audit action of each campaign control.
+var controlAudit = map[string]string{
+	workflows.ControlPause:  store.AuditCampaignPause,
+	workflows.ControlResume: store.AuditCampaignResume,
+	workflows.ControlCancel: store.AuditCampaignCancel,
 }
 
-// signalCampaign handles pause, resume and cancel: signals to the workflow,
-// which acts on them between chunks.
-func (s *Server) signalCampaign(signal string, allowed ...string) gin.HandlerFunc {
+// signalCampaign handles pause, resume and cancel: one control signal to the
+// workflow, which acts on them in the order they arrive (chunks in flight finish
+// on a pause; a cancel cancels them, and a report poll in progress).
+func (s *Server) signalCampaign(action string, allowed ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -427,47 +434,97 @@ func (s *Server) signalCampaign(signal string, allowed ...string) gin.HandlerFun
 			ok = ok || camp.Status == st
 		}
 		if !ok {
-			conflict(c, fmt.Sprintf("campaign %d is %s; %s needs it to be %s", id, camp.Status, signal, strings.Join(allowed, " or ")))
+			conflict(c, fmt.Sprintf("campaign %d is %s; %s needs it to be %s", id, camp.Status, action, strings.Join(allowed, " or ")))
 			return
 		}
-		err = s.temporal.SignalWorkflow(ctx, workflows.CampaignWorkflowID(id), "", signal, nil)
+		sctx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
+		defer cancel()
+		err = s.temporal.SignalWorkflow(sctx, workflows.CampaignWorkflowID(id), "", workflows.SignalCampaignControl,
+			workflows.CampaignControl{Action: action})
 		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) {
+		switch {
+		case errors.As(err, &nf) && action == workflows.ControlCancel:
+			// No workflow runs the campaign (it ended without finishing the row):
+			// cancelling it is then finishing the row, so it is never stuck.
+			cancelled, err := s.store.CancelStrandedCampaign(ctx, acc, id)
+			if !storeErr(c, err, "campaign") {
+				return
+			}
+			if !cancelled {
+				conflict(c, fmt.Sprintf("campaign %d is no longer running", id))
+				return
+			}
+			s.log.Warn("cancelled a campaign no workflow was running", "account_id", acc, "campaign_id", id)
+			c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
+			c.JSON(http.StatusAccepted, gin.H{"campaign_id": id, "requested": action, "status": store.CampaignCancelled})
+			return
+		case errors.As(err, &nf):
 			conflict(c, fmt.Sprintf("campaign %d is no longer running", id))
 			return
-		}
-		if err != nil {
-			internalError(c, err)
+		case err != nil:
+			workflowEngineDown(c, err, fmt.Sprintf("the %s of campaign %d was not delivered; try again", action, id))
 			return
 		}
-		// A signal is no database change: the audit row follows it.
-		if err := s.store.RecordAudit(ctx, acc, store.Change{Action: signalAudit[signal], Subject: store.SubjectCampaign,
+		// A signal is no database change: its audit entry follows it.
+		if err := s.store.RecordAudit(ctx, acc, store.Change{Action: controlAudit[action], Subject: store.SubjectCampaign,
 			SubjectID: id, Before: gin.H{"status": camp.Status}}); err != nil {
-			s.log.Error("audit campaign signal", "campaign_id", id, "signal", signal, "error", err)
+			s.log.Error("audit campaign control", "campaign_id", id, "action", action, "error", err)
 		}
 		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
-		c.JSON(http.StatusAccepted, gin.H{"campaign_id": id, "requested": signal, "status": camp.Status})
+		c.JSON(http.StatusAccepted, gin.H{"campaign_id": id, "requested": action, "status": camp.Status})
 	}
 }
 
 // retryFailed re-sends only the failed messages, as a new run of the campaign's
-// workflow.
+// workflow. As with a send, the workflow is started first and its first
+// activity resets the failed messages, so a retry that did not reach Temporal
+// changed nothing.
 func (s *Server) retryFailed(c *gin.Context) {
 	id, ok := pathID(c, "id")
 	if !ok {
 		return
 	}
 	ctx, acc := c.Request.Context(), account(c)
-	run, reset, err := s.store.RetryCampaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
-	if err := s.startCampaign(c, id, run, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE); err != nil {
-		internalError(c, err)
-		return
-	}
 	camp, err := s.store.Campaign(ctx, acc, id)
 	if !storeErr(c, err, "campaign") {
+		return
+	}
+	switch {
+	case camp.Status != store.CampaignCompleted && camp.Status != store.CampaignFailed:
+		conflict(c, fmt.Sprintf("campaign %d is %s; only a finished campaign can retry its failed messages", id, camp.Status))
+		return
+	case camp.Failed == 0:
+		conflict(c, fmt.Sprintf("campaign %d has no failed messages to retry", id))
+		return
+	}
+	run := camp.Run + 1
+	err = s.startCampaign(ctx, acc, id, run)
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		// The finished run's workflow may still be closing (the campaign is
+		// finished before its workflow is): wait for it, then try once more.
+		wctx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
+		_ = s.temporal.GetWorkflow(wctx, workflows.CampaignWorkflowID(id), "").Get(wctx, nil)
+		cancel()
+		err = s.startCampaign(ctx, acc, id, run)
+	}
+	switch {
+	case errors.As(err, &running):
+		conflict(c, fmt.Sprintf("campaign %d is running again already", id))
+		return
+	case err != nil:
+		workflowEngineDown(c, err, fmt.Sprintf("the retry of campaign %d was not started; nothing changed; try again", id))
+		return
+	}
+	// The reset the workflow makes, made here too so the answer shows it.
+	reset, err := s.store.RetryCampaign(ctx, acc, id, run)
+	if err != nil {
+		s.log.Warn("retry reset; the campaign's workflow makes it", "campaign_id", id, "error", err)
+	}
+	if reset == 0 {
+		reset = camp.Failed
+	}
+	if camp, err = s.store.Campaign(ctx, acc, id); !storeErr(c, err, "campaign") {
 		return
 	}
 	s.log.Info("campaign retry started", "account_id", acc, "campaign_id", id, "run", run, "messages", reset)
@@ -476,8 +533,8 @@ func (s *Server) retryFailed(c *gin.Context) {
 }
 
 // routingWeights sums the weights weighted routing will split the campaign by.
-func (s *Server) routingWeights(c *gin.Context, id int64) (int, error) {
-	camp, err := s.store.Campaign(c.Request.Context(), account(c), id)
+func (s *Server) routingWeights(ctx context.Context, acc, id int64) (int, error) {
+	camp, err := s.store.Campaign(ctx, acc, id)
 	if err != nil {
 		return 0, err
 	}
@@ -489,7 +546,7 @@ func (s *Server) routingWeights(c *gin.Context, id int64) (int, error) {
 		sum += rr.Weight
 	}
 	if len(camp.Routing.Relays) == 0 {
-		relays, err := s.store.Relays(c.Request.Context(), account(c), "", true)
+		relays, err := s.store.Relays(ctx, acc, "", true)
 		if err != nil {
 			return 0, err
 		}

@@ -211,3 +211,15 @@ func (s *Server) listCustomers(c *gin.Context) {
 	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size,
 		NextCursor: nextCursor(cs, p.Size, func(x store.Customer) string { return store.Cursor(x.ID) })})
 }
+
+// customerVariables lists what a template may use: every customer's fields, the
+// e-mail fields (only for customers with an address), and the attribute names
+// the account's customers have.
+func (s *Server) customerVariables(c *gin.Context) {
+	keys, err := s.store.AttributeKeys(c.Request.Context(), account(c))
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"fields": store.FieldVariables, "email_fields": store.EmailVariables, "attributes": keys})
+}

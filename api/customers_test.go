@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -88,4 +89,39 @@ func TestCustomerListPagesAndFiltersByGroup(t *testing.T) {
 	c.Do("GET", "/api/v1/customers?size=500", nil).Expect(422)
 	c.Do("GET", "/api/v1/customers?page=0", nil).Expect(422)
 	c.Do("GET", "/api/v1/customers?group_id=abc", nil).Expect(422)
+}
+
+func TestCustomerVariablesListFieldsAndAttributeNames(t *testing.T) {
+	h := newHarness(t)
+	tok, _ := h.signup(t)
+	c := h.c.As(tok)
+	empty := c.Do("GET", "/api/v1/customers/variables", nil).Expect(200).Map()
+	if fmt.Sprint(empty["attributes"]) != "[]" || !strings.Contains(fmt.Sprint(empty["fields"]), "이름") {
+		t.Fatalf("a new account's variables = %v", empty)
+	}
+	c.Do("POST", "/api/v1/customers", map[string]any{"name": "가", "phone": "010-1111-0001",
+		"attributes": map[string]string{"등급": "VIP", "order_no": "1"}}).Expect(201)
+	c.Do("POST", "/api/v1/customers", map[string]any{"name": "나", "phone": "010-1111-0002",
+		"attributes": map[string]string{"coupon": "X", "등급": "GOLD"}}).Expect(201)
+	c.Do("POST", "/api/v1/customers", map[string]any{"name": "다", "phone": "010-1111-0003"}).Expect(201)
+
+	// Another account's attribute names are not this account's.
+	other, _ := h.signup(t)
+	h.c.As(other).Do("POST", "/api/v1/customers", map[string]any{"name": "x", "phone": "010-1111-0009",
+		"attributes": map[string]string{"secret_field": "1"}}).Expect(201)
+
+	var got struct {
+		Fields      []string `json:"fields"`
+		EmailFields []string `json:"email_fields"`
+		Attributes  []string `json:"attributes"`
+	}
+	c.Do("GET", "/api/v1/customers/variables", nil).Expect(200).JSON(&got)
+	if strings.Join(got.Attributes, ",") != "coupon,order_no,등급" {
+		t.Fatalf("attributes = %q", got.Attributes)
+	}
+	if strings.Join(got.EmailFields, ",") != "email,이메일" || len(got.Fields) != 4 {
+		t.Fatalf("fields = %q / %q", got.Fields, got.EmailFields)
+	}
+	// The route is not taken for a customer id.
+	c.Do("GET", "/api/v1/customers/999999", nil).Expect(404)
 }

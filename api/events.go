@@ -11,9 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
@@ -27,9 +25,6 @@ const (
 	maxRoutingRelays     = 20
 	maxTierDays          = 3660
 	maxStock             = store.MaxStock
-	// reminderCatchup is how late a missed reminder may still go out (the worker
-	// or Temporal was down at the reminder time); later, that day's is skipped.
-	reminderCatchup = time.Hour
 )
 
 // Event statuses as the API shows them, from the event's local today.
@@ -361,13 +356,8 @@ func (s *Server) createEvent(c *gin.Context) {
 	if !storeErr(c, err, "event") {
 		return
 	}
-	// An event that would not send its reminders is not kept.
-	if err := s.syncReminderSchedule(ctx, saved); err != nil {
-		if _, derr := s.store.DeleteEvent(context.WithoutCancel(ctx), acc, saved.ID); derr != nil {
-			s.log.Error("delete event after schedule failure", "account_id", acc, "event_id", saved.ID, "error", derr)
-		}
-		internalError(c, err)
-		return
+	if store.ReminderScheduleOwed(saved, true) {
+		s.followReminderSchedule(ctx, acc, saved.ID)
 	}
 	s.log.Info("event created", "account_id", acc, "event_id", saved.ID)
 	c.Header("Location", "/api/v1/events/"+itoa(saved.ID))
@@ -436,30 +426,24 @@ func (s *Server) updateEvent(c *gin.Context) {
 	if !storeErr(c, err, "event") {
 		return
 	}
-	if err := s.syncReminderSchedule(ctx, saved); err != nil {
-		internalError(c, err)
-		return
-	}
+	s.followReminderSchedule(ctx, acc, saved.ID)
 	c.JSON(http.StatusOK, s.toEventJSON(saved))
 }
 
-// deleteEvent deletes the reminder schedule first (so no reminder fires for a
-// deleted event), then the event with everything in it, then ends its tiers'
-// stock monitors.
+// deleteEvent deletes the event with everything in it (its reminder Schedule
+// follows, see followReminderSchedule; a reminder that fires meanwhile finds no
+// event and sends nothing), then ends its tiers' stock monitors.
 func (s *Server) deleteEvent(c *gin.Context) {
 	e, ok := s.pathEvent(c)
 	if !ok {
 		return
 	}
 	ctx, acc := c.Request.Context(), account(c)
-	if err := s.deleteReminderSchedule(ctx, e.ID); err != nil {
-		internalError(c, err)
-		return
-	}
 	tiers, err := s.store.DeleteEvent(ctx, acc, e.ID)
 	if !storeErr(c, err, "event") {
 		return
 	}
+	s.followReminderSchedule(ctx, acc, e.ID)
 	for _, id := range tiers {
 		err := s.temporal.TerminateWorkflow(context.WithoutCancel(ctx), workflows.StockMonitorWorkflowID(id), "", "event deleted")
 		var missing *serviceerror.NotFound
@@ -472,75 +456,28 @@ func (s *Server) deleteEvent(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// reminderSpec is the schedule of an event's reminder: every day at the reminder
-// time in the event's time zone, from its first day to the end of its last.
-func reminderSpec(e store.Event) client.ScheduleSpec {
-	hour, minute, _ := parseClock(e.ReminderTime)
-	loc := e.Location()
-	start := time.Date(e.StartsOn.Year(), e.StartsOn.Month(), e.StartsOn.Day(), 0, 0, 0, 0, loc)
-	end := time.Date(e.EndsOn.Year(), e.EndsOn.Month(), e.EndsOn.Day()+1, 0, 0, 0, 0, loc)
-	return client.ScheduleSpec{
-		Calendars: []client.ScheduleCalendarSpec{{
-			Hour:    []client.ScheduleRange{{Start: hour}},
-			Minute:  []client.ScheduleRange{{Start: minute}},
-			Comment: "daily attendance reminder at " + e.ReminderTime,
-		}},
-		TimeZoneName: e.Timezone,
-		StartAt:      start,
-		EndAt:        end,
-	}
-}
+// scheduleSyncWait bounds how long a request that changed an event waits for
+// its reminder Schedule to follow: long enough for the usual sync, so the answer
+// reflects it; past it the sync goes on without the request.
+const scheduleSyncWait = 10 * time.Second
 
-func (s *Server) reminderAction(e store.Event) *client.ScheduleWorkflowAction {
-	return &client.ScheduleWorkflowAction{
-		ID:                    workflows.ReminderWorkflowID(e.ID),
-		Workflow:              workflows.AttendanceReminder,
-		Args:                  []any{workflows.ReminderInput{AccountID: e.AccountID, EventID: e.ID}},
-		TaskQueue:             s.cfg.TaskQueue,
-		TypedSearchAttributes: workflows.AccountSearchAttributes(e.AccountID),
+// followReminderSchedule makes the event's reminder Schedule follow the row the
+// request has just committed (created, changed or deleted). The commit recorded
+// that in the outbox, so this is the fast path: it signals (or starts) the
+// event's ReminderScheduleSync workflow and waits a little for it. If Temporal
+// cannot be reached now, the change stands and the outbox sweeper syncs the
+// Schedule later.
+func (s *Server) followReminderSchedule(ctx context.Context, acc, eventID int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scheduleSyncWait)
+	defer cancel()
+	run, err := s.temporal.SignalWithStartWorkflow(ctx, workflows.ReminderScheduleSyncWorkflowID(eventID),
+		workflows.SignalReminderScheduleChanged, nil,
+		workflows.ReminderScheduleSyncStartOptions(s.cfg.TaskQueue, acc, eventID),
+		workflows.ReminderScheduleSync, workflows.ReminderScheduleSyncInput{AccountID: acc, EventID: eventID})
+	if err == nil {
+		err = run.Get(ctx, nil)
 	}
-}
-
-// syncReminderSchedule makes the event's Temporal Schedule match the event:
-// created or updated when it has a reminder, deleted when it has none.
-func (s *Server) syncReminderSchedule(ctx context.Context, e store.Event) error {
-	if e.ReminderTime == "" {
-		return s.deleteReminderSchedule(ctx, e.ID)
-	}
-	id := workflows.ReminderScheduleID(e.ID)
-	spec, action := reminderSpec(e), s.reminderAction(e)
-	err := s.temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			sched := in.Description.Schedule
-			sched.Spec, sched.Action = &spec, action
-			return &client.ScheduleUpdate{Schedule: &sched}, nil
-		},
-	})
-	var missing *serviceerror.NotFound
-	if err == nil || !errors.As(err, &missing) {
-		if err != nil {
-			return fmt.Errorf("update reminder schedule %s: %w", id, err)
-		}
-		return nil
-	}
-	_, err = s.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: id, Spec: spec, Action: action,
-		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
-		CatchupWindow: reminderCatchup,
-		Note:          fmt.Sprintf("attendance reminder of event %d (account %d)", e.ID, e.AccountID),
-	})
 	if err != nil {
-		return fmt.Errorf("create reminder schedule %s: %w", id, err)
+		s.log.Warn("reminder schedule not synced yet; the outbox sweeper will", "account_id", acc, "event_id", eventID, "error", err)
 	}
-	return nil
-}
-
-func (s *Server) deleteReminderSchedule(ctx context.Context, eventID int64) error {
-	id := workflows.ReminderScheduleID(eventID)
-	err := s.temporal.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
-	var missing *serviceerror.NotFound
-	if err != nil && !errors.As(err, &missing) {
-		return fmt.Errorf("delete reminder schedule %s: %w", id, err)
-	}
-	return nil
 }

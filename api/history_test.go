@@ -16,7 +16,10 @@ import (
 // recorded this way; workflows/replay_test.go replays them against the current
 // code, so a change that breaks running workflows fails the build:
 //
-//	SENDINGO_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./api -run 'XLSX|OverlappingGroups|FallsBack|Rearms'
+//	SENDINGO_RECORD_HISTORIES=/tmp/histories go test ./api -run 'Outage|StartedSend|CancelDuringReport'
+//
+// (README, Tests, says which runs recorded which files; keep the histories of
+// older shapes and copy only new names.)
 func (h *harness) recordHistory(t *testing.T, workflowID, name string) {
 	t.Helper()
 	dir := os.Getenv("SENDINGO_RECORD_HISTORIES")

@@ -21,9 +21,11 @@ import (
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/onetime"
+	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/worker"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
@@ -77,13 +79,18 @@ type harness struct {
 	c     *apitest.Client
 	tc    client.Client
 	acts  *activities.Activities // the worker's activities, for calling one directly
+	log   *slog.Logger
+	opts  harnessOptions
 }
 
 // harnessOptions change what newHarness builds.
 type harnessOptions struct {
-	now      func() time.Time // the API's clock (nil: time.Now)
-	smtpAddr string           // where alert e-mails go (default: the configuration's)
-	dev      bool             // SENDINGO_DEV: links are logged too
+	now       func() time.Time     // the API's clock (nil: time.Now)
+	smtpAddr  string               // where alert e-mails go (default: the configuration's)
+	router    *relay.RouterOptions // the worker's router (nil: the default)
+	keepAlive time.Duration        // the streams' comment interval (0: the default)
+	sweeper   workflows.OutboxSweeperInput
+	dev       bool // SENDINGO_DEV: links are logged too
 }
 
 type harnessOption func(*harnessOptions)
@@ -101,6 +108,23 @@ func withSMTP(addr string) harnessOption {
 // withDev runs the API and worker in dev mode.
 func withDev() harnessOption {
 	return func(o *harnessOptions) { o.dev = true }
+}
+
+// withRouter gives the worker a relay router built with o (short breaker
+// cool-downs, for outage tests).
+func withRouter(o relay.RouterOptions) harnessOption {
+	return func(ho *harnessOptions) { ho.router = &o }
+}
+
+// withStreamKeepAlive sets how often idle event streams get a comment.
+func withStreamKeepAlive(d time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.keepAlive = d }
+}
+
+// withSweeper makes the worker's outbox sweeper sweep every `every`, for work
+// owed longer than grace.
+func withSweeper(every, grace time.Duration) harnessOption {
+	return func(o *harnessOptions) { o.sweeper = workflows.OutboxSweeperInput{Every: every, Grace: grace} }
 }
 
 // newHarness serves the real API over HTTP on the package's database and the
@@ -135,6 +159,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		}
 	})
 	acts := activities.New(st, log, cfg.PublicURL, testEgress)
+	if o.router != nil {
+		acts.Router = activities.NewRouter(st, log, *o.router)
+	}
 	if o.smtpAddr != "" {
 		cfg.SMTPAddr = o.smtpAddr
 	}
@@ -142,14 +169,18 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	acts.LinkKey, acts.LogLinks = onetime.Key(cfg.JWTSecret), o.dev
-	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
+	wo := worker.DefaultOptions()
+	wo.Sweeper = o.sweeper
+	w := worker.New(tc, cfg.TaskQueue, acts, wo)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress}).Handler())
+	a := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Now: o.now, Egress: testEgress, StreamKeepAlive: o.keepAlive})
+	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts}
+	t.Cleanup(a.Close) // before srv.Close, which waits for open streams
+	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts, log: log, opts: o}
 }
 
 func (h *harness) count(t *testing.T, table string) int {

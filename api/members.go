@@ -296,6 +296,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 		return
 	}
 	s.log.Info("invitation accepted", "account_id", u.AccountID, "user_id", u.ID, "role", u.Role)
+	s.setSession(c, tok, exp)
 	c.Header("Location", "/api/v1/me")
 	c.JSON(http.StatusCreated, acceptInvitationResponse{User: u, Token: tok, ExpiresAt: exp})
 }

@@ -89,13 +89,15 @@ func (s *Server) changePassword(c *gin.Context) {
 	s.answerToken(c, http.StatusOK, u)
 }
 
-// answerToken answers a fresh access token for the user.
+// answerToken answers a fresh access token for the user, and makes it the
+// browser's session (the old one stopped working).
 func (s *Server) answerToken(c *gin.Context, status int, u store.User) {
 	tok, exp, err := s.issueToken(u)
 	if err != nil {
 		internalError(c, err)
 		return
 	}
+	s.setSession(c, tok, exp)
 	c.JSON(status, authResponse{Token: tok, ExpiresAt: exp})
 }
 
@@ -107,6 +109,7 @@ func (s *Server) logoutAll(c *gin.Context) {
 		return
 	}
 	s.log.Info("signed out everywhere", "account_id", me.AccountID, "user_id", me.UserID)
+	clearSession(c)
 	c.Status(http.StatusNoContent)
 }
 

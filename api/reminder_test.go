@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/relay/sim"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -131,6 +132,13 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 	}
 	if stats := simulator.Stats(); reminders != 1 || stats.Unique != 1 || stats.Duplicates != 0 {
 		t.Fatalf("%d reminder campaigns, simulator %+v", reminders, stats)
+	}
+	// The operators are told once that the day's reminder went out.
+	notes := listNotifications(t, c, "?size=200").Items
+	sentNotes := of(notes, notify.ReminderSent, "campaign_id", first.CampaignID)
+	if len(sentNotes) != 1 || sentNotes[0].Subject["event_id"] != ev.ID ||
+		len(of(notes, notify.CampaignCompleted, "campaign_id", first.CampaignID)) != 0 {
+		t.Fatalf("notifications %+v", notes)
 	}
 
 	// A day with nobody left to remind still has its campaign, with no message.

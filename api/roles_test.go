@@ -82,6 +82,45 @@ type call struct {
 	// as is another client of the caller's kind and role to send it with,
 	// for routes that change the caller's own session (logout-all, password).
 	as func(role string) *apitest.Client
+	// stream: the answer is an event stream; only its status is read.
+	stream bool
+}
+
+// send makes the call as c and answers the response (of a stream: its
+// status, and the body only of a refusal).
+func (cl call) send(t *testing.T, c *apitest.Client, method string) *apitest.Response {
+	t.Helper()
+	switch {
+	case cl.upload != nil:
+		return c.Upload(cl.path, "file", "x.csv", cl.upload, nil)
+	case cl.stream:
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+cl.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.Token)
+		}
+		if c.APIKey != "" {
+			req.Header.Set("X-API-Key", c.APIKey)
+		}
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+				t.Errorf("%s: a stream of %s", cl.path, ct)
+			}
+			return &apitest.Response{Status: resp.StatusCode, Header: resp.Header}
+		}
+		cancel()
+		return c.Do(method, cl.path, nil) // a refusal: read it whole, checked against the spec
+	}
+	return c.Do(method, cl.path, cl.body)
 }
 
 // roleFixture is one account with data every probe can use; fresh things
@@ -417,6 +456,15 @@ var probes = map[string]func(f *roleFixture) call{
 	"listGrants":          func(f *roleFixture) call { return call{path: fmt.Sprintf("/api/v1/events/%d/grants", f.event)} },
 	"listAlerts":          func(f *roleFixture) call { return call{path: fmt.Sprintf("/api/v1/events/%d/alerts", f.event)} },
 	"listPurchases":       func(f *roleFixture) call { return call{path: "/api/v1/purchases"} },
+
+	"listCustomerVariables":    func(f *roleFixture) call { return call{path: "/api/v1/customers/variables"} },
+	"listNotifications":        func(f *roleFixture) call { return call{path: "/api/v1/notifications"} },
+	"countUnreadNotifications": func(f *roleFixture) call { return call{path: "/api/v1/notifications/unread-count"} },
+	"markNotificationsRead": func(f *roleFixture) call {
+		return call{path: "/api/v1/notifications/read", body: map[string]any{"all": true}}
+	},
+	"createStreamTicket": func(f *roleFixture) call { return call{path: "/api/v1/stream/ticket"} },
+	"openEventStream":    func(f *roleFixture) call { return call{path: "/api/v1/stream", stream: true} },
 	"createPurchase": func(f *roleFixture) call {
 		return call{path: "/api/v1/purchases", body: map[string]any{"customer": map[string]any{"id": f.customer},
 			"order_id": f.name("order"), "amount": 12000}}
@@ -476,12 +524,7 @@ func TestEveryRouteByEveryRole(t *testing.T) {
 			if cl.as != nil && !rc.key {
 				c = cl.as(rc.role)
 			}
-			var resp *apitest.Response
-			if cl.upload != nil {
-				resp = c.Upload(cl.path, "file", "x.csv", cl.upload, nil)
-			} else {
-				resp = c.Do(op.method, cl.path, cl.body)
-			}
+			resp := cl.send(t, c, op.method)
 			tried++
 			switch {
 			case allowed && (resp.Status < 200 || resp.Status > 299):
@@ -506,13 +549,7 @@ func TestEveryRouteByEveryRole(t *testing.T) {
 		if !ok || !strings.Contains(op.path, "{") {
 			continue
 		}
-		cl := probe(f)
-		var resp *apitest.Response
-		if cl.upload != nil {
-			resp = other.Upload(cl.path, "file", "x.csv", cl.upload, nil)
-		} else {
-			resp = other.Do(op.method, cl.path, cl.body)
-		}
+		resp := probe(f).send(t, other, op.method)
 		if resp.Status != http.StatusNotFound {
 			t.Errorf("%s on another account's resource: %d, want 404: %.300s", op.id, resp.Status, resp.Body)
 		}
@@ -524,7 +561,9 @@ func TestEveryRouteByEveryRole(t *testing.T) {
 // invitations or relays' settings is below admin; a key never manages keys,
 // members or invitations.
 func TestRolePolicyInTheSpec(t *testing.T) {
-	selfService := map[string]bool{"changePassword": true, "logoutAll": true}
+	// Routes that change only the caller's own state.
+	selfService := map[string]bool{"changePassword": true, "logoutAll": true, "markNotificationsRead": true,
+		"createStreamTicket": true}
 	for _, op := range specOperations(t) {
 		if op.role == "viewer" && op.method != http.MethodGet && !selfService[op.id] {
 			t.Errorf("%s (%s) is open to viewers but is no read", op.id, op.method)

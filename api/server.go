@@ -41,12 +41,15 @@ type Server struct {
 	temporal client.Client
 	log      *slog.Logger
 	metrics  *Metrics
-	now      func() time.Time // the clock attendance days are counted by
+	now      func() time.Time // the clock attendance days and stream tickets go by
 	egress   *egress.Guard    // where tenant-supplied addresses may point
 	uploads  chan struct{}    // a slot per import being received and parsed
 	hashes   *hashGate        // bounds concurrent bcrypt work
 	// lastPrune is when expired auth limit counters were last deleted (unix ns).
 	lastPrune atomic.Int64
+	// hub feeds this process's event streams; keepAlive is their comment interval.
+	hub       *hub
+	keepAlive time.Duration
 	access    accessRules // who may call what, from openapi.yaml
 	linkKey   []byte      // makes the tokens of mailed links (package onetime)
 }
@@ -58,12 +61,16 @@ type Deps struct {
 	Temporal client.Client
 	Log      *slog.Logger
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
-	// Now is the clock check-ins are dated by (nil: time.Now); tests set it.
+	// Now is the clock check-ins are dated by and stream tickets expire by (nil:
+	// time.Now); tests set it.
 	Now func() time.Time
 	// Egress decides which relay and webhook addresses tenants may save (nil:
 	// built from Config.AllowPrivateHosts). The worker's guard is the one that
 	// holds when connecting; this one answers early with a 422.
 	Egress *egress.Guard
+	// StreamKeepAlive is how often an idle event stream gets a comment line
+	// (0: DefaultStreamKeepAlive).
+	StreamKeepAlive time.Duration
 }
 
 // New builds the API server.
@@ -91,9 +98,13 @@ func New(d Deps) *Server {
 		// The spec is embedded: this is a build that cannot run.
 		panic(err)
 	}
+	keepAlive := d.StreamKeepAlive
+	if keepAlive <= 0 {
+		keepAlive = DefaultStreamKeepAlive
+	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
-		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(), access: access,
-		linkKey: onetime.Key(d.Config.JWTSecret)}
+		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret)}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the
@@ -127,6 +138,11 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 	}
 }
 
+// Close stops the process's event stream hub: open streams end (their clients
+// reconnect, to another process if this one is going away). Register it with
+// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
+func (s *Server) Close() { s.hub.close() }
+
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // Handler returns the HTTP handler with every route.
@@ -147,7 +163,13 @@ func (s *Server) Handler() http.Handler {
 		panic(fmt.Sprintf("trusted proxies %q: %v", trusted, err))
 	}
 	r.Use(securityHeaders(proxies), requestID(), accessLog(s.log), s.metrics.middleware(), recoverer(s.log))
-	r.NoRoute(func(c *gin.Context) { problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path) })
+	console := newConsole()
+	r.NoRoute(func(c *gin.Context) {
+		if console.serve(c) {
+			return
+		}
+		problem(c, 404, "not-found", "Not found", "no route "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, 405, "method-not-allowed", "Method not allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
@@ -161,6 +183,7 @@ func (s *Server) Handler() http.Handler {
 	v1 := r.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
 	v1.POST("/auth/signup", s.signup)
 	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/logout", s.logout)
 	v1.POST("/auth/accept-invitation", s.acceptInvitation)
 	v1.POST("/auth/password-reset", s.requestPasswordReset)
 	v1.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
@@ -185,6 +208,7 @@ func (s *Server) Handler() http.Handler {
 
 	authed.GET("/customers", s.listCustomers)
 	authed.POST("/customers", s.createCustomer)
+	authed.GET("/customers/variables", s.customerVariables)
 	authed.GET("/customers/:id", s.getCustomer)
 	authed.PATCH("/customers/:id", s.updateCustomer)
 	authed.DELETE("/customers/:id", s.deleteCustomer)
@@ -250,6 +274,12 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/events/:id/alerts", s.listAlerts)
 	authed.GET("/purchases", s.listPurchases)
 	authed.POST("/purchases", s.createPurchase)
+
+	authed.GET("/notifications", s.listNotifications)
+	authed.GET("/notifications/unread-count", s.unreadCount)
+	authed.POST("/notifications/read", s.readNotifications)
+	authed.POST("/stream/ticket", s.createStreamTicket)
+	v1.GET("/stream", s.streamAuth(), s.authorize(), s.stream)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)

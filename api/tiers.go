@@ -189,9 +189,9 @@ type stockRequest struct {
 	Reason *string `json:"reason"`
 }
 
-// noticeResult says whether the customers a restock served were told.
+// noticeResult says whether the customers a restock served are being told.
 type noticeResult struct {
-	Status     string `json:"status"` // started | skipped | failed
+	Status     string `json:"status"` // started | pending (sent once Temporal is reachable) | skipped
 	CampaignID int64  `json:"campaign_id,omitempty"`
 	Detail     string `json:"detail,omitempty"`
 }
@@ -258,8 +258,7 @@ func (s *Server) adjustStock(c *gin.Context) {
 	s.signalStock(ctx, acc, res.Stock)
 	out := stockResponse{Adjustment: res.Adjustment, Granted: res.Granted}
 	if len(res.Granted) > 0 {
-		out.Notice = s.sendRestockNotice(c, e, t, res)
-		out.Adjustment.NoticeCampaignID = out.Notice.CampaignID
+		out.Notice = s.startRestockNotice(ctx, acc, e, res)
 	}
 	s.log.Info("stock adjusted", "account_id", acc, "event_id", e.ID, "tier_id", t.ID, "delta", res.Adjustment.Delta,
 		"stock", res.Stock.Stock, "waitlist_granted", len(res.Granted))
@@ -270,49 +269,23 @@ func (s *Server) adjustStock(c *gin.Context) {
 	c.JSON(http.StatusCreated, out)
 }
 
-// sendRestockNotice tells the customers a restock served that their reward is
-// ready: a campaign of the event's notice template to exactly those customers,
-// with the reward and the event as variables every recipient gets. An event
-// without a notice template records the grants and sends nothing.
-func (s *Server) sendRestockNotice(c *gin.Context, e store.Event, t store.Tier, res store.StockResult) *noticeResult {
-	ctx, acc := context.WithoutCancel(c.Request.Context()), account(c)
-	if e.NoticeTemplateID == 0 {
-		return &noticeResult{Status: "skipped", Detail: "the event has no notice template"}
+// startRestockNotice starts the campaign that tells the customers a restock
+// served that their reward is ready. The restock's own transaction created it
+// (a draft, with a campaign_start in the outbox), so it is owed whatever happens
+// next: started here at once, or, if Temporal cannot be reached (or this process
+// dies first), by the outbox sweeper later. Either way it is sent once.
+func (s *Server) startRestockNotice(ctx context.Context, acc int64, e store.Event, res store.StockResult) *noticeResult {
+	n := res.Notice
+	if n.CampaignID == 0 {
+		return &noticeResult{Status: "skipped", Detail: n.Skipped}
 	}
-	fail := func(err error) *noticeResult {
-		s.log.Error("restock notice", "account_id", acc, "event_id", e.ID, "adjustment_id", res.Adjustment.ID, "error", err)
-		return &noticeResult{Status: "failed", Detail: err.Error()}
+	if err := s.startCampaign(ctx, acc, n.CampaignID, 1); err != nil {
+		s.log.Warn("restock notice not started; the outbox sweeper will start it", "account_id", acc, "event_id", e.ID,
+			"adjustment_id", res.Adjustment.ID, "campaign_id", n.CampaignID, "error", err)
+		return &noticeResult{Status: "pending", CampaignID: n.CampaignID,
+			Detail: "the notice campaign is saved and will be sent as soon as the workflow engine can be reached"}
 	}
-	tpl, err := s.store.Template(ctx, acc, e.NoticeTemplateID)
-	if errors.Is(err, store.ErrNotFound) {
-		return &noticeResult{Status: "skipped", Detail: fmt.Sprintf("the notice template %d no longer exists", e.NoticeTemplateID)}
-	}
-	if err != nil {
-		return fail(err)
-	}
-	ids := make([]int64, len(res.Granted))
-	for i, g := range res.Granted {
-		ids[i] = g.CustomerID
-	}
-	suffix := fmt.Sprintf(" · %s restocked (adjustment %d)", t.Name, res.Adjustment.ID)
-	camp, err := s.store.CreateCampaign(ctx, acc, store.NewCampaign{
-		Name:       truncate(e.Name, 200-utf8.RuneCountInString(suffix)) + suffix,
-		TemplateID: tpl.ID, AudienceKind: store.AudienceCustomers, CustomerIDs: ids,
-		Variables: store.Attributes{"reward": t.Name, "event": e.Name}, Routing: e.NoticeRouting,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("create notice campaign: %w", err))
-	}
-	if _, err := s.store.BeginSend(ctx, acc, camp.ID, tpl, store.CampaignRunning); err != nil {
-		return fail(err)
-	}
-	if err := s.startCampaign(c, camp.ID, 1, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE); err != nil {
-		return fail(err)
-	}
-	if err := s.store.SetNoticeCampaign(ctx, acc, res.Adjustment.ID, camp.ID); err != nil {
-		s.log.Warn("record notice campaign", "adjustment_id", res.Adjustment.ID, "error", err)
-	}
-	return &noticeResult{Status: "started", CampaignID: camp.ID}
+	return &noticeResult{Status: "started", CampaignID: n.CampaignID}
 }
 
 func (s *Server) stockAdjustments(c *gin.Context) {

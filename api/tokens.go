@@ -161,8 +161,15 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		}
 		h := c.GetHeader("Authorization")
 		scheme, tok, ok := strings.Cut(h, " ")
+		if h == "" {
+			// No header credentials: the browser's session cookie, if any.
+			if tok, ok = s.sessionToken(c); !ok {
+				return
+			}
+			scheme, ok = "Bearer", tok != ""
+		}
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			unauthorized(c, "send Authorization: Bearer <token> or X-API-Key: <key>")
+			unauthorized(c, "send Authorization: Bearer <token> or X-API-Key: <key>, or log in")
 			return
 		}
 		cl, err := s.parseToken(c.Request.Context(), strings.TrimSpace(tok))

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 
 var (
 	specOnce   sync.Once
+	specDoc    *openapi3.T
 	specRouter routers.Router
 	specErr    error
 )
@@ -43,9 +45,27 @@ func router() (routers.Router, error) {
 			return
 		}
 		doc.Servers = openapi3.Servers{{URL: "http://sendingo.test"}}
+		specDoc = doc
 		specRouter, specErr = gorillamux.NewRouter(doc)
 	})
 	return specRouter, specErr
+}
+
+// CheckSchema checks a JSON document against the schema name of the spec's
+// components (payloads that are not HTTP answers, such as server-sent events).
+func CheckSchema(name string, data []byte) error {
+	if _, err := router(); err != nil {
+		return err
+	}
+	ref, ok := specDoc.Components.Schemas[name]
+	if !ok || ref.Value == nil {
+		return fmt.Errorf("api/openapi.yaml has no schema %s", name)
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return fmt.Errorf("decode %s: %w", data, err)
+	}
+	return ref.Value.VisitJSON(v)
 }
 
 // Client talks to one API base URL as one caller.

@@ -144,9 +144,10 @@ func Start(ctx context.Context, cfg config.Config, label string, opts ...Options
 		if err != nil {
 			return nil, err
 		}
-		hs := &http.Server{Handler: api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log, Egress: s.Egress}).Handler()}
+		a := api.New(api.Deps{Config: s.Cfg, Store: s.Store, Temporal: s.Temporal, Log: s.Log, Egress: s.Egress})
+		hs := &http.Server{Handler: a.Handler()}
 		go hs.Serve(ln)
-		s.closers = append(s.closers, func() { hs.Close() })
+		s.closers = append(s.closers, func() { a.Close(); hs.Close() })
 		s.BaseURL = "http://" + ln.Addr().String()
 	}
 

@@ -64,6 +64,25 @@ type Config struct {
 	// requests per window (SENDINGO_PASSWORD_RESETS_PER_EMAIL, _PER_IP).
 	PasswordResetsPerEmail int
 	PasswordResetsPerIP    int
+
+	// Temporal TLS: a client certificate and key for mTLS, a CA for a private
+	// server certificate (each PEM or a file path), the server name to verify,
+	// and a Temporal Cloud API key. Setting any of them turns TLS on.
+	TemporalTLSCert       string // SENDINGO_TEMPORAL_TLS_CERT
+	TemporalTLSKey        string // SENDINGO_TEMPORAL_TLS_KEY
+	TemporalTLSCA         string // SENDINGO_TEMPORAL_TLS_CA
+	TemporalTLSServerName string // SENDINGO_TEMPORAL_TLS_SERVER_NAME
+	TemporalAPIKey        string // SENDINGO_TEMPORAL_API_KEY
+
+	// SMTPUsername and SMTPPassword authenticate to SMTPAddr (AUTH PLAIN, only
+	// after STARTTLS or on implicit TLS). SENDINGO_SMTP_USERNAME,
+	// SENDINGO_SMTP_PASSWORD or the file SENDINGO_SMTP_PASSWORD_FILE names.
+	SMTPUsername string
+	SMTPPassword string
+
+	// WorkerMetricsAddr is where `sendingo worker` serves /metrics and /healthz.
+	// SENDINGO_WORKER_METRICS_ADDR.
+	WorkerMetricsAddr string
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -77,6 +96,11 @@ var Vars = []Var{
 	{"SENDINGO_MYSQL_DSN_FILE", "", "file holding the DSN instead (e.g. a mounted secret); not with SENDINGO_MYSQL_DSN"},
 	{"SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
 	{"SENDINGO_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"SENDINGO_TEMPORAL_TLS_CERT", "(none)", "client certificate for Temporal mTLS: PEM, or the path of a PEM file; needs SENDINGO_TEMPORAL_TLS_KEY"},
+	{"SENDINGO_TEMPORAL_TLS_KEY", "(none)", "private key of that certificate: PEM, or the path of a PEM file"},
+	{"SENDINGO_TEMPORAL_TLS_CA", "(system roots)", "CA that signed the Temporal frontend's certificate, when not a public one: PEM or a file path"},
+	{"SENDINGO_TEMPORAL_TLS_SERVER_NAME", "(the address's host)", "name the Temporal frontend's certificate must carry"},
+	{"SENDINGO_TEMPORAL_API_KEY", "(none)", "Temporal Cloud API key (sent as a bearer token over TLS); any SENDINGO_TEMPORAL_TLS_* or this turns TLS on"},
 	{"SENDINGO_TASK_QUEUE", "sendingo", "Temporal task queue the worker polls"},
 	{"SENDINGO_HTTP_ADDR", ":8080", "address the REST API listens on"},
 	{"SENDINGO_JWT_SECRET", "(development secret)", "HMAC secret for access tokens; required outside dev mode"},
@@ -106,10 +130,14 @@ var Vars = []Var{
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for the platform's e-mails: stock alerts, invitations, password resets"},
 	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of the platform's e-mails"},
+	{"SENDINGO_SMTP_USERNAME", "(none)", "user for SMTP authentication (e.g. SES SMTP credentials); when set, STARTTLS (or TLS on port 465) is required"},
+	{"SENDINGO_SMTP_PASSWORD", "(none)", "password for SMTP authentication"},
+	{"SENDINGO_SMTP_PASSWORD_FILE", "(none)", "file holding the SMTP password, instead of SENDINGO_SMTP_PASSWORD"},
 	{"SENDINGO_REPORT_DEADLINE", "24h", "how long a campaign awaits delivery reports before the rest is unknown"},
 	{"SENDINGO_CHUNK_SIZE", "10000", "messages per SendChunk activity"},
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
 	{"SENDINGO_TRUSTED_PROXIES", "(none)", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"},
+	{"SENDINGO_WORKER_METRICS_ADDR", ":9090", "where `sendingo worker` serves /metrics (its own and the Temporal SDK's) and /healthz; `sendingo dev` serves them on the API's /metrics"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},
 	{"SENDINGO_TERRAFORM", "terraform on PATH", "the terraform `sendingo infra` runs; else terraform on PATH, else the pinned v1.5.7 built from tools/terraform"},
@@ -192,24 +220,38 @@ func Load(getenv func(string) string) (Config, error) {
 		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
 		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
 
-		MaxUnpackedBytes:     integer("SENDINGO_MAX_UNPACKED_BYTES", "536870912"),
-		MaxConcurrentUploads: int(integer("SENDINGO_MAX_CONCURRENT_UPLOADS", "2")),
-		HTTPReadTimeout:      dur("SENDINGO_HTTP_READ_TIMEOUT", "30s"),
-		HTTPWriteTimeout:     dur("SENDINGO_HTTP_WRITE_TIMEOUT", "60s"),
-		HTTPIdleTimeout:      dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
-		UploadTimeout:        dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
-		ExportTimeout:        dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
-		AuthWindow:           dur("SENDINGO_AUTH_WINDOW", "15m"),
-		AuthFailuresPerEmail: int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
-		AuthFailuresPerIP:    int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
-		SignupsPerIP:         int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
-
+		MaxUnpackedBytes:       integer("SENDINGO_MAX_UNPACKED_BYTES", "536870912"),
+		MaxConcurrentUploads:   int(integer("SENDINGO_MAX_CONCURRENT_UPLOADS", "2")),
+		HTTPReadTimeout:        dur("SENDINGO_HTTP_READ_TIMEOUT", "30s"),
+		HTTPWriteTimeout:       dur("SENDINGO_HTTP_WRITE_TIMEOUT", "60s"),
+		HTTPIdleTimeout:        dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
+		UploadTimeout:          dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
+		ExportTimeout:          dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
+		AuthWindow:             dur("SENDINGO_AUTH_WINDOW", "15m"),
+		AuthFailuresPerEmail:   int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
+		AuthFailuresPerIP:      int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
+		SignupsPerIP:           int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
 		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
 		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
+		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
+
+		TemporalTLSCert:       get("SENDINGO_TEMPORAL_TLS_CERT", ""),
+		TemporalTLSKey:        get("SENDINGO_TEMPORAL_TLS_KEY", ""),
+		TemporalTLSCA:         get("SENDINGO_TEMPORAL_TLS_CA", ""),
+		TemporalTLSServerName: get("SENDINGO_TEMPORAL_TLS_SERVER_NAME", ""),
+		TemporalAPIKey:        get("SENDINGO_TEMPORAL_API_KEY", ""),
+		SMTPUsername:          get("SENDINGO_SMTP_USERNAME", ""),
 	}
 	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
 	if _, err := parseProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		errs = append(errs, errors.New("SENDINGO_TEMPORAL_TLS_CERT and SENDINGO_TEMPORAL_TLS_KEY go together: set both for mTLS, or neither"))
+	}
+	c.SMTPPassword = secret("SENDINGO_SMTP_PASSWORD", "")
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		errs = append(errs, errors.New("SENDINGO_SMTP_USERNAME and SENDINGO_SMTP_PASSWORD (or SENDINGO_SMTP_PASSWORD_FILE) go together: set both to authenticate, or neither"))
 	}
 	allow, err := egress.ParseList(getenv("SENDINGO_ALLOW_PRIVATE_HOSTS"))
 	if err != nil {

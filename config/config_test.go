@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,5 +39,37 @@ func TestAllowPrivateHosts(t *testing.T) {
 	}
 	if !found {
 		t.Error("Vars does not list SENDINGO_ALLOW_PRIVATE_HOSTS")
+	}
+}
+
+// SMTP credentials: a username and a password (inline or from a file) go
+// together; the file's trailing line break is not part of the password.
+func TestSMTPCredentials(t *testing.T) {
+	c, err := Load(env(map[string]string{"SENDINGO_SMTP_USERNAME": "AKIAUSER", "SENDINGO_SMTP_PASSWORD": "pa ss"}))
+	if err != nil || c.SMTPUsername != "AKIAUSER" || c.SMTPPassword != "pa ss" {
+		t.Fatalf("inline: %q %q %v", c.SMTPUsername, c.SMTPPassword, err)
+	}
+	file := filepath.Join(t.TempDir(), "smtp-password")
+	if err := os.WriteFile(file, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(env(map[string]string{"SENDINGO_SMTP_USERNAME": "AKIAUSER", "SENDINGO_SMTP_PASSWORD_FILE": file}))
+	if err != nil || c.SMTPPassword != "from-a-file" {
+		t.Fatalf("file: %q %v", c.SMTPPassword, err)
+	}
+	if c, err := Load(env(nil)); err != nil || c.SMTPUsername != "" || c.SMTPPassword != "" {
+		t.Fatalf("default: %q %q %v", c.SMTPUsername, c.SMTPPassword, err)
+	}
+	for name, vars := range map[string]map[string]string{
+		"SENDINGO_SMTP_PASSWORD_FILE": {"SENDINGO_SMTP_USERNAME": "u", "SENDINGO_SMTP_PASSWORD_FILE": filepath.Join(t.TempDir(), "missing")},
+		"are both set":                {"SENDINGO_SMTP_USERNAME": "u", "SENDINGO_SMTP_PASSWORD": "p", "SENDINGO_SMTP_PASSWORD_FILE": file},
+		"go together":                 {"SENDINGO_SMTP_USERNAME": "u"},
+	} {
+		if _, err := Load(env(vars)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: %v, want an error naming %q", vars, err, name)
+		}
+	}
+	if _, err := Load(env(map[string]string{"SENDINGO_SMTP_PASSWORD": "p"})); err == nil || !strings.Contains(err.Error(), "SENDINGO_SMTP_USERNAME") {
+		t.Errorf("a password alone: %v", err)
 	}
 }

@@ -190,6 +190,18 @@ func (s *Server) Stop() error {
 	return nil
 }
 
+// Kill SIGKILLs the server's process group and waits for it to exit: no
+// shutdown, as when its machine dies. The fault tests use it.
+func (s *Server) Kill() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	<-s.done
+}
+
 // Done is closed when the server process has exited.
 func (s *Server) Done() <-chan struct{} { return s.done }
 

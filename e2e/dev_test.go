@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/devserver"
 	"github.com/sendingo/sendingo/testenv"
 )
@@ -108,13 +110,53 @@ func TestDevStartsEverythingAndCtrlCLeavesNothing(t *testing.T) {
 		resp.Body.Close()
 	}
 	checkDevEgress(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
+	checkDevHardening(t, fmt.Sprintf("http://127.0.0.1:%d", api), fmt.Sprintf("127.0.0.1:%d", sim))
+	// One process, one /metrics: the API's also has the worker's Temporal SDK
+	// series (the worker's domain series appear once it sends).
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		fams := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", api))
+		if sample(fams, "temporal_worker_start_total", map[string]string{"worker_type": "ActivityWorker"}) != nil &&
+			fams["sendingo_http_requests_total"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dev API's /metrics has no Temporal worker series after 30 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if len(processesMentioning(data)) == 0 {
 		t.Fatal("found no Temporal dev server process using the data directory: the check below would prove nothing")
 	}
 
+	// An open event stream does not hold up the shutdown: it is closed at once.
+	base := fmt.Sprintf("http://127.0.0.1:%d", api)
+	var su struct{ Token string }
+	apitest.New(t, base).Do("POST", "/api/v1/auth/signup", map[string]any{"account_name": "dev", "name": "dev",
+		"email": fmt.Sprintf("dev-%d@example.com", time.Now().UnixNano()), "password": "Dev-Passw0rd1"}).Expect(201).JSON(&su)
+	req, _ := http.NewRequest("GET", base+"/api/v1/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+su.Token)
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("open a stream: %v", err)
+	}
+	defer stream.Body.Close()
+	streamEnded := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, stream.Body)
+		streamEnded <- err
+	}()
+
 	// Ctrl-C.
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case err := <-streamEnded:
+		if err != nil {
+			t.Fatalf("the stream broke instead of ending: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the event stream was still open a minute after SIGINT")
 	}
 	select {
 	case err := <-exited:

@@ -60,23 +60,36 @@ type stack struct {
 	store *store.Store
 	tc    client.Client
 	c     *apitest.Client
+	api   string // the in-process API's base URL
 	env   []string
 	// egress is the in-process API's guard; allow adds the tests' simulators to
 	// it and to the worker processes' SENDINGO_ALLOW_PRIVATE_HOSTS.
 	egress  *egress.Guard
 	allowed []string
+	// logs holds the workers' output, one file each; it is kept when the test
+	// fails.
+	logs    string
+	workers int
 }
 
+// newStack runs the API on the package's database and Temporal dev server.
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	env := testenv.Current()
-	st, err := store.Open(context.Background(), env.DSN)
+	return newStackOn(t, env.DSN, env.Temporal.Address)
+}
+
+// newStackOn runs the API on the given database and Temporal frontend; tests
+// that stop one of them bring their own.
+func newStackOn(t *testing.T, dsn, temporal string, tune ...func(*config.Config)) *stack {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	quiet := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tc, err := client.Dial(client.Options{HostPort: env.Temporal.Address, Logger: tlog.NewStructuredLogger(quiet)})
+	tc, err := client.Dial(client.Options{HostPort: temporal, Logger: tlog.NewStructuredLogger(quiet)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,15 +99,31 @@ func newStack(t *testing.T) *stack {
 	cfg.ChunkSize, cfg.ChunkWindow, cfg.ReportDeadline = 2000, 4, 2*time.Minute
 	cfg.JWTSecret = "e2e-secret-e2e-secret-e2e-secret-0123"
 	guard := &egress.Guard{}
+	for _, f := range tune {
+		f(&cfg)
+	}
 	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: quiet, Egress: guard}).Handler())
 	t.Cleanup(srv.Close)
-	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL), egress: guard}
+	logs, err := os.MkdirTemp("", "sendingo-e2e-"+strings.ReplaceAll(t.Name(), "/", "_")+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("worker logs kept in %s", logs)
+			return
+		}
+		os.RemoveAll(logs)
+	})
+	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL), api: srv.URL, egress: guard, logs: logs}
 	s.env = append(os.Environ(),
-		"SENDINGO_MYSQL_DSN="+env.DSN,
-		"SENDINGO_TEMPORAL_ADDRESS="+env.Temporal.Address,
+		"SENDINGO_MYSQL_DSN="+dsn,
+		"SENDINGO_TEMPORAL_ADDRESS="+temporal,
 		"SENDINGO_TASK_QUEUE="+cfg.TaskQueue,
 		"SENDINGO_DEV=true",
 		"SENDINGO_LOG_LEVEL=warn",
+		// Workers of several tests may run at once: no fixed metrics port.
+		"SENDINGO_WORKER_METRICS_ADDR=127.0.0.1:0",
 	)
 	return s
 }
@@ -126,7 +155,8 @@ func (s *stack) startWorker() *worker {
 	s.t.Helper()
 	cmd := exec.Command(binary, "worker")
 	cmd.Env = s.env
-	log, err := os.OpenFile(filepath.Join(os.TempDir(), "sendingo-e2e-worker.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	s.workers++
+	log, err := os.Create(filepath.Join(s.logs, fmt.Sprintf("worker-%d.log", s.workers)))
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sendingo/sendingo/config"
 )
@@ -219,9 +221,61 @@ func TestComposeDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Campaign throughput", "Message outcomes", "Relays: latency, faults and circuit state",
-		"HTTP latency", "HTTP errors", "Temporal task schedule-to-start latency"} {
+		"HTTP latency", "HTTP errors", "Temporal task schedule-to-start latency",
+		"Messages sent by outcome (worker", "Open circuits", "Relay call latency", "Worker: activity schedule-to-start"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("dashboard lacks the panel %q", want)
 		}
+	}
+}
+
+// Prometheus scrapes the API and every worker replica where they serve
+// /metrics, and the worker's health check asks its /healthz there.
+func TestComposePrometheusScrapesAPIAndWorkers(t *testing.T) {
+	p := loadCompose(t, true)
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "prometheus", "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conf struct {
+		ScrapeConfigs []struct {
+			JobName     string `yaml:"job_name"`
+			MetricsPath string `yaml:"metrics_path"`
+			DNSSD       []struct {
+				Names []string `yaml:"names"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(b, &conf); err != nil {
+		t.Fatal(err)
+	}
+	scraped := map[string]int{} // service → port
+	for _, sc := range conf.ScrapeConfigs {
+		for _, sd := range sc.DNSSD {
+			for _, n := range sd.Names {
+				if sc.MetricsPath == "/metrics" {
+					scraped[n] = sd.Port
+				}
+			}
+		}
+	}
+	for svc, variable := range map[string]string{"api": "SENDINGO_HTTP_ADDR", "worker": "SENDINGO_WORKER_METRICS_ADDR"} {
+		env := service(t, p, svc).Environment
+		addr := env[variable]
+		if addr == nil {
+			t.Errorf("%s does not set %s", svc, variable)
+			continue
+		}
+		if want := ":" + strconv.Itoa(scraped[svc]); scraped[svc] == 0 || *addr != want {
+			t.Errorf("Prometheus scrapes %s on port %d; it serves /metrics on %s=%q", svc, scraped[svc], variable, *addr)
+		}
+		if env["SENDINGO_MYSQL_DSN"] == nil {
+			t.Errorf("%s lost the shared settings (no SENDINGO_MYSQL_DSN)", svc)
+		}
+	}
+	hc := service(t, p, "worker").HealthCheck
+	if hc == nil || !strings.Contains(strings.Join(hc.Test, " "), ":9090/healthz") {
+		t.Errorf("the worker's health check does not ask :9090/healthz: %+v", hc)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/terraform-config-inspect/tfconfig"
 	"github.com/hashicorp/terraform-exec/tfexec"
 
@@ -322,6 +323,48 @@ func TestEnvsValidate(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("%s: terraform %s: %v\n%s", env, args[0], err, out)
 			}
+		}
+	}
+}
+
+// Every credential reaches the tasks through ECS `secrets` (read from Secrets
+// Manager at start), never through the plain environment of the task
+// definitions: the database DSN, the JWT secret, the SES SMTP credentials and
+// Temporal's mTLS pair and API key.
+func TestTaskCredentialsComeFromSecretsManager(t *testing.T) {
+	path := filepath.Join(tfRoot, "modules", "compute", "main.tf")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, diags := hclparse.NewParser().ParseHCL(src, path)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	re := regexp.MustCompile(`SENDINGO_[A-Z0-9_]+`)
+	in := map[string]map[string]bool{} // local's name → variables it names
+	for _, b := range file.Body.(*hclsyntax.Body).Blocks {
+		if b.Type != "locals" {
+			continue
+		}
+		for name, a := range b.Body.Attributes {
+			r := a.Expr.Range()
+			in[name] = map[string]bool{}
+			for _, v := range re.FindAllString(string(src[r.Start.Byte:r.End.Byte]), -1) {
+				in[name][v] = true
+			}
+		}
+	}
+	if len(in["environment"]) == 0 || len(in["secrets"]) == 0 {
+		t.Fatalf("%s: no locals environment and secrets to check (found %v)", path, in)
+	}
+	for _, v := range []string{"SENDINGO_MYSQL_DSN", "SENDINGO_JWT_SECRET", "SENDINGO_SMTP_USERNAME", "SENDINGO_SMTP_PASSWORD",
+		"SENDINGO_TEMPORAL_TLS_CERT", "SENDINGO_TEMPORAL_TLS_KEY", "SENDINGO_TEMPORAL_API_KEY"} {
+		if !in["secrets"][v] && !in["temporal_secrets"][v] {
+			t.Errorf("%s: the tasks do not get %s from Secrets Manager", path, v)
+		}
+		if in["environment"][v] {
+			t.Errorf("%s: %s is in the tasks' plain environment", path, v)
 		}
 	}
 }

@@ -41,6 +41,9 @@ type BreakerOptions struct {
 	Window   time.Duration // the ratio's sliding window (60 s)
 	Cooldown time.Duration // how long the circuit stays open before a probe (30 s)
 	Now      func() time.Time
+	// OnTransition, when set, is called on every change of state, in order, with
+	// the breaker's lock held: it must return at once and not call the breaker.
+	OnTransition func(from, to BreakerState)
 }
 
 func (o BreakerOptions) withDefaults() BreakerOptions {
@@ -158,6 +161,9 @@ func (b *Breaker) Done(t Ticket, ok bool) {
 }
 
 func (b *Breaker) transition(s BreakerState) {
+	if b.o.OnTransition != nil && s != b.state {
+		b.o.OnTransition(b.state, s)
+	}
 	b.state = s
 	b.gen++
 	b.probing = false

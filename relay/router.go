@@ -56,6 +56,24 @@ type RouterOptions struct {
 	Concurrency  int              // provider calls in flight per Send (8)
 	MaxAttempts  int              // relays tried per message, fallback separately (all candidates)
 	Logger       *slog.Logger
+	// OnCircuit, when set, is told when a relay's circuit opens (open) and when
+	// it closes again after a successful probe. Calls come one at a time, in the
+	// order the transitions happened, from a goroutine of the router's own, so a
+	// slow OnCircuit (a database write) holds up no send; transitions beyond a
+	// backlog of 256 are dropped (and logged).
+	OnCircuit func(relayID int64, open bool)
+}
+
+// Observer is told of the router's provider calls and final verdicts, for
+// metrics. Its methods are called from the router's goroutines and must be
+// quick and safe for concurrent use.
+type Observer interface {
+	// RelayCall reports one provider call: its relay, how long it took, and
+	// whether it counted as a relay fault (as the circuit breaker sees it).
+	RelayCall(relay Candidate, latency time.Duration, fault bool)
+	// Delivered reports the router's final word on one message of a Send.
+	// relay is the candidate that gave it (zero when no relay was tried).
+	Delivered(relay Candidate, d Delivery)
 }
 
 // Router routes messages over relays: primary choice by mode, failover in the
@@ -64,12 +82,20 @@ type RouterOptions struct {
 // lives as long as the worker process and is shared by all chunk activities; it is
 // safe for concurrent use.
 type Router struct {
-	o      RouterOptions
-	mu     sync.Mutex
-	relays map[int64]*relayState
+	o        RouterOptions
+	mu       sync.Mutex
+	relays   map[int64]*relayState
+	circuits chan circuitChange // to the OnCircuit goroutine
+	observer Observer
+}
+
+type circuitChange struct {
+	relayID int64
+	open    bool
 }
 
 type relayState struct {
+	name    string
 	breaker *Breaker
 	limiter *Limiter
 	health  healthWindow
@@ -90,7 +116,43 @@ func NewRouter(o RouterOptions) *Router {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Breaker.Now = o.Now
-	return &Router{o: o, relays: map[int64]*relayState{}}
+	r := &Router{o: o, relays: map[int64]*relayState{}}
+	if o.OnCircuit != nil {
+		// The goroutine lives as long as the router, which lives as long as the worker.
+		r.circuits = make(chan circuitChange, 256)
+		go func() {
+			for c := range r.circuits {
+				o.OnCircuit(c.relayID, c.open)
+			}
+		}()
+	}
+	return r
+}
+
+// breakerOptions are the options of relay id's breaker: the router's, with the
+// transitions that matter to OnCircuit passed on.
+func (r *Router) breakerOptions(id int64) BreakerOptions {
+	o := r.o.Breaker
+	if r.circuits == nil {
+		return o
+	}
+	o.OnTransition = func(from, to BreakerState) {
+		var c circuitChange
+		switch to {
+		case Open: // from closed, or a failed probe: the relay is out either way
+			c = circuitChange{relayID: id, open: true}
+		case Closed:
+			c = circuitChange{relayID: id}
+		default:
+			return
+		}
+		select {
+		case r.circuits <- c:
+		default:
+			r.o.Logger.Warn("circuit transition dropped: OnCircuit is behind", "relay_id", id, "open", c.open)
+		}
+	}
+	return o
 }
 
 // state returns the live state of relay c, creating it on first use and applying
@@ -100,14 +162,47 @@ func (r *Router) state(c Candidate) *relayState {
 	defer r.mu.Unlock()
 	st, ok := r.relays[c.ID]
 	if !ok {
-		st = &relayState{breaker: NewBreaker(r.o.Breaker), limiter: NewLimiter(c.Rate, c.Burst, r.o.Now)}
+		st = &relayState{name: c.Name, breaker: NewBreaker(r.breakerOptions(c.ID)), limiter: NewLimiter(c.Rate, c.Burst, r.o.Now)}
 		r.relays[c.ID] = st
 		return st
+	}
+	if c.Name != "" {
+		st.name = c.Name // renamed since
 	}
 	if rate, burst := st.limiter.Rate(); rate != c.Rate || (c.Burst > 0 && burst != c.Burst) {
 		st.limiter.SetRate(c.Rate, c.Burst)
 	}
 	return st
+}
+
+// SetObserver makes o see every provider call and verdict from now on. Call it
+// before the router's first Send: the field is read without a lock.
+func (r *Router) SetObserver(o Observer) { r.observer = o }
+
+// RelayState is a relay's live state as this router holds it.
+type RelayState struct {
+	ID      int64
+	Name    string
+	Breaker BreakerSnapshot
+}
+
+// States returns the live state of every relay this router has routed to, by
+// id: what a metrics scrape reports about circuits.
+func (r *Router) States() []RelayState {
+	r.mu.Lock()
+	out := make([]RelayState, 0, len(r.relays))
+	breakers := make([]*Breaker, 0, len(r.relays))
+	for id, st := range r.relays {
+		out = append(out, RelayState{ID: id, Name: st.name})
+		breakers = append(breakers, st.breaker)
+	}
+	r.mu.Unlock()
+	// Snapshots outside the router's lock: each breaker has its own.
+	for i, b := range breakers {
+		out[i].Breaker = b.Snapshot()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // Observe records a call to relay id made outside Send (a report poll, a probe), so
@@ -308,6 +403,15 @@ func (r *Router) Send(ctx context.Context, mode Mode, cands []Candidate, msgs []
 		}()
 	}
 	wg.Wait()
+	if r.observer != nil {
+		byID := make(map[int64]Candidate, len(cands))
+		for _, c := range cands {
+			byID[c.ID] = c
+		}
+		for _, d := range out {
+			r.observer.Delivered(byID[d.RelayID], d)
+		}
+	}
 	return out
 }
 
@@ -458,6 +562,9 @@ func (r *Router) run(ctx context.Context, t task, finish func(*work, Result, int
 	if ctx.Err() == nil {
 		st.breaker.Done(ticket, !callFault)
 		st.health.add(callSample{at: r.o.Now(), latency: latency, fault: callFault, messages: len(msgs)})
+		if r.observer != nil {
+			r.observer.RelayCall(t.relay, latency, callFault)
+		}
 	}
 	if callFault {
 		r.o.Logger.WarnContext(ctx, "relay call failed", "relay_id", t.relay.ID, "relay", t.relay.Name,

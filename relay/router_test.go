@@ -417,3 +417,112 @@ func TestRecommend(t *testing.T) {
 		t.Errorf("single: %q", rec.Reason)
 	}
 }
+
+// OnCircuit hears each transition of a relay's circuit once, in order, however
+// many messages were routed meanwhile; the shared record (store.RecordCircuit)
+// turns the second "open" of a failed probe into nothing.
+func TestRouterTellsCircuitTransitions(t *testing.T) {
+	clock := newClock()
+	a := &fakeRelay{name: "a", fail: func() error { return fault(CodeServerError, errors.New("HTTP 503")) }}
+	b := &fakeRelay{name: "b"}
+	type change struct {
+		id   int64
+		open bool
+	}
+	changes := make(chan change, 16)
+	r := NewRouter(RouterOptions{Now: clock.Now, Concurrency: 1, Breaker: BreakerOptions{Failures: 2, Cooldown: 30 * time.Second},
+		OnCircuit: func(id int64, open bool) { changes <- change{id, open} }})
+	cands := []Candidate{cand(1, a, 50, 1), cand(2, b, 50, 1)}
+	next := func() change {
+		t.Helper()
+		select {
+		case c := <-changes:
+			return c
+		case <-time.After(5 * time.Second):
+			t.Fatal("no circuit transition told")
+		}
+		return change{}
+	}
+	r.Send(context.Background(), ModeWeighted, cands, messages(0, 2000))
+	if c := next(); c != (change{1, true}) {
+		t.Fatalf("first transition %+v, want relay 1 open", c)
+	}
+	// Traffic while open: a is skipped and nothing is told (a transition told
+	// here would come out of order below).
+	for i := range 5 {
+		r.Send(context.Background(), ModeWeighted, cands, messages(2000+i*1000, 1000))
+	}
+	// A probe that fails opens the circuit again.
+	clock.Advance(30 * time.Second)
+	r.Send(context.Background(), ModeWeighted, cands, messages(10000, 1000))
+	if c := next(); c != (change{1, true}) {
+		t.Fatalf("after a failed probe %+v, want relay 1 open", c)
+	}
+	a.mu.Lock()
+	a.fail = nil
+	a.mu.Unlock()
+	clock.Advance(30 * time.Second)
+	r.Send(context.Background(), ModeWeighted, cands, messages(20000, 1000))
+	if c := next(); c != (change{1, false}) {
+		t.Fatalf("after recovery %+v, want relay 1 closed", c)
+	}
+}
+
+// recorder is an Observer that keeps what it is told.
+type recorder struct {
+	mu        sync.Mutex
+	calls     map[string][2]int // relay name → [ok calls, faulted calls]
+	delivered map[string]int    // "relay/outcome" → messages
+}
+
+func (r *recorder) RelayCall(c Candidate, _ time.Duration, fault bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.calls[c.Name]
+	if fault {
+		n[1]++
+	} else {
+		n[0]++
+	}
+	r.calls[c.Name] = n
+}
+
+func (r *recorder) Delivered(c Candidate, d Delivery) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delivered[c.Name+"/"+d.Outcome.String()]++
+}
+
+// The observer sees each provider call with its relay and whether it faulted,
+// and one verdict per message with the relay that gave it; States shows the
+// circuit the faults opened.
+func TestRouterTellsTheObserver(t *testing.T) {
+	clock := newClock()
+	down := &fakeRelay{name: "down", max: 10, fail: func() error { return fault(CodeServerError, errors.New("500")) }}
+	up := &fakeRelay{name: "up", max: 10}
+	r := NewRouter(RouterOptions{Now: clock.Now, Concurrency: 1, Breaker: BreakerOptions{Failures: 2}})
+	rec := &recorder{calls: map[string][2]int{}, delivered: map[string]int{}}
+	r.SetObserver(rec)
+	ds := r.Send(context.Background(), ModeWeighted, []Candidate{cand(1, down, 50, 1), cand(2, up, 50, 1)}, messages(0, 40))
+	if len(ds) != 40 {
+		t.Fatalf("%d deliveries", len(ds))
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	// down: 20 messages in 2 calls, both faulted, then its circuit is open and
+	// its messages move to up without a call.
+	if got := rec.calls["down"]; got != [2]int{0, 2} {
+		t.Errorf("calls to down (ok, fault) = %v, want [0 2]", got)
+	}
+	if got := rec.calls["up"]; got[1] != 0 || got[0] != up.callCount() || got[0] == 0 {
+		t.Errorf("calls to up (ok, fault) = %v, relay saw %d", got, up.callCount())
+	}
+	if rec.delivered["up/accepted"] != 40 || len(rec.delivered) != 1 {
+		t.Errorf("verdicts %v, want 40 accepted by up", rec.delivered)
+	}
+	states := r.States()
+	if len(states) != 2 || states[0].Name != "down" || states[0].Breaker.State != Open ||
+		states[1].Name != "up" || states[1].Breaker.State != Closed {
+		t.Errorf("states %+v, want down open and up closed", states)
+	}
+}

@@ -14,11 +14,14 @@ const DefaultGroupName = "미지정"
 
 // Account is a business using sendingo.
 type Account struct {
-	ID           int64     `db:"id" json:"id"`
-	Name         string    `db:"name" json:"name"`
-	Timezone     string    `db:"timezone" json:"timezone"`
-	OptoutNumber string    `db:"optout_number" json:"optout_number"`
-	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	ID           int64  `db:"id" json:"id"`
+	Name         string `db:"name" json:"name"`
+	Timezone     string `db:"timezone" json:"timezone"`
+	OptoutNumber string `db:"optout_number" json:"optout_number"`
+	// Language is what the account's people read (the console's default, the
+	// locale of its dates and numbers) and are told things in: ko or en.
+	Language  string    `db:"language" json:"language"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
 // User is a person who logs in to an account.
@@ -40,6 +43,7 @@ type User struct {
 type SignupParams struct {
 	AccountName  string
 	Timezone     string
+	Language     string // "" means ko
 	UserName     string
 	Email        string
 	Phone        string
@@ -53,9 +57,12 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 	var user User
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		t := now()
+		if p.Language == "" {
+			p.Language = "ko"
+		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO accounts (name, timezone, created_at) VALUES (?, ?, ?)`,
-			p.AccountName, p.Timezone, t)
+			`INSERT INTO accounts (name, timezone, language, created_at) VALUES (?, ?, ?, ?)`,
+			p.AccountName, p.Timezone, p.Language, t)
 		if err != nil {
 			return fmt.Errorf("insert account: %w", err)
 		}
@@ -76,7 +83,7 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 			accID, DefaultGroupName, t); err != nil {
 			return fmt.Errorf("insert default group: %w", err)
 		}
-		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, CreatedAt: t}
+		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, Language: p.Language, CreatedAt: t}
 		user = User{ID: userID, AccountID: accID, Name: p.UserName, Email: p.Email, Phone: p.Phone,
 			PasswordHash: p.PasswordHash, Role: RoleOwner, CreatedAt: t}
 		return nil
@@ -124,4 +131,13 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name
 			Before: before, After: after})
 	})
 	return after, err
+}
+
+// SetAccountLanguage sets the language the account's notifications are written
+// in (ko or en; the caller has checked it).
+func (s *Store) SetAccountLanguage(ctx context.Context, accountID int64, lang string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET language = ? WHERE id = ?`, lang, accountID); err != nil {
+		return fmt.Errorf("set language of account %d: %w", accountID, err)
+	}
+	return nil
 }

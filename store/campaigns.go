@@ -189,15 +189,24 @@ func (s *Store) CreateCampaign(ctx context.Context, accountID int64, n NewCampai
 	if err := checkCampaignRefs(ctx, s.db, accountID, n); err != nil {
 		return Campaign{}, err
 	}
+	id, err := insertCampaign(ctx, s.db, accountID, n)
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Campaign(ctx, accountID, id)
+}
+
+// insertCampaign inserts a draft (its references checked by the caller).
+func insertCampaign(ctx context.Context, ex sqlx.ExtContext, accountID int64, n NewCampaign) (int64, error) {
 	t := now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO campaigns (name, template_id, audience_kind, group_ids, customer_ids,
+	res, err := ex.ExecContext(ctx, `INSERT INTO campaigns (name, template_id, audience_kind, group_ids, customer_ids,
 		variables, event_id, event_day, routing, scheduled_at, content, account_id, status, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,'{}',?,'draft',?,?)`, append(n.columns(), accountID, t, t)...)
 	if err != nil {
-		return Campaign{}, fmt.Errorf("insert campaign: %w", err)
+		return 0, fmt.Errorf("insert campaign: %w", err)
 	}
 	id, _ := res.LastInsertId()
-	return s.Campaign(ctx, accountID, id)
+	return id, nil
 }
 
 // UpdateCampaign replaces a draft's settings.
@@ -261,24 +270,32 @@ func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campa
 
 // BeginSend freezes a draft's content and marks it scheduled or running. It
 // answers whether this call made the change (false: it was no longer a draft, as
-// after a double submit).
+// after a double submit, or when the campaign's workflow got there first). A
+// campaign_start the outbox owed for it is done with.
 func (s *Store) BeginSend(ctx context.Context, accountID, id int64, content Template, status string) (bool, error) {
 	content.Buttons = append(Buttons{}, content.Buttons...)
-	changed := false
+	var changed bool
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = ?, content = ?, run = 1, updated_at = ?
 			WHERE account_id = ? AND id = ? AND status = 'draft'`, status, jsonText(content), now(), accountID, id)
 		if err != nil {
-			return fmt.Errorf("begin send of campaign %d: %w", id, err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // a double submit: the first one is audited
+		n, _ := res.RowsAffected()
+		changed = n == 1
+		if _, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND ref_id = ? AND account_id = ?`,
+			OutboxCampaignStart, id, accountID); err != nil || !changed {
+			return err
 		}
-		changed = true
+		// Whoever makes the change (the API, or the campaign's workflow on
+		// behalf of the same caller) records it; the other finds no draft.
 		return audit(ctx, tx, accountID, Change{Action: AuditCampaignSend, Subject: SubjectCampaign, SubjectID: id,
 			Before: map[string]any{"status": CampaignDraft}, After: map[string]any{"status": status, "template_id": content.ID}})
 	})
-	return changed, err
+	if err != nil {
+		return false, fmt.Errorf("begin send of campaign %d: %w", id, err)
+	}
+	return changed, nil
 }
 
 // SetCampaignStatus moves the campaign to status when it is in one of from (any
@@ -301,15 +318,19 @@ func (s *Store) SetCampaignStatus(ctx context.Context, accountID, id int64, stat
 	return err
 }
 
-// RetryCampaign starts a retry run over the failed messages of a finished
-// campaign: it answers the new run number and how many messages go back to pending.
-func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, int64, error) {
-	var run int
+// RetryCampaign makes run the campaign's current run: the failed messages of the
+// finished campaign go back to pending and it is running again. It is
+// idempotent: once the campaign is at run (or later) it changes nothing and
+// answers 0. It answers how many messages go back to pending.
+func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int) (int64, error) {
 	var reset int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var c Campaign
 		if err := tx.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
+		}
+		if c.Run >= run {
+			return nil
 		}
 		if c.Status != CampaignCompleted && c.Status != CampaignFailed {
 			return fmt.Errorf("campaign %d is %s; only a finished campaign can retry its failed messages: %w", id, c.Status, ErrCampaignState)
@@ -322,7 +343,6 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, in
 		if reset, _ = res.RowsAffected(); reset == 0 {
 			return fmt.Errorf("campaign %d has no failed messages to retry: %w", id, ErrCampaignState)
 		}
-		run = c.Run + 1
 		if _, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
 			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id); err != nil {
 			return err
@@ -330,7 +350,7 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64) (int, in
 		return audit(ctx, tx, accountID, Change{Action: AuditCampaignRetry, Subject: SubjectCampaign, SubjectID: id,
 			Before: map[string]any{"status": c.Status, "run": c.Run}, After: map[string]any{"status": CampaignRunning, "run": run, "retrying": reset}})
 	})
-	return run, reset, err
+	return reset, err
 }
 
 // AccountTimezone is the IANA zone of the account (quiet hours, statistics).

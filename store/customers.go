@@ -356,3 +356,21 @@ func (c Customer) Variables() map[string]string {
 	}
 	return vars
 }
+
+// MaxAttributeKeys caps how many distinct attribute names AttributeKeys returns.
+const MaxAttributeKeys = 500
+
+// AttributeKeys returns the distinct attribute names the account's customers
+// have, sorted: the variables a template may use besides the customer fields.
+func (s *Store) AttributeKeys(ctx context.Context, accountID int64) ([]string, error) {
+	keys := []string{}
+	err := s.db.SelectContext(ctx, &keys, `
+		SELECT DISTINCT k.name FROM customers c,
+		  JSON_TABLE(JSON_KEYS(c.attributes), '$[*]' COLUMNS (name VARCHAR(255) PATH '$')) AS k
+		WHERE c.account_id = ? AND JSON_LENGTH(c.attributes) > 0
+		ORDER BY k.name LIMIT ?`, accountID, MaxAttributeKeys)
+	if err != nil {
+		return nil, fmt.Errorf("attribute keys of account %d: %w", accountID, err)
+	}
+	return keys, nil
+}

@@ -85,32 +85,49 @@ func (e Event) columns() []any {
 
 // SaveEvent creates (e.ID == 0) or replaces an event of the account; the caller
 // has validated it and checked that its templates and relays are the account's.
+// In the same transaction it records in the outbox that the event's reminder
+// Schedule must follow the row (a new event without a reminder owes nothing):
+// see ReminderScheduleOwed.
 func (s *Store) SaveEvent(ctx context.Context, accountID int64, e Event) (Event, error) {
 	t := now()
-	if e.ID == 0 {
-		res, err := s.db.ExecContext(ctx, `INSERT INTO events (name, timezone, starts_on, ends_on, counting, reminder_time,
-			reminder_template_id, reminder_routing, notice_template_id, notice_routing, alert_emails, alert_webhook_url,
-			account_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, append(e.columns(), accountID, t, t)...)
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if e.ID == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO events (name, timezone, starts_on, ends_on, counting, reminder_time,
+				reminder_template_id, reminder_routing, notice_template_id, notice_routing, alert_emails, alert_webhook_url,
+				account_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, append(e.columns(), accountID, t, t)...)
+			if err != nil {
+				return fmt.Errorf("insert event: %w", err)
+			}
+			e.ID, _ = res.LastInsertId()
+			if e.ReminderTime == "" {
+				return nil
+			}
+			return insertOutbox(ctx, tx, accountID, OutboxReminderSchedule, e.ID)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE events SET name = ?, timezone = ?, starts_on = ?, ends_on = ?, counting = ?,
+			reminder_time = ?, reminder_template_id = ?, reminder_routing = ?, notice_template_id = ?, notice_routing = ?,
+			alert_emails = ?, alert_webhook_url = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+			append(e.columns(), t, accountID, e.ID)...)
 		if err != nil {
-			return Event{}, fmt.Errorf("insert event: %w", err)
+			return fmt.Errorf("update event %d: %w", e.ID, err)
 		}
-		e.ID, _ = res.LastInsertId()
-		return s.Event(ctx, accountID, e.ID)
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE events SET name = ?, timezone = ?, starts_on = ?, ends_on = ?, counting = ?,
-		reminder_time = ?, reminder_template_id = ?, reminder_routing = ?, notice_template_id = ?, notice_routing = ?,
-		alert_emails = ?, alert_webhook_url = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
-		append(e.columns(), t, accountID, e.ID)...)
+		if n, _ := res.RowsAffected(); n == 0 {
+			var one int
+			if err := tx.GetContext(ctx, &one, `SELECT 1 FROM events WHERE account_id = ? AND id = ?`, accountID, e.ID); err != nil {
+				return notFound(err)
+			}
+		}
+		return insertOutbox(ctx, tx, accountID, OutboxReminderSchedule, e.ID)
+	})
 	if err != nil {
-		return Event{}, fmt.Errorf("update event %d: %w", e.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.Event(ctx, accountID, e.ID); err != nil {
-			return Event{}, err
-		}
+		return Event{}, err
 	}
 	return s.Event(ctx, accountID, e.ID)
 }
+
+// ReminderScheduleOwed says whether saving e (created when create) left its
+// reminder Schedule to be synced, as SaveEvent records it.
+func ReminderScheduleOwed(e Event, create bool) bool { return !create || e.ReminderTime != "" }
 
 // Event returns one event of the account.
 func (s *Store) Event(ctx context.Context, accountID, id int64) (Event, error) {
@@ -138,7 +155,8 @@ func (s *Store) Events(ctx context.Context, accountID int64, p Page) ([]Event, i
 }
 
 // DeleteEvent deletes an event with its tiers, check-ins, grants, adjustments and
-// alerts, and answers the ids of the tiers it had (so their stock monitors can end).
+// alerts, records in the outbox that its reminder Schedule must be deleted, and
+// answers the ids of the tiers it had (so their stock monitors can end).
 func (s *Store) DeleteEvent(ctx context.Context, accountID, id int64) ([]int64, error) {
 	var tiers []int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -154,7 +172,8 @@ func (s *Store) DeleteEvent(ctx context.Context, accountID, id int64) ([]int64, 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
 			return fmt.Errorf("delete event %d: %w", id, err)
 		}
-		return nil
+		// Its reminder Schedule must go too: owed until the sync has deleted it.
+		return insertOutbox(ctx, tx, accountID, OutboxReminderSchedule, id)
 	})
 	return tiers, err
 }

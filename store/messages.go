@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -269,21 +270,61 @@ func (s *Store) ChunkMessages(ctx context.Context, campaignID, from, to int64) (
 	return ms, nil
 }
 
-// ClaimChunk marks the pending messages in [from, to] as sending, with one range
-// statement, before anything is handed to a relay.
-func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time) (int64, error) {
-	var n int64
+// ClaimChunk claims, in one transaction, the pending messages in [from, to] and
+// the stale ones given (rows an earlier attempt left in sending, with the claim
+// time they were read with), stamping every row it takes with the claim time at,
+// before anything is handed to a relay. It answers the ids this claim holds.
+//
+// An attempt sends only what its own claim stamped: two attempts of one chunk
+// running at once (one that outlived its heartbeat timeout, and its retry) never
+// both send a row, since a row is claimed from pending once, and a stale row is
+// taken over only while it still carries the claim time the taker read. at must
+// differ between attempts of a chunk (ClaimTime).
+func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	mine := map[int64]bool{}
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		clear(mine)
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
-			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`, sqlTime(at), from, to, campaignID)
-		if err != nil {
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`, sqlTime(at), from, to, campaignID); err != nil {
 			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
-		n, _ = res.RowsAffected()
+		// Stale rows share the claim time of the attempt that left them, so
+		// this is a statement or two, not one per row.
+		byClaim := map[string][]int64{}
+		for _, m := range stale {
+			k := sqlTime(m.ClaimedAt)
+			byClaim[k] = append(byClaim[k], m.ID)
+		}
+		for old, ids := range byClaim {
+			q, args, err := sqlx.In(`UPDATE campaign_messages SET attempt = attempt + 1, claimed_at = ?
+				WHERE campaign_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`, sqlTime(at), campaignID, old, ids)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("take over %d stale messages of chunk %d-%d: %w", len(ids), from, to, err)
+			}
+		}
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sending' AND claimed_at = ?`,
+			from, to, campaignID, sqlTime(at)); err != nil {
+			return fmt.Errorf("read the claim of chunk %d-%d: %w", from, to, err)
+		}
+		for _, id := range ids {
+			mine[id] = true
+		}
 		return nil
 	})
-	return n, err
+	return mine, err
+}
+
+// ClaimTime is the claim time of an attempt of a chunk: now to the millisecond,
+// with the attempt number in the microseconds, so that two attempts of one chunk
+// never stamp the same time even within one millisecond.
+func ClaimTime(now time.Time, attempt int32) time.Time {
+	return now.UTC().Truncate(time.Millisecond).Add(time.Duration(attempt%1000) * time.Microsecond)
 }
 
 // MessageResult is the outcome to record for one message.
@@ -345,12 +386,17 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			for i := 0; i < len(rows); i += resultBatch {
 				part := rows[i:min(i+resultBatch, len(rows))]
 				doc, _ := json.Marshal(part)
-				res, err := tx.ExecContext(ctx, `UPDATE campaign_messages m
-					JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+				// The JSON rows drive the join and find their message by primary key,
+				// whatever the table statistics say. Left to the optimizer, stale
+				// statistics (a freshly filled table after a server restart says 0
+				// rows) make it scan the messages and re-read the JSON per message:
+				// tens of seconds a statement, lock waits, a stalled campaign.
+				res, err := tx.ExecContext(ctx, `UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
 						id BIGINT UNSIGNED PATH '$.i', st VARCHAR(9) PATH '$.s', rl BIGINT UNSIGNED PATH '$.r',
 						ch VARCHAR(8) PATH '$.c', fb INT PATH '$.f', pid VARCHAR(40) PATH '$.p',
 						cd VARCHAR(32) PATH '$.d', rs VARCHAR(255) PATH '$.x',
-						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j ON m.id = j.id
+						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j
+					STRAIGHT_JOIN campaign_messages m FORCE INDEX (PRIMARY) ON m.id = j.id
 					SET m.status = j.st,
 					    m.relay_id = IF(j.rl > 0, j.rl, m.relay_id),
 					    m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel),
@@ -469,6 +515,20 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID i
 	return changed, nil
 }
 
+// GiveUpRelayReports marks the campaign's messages that still await a report of
+// relayID unknown, with code and reason: the relay will never report them (its
+// reports endpoint is missing, or it refuses our credentials).
+func (s *Store) GiveUpRelayReports(ctx context.Context, campaignID, first, last, relayID int64, code, reason string, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', code = ?, reason = ?, result_at = ?
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND relay_id = ? AND status = 'sent'`,
+		truncateASCII(code, 32), truncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
+	if err != nil {
+		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
+	}
+	return res.RowsAffected()
+}
+
 // GiveUpReports marks the campaign's messages still awaiting a report unknown.
 func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64, at time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
@@ -480,28 +540,49 @@ func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64
 	return res.RowsAffected()
 }
 
-// WithReportCursor runs fn holding relay's report cursor: fn reads from cursor and
-// answers the cursor to store. Pollers of one relay therefore take turns, and a
-// crash before the store re-reads reports that are applied idempotently.
-func (s *Store) WithReportCursor(ctx context.Context, relayID int64, fn func(cursor string) (string, error)) error {
-	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', ?)`,
-			relayID, now()); err != nil {
-			return err
-		}
-		var cur string
-		if err := tx.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ? FOR UPDATE`, relayID); err != nil {
-			return err
-		}
-		next, err := fn(cur)
-		if err != nil {
-			return err
-		}
-		if next != cur {
-			_, err = tx.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ? WHERE relay_id = ?`, next, now(), relayID)
-		}
-		return err
-	})
+// ReportCursor reads relay's report cursor (a new relay's is empty). No lock is
+// taken: pollers of one relay may read the same page; applying a report twice
+// changes nothing (results are written only onto rows still awaiting one).
+func (s *Store) ReportCursor(ctx context.Context, relayID int64) (string, error) {
+	var cur string
+	err := s.db.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ?`, relayID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("report cursor of relay %d: %w", relayID, err)
+	}
+	return cur, nil
+}
+
+// AdvanceReportCursor moves relay's report cursor from `from` to `to`, in one
+// short statement after the reports read from `from` are applied. It answers false
+// when another poller moved the cursor first (that poller is then ahead, and this
+// one stops). The cursor never goes back, and no lock is held while a relay is
+// being asked.
+func (s *Store) AdvanceReportCursor(ctx context.Context, relayID int64, from, to string) (bool, error) {
+	if from == to {
+		return true, nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ?
+		WHERE relay_id = ? AND cursor_value = ?`, to, now(), relayID, from)
+	if err != nil {
+		return false, fmt.Errorf("advance report cursor of relay %d: %w", relayID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if from != "" {
+		return false, nil
+	}
+	// The relay's first cursor: the row may not exist yet.
+	res, err = s.db.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?,?,?)`,
+		relayID, to, now())
+	if err != nil {
+		return false, fmt.Errorf("store report cursor of relay %d: %w", relayID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // CampaignCounts aggregates the campaign's messages by status with SQL.
@@ -561,6 +642,39 @@ func (s *Store) FinalizeCampaign(ctx context.Context, accountID, campaignID int6
 		WHERE account_id = ? AND id = ?`, status, counts.Total, counts.Pending, counts.Sending, counts.Sent,
 		counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
 	return counts, err
+}
+
+// CancelStrandedCampaign finishes a campaign that is still scheduled, running or
+// paused as cancelled, with its counts aggregated, for a campaign whose workflow
+// has ended without finishing it. It answers false (changing nothing) when the
+// campaign is not in one of those states.
+func (s *Store) CancelStrandedCampaign(ctx context.Context, accountID, campaignID int64) (bool, error) {
+	c, err := s.Campaign(ctx, accountID, campaignID)
+	if err != nil {
+		return false, err
+	}
+	counts := CampaignCounts{}
+	if c.Total > 0 {
+		if counts, err = s.CountMessages(ctx, campaignID, c.FirstMessageID, c.LastMessageID); err != nil {
+			return false, err
+		}
+	}
+	var n int64
+	err = s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = 'cancelled', total = ?, pending = ?, sending = ?, sent = ?,
+			delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
+			WHERE account_id = ? AND id = ? AND status IN ('scheduled', 'running', 'paused')`, counts.Total, counts.Pending,
+			counts.Sending, counts.Sent, counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
+		if err != nil {
+			return fmt.Errorf("cancel stranded campaign %d: %w", campaignID, err)
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignCancel, Subject: SubjectCampaign, SubjectID: campaignID,
+			Before: map[string]any{"status": c.Status}, After: map[string]any{"status": CampaignCancelled}})
+	})
+	return n == 1, err
 }
 
 // RangeCount is how many messages of an id range a relay holds in a status.

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/notify"
 )
 
 // StockAdjustment is one entry of a tier's stock audit trail.
@@ -57,11 +60,23 @@ type StockResult struct {
 	Stock      TierStock
 	// Granted are the waiting customers the new stock served, in wait-list order.
 	Granted []Grant
+	// Notice is how those customers are told (zero when nobody was served).
+	Notice RestockNotice
+}
+
+// RestockNotice is the campaign that tells the customers a restock served that
+// their reward is ready, made in the restock's transaction as a draft with a
+// campaign_start in the outbox, so it is sent exactly once even if the process
+// dies right after the commit. Skipped says why there is none.
+type RestockNotice struct {
+	CampaignID int64
+	Skipped    string
 }
 
 // AdjustStock changes a tier's stock under a row lock, records who did it and why,
-// and serves the wait list in order from what is available, all in one
-// transaction. A change that would leave less than zero is ErrStockOutOfRange.
+// serves the wait list in order from what is available and, when stock was
+// added, tells the operators (stock.restocked), all in one transaction. A
+// change that would leave less than zero is ErrStockOutOfRange.
 func (s *Store) AdjustStock(ctx context.Context, accountID, eventID, tierID int64, ch StockChange) (StockResult, error) {
 	var out StockResult
 	err := s.inTxRetrying(ctx, func(tx *sqlx.Tx) error {
@@ -119,21 +134,87 @@ func (s *Store) AdjustStock(ctx context.Context, accountID, eventID, tierID int6
 		if out.Stock, err = tierStockTx(ctx, tx, tierID); err != nil {
 			return err
 		}
-		out.Granted, err = grantsByID(ctx, tx, waiting)
+		if out.Granted, err = grantsByID(ctx, tx, waiting); err != nil {
+			return err
+		}
+		if adj.Delta > 0 {
+			if err := notifyRestock(ctx, tx, accountID, adj); err != nil {
+				return err
+			}
+		}
+		if len(out.Granted) == 0 {
+			return nil
+		}
+		out.Notice, err = restockNotice(ctx, tx, accountID, eventID, tierID, id, out.Granted)
+		if err == nil && out.Notice.CampaignID != 0 {
+			out.Adjustment.NoticeCampaignID = out.Notice.CampaignID
+		}
 		return err
 	})
 	return out, err
 }
 
-// SetNoticeCampaign records the campaign that told the customers an adjustment
-// served that their reward is ready.
-func (s *Store) SetNoticeCampaign(ctx context.Context, accountID, adjustmentID, campaignID int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE stock_adjustments SET notice_campaign_id = ? WHERE account_id = ? AND id = ?`,
-		campaignID, accountID, adjustmentID)
-	if err != nil {
-		return fmt.Errorf("record notice campaign of adjustment %d: %w", adjustmentID, err)
+// notifyRestock tells the operators, in the adjustment's transaction, that stock
+// was added and how many waiting customers it served (stock.restocked).
+func notifyRestock(ctx context.Context, tx *sqlx.Tx, accountID int64, adj StockAdjustment) error {
+	var names struct {
+		Event string `db:"event_name"`
+		Tier  string `db:"tier_name"`
 	}
-	return nil
+	if err := tx.GetContext(ctx, &names, `SELECT e.name AS event_name, t.name AS tier_name
+		FROM event_tiers t JOIN events e ON e.id = t.event_id WHERE t.id = ?`, adj.TierID); err != nil {
+		return fmt.Errorf("names of tier %d: %w", adj.TierID, err)
+	}
+	_, _, err := notifyWith(ctx, tx, accountID, notify.Restocked(notify.Tier{EventID: adj.EventID, TierID: adj.TierID,
+		EventName: names.Event, TierName: names.Tier}, adj.ID, adj.Delta, adj.StockAfter, adj.WaitlistGranted))
+	return err
+}
+
+// restockNotice makes the notice campaign of adjustment adjID inside its
+// transaction: the event's notice template to exactly the granted customers, with
+// the reward and the event as variables every recipient gets. An event without a
+// notice template (or whose template or relays are gone) records the grants and
+// notifies nobody.
+func restockNotice(ctx context.Context, tx *sqlx.Tx, accountID, eventID, tierID, adjID int64, granted []Grant) (RestockNotice, error) {
+	var ev struct {
+		Name       string  `db:"name"`
+		TemplateID int64   `db:"notice_template_id"`
+		Routing    Routing `db:"notice_routing"`
+		Tier       string  `db:"tier"`
+	}
+	if err := tx.GetContext(ctx, &ev, `SELECT e.name, e.notice_template_id, e.notice_routing, t.name AS tier
+		FROM events e JOIN event_tiers t ON t.event_id = e.id WHERE e.account_id = ? AND e.id = ? AND t.id = ?`,
+		accountID, eventID, tierID); err != nil {
+		return RestockNotice{}, fmt.Errorf("notice settings of event %d: %w", eventID, notFound(err))
+	}
+	if ev.TemplateID == 0 {
+		return RestockNotice{Skipped: "the event has no notice template"}, nil
+	}
+	ids := make([]int64, len(granted))
+	for i, g := range granted {
+		ids[i] = g.CustomerID
+	}
+	suffix := fmt.Sprintf(" · %s restocked (adjustment %d)", ev.Tier, adjID)
+	n := NewCampaign{
+		Name:       truncateRunes(ev.Name, max(0, 200-len([]rune(suffix)))) + suffix,
+		TemplateID: ev.TemplateID, AudienceKind: AudienceCustomers, CustomerIDs: ids,
+		Variables: Attributes{"reward": ev.Tier, "event": ev.Name}, Routing: ev.Routing,
+	}
+	if err := checkCampaignRefs(ctx, tx, accountID, n); err != nil {
+		var missing *MissingError
+		if errors.As(err, &missing) {
+			return RestockNotice{Skipped: "the notice's " + missing.Error()}, nil
+		}
+		return RestockNotice{}, err
+	}
+	id, err := insertCampaign(ctx, tx, accountID, n)
+	if err != nil {
+		return RestockNotice{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE stock_adjustments SET notice_campaign_id = ? WHERE id = ?`, id, adjID); err != nil {
+		return RestockNotice{}, fmt.Errorf("record notice campaign of adjustment %d: %w", adjID, err)
+	}
+	return RestockNotice{CampaignID: id}, insertOutbox(ctx, tx, accountID, OutboxCampaignStart, id)
 }
 
 // StockAdjustments pages a tier's stock audit trail, newest first.

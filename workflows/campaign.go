@@ -22,6 +22,29 @@ const (
 	reportPollsPerRun = 300
 )
 
+// Retry bounds: every activity of a campaign gives up at some point, so a
+// campaign always ends (failed, at worst; a failed report poll only waits for the
+// deadline) instead of retrying forever.
+const (
+	// chunkAttempts is above the chunk's own 10 attempts, after which it records
+	// what no relay would take as failed and succeeds.
+	chunkAttempts   = 20
+	prepareAttempts = 10
+	reportAttempts  = 5
+	// shortActivityBound is how long the short database activities (start,
+	// status, finalize) keep retrying: a database outage of that length.
+	shortActivityBound = time.Hour
+)
+
+// Change IDs of workflow.GetVersion: each marks where running workflows recorded
+// before the change keep the old behaviour when they are replayed.
+const (
+	// versionCancellableReports: a report poll runs in a context the cancel
+	// signal cancels, a failed poll waits for the deadline instead of failing the
+	// campaign, and a poll is bounded by the report deadline.
+	versionCancellableReports = "cancellable-report-polls"
+)
+
 // Campaign sends a campaign durably: it waits for the scheduled time,
 // materialises the audience, sends it in a sliding window of chunk activities
 // (honouring pause, resume, cancel and quiet hours between chunks), collects
@@ -37,11 +60,14 @@ func Campaign(ctx workflow.Context, in CampaignInput) (FinalizeResult, error) {
 }
 
 type campaignWorkflow struct {
-	in       CampaignInput
-	st       CampaignState
-	loc      *time.Location
-	chunks   int // chunks launched in this run
-	samples  []rateSample
+	in      CampaignInput
+	st      CampaignState
+	loc     *time.Location
+	chunks  int // chunks launched in this run
+	samples []rateSample
+	// controlCh carries pause, resume and cancel in their order of arrival.
+	controlCh workflow.ReceiveChannel
+	// The channels of the older API's signals.
 	pauseCh  workflow.ReceiveChannel
 	resumeCh workflow.ReceiveChannel
 	cancelCh workflow.ReceiveChannel
@@ -65,6 +91,7 @@ func (w *campaignWorkflow) setup(ctx workflow.Context) {
 	if w.in.ReportDeadline <= 0 {
 		w.in.ReportDeadline = DefaultReportDeadline
 	}
+	w.controlCh = workflow.GetSignalChannel(ctx, SignalCampaignControl)
 	w.pauseCh = workflow.GetSignalChannel(ctx, SignalCampaignPause)
 	w.resumeCh = workflow.GetSignalChannel(ctx, SignalCampaignResume)
 	w.cancelCh = workflow.GetSignalChannel(ctx, SignalCampaignCancel)
@@ -78,25 +105,36 @@ func (w *campaignWorkflow) setup(ctx workflow.Context) {
 	})
 }
 
-func retryPolicy() *temporal.RetryPolicy {
+// retryPolicy retries with backoff, at most maxAttempts times (0: until the
+// activity's schedule-to-close timeout).
+func retryPolicy(maxAttempts int32) *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{
 		InitialInterval:        time.Second,
 		BackoffCoefficient:     2,
 		MaximumInterval:        30 * time.Second,
+		MaximumAttempts:        maxAttempts,
 		NonRetryableErrorTypes: permanentErrorTypes,
 	}
 }
 
 func shortOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retryPolicy()})
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second,
+		ScheduleToCloseTimeout: shortActivityBound, RetryPolicy: retryPolicy(0)})
 }
 
 func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 	if w.st.Progress.Stage == "" {
 		var start StartCampaignResult
 		if err := workflow.ExecuteActivity(shortOptions(ctx), ActivityStartCampaign,
-			StartCampaignInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID}).Get(ctx, &start); err != nil {
+			StartCampaignInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run,
+				RequestedBy: w.in.RequestedBy}).Get(ctx, &start); err != nil {
 			return FinalizeResult{}, err
+		}
+		if start.Skip {
+			// Another workflow has done (or superseded) this run: nothing to do,
+			// and nothing of the campaign to touch.
+			w.st.Progress.Stage = start.Status
+			return FinalizeResult{}, nil
 		}
 		w.st.Timezone, w.st.Ad = start.Timezone, start.Ad
 		w.st.Progress.Run = w.in.Run
@@ -125,7 +163,7 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 			return FinalizeResult{}, err
 		}
 		pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy()})
+			StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy(prepareAttempts)})
 		var prep PrepareAudienceResult
 		if err := workflow.ExecuteActivity(pctx, ActivityPrepareAudience, PrepareAudienceInput{
 			AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, OnlyRange: w.in.Run > 1,
@@ -199,6 +237,11 @@ func (w *campaignWorkflow) sleep(ctx workflow.Context, d time.Duration) bool {
 
 // onSignals routes the control signals on sel; onCancel runs on a cancel.
 func (w *campaignWorkflow) onSignals(ctx workflow.Context, sel workflow.Selector, onCancel func()) {
+	sel.AddReceive(w.controlCh, func(c workflow.ReceiveChannel, _ bool) {
+		var m CampaignControl
+		c.Receive(ctx, &m)
+		w.control(m.Action, onCancel)
+	})
 	sel.AddReceive(w.pauseCh, func(c workflow.ReceiveChannel, _ bool) {
 		c.Receive(ctx, nil)
 		w.st.Paused = true
@@ -218,6 +261,21 @@ func (w *campaignWorkflow) onSignals(ctx workflow.Context, sel workflow.Selector
 	sel.AddReceive(w.stopped, cancel)
 }
 
+// control applies one control action; onCancel (if set) runs on a cancel.
+func (w *campaignWorkflow) control(action string, onCancel func()) {
+	switch action {
+	case ControlPause:
+		w.st.Paused = true
+	case ControlResume:
+		w.st.Paused = false
+	case ControlCancel:
+		w.st.Cancelled = true
+		if onCancel != nil {
+			onCancel()
+		}
+	}
+}
+
 // send keeps up to Window chunk activities in flight until every message id has
 // been given to a chunk. It answers true when the run should continue as new.
 func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
@@ -229,7 +287,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		StartToCloseTimeout: 15 * time.Minute,
 		HeartbeatTimeout:    10 * time.Second,
 		WaitForCancellation: true,
-		RetryPolicy:         retryPolicy(),
+		RetryPolicy:         retryPolicy(chunkAttempts),
 	})
 	if w.st.SendStartedAt.IsZero() {
 		w.st.SendStartedAt = workflow.Now(ctx)
@@ -271,6 +329,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 				if !quietTimer {
 					quietTimer = true
 					sel.AddFuture(workflow.NewTimer(ctx, resume.Sub(now)), func(workflow.Future) { quietTimer = false })
+					w.noticeQuietHours(ctx, resume)
 				}
 				break
 			}
@@ -401,12 +460,100 @@ func (rc *RelayCounts) add(o RelayCounts) {
 // collect polls for delivery reports with growing durable pauses until nothing
 // awaits a report or the deadline passes (then the rest is unknown). A cancel
 // stops the wait. It answers true when the run should continue as new.
+//
+// A poll runs while the control signals are heard: a cancel cancels it (the
+// next poll gives up). A poll that fails for good is logged and polling goes on
+// until the deadline, which turns what is left unknown, so a relay whose reports
+// cannot be read never keeps a campaign open past it.
 func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 	if w.st.LastID == 0 {
 		return false, nil
 	}
+	if workflow.GetVersion(ctx, versionCancellableReports, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return w.collectUncancellable(ctx)
+	}
+	interval := firstReportPoll
+	polls := 0
+	for {
+		w.st.Progress.Stage = StageReports
+		deadline := w.st.SendDoneAt.Add(w.in.ReportDeadline)
+		giveUp := w.st.Cancelled || !workflow.Now(ctx).Before(deadline)
+		r, err := w.poll(ctx, CollectReportsInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID,
+			FirstID: w.st.FirstID, LastID: w.st.LastID, GiveUp: giveUp}, deadline)
+		switch {
+		case err == nil:
+			w.applyReports(workflow.Now(ctx), r)
+			if giveUp || r.Awaiting == 0 {
+				return false, nil
+			}
+		case giveUp:
+			return false, err
+		case w.st.Cancelled:
+			continue // the cancel stopped the poll; the next one gives up
+		default:
+			workflow.GetLogger(ctx).Warn("report poll failed; polling goes on until the deadline",
+				"campaign_id", w.in.CampaignID, "error", err)
+		}
+		polls++
+		if polls >= reportPollsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return true, nil
+		}
+		wait := min(interval, deadline.Sub(workflow.Now(ctx)))
+		interval = min(interval*2, maxReportPoll)
+		w.sleep(ctx, max(wait, time.Millisecond))
+	}
+}
+
+// poll runs one CollectReports. Unless it gives up (a short write), it runs in a
+// context the cancel signal cancels, and retries at most until the deadline.
+func (w *campaignWorkflow) poll(ctx workflow.Context, in CollectReportsInput, deadline time.Time) (CollectReportsResult, error) {
+	var r CollectReportsResult
+	if in.GiveUp {
+		err := workflow.ExecuteActivity(shortOptions(ctx), ActivityCollectReports, in).Get(ctx, &r)
+		return r, err
+	}
+	pctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	pctx = workflow.WithActivityOptions(pctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    10 * time.Minute,
+		ScheduleToCloseTimeout: max(deadline.Sub(workflow.Now(ctx)), time.Minute),
+		// CollectReports heartbeats every 5 s; a cancel reaches it with the
+		// answer to a heartbeat.
+		HeartbeatTimeout:    20 * time.Second,
+		WaitForCancellation: true,
+		RetryPolicy:         retryPolicy(reportAttempts),
+	})
+	f := workflow.ExecuteActivity(pctx, ActivityCollectReports, in)
+	done := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(f, func(workflow.Future) { done = true })
+	w.onSignals(ctx, sel, cancel)
+	for !done {
+		sel.Select(ctx)
+	}
+	err := f.Get(ctx, &r)
+	return r, err
+}
+
+// applyReports counts what a report poll found.
+func (w *campaignWorkflow) applyReports(now time.Time, r CollectReportsResult) {
+	c := &w.st.Progress.Counts
+	c.Sent = max(0, c.Sent-r.Delivered-r.Failed-r.Unknown)
+	c.Delivered += r.Delivered
+	c.Failed += r.Failed
+	c.Unknown += r.Unknown
+	for _, rc := range r.Relays {
+		w.relay(rc.RelayID).add(RelayCounts{Delivered: rc.Delivered, Failed: rc.Failed})
+	}
+	w.st.Progress.UpdatedAt = now
+}
+
+// collectUncancellable is collect as it was before versionCancellableReports,
+// for workflows recorded then: a poll is awaited whatever signals arrive, and a
+// failed poll fails the campaign.
+func (w *campaignWorkflow) collectUncancellable(ctx workflow.Context) (bool, error) {
 	rctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy()})
+		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy(reportAttempts)})
 	interval := firstReportPoll
 	polls := 0
 	for {
@@ -419,15 +566,7 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 		}).Get(ctx, &r); err != nil {
 			return false, err
 		}
-		c := &w.st.Progress.Counts
-		c.Sent = max(0, c.Sent-r.Delivered-r.Failed-r.Unknown)
-		c.Delivered += r.Delivered
-		c.Failed += r.Failed
-		c.Unknown += r.Unknown
-		for _, rc := range r.Relays {
-			w.relay(rc.RelayID).add(RelayCounts{Delivered: rc.Delivered, Failed: rc.Failed})
-		}
-		w.st.Progress.UpdatedAt = workflow.Now(ctx)
+		w.applyReports(workflow.Now(ctx), r)
 		if giveUp || r.Awaiting == 0 {
 			return false, nil
 		}
@@ -470,9 +609,16 @@ func (w *campaignWorkflow) fail(ctx workflow.Context, err error) (FinalizeResult
 	return res, err
 }
 
-// continueAsNew carries the state (signals received meanwhile included) into a
-// fresh run, so history stays bounded whatever the campaign's size.
+// continueAsNew carries the state (signals received meanwhile included, in their
+// order of arrival) into a fresh run, so history stays bounded whatever the campaign's size.
 func (w *campaignWorkflow) continueAsNew(ctx workflow.Context) error {
+	for {
+		var m CampaignControl
+		if !w.controlCh.ReceiveAsync(&m) {
+			break
+		}
+		w.control(m.Action, nil)
+	}
 	for w.pauseCh.ReceiveAsync(nil) {
 		w.st.Paused = true
 	}

@@ -50,6 +50,9 @@ type fakeCampaign struct {
 	blockChunk  func(SendChunkInput) bool // in flight until the workflow cancels it
 	// onChunkStarted runs on the workflow's side as a chunk starts (to signal).
 	onChunkStarted func(c *fakeChunk, started int)
+	blockPoll      func(CollectReportsInput) bool              // a report poll in flight until the workflow cancels it
+	failPoll       func(CollectReportsInput, int32) error      // a report poll attempt that fails
+	onPollStarted  func(in CollectReportsInput, attempt int32) // runs on the workflow's side as a poll attempt starts
 
 	mu          sync.Mutex
 	starts      []StartCampaignInput
@@ -61,7 +64,10 @@ type fakeCampaign struct {
 	polls       []fakePoll
 	statuses    []string // SetCampaignStatus, in order
 	finalized   []string // FinalizeCampaign statuses, in order
+	quiet       []NotifyQuietHoursInput
 	blocked     sync.WaitGroup
+	pollBlocks  map[string]chan struct{} // blocking polls by activity ID, closed on their cancel
+	pollCancels int                      // blocking polls that saw their cancel
 }
 
 type fakeMessage struct {
@@ -119,6 +125,7 @@ func (f *fakeCampaign) newEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 	env.RegisterActivityWithOptions(f.CollectReports, activity.RegisterOptions{Name: ActivityCollectReports})
 	env.RegisterActivityWithOptions(f.FinalizeCampaign, activity.RegisterOptions{Name: ActivityFinalize})
 	env.RegisterActivityWithOptions(f.SetCampaignStatus, activity.RegisterOptions{Name: ActivitySetStatus})
+	env.RegisterActivityWithOptions(f.NotifyQuietHours, activity.RegisterOptions{Name: ActivityNotifyQuietHours})
 
 	// Mocks that only delay the fake on the workflow clock (After), one per
 	// chunk duration; the fake itself still does the work.
@@ -154,6 +161,10 @@ func (f *fakeCampaign) newEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 // activityStarted runs on the workflow's side, at the workflow time a chunk
 // attempt starts.
 func (f *fakeCampaign) activityStarted(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+	if info.ActivityType.Name == ActivityCollectReports {
+		f.pollStarted(info, args)
+		return
+	}
 	if info.ActivityType.Name != ActivitySendChunk {
 		return
 	}
@@ -185,6 +196,18 @@ func (f *fakeCampaign) activityStarted(info *activity.Info, _ context.Context, a
 // answer (every 8 s of wall time at SendChunk's heartbeat timeout), so this
 // stands in for it: a blocking chunk stops as its context would end.
 func (f *fakeCampaign) activityCanceled(info *activity.Info) {
+	if info.ActivityType.Name == ActivityCollectReports {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if ch := f.pollBlocks[info.ActivityID]; ch != nil {
+			select {
+			case <-ch: // cancelled before
+			default:
+				close(ch) // kept: the activity may look it up only now
+			}
+		}
+		return
+	}
 	if info.ActivityType.Name != ActivitySendChunk {
 		return
 	}
@@ -301,12 +324,55 @@ func (f *fakeCampaign) SendChunk(ctx context.Context, in SendChunkInput) (SendCh
 	return out, nil
 }
 
+// pollStarted runs on the workflow's side as a poll attempt starts: a poll
+// blockPoll holds gets the channel its cancel closes.
+func (f *fakeCampaign) pollStarted(info *activity.Info, args converter.EncodedValues) {
+	var in CollectReportsInput
+	if err := args.Get(&in); err != nil {
+		f.t.Errorf("decode poll input: %v", err)
+		return
+	}
+	f.mu.Lock()
+	if f.blockPoll != nil && f.blockPoll(in) {
+		if f.pollBlocks == nil {
+			f.pollBlocks = map[string]chan struct{}{}
+		}
+		f.pollBlocks[info.ActivityID] = make(chan struct{})
+		f.blocked.Add(1)
+	}
+	hook := f.onPollStarted
+	f.mu.Unlock()
+	if hook != nil {
+		hook(in, info.Attempt)
+	}
+}
+
 // CollectReports polls once: a message's report arrives on the
 // reportAfter[relay]-th poll after it was sent.
-func (f *fakeCampaign) CollectReports(_ context.Context, in CollectReportsInput) (CollectReportsResult, error) {
+func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInput) (CollectReportsResult, error) {
+	info := activity.GetInfo(ctx)
+	f.mu.Lock()
+	release := f.pollBlocks[info.ActivityID]
+	f.mu.Unlock()
+	if release != nil {
+		defer f.blocked.Done()
+		select {
+		case <-ctx.Done():
+		case <-release:
+		}
+		f.mu.Lock()
+		f.pollCancels++
+		f.mu.Unlock()
+		return CollectReportsResult{}, temporal.NewCanceledError()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.polls = append(f.polls, fakePoll{in: in, at: f.env.Now()})
+	if f.failPoll != nil {
+		if err := f.failPoll(in, info.Attempt); err != nil {
+			return CollectReportsResult{}, err
+		}
+	}
 	var out CollectReportsResult
 	relays := map[int64]*RelayCounts{}
 	var order []int64
@@ -356,6 +422,19 @@ func (f *fakeCampaign) FinalizeCampaign(_ context.Context, in FinalizeInput) (Fi
 	defer f.mu.Unlock()
 	f.finalized = append(f.finalized, in.Status)
 	return FinalizeResult{Counts: f.countsLocked()}, nil
+}
+
+func (f *fakeCampaign) NotifyQuietHours(_ context.Context, in NotifyQuietHoursInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.quiet = append(f.quiet, in)
+	return nil
+}
+
+func (f *fakeCampaign) quietNotices() []NotifyQuietHoursInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]NotifyQuietHoursInput(nil), f.quiet...)
 }
 
 func (f *fakeCampaign) SetCampaignStatus(_ context.Context, in SetStatusInput) error {

@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // t0 is a Tuesday, 10:00 in Seoul: not quiet hours.
@@ -323,6 +324,27 @@ func TestCampaignAdvertisementWaitsForQuietHoursToEnd(t *testing.T) {
 		if !chunks[0].started.Equal(morning) {
 			t.Errorf("first chunk at %v, want 08:00 sharp", chunks[0].started.In(loc))
 		}
+		if q := f.quietNotices(); len(q) != 1 || !q[0].ResumeAt.Equal(morning) || q[0].CampaignID != 2 {
+			t.Errorf("quiet-hours notices %+v, want one resuming at %v", q, morning)
+		}
+		checkSentOnce(t, f)
+	})
+
+	// A run recorded before the notice existed takes the old path on replay: no
+	// activity where its history has none.
+	t.Run("advertisement, history from before the quiet-hours notice", func(t *testing.T) {
+		f := newFakeCampaign(t, 1, 30)
+		f.start = StartCampaignResult{Timezone: "Asia/Seoul", Ad: true, Status: "scheduled"}
+		env := f.newEnv(start)
+		env.OnGetVersion(quietHoursNoticeChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2})
+		completed(t, env)
+		if q := f.quietNotices(); len(q) != 0 {
+			t.Errorf("quiet-hours notices %+v on the old path", q)
+		}
+		if chunks := f.chunkList(); len(chunks) != 3 || !chunks[0].started.Equal(morning) {
+			t.Fatalf("%d chunks", len(chunks))
+		}
 		checkSentOnce(t, f)
 	})
 
@@ -335,6 +357,9 @@ func TestCampaignAdvertisementWaitsForQuietHoursToEnd(t *testing.T) {
 		chunks := f.chunkList()
 		if len(chunks) != 3 || !chunks[0].started.Equal(start) {
 			t.Fatalf("%d chunks, the first at %v: want it at once (%v)", len(chunks), chunks[0].started.In(loc), start)
+		}
+		if q := f.quietNotices(); len(q) != 0 {
+			t.Errorf("quiet-hours notices %+v for a campaign that is no advertisement", q)
 		}
 		checkSentOnce(t, f)
 	})
@@ -361,6 +386,9 @@ func TestCampaignAdvertisementWaitsForQuietHoursToEnd(t *testing.T) {
 		}
 		if before != 2 || after != 3 {
 			t.Fatalf("%d chunks before 21:00 and %d from 08:00, want 2 and 3", before, after)
+		}
+		if q := f.quietNotices(); len(q) != 1 || !q[0].ResumeAt.Equal(morning) {
+			t.Errorf("quiet-hours notices %+v, want one resuming at %v", q, morning)
 		}
 		checkSentOnce(t, f)
 	})

@@ -3,11 +3,43 @@ package workflows
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // CampaignWorkflowID is the ID of the workflow that sends campaign id.
 func CampaignWorkflowID(campaignID int64) string { return fmt.Sprintf("campaign:%d", campaignID) }
+
+// CampaignStartOptions are the options every starter of a campaign's workflow
+// uses (the API, the outbox sweeper). The ID is the campaign's, so a campaign has
+// at most one workflow at a time: a first run joins one already running (a double
+// submit starts one), a retry run refuses to start beside one. A closed workflow
+// may be followed by another; its StartCampaign activity decides from the
+// database whether the new one has anything to do, and it makes the database
+// transition (draft → running, or a retry run's reset) itself, so starting the
+// workflow is the one step a send takes and nothing can be half done.
+func CampaignStartOptions(taskQueue string, accountID, campaignID int64, run int) client.StartWorkflowOptions {
+	o := client.StartWorkflowOptions{
+		ID:                       CampaignWorkflowID(campaignID),
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			AccountIDKey.ValueSet(strconv.FormatInt(accountID, 10)),
+			CampaignIDKey.ValueSet(strconv.FormatInt(campaignID, 10))),
+	}
+	if run > 1 {
+		// Not joined silently: the workflow running may be the previous run
+		// still closing, and the caller must know its run has not started.
+		o.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+		o.WorkflowExecutionErrorWhenAlreadyStarted = true
+	}
+	return o
+}
 
 // CampaignInput starts the Campaign workflow. Run is 1 for the first send and
 // counts up for each retry-failed run. State is set only by continue-as-new.
@@ -25,9 +57,40 @@ type CampaignInput struct {
 	Window          int
 	MaxChunksPerRun int
 	State           *CampaignState
+	// RequestedBy is who asked for the send or retry (nil: the system), for
+	// the audit entry of the change StartCampaign may make.
+	RequestedBy *Actor
 }
 
-// Signal names of the Campaign workflow (no payload).
+// Actor is who asked for a workflow's change, as the audit log names them.
+type Actor struct {
+	Kind      string // user | api_key
+	ID        int64
+	Name      string
+	IP        string
+	RequestID string
+}
+
+// SignalCampaignControl carries a CampaignControl: pause, resume and cancel on
+// one channel, so they are acted on in the order they arrived (also across
+// continue-as-new). The API sends only this signal.
+const SignalCampaignControl = "control"
+
+// Actions of a CampaignControl.
+const (
+	ControlPause  = SignalCampaignPause
+	ControlResume = SignalCampaignResume
+	ControlCancel = SignalCampaignCancel
+)
+
+// CampaignControl is the payload of SignalCampaignControl.
+type CampaignControl struct {
+	Action string // ControlPause, ControlResume or ControlCancel
+}
+
+// Signal names of the Campaign workflow before SignalCampaignControl (no
+// payload). Still honoured, for signals sent by an older API; a pause and a
+// resume on different channels cannot be ordered, which is why they were replaced.
 const (
 	SignalCampaignPause  = "pause"
 	SignalCampaignResume = "resume"
@@ -111,8 +174,16 @@ const (
 	ActivitySetStatus       = "SetCampaignStatus"
 )
 
-// StartCampaignInput loads what the workflow needs to know about the campaign.
-type StartCampaignInput struct{ AccountID, CampaignID int64 }
+// StartCampaignInput begins the campaign's run Run and loads what the workflow
+// needs to know about it. Run 1 moves a draft to scheduled or running (freezing
+// its content); a later run resets the failed messages of the finished campaign
+// to pending. Both are idempotent, so the API may have made the same change
+// already. Run 0 (histories from before) only loads.
+type StartCampaignInput struct {
+	AccountID, CampaignID int64
+	Run                   int
+	RequestedBy           *Actor
+}
 
 // StartCampaignResult is the campaign as the workflow sees it.
 type StartCampaignResult struct {
@@ -120,6 +191,10 @@ type StartCampaignResult struct {
 	Timezone    string    // the account's, for quiet hours
 	Ad          bool      // an advertisement: quiet hours apply
 	Status      string    // the stored status (cancelled before start ends the run)
+	// Skip means this workflow has nothing to do: the run it was started for
+	// has already been done (or superseded) by another workflow. It ends at
+	// once without touching the campaign.
+	Skip bool `json:",omitempty"`
 }
 
 // PrepareAudienceInput materialises the messages. A retry run (OnlyRange) adds

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -111,4 +112,72 @@ func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
 		return out, fmt.Errorf("start reminder campaign %d: %w", prep.CampaignID, err)
 	}
 	return out, nil
+}
+
+// ReminderScheduleSyncWorkflowID is the ID of the workflow that brings an
+// event's reminder Schedule in line with the event's row.
+func ReminderScheduleSyncWorkflowID(eventID int64) string {
+	return fmt.Sprintf("event-schedule-sync:%d", eventID)
+}
+
+// SignalReminderScheduleChanged (no payload) tells ReminderScheduleSync that the
+// event's row changed again: it syncs once more before it ends. It is sent with
+// SignalWithStart after every commit that changes the event.
+const SignalReminderScheduleChanged = "changed"
+
+// ReminderScheduleSyncInput starts ReminderScheduleSync.
+type ReminderScheduleSyncInput struct{ AccountID, EventID int64 }
+
+// ActivitySyncReminderSchedule makes the Schedule match the row as it is now.
+const ActivitySyncReminderSchedule = "SyncReminderSchedule"
+
+// SyncReminderScheduleInput names the event.
+type SyncReminderScheduleInput struct{ AccountID, EventID int64 }
+
+// SyncReminderScheduleResult says what the sync did to the Schedule:
+// created, updated, deleted or none.
+type SyncReminderScheduleResult struct{ Action string }
+
+// ReminderScheduleActivities is what ReminderScheduleSync calls;
+// activities.Activities implements it.
+type ReminderScheduleActivities interface {
+	SyncReminderSchedule(context.Context, SyncReminderScheduleInput) (SyncReminderScheduleResult, error)
+}
+
+// ReminderScheduleSync makes the event's reminder Schedule follow its row:
+// created, updated or deleted to match the row as the activity reads it. One
+// workflow per event (its ID) serialises the syncs, so an older row can never
+// overwrite a newer one; a change signalled while a sync runs gets a sync of its
+// own before the workflow ends. The activity clears the event's outbox rows it
+// has covered; if the workflow fails, the outbox sweeper starts it again.
+func ReminderScheduleSync(ctx workflow.Context, in ReminderScheduleSyncInput) error {
+	changed := workflow.GetSignalChannel(ctx, SignalReminderScheduleChanged)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: time.Minute, MaximumAttempts: 20, NonRetryableErrorTypes: permanentErrorTypes},
+	})
+	for {
+		for changed.ReceiveAsync(nil) {
+		}
+		var r SyncReminderScheduleResult
+		if err := workflow.ExecuteActivity(actx, ActivitySyncReminderSchedule,
+			SyncReminderScheduleInput(in)).Get(ctx, &r); err != nil {
+			return err
+		}
+		if changed.Len() == 0 {
+			return nil
+		}
+	}
+}
+
+// ReminderScheduleSyncStartOptions start (or signal) the event's sync.
+func ReminderScheduleSyncStartOptions(taskQueue string, accountID, eventID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       ReminderScheduleSyncWorkflowID(eventID),
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes:    AccountSearchAttributes(accountID),
+		WorkflowExecutionTimeout: time.Hour,
+	}
 }

@@ -20,8 +20,8 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 5 {
-		t.Fatalf("found %d recorded histories, want the five recorded ones: %v", len(files), files)
+	if len(files) < 9 {
+		t.Fatalf("found %d recorded histories, want the nine recorded ones: %v", len(files), files)
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
@@ -30,6 +30,8 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 			r.RegisterWorkflow(Campaign)
 			r.RegisterWorkflow(RewardStockMonitor)
 			r.RegisterWorkflow(AttendanceReminder)
+			r.RegisterWorkflow(ReminderScheduleSync)
+			r.RegisterWorkflow(OutboxSweeper)
 			logger := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)

@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/config"
@@ -24,19 +24,19 @@ func apiCmd(load loader) *cobra.Command {
 		Short: "Serve the REST API",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// A lazy Temporal client lets the API start while Temporal comes up.
-			return withServices(cmd, load, true, serveAPIUntilDone)
+			return withServices(cmd, load, true, nil, serveAPIUntilDone)
 		},
 	}
 }
 
 func serveAPIUntilDone(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client) error {
-	return serveAPI(ctx, cfg, log, st, tc, nil)
+	return serveAPI(ctx, cfg, log, st, tc, nil, nil)
 }
 
 // withServices loads the configuration (refusing the development secret outside
-// dev mode), connects to MySQL and Temporal, runs fn until the command's context
-// ends, and closes both.
-func withServices(cmd *cobra.Command, load loader, lazyTemporal bool,
+// dev mode), connects to MySQL and Temporal (the client reporting to metrics,
+// when given), runs fn until the command's context ends, and closes both.
+func withServices(cmd *cobra.Command, load loader, lazyTemporal bool, metrics client.MetricsHandler,
 	fn func(context.Context, config.Config, *slog.Logger, *store.Store, client.Client) error) error {
 	cfg, log, err := load()
 	if err != nil {
@@ -51,7 +51,7 @@ func withServices(cmd *cobra.Command, load loader, lazyTemporal bool,
 		return mysqlHint(cfg, err)
 	}
 	defer st.Close()
-	tc, err := temporalClient(cfg, log, lazyTemporal)
+	tc, err := temporalClient(cfg, log, lazyTemporal, metrics)
 	if err != nil {
 		return err
 	}
@@ -59,28 +59,17 @@ func withServices(cmd *cobra.Command, load loader, lazyTemporal bool,
 	return fn(ctx, cfg, log, st, tc)
 }
 
-// temporalClient connects to Temporal. A lazy client lets the API start (and
-// report "temporal unavailable" on /readyz) while Temporal is still coming up.
-func temporalClient(cfg config.Config, log *slog.Logger, lazy bool) (client.Client, error) {
-	opts := client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-client")),
-	}
-	if lazy {
-		return client.NewLazyClient(opts)
-	}
-	c, err := client.Dial(opts)
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
-	}
-	return c, nil
-}
-
-// serveAPI serves until ctx ends, then drains in-flight requests. ready, when
-// given, receives the bound address once the listener is open.
-func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client, ready chan<- string) error {
-	srv := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log}).HTTPServer()
+// serveAPI serves until ctx ends, then drains in-flight requests. reg (nil: the
+// API's own) is what /metrics serves. ready, when given, receives the bound
+// address once the listener is open.
+func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client,
+	reg *prometheus.Registry, ready chan<- string) error {
+	a := api.New(api.Deps{Config: cfg, Store: st, Temporal: tc, Log: log, Registry: reg})
+	defer a.Close()
+	srv := a.HTTPServer()
+	// Shutdown waits for requests to end, and event streams end only when the
+	// stream hub stops.
+	srv.RegisterOnShutdown(a.Close)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -84,7 +84,7 @@ func benchCmd(load loader) *cobra.Command {
 	imp.Flags().IntVar(&xlsxRows, "xlsx-rows", 100000, "rows of the .xlsx file (0 skips it)")
 	imp.Flags().IntVar(&csvRows, "csv-rows", 1000000, "rows of the .csv file (0 skips it)")
 	imp.Flags().BoolVar(&keep, "keep-files", false, "keep the generated files")
-	cmd.AddCommand(imp, campaignBenchCmd(load), redirectsBenchCmd(load), dashboardBenchCmd(load))
+	cmd.AddCommand(imp, campaignBenchCmd(load), redirectsBenchCmd(load), dashboardBenchCmd(load), streamBenchCmd(load))
 	return cmd
 }
 
@@ -277,6 +277,50 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&recipients, "recipients", 1000000, "messages of the big campaign")
 	cmd.Flags().IntVar(&small, "small", 100000, "messages of the small campaign (export comparison)")
 	cmd.Flags().IntVar(&requests, "requests", 200, "requests per latency measurement")
+	return cmd
+}
+
+func streamBenchCmd(load loader) *cobra.Command {
+	o := bench.StreamOptions{}
+	cmd := &cobra.Command{
+		Use:   "stream",
+		Short: "Hold N event streams open on one API process (its own) while a producer writes notifications; print insert→client latency, notifications lost and the API's memory",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			stack, _, err := startProcessStack(cmd, load, "stream")
+			if err != nil {
+				return err
+			}
+			defer stack.Close()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "machine: %d CPUs, %s; %d streams over %d account(s) on one API process (its own); %d notifications at %.0f/s written from this process\n",
+				runtime.NumCPU(), runtime.Version(), o.Streams, o.Accounts, o.Notifications, o.Rate)
+			r, err := stack.RunStream(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "opened %d streams in %.1fs\n", r.Streams, r.Open.Seconds())
+			fmt.Fprintf(out, "wrote %d notifications in %.1fs\n", r.Notifications, r.ProduceFor.Seconds())
+			fmt.Fprintf(out, "delivered %d of %d due (lost %d, duplicates %d, streams dropped %d)\n",
+				r.Delivered, r.Expected, r.Lost, r.Duplicates, r.Dropped)
+			l := r.Latency
+			fmt.Fprintf(out, "latency insert → client: p50 %v, p95 %v, p99 %v, max %v\n", l.P50.Round(time.Millisecond),
+				l.P95.Round(time.Millisecond), l.P99.Round(time.Millisecond), l.Max.Round(time.Millisecond))
+			fmt.Fprintf(out, "API RSS: %s idle, %s with the streams open, %s peak while delivering (high-water %s)\n",
+				bench.MB(r.RSSIdle), bench.MB(r.RSSOpen), bench.MB(r.RSSPeak), bench.MB(r.RSSHighWater))
+			if r.ProducerError != nil {
+				return fmt.Errorf("producer: %w", r.ProducerError)
+			}
+			if r.Lost > 0 || r.Duplicates > 0 {
+				return fmt.Errorf("%d notifications lost, %d duplicated", r.Lost, r.Duplicates)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&o.Streams, "streams", 1000, "concurrent event streams")
+	cmd.Flags().IntVar(&o.Accounts, "accounts", 1, "accounts the streams are spread over (1: every stream gets every notification)")
+	cmd.Flags().IntVar(&o.Notifications, "notifications", 200, "notifications to write")
+	cmd.Flags().Float64Var(&o.Rate, "rate", 20, "notifications per second")
+	cmd.Flags().DurationVar(&o.Settle, "settle", 10*time.Second, "how long to wait for deliveries after the last notification")
 	return cmd
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/sendingo/sendingo/migrations"
 	"github.com/sendingo/sendingo/relay/sim"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/worker"
 )
 
 func devCmd(load loader) *cobra.Command {
@@ -27,6 +28,11 @@ func devCmd(load loader) *cobra.Command {
 				return err
 			}
 			cfg.Dev = true
+			if cfg.TemporalTLSEnabled() {
+				// The dev server it starts speaks plaintext on loopback.
+				log.Warn("sendingo dev starts its own Temporal dev server: SENDINGO_TEMPORAL_TLS_* and SENDINGO_TEMPORAL_API_KEY are ignored")
+				cfg.TemporalTLSCert, cfg.TemporalTLSKey, cfg.TemporalTLSCA, cfg.TemporalTLSServerName, cfg.TemporalAPIKey = "", "", "", "", ""
+			}
 			// Relays of kind simulator point at the local relay simulator, a
 			// loopback address: let tenants' relays (and only them) reach it.
 			simHosts, err := simAllowList(cfg.RelaySimAddr)
@@ -74,7 +80,14 @@ func devCmd(load loader) *cobra.Command {
 				return mysqlHint(cfg, err)
 			}
 			defer st.Close()
-			tc, err := temporalClient(cfg, log, false)
+			// One process, one /metrics: the API's serves the worker's metrics and
+			// the Temporal SDK's too.
+			reg := newRegistry()
+			metrics, err := worker.NewMetrics(reg)
+			if err != nil {
+				return err
+			}
+			tc, err := temporalClient(cfg, log, false, metrics.SDK)
 			if err != nil {
 				return err
 			}
@@ -95,7 +108,7 @@ func devCmd(load loader) *cobra.Command {
 					}
 				}()
 			}
-			run("worker", func(ctx context.Context) error { return runWorker(ctx, cfg, log, st, tc) })
+			run("worker", func(ctx context.Context) error { return runWorker(ctx, cfg, log, st, tc, metrics, nil) })
 			// The relay simulator plays the providers locally; it creates no relay
 			// on its own (the README shows how to add one).
 			simURL := make(chan string, 1)
@@ -105,7 +118,7 @@ func devCmd(load loader) *cobra.Command {
 				return s.Run(ctx, cfg.RelaySimAddr, func(base string) { simURL <- base })
 			})
 			apiReady := make(chan string, 1)
-			run("api", func(ctx context.Context) error { return serveAPI(ctx, cfg, log, st, tc, apiReady) })
+			run("api", func(ctx context.Context) error { return serveAPI(ctx, cfg, log, st, tc, reg, apiReady) })
 			select {
 			case addr := <-apiReady:
 				simBase := ""

@@ -24,6 +24,7 @@ module "temporal" {
   accepted_client_ca  = var.temporal_client_ca_file == null ? null : file("${path.module}/${var.temporal_client_ca_file}")
   tls_cert_secret_arn = var.temporal_tls_cert_secret_arn
   tls_key_secret_arn  = var.temporal_tls_key_secret_arn
+  api_key_secret_arn  = var.temporal_api_key_secret_arn
 }
 
 module "email" {
@@ -58,25 +59,31 @@ module "database" {
 }
 
 module "compute" {
-  source                     = "../../modules/compute"
-  name                       = local.name
-  region                     = var.region
-  vpc_id                     = module.network.vpc_id
-  public_subnet_ids          = module.network.public_subnet_ids
-  private_subnet_ids         = module.network.private_subnet_ids
-  image_tag                  = var.image_tag
-  certificate_arn            = var.certificate_arn
-  public_url                 = local.public_url
-  temporal_address           = module.temporal.address
-  temporal_namespace         = module.temporal.namespace
-  smtp_addr                  = module.email.smtp_endpoint
-  mail_from                  = module.email.mail_from
-  environment                = var.extra_environment
-  log_group_names            = module.observability.log_group_names
-  database_address           = module.database.address
-  database_name              = module.database.database_name
-  database_master_secret_arn = module.database.master_user_secret_arn
-  api_desired_count          = var.api_desired_count
-  worker_min_count           = var.worker_min_count
-  worker_max_count           = var.worker_max_count
+  source                       = "../../modules/compute"
+  name                         = local.name
+  region                       = var.region
+  vpc_id                       = module.network.vpc_id
+  public_subnet_ids            = module.network.public_subnet_ids
+  private_subnet_ids           = module.network.private_subnet_ids
+  image_tag                    = var.image_tag
+  certificate_arn              = var.certificate_arn
+  public_url                   = local.public_url
+  temporal_address             = module.temporal.address
+  temporal_namespace           = module.temporal.namespace
+  smtp_addr                    = module.email.smtp_endpoint
+  mail_from                    = module.email.mail_from
+  smtp_credentials_secret_arn  = module.email.smtp_credentials_secret_arn
+  temporal_tls_cert_secret_arn = module.temporal.tls_cert_secret_arn
+  temporal_tls_key_secret_arn  = module.temporal.tls_key_secret_arn
+  temporal_api_key_secret_arn  = module.temporal.api_key_secret_arn
+  temporal_tls_ca              = var.temporal_server_ca_file == null ? null : file("${path.module}/${var.temporal_server_ca_file}")
+  temporal_tls_server_name     = var.temporal_tls_server_name
+  environment                  = var.extra_environment
+  log_group_names              = module.observability.log_group_names
+  database_address             = module.database.address
+  database_name                = module.database.database_name
+  database_master_secret_arn   = module.database.master_user_secret_arn
+  api_desired_count            = var.api_desired_count
+  worker_min_count             = var.worker_min_count
+  worker_max_count             = var.worker_max_count
 }

@@ -58,8 +58,17 @@ locals {
     "--query 'tasks[0].taskArn' --output text",
   ])
   run_and_wait = "${local.aws} ecs wait tasks-stopped --cluster ${module.compute.cluster_name} --tasks \"$(${local.run_task} --task-definition %s)\""
+  # The CLI needs the same credentials as the tasks: the mTLS pair saved from
+  # its secrets as files, or the API key.
+  temporal_cli_auth = concat(
+    module.temporal.tls_cert_secret_arn == null ? [] : ["--tls-cert-path client.pem --tls-key-path client.key"],
+    var.temporal_server_ca_file == null ? [] : ["--tls-ca-path infra/terraform/envs/${var.env}/${var.temporal_server_ca_file}"],
+    var.temporal_tls_server_name == null ? [] : ["--tls-server-name ${var.temporal_tls_server_name}"],
+    module.temporal.api_key_secret_arn == null ? [] : ["--api-key \"$TEMPORAL_API_KEY\""],
+  )
   search_attributes = module.temporal.search_attributes_managed ? [] : [join(" ", concat(
     ["temporal operator search-attribute create --address ${module.temporal.address} --namespace ${module.temporal.namespace}"],
+    local.temporal_cli_auth,
     [for n, t in module.temporal.search_attributes : "--name ${n} --type ${title(t)}"],
   ))]
 }
@@ -72,6 +81,7 @@ output "post_deploy_commands" {
       "docker build -t ${local.image} . && docker push ${local.image}   # each new image_tag",
       "${local.aws} secretsmanager put-secret-value --secret-id ${module.compute.jwt_secret_arn} --secret-string \"$(openssl rand -hex 32)\"   # first deploy only",
       "${local.aws} secretsmanager put-secret-value --secret-id ${module.compute.mysql_dsn_secret_arn} --secret-string \"sendingo_app:$(openssl rand -hex 24)@tcp(${module.database.address}:3306)/${module.database.database_name}?tls=skip-verify\"   # first deploy only",
+      "${local.aws} secretsmanager put-secret-value --secret-id ${module.email.smtp_credentials_secret_arn} --secret-string '{\"username\":\"SES_SMTP_USERNAME\",\"password\":\"SES_SMTP_PASSWORD\"}'   # first deploy only: SES console → SMTP settings → Create SMTP credentials; tasks do not start without it",
       "${format(local.run_and_wait, module.compute.db_user_task_definition)}   # first deploy only: creates the DSN's MySQL user",
       "${format(local.run_and_wait, module.compute.migrate_task_definition)}   # sendingo migrate up; log in the jobs log group",
     ],

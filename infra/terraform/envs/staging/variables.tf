@@ -144,3 +144,21 @@ variable "temporal_tls_key_secret_arn" {
   description = "Secrets Manager secret with the workers' mTLS client key PEM; null when the endpoint needs none."
   default     = null
 }
+
+variable "temporal_api_key_secret_arn" {
+  type        = string
+  description = "Secrets Manager secret with a Temporal Cloud API key, instead of the mTLS pair; null when not used."
+  default     = null
+}
+
+variable "temporal_server_ca_file" {
+  type        = string
+  description = "Path (relative to this directory) of the PEM CA that signed a private Temporal frontend's certificate (endpoint mode; public); null for a public CA."
+  default     = null
+}
+
+variable "temporal_tls_server_name" {
+  type        = string
+  description = "Name the Temporal frontend's certificate carries, when not temporal_endpoint's host."
+  default     = null
+}

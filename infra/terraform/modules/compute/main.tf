@@ -15,13 +15,30 @@ locals {
       SENDINGO_LOG_LEVEL          = var.log_level
       SENDINGO_SMTP_ADDR          = var.smtp_addr
       SENDINGO_MAIL_FROM          = var.mail_from
-    }, var.environment) : { name = k, value = v }
+      # Public material: the CA of a private Temporal frontend and the name its
+      # certificate carries.
+      SENDINGO_TEMPORAL_TLS_CA          = var.temporal_tls_ca
+      SENDINGO_TEMPORAL_TLS_SERVER_NAME = var.temporal_tls_server_name
+    }, var.environment) : { name = k, value = v } if v != null
   ]
 
-  secrets = [
+  # Temporal's mTLS pair and API key, when the endpoint wants them; each secret
+  # holds the PEM (or the key) as its plain string.
+  temporal_secrets = {
+    SENDINGO_TEMPORAL_TLS_CERT = var.temporal_tls_cert_secret_arn
+    SENDINGO_TEMPORAL_TLS_KEY  = var.temporal_tls_key_secret_arn
+    SENDINGO_TEMPORAL_API_KEY  = var.temporal_api_key_secret_arn
+  }
+
+  secrets = concat([
     { name = "SENDINGO_MYSQL_DSN", valueFrom = aws_secretsmanager_secret.mysql_dsn.arn },
     { name = "SENDINGO_JWT_SECRET", valueFrom = aws_secretsmanager_secret.jwt.arn },
-  ]
+    # SES SMTP credentials: the email module's JSON secret, one key each.
+    { name = "SENDINGO_SMTP_USERNAME", valueFrom = "${var.smtp_credentials_secret_arn}:username::" },
+    { name = "SENDINGO_SMTP_PASSWORD", valueFrom = "${var.smtp_credentials_secret_arn}:password::" },
+    ], [
+    for k, arn in local.temporal_secrets : { name = k, valueFrom = arn } if arn != null
+  ])
 
   container = {
     name                   = "sendingo"
@@ -110,11 +127,12 @@ resource "aws_iam_role_policy_attachment" "execution" {
 data "aws_iam_policy_document" "secrets" {
   statement {
     actions = ["secretsmanager:GetSecretValue"]
-    resources = [
+    resources = concat([
       aws_secretsmanager_secret.mysql_dsn.arn,
       aws_secretsmanager_secret.jwt.arn,
       var.database_master_secret_arn,
-    ]
+      var.smtp_credentials_secret_arn,
+    ], [for arn in values(local.temporal_secrets) : arn if arn != null])
   }
 }
 
@@ -272,6 +290,13 @@ resource "aws_ecs_task_definition" "api" {
     name = "tmp"
   }
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = (var.temporal_tls_cert_secret_arn == null) == (var.temporal_tls_key_secret_arn == null)
+      error_message = "temporal_tls_cert_secret_arn and temporal_tls_key_secret_arn go together (the mTLS pair), or neither."
+    }
+  }
 }
 
 resource "aws_ecs_task_definition" "worker" {
@@ -285,6 +310,15 @@ resource "aws_ecs_task_definition" "worker" {
   container_definitions = jsonencode([merge(local.container, {
     command     = ["worker"]
     stopTimeout = 120 # Fargate's maximum: in-flight activities get time to finish
+    # /healthz on SENDINGO_WORKER_METRICS_ADDR (:9090) is 200 while the worker
+    # polls its task queue; a worker that never gets there is replaced.
+    healthCheck = {
+      command     = ["CMD", "/usr/local/bin/wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/healthz"]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 60
+    }
     logConfiguration = {
       logDriver = "awslogs"
       options   = { awslogs-group = var.log_group_names.worker, awslogs-region = var.region, awslogs-stream-prefix = "worker" }

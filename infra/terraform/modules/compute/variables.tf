@@ -143,3 +143,38 @@ variable "tags" {
   description = "Tags added to every resource."
   default     = {}
 }
+
+variable "smtp_credentials_secret_arn" {
+  type        = string
+  description = "Secret with the SES SMTP credentials as JSON {\"username\",\"password\"} (the email module's); injected as SENDINGO_SMTP_USERNAME and SENDINGO_SMTP_PASSWORD."
+}
+
+variable "temporal_tls_cert_secret_arn" {
+  type        = string
+  description = "Secret whose string is the mTLS client certificate PEM for Temporal (SENDINGO_TEMPORAL_TLS_CERT); null when the endpoint needs none."
+  default     = null
+}
+
+variable "temporal_tls_key_secret_arn" {
+  type        = string
+  description = "Secret whose string is the mTLS client key PEM (SENDINGO_TEMPORAL_TLS_KEY); null when the endpoint needs none."
+  default     = null
+}
+
+variable "temporal_api_key_secret_arn" {
+  type        = string
+  description = "Secret whose string is a Temporal Cloud API key (SENDINGO_TEMPORAL_API_KEY); null to use mTLS or plaintext."
+  default     = null
+}
+
+variable "temporal_tls_ca" {
+  type        = string
+  description = "PEM of the CA that signed a private Temporal frontend's certificate (SENDINGO_TEMPORAL_TLS_CA; public material); null for a public CA such as Temporal Cloud's."
+  default     = null
+}
+
+variable "temporal_tls_server_name" {
+  type        = string
+  description = "Name the Temporal frontend's certificate carries, when not the address's host (SENDINGO_TEMPORAL_TLS_SERVER_NAME)."
+  default     = null
+}

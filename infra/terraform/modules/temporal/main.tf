@@ -1,6 +1,7 @@
 # Temporal for sendingo: a Temporal Cloud namespace (with the search attributes
-# the workflows set), or an existing frontend. Client certificates for mTLS are
-# never Terraform inputs: they live in Secrets Manager and only their ARNs pass.
+# the workflows set), or an existing frontend. Client certificates for mTLS and
+# API keys are never Terraform inputs: they live in Secrets Manager and only
+# their ARNs pass, on to the compute module, which injects them into the tasks.
 
 locals {
   cloud = var.mode == "cloud"
@@ -17,6 +18,10 @@ resource "temporalcloud_namespace" "this" {
     precondition {
       condition     = var.accepted_client_ca != null
       error_message = "cloud mode needs accepted_client_ca (the CA of the workers' client certificates)."
+    }
+    precondition {
+      condition     = (var.tls_cert_secret_arn != null && var.tls_key_secret_arn != null) || var.api_key_secret_arn != null
+      error_message = "cloud mode needs the workers' credentials: tls_cert_secret_arn and tls_key_secret_arn (a client certificate the accepted CA signed), or api_key_secret_arn."
     }
   }
 }

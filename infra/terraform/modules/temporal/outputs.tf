@@ -28,3 +28,8 @@ output "tls_key_secret_arn" {
   description = "Secret with the mTLS client key, or null."
   value       = var.tls_key_secret_arn
 }
+
+output "api_key_secret_arn" {
+  description = "Secret with the Temporal Cloud API key, or null."
+  value       = var.api_key_secret_arn
+}

@@ -53,3 +53,9 @@ variable "search_attributes" {
   description = "Custom search attributes sendingo's workflows set, name → type."
   default     = { AccountId = "keyword", CampaignId = "keyword" }
 }
+
+variable "api_key_secret_arn" {
+  type        = string
+  description = "Secrets Manager secret holding a Temporal Cloud API key (for a namespace that accepts API keys); null when mTLS or nothing authenticates."
+  default     = null
+}

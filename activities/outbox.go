@@ -1,0 +1,84 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// sweepBatch is the most owed items one sweep starts.
+const sweepBatch = 200
+
+// SweepOutbox starts the workflows the outbox still owes, for work older than
+// in.Grace (younger work is the API's, which starts it right after its commit):
+// the Campaign workflow of a draft notice campaign (which begins the draft; a
+// campaign no longer a draft owes nothing), and the reminder Schedule sync of an
+// event. Starting is idempotent (the workflow IDs are the work's), so the API and
+// the sweeper may both start the same work; it is done once.
+func (a *Activities) SweepOutbox(ctx context.Context, in workflows.SweepOutboxInput) (workflows.SweepOutboxResult, error) {
+	var out workflows.SweepOutboxResult
+	if a.Temporal == nil {
+		return out, temporal.NewNonRetryableApplicationError("no Temporal client is configured", workflows.ErrTypeInvalidState, nil)
+	}
+	items, err := a.Store.PendingOutbox(ctx, time.Now().Add(-in.Grace), sweepBatch)
+	if err != nil {
+		return out, err
+	}
+	taskQueue := activity.GetInfo(ctx).TaskQueue
+	for _, it := range items {
+		activity.RecordHeartbeat(ctx, it.ID)
+		done, err := a.sweepItem(ctx, taskQueue, it)
+		switch {
+		case err != nil:
+			out.Failed++
+			a.Log.Warn("outbox item not started; the next sweep tries again", "kind", it.Kind, "ref_id", it.RefID,
+				"account_id", it.AccountID, "error", err)
+		case done:
+			out.Cleared++
+		default:
+			out.Started++
+			a.Log.Info("outbox item started", "kind", it.Kind, "ref_id", it.RefID, "account_id", it.AccountID,
+				"owed_since", it.CreatedAt)
+		}
+	}
+	return out, nil
+}
+
+// sweepItem starts the work of one item; done means there was none left (the
+// item is cleared).
+func (a *Activities) sweepItem(ctx context.Context, taskQueue string, it store.OutboxItem) (bool, error) {
+	switch it.Kind {
+	case store.OutboxCampaignStart:
+		c, err := a.Store.Campaign(ctx, it.AccountID, it.RefID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.CampaignDraft) {
+			return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
+		}
+		if err != nil {
+			return false, err
+		}
+		_, err = a.Temporal.ExecuteWorkflow(ctx, workflows.CampaignStartOptions(taskQueue, it.AccountID, it.RefID, 1),
+			workflows.Campaign, workflows.CampaignInput{AccountID: it.AccountID, CampaignID: it.RefID, Run: 1})
+		if err != nil {
+			return false, fmt.Errorf("start campaign %d: %w", it.RefID, err)
+		}
+		return false, nil
+	case store.OutboxReminderSchedule:
+		_, err := a.Temporal.SignalWithStartWorkflow(ctx, workflows.ReminderScheduleSyncWorkflowID(it.RefID),
+			workflows.SignalReminderScheduleChanged, nil,
+			workflows.ReminderScheduleSyncStartOptions(taskQueue, it.AccountID, it.RefID),
+			workflows.ReminderScheduleSync, workflows.ReminderScheduleSyncInput{AccountID: it.AccountID, EventID: it.RefID})
+		if err != nil {
+			return false, fmt.Errorf("sync reminder schedule of event %d: %w", it.RefID, err)
+		}
+		return false, nil
+	}
+	a.Log.Error("unknown outbox kind; dropped", "kind", it.Kind, "ref_id", it.RefID)
+	return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
+}

@@ -1,0 +1,57 @@
+import { Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '@/lib/api';
+import { useSession } from '@/hooks/use-session';
+
+const nav = [
+  { to: '/customers', key: 'nav.customers' },
+  { to: '/groups', key: 'nav.groups' },
+  { to: '/imports', key: 'nav.imports' },
+  { to: '/templates', key: 'nav.templates' },
+  { to: '/campaigns', key: 'nav.campaigns' },
+  { to: '/relays', key: 'nav.relays' },
+  { to: '/settings', key: 'nav.settings' },
+] as const;
+
+export function AppLayout() {
+  const { t } = useTranslation();
+  const loc = useLocation();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const { data } = useSession();
+
+  async function logout() {
+    await api.POST('/api/v1/auth/logout');
+    qc.clear();
+    navigate('/login', { replace: true });
+  }
+
+  return (
+    <div className="shell">
+      <header className="shell-header">
+        <Title order={2} size="h4">sendingo</Title>
+        <Group gap="sm">
+          <Text size="sm" c="dimmed">{data?.account.name}</Text>
+          <Button variant="default" size="xs" onClick={logout}>{t('auth.logout')}</Button>
+        </Group>
+      </header>
+      <nav className="shell-nav" aria-label={t('nav.label')}>
+        {nav.map((n) => (
+          <NavLink
+            key={n.to}
+            component={Link}
+            to={n.to}
+            label={t(n.key)}
+            active={loc.pathname === n.to || loc.pathname.startsWith(n.to + '/')}
+            aria-current={loc.pathname === n.to || loc.pathname.startsWith(n.to + '/') ? 'page' : undefined}
+          />
+        ))}
+      </nav>
+      <main className="shell-main">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

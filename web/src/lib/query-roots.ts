@@ -1,0 +1,12 @@
+// The first element of every query key, per resource. Each feature builds its own
+// key factory on these, so a mutation in one feature can invalidate what another
+// shows (adding members changes group counts) without importing that feature.
+export const roots = {
+  me: ['me'] as const,
+  customers: ['customers'] as const,
+  groups: ['groups'] as const,
+  imports: ['imports'] as const,
+  templates: ['templates'] as const,
+  relays: ['relays'] as const,
+  apiKeys: ['api-keys'] as const,
+};

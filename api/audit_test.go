@@ -1,12 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 type auditOut struct {
@@ -180,6 +182,11 @@ func TestAuditLogRecordsWhoDidWhat(t *testing.T) {
 	}
 
 	expectActor(t, find(t, log, "campaign.send", "campaign", sent), "api_key", keyID, "")
+	// The API and the campaign's workflow both try to begin the send; one
+	// does, and the entry names the key either way.
+	if n := h.countWhere(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'campaign.send' AND subject_id = ?`, sent); n != 1 {
+		t.Errorf("%d campaign.send entries for one send", n)
+	}
 	expectActor(t, find(t, log, "campaign.cancel", "campaign", scheduled), "api_key", keyID, "")
 	expectActor(t, find(t, log, "campaign.pause", "campaign", running), "user", accepted.User.ID, "")
 	if e := find(t, log, "campaign.retry", "campaign", f.failing); e.After["run"] != float64(2) {
@@ -308,4 +315,30 @@ func TestAPIKeyLastUsedAtIsKeptCurrentOncePerMinute(t *testing.T) {
 	if now := lastUsed(); !now.After(*moved) {
 		t.Fatalf("a use more than a minute later was not recorded: %s then %s", *moved, *now)
 	}
+}
+
+// When the campaign's workflow begins the send before the API does, the
+// entry still names whoever asked for it (the workflow carries them).
+func TestCampaignSendBegunByTheWorkflowIsAuditedAsTheCaller(t *testing.T) {
+	h := newHarness(t)
+	token, accountID := h.signup(t)
+	owner := h.c.As(token)
+	group := createGroup(t, owner, "고객")
+	createCustomer(t, owner, "고객", group.ID)
+	var tpl templateOut
+	owner.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "안녕하세요"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	owner.Do("POST", "/api/v1/campaigns", map[string]any{"name": "x", "template_id": tpl.ID, "group_ids": []int64{group.ID}}).
+		Expect(201).JSON(&camp)
+
+	_, err := h.acts.StartCampaign(context.Background(), workflows.StartCampaignInput{AccountID: accountID, CampaignID: camp.ID, Run: 1,
+		RequestedBy: &workflows.Actor{Kind: "api_key", ID: 42, Name: "shop backend", IP: "203.0.113.9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := auditLog(t, owner, fmt.Sprintf("subject=campaign:%d", camp.ID))
+	if len(log) != 1 || log[0].Action != "campaign.send" {
+		t.Fatalf("audit %+v", log)
+	}
+	expectActor(t, log[0], "api_key", 42, "shop backend")
 }

@@ -196,9 +196,8 @@ func (f *roleFixture) scheduled() int64 {
 	return id
 }
 
-// finished waits until the campaign and its workflow run have ended: a
-// retry started while the last run's workflow is still closing is lost
-// (the API joins the closing run; a known race of retry-failed).
+// finished waits until the campaign and its workflow run have ended, so that
+// each retry probe retries a finished campaign.
 func (f *roleFixture) finished(id int64) {
 	waitCampaign(f.t, f.owner, id)
 	if err := f.h.tc.GetWorkflow(context.Background(), workflows.CampaignWorkflowID(id), "").Get(context.Background(), nil); err != nil {

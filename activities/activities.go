@@ -28,8 +28,14 @@ type Activities struct {
 	RelayOptions relay.Options
 	// PublicURL is where customers reach tracking links (/t/{token}).
 	PublicURL string
-	// Mail sends low-stock alert e-mails (nil: alert e-mails fail).
+	// Mail sends the platform's e-mails: low-stock alerts, invitations and
+	// password resets (nil: those e-mails fail).
 	Mail Mailer
+	// LinkKey rebuilds the tokens of mailed links (onetime.Key of the signing
+	// secret; nil: invitation and reset mails fail).
+	LinkKey []byte
+	// LogLinks logs mailed links too (development).
+	LogLinks bool
 	// Webhooks posts low-stock alert webhooks (nil: a client through Egress
 	// with a 10 s timeout).
 	Webhooks *http.Client

@@ -42,6 +42,16 @@ const (
 // workflow whose run has already been done or superseded by another is told to
 // Skip.
 func (a *Activities) StartCampaign(ctx context.Context, in workflows.StartCampaignInput) (workflows.StartCampaignResult, error) {
+	if by := in.RequestedBy; by != nil {
+		// The change below is audited as made by whoever asked for it.
+		actor := store.Actor{Kind: by.Kind, Name: by.Name, IP: by.IP, RequestID: by.RequestID}
+		if by.Kind == store.ActorAPIKey {
+			actor.KeyID = by.ID
+		} else {
+			actor.UserID = by.ID
+		}
+		ctx = store.WithActor(ctx, actor)
+	}
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
 		return workflows.StartCampaignResult{}, classify(err)

@@ -275,7 +275,8 @@ func (s *Server) me(c *gin.Context) {
 }
 
 type apiKeyRequest struct {
-	Name string `json:"name"`
+	Name string  `json:"name"`
+	Role *string `json:"role"` // default sender
 }
 
 type apiKeyCreated struct {
@@ -295,11 +296,16 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	} else if utf8.RuneCountInString(req.Name) > 100 {
 		errs.Add("name", "must be at most 100 characters")
 	}
+	role := store.RoleSender
+	if req.Role != nil {
+		// A key never owns the account: ownership is a person's.
+		role = checkRole(&errs, "role", req.Role, false)
+	}
 	if errs.Abort(c) {
 		return
 	}
 	key, prefix, hash := newAPIKey()
-	k, err := s.store.CreateAPIKey(c.Request.Context(), account(c), c.GetInt64(ctxUserID), req.Name, prefix, hash)
+	k, err := s.store.CreateAPIKey(c.Request.Context(), account(c), c.GetInt64(ctxUserID), req.Name, role, prefix, hash)
 	if err != nil {
 		internalError(c, err)
 		return

@@ -359,7 +359,8 @@ func (s *Server) startCampaign(ctx context.Context, acc, id int64, run int) erro
 	}
 	opts := workflows.CampaignStartOptions(s.cfg.TaskQueue, acc, id, run)
 	in := workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
-		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow}
+		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow,
+		RequestedBy: requestedBy(ctx)}
 	_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if run > 1 && errors.As(err, &started) {
@@ -373,6 +374,17 @@ func (s *Server) startCampaign(ctx context.Context, acc, id int64, run int) erro
 		return fmt.Errorf("start campaign %d workflow (run %d): %w", id, run, err)
 	}
 	return nil
+}
+
+// requestedBy is the request's actor as the campaign workflow carries it: its
+// first activity may begin the send (or the retry) before the API does, and
+// then records it in the audit log as done by this caller.
+func requestedBy(ctx context.Context) *workflows.Actor {
+	a := store.ActorFrom(ctx)
+	if a.Kind == store.ActorSystem {
+		return nil
+	}
+	return &workflows.Actor{Kind: a.Kind, ID: a.ID(), Name: a.Name, IP: a.IP, RequestID: a.RequestID}
 }
 
 // campaignProgress answers live progress from the workflow while it runs, and
@@ -406,6 +418,13 @@ type progressJSON struct {
 	CampaignID int64  `json:"campaign_id"`
 	Status     string `json:"status"`
 	workflows.CampaignProgress
+}
+
+// controlAudit is the audit action of each campaign control.
+var controlAudit = map[string]string{
+	workflows.ControlPause:  store.AuditCampaignPause,
+	workflows.ControlResume: store.AuditCampaignResume,
+	workflows.ControlCancel: store.AuditCampaignCancel,
 }
 
 // signalCampaign handles pause, resume and cancel: one control signal to the
@@ -457,6 +476,11 @@ func (s *Server) signalCampaign(action string, allowed ...string) gin.HandlerFun
 		case err != nil:
 			workflowEngineDown(c, err, fmt.Sprintf("the %s of campaign %d was not delivered; try again", action, id))
 			return
+		}
+		// A signal is no database change: its audit entry follows it.
+		if err := s.store.RecordAudit(ctx, acc, store.Change{Action: controlAudit[action], Subject: store.SubjectCampaign,
+			SubjectID: id, Before: gin.H{"status": camp.Status}}); err != nil {
+			s.log.Error("audit campaign control", "campaign_id", id, "action", action, "error", err)
 		}
 		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
 		c.JSON(http.StatusAccepted, gin.H{"campaign_id": id, "requested": action, "status": camp.Status})

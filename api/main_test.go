@@ -20,6 +20,7 @@ import (
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
@@ -94,6 +95,7 @@ type harnessOptions struct {
 	keepAlive time.Duration        // the streams' comment interval (0: the default)
 	sweeper   workflows.OutboxSweeperInput
 	config    func(*config.Config)
+	dev       bool // SENDINGO_DEV: links are logged too
 }
 
 type harnessOption func(*harnessOptions)
@@ -106,6 +108,11 @@ func withClock(now func() time.Time) harnessOption {
 // withSMTP sends the worker's alert e-mails to the SMTP server at addr.
 func withSMTP(addr string) harnessOption {
 	return func(o *harnessOptions) { o.smtpAddr = addr }
+}
+
+// withDev runs the API and worker in dev mode.
+func withDev() harnessOption {
+	return func(o *harnessOptions) { o.dev = true }
 }
 
 // withRouter gives the worker a relay router built with o (short breaker
@@ -154,6 +161,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if o.config != nil {
 		o.config(&cfg)
 	}
+	cfg.Dev = o.dev
 	// Each harness has its own task queue and worker, so tests do not share one.
 	cfg.TaskQueue = fmt.Sprintf("test-%s-%d", t.Name(), time.Now().UnixNano())
 	logs := &syncBuffer{}
@@ -173,6 +181,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
+	acts.LinkKey, acts.LogLinks = onetime.Key(cfg.JWTSecret), o.dev
 	wo := worker.DefaultOptions()
 	wo.Sweeper = o.sweeper
 	w := worker.New(tc, cfg.TaskQueue, acts, wo)

@@ -22,6 +22,7 @@ const (
 	ctxAccountID = "account_id"
 	ctxUserID    = "user_id"
 	ctxAuthKind  = "auth_kind"
+	ctxCaller    = "caller"
 )
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -49,6 +50,8 @@ type Server struct {
 	// hub feeds this process's event streams; keepAlive is their comment interval.
 	hub       *hub
 	keepAlive time.Duration
+	access    accessRules // who may call what, from openapi.yaml
+	linkKey   []byte      // makes the tokens of mailed links (package onetime)
 }
 
 // Deps are what New needs.
@@ -90,13 +93,18 @@ func New(d Deps) *Server {
 			guard = &egress.Guard{}
 		}
 	}
+	access, err := loadAccessRules(openAPISpec)
+	if err != nil {
+		// The spec is embedded: this is a build that cannot run.
+		panic(err)
+	}
 	keepAlive := d.StreamKeepAlive
 	if keepAlive <= 0 {
 		keepAlive = DefaultStreamKeepAlive
 	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
-		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive}
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret)}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the
@@ -178,14 +186,27 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/auth/signup", s.signup)
 	v1.POST("/auth/login", s.login)
 	v1.POST("/auth/logout", s.logout)
+	v1.POST("/auth/accept-invitation", s.acceptInvitation)
+	v1.POST("/auth/password-reset", s.requestPasswordReset)
+	v1.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
 
-	authed := v1.Group("", s.authenticate())
+	// Every authenticated route: who may call it is in openapi.yaml
+	// (x-required-role, security), enforced by authorize.
+	authed := v1.Group("", s.authenticate(), s.authorize())
 	authed.GET("/me", s.me)
-	authed.PATCH("/account", requireUser(), s.updateAccount)
-	keys := authed.Group("/api-keys", requireUser())
-	keys.GET("", s.listAPIKeys)
-	keys.POST("", s.createAPIKey)
-	keys.DELETE("/:id", s.deleteAPIKey)
+	authed.PATCH("/account", s.updateAccount)
+	authed.GET("/api-keys", s.listAPIKeys)
+	authed.POST("/api-keys", s.createAPIKey)
+	authed.DELETE("/api-keys/:id", s.deleteAPIKey)
+	authed.POST("/auth/password", s.changePassword)
+	authed.POST("/auth/logout-all", s.logoutAll)
+	authed.GET("/members", s.listMembers)
+	authed.PATCH("/members/:id", s.updateMember)
+	authed.DELETE("/members/:id", s.removeMember)
+	authed.GET("/invitations", s.listInvitations)
+	authed.POST("/invitations", s.createInvitation)
+	authed.DELETE("/invitations/:id", s.deleteInvitation)
+	authed.GET("/audit", s.listAudit)
 
 	authed.GET("/customers", s.listCustomers)
 	authed.POST("/customers", s.createCustomer)
@@ -195,7 +216,7 @@ func (s *Server) Handler() http.Handler {
 	authed.DELETE("/customers/:id", s.deleteCustomer)
 
 	// Uploads have their own, larger limit.
-	uploads := r.Group("/api/v1", s.authenticate())
+	uploads := r.Group("/api/v1", s.authenticate(), s.authorize())
 	uploads.POST("/imports", s.createImport)
 	authed.GET("/imports", s.listImports)
 	authed.GET("/imports/sample.xlsx", s.importSample)
@@ -270,12 +291,11 @@ func (s *Server) Handler() http.Handler {
 	authed.GET("/purchases", s.listPurchases)
 	authed.POST("/purchases", s.createPurchase)
 
-	people := authed.Group("", requireUser())
-	people.GET("/notifications", s.listNotifications)
-	people.GET("/notifications/unread-count", s.unreadCount)
-	people.POST("/notifications/read", s.readNotifications)
-	people.POST("/stream/ticket", s.createStreamTicket)
-	v1.GET("/stream", s.streamAuth(), s.stream)
+	authed.GET("/notifications", s.listNotifications)
+	authed.GET("/notifications/unread-count", s.unreadCount)
+	authed.POST("/notifications/read", s.readNotifications)
+	authed.POST("/stream/ticket", s.createStreamTicket)
+	v1.GET("/stream", s.streamAuth(), s.authorize(), s.stream)
 
 	authed.GET("/groups", s.listGroups)
 	authed.POST("/groups", s.createGroup)
@@ -287,6 +307,10 @@ func (s *Server) Handler() http.Handler {
 	authed.DELETE("/groups/:id/members", s.members("remove"))
 	authed.POST("/groups/:id/members/copy", s.members("copy"))
 	authed.POST("/groups/:id/members/move", s.members("move"))
+
+	if err := s.access.checkRoutes(r.Routes()); err != nil {
+		panic("routes and api/openapi.yaml disagree: " + err.Error())
+	}
 	return r
 }
 

@@ -50,14 +50,19 @@ func (s *Server) setSession(c *gin.Context, token string, exp time.Time) {
 }
 
 // logout clears the browser session. The JWT itself stays valid until it expires
-// (tokens are stateless); the browser just no longer has it.
+// (or until POST /auth/logout-all); the browser just no longer has it.
 func (s *Server) logout(c *gin.Context) {
+	clearSession(c)
+	c.Status(http.StatusNoContent)
+}
+
+// clearSession makes the browser forget its session and CSRF cookies.
+func clearSession(c *gin.Context) {
 	secure := secureRequest(c)
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Path: sessionPath, MaxAge: -1,
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(c.Writer, &http.Cookie{Name: csrfCookie, Path: "/", MaxAge: -1,
 		Secure: secure, SameSite: http.SameSiteStrictMode})
-	c.Status(http.StatusNoContent)
 }
 
 // sessionToken returns the session cookie's token, checking the CSRF token on

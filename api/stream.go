@@ -501,8 +501,18 @@ func (s *Server) streamAuth() gin.HandlerFunc {
 			internalError(c, err)
 			return
 		}
-		c.Set(ctxAccountID, acc)
-		c.Set(ctxUserID, user)
+		// The ticket's user as they are now: removed since, no stream; the
+		// role authorize checks is the current one.
+		u, err := s.store.User(c.Request.Context(), acc, user)
+		if errors.Is(err, store.ErrNotFound) {
+			unauthorized(c, "the user no longer exists")
+			return
+		}
+		if err != nil {
+			internalError(c, err)
+			return
+		}
+		setCaller(c, caller{AccountID: acc, UserID: user, Role: u.Role, Name: u.Name})
 		c.Set(ctxAuthKind, "ticket")
 		c.Next()
 	}

@@ -85,17 +85,10 @@ func (r tierRequest) validate(create bool) (store.TierPatch, Fields) {
 	return p, errs
 }
 
-// actor is who makes the request, for audit trails.
+// actor is who makes the request (the user, or the API key by id and name),
+// for audit trails.
 func (s *Server) actor(c *gin.Context) (store.Actor, error) {
-	uid := c.GetInt64(ctxUserID)
-	if uid == 0 {
-		return store.Actor{Kind: "api_key", Name: "API key"}, nil
-	}
-	u, err := s.store.User(c.Request.Context(), account(c), uid)
-	if err != nil {
-		return store.Actor{}, err
-	}
-	return store.Actor{Kind: "user", UserID: u.ID, Name: u.Name}, nil
+	return store.ActorFrom(c.Request.Context()), nil
 }
 
 func (s *Server) createTier(c *gin.Context) {

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -17,18 +19,21 @@ import (
 
 const tokenIssuer = "sendingo"
 
-// accessClaims are the claims of an access token: the user is the subject.
+// accessClaims are the claims of an access token: the user is the subject,
+// Version the user's token version when it was issued.
 type accessClaims struct {
 	Account int64 `json:"acc"`
+	Version int64 `json:"ver"`
 	jwt.RegisteredClaims
 }
 
-// issueToken signs an access token for the user.
+// issueToken signs an access token for the user at their token version.
 func (s *Server) issueToken(u store.User) (string, time.Time, error) {
 	now := time.Now().UTC()
 	exp := now.Add(s.cfg.TokenTTL).Truncate(time.Second)
 	claims := accessClaims{
 		Account: u.AccountID,
+		Version: u.TokenVersion,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    tokenIssuer,
 			Subject:   strconv.FormatInt(u.ID, 10),
@@ -40,21 +45,45 @@ func (s *Server) issueToken(u store.User) (string, time.Time, error) {
 	return tok, exp, err
 }
 
-// parseToken verifies signature, algorithm, issuer and expiry.
-func (s *Server) parseToken(raw string) (accountID, userID int64, err error) {
+// tokenError says why an access token is refused (401); other errors of
+// parseToken are the server's own (500).
+type tokenError struct{ detail string }
+
+func (e *tokenError) Error() string { return e.detail }
+
+// parseToken verifies an access token — signature, algorithm, issuer, expiry —
+// and that it is still good: its user exists and it carries the user's
+// current token version (logout-all, a password change or reset raise it).
+// Every way a token arrives (the Authorization header, the console's session
+// cookie) goes through here. The caller it answers has the user's role as it
+// is now.
+func (s *Server) parseToken(ctx context.Context, raw string) (caller, error) {
 	var claims accessClaims
-	_, err = jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) {
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) {
 		return []byte(s.cfg.JWTSecret), nil
 	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(tokenIssuer), jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt())
+	if errors.Is(err, jwt.ErrTokenExpired) {
+		return caller{}, &tokenError{"the access token has expired; log in again"}
+	}
 	if err != nil {
-		return 0, 0, err
+		return caller{}, &tokenError{"the access token is not valid"}
 	}
-	userID, err = strconv.ParseInt(claims.Subject, 10, 64)
+	userID, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil || userID <= 0 || claims.Account <= 0 {
-		return 0, 0, errors.New("token names no user or account")
+		return caller{}, &tokenError{"the access token is not valid"}
 	}
-	return claims.Account, userID, nil
+	u, err := s.store.User(ctx, claims.Account, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return caller{}, &tokenError{"the user no longer exists"}
+	}
+	if err != nil {
+		return caller{}, fmt.Errorf("load the token's user: %w", err)
+	}
+	if claims.Version != u.TokenVersion {
+		return caller{}, &tokenError{"the access token was revoked (signed out everywhere, or the password changed); log in again"}
+	}
+	return caller{AccountID: u.AccountID, UserID: u.ID, Role: u.Role, Name: u.Name}, nil
 }
 
 // API keys look like "sgo_" + 43 URL-safe characters (256 random bits).
@@ -73,8 +102,42 @@ func hashAPIKey(key string) []byte {
 	return h[:]
 }
 
-// authenticate accepts a Bearer access token or an X-API-Key and puts the account
-// (and the user, for tokens) in the context. Anything else is 401.
+// caller is who makes a request: a user (UserID) or an API key (KeyID), with
+// the role that bounds what they may do.
+type caller struct {
+	AccountID int64
+	UserID    int64
+	KeyID     int64
+	Role      string
+	Name      string
+}
+
+// callerOf is the authenticated caller of the request.
+func callerOf(c *gin.Context) caller {
+	p, _ := c.Get(ctxCaller)
+	cl, _ := p.(caller)
+	return cl
+}
+
+// setCaller records the authenticated caller: in the gin context for the
+// handlers, and in the request's context as the actor the audit log records.
+func setCaller(c *gin.Context, cl caller) {
+	c.Set(ctxCaller, cl)
+	c.Set(ctxAccountID, cl.AccountID)
+	a := store.Actor{Kind: store.ActorUser, UserID: cl.UserID, Name: cl.Name, IP: c.ClientIP(), RequestID: c.GetString(ctxRequestID)}
+	if cl.KeyID != 0 {
+		c.Set(ctxAuthKind, "api_key")
+		a.Kind, a.UserID, a.KeyID = store.ActorAPIKey, 0, cl.KeyID
+	} else {
+		c.Set(ctxUserID, cl.UserID)
+		c.Set(ctxAuthKind, "token")
+	}
+	c.Request = c.Request.WithContext(store.WithActor(c.Request.Context(), a))
+}
+
+// authenticate accepts a Bearer access token or an X-API-Key and records the
+// caller (account, user or key, role). Anything else is 401. What the caller
+// may do is authorize's business.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if key := c.GetHeader("X-API-Key"); key != "" {
@@ -91,8 +154,8 @@ func (s *Server) authenticate() gin.HandlerFunc {
 				internalError(c, err)
 				return
 			}
-			c.Set(ctxAccountID, k.AccountID)
-			c.Set(ctxAuthKind, "api_key")
+			s.touchAPIKey(c, k)
+			setCaller(c, caller{AccountID: k.AccountID, KeyID: k.ID, Role: k.Role, Name: k.Name})
 			c.Next()
 			return
 		}
@@ -109,30 +172,31 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			unauthorized(c, "send Authorization: Bearer <token> or X-API-Key: <key>, or log in")
 			return
 		}
-		accountID, userID, err := s.parseToken(strings.TrimSpace(tok))
-		if err != nil {
-			detail := "the access token is not valid"
-			if errors.Is(err, jwt.ErrTokenExpired) {
-				detail = "the access token has expired; log in again"
-			}
-			unauthorized(c, detail)
+		cl, err := s.parseToken(c.Request.Context(), strings.TrimSpace(tok))
+		var bad *tokenError
+		if errors.As(err, &bad) {
+			unauthorized(c, bad.detail)
 			return
 		}
-		c.Set(ctxAccountID, accountID)
-		c.Set(ctxUserID, userID)
-		c.Set(ctxAuthKind, "token")
+		if err != nil {
+			internalError(c, err)
+			return
+		}
+		setCaller(c, cl)
 		c.Next()
 	}
 }
 
-// requireUser refuses API-key callers on routes meant for people (key management).
-func requireUser() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.GetInt64(ctxUserID) == 0 {
-			problem(c, 403, "forbidden", "Forbidden", "this route needs a user's access token, not an API key")
-			return
-		}
-		c.Next()
+// touchAPIKey keeps the key's last_used_at current to within
+// store.KeyUseResolution: a write only when the stored time is older, so a
+// busy key costs one UPDATE a minute, not one per request.
+func (s *Server) touchAPIKey(c *gin.Context, k store.APIKey) {
+	now := time.Now()
+	if now.Sub(k.LastUsedAt) < store.KeyUseResolution {
+		return
+	}
+	if err := s.store.TouchAPIKey(context.WithoutCancel(c.Request.Context()), k.ID, now); err != nil {
+		s.log.Warn("record API key use", "key_id", k.ID, "error", err)
 	}
 }
 

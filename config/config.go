@@ -60,6 +60,10 @@ type Config struct {
 	AuthFailuresPerEmail int           // SENDINGO_AUTH_FAILURES_PER_EMAIL
 	AuthFailuresPerIP    int           // SENDINGO_AUTH_FAILURES_PER_IP
 	SignupsPerIP         int           // SENDINGO_SIGNUPS_PER_IP
+	// PasswordResetsPerEmail and PasswordResetsPerIP bound password reset
+	// requests per window (SENDINGO_PASSWORD_RESETS_PER_EMAIL, _PER_IP).
+	PasswordResetsPerEmail int
+	PasswordResetsPerIP    int
 
 	// Temporal TLS: a client certificate and key for mTLS, a CA for a private
 	// server certificate (each PEM or a file path), the server name to verify,
@@ -120,10 +124,12 @@ var Vars = []Var{
 	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
 	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client IP per window"},
 	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client IP per window"},
+	{"SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3", "password reset requests per e-mail per window (429 beyond)"},
+	{"SENDINGO_PASSWORD_RESETS_PER_IP", "20", "password reset requests per client IP per window"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
-	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for alert e-mails"},
-	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of alert e-mails"},
+	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for the platform's e-mails: stock alerts, invitations, password resets"},
+	{"SENDINGO_MAIL_FROM", "sendingo@localhost", "sender address of the platform's e-mails"},
 	{"SENDINGO_SMTP_USERNAME", "(none)", "user for SMTP authentication (e.g. SES SMTP credentials); when set, STARTTLS (or TLS on port 465) is required"},
 	{"SENDINGO_SMTP_PASSWORD", "(none)", "password for SMTP authentication"},
 	{"SENDINGO_SMTP_PASSWORD_FILE", "(none)", "file holding the SMTP password, instead of SENDINGO_SMTP_PASSWORD"},
@@ -214,18 +220,20 @@ func Load(getenv func(string) string) (Config, error) {
 		ChunkSize:         int(integer("SENDINGO_CHUNK_SIZE", "10000")),
 		ChunkWindow:       int(integer("SENDINGO_CHUNK_WINDOW", "8")),
 
-		MaxUnpackedBytes:     integer("SENDINGO_MAX_UNPACKED_BYTES", "536870912"),
-		MaxConcurrentUploads: int(integer("SENDINGO_MAX_CONCURRENT_UPLOADS", "2")),
-		HTTPReadTimeout:      dur("SENDINGO_HTTP_READ_TIMEOUT", "30s"),
-		HTTPWriteTimeout:     dur("SENDINGO_HTTP_WRITE_TIMEOUT", "60s"),
-		HTTPIdleTimeout:      dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
-		UploadTimeout:        dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
-		ExportTimeout:        dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
-		AuthWindow:           dur("SENDINGO_AUTH_WINDOW", "15m"),
-		AuthFailuresPerEmail: int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
-		AuthFailuresPerIP:    int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
-		SignupsPerIP:         int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
-		WorkerMetricsAddr:    get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
+		MaxUnpackedBytes:       integer("SENDINGO_MAX_UNPACKED_BYTES", "536870912"),
+		MaxConcurrentUploads:   int(integer("SENDINGO_MAX_CONCURRENT_UPLOADS", "2")),
+		HTTPReadTimeout:        dur("SENDINGO_HTTP_READ_TIMEOUT", "30s"),
+		HTTPWriteTimeout:       dur("SENDINGO_HTTP_WRITE_TIMEOUT", "60s"),
+		HTTPIdleTimeout:        dur("SENDINGO_HTTP_IDLE_TIMEOUT", "120s"),
+		UploadTimeout:          dur("SENDINGO_UPLOAD_TIMEOUT", "10m"),
+		ExportTimeout:          dur("SENDINGO_EXPORT_TIMEOUT", "30m"),
+		AuthWindow:             dur("SENDINGO_AUTH_WINDOW", "15m"),
+		AuthFailuresPerEmail:   int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
+		AuthFailuresPerIP:      int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
+		SignupsPerIP:           int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
+		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
+		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
+		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
 
 		TemporalTLSCert:       get("SENDINGO_TEMPORAL_TLS_CERT", ""),
 		TemporalTLSKey:        get("SENDINGO_TEMPORAL_TLS_KEY", ""),

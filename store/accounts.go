@@ -26,13 +26,16 @@ type Account struct {
 
 // User is a person who logs in to an account.
 type User struct {
-	ID           int64     `db:"id" json:"id"`
-	AccountID    int64     `db:"account_id" json:"account_id"`
-	Name         string    `db:"name" json:"name"`
-	Email        string    `db:"email" json:"email"`
-	Phone        string    `db:"phone" json:"phone"`
-	PasswordHash string    `db:"password_hash" json:"-"`
-	Role         string    `db:"role" json:"role"`
+	ID           int64  `db:"id" json:"id"`
+	AccountID    int64  `db:"account_id" json:"account_id"`
+	Name         string `db:"name" json:"name"`
+	Email        string `db:"email" json:"email"`
+	Phone        string `db:"phone" json:"phone"`
+	PasswordHash string `db:"password_hash" json:"-"`
+	Role         string `db:"role" json:"role"`
+	// TokenVersion is the version access tokens must carry; raising it
+	// signs the user out everywhere.
+	TokenVersion int64     `db:"token_version" json:"-"`
 	CreatedAt    time.Time `db:"created_at" json:"created_at"`
 }
 
@@ -66,8 +69,8 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 		accID, _ := res.LastInsertId()
 		res, err = tx.ExecContext(ctx,
 			`INSERT INTO users (account_id, name, email, phone, password_hash, role, created_at)
-			 VALUES (?, ?, ?, ?, ?, 'owner', ?)`,
-			accID, p.UserName, p.Email, p.Phone, p.PasswordHash, t)
+			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			accID, p.UserName, p.Email, p.Phone, p.PasswordHash, RoleOwner, t)
 		if err != nil {
 			if isDuplicate(err) {
 				return fmt.Errorf("e-mail %s: %w", p.Email, ErrConflict)
@@ -82,7 +85,7 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 		}
 		acc = Account{ID: accID, Name: p.AccountName, Timezone: p.Timezone, Language: p.Language, CreatedAt: t}
 		user = User{ID: userID, AccountID: accID, Name: p.UserName, Email: p.Email, Phone: p.Phone,
-			PasswordHash: p.PasswordHash, Role: "owner", CreatedAt: t}
+			PasswordHash: p.PasswordHash, Role: RoleOwner, CreatedAt: t}
 		return nil
 	})
 	return acc, user, err
@@ -109,14 +112,25 @@ func (s *Store) Account(ctx context.Context, accountID int64) (Account, error) {
 	return a, notFound(err)
 }
 
-// UpdateAccountSettings changes the account's editable settings.
+// UpdateAccountSettings changes the account's editable settings (audited).
 func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name, timezone, optout string) (Account, error) {
-	if _, err := s.db.ExecContext(ctx,
-		`UPDATE accounts SET name = ?, timezone = ?, optout_number = ? WHERE id = ?`,
-		name, timezone, optout, accountID); err != nil {
-		return Account{}, fmt.Errorf("update account %d: %w", accountID, err)
-	}
-	return s.Account(ctx, accountID)
+	var after Account
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var before Account
+		if err := tx.GetContext(ctx, &before, `SELECT * FROM accounts WHERE id = ? FOR UPDATE`, accountID); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE accounts SET name = ?, timezone = ?, optout_number = ? WHERE id = ?`,
+			name, timezone, optout, accountID); err != nil {
+			return fmt.Errorf("update account %d: %w", accountID, err)
+		}
+		after = before
+		after.Name, after.Timezone, after.OptoutNumber = name, timezone, optout
+		return audit(ctx, tx, accountID, Change{Action: AuditAccountUpdate, Subject: SubjectAccount, SubjectID: accountID,
+			Before: before, After: after})
+	})
+	return after, err
 }
 
 // SetAccountLanguage sets the language the account's notifications are written

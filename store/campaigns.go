@@ -283,9 +283,14 @@ func (s *Store) BeginSend(ctx context.Context, accountID, id int64, content Temp
 		}
 		n, _ := res.RowsAffected()
 		changed = n == 1
-		_, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND ref_id = ? AND account_id = ?`,
-			OutboxCampaignStart, id, accountID)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND ref_id = ? AND account_id = ?`,
+			OutboxCampaignStart, id, accountID); err != nil || !changed {
+			return err
+		}
+		// Whoever makes the change (the API, or the campaign's workflow on
+		// behalf of the same caller) records it; the other finds no draft.
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignSend, Subject: SubjectCampaign, SubjectID: id,
+			Before: map[string]any{"status": CampaignDraft}, After: map[string]any{"status": status, "template_id": content.ID}})
 	})
 	if err != nil {
 		return false, fmt.Errorf("begin send of campaign %d: %w", id, err)
@@ -338,9 +343,12 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 		if reset, _ = res.RowsAffected(); reset == 0 {
 			return fmt.Errorf("campaign %d has no failed messages to retry: %w", id, ErrCampaignState)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
-			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
+			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignRetry, Subject: SubjectCampaign, SubjectID: id,
+			Before: map[string]any{"status": c.Status, "run": c.Run}, After: map[string]any{"status": CampaignRunning, "run": run, "retrying": reset}})
 	})
 	return reset, err
 }

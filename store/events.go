@@ -210,13 +210,6 @@ const MaxStock = 1_000_000_000
 // (or more than MaxStock).
 var ErrStockOutOfRange = errors.New("stock must stay between 0 and 1000000000")
 
-// Actor is who changed something, for the audit trail.
-type Actor struct {
-	Kind   string // user | api_key
-	UserID int64
-	Name   string
-}
-
 const tierColumns = `t.id, t.account_id, t.event_id, t.days, t.name, t.stock, t.low_stock_threshold, t.version,
 	t.created_at, t.updated_at,
 	(SELECT COUNT(*) FROM event_grants g WHERE g.tier_id = t.id AND g.status = 'granted') AS granted,

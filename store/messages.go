@@ -677,15 +677,22 @@ func (s *Store) CancelStrandedCampaign(ctx context.Context, accountID, campaignI
 			return false, err
 		}
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = 'cancelled', total = ?, pending = ?, sending = ?, sent = ?,
-		delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
-		WHERE account_id = ? AND id = ? AND status IN ('scheduled', 'running', 'paused')`, counts.Total, counts.Pending,
-		counts.Sending, counts.Sent, counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
-	if err != nil {
-		return false, fmt.Errorf("cancel stranded campaign %d: %w", campaignID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	var n int64
+	err = s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = 'cancelled', total = ?, pending = ?, sending = ?, sent = ?,
+			delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
+			WHERE account_id = ? AND id = ? AND status IN ('scheduled', 'running', 'paused')`, counts.Total, counts.Pending,
+			counts.Sending, counts.Sent, counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
+		if err != nil {
+			return fmt.Errorf("cancel stranded campaign %d: %w", campaignID, err)
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignCancel, Subject: SubjectCampaign, SubjectID: campaignID,
+			Before: map[string]any{"status": c.Status}, After: map[string]any{"status": CampaignCancelled}})
+	})
+	return n == 1, err
 }
 
 // RangeCount is how many messages of an id range a relay holds in a status.

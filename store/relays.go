@@ -3,9 +3,14 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/relay"
 )
 
 // Relay is a configured provider endpoint of an account. Config holds the
@@ -44,6 +49,7 @@ func (r *RawJSON) Scan(src any) error {
 }
 
 // SaveRelay creates (r.ID == 0) or replaces a relay; the caller validated it.
+// The change is audited with the relay before and after, secrets masked.
 func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay, error) {
 	ts := now()
 	cfg := string(r.Config)
@@ -51,34 +57,63 @@ func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay,
 		cfg = "{}"
 	}
 	cols := []any{r.Name, r.Kind, r.Channel, cfg, r.Weight, r.PriceMilli, r.RateLimit, r.Enabled, ts}
-	var err error
-	if r.ID == 0 {
-		var res interface{ LastInsertId() (int64, error) }
-		res, err = s.db.ExecContext(ctx, `INSERT INTO relays (name, kind, channel, config, weight, price_milli, rate_limit,
-			enabled, updated_at, created_at, account_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
-		if err == nil {
-			r.ID, _ = res.LastInsertId()
-		}
-	} else {
-		var res interface{ RowsAffected() (int64, error) }
-		res, err = s.db.ExecContext(ctx, `UPDATE relays SET name = ?, kind = ?, channel = ?, config = ?, weight = ?,
-			price_milli = ?, rate_limit = ?, enabled = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
-			append(cols, accountID, r.ID)...)
-		if err == nil {
-			if n, _ := res.RowsAffected(); n == 0 {
-				if _, gerr := s.Relay(ctx, accountID, r.ID); gerr != nil {
-					return Relay{}, gerr
-				}
+	var out Relay
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		ch := Change{Action: AuditRelayCreate, Subject: SubjectRelay}
+		if r.ID == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO relays (name, kind, channel, config, weight, price_milli, rate_limit,
+				enabled, updated_at, created_at, account_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
+			if err != nil {
+				return err
 			}
+			r.ID, _ = res.LastInsertId()
+		} else {
+			var before Relay
+			if err := tx.GetContext(ctx, &before, `SELECT * FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`,
+				accountID, r.ID); err != nil {
+				return notFound(err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE relays SET name = ?, kind = ?, channel = ?, config = ?, weight = ?,
+				price_milli = ?, rate_limit = ?, enabled = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+				append(cols, accountID, r.ID)...); err != nil {
+				return err
+			}
+			ch.Action, ch.Before = AuditRelayUpdate, snapshotRelay(before)
 		}
-	}
+		if err := tx.GetContext(ctx, &out, `SELECT * FROM relays WHERE id = ?`, r.ID); err != nil {
+			return fmt.Errorf("read relay %d: %w", r.ID, err)
+		}
+		ch.SubjectID, ch.After = r.ID, snapshotRelay(out)
+		return audit(ctx, tx, accountID, ch)
+	})
 	if err != nil {
 		if isDuplicate(err) {
 			return Relay{}, fmt.Errorf("a relay named %q already exists: %w", r.Name, ErrConflict)
 		}
+		if errors.Is(err, ErrNotFound) {
+			return Relay{}, err
+		}
 		return Relay{}, fmt.Errorf("save relay: %w", err)
 	}
-	return s.Relay(ctx, accountID, r.ID)
+	return out, nil
+}
+
+// relaySnapshot is what the audit log keeps of a relay: its configuration as
+// the API shows it, every secret masked.
+type relaySnapshot struct {
+	Name      string          `json:"name"`
+	Kind      string          `json:"kind"`
+	Channel   string          `json:"channel"`
+	Config    json.RawMessage `json:"config"`
+	Weight    int             `json:"weight"`
+	Price     int64           `json:"price"`
+	RateLimit int             `json:"rate_limit"`
+	Enabled   bool            `json:"enabled"`
+}
+
+func snapshotRelay(r Relay) relaySnapshot {
+	return relaySnapshot{Name: r.Name, Kind: r.Kind, Channel: r.Channel, Config: relay.Redact(r.Kind, json.RawMessage(r.Config)),
+		Weight: r.Weight, Price: r.PriceMilli, RateLimit: r.RateLimit, Enabled: r.Enabled}
 }
 
 // Relay returns one relay of the account.
@@ -103,19 +138,22 @@ func (s *Store) Relays(ctx context.Context, accountID int64, channel string, ena
 	return rs, err
 }
 
-// DeleteRelay deletes a relay of the account.
+// DeleteRelay deletes a relay of the account (audited).
 func (s *Store) DeleteRelay(ctx context.Context, accountID, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM relays WHERE account_id = ? AND id = ?`, accountID, id)
-	if err != nil {
-		if isForeignKey(err) {
-			return fmt.Errorf("relay %d is used by a campaign: %w", id, ErrConflict)
+	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var before Relay
+		if err := tx.GetContext(ctx, &before, `SELECT * FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+			return notFound(err)
 		}
-		return fmt.Errorf("delete relay %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+		if _, err := tx.ExecContext(ctx, `DELETE FROM relays WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
+			if isForeignKey(err) {
+				return fmt.Errorf("relay %d is used by a campaign: %w", id, ErrConflict)
+			}
+			return fmt.Errorf("delete relay %d: %w", id, err)
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditRelayDelete, Subject: SubjectRelay, SubjectID: id,
+			Before: snapshotRelay(before)})
+	})
 }
 
 // RelayHealth is a snapshot of a relay's recent record, published by the worker.

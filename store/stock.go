@@ -27,6 +27,7 @@ type StockAdjustment struct {
 	WaitlistGranted  int64     `db:"waitlist_granted" json:"waitlist_granted"`
 	ActorKind        string    `db:"actor_kind" json:"actor_kind"`
 	ActorUserID      int64     `db:"actor_user_id" json:"actor_user_id,omitempty"`
+	ActorKeyID       int64     `db:"actor_key_id" json:"actor_key_id,omitempty"`
 	ActorName        string    `db:"actor_name" json:"actor_name"`
 	NoticeCampaignID int64     `db:"notice_campaign_id" json:"notice_campaign_id,omitempty"`
 	CreatedAt        time.Time `db:"created_at" json:"created_at"`
@@ -34,9 +35,10 @@ type StockAdjustment struct {
 
 func insertAdjustment(ctx context.Context, tx *sqlx.Tx, accountID, eventID, tierID int64, a StockAdjustment, by Actor, at time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO stock_adjustments (account_id, event_id, tier_id, delta, stock_before,
-		stock_after, waitlist_granted, reason, actor_kind, actor_user_id, actor_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		stock_after, waitlist_granted, reason, actor_kind, actor_user_id, actor_key_id, actor_name, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		accountID, eventID, tierID, a.Delta, a.StockBefore, a.StockAfter, a.WaitlistGranted, a.Reason,
-		by.Kind, by.UserID, by.Name, at)
+		by.Kind, by.UserID, by.KeyID, by.Name, at)
 	if err != nil {
 		return 0, fmt.Errorf("insert stock adjustment of tier %d: %w", tierID, err)
 	}
@@ -104,13 +106,20 @@ func (s *Store) AdjustStock(ctx context.Context, accountID, eventID, tierID int6
 		t := now()
 		adj := StockAdjustment{AccountID: accountID, EventID: eventID, TierID: tierID, Delta: after - before,
 			StockBefore: before, StockAfter: after - int64(len(waiting)), WaitlistGranted: int64(len(waiting)),
-			Reason: ch.Reason, ActorKind: ch.By.Kind, ActorUserID: ch.By.UserID, ActorName: ch.By.Name, CreatedAt: t}
+			Reason: ch.Reason, ActorKind: ch.By.Kind, ActorUserID: ch.By.UserID, ActorKeyID: ch.By.KeyID, ActorName: ch.By.Name,
+			CreatedAt: t}
 		id, err := insertAdjustment(ctx, tx, accountID, eventID, tierID, adj, ch.By, t)
 		if err != nil {
 			return err
 		}
 		adj.ID = id
 		out.Adjustment = adj
+		if err := audit(ctx, tx, accountID, Change{Action: AuditStockAdjust, Subject: SubjectTier, SubjectID: tierID,
+			Before: map[string]any{"stock": before},
+			After: map[string]any{"stock": adj.StockAfter, "event_id": eventID, "delta": adj.Delta, "reason": ch.Reason,
+				"waitlist_granted": adj.WaitlistGranted, "adjustment_id": id}}); err != nil {
+			return err
+		}
 		if len(waiting) > 0 {
 			query, args, _ := sqlx.In(`UPDATE event_grants SET status = 'granted', granted_at = ?, adjustment_id = ?
 				WHERE id IN (?) AND status = 'waitlisted'`, t, id, waiting)

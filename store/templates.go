@@ -87,7 +87,8 @@ func jsonText(v any) string {
 }
 
 // SaveTemplate creates (t.ID == 0) or replaces a template of the account; the
-// caller has validated its content and derived its variables.
+// caller has validated its content and derived its variables. The change is
+// audited with the template before and after.
 func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (Template, error) {
 	if t.Buttons == nil {
 		t.Buttons = Buttons{}
@@ -98,26 +99,37 @@ func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (
 	ts := now()
 	cols := []any{t.Name, t.Channel, t.Subject, t.Body, jsonText(t.Buttons), jsonText(t.Variables),
 		t.ProviderTemplateCode, t.SenderKey, t.FallbackSubject, t.FallbackText, t.Advertisement, ts}
-	if t.ID == 0 {
-		res, err := s.db.ExecContext(ctx, `INSERT INTO templates (name, channel, subject, body, buttons, variables,
-			provider_template_code, sender_key, fallback_subject, fallback_text, advertisement, updated_at, created_at, account_id)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
-		if err != nil {
-			return Template{}, fmt.Errorf("insert template: %w", err)
+	var out Template
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		ch := Change{Action: AuditTemplateCreate, Subject: SubjectTemplate}
+		if t.ID == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO templates (name, channel, subject, body, buttons, variables,
+				provider_template_code, sender_key, fallback_subject, fallback_text, advertisement, updated_at, created_at, account_id)
+				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
+			if err != nil {
+				return fmt.Errorf("insert template: %w", err)
+			}
+			t.ID, _ = res.LastInsertId()
+		} else {
+			var before Template
+			if err := tx.GetContext(ctx, &before, `SELECT * FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`,
+				accountID, t.ID); err != nil {
+				return notFound(err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE templates SET name = ?, channel = ?, subject = ?, body = ?, buttons = ?,
+				variables = ?, provider_template_code = ?, sender_key = ?, fallback_subject = ?, fallback_text = ?,
+				advertisement = ?, updated_at = ? WHERE account_id = ? AND id = ?`, append(cols, accountID, t.ID)...); err != nil {
+				return fmt.Errorf("update template %d: %w", t.ID, err)
+			}
+			ch.Action, ch.Before = AuditTemplateUpdate, before
 		}
-		t.ID, _ = res.LastInsertId()
-	} else {
-		res, err := s.db.ExecContext(ctx, `UPDATE templates SET name = ?, channel = ?, subject = ?, body = ?, buttons = ?,
-			variables = ?, provider_template_code = ?, sender_key = ?, fallback_subject = ?, fallback_text = ?,
-			advertisement = ?, updated_at = ? WHERE account_id = ? AND id = ?`, append(cols, accountID, t.ID)...)
-		if err != nil {
-			return Template{}, fmt.Errorf("update template %d: %w", t.ID, err)
+		if err := tx.GetContext(ctx, &out, `SELECT * FROM templates WHERE id = ?`, t.ID); err != nil {
+			return fmt.Errorf("read template %d: %w", t.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Template{}, ErrNotFound
-		}
-	}
-	return s.Template(ctx, accountID, t.ID)
+		ch.SubjectID, ch.After = t.ID, out
+		return audit(ctx, tx, accountID, ch)
+	})
+	return out, err
 }
 
 // Template returns one template of the account.
@@ -149,19 +161,21 @@ func (s *Store) Templates(ctx context.Context, accountID int64, channel string, 
 	return ts, total, err
 }
 
-// DeleteTemplate deletes a template of the account.
+// DeleteTemplate deletes a template of the account (audited).
 func (s *Store) DeleteTemplate(ctx context.Context, accountID, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM templates WHERE account_id = ? AND id = ?`, accountID, id)
-	if err != nil {
-		if isForeignKey(err) {
-			return fmt.Errorf("template %d is used by a campaign: %w", id, ErrConflict)
+	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var before Template
+		if err := tx.GetContext(ctx, &before, `SELECT * FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+			return notFound(err)
 		}
-		return fmt.Errorf("delete template %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+		if _, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
+			if isForeignKey(err) {
+				return fmt.Errorf("template %d is used by a campaign: %w", id, ErrConflict)
+			}
+			return fmt.Errorf("delete template %d: %w", id, err)
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditTemplateDelete, Subject: SubjectTemplate, SubjectID: id, Before: before})
+	})
 }
 
 // AlimTalk template inspection (검수) statuses at the provider.

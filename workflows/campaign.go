@@ -130,7 +130,8 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 	if w.st.Progress.Stage == "" {
 		var start StartCampaignResult
 		if err := workflow.ExecuteActivity(shortOptions(ctx), ActivityStartCampaign,
-			StartCampaignInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run}).Get(ctx, &start); err != nil {
+			StartCampaignInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run,
+				RequestedBy: w.in.RequestedBy}).Get(ctx, &start); err != nil {
 			return FinalizeResult{}, err
 		}
 		if start.Skip {

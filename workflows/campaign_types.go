@@ -60,6 +60,18 @@ type CampaignInput struct {
 	// (0: 300, or when the server suggests it) — a knob for tests.
 	MaxReportPollsPerRun int
 	State                *CampaignState
+	// RequestedBy is who asked for the send or retry (nil: the system), for
+	// the audit entry of the change StartCampaign may make.
+	RequestedBy *Actor
+}
+
+// Actor is who asked for a workflow's change, as the audit log names them.
+type Actor struct {
+	Kind      string // user | api_key
+	ID        int64
+	Name      string
+	IP        string
+	RequestID string
 }
 
 // SignalCampaignControl carries a CampaignControl: pause, resume and cancel on
@@ -182,6 +194,7 @@ const (
 type StartCampaignInput struct {
 	AccountID, CampaignID int64
 	Run                   int
+	RequestedBy           *Actor
 }
 
 // StartCampaignResult is the campaign as the workflow sees it.

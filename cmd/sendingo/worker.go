@@ -16,6 +16,7 @@ import (
 
 	"github.com/sendingo/sendingo/activities"
 	"github.com/sendingo/sendingo/config"
+	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/worker"
 )
@@ -89,6 +90,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *sto
 		return fmt.Errorf("SENDINGO_SMTP_ADDR: %w", err)
 	}
 	acts.Mail = mailer
+	acts.LinkKey = onetime.Key(cfg.JWTSecret)
+	acts.LogLinks = cfg.Dev
 	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	log.Info("worker started", "task_queue", cfg.TaskQueue)
 	defer log.Info("worker stopped")

@@ -39,8 +39,22 @@ func (s *Server) campaignResults(c *gin.Context) {
 	if !storeErr(c, err, "campaign") {
 		return
 	}
+	relays, err := s.store.RelayResults(ctx, camp)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	names, err := s.relayNames(c, camp.AccountID)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	byRelay := make([]gin.H, len(relays))
+	for i, r := range relays {
+		byRelay[i] = gin.H{"relay_id": r.RelayID, "relay_name": names[r.RelayID], "total": r.Total, "delivered": r.Delivered,
+			"failed": r.Failed, "unknown": r.Unknown, "fallback": r.Fallback}
+	}
 	out := gin.H{"campaign_id": camp.ID, "status": camp.Status,
-		"total": resultJSON(total, clicks), "groups": make([]gin.H, len(groups))}
+		"total": resultJSON(total, clicks), "groups": make([]gin.H, len(groups)), "relays": byRelay}
 	out["total"].(gin.H)["clicked"] = clickedMsgs
 	for i, g := range groups {
 		out["groups"].([]gin.H)[i] = resultJSON(g, -1)

@@ -27,6 +27,7 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, element: <Navigate to="/customers" replace /> },
+      { path: 'dashboard', lazy: () => import('@/features/dashboard/routes/dashboard').then((m) => ({ Component: m.DashboardRoute })) },
       { path: 'customers', loader: prefetchCustomers, lazy: () => import('@/features/customers/routes/customers').then((m) => ({ Component: m.CustomersRoute })) },
       { path: 'groups', lazy: () => import('@/features/groups/routes/groups').then((m) => ({ Component: m.GroupsRoute })) },
       { path: 'imports', lazy: () => import('@/features/imports/routes/imports').then((m) => ({ Component: m.ImportsRoute })) },
@@ -37,7 +38,9 @@ export const router = createBrowserRouter([
       { path: 'relays', lazy: () => import('@/features/relays/routes/relays').then((m) => ({ Component: m.RelaysRoute })) },
       { path: 'relays/new', lazy: () => import('@/features/relays/routes/relay-editor').then((m) => ({ Component: m.NewRelayRoute })) },
       { path: 'relays/:id', lazy: () => import('@/features/relays/routes/relay-editor').then((m) => ({ Component: m.EditRelayRoute })) },
-      { path: 'campaigns/*', lazy: () => import('@/features/campaigns/routes/campaigns').then((m) => ({ Component: m.CampaignsRoute })) },
+      { path: 'campaigns', lazy: () => import('@/features/campaigns/routes/campaigns').then((m) => ({ Component: m.CampaignsRoute })) },
+      { path: 'campaigns/new', lazy: () => import('@/features/campaigns/routes/campaign-new').then((m) => ({ Component: m.NewCampaignRoute })) },
+      { path: 'campaigns/:id', lazy: () => import('@/features/campaigns/routes/campaign').then((m) => ({ Component: m.CampaignRoute })) },
       { path: 'settings', lazy: () => import('@/features/settings/routes/settings').then((m) => ({ Component: m.SettingsRoute })) },
       { path: '*', lazy: () => import('./not-found').then((m) => ({ Component: m.NotFound })) },
     ],

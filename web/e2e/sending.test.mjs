@@ -210,3 +210,117 @@ test('journey 3: a campaign to two overlapping groups through two relays at 70/3
     clean();
   });
 });
+
+test('journey 4: an event with a tier of stock 2 and threshold 1; three check-ins through the API; stock 0, wait list 1, the low-stock notification; restock 1 serves the wait list', async () => {
+  const { page, context, clean } = await open(browser);
+  await guard(page, 'journey4', async () => {
+    await signUp(page, { shop: '행복카페', name: '최유나', email: uniqueEmail('journey4') });
+
+    // The shop's backend: an API key, three customers and their purchases.
+    const { key } = await api(context, 'POST', '/api/v1/api-keys', { name: '쇼핑몰 서버' });
+    const shop = async (method, path, body) => {
+      const res = await fetch(new URL(path, page.url()), {
+        method, body: JSON.stringify(body), headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+      });
+      if (!res.ok) assert.fail(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    const names = ['김하늘', '이바다', '박구름'];
+    for (const [i, name] of names.entries()) {
+      await shop('POST', '/api/v1/customers', { name, phone: `010-6000-000${i + 1}` });
+      await shop('POST', '/api/v1/purchases', { customer: { phone: `010-6000-000${i + 1}` }, order_id: `ORD-${i + 1}`, amount: 12000 });
+    }
+    await nav(page, '구매 내역');
+    await page.getByRole('table', { name: '구매 내역' }).getByText('ORD-3').waitFor();
+    await check(page, 'purchases');
+
+    // The event, from the page: today to a month on, in Seoul, total counting, an alert e-mail.
+    await nav(page, '출석 이벤트');
+    await check(page, 'events-empty');
+    await page.getByRole('link', { name: '새 이벤트' }).click();
+    await page.getByLabel(/^이벤트 이름/).fill('12월 출석체크');
+    const today = await page.getByLabel(/^시작일/).inputValue();
+    const end = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel(/^종료일/).fill(end);
+    await page.getByRole('combobox', { name: '알림 이메일' }).fill('ops@cafe.example');
+    await page.getByRole('combobox', { name: '알림 이메일' }).press('Enter');
+    await check(page, 'event-form');
+    await page.getByRole('button', { name: '저장' }).click();
+    await page.getByRole('heading', { level: 1, name: '12월 출석체크' }).waitFor();
+
+    // A tier: 1 day, stock 2, alert at 1.
+    const add = page.getByRole('region', { name: '보상 단계 추가' });
+    await add.getByLabel('출석 일수').fill('1');
+    await add.getByLabel(/^보상/).fill('아메리카노');
+    await add.getByLabel('처음 재고').fill('2');
+    await add.getByLabel('재고 알림 기준').fill('1');
+    await add.getByRole('button', { name: '추가' }).click();
+    const bar = page.getByRole('progressbar', { name: '아메리카노 재고' });
+    await waitFor(async () => (await bar.getAttribute('aria-valuenow')) === '2', 'stock 2');
+    await page.getByRole('heading', { level: 1, name: '12월 출석체크' }).waitFor();
+    const eventPath = new URL(page.url()).pathname;
+
+    // Three check-ins through the API, while the operator looks at the event list.
+    await nav(page, '출석 이벤트');
+    const eventId = Number(eventPath.split('/').pop());
+    for (const i of [1, 2, 3]) {
+      await shop('POST', `/api/v1/events/${eventId}/check-ins`, { customer: { phone: `010-6000-000${i}` } });
+    }
+
+    // The low-stock notification arrives live; it leads to the event.
+    await page.getByRole('button', { name: '알림, 읽지 않음 1개' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: '알림, 읽지 않음 1개' }).click();
+    const drawer = page.getByRole('dialog', { name: '알림' });
+    await drawer.getByRole('button', { name: /재고 부족: 12월 출석체크 — 아메리카노/ }).click();
+    await page.getByRole('heading', { level: 1, name: '12월 출석체크' }).waitFor();
+
+    // Stock 0, one customer waiting; the threshold is marked on the bar.
+    await waitFor(async () => (await bar.getAttribute('aria-valuenow')) === '0', 'stock 0');
+    const tier = page.getByRole('region', { name: '아메리카노' });
+    await tier.getByText('대기 1명').waitFor();
+    await tier.getByText('지급 2명').waitFor();
+    await tier.getByText('알림 기준 1개').waitFor();
+    await check(page, 'event-tiers');
+
+    await page.getByRole('tab', { name: '지급·대기 명단' }).click();
+    const grants = page.getByRole('table', { name: '지급·대기 명단' });
+    await grants.getByRole('row', { name: /박구름.*대기 1번/ }).waitFor();
+    await check(page, 'event-grants');
+    await page.getByRole('tab', { name: '재고 알림' }).click();
+    await page.getByRole('table', { name: '재고 알림' }).getByText('아메리카노').waitFor();
+    await check(page, 'event-alerts');
+    await page.getByRole('tab', { name: '출석 현황' }).click();
+    await page.getByRole('button', { name: '김하늘 출석 달력 보기' }).click();
+    const calendar = page.getByRole('dialog', { name: '김하늘 출석 달력' });
+    await calendar.getByText('출석 1일 (누적 1일, 연속 1일)').waitFor();
+    await calendar.getByRole('list', { name: '김하늘의 최근 30일 출석' }).getByRole('listitem', { name: /출석$/ }).first().waitFor();
+    await check(page, 'event-calendar');
+    await calendar.getByRole('button', { name: '닫기' }).click();
+
+    // Restock 1 from the page: the wait list is served first, and the trail says who and why.
+    await page.getByRole('tab', { name: '보상과 재고' }).click();
+    await page.getByRole('button', { name: '아메리카노 재고 조정' }).click();
+    const adjust = page.getByRole('dialog', { name: '아메리카노 재고 조정' });
+    await adjust.getByLabel('변경 수량').fill('1');
+    await adjust.getByLabel(/^사유/).fill('추가 입고');
+    await check(page, 'event-restock');
+    await adjust.getByRole('button', { name: '적용' }).click();
+    await adjust.getByText('대기 고객 1명에게 지급했습니다: 박구름').waitFor();
+    await adjust.getByRole('button', { name: '닫기' }).first().click();
+    await tier.getByText('대기 0명').waitFor();
+    await tier.getByText('지급 3명').waitFor();
+    assert.equal(await bar.getAttribute('aria-valuenow'), '0');
+    await page.getByRole('button', { name: '아메리카노 재고 변경 기록' }).click();
+    const trail = page.getByRole('dialog', { name: '아메리카노 재고 변경 기록' }).getByRole('table', { name: '변경 기록' });
+    await trail.getByRole('row', { name: /최유나.*\+1.*0 → 0.*추가 입고.*1/ }).waitFor();
+    await check(page, 'event-trail');
+    await page.getByRole('dialog', { name: '아메리카노 재고 변경 기록' }).getByRole('button', { name: '닫기' }).click();
+
+    await page.getByRole('tab', { name: '지급·대기 명단' }).click();
+    await grants.getByRole('row', { name: /박구름.*지급/ }).waitFor();
+    await nav(page, '출석 이벤트');
+    await page.getByRole('table', { name: '출석 이벤트' }).getByRole('link', { name: '12월 출석체크' }).waitFor();
+    await check(page, 'events');
+    clean();
+  });
+});

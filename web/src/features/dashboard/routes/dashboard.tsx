@@ -1,13 +1,16 @@
-import '@mantine/charts/styles.css';
 import { Paper, Text } from '@mantine/core';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Page } from '@/components/page';
 import { ErrorNotice, Loading } from '@/components/states';
 import { useFormat } from '@/hooks/use-session';
 import { formatNumber, formatPercent } from '@/lib/format';
 import { useCurrentStats } from '../api/stats';
-import { SeriesChart } from '../components/series-chart';
+
+// The charts (recharts, ~100 KB gzipped) are asked for once the cards have
+// their figures: the page is usable with the shell's JavaScript and its own,
+// and the charts follow.
+const SeriesChart = lazy(() => import('../components/series-chart').then((m) => ({ default: m.SeriesChart })));
 
 function Card({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
@@ -41,8 +44,12 @@ export function DashboardRoute() {
             hint={t('dashboard.clickHint', { clicked: formatNumber(fmt, s.clicked_messages), clicks: formatNumber(fmt, s.clicks) })} />
         </div>
       )}
-      <SeriesChart interval="hour" span={hours} onSpan={setHours} />
-      <SeriesChart interval="day" span={days} onSpan={setDays} />
+      {s && (
+        <Suspense fallback={<Loading />}>
+          <SeriesChart interval="hour" span={hours} onSpan={setHours} />
+          <SeriesChart interval="day" span={days} onSpan={setDays} />
+        </Suspense>
+      )}
     </Page>
   );
 }

@@ -31,21 +31,13 @@ export function apportion(weights: number[], total: number): number[] {
   return out;
 }
 
-/** setShare sets shares[index] to value (0–100) and spreads the rest over the others. */
+/** setShare sets shares[index] to value (0–100) and spreads the rest over the
+ * others in proportion to their shares (equally when they were all 0). */
 export function setShare(shares: number[], index: number, value: number): number[] {
   const v = Math.min(100, Math.max(0, Math.round(Number.isFinite(value) ? value : 0)));
   if (shares.length === 1) return [100];
-  const others = shares.map((s, i) => (i === index ? 0 : s));
-  const rest = apportion(
-    others.map((s, i) => (i === index ? 0 : s)),
-    100 - v,
-  );
-  // When every other share was 0, apportion spreads equally — over the others only.
-  if (others.every((s, i) => i === index || s === 0)) {
-    const n = shares.length - 1;
-    const even = apportion(Array(n).fill(1), 100 - v);
-    let k = 0;
-    return shares.map((_, i) => (i === index ? v : even[k++]));
-  }
-  return rest.map((s, i) => (i === index ? v : s));
+  const others = shares.filter((_, i) => i !== index);
+  const rest = apportion(others.some((s) => s > 0) ? others : others.map(() => 1), 100 - v);
+  let k = 0;
+  return shares.map((_, i) => (i === index ? v : rest[k++]));
 }

@@ -579,3 +579,80 @@ func chunkSize(size, weightSum int) int {
 	}
 	return size - size%weightSum
 }
+
+type audiencePreviewRequest struct {
+	GroupIDs   []int64 `json:"group_ids"`
+	TemplateID int64   `json:"template_id"`
+}
+
+type missingVariablesJSON struct {
+	Count     int64                    `json:"count"`
+	Variables []string                 `json:"variables"`
+	Customers []store.MissingVariables `json:"customers"`
+}
+
+// previewAudience answers what a campaign to the given groups would come to
+// before anything is created: the memberships, the distinct customers (a
+// customer in several groups gets one message), those left out as opted out
+// (and, for an e-mail template, without an address), and the recipients. With
+// a template it also names the recipients a send would be refused for, the way
+// the send itself checks them (missing-variables).
+func (s *Server) previewAudience(c *gin.Context) {
+	var req audiencePreviewRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var errs Fields
+	if len(req.GroupIDs) == 0 {
+		errs.Add("group_ids", "is required: the groups to send to")
+	}
+	if len(req.GroupIDs) > 1000 {
+		errs.Add("group_ids", "at most 1000 groups")
+	}
+	for _, id := range req.GroupIDs {
+		if id <= 0 {
+			errs.Add("group_ids", "ids must be positive numbers")
+			break
+		}
+	}
+	if req.TemplateID < 0 {
+		errs.Add("template_id", "must be a template id")
+	}
+	if errs.Abort(c) {
+		return
+	}
+	ctx, acc := c.Request.Context(), account(c)
+	var tpl *store.Template
+	if req.TemplateID > 0 {
+		t, err := s.store.Template(ctx, acc, req.TemplateID)
+		if !storeErr(c, err, "template") {
+			return
+		}
+		tpl = &t
+	}
+	p, err := s.store.PreviewAudience(ctx, acc, req.GroupIDs)
+	if !storeErr(c, err, "groups") {
+		return
+	}
+	recipients := p.Customers - p.OptedOut
+	out := gin.H{"group_members": p.Memberships, "customers": p.Customers, "duplicates": p.Memberships - p.Customers,
+		"opted_out": p.OptedOut, "without_email": int64(0), "recipients": recipients, "missing_variables": nil}
+	if tpl == nil {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	if tpl.Channel == render.ChannelEmail {
+		out["without_email"] = p.WithoutEmail
+		out["recipients"] = recipients - p.WithoutEmail
+	}
+	camp := store.Campaign{AccountID: acc, AudienceKind: store.AudienceGroups, GroupIDs: req.GroupIDs}
+	needed := tpl.Content().Variables()
+	missing, customers, err := s.store.AudienceMissing(ctx, camp, needed, maxListedCustomers)
+	if !storeErr(c, err, "groups") {
+		return
+	}
+	if missing > 0 {
+		out["missing_variables"] = missingVariablesJSON{Count: missing, Variables: needed, Customers: customers}
+	}
+	c.JSON(http.StatusOK, out)
+}

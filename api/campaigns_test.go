@@ -175,6 +175,20 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	if len(byRelay) != 2 || byRelay[0].RelayID != a || byRelay[0].N != 700 || byRelay[1].N != 300 {
 		t.Fatalf("rows by relay %+v", byRelay)
 	}
+	// The results say the same, by relay, with the relays' names.
+	var res struct {
+		Relays []struct {
+			RelayID   int64  `json:"relay_id"`
+			RelayName string `json:"relay_name"`
+			Total     int64  `json:"total"`
+			Delivered int64  `json:"delivered"`
+		} `json:"relays"`
+	}
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/results", camp.ID), nil).Expect(200).JSON(&res)
+	if len(res.Relays) != 2 || res.Relays[0].RelayName != "sim-a" || res.Relays[0].Total != 700 || res.Relays[0].Delivered != 700 ||
+		res.Relays[1].RelayName != "sim-b" || res.Relays[1].Total != 300 || res.Relays[1].Delivered != 300 {
+		t.Fatalf("results by relay %+v", res.Relays)
+	}
 	var distinct int64
 	_ = h.store.DB().Get(&distinct, `SELECT COUNT(DISTINCT recipient) FROM campaign_messages WHERE campaign_id = ?`, camp.ID)
 	if distinct != 1000 {

@@ -39,8 +39,22 @@ func (s *Server) campaignResults(c *gin.Context) {
 	if !storeErr(c, err, "campaign") {
 		return
 	}
+	relays, err := s.store.RelayResults(ctx, camp)
+	if !storeErr(c, err, "campaign") {
+		return
+	}
+	names, err := s.relayNames(c, camp.AccountID)
+	if err != nil {
+		internalError(c, err)
+		return
+	}
+	byRelay := make([]gin.H, len(relays))
+	for i, r := range relays {
+		byRelay[i] = gin.H{"relay_id": r.RelayID, "relay_name": names[r.RelayID], "total": r.Total, "delivered": r.Delivered,
+			"failed": r.Failed, "unknown": r.Unknown, "fallback": r.Fallback}
+	}
 	out := gin.H{"campaign_id": camp.ID, "status": camp.Status,
-		"total": resultJSON(total, clicks), "groups": make([]gin.H, len(groups))}
+		"total": resultJSON(total, clicks), "groups": make([]gin.H, len(groups)), "relays": byRelay}
 	out["total"].(gin.H)["clicked"] = clickedMsgs
 	for i, g := range groups {
 		out["groups"].([]gin.H)[i] = resultJSON(g, -1)
@@ -283,9 +297,54 @@ func (s *Server) messageTotal(c *gin.Context, camp store.Campaign, f store.Messa
 	return s.store.CountMessagesMatching(c.Request.Context(), camp, f)
 }
 
-// exportColumns head the export (Korean, as operators read it).
-var exportColumns = []string{"메시지 ID", "전화번호", "이름", "그룹 ID", "채널", "발송 채널", "대체 발송", "제목", "내용",
-	"릴레이", "상태", "실패 코드", "실패 사유", "발송 시각", "결과 시각", "클릭 수"}
+// exportLabels are the words of an export in one language: the seed's staff
+// open it in Excel or LibreOffice, so headers, statuses and channels are in the
+// account's language; the status code keeps a column of its own for machines.
+type exportLabels struct {
+	sheet    string
+	columns  []string // with %s for the time zone in the two time columns
+	statuses map[string]string
+	channels map[string]string
+}
+
+var exportLanguages = map[string]exportLabels{
+	"ko": {
+		sheet: "메시지",
+		columns: []string{"메시지 ID", "전화번호", "이름", "그룹 ID", "채널", "발송 채널", "대체 발송", "제목", "내용",
+			"릴레이", "상태", "상태 코드", "실패 코드", "실패 사유", "발송 시각 (%s)", "결과 시각 (%s)", "클릭 수"},
+		statuses: map[string]string{store.MessagePending: "대기", store.MessageSending: "발송 중", store.MessageSent: "결과 대기",
+			store.MessageDelivered: "전송완료", store.MessageFailed: "실패", store.MessageUnknown: "결과 없음"},
+		channels: map[string]string{"alimtalk": "알림톡", "sms": "SMS", "lms": "LMS", "email": "이메일"},
+	},
+	"en": {
+		sheet: "Messages",
+		columns: []string{"Message ID", "Phone", "Name", "Group ID", "Channel", "Sent as", "Fallback", "Subject", "Content",
+			"Relay", "Status", "Status code", "Failure code", "Failure reason", "Sent at (%s)", "Result at (%s)", "Clicks"},
+		statuses: map[string]string{store.MessagePending: "Pending", store.MessageSending: "Sending", store.MessageSent: "Awaiting report",
+			store.MessageDelivered: "Delivered", store.MessageFailed: "Failed", store.MessageUnknown: "No report"},
+		channels: map[string]string{"alimtalk": "AlimTalk", "sms": "SMS", "lms": "LMS", "email": "E-mail"},
+	},
+}
+
+// header is the first row, the time columns naming the zone their times are in.
+func (l exportLabels) header(loc *time.Location) []string {
+	out := make([]string, len(l.columns))
+	for i, c := range l.columns {
+		if strings.Contains(c, "%s") {
+			c = fmt.Sprintf(c, loc.String())
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// word is the label of code, or the code itself when it has none.
+func word(labels map[string]string, code string) string {
+	if w, ok := labels[code]; ok {
+		return w
+	}
+	return code
+}
 
 // exportMessages streams the filtered message list as .xlsx or .csv, in pages
 // read by key, so memory stays flat however many rows there are.
@@ -309,7 +368,18 @@ func (s *Server) exportMessages(c *gin.Context) {
 		Fields{{Field: "format", Message: "must be xlsx or csv"}}.Abort(c)
 		return
 	}
-	loc := location(s, c)
+	acct, err := s.store.Account(c.Request.Context(), account(c))
+	if !storeErr(c, err, "account") {
+		return
+	}
+	labels, ok := exportLanguages[acct.Language]
+	if !ok {
+		labels = exportLanguages["ko"]
+	}
+	loc, err := time.LoadLocation(acct.Timezone)
+	if err != nil {
+		loc, _ = time.LoadLocation("Asia/Seoul")
+	}
 	// An export streams for as long as the list takes, past the server's
 	// write timeout; it has its own.
 	extendDeadlines(c, 0, s.cfg.ExportTimeout)
@@ -317,11 +387,10 @@ func (s *Server) exportMessages(c *gin.Context) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="campaign-%d-messages.%s"`, camp.ID, format))
 	c.Status(http.StatusOK)
 	var tw sheet.TableWriter
-	var err error
 	if format == "xlsx" {
-		tw, err = sheet.NewXLSXWriter(c.Writer, "메시지", exportColumns)
+		tw, err = sheet.NewXLSXWriter(c.Writer, labels.sheet, labels.header(loc))
 	} else {
-		tw, err = sheet.NewCSVWriter(c.Writer, exportColumns)
+		tw, err = sheet.NewCSVWriter(c.Writer, labels.header(loc))
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -350,8 +419,10 @@ func (s *Server) exportMessages(c *gin.Context) {
 			if m.Relay != nil {
 				relayName = m.Relay.Name
 			}
-			if err := tw.Row(m.ID, exportPhone(m.Phone), m.Name, m.GroupID, m.Channel, m.SentChannel, yesNo(m.Fallback), m.Subject,
-				m.Content, relayName, m.Status, m.Code, m.Reason, localTime(m.SentAt, loc), localTime(m.ResultAt, loc), m.Clicks); err != nil {
+			if err := tw.Row(m.ID, exportPhone(m.Phone), m.Name, m.GroupID, word(labels.channels, m.Channel),
+				word(labels.channels, m.SentChannel), yesNo(m.Fallback), m.Subject, m.Content, relayName,
+				word(labels.statuses, m.Status), m.Status, m.Code, m.Reason, localTime(m.SentAt, loc), localTime(m.ResultAt, loc),
+				m.Clicks); err != nil {
 				_ = c.Error(err)
 				return
 			}

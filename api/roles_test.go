@@ -416,6 +416,9 @@ var probes = map[string]func(f *roleFixture) call{
 	"exportCampaignMessages": func(f *roleFixture) call {
 		return call{path: fmt.Sprintf("/api/v1/campaigns/%d/messages/export?format=csv", f.campaign)}
 	},
+	"previewCampaignAudience": func(f *roleFixture) call {
+		return call{path: "/api/v1/campaigns/audience-preview", body: map[string]any{"group_ids": []int64{f.group}, "template_id": f.template}}
+	},
 	"getCampaignSummary": func(f *roleFixture) call { return call{path: fmt.Sprintf("/api/v1/campaigns/%d/summary", f.draft)} },
 	"createCampaignAudience": func(f *roleFixture) call {
 		return call{path: fmt.Sprintf("/api/v1/campaigns/%d/audience", f.campaign),

@@ -244,6 +244,7 @@ func (s *Server) Handler() http.Handler {
 
 	authed.GET("/campaigns", s.listCampaigns)
 	authed.POST("/campaigns", s.createCampaign)
+	authed.POST("/campaigns/audience-preview", s.previewAudience)
 	authed.GET("/campaigns/:id", s.getCampaign)
 	authed.PATCH("/campaigns/:id", s.updateCampaign)
 	authed.DELETE("/campaigns/:id", s.deleteCampaign)

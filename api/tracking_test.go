@@ -228,7 +228,7 @@ func TestExportsKeepRowsAndKoreanText(t *testing.T) {
 	if len(rows) != 31 || rows[0][1] != "전화번호" || rows[0][8] != "내용" {
 		t.Fatalf("%d rows, header %v", len(rows), rows[0])
 	}
-	if rows[1][2] != "고객1" || rows[1][8] != "고객1님, 골드 혜택 안내" || rows[1][10] != "delivered" || rows[1][1] != "010-7000-0001" {
+	if rows[1][2] != "고객1" || rows[1][8] != "고객1님, 골드 혜택 안내" || rows[1][10] != "전송완료" || rows[1][11] != "delivered" || rows[1][1] != "010-7000-0001" {
 		t.Fatalf("first row %v", rows[1])
 	}
 

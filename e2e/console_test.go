@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -48,9 +50,15 @@ func chromiumPath() string {
 	return "/usr/bin/chromium"
 }
 
-// startDev runs `sendingo dev` on free ports with its own database and returns
-// the API's and the relay simulator's base URLs once it is ready.
-func startDev(t *testing.T) (apiURL, simURL string) {
+// consoleSecret signs the tokens of both processes (dev's and the browser's API).
+const consoleSecret = "console-journeys-secret-0123456789abcdef"
+
+// startDev runs `sendingo dev` on free ports with its own database (Temporal,
+// the worker, the relay simulator) and beside it a `sendingo api` of its own,
+// which the browser talks to, so that a journey can restart the API while the
+// rest runs on. It returns that API (with its restart handle) and the relay
+// simulator's base URL once both are ready.
+func startDev(t *testing.T) (browserAPI *browserAPIProcess, simURL string) {
 	t.Helper()
 	dsn, drop, err := testenv.CreateDatabase("console")
 	if err != nil {
@@ -68,7 +76,8 @@ func startDev(t *testing.T) (apiURL, simURL string) {
 		}
 		return p
 	}
-	api, temporal, ui, sim := port(), port(), port(), port()
+	api, temporal, ui, sim, browser := port(), port(), port(), port(), port()
+	browserURL := fmt.Sprintf("http://127.0.0.1:%d", browser)
 	data := t.TempDir()
 	cmd := exec.Command(binary, "dev")
 	cmd.Env = append(os.Environ(),
@@ -80,6 +89,9 @@ func startDev(t *testing.T) (apiURL, simURL string) {
 		"SENDINGO_DATA_DIR="+data,
 		"SENDINGO_TEMPORAL_CLI="+cli,
 		"SENDINGO_LOG_LEVEL=warn",
+		"SENDINGO_JWT_SECRET="+consoleSecret,
+		// The worker writes tracking links: they lead to the API the browser uses.
+		"SENDINGO_PUBLIC_URL="+browserURL,
 	)
 	logPath := filepath.Join(data, "dev.log")
 	log, err := os.Create(logPath)
@@ -106,26 +118,126 @@ func startDev(t *testing.T) (apiURL, simURL string) {
 			t.Logf("sendingo dev log:\n%s", b)
 		}
 	})
-	apiURL = fmt.Sprintf("http://127.0.0.1:%d", api)
-	deadline := time.Now().Add(2 * time.Minute)
+	if err := waitReady(fmt.Sprintf("http://127.0.0.1:%d", api), 2*time.Minute); err != nil {
+		t.Fatalf("sendingo dev not ready: %v", err)
+	}
+	simURL = fmt.Sprintf("http://127.0.0.1:%d", sim)
+	browserAPI = &browserAPIProcess{t: t, url: browserURL, log: filepath.Join(data, "api.log"), env: append(os.Environ(),
+		"SENDINGO_MYSQL_DSN="+dsn,
+		fmt.Sprintf("SENDINGO_HTTP_ADDR=127.0.0.1:%d", browser),
+		fmt.Sprintf("SENDINGO_TEMPORAL_ADDRESS=127.0.0.1:%d", temporal),
+		"SENDINGO_LOG_LEVEL=warn",
+		"SENDINGO_JWT_SECRET="+consoleSecret,
+		"SENDINGO_PUBLIC_URL="+browserURL,
+		fmt.Sprintf("SENDINGO_ALLOW_PRIVATE_HOSTS=127.0.0.1:%d", sim),
+	)}
+	if err := browserAPI.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(browserAPI.stop)
+	return browserAPI, simURL
+}
+
+// waitReady polls /readyz until it answers ok.
+func waitReady(base string, within time.Duration) error {
+	deadline := time.Now().Add(within)
 	for {
 		var ready struct {
 			Status string `json:"status"`
 		}
-		resp, err := http.Get(apiURL + "/readyz")
+		resp, err := http.Get(base + "/readyz")
 		if err == nil {
 			_ = json.NewDecoder(resp.Body).Decode(&ready)
 			resp.Body.Close()
 			if ready.Status == "ok" {
-				break
+				return nil
 			}
+			err = fmt.Errorf("readyz says %q", ready.Status)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sendingo dev not ready: %v", err)
+			return err
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return apiURL, fmt.Sprintf("http://127.0.0.1:%d", sim)
+}
+
+// browserAPIProcess is a `sendingo api` the test can restart on the same address.
+type browserAPIProcess struct {
+	t      *testing.T
+	url    string
+	env    []string
+	log    string
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+func (a *browserAPIProcess) start() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	log, err := os.OpenFile(a.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(binary, "api")
+	cmd.Env = a.env
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); log.Close(); close(exited) }()
+	a.cmd, a.exited = cmd, exited
+	if err := waitReady(a.url, time.Minute); err != nil {
+		b, _ := os.ReadFile(a.log)
+		return fmt.Errorf("sendingo api not ready: %v\n%s", err, b)
+	}
+	return nil
+}
+
+// stop ends the process the way a deploy does (SIGTERM: requests drain, streams close).
+func (a *browserAPIProcess) stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cmd == nil {
+		return
+	}
+	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-a.exited:
+	case <-time.After(30 * time.Second):
+		_ = a.cmd.Process.Kill()
+		<-a.exited
+	}
+	a.cmd = nil
+	if a.t.Failed() {
+		b, _ := os.ReadFile(a.log)
+		a.t.Logf("sendingo api log:\n%s", b)
+	}
+}
+
+// control serves POST /restart-api for the journeys: the API stops, stays down
+// for ?down= (default 1s), starts again on the same address, and the answer
+// comes once it is ready.
+func (a *browserAPIProcess) control() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/restart-api" {
+			http.NotFound(w, r)
+			return
+		}
+		down, err := time.ParseDuration(r.URL.Query().Get("down"))
+		if err != nil {
+			down = time.Second
+		}
+		a.stop()
+		time.Sleep(down)
+		if err := a.start(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
 }
 
 // filledSample is the sample the API serves with rows an operator added: two
@@ -159,9 +271,10 @@ func filledSample(t *testing.T) string {
 }
 
 // TestConsoleJourneys drives the web console in chromium (playwright-core, from
-// web/e2e) against the real binary in dev mode: MariaDB, the Temporal dev
-// server and the relay simulator. SENDINGO_SCREENSHOTS=1 also refreshes
-// docs/screenshots.
+// web/e2e) against the real binary: `sendingo dev` (MariaDB, the Temporal dev
+// server, the worker, the relay simulator) and a `sendingo api` the browser
+// talks to, which a journey restarts to see the console recover by itself.
+// SENDINGO_SCREENSHOTS=1 also refreshes docs/screenshots.
 func TestConsoleJourneys(t *testing.T) {
 	if why := consoleReady(); why != "" {
 		if os.Getenv("SENDINGO_REQUIRE_CONSOLE") == "1" {
@@ -169,16 +282,24 @@ func TestConsoleJourneys(t *testing.T) {
 		}
 		t.Skipf("console journeys skipped: %s (make test builds and runs them)", why)
 	}
-	apiURL, simURL := startDev(t)
+	browserAPI, simURL := startDev(t)
+	control := browserAPI.control()
+	defer control.Close()
 	// Kept after the test: the screenshots of what the browser showed on failure.
 	failures, err := os.MkdirTemp("", "console-failures-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", "--test", "--test-concurrency=1", "--test-reporter=tap", "e2e/")
+	args := []string{"--test", "--test-concurrency=1", "--test-reporter=tap"}
+	if only := os.Getenv("SENDINGO_JOURNEYS"); only != "" {
+		// e.g. SENDINGO_JOURNEYS='journey 3' while working on one journey.
+		args = append(args, "--test-name-pattern="+only)
+	}
+	cmd := exec.Command("node", append(args, "e2e/")...)
 	cmd.Dir = "../web"
 	cmd.Env = append(os.Environ(),
-		"CONSOLE_URL="+apiURL,
+		"CONSOLE_URL="+browserAPI.url,
+		"RESTART_API_URL="+control.URL+"/restart-api",
 		"RELAY_SIM_URL="+simURL,
 		"FILLED_SAMPLE="+filledSample(t),
 		"CHROMIUM="+chromiumPath(),

@@ -209,3 +209,32 @@ func (s *Store) CampaignClicks(ctx context.Context, campaignID int64) (messages,
 		WHERE campaign_id = ? AND bot = 0`, campaignID)
 	return r.Messages, r.Clicks, err
 }
+
+// RelayResult is the messages one relay carried for a campaign, by outcome.
+type RelayResult struct {
+	RelayID   int64 `db:"relay_id" json:"relay_id"`
+	Total     int64 `db:"total" json:"total"`
+	Delivered int64 `db:"delivered" json:"delivered"`
+	Failed    int64 `db:"failed" json:"failed"`
+	Unknown   int64 `db:"unknown" json:"unknown"`
+	Fallback  int64 `db:"fallback" json:"fallback"`
+}
+
+// RelayResults aggregates the campaign's messages by the relay that carried
+// them (the last one tried); messages no relay took are left out. Like
+// GroupResults it reads the campaign's id range once.
+func (s *Store) RelayResults(ctx context.Context, c Campaign) ([]RelayResult, error) {
+	out := []RelayResult{}
+	if c.LastMessageID == 0 {
+		return out, nil
+	}
+	if err := s.db.SelectContext(ctx, &out, `SELECT m.relay_id, COUNT(*) AS total,
+		SUM(m.status = 'delivered') AS delivered, SUM(m.status = 'failed') AS failed,
+		SUM(m.status = 'unknown') AS unknown, SUM(m.fallback) AS fallback
+		FROM campaign_messages m FORCE INDEX (PRIMARY)
+		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.relay_id > 0 GROUP BY m.relay_id ORDER BY m.relay_id`,
+		c.FirstMessageID, c.LastMessageID, c.ID); err != nil {
+		return nil, fmt.Errorf("results by relay of campaign %d: %w", c.ID, err)
+	}
+	return out, nil
+}

@@ -39,8 +39,10 @@ export async function open(browser) {
   });
   page.on('pageerror', (e) => record(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
-    // A download the browser hands over is not a failure.
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED' || !r.url().includes('sample.xlsx')) {
+    // A download the browser hands over is not a failure, nor the event stream
+    // closed by leaving the page.
+    const handedOver = /sample\.xlsx|\/messages\/export|\/api\/v1\/stream$/.test(r.url());
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED' || !handedOver) {
       record(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`);
     }
   });
@@ -67,6 +69,8 @@ export async function open(browser) {
 
 /** axe checks the page as it is now: no serious or critical violation. */
 export async function axe(page, what) {
+  // A dialog fading in is half transparent: check it once it has arrived.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -132,4 +136,44 @@ export async function count(locator, n, what) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(got, n, what);
+}
+
+/** api calls the API as the page's logged-in user (its session cookie and CSRF
+ * token), the way a shop's backend or a second operator would change things. */
+export async function api(context, method, path, body) {
+  const csrf = (await context.cookies()).find((c) => c.name === 'sendingo_csrf')?.value ?? '';
+  const res = await context.request.fetch(baseURL + path, {
+    method,
+    data: body,
+    headers: { 'X-CSRF-Token': decodeURIComponent(csrf) },
+  });
+  if (!res.ok()) throw new Error(`${method} ${path}: HTTP ${res.status()} ${await res.text()}`);
+  return res.status() === 204 ? null : res.json();
+}
+
+/** simControl changes the relay simulator's settings (POST /control). */
+export async function simControl(patch) {
+  const res = await fetch(`${simURL}/control`, { method: 'POST', body: JSON.stringify(patch), headers: { 'Content-Type': 'application/json' } });
+  assert.ok(res.ok, `simulator control: HTTP ${res.status}`);
+}
+
+/** restartAPI stops the API process the browser talks to, keeps it down for
+ * down, and starts it again (e2e/console_test.go serves this). */
+export async function restartAPI(down = '2s') {
+  const url = process.env.RESTART_API_URL;
+  assert.ok(url, 'RESTART_API_URL is not set (run the journeys through go test ./e2e -run TestConsoleJourneys)');
+  const res = await fetch(`${url}?down=${down}`, { method: 'POST' });
+  assert.equal(res.status, 204, await res.text());
+}
+
+/** waitFor polls fn until it answers something truthy (15 s). */
+export async function waitFor(fn, what, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`${what}: still ${JSON.stringify(last)} after ${ms} ms`);
 }

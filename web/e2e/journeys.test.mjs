@@ -109,15 +109,15 @@ test('journey 1: sign up, import the sample, fix it, commit to a new group, copy
   await page.getByRole('cell', { name: '미지정 고객 수' }).getByText('0').waitFor();
   await check(page, 'groups');
 
-  // Selecting groups enables "send a campaign" (a placeholder until Console II).
+  // Selecting groups enables "send a campaign": the wizard opens with them chosen.
   const send = page.getByRole('button', { name: /캠페인 보내기/ });
   assert.equal(await send.isDisabled(), true);
   await page.getByRole('checkbox', { name: '엑셀 고객 선택' }).check();
   await page.getByRole('checkbox', { name: 'VIP 고객 선택' }).check();
   await page.getByRole('button', { name: '선택한 그룹(2)에 캠페인 보내기' }).click();
-  await page.getByRole('heading', { level: 1, name: '캠페인' }).waitFor();
-  await page.getByText('선택한 그룹: 2개').waitFor();
-  await check(page, 'campaigns');
+  await page.getByRole('heading', { level: 1, name: '새 캠페인' }).waitFor();
+  assert.match(page.url(), /\/campaigns\/new\?groups=\d+,\d+$/);
+  await page.getByRole('combobox', { name: '템플릿' }).waitFor();
   clean();
   });
 });

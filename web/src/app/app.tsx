@@ -1,4 +1,4 @@
-import { Modal, MantineProvider, Notification, createTheme } from '@mantine/core';
+import { Drawer, Modal, MantineProvider, Notification, createTheme } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useMemo } from 'react';
@@ -21,6 +21,7 @@ export function App() {
         components: {
           // lockScroll off: the scroll lock injects a <style> element, which the CSP refuses.
           Modal: Modal.extend({ defaultProps: { lockScroll: false, closeButtonProps: { 'aria-label': t('common.close') } } }),
+          Drawer: Drawer.extend({ defaultProps: { lockScroll: false, closeButtonProps: { 'aria-label': t('common.close') } } }),
           Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
         },
       }),

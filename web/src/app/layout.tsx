@@ -3,14 +3,20 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api';
+import { stream } from '@/lib/stream';
 import { useSession } from '@/hooks/use-session';
+import { NotificationBell } from '@/features/notifications/components/bell';
+import { LiveUpdates, StreamBadge } from './live-updates';
 
 const nav = [
+  { to: '/dashboard', key: 'nav.dashboard' },
   { to: '/customers', key: 'nav.customers' },
   { to: '/groups', key: 'nav.groups' },
   { to: '/imports', key: 'nav.imports' },
   { to: '/templates', key: 'nav.templates' },
   { to: '/campaigns', key: 'nav.campaigns' },
+  { to: '/events', key: 'nav.events' },
+  { to: '/purchases', key: 'nav.purchases' },
   { to: '/relays', key: 'nav.relays' },
   { to: '/settings', key: 'nav.settings' },
 ] as const;
@@ -23,6 +29,7 @@ export function AppLayout() {
   const { data } = useSession();
 
   async function logout() {
+    stream.stop();
     await api.POST('/api/v1/auth/logout');
     qc.clear();
     navigate('/login', { replace: true });
@@ -30,10 +37,13 @@ export function AppLayout() {
 
   return (
     <div className="shell">
+      <LiveUpdates />
       <header className="shell-header">
         <Title order={2} size="h4">sendingo</Title>
         <Group gap="sm">
+          <StreamBadge />
           <Text size="sm" c="dimmed">{data?.account.name}</Text>
+          <NotificationBell />
           <Button variant="default" size="xs" onClick={logout}>{t('auth.logout')}</Button>
         </Group>
       </header>

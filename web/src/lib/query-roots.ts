@@ -9,4 +9,9 @@ export const roots = {
   templates: ['templates'] as const,
   relays: ['relays'] as const,
   apiKeys: ['api-keys'] as const,
+  campaigns: ['campaigns'] as const,
+  stats: ['stats'] as const,
+  events: ['events'] as const,
+  purchases: ['purchases'] as const,
+  notifications: ['notifications'] as const,
 };

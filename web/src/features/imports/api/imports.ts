@@ -1,6 +1,10 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '@/lib/api';
+import { api, unwrap, type Schemas } from '@/lib/api';
+import { useStreamEvent, useStreamStatus } from '@/hooks/use-stream';
 import { roots } from '@/lib/query-roots';
+
+type Import = Schemas['Import'];
+type ImportProgress = Schemas['ImportProgressEvent'];
 
 export type VerdictFilter = 'ok' | 'invalid' | 'duplicate' | 'all';
 
@@ -19,15 +23,31 @@ export function useImports(page: number) {
 }
 
 /**
- * useImport is one import. While it commits, its progress is polled here, and
- * only here: when the event stream (GET /api/v1/stream) lands, this hook switches
- * to it and nothing else changes.
+ * useImport is one import. While it commits, its progress comes from the app's
+ * event stream (import.progress events, at most one a second): each lands in
+ * the cached import, and the final one makes the import fetched once more for
+ * its result counts. Only while the stream is down is the import polled.
  */
 export function useImport(id: number) {
+  const qc = useQueryClient();
+  const live = useStreamStatus() === 'open';
+  useStreamEvent<ImportProgress>('import.progress', (p) => {
+    if (p.import_id !== id) return;
+    qc.setQueryData<Import>(importKeys.one(id), (cur) =>
+      cur && {
+        ...cur,
+        status: p.status,
+        created: p.created,
+        updated: p.updated,
+        progress: { processed: p.processed, total: p.total, percent: p.percent },
+      },
+    );
+    if (p.status !== 'committing') void qc.invalidateQueries({ queryKey: importKeys.one(id) });
+  });
   return useQuery({
     queryKey: importKeys.one(id),
     queryFn: async () => unwrap(await api.GET('/api/v1/imports/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) => (q.state.data?.status === 'committing' ? 500 : false),
+    refetchInterval: (q) => (q.state.data?.status === 'committing' && !live ? 1000 : false),
   });
 }
 

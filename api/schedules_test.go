@@ -168,7 +168,7 @@ func TestCampaignScheduleEveryMinute(t *testing.T) {
 
 	// Trigger runs once now, paused or not.
 	c.Do("POST", fmt.Sprintf("/api/v1/campaign-schedules/%d/trigger", s.ID), nil).Expect(202)
-	s = waitRuns(t, c, s.ID, before+1, 30*time.Second)
+	s = waitRuns(t, c, s.ID, before+1, 2*time.Minute)
 	if camp := waitCampaign(t, c, s.RecentRuns[0].CampaignID); camp.Status != "completed" || camp.Delivered != 2 {
 		t.Fatalf("triggered run's campaign %+v", camp)
 	}
@@ -213,7 +213,7 @@ func TestCampaignScheduleRunWithNothingToSendRecordsWhy(t *testing.T) {
 			t.Errorf("timezone %q, want the account's", s.Timezone)
 		}
 		c.Do("POST", fmt.Sprintf("/api/v1/campaign-schedules/%d/trigger", s.ID), nil).Expect(202)
-		s = waitRuns(t, c, s.ID, 1, 30*time.Second)
+		s = waitRuns(t, c, s.ID, 1, 2*time.Minute)
 		if r := s.RecentRuns[0]; r.CampaignID != 0 || !strings.Contains(r.Skipped, tc.want) {
 			t.Errorf("%s: run %+v, want skipped for %q", tc.name, r, tc.want)
 		}

@@ -93,7 +93,7 @@ func TestAlimTalkTemplateSyncAndUnapprovedTemplatesAreRefused(t *testing.T) {
 	c.Do("POST", "/api/v1/campaign-schedules", map[string]any{"name": "발송 안내", "template_id": ids["SIM_SHIPPED"],
 		"group_ids": []int64{g.ID}, "cron": "0 9 1 1 *"}).Expect(201).JSON(&sched)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaign-schedules/%d/trigger", sched.ID), nil).Expect(202)
-	sched = waitRuns(t, c, sched.ID, 1, 30*time.Second)
+	sched = waitRuns(t, c, sched.ID, 1, 2*time.Minute)
 	if r := sched.RecentRuns[0]; r.CampaignID != 0 || !strings.Contains(r.Skipped, "requested") {
 		t.Fatalf("scheduled run with an unapproved template %+v", r)
 	}

@@ -173,6 +173,8 @@ func TestUploadTempFilesRemoved(t *testing.T) {
 // progress, another one is turned away with 503 and Retry-After, and is taken
 // once a slot is free.
 func TestConcurrentUploadsLimited(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where uploads make their directories
 	h := newHarness(t)
 	c := signedUp(t, h)
 	cfg := h.cfg
@@ -201,20 +203,29 @@ func TestConcurrentUploadsLimited(t *testing.T) {
 	// server now: a few bytes can sit in the transport's buffer unsent.
 	_, _ = fw.Write([]byte("이름,전화번호\n" + strings.Repeat("홍길동,010-1234-5678\n", 4000)))
 
-	small := []byte("이름,전화번호\n김철수,010-1234-5679\n")
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp := c.Upload("/api/v1/imports", "file", "b.csv", small, nil)
-		if resp.Status == http.StatusServiceUnavailable {
-			if resp.Header.Get("Retry-After") == "" || resp.Slug() != "too-many-uploads" {
-				t.Fatalf("503 without Retry-After or with another problem: %v %s", resp.Header, resp.Body)
-			}
+	// Upload A holds its slot once its directory exists (the server makes it
+	// right after taking the slot); only then is B tried.
+	for deadline := time.Now().Add(time.Minute); ; {
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a second upload was never turned away while the first was in progress (last: %d)", resp.Status)
+		select {
+		case status := <-done:
+			t.Fatalf("upload A ended with %d before its body was complete", status)
+		default:
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatal("upload A never reached the server")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	small := []byte("이름,전화번호\n김철수,010-1234-5679\n")
+	resp := c.Upload("/api/v1/imports", "file", "b.csv", small, nil)
+	if resp.Status != http.StatusServiceUnavailable {
+		t.Fatalf("a second upload while the first holds the only slot answered %d, want 503", resp.Status)
+	}
+	if resp.Header.Get("Retry-After") == "" || resp.Slug() != "too-many-uploads" {
+		t.Fatalf("503 without Retry-After or with another problem: %v %s", resp.Header, resp.Body)
 	}
 	_ = mw.Close()
 	_ = pw.Close()

@@ -18,6 +18,7 @@ const nav = [
   { to: '/events', key: 'nav.events' },
   { to: '/purchases', key: 'nav.purchases' },
   { to: '/relays', key: 'nav.relays' },
+  { to: '/members', key: 'nav.members' },
   { to: '/settings', key: 'nav.settings' },
 ] as const;
 

@@ -14,4 +14,6 @@ export const roots = {
   events: ['events'] as const,
   purchases: ['purchases'] as const,
   notifications: ['notifications'] as const,
+  members: ['members'] as const,
+  invitations: ['invitations'] as const,
 };

@@ -18,6 +18,9 @@ function prefetchCustomers({ request }: { request: Request }) {
 export const router = createBrowserRouter([
   { path: '/login', lazy: () => import('@/features/auth/routes/login').then((m) => ({ Component: m.LoginRoute })) },
   { path: '/signup', lazy: () => import('@/features/auth/routes/signup').then((m) => ({ Component: m.SignupRoute })) },
+  { path: '/accept-invitation', lazy: () => import('@/features/members/routes/accept-invitation').then((m) => ({ Component: m.AcceptInvitationRoute })) },
+  { path: '/forgot-password', lazy: () => import('@/features/members/routes/password-reset').then((m) => ({ Component: m.ForgotPasswordRoute })) },
+  { path: '/reset-password', lazy: () => import('@/features/members/routes/password-reset').then((m) => ({ Component: m.ResetPasswordRoute })) },
   {
     element: (
       <RequireSession>

@@ -49,6 +49,7 @@ export const router = createBrowserRouter([
       { path: 'events/:id', lazy: () => import('@/features/attendance/routes/event').then((m) => ({ Component: m.EventRoute })) },
       { path: 'purchases', lazy: () => import('@/features/attendance/routes/purchases').then((m) => ({ Component: m.PurchasesRoute })) },
       { path: 'members', lazy: () => import('@/features/members/routes/members').then((m) => ({ Component: m.MembersRoute })) },
+      { path: 'audit', lazy: () => import('@/features/members/routes/audit').then((m) => ({ Component: m.AuditRoute })) },
       { path: 'settings', lazy: () => import('@/features/settings/routes/settings').then((m) => ({ Component: m.SettingsRoute })) },
       { path: '*', lazy: () => import('./not-found').then((m) => ({ Component: m.NotFound })) },
     ],

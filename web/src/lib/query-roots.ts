@@ -16,4 +16,5 @@ export const roots = {
   notifications: ['notifications'] as const,
   members: ['members'] as const,
   invitations: ['invitations'] as const,
+  audit: ['audit'] as const,
 };

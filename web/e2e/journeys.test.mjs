@@ -231,3 +231,74 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   clean();
   });
 });
+
+test('journey 6: the owner invites a viewer, who joins in another browser, sees no send button and is refused a send; the audit log shows the invitation and a role change', async () => {
+  const owner = await open(browser);
+  const viewer = await open(browser);
+  const page = owner.page;
+  const ownerEmail = uniqueEmail('journey6-owner');
+  const viewerEmail = uniqueEmail('journey6-viewer');
+  await guard(page, 'journey6', async () => {
+  await signUp(page, { shop: '행복상점', name: '박지훈', email: ownerEmail });
+
+  // The invitation, and its link shown this once.
+  await nav(page, '팀');
+  await page.getByRole('table', { name: '구성원' }).getByText(ownerEmail).waitFor();
+  await page.getByRole('region', { name: '초대' }).getByLabel('이메일').fill(viewerEmail);
+  await page.getByRole('region', { name: '초대' }).getByLabel('역할').selectOption('viewer');
+  await page.getByRole('button', { name: '초대하기' }).click();
+  const link = await page.getByLabel('초대 링크').textContent();
+  assert.match(link, /\/accept-invitation#token=/);
+  await page.getByRole('table', { name: '초대' }).getByText(viewerEmail).waitFor();
+  await check(page, 'members');
+
+  // The viewer joins in a second browser (the link's path, on the console under test).
+  const vpage = viewer.page;
+  await guard(vpage, 'journey6-viewer', async () => {
+    const u = new URL(link);
+    await vpage.goto(u.pathname + u.hash);
+    await vpage.getByRole('heading', { name: '팀에 합류하기' }).waitFor();
+    await check(vpage, 'accept-invitation');
+    await vpage.getByLabel('담당자 이름').fill('최유나');
+    await vpage.getByLabel(/^비밀번호( \*)?$/).fill('Corr3ct-Horse-2');
+    await vpage.getByRole('button', { name: '합류하기' }).click();
+    await vpage.getByRole('heading', { name: '고객', level: 1 }).waitFor();
+
+    // A viewer may not send: no button, and the API refuses.
+    await nav(vpage, '캠페인');
+    await count(vpage.getByRole('link', { name: '새 캠페인' }), 0, 'a viewer sees no new-campaign button');
+    await count(vpage.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '감사 기록' }), 0, 'a viewer has no audit log');
+    const done = viewer.allow(/403/);
+    const status = await vpage.evaluate(async () => {
+      const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('sendingo_csrf='))?.split('=')[1] ?? '');
+      const res = await fetch('/api/v1/campaigns', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ name: 'x' }) });
+      return res.status;
+    });
+    assert.equal(status, 403, 'a send by a viewer is refused');
+    done();
+    await nav(vpage, '설정');
+    await vpage.getByRole('button', { name: '모든 기기에서 로그아웃' }).waitFor();
+    await check(vpage, 'settings-viewer');
+    viewer.clean();
+  });
+
+  // The owner makes the viewer a sender, and reads both in the audit log.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: '팀' }).waitFor();
+  await page.getByLabel('최유나의 역할').selectOption('sender');
+  await page.getByRole('table', { name: '구성원' }).getByText('최유나').waitFor();
+  await nav(page, '감사 기록');
+  const log = page.getByRole('table', { name: '감사 기록' });
+  await log.getByText('invitation.create').waitFor();
+  await log.getByText('invitation.accept').waitFor();
+  await log.getByText('member.role').waitFor();
+  await page.getByLabel('동작').selectOption('member.role');
+  await page.getByRole('button', { name: '거르기' }).click();
+  await count(log.getByText('invitation.create'), 0, 'the filter keeps member.role only');
+  await log.getByText('member.role').waitFor();
+  await check(page, 'audit');
+  owner.clean();
+  });
+  await viewer.context.close();
+  await owner.context.close();
+});

@@ -10,7 +10,7 @@ import { queryClient } from './lib/query-client';
 import { meQuery } from './hooks/use-session';
 
 // Ask who is logged in while the page's code is still loading.
-if (!['/login', '/signup'].includes(window.location.pathname)) void queryClient.prefetchQuery(meQuery);
+if (!['/login', '/signup', '/accept-invitation', '/forgot-password', '/reset-password'].includes(window.location.pathname)) void queryClient.prefetchQuery(meQuery);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

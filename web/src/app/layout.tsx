@@ -7,6 +7,8 @@ import { stream } from '@/lib/stream';
 import { useSession } from '@/hooks/use-session';
 import { NotificationBell } from '@/features/notifications/components/bell';
 import { LiveUpdates, StreamBadge } from './live-updates';
+import { useRole } from '@/features/members/api/members';
+import type { Role } from '@/features/members/lib/roles';
 
 const nav = [
   { to: '/dashboard', key: 'nav.dashboard' },
@@ -18,8 +20,10 @@ const nav = [
   { to: '/events', key: 'nav.events' },
   { to: '/purchases', key: 'nav.purchases' },
   { to: '/relays', key: 'nav.relays' },
+  { to: '/members', key: 'nav.members' },
+  { to: '/audit', key: 'nav.audit', need: 'admin' },
   { to: '/settings', key: 'nav.settings' },
-] as const;
+] as const satisfies readonly { to: string; key: string; need?: Role }[];
 
 export function AppLayout() {
   const { t } = useTranslation();
@@ -27,6 +31,7 @@ export function AppLayout() {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const { data } = useSession();
+  const { can } = useRole();
 
   async function logout() {
     stream.stop();
@@ -48,7 +53,7 @@ export function AppLayout() {
         </Group>
       </header>
       <nav className="shell-nav" aria-label={t('nav.label')}>
-        {nav.map((n) => (
+        {nav.filter((n) => !('need' in n) || can(n.need)).map((n) => (
           <NavLink
             key={n.to}
             component={Link}

@@ -18,6 +18,9 @@ function prefetchCustomers({ request }: { request: Request }) {
 export const router = createBrowserRouter([
   { path: '/login', lazy: () => import('@/features/auth/routes/login').then((m) => ({ Component: m.LoginRoute })) },
   { path: '/signup', lazy: () => import('@/features/auth/routes/signup').then((m) => ({ Component: m.SignupRoute })) },
+  { path: '/accept-invitation', lazy: () => import('@/features/members/routes/accept-invitation').then((m) => ({ Component: m.AcceptInvitationRoute })) },
+  { path: '/forgot-password', lazy: () => import('@/features/members/routes/password-reset').then((m) => ({ Component: m.ForgotPasswordRoute })) },
+  { path: '/reset-password', lazy: () => import('@/features/members/routes/password-reset').then((m) => ({ Component: m.ResetPasswordRoute })) },
   {
     element: (
       <RequireSession>
@@ -45,6 +48,8 @@ export const router = createBrowserRouter([
       { path: 'events/new', lazy: () => import('@/features/attendance/routes/event-new').then((m) => ({ Component: m.NewEventRoute })) },
       { path: 'events/:id', lazy: () => import('@/features/attendance/routes/event').then((m) => ({ Component: m.EventRoute })) },
       { path: 'purchases', lazy: () => import('@/features/attendance/routes/purchases').then((m) => ({ Component: m.PurchasesRoute })) },
+      { path: 'members', lazy: () => import('@/features/members/routes/members').then((m) => ({ Component: m.MembersRoute })) },
+      { path: 'audit', lazy: () => import('@/features/members/routes/audit').then((m) => ({ Component: m.AuditRoute })) },
       { path: 'settings', lazy: () => import('@/features/settings/routes/settings').then((m) => ({ Component: m.SettingsRoute })) },
       { path: '*', lazy: () => import('./not-found').then((m) => ({ Component: m.NotFound })) },
     ],

@@ -14,4 +14,7 @@ export const roots = {
   events: ['events'] as const,
   purchases: ['purchases'] as const,
   notifications: ['notifications'] as const,
+  members: ['members'] as const,
+  invitations: ['invitations'] as const,
+  audit: ['audit'] as const,
 };

@@ -35,6 +35,7 @@ export function LoginRoute() {
           <TextInput label={t('auth.email')} type="email" autoComplete="username" required {...form.getInputProps('email')} />
           <PasswordInput label={t('auth.password')} autoComplete="current-password" required {...form.getInputProps('password')} />
           {login.error && <ErrorNotice error={unauthorized ? t('auth.wrongPassword') : login.error} />}
+          <Anchor component={Link} to="/forgot-password" size="sm">{t('account.forgotTitle')}</Anchor>
           <Button type="submit" loading={login.isPending}>{t('auth.login')}</Button>
         </Stack>
       </form>

@@ -1,3 +1,4 @@
+import { useRole } from '@/features/members/api/members';
 import { Alert, Button, Group, List, Modal, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -48,6 +49,7 @@ export function CampaignRoute() {
   const templates = useTemplateOptions();
   const action = useCampaignAction(id);
   const send = useSendDraft(id);
+  const mayAct = useRole().can('sender');
   const del = useDeleteCampaign();
   const [confirm, setConfirm] = useState<Action | 'delete' | null>(null);
 
@@ -103,7 +105,7 @@ export function CampaignRoute() {
           <Alert color="gray" title={t('campaigns.draftTitle')}>{t('campaigns.draftHint')}</Alert>
           {send.error && <SendRefusal error={send.error} />}
           <Group>
-            <Button onClick={() => send.mutate()} loading={send.isPending} disabled={send.isPending}>{t('campaigns.wizard.send')}</Button>
+            {mayAct && <Button onClick={() => send.mutate()} loading={send.isPending} disabled={send.isPending}>{t('campaigns.wizard.send')}</Button>}
             <Button variant="light" color="red" onClick={() => setConfirm('delete')}>{t('common.delete')}</Button>
           </Group>
         </Stack>

@@ -1,6 +1,7 @@
 import { Anchor, Button, Group, Pagination, Stack, Table, Text } from '@mantine/core';
 import { useQueries } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
+import { useRole } from '@/features/members/api/members';
 import { useTranslation } from 'react-i18next';
 import { Page } from '@/components/page';
 import { Empty, ErrorNotice, Loading } from '@/components/states';
@@ -20,6 +21,7 @@ function countsOf(c: Campaign): Progress['counts'] {
 export function CampaignsRoute() {
   const { t } = useTranslation();
   const fmt = useFormat();
+  const maySend = useRole().can('sender');
   const [params, setParams] = useSearchParams();
   const page = Number(params.get('page') ?? '1') || 1;
   useLiveProgress();
@@ -41,7 +43,7 @@ export function CampaignsRoute() {
 
   return (
     <Page title={t('campaigns.title')} description={t('campaigns.description')}
-      actions={<Button component={Link} to="/campaigns/new">{t('campaigns.new')}</Button>}>
+      actions={maySend && <Button component={Link} to="/campaigns/new">{t('campaigns.new')}</Button>}>
       {list.error && <ErrorNotice error={list.error} />}
       {list.isPending ? (
         <Loading />

@@ -1,6 +1,7 @@
 import { Alert, Anchor, Badge, Button, Group, Modal, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { useRole } from '@/features/members/api/members';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '@/lib/api';
 import { Page } from '@/components/page';
@@ -18,6 +19,7 @@ export function RelaysRoute() {
   const relays = useRelays();
   const health = useRelayHealth();
   const del = useDeleteRelay();
+  const mayEdit = useRole().can('admin');
   const [deleting, setDeleting] = useState<Schemas['Relay'] | null>(null);
   const items = relays.data?.items ?? [];
   const channels = [...new Set(items.map((r) => r.channel as Channel))].sort();
@@ -26,7 +28,7 @@ export function RelaysRoute() {
 
   return (
     <Page title={t('relays.title')} description={t('relays.description')}
-      actions={<Button component={Link} to="/relays/new">{t('relays.new')}</Button>}>
+      actions={mayEdit && <Button component={Link} to="/relays/new">{t('relays.new')}</Button>}>
       {relays.error && <ErrorNotice error={relays.error} />}
       {recs.map((r, i) =>
         r.data ? (
@@ -78,14 +80,14 @@ export function RelaysRoute() {
                       {h ? <Badge color={breakerColor[h.breaker.state]} variant="light">{t(`relays.breaker.${h.breaker.state}`)}</Badge> : '—'}
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
+                      {mayEdit && <Group gap={4} wrap="nowrap">
                         <Button size="compact-xs" variant="subtle" component={Link} to={`/relays/${r.id}`} aria-label={t('relays.editNamed', { name: r.name })}>
                           {t('common.edit')}
                         </Button>
                         <Button size="compact-xs" variant="subtle" color="red" onClick={() => { del.reset(); setDeleting(r); }} aria-label={t('relays.deleteNamed', { name: r.name })}>
                           {t('common.delete')}
                         </Button>
-                      </Group>
+                      </Group>}
                     </Table.Td>
                   </Table.Tr>
                 );

@@ -1,11 +1,13 @@
 import { Anchor, Badge, Button, Group, Pagination, Table, Text } from '@mantine/core';
+import { useQueries } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Page } from '@/components/page';
 import { Empty, ErrorNotice, Loading } from '@/components/states';
 import { useFormat } from '@/hooks/use-session';
+import { api, unwrap } from '@/lib/api';
 import { formatDateTime } from '@/lib/format';
-import { pageSize, useSchedules, type CampaignSchedule } from '../api/schedules';
+import { pageSize, scheduleKeys, useSchedules, type CampaignSchedule } from '../api/schedules';
 import { useCronText } from '../cron-hint';
 
 export function ScheduleState({ s }: { s: CampaignSchedule }) {
@@ -27,6 +29,17 @@ export function SchedulesRoute() {
   const page = Number(params.get('page') ?? '1') || 1;
   const list = useSchedules(page);
   const items = list.data?.items ?? [];
+  // The list answer has no run times (Temporal is asked one schedule at a time):
+  // each shown active schedule is asked for its own.
+  const details = useQueries({
+    queries: items
+      .filter((s) => !s.paused)
+      .map((s) => ({
+        queryKey: scheduleKeys.one(s.id),
+        queryFn: async () => unwrap(await api.GET('/api/v1/campaign-schedules/{id}', { params: { path: { id: s.id } } })),
+      })),
+  });
+  const nextOf = new Map(details.flatMap((q) => (q.data ? [[q.data.id, q.data.next_run_times?.[0]] as const] : [])));
   return (
     <Page title={t('schedules.title')} description={t('schedules.description')}
       actions={<Button component={Link} to="/campaigns/new">{t('campaigns.new')}</Button>}>
@@ -52,7 +65,7 @@ export function SchedulesRoute() {
                   <Table.Td><Anchor component={Link} to={`/campaigns/schedules/${s.id}`} size="sm">{s.name}</Anchor></Table.Td>
                   <Table.Td><Text size="sm">{cronText(s.cron, s.timezone)}</Text></Table.Td>
                   <Table.Td><ScheduleState s={s} /></Table.Td>
-                  <Table.Td>{!s.paused && s.next_run_times?.[0] ? formatDateTime(fmt, s.next_run_times[0]) : '—'}</Table.Td>
+                  <Table.Td>{!s.paused && (s.next_run_times?.[0] ?? nextOf.get(s.id)) ? formatDateTime(fmt, s.next_run_times?.[0] ?? nextOf.get(s.id)) : '—'}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -14,7 +14,7 @@ after(async () => {
 });
 
 test('journey 5: a repeating campaign from the wizard, its next runs, paused; a group of a finished campaign\'s delivered recipients', async () => {
-  const { page, context, clean } = await open(browser);
+  const { page, context, clean, allow } = await open(browser);
   await guard(page, 'journey5', async () => {
     await signUp(page, { shop: '행복상점', name: '최유나', email: uniqueEmail('journey5') });
     const relay = await api(context, 'POST', '/api/v1/relays', {
@@ -43,6 +43,16 @@ test('journey 5: a repeating campaign from the wizard, its next runs, paused; a 
     await page.getByText('추천', { exact: true }).waitFor();
     await page.getByRole('button', { name: '다음' }).click();
     await page.getByRole('radio', { name: '반복 발송' }).check();
+    // A rule the API refuses comes back next to the rule's field.
+    const rule = page.getByLabel('규칙 (시간대 Asia/Seoul)');
+    await rule.fill('0 25 * * *');
+    await page.getByText('cron 규칙 “0 25 * * *” (Asia/Seoul)').waitFor();
+    await page.getByRole('button', { name: '다음' }).click();
+    await page.getByLabel('캠페인 이름').fill('월요 소식');
+    const refused = allow(/422/);
+    await page.getByRole('button', { name: '반복 발송 만들기' }).click();
+    await waitFor(async () => (await rule.getAttribute('aria-invalid')) === 'true', 'the rule marked invalid');
+    refused();
     await page.getByRole('button', { name: '매주 월요일 10:00' }).click();
     assert.equal(await page.getByLabel('규칙 (시간대 Asia/Seoul)').inputValue(), '0 10 * * mon');
     await page.getByText('매주 월요일 10:00 (Asia/Seoul)').waitFor();

@@ -43,6 +43,8 @@ export const router = createBrowserRouter([
       { path: 'relays/:id', lazy: () => import('@/features/relays/routes/relay-editor').then((m) => ({ Component: m.EditRelayRoute })) },
       { path: 'campaigns', lazy: () => import('@/features/campaigns/routes/campaigns').then((m) => ({ Component: m.CampaignsRoute })) },
       { path: 'campaigns/new', lazy: () => import('@/features/campaigns/routes/campaign-new').then((m) => ({ Component: m.NewCampaignRoute })) },
+      { path: 'campaigns/schedules', lazy: () => import('@/features/schedules/routes/schedules').then((m) => ({ Component: m.SchedulesRoute })) },
+      { path: 'campaigns/schedules/:id', lazy: () => import('@/features/schedules/routes/schedule').then((m) => ({ Component: m.ScheduleRoute })) },
       { path: 'campaigns/:id', lazy: () => import('@/features/campaigns/routes/campaign').then((m) => ({ Component: m.CampaignRoute })) },
       { path: 'events', lazy: () => import('@/features/attendance/routes/events').then((m) => ({ Component: m.EventsRoute })) },
       { path: 'events/new', lazy: () => import('@/features/attendance/routes/event-new').then((m) => ({ Component: m.NewEventRoute })) },

@@ -3,7 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Page } from '@/components/page';
-import { Loading } from '@/components/states';
+import { ErrorNotice, Loading } from '@/components/states';
 import { useFormat } from '@/hooks/use-session';
 import { useGroupOptions } from '@/hooks/use-group-options';
 import { formatDateTime, zonedLocal, zonedToISO } from '@/lib/format';
@@ -13,6 +13,9 @@ import { relayChannels, RoutingStep, type RoutingValue } from '../components/rou
 import { ScheduleStep, type ScheduleValue } from '../components/schedule-step';
 import { SendRefusal } from '../components/refusal';
 import { normalise } from '../lib/shares';
+import { useCreateSchedule } from '@/features/schedules/api/schedules';
+import { useCronText } from '@/features/schedules/cron-hint';
+import { ApiError } from '@/lib/api';
 
 const steps = ['template', 'groups', 'routing', 'schedule', 'review'] as const;
 
@@ -26,13 +29,16 @@ export function NewCampaignRoute() {
   const relays = useRelayOptions();
   const groupOptions = useGroupOptions();
   const save = useSaveAndSend();
+  const createSchedule = useCreateSchedule();
+  const cronText = useCronText();
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
 
   const [step, setStep] = useState(0);
   const [templateId, setTemplateId] = useState<number | null>(null);
   const [groups, setGroups] = useState<number[]>(() => (params.get('groups') ?? '').split(',').filter(Boolean).map(Number));
   const [routing, setRouting] = useState<RoutingValue>({ mode: 'weighted', relayIds: [], shares: [] });
   const [routingFor, setRoutingFor] = useState<string | null>(null);
-  const [schedule, setSchedule] = useState<ScheduleValue>(() => ({ when: 'now', at: zonedLocal(Date.now() + 3600_000, fmt.timeZone) }));
+  const [schedule, setSchedule] = useState<ScheduleValue>(() => ({ when: 'now', at: zonedLocal(Date.now() + 3600_000, fmt.timeZone), cron: '0 9 * * *' }));
   const [name, setName] = useState('');
   const [draftId, setDraftId] = useState<number | null>(null);
   // A second click before the first one's answer does nothing (the button is
@@ -56,7 +62,8 @@ export function NewCampaignRoute() {
   const scheduleError =
     schedule.when === 'later' && (!scheduledAt || Date.parse(scheduledAt) <= Date.now()) ? t('campaigns.wizard.atFuture') : undefined;
   const defaultName = template ? `${template.name} ${formatDateTime(fmt, new Date().toISOString()).slice(0, 12)}` : '';
-  const canNext = [templateId !== null, groups.length > 0, routing.relayIds.length > 0, !scheduleError, true][step];
+  const repeat = schedule.when === 'repeat';
+  const canNext = [templateId !== null, groups.length > 0, routing.relayIds.length > 0, !scheduleError && (!repeat || schedule.cron.trim() !== ''), true][step];
 
   function body(): CampaignInput {
     return {
@@ -71,7 +78,29 @@ export function NewCampaignRoute() {
     };
   }
 
+  // A repeating campaign is a campaign schedule: its runs make the campaigns.
+  function submitSchedule() {
+    if (busy.current) return;
+    busy.current = true;
+    const { scheduled_at: _ignored, ...rest } = body();
+    createSchedule.mutate(
+      { ...rest, cron: schedule.cron.trim(), timezone: fmt.timeZone },
+      {
+        onSuccess: (s) => navigate(`/campaigns/schedules/${s.id}`),
+        onSettled: () => {
+          busy.current = false;
+        },
+        onError: (err) => {
+          const fe = err instanceof ApiError ? err.fieldErrors() : {};
+          setFieldErrors(fe);
+          if (fe.cron || fe.timezone) setStep(3);
+        },
+      },
+    );
+  }
+
   function submit(send: boolean) {
+    if (repeat) return submitSchedule();
     if (busy.current) return;
     busy.current = true;
     save.mutate(
@@ -123,7 +152,7 @@ export function NewCampaignRoute() {
         )}
         {step === 1 && <AudienceStep groups={groups} templateId={templateId} onChange={setGroups} />}
         {step === 2 && <RoutingStep relays={relays.data ?? []} channel={channel} value={routing} onChange={setRouting} />}
-        {step === 3 && <ScheduleStep value={schedule} onChange={setSchedule} error={scheduleError} />}
+        {step === 3 && <ScheduleStep value={schedule} onChange={setSchedule} error={scheduleError} cronError={fieldErrors.cron ?? fieldErrors.timezone} />}
         {step === 4 && (
           <Stack>
             <TextInput label={t('campaigns.wizard.name')} value={name} placeholder={defaultName} onChange={(e) => setName(e.currentTarget.value)} w={420} />
@@ -139,11 +168,12 @@ export function NewCampaignRoute() {
                 })}
               </List.Item>
               <List.Item>
-                {scheduledAt ? t('campaigns.wizard.sumLater', { at: formatDateTime(fmt, scheduledAt), zone: fmt.timeZone }) : t('campaigns.wizard.sumNow')}
+                {repeat ? t('schedules.wizard.sumRepeat', { rule: cronText(schedule.cron, fmt.timeZone) }) : scheduledAt ? t('campaigns.wizard.sumLater', { at: formatDateTime(fmt, scheduledAt), zone: fmt.timeZone }) : t('campaigns.wizard.sumNow')}
               </List.Item>
             </List>
             <AudienceSummary groups={groups} templateId={templateId} />
             {save.error && <SendRefusal error={save.error} />}
+            {createSchedule.error && <ErrorNotice error={createSchedule.error} />}
           </Stack>
         )}
       </Paper>
@@ -153,9 +183,9 @@ export function NewCampaignRoute() {
           <Button disabled={!canNext} onClick={() => setStep(step + 1)}>{t('campaigns.wizard.next')}</Button>
         ) : (
           <Group gap="xs">
-            <Button variant="default" onClick={() => submit(false)} disabled={save.isPending}>{t('campaigns.wizard.saveDraft')}</Button>
-            <Button onClick={() => submit(true)} loading={save.isPending} disabled={save.isPending}>
-              {scheduledAt ? t('campaigns.wizard.schedule') : t('campaigns.wizard.send')}
+            {!repeat && <Button variant="default" onClick={() => submit(false)} disabled={save.isPending}>{t('campaigns.wizard.saveDraft')}</Button>}
+            <Button onClick={() => submit(true)} loading={save.isPending || createSchedule.isPending} disabled={save.isPending || createSchedule.isPending}>
+              {repeat ? t('schedules.wizard.create') : scheduledAt ? t('campaigns.wizard.schedule') : t('campaigns.wizard.send')}
             </Button>
           </Group>
         )}

@@ -22,6 +22,7 @@ import {
 } from '../api/campaigns';
 import { ProgressPanel } from '../components/progress-panel';
 import { GroupResults, MessageTable } from '../components/results';
+import { RetargetPanel } from '../components/retarget';
 import { SendRefusal } from '../components/refusal';
 import { StatusBadge } from '../components/status';
 
@@ -114,6 +115,7 @@ export function CampaignRoute() {
           {progress.data ? <ProgressPanel progress={progress.data} relayName={relayName} /> : progress.error ? <ErrorNotice error={progress.error} /> : <Loading />}
           {action.error && !confirm && <ErrorNotice error={action.error} />}
           <GroupResults id={id} />
+          {!active && <RetargetPanel campaignId={id} />}
           <MessageTable id={id} groups={campaignGroups} />
         </>
       )}

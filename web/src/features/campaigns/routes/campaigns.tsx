@@ -43,7 +43,12 @@ export function CampaignsRoute() {
 
   return (
     <Page title={t('campaigns.title')} description={t('campaigns.description')}
-      actions={maySend && <Button component={Link} to="/campaigns/new">{t('campaigns.new')}</Button>}>
+      actions={
+        <Group gap="xs">
+          <Button variant="default" component={Link} to="/campaigns/schedules">{t('schedules.title')}</Button>
+          {maySend && <Button component={Link} to="/campaigns/new">{t('campaigns.new')}</Button>}
+        </Group>
+      }>
       {list.error && <ErrorNotice error={list.error} />}
       {list.isPending ? (
         <Loading />

@@ -51,28 +51,23 @@ var DefaultLimits = Limits{
 // withDefaults fills the zero fields of l from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.MaxAttributes > 0 {
-		d.MaxAttributes = l.MaxAttributes
+	return Limits{
+		MaxAttributes:     positiveOr(l.MaxAttributes, d.MaxAttributes),
+		MaxAttributeKey:   positiveOr(l.MaxAttributeKey, d.MaxAttributeKey),
+		MaxAttributeValue: positiveOr(l.MaxAttributeValue, d.MaxAttributeValue),
+		MaxRowBytes:       positiveOr(l.MaxRowBytes, d.MaxRowBytes),
+		MaxTextBytes:      positiveOr(l.MaxTextBytes, d.MaxTextBytes),
+		MaxUnpackedBytes:  positiveOr(l.MaxUnpackedBytes, d.MaxUnpackedBytes),
+		MaxSharedStrings:  positiveOr(l.MaxSharedStrings, d.MaxSharedStrings),
 	}
-	if l.MaxAttributeKey > 0 {
-		d.MaxAttributeKey = l.MaxAttributeKey
+}
+
+// positiveOr is v when it is set (positive), else def.
+func positiveOr[T int | int64](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	if l.MaxAttributeValue > 0 {
-		d.MaxAttributeValue = l.MaxAttributeValue
-	}
-	if l.MaxRowBytes > 0 {
-		d.MaxRowBytes = l.MaxRowBytes
-	}
-	if l.MaxTextBytes > 0 {
-		d.MaxTextBytes = l.MaxTextBytes
-	}
-	if l.MaxUnpackedBytes > 0 {
-		d.MaxUnpackedBytes = l.MaxUnpackedBytes
-	}
-	if l.MaxSharedStrings > 0 {
-		d.MaxSharedStrings = l.MaxSharedStrings
-	}
-	return d
+	return def
 }
 
 // Names of the limits, as LimitError.Limit reports them (stable: the API

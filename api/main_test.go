@@ -22,6 +22,7 @@ import (
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/onetime"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
@@ -180,7 +181,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if o.smtpAddr != "" {
 		cfg.SMTPAddr = o.smtpAddr
 	}
-	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
+	if acts.Mail, err = outbound.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
 	acts.LinkKey, acts.LogLinks = onetime.Key(cfg.JWTSecret), o.dev

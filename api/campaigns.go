@@ -77,30 +77,7 @@ func (r campaignRequest) apply(n *store.NewCampaign) Fields {
 	if r.Routing != nil {
 		n.Routing = *r.Routing
 	}
-	if n.Routing.Mode == "" {
-		n.Routing.Mode = string(relay.ModeWeighted)
-	}
-	if !relay.Mode(n.Routing.Mode).Valid() {
-		errs.Add("routing.mode", "must be weighted, cheapest or fastest")
-	}
-	seen := map[int64]bool{}
-	total := 0
-	for i, rr := range n.Routing.Relays {
-		switch {
-		case rr.RelayID <= 0:
-			errs.Add(fmt.Sprintf("routing.relays[%d].relay_id", i), "is required")
-		case seen[rr.RelayID]:
-			errs.Add(fmt.Sprintf("routing.relays[%d].relay_id", i), "names relay %d twice", rr.RelayID)
-		}
-		seen[rr.RelayID] = true
-		if rr.Weight < 0 {
-			errs.Add(fmt.Sprintf("routing.relays[%d].weight", i), "must not be negative")
-		}
-		total += rr.Weight
-	}
-	if n.Routing.Mode == string(relay.ModeWeighted) && len(n.Routing.Relays) > 0 && total == 0 {
-		errs.Add("routing.relays", "weighted routing needs a relay with a positive weight")
-	}
+	checkRoutingRules(&n.Routing, "routing", &errs)
 	if r.ScheduledAt != nil {
 		if *r.ScheduledAt == "" {
 			n.ScheduledAt = time.Time{}

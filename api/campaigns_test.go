@@ -433,3 +433,42 @@ func (h *harness) progressAgreesWithRows(t *testing.T, campaignID int64, relays 
 	}
 	return true
 }
+
+// A campaign's routing, like an event's, may name at most 20 relays: one
+// definition of a valid routing serves both (and schedules, which take the
+// campaign rules). 20 are accepted; 21 are refused on routing.relays.
+func TestCampaignRoutingIsCappedLikeAnEvents(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	var g groupJSON
+	c.Do("POST", "/api/v1/groups", map[string]string{"name": "cap"}).Expect(201).JSON(&g)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "cap", "channel": "sms", "body": "안녕하세요"}).Expect(201).JSON(&tpl)
+	ids := make([]int64, 21)
+	for i := range ids {
+		ids[i] = simRelay(t, c, fmt.Sprintf("r%d", i), "http://127.0.0.1:1", "sms", 1)
+	}
+	relays := func(n int) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = map[string]any{"relay_id": ids[i], "weight": 1}
+		}
+		return out
+	}
+	body := func(n int) map[string]any {
+		return map[string]any{"name": "cap", "template_id": tpl.ID, "group_ids": []int64{g.ID},
+			"routing": map[string]any{"mode": "weighted", "relays": relays(n)}}
+	}
+	c.Do("POST", "/api/v1/campaigns", body(20)).Expect(201)
+	p := c.Do("POST", "/api/v1/campaigns", body(21)).Expect(422).Problem()
+	if len(p.Errors) != 1 || p.Errors[0].Field != "routing.relays" || !strings.Contains(p.Errors[0].Message, "at most 20") {
+		t.Fatalf("21 relays: %+v, want one error on routing.relays", p.Errors)
+	}
+	sched := body(21)
+	sched["cron"], sched["timezone"] = "0 9 * * mon", "Asia/Seoul"
+	p = c.Do("POST", "/api/v1/campaign-schedules", sched).Expect(422).Problem()
+	if len(p.Errors) != 1 || p.Errors[0].Field != "routing.relays" {
+		t.Fatalf("schedule with 21 relays: %+v, want one error on routing.relays", p.Errors)
+	}
+}

@@ -22,7 +22,6 @@ import (
 const (
 	defaultEventTimezone = "Asia/Seoul"
 	maxAlertEmails       = 20
-	maxRoutingRelays     = 20
 	maxTierDays          = 3660
 	maxStock             = store.MaxStock
 )
@@ -295,45 +294,33 @@ func (s *Server) checkTemplateRef(ctx context.Context, acc, id int64, field stri
 	return err
 }
 
-// checkRouting validates a campaign routing the way campaigns do, and checks
-// that the relays it names are the account's.
+// checkRoutingRules validates a routing (store.Routing.Check), reporting its
+// problems under field.
+func checkRoutingRules(r *store.Routing, field string, errs *Fields) {
+	problems, _ := r.Check(nil)
+	addRoutingProblems(problems, field, errs)
+}
+
+func addRoutingProblems(problems []store.RoutingProblem, field string, errs *Fields) {
+	for _, p := range problems {
+		errs.Add(field+"."+p.Field, "%s", p.Message)
+	}
+}
+
+// checkRouting validates a routing the way campaigns do, and checks that the
+// relays it names are the account's.
 func (s *Server) checkRouting(ctx context.Context, acc int64, r *store.Routing, field string, errs *Fields) error {
-	if r.Mode == "" {
-		r.Mode = string(relay.ModeWeighted)
-	}
-	if !relay.Mode(r.Mode).Valid() {
-		errs.Add(field+".mode", "must be weighted, cheapest or fastest")
-	}
-	if len(r.Relays) > maxRoutingRelays {
-		errs.Add(field+".relays", "may name at most %d relays", maxRoutingRelays)
-		return nil
-	}
-	seen := map[int64]bool{}
-	total := 0
-	for i, rr := range r.Relays {
-		f := fmt.Sprintf("%s.relays[%d]", field, i)
-		switch {
-		case rr.RelayID <= 0:
-			errs.Add(f+".relay_id", "is required")
-			continue
-		case seen[rr.RelayID]:
-			errs.Add(f+".relay_id", "names relay %d twice", rr.RelayID)
-			continue
+	problems, err := r.Check(func(id int64) (bool, error) {
+		_, err := s.store.Relay(ctx, acc, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
 		}
-		seen[rr.RelayID] = true
-		if rr.Weight < 0 {
-			errs.Add(f+".weight", "must not be negative")
-		}
-		total += rr.Weight
-		if _, err := s.store.Relay(ctx, acc, rr.RelayID); errors.Is(err, store.ErrNotFound) {
-			errs.Add(f+".relay_id", "relay %d does not exist", rr.RelayID)
-		} else if err != nil {
-			return err
-		}
+		return err == nil, err
+	})
+	if err != nil {
+		return err
 	}
-	if r.Mode == string(relay.ModeWeighted) && len(r.Relays) > 0 && total == 0 {
-		errs.Add(field+".relays", "weighted routing needs a relay with a positive weight")
-	}
+	addRoutingProblems(problems, field, errs)
 	return nil
 }
 

@@ -248,7 +248,7 @@ func (s *Store) DeleteCampaign(ctx context.Context, accountID, id int64) error {
 // Campaign returns one campaign of the account.
 func (s *Store) Campaign(ctx context.Context, accountID, id int64) (Campaign, error) {
 	var c Campaign
-	err := s.db.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &c, `SELECT `+campaignsColumns+` FROM campaigns WHERE account_id = ? AND id = ?`, accountID, id)
 	return c, notFound(err)
 }
 
@@ -259,7 +259,7 @@ func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campa
 		return nil, 0, err
 	}
 	cs := []Campaign{}
-	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+campaignsColumns+` FROM campaigns WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list campaigns: %w", err)
 	}
@@ -326,7 +326,7 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 	var reset int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var c Campaign
-		if err := tx.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+		if err := tx.GetContext(ctx, &c, `SELECT `+campaignsColumns+` FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
 		if c.Run >= run {
@@ -452,7 +452,7 @@ func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, 
 		return 0, nil, nil
 	}
 	var cs []Customer
-	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+where+` ORDER BY c.id LIMIT ?`, append(allArgs, limit)...); err != nil {
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+qualify("c", customersColumns)+` FROM customers c WHERE `+where+` ORDER BY c.id LIMIT ?`, append(allArgs, limit)...); err != nil {
 		return 0, nil, err
 	}
 	out := make([]MissingVariables, len(cs))

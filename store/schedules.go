@@ -128,14 +128,14 @@ func (s *Store) DeleteCampaignSchedule(ctx context.Context, accountID, id int64)
 // CampaignSchedule returns one schedule of the account (not a deleted one).
 func (s *Store) CampaignSchedule(ctx context.Context, accountID, id int64) (CampaignSchedule, error) {
 	var cs CampaignSchedule
-	err := s.db.GetContext(ctx, &cs, `SELECT * FROM campaign_schedules WHERE account_id = ? AND id = ? AND deleted = 0`, accountID, id)
+	err := s.db.GetContext(ctx, &cs, `SELECT `+campaignSchedulesColumns+` FROM campaign_schedules WHERE account_id = ? AND id = ? AND deleted = 0`, accountID, id)
 	return cs, notFound(err)
 }
 
 // CampaignSchedules pages the account's schedules, newest first.
 func (s *Store) CampaignSchedules(ctx context.Context, accountID int64, p Page) ([]CampaignSchedule, int64, error) {
 	out := []CampaignSchedule{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT * FROM campaign_schedules WHERE account_id = ? AND deleted = 0
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+campaignSchedulesColumns+` FROM campaign_schedules WHERE account_id = ? AND deleted = 0
 		ORDER BY id DESC LIMIT ? OFFSET ?`, accountID, p.Size, p.Offset()); err != nil {
 		return nil, 0, fmt.Errorf("list campaign schedules: %w", err)
 	}
@@ -148,7 +148,7 @@ func (s *Store) CampaignSchedules(ctx context.Context, accountID int64, p Page) 
 // not. ErrNotFound once it has been purged.
 func (s *Store) CampaignScheduleForSync(ctx context.Context, accountID, id int64) (CampaignSchedule, error) {
 	var cs CampaignSchedule
-	err := s.db.GetContext(ctx, &cs, `SELECT * FROM campaign_schedules WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &cs, `SELECT `+campaignSchedulesColumns+` FROM campaign_schedules WHERE account_id = ? AND id = ?`, accountID, id)
 	return cs, notFound(err)
 }
 
@@ -220,7 +220,7 @@ type ScheduleRun struct {
 // when it has not run.
 func (s *Store) ScheduleRunAt(ctx context.Context, scheduleID int64, scheduledFor time.Time) (ScheduleRun, error) {
 	var r ScheduleRun
-	err := s.db.GetContext(ctx, &r, `SELECT * FROM campaign_schedule_runs WHERE schedule_id = ? AND scheduled_for = ?`,
+	err := s.db.GetContext(ctx, &r, `SELECT `+campaignScheduleRunsColumns+` FROM campaign_schedule_runs WHERE schedule_id = ? AND scheduled_for = ?`,
 		scheduleID, scheduledFor.UTC())
 	return r, notFound(err)
 }
@@ -228,7 +228,7 @@ func (s *Store) ScheduleRunAt(ctx context.Context, scheduleID int64, scheduledFo
 // ScheduleRuns lists the schedule's latest runs, newest first.
 func (s *Store) ScheduleRuns(ctx context.Context, accountID, scheduleID int64, limit int) ([]ScheduleRun, error) {
 	out := []ScheduleRun{}
-	err := s.db.SelectContext(ctx, &out, `SELECT * FROM campaign_schedule_runs WHERE account_id = ? AND schedule_id = ?
+	err := s.db.SelectContext(ctx, &out, `SELECT `+campaignScheduleRunsColumns+` FROM campaign_schedule_runs WHERE account_id = ? AND schedule_id = ?
 		ORDER BY scheduled_for DESC, id DESC LIMIT ?`, accountID, scheduleID, limit)
 	return out, err
 }

@@ -36,7 +36,7 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	if err != nil {
 		return out, err
 	}
-	if run, err := a.Store.ScheduleRunAt(ctx, cs.ID, in.ScheduledFor); err == nil {
+	if run, err := a.Store.ScheduleRunAt(ctx, cs.AccountID, cs.ID, in.ScheduledFor); err == nil {
 		return workflows.StartScheduledCampaignResult{CampaignID: run.CampaignID, Skipped: run.Skipped}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return out, err
@@ -162,19 +162,19 @@ func (a *Activities) SyncCampaignSchedule(ctx context.Context, in workflows.Sync
 				return out, err
 			}
 			out.Action, out.Version = "deleted", cs.Version
-			return out, a.Store.PurgeCampaignSchedule(ctx, cs.ID, cs.Version)
+			return out, a.Store.PurgeCampaignSchedule(ctx, cs.AccountID, cs.ID, cs.Version)
 		}
 		action, err := a.applySchedule(ctx, cs, activity.GetInfo(ctx).TaskQueue)
 		if err != nil {
 			// Recorded for the API to show; the row stays owed, so the
 			// workflow's retries or the reconciler try again.
-			if _, merr := a.Store.MarkCampaignScheduleSynced(ctx, cs.ID, cs.Version, err.Error()); merr != nil {
+			if _, merr := a.Store.MarkCampaignScheduleSynced(ctx, cs.AccountID, cs.ID, cs.Version, err.Error()); merr != nil {
 				a.Log.Warn("record campaign schedule sync error", "schedule_id", cs.ID, "error", merr)
 			}
 			return out, err
 		}
 		out.Action, out.Version = action, cs.Version
-		current, err := a.Store.MarkCampaignScheduleSynced(ctx, cs.ID, cs.Version, "")
+		current, err := a.Store.MarkCampaignScheduleSynced(ctx, cs.AccountID, cs.ID, cs.Version, "")
 		if err != nil {
 			return out, err
 		}

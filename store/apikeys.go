@@ -98,10 +98,10 @@ const KeyUseResolution = time.Minute
 
 // TouchAPIKey records that the key was used at t, unless a use within
 // KeyUseResolution is already recorded (by this or another API process).
-func (s *Store) TouchAPIKey(ctx context.Context, id int64, t time.Time) error {
+func (s *Store) TouchAPIKey(ctx context.Context, accountID, id int64, t time.Time) error {
 	t = t.UTC().Truncate(time.Microsecond)
-	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND last_used_at <= ?`,
-		t, id, t.Add(-KeyUseResolution)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE account_id = ? AND id = ? AND last_used_at <= ?`,
+		t, accountID, id, t.Add(-KeyUseResolution)); err != nil {
 		return fmt.Errorf("touch api key %d: %w", id, err)
 	}
 	return nil

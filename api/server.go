@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/onetime"
@@ -52,6 +53,8 @@ type Server struct {
 	keepAlive time.Duration
 	access    accessRules // who may call what, from openapi.yaml
 	linkKey   []byte      // makes the tokens of mailed links (package onetime)
+	// campaigns holds the campaign rules: pre-send checks, chunk sizing, starts.
+	campaigns *campaign.Service
 }
 
 // Deps are what New needs.
@@ -104,7 +107,9 @@ func New(d Deps) *Server {
 	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
-		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret)}
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
+		campaigns: &campaign.Service{Store: d.Store, Temporal: d.Temporal, TaskQueue: d.Config.TaskQueue,
+			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow}}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the

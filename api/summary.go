@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -113,18 +112,4 @@ func zoneOrSeoul(name string) *time.Location {
 		return loc
 	}
 	return time.FixedZone("KST", 9*3600)
-}
-
-// templateNotApproved refuses a send with a synced AlimTalk template that the
-// provider has not approved, naming its status. It reports whether it answered.
-func templateNotApproved(c *gin.Context, t store.Template) bool {
-	if t.SendableAtProvider() {
-		return false
-	}
-	writeProblem(c, Problem{Type: ProblemBase + "template-not-approved", Title: "Template not approved",
-		Status: http.StatusUnprocessableEntity,
-		Detail: fmt.Sprintf("AlimTalk template %d (%s) is %s at the provider; only templates Kakao has approved can be sent",
-			t.ID, t.ProviderTemplateCode, t.ProviderStatus),
-		Extensions: map[string]any{"provider_status": t.ProviderStatus, "template_id": t.ID}})
-	return true
 }

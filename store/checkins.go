@@ -118,6 +118,44 @@ func (c CheckIn) DayCount(counting string) int {
 	return c.TotalDays
 }
 
+// Standing is a customer's attendance counts in an event as of a local day.
+type Standing struct {
+	TotalDays int
+	// StreakDays is the run of days ending at the last check-in while the run
+	// is alive (its last day is the day asked about or the one before); 0 once
+	// a day was missed.
+	StreakDays int
+	// DayCount is what tiers are reached by: TotalDays, or StreakDays when the
+	// event counts consecutive days.
+	DayCount int
+}
+
+// StandingOn is the standing on today (a local date) of a customer whose last
+// check-in was on lastDay with those counts (zero values: none yet).
+func (e Event) StandingOn(today, lastDay time.Time, totalDays, streakDays int) Standing {
+	out := Standing{TotalDays: totalDays}
+	if !lastDay.Before(today.AddDate(0, 0, -1)) {
+		out.StreakDays = streakDays
+	}
+	out.DayCount = out.TotalDays
+	if e.Counting == CountingConsecutive {
+		out.DayCount = out.StreakDays
+	}
+	return out
+}
+
+// NextTier is the lowest tier (tiers by days) the customer does not hold yet,
+// and how many more check-ins reach it: at least one, since a tier the count
+// has passed already (added later) comes with the next check-in.
+func NextTier(tiers []Tier, held map[int64]bool, dayCount int) (next Tier, daysUntil int, ok bool) {
+	for _, t := range tiers {
+		if !held[t.ID] {
+			return t, max(t.Days-dayCount, 1), true
+		}
+	}
+	return Tier{}, 0, false
+}
+
 // Grant is a customer's reward of one tier: granted, or waitlisted until the tier
 // is restocked.
 type Grant struct {

@@ -269,10 +269,7 @@ func (a *Activities) reconcileCampaignSchedules(ctx context.Context, taskQueue s
 	}
 	for _, r := range refs {
 		activity.RecordHeartbeat(ctx, r.ID)
-		_, err := a.Temporal.SignalWithStartWorkflow(ctx, workflows.CampaignScheduleSyncWorkflowID(r.ID),
-			workflows.SignalCampaignScheduleChanged, nil,
-			workflows.CampaignScheduleSyncStartOptions(taskQueue, r.AccountID, r.ID),
-			workflows.CampaignScheduleSync, workflows.CampaignScheduleSyncInput{AccountID: r.AccountID, ScheduleID: r.ID})
+		_, err := workflows.SignalCampaignScheduleSync(ctx, a.Temporal, taskQueue, r.AccountID, r.ID)
 		if err != nil {
 			failed++
 			a.Log.Warn("campaign schedule sync not signalled; the next sweep tries again", "schedule_id", r.ID, "error", err)

@@ -457,10 +457,7 @@ const scheduleSyncWait = 10 * time.Second
 func (s *Server) followReminderSchedule(ctx context.Context, acc, eventID int64) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scheduleSyncWait)
 	defer cancel()
-	run, err := s.temporal.SignalWithStartWorkflow(ctx, workflows.ReminderScheduleSyncWorkflowID(eventID),
-		workflows.SignalReminderScheduleChanged, nil,
-		workflows.ReminderScheduleSyncStartOptions(s.cfg.TaskQueue, acc, eventID),
-		workflows.ReminderScheduleSync, workflows.ReminderScheduleSyncInput{AccountID: acc, EventID: eventID})
+	run, err := workflows.SignalReminderScheduleSync(ctx, s.temporal, s.cfg.TaskQueue, acc, eventID)
 	if err == nil {
 		err = run.Get(ctx, nil)
 	}

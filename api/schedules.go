@@ -313,9 +313,7 @@ func (s *Server) followSchedule(ctx context.Context, cs store.CampaignSchedule) 
 // signalScheduleSync starts (or signals) the schedule's sync workflow; nil when
 // Temporal could not be reached.
 func (s *Server) signalScheduleSync(ctx context.Context, acc, id int64) client.WorkflowRun {
-	run, err := s.temporal.SignalWithStartWorkflow(context.WithoutCancel(ctx), workflows.CampaignScheduleSyncWorkflowID(id),
-		workflows.SignalCampaignScheduleChanged, nil, workflows.CampaignScheduleSyncStartOptions(s.cfg.TaskQueue, acc, id),
-		workflows.CampaignScheduleSync, workflows.CampaignScheduleSyncInput{AccountID: acc, ScheduleID: id})
+	run, err := workflows.SignalCampaignScheduleSync(context.WithoutCancel(ctx), s.temporal, s.cfg.TaskQueue, acc, id)
 	if err != nil {
 		s.log.Warn("signal campaign schedule sync; the reconciler will", "account_id", acc, "schedule_id", id, "error", err)
 		return nil

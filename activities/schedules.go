@@ -14,9 +14,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/render"
-	"github.com/sendingo/sendingo/routing"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -59,9 +58,8 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	if err != nil {
 		return out, err
 	}
-	if !tpl.SendableAtProvider() {
-		return skip("AlimTalk template %d (%s) is %s at the provider; only templates Kakao has approved can be sent",
-			tpl.ID, tpl.ProviderTemplateCode, tpl.ProviderStatus)
+	if refused := campaign.NotApproved(tpl); refused != nil {
+		return skip("%s", refused.Detail)
 	}
 	settings, err := a.accountSettings(ctx, cs.AccountID)
 	if err != nil {
@@ -70,7 +68,7 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	if problems := render.Validate(tpl.Content(), settings); len(problems) > 0 {
 		return skip("template %d cannot be sent: %s", tpl.ID, (&render.InvalidTemplateError{Problems: problems}).Error())
 	}
-	ok, err := a.relayCarries(ctx, cs.AccountID, cs.Routing, tpl.Channel)
+	ok, err := campaign.RelayCarries(ctx, a.Store, cs.AccountID, cs.Routing, tpl.Channel)
 	if err != nil {
 		return out, err
 	}
@@ -113,29 +111,6 @@ func runName(cs store.CampaignSchedule, at time.Time) string {
 		name = string(r[:len(r)-1])
 	}
 	return name + suffix
-}
-
-// relayCarries reports whether an enabled relay of the routing (any enabled
-// relay when it names none) carries channel.
-func (a *Activities) relayCarries(ctx context.Context, accountID int64, rt store.Routing, channel string) (bool, error) {
-	relays, err := a.Store.Relays(ctx, accountID, "", true)
-	if err != nil {
-		return false, err
-	}
-	named := map[int64]bool{}
-	for _, rr := range rt.Relays {
-		named[rr.RelayID] = true
-	}
-	for _, r := range relays {
-		if len(named) > 0 && !named[r.ID] {
-			continue
-		}
-		cand, err := routing.Candidate(r, r.Weight, relay.Options{})
-		if err == nil && cand.Carries(relay.Channel(channel)) {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // SyncCampaignSchedule makes the schedule's Temporal Schedule match its row:

@@ -134,12 +134,27 @@ func (s *Service) CheckSend(ctx context.Context, camp store.Campaign) (Ready, er
 
 // checkRelays refuses a send no enabled relay could carry.
 func (s *Service) checkRelays(ctx context.Context, camp store.Campaign, channel string) error {
-	relays, err := s.Store.Relays(ctx, camp.AccountID, "", true)
-	if err != nil {
+	ok, err := RelayCarries(ctx, s.Store, camp.AccountID, camp.Routing, channel)
+	if err != nil || ok {
 		return err
 	}
+	which := "no enabled relay"
+	if len(camp.Routing.Relays) > 0 {
+		which = "none of the campaign's relays is enabled and"
+	}
+	return &Refusal{Slug: RefusedNoRelay, Title: "No relay for the channel",
+		Detail: fmt.Sprintf("%s carries %s messages; add or enable one", which, channel)}
+}
+
+// RelayCarries reports whether an enabled relay of the routing (any enabled
+// relay when it names none) carries channel.
+func RelayCarries(ctx context.Context, st *store.Store, accountID int64, rt store.Routing, channel string) (bool, error) {
+	relays, err := st.Relays(ctx, accountID, "", true)
+	if err != nil {
+		return false, err
+	}
 	named := map[int64]bool{}
-	for _, rr := range camp.Routing.Relays {
+	for _, rr := range rt.Relays {
 		named[rr.RelayID] = true
 	}
 	for _, r := range relays {
@@ -148,15 +163,10 @@ func (s *Service) checkRelays(ctx context.Context, camp store.Campaign, channel 
 		}
 		cand, err := routing.Candidate(r, r.Weight, relay.Options{})
 		if err == nil && cand.Carries(relay.Channel(channel)) {
-			return nil
+			return true, nil
 		}
 	}
-	which := "no enabled relay"
-	if len(named) > 0 {
-		which = "none of the campaign's relays is enabled and"
-	}
-	return &Refusal{Slug: RefusedNoRelay, Title: "No relay for the channel",
-		Detail: fmt.Sprintf("%s carries %s messages; add or enable one", which, channel)}
+	return false, nil
 }
 
 // Start starts run of the campaign's workflow (a first run joins one already

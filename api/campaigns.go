@@ -147,12 +147,8 @@ func (s *Server) updateCampaign(c *gin.Context) {
 }
 
 func (s *Server) getCampaign(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
-		return
-	}
-	camp, err := s.store.Campaign(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "campaign") {
 		return
 	}
 	c.JSON(http.StatusOK, toCampaignJSON(camp))
@@ -192,15 +188,12 @@ func (s *Server) deleteCampaign(c *gin.Context) {
 // without a variable the template needs (listed). A second call answers 202
 // with the campaign as it is: one workflow per campaign.
 func (s *Server) sendCampaign(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx, acc := c.Request.Context(), account(c)
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	if camp.Status != store.CampaignDraft {
 		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
 		c.JSON(http.StatusAccepted, toCampaignJSON(camp))
@@ -281,15 +274,12 @@ func requestedBy(ctx context.Context) *workflows.Actor {
 // campaignProgress answers live progress from the workflow while it runs, and
 // the stored counts once it has finished (or before it started).
 func (s *Server) campaignProgress(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx := c.Request.Context()
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	switch camp.Status {
 	case store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused:
 		v, err := s.temporal.QueryWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.QueryCampaignProgress)
@@ -383,15 +373,12 @@ func (s *Server) signalCampaign(action string, allowed ...string) gin.HandlerFun
 // activity resets the failed messages, so a retry that did not reach Temporal
 // changed nothing.
 func (s *Server) retryFailed(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx, acc := c.Request.Context(), account(c)
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	switch {
 	case camp.Status != store.CampaignCompleted && camp.Status != store.CampaignFailed:
 		conflict(c, fmt.Sprintf("campaign %d is %s; only a finished campaign can retry its failed messages", id, camp.Status))
@@ -401,7 +388,7 @@ func (s *Server) retryFailed(c *gin.Context) {
 		return
 	}
 	run := camp.Run + 1
-	err = s.campaigns.Start(ctx, acc, id, run, requestedBy(ctx))
+	err := s.campaigns.Start(ctx, acc, id, run, requestedBy(ctx))
 	var running *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &running) {
 		// The finished run's workflow may still be closing (the campaign is

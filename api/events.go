@@ -361,15 +361,7 @@ func (s *Server) getEvent(c *gin.Context) {
 
 // pathEvent loads the event named by :id, answering 404 for another account's.
 func (s *Server) pathEvent(c *gin.Context) (store.Event, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return store.Event{}, false
-	}
-	e, err := s.store.Event(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "event") {
-		return store.Event{}, false
-	}
-	return e, true
+	return pathRow(c, "event", s.store.Event)
 }
 
 func (s *Server) listEvents(c *gin.Context) {

@@ -61,12 +61,8 @@ func (s *Server) createGroup(c *gin.Context) {
 }
 
 func (s *Server) getGroup(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	g, ok := pathRow(c, "group", s.store.Group)
 	if !ok {
-		return
-	}
-	g, err := s.store.Group(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "group") {
 		return
 	}
 	c.JSON(http.StatusOK, g)

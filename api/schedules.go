@@ -173,15 +173,7 @@ func (s *Server) createSchedule(c *gin.Context) {
 // pathSchedule loads the schedule named by :id (404 for another account's, or
 // a deleted one).
 func (s *Server) pathSchedule(c *gin.Context) (store.CampaignSchedule, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return store.CampaignSchedule{}, false
-	}
-	cs, err := s.store.CampaignSchedule(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "campaign schedule") {
-		return store.CampaignSchedule{}, false
-	}
-	return cs, true
+	return pathRow(c, "campaign schedule", s.store.CampaignSchedule)
 }
 
 func (s *Server) getSchedule(c *gin.Context) {

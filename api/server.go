@@ -362,6 +362,21 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 	return id, true
 }
 
+// pathRow loads the row :id names with get, answering 404 for a malformed id
+// and for a row that is not the caller's account's (what names it).
+func pathRow[T any](c *gin.Context, what string, get func(ctx context.Context, accountID, id int64) (T, error)) (T, bool) {
+	var zero T
+	id, ok := pathID(c, "id")
+	if !ok {
+		return zero, false
+	}
+	row, err := get(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, what) {
+		return zero, false
+	}
+	return row, true
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // MaxPageSize caps ?size=.

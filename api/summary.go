@@ -59,17 +59,15 @@ func quietHours(t time.Time, loc *time.Location) (bool, time.Time) {
 // campaignSummary answers the pre-send summary: the template as it stands for
 // a draft, as it was frozen once sent.
 func (s *Server) campaignSummary(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx, acc := c.Request.Context(), account(c)
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	tpl := store.Template(camp.Content)
 	if camp.Status == store.CampaignDraft || tpl.Channel == "" {
+		var err error
 		if tpl, err = s.store.Template(ctx, acc, camp.TemplateID); !storeErr(c, err, "template") {
 			return
 		}

@@ -177,3 +177,21 @@ func (s *Server) members(op string) gin.HandlerFunc {
 		c.JSON(http.StatusOK, r)
 	}
 }
+
+// checkTargetGroup checks the group customers go to: an existing one
+// (groupID) or a new one (newName), exactly one of them; purpose says what the
+// group is for ("to import into"). It answers newName trimmed.
+func checkTargetGroup(errs *Fields, groupID int64, newName, purpose string) string {
+	newName = strings.TrimSpace(newName)
+	switch {
+	case groupID == 0 && newName == "":
+		errs.Add("group_id", "name the group %s (group_id), or give new_group_name", purpose)
+	case groupID != 0 && newName != "":
+		errs.Add("new_group_name", "give either group_id or new_group_name, not both")
+	case groupID < 0:
+		errs.Add("group_id", "must be a group id")
+	case utf8.RuneCountInString(newName) > store.MaxGroupName:
+		errs.Add("new_group_name", "must be at most %d characters", store.MaxGroupName)
+	}
+	return newName
+}

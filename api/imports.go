@@ -400,18 +400,8 @@ func (s *Server) commitImport(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	req.NewGroupName = strings.TrimSpace(req.NewGroupName)
 	var errs Fields
-	switch {
-	case req.GroupID == 0 && req.NewGroupName == "":
-		errs.Add("group_id", "name the group to import into (group_id), or give new_group_name")
-	case req.GroupID != 0 && req.NewGroupName != "":
-		errs.Add("new_group_name", "give either group_id or new_group_name, not both")
-	case req.GroupID < 0:
-		errs.Add("group_id", "must be a group id")
-	case utf8.RuneCountInString(req.NewGroupName) > store.MaxGroupName:
-		errs.Add("new_group_name", "must be at most %d characters", store.MaxGroupName)
-	}
+	req.NewGroupName = checkTargetGroup(&errs, req.GroupID, req.NewGroupName, "to import into")
 	if errs.Abort(c) {
 		return
 	}

@@ -90,15 +90,17 @@ func (r campaignRequest) apply(n *store.NewCampaign) Fields {
 }
 
 func newCampaignOf(c store.Campaign) store.NewCampaign {
-	n := store.NewCampaign{Name: c.Name, TemplateID: c.TemplateID, AudienceKind: c.AudienceKind, GroupIDs: c.GroupIDs,
-		CustomerIDs: c.CustomerIDs, Variables: c.Variables, EventID: c.EventID, Routing: c.Routing}
-	if store.IsSet(c.EventDay) {
-		n.EventDay = c.EventDay
+	return store.NewCampaign{Name: c.Name, TemplateID: c.TemplateID, AudienceKind: c.AudienceKind, GroupIDs: c.GroupIDs,
+		CustomerIDs: c.CustomerIDs, Variables: c.Variables, EventID: c.EventID, Routing: c.Routing,
+		EventDay: setOrZero(c.EventDay), ScheduledAt: setOrZero(c.ScheduledAt)}
+}
+
+// setOrZero is a stored time as a request carries it: zero when unset.
+func setOrZero(t time.Time) time.Time {
+	if store.IsSet(t) {
+		return t
 	}
-	if store.IsSet(c.ScheduledAt) {
-		n.ScheduledAt = c.ScheduledAt
-	}
-	return n
+	return time.Time{}
 }
 
 func (s *Server) createCampaign(c *gin.Context) {
@@ -155,20 +157,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 }
 
 func (s *Server) listCampaigns(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	cs, total, err := s.store.Campaigns(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "campaigns") {
-		return
-	}
-	out := make([]campaignJSON, len(cs))
-	for i, camp := range cs {
-		out[i] = toCampaignJSON(camp)
-	}
-	c.JSON(http.StatusOK, list[campaignJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(cs, p.Size, func(x store.Campaign) string { return store.Cursor(x.ID) })})
+	listPage(c, "campaigns", s.store.Campaigns, toCampaignJSON, func(x store.Campaign) string { return store.Cursor(x.ID) })
 }
 
 func (s *Server) deleteCampaign(c *gin.Context) {

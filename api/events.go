@@ -365,20 +365,7 @@ func (s *Server) pathEvent(c *gin.Context) (store.Event, bool) {
 }
 
 func (s *Server) listEvents(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	es, total, err := s.store.Events(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "events") {
-		return
-	}
-	out := make([]eventJSON, len(es))
-	for i, e := range es {
-		out[i] = s.toEventJSON(e)
-	}
-	c.JSON(http.StatusOK, list[eventJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(es, p.Size, func(x store.Event) string { return store.Cursor(x.ID) })})
+	listPage(c, "events", s.store.Events, s.toEventJSON, func(x store.Event) string { return store.Cursor(x.ID) })
 }
 
 // updateEvent changes an event and brings its reminder schedule in line: a new

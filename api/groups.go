@@ -14,16 +14,7 @@ import (
 const MaxIDsPerRequest = 10000
 
 func (s *Server) listGroups(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	groups, total, err := s.store.Groups(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "groups") {
-		return
-	}
-	c.JSON(http.StatusOK, list[store.Group]{Items: groups, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(groups, p.Size, store.GroupCursor)})
+	listPage(c, "groups", s.store.Groups, func(g store.Group) store.Group { return g }, store.GroupCursor)
 }
 
 type groupRequest struct {

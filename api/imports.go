@@ -303,20 +303,7 @@ func importParseProblem(c *gin.Context, err error, maxRows int) {
 }
 
 func (s *Server) listImports(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	ims, total, err := s.store.Imports(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "imports") {
-		return
-	}
-	out := make([]importJSON, len(ims))
-	for i, im := range ims {
-		out[i] = toImportJSON(im)
-	}
-	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(ims, p.Size, func(x store.Import) string { return store.Cursor(x.ID) })})
+	listPage(c, "imports", s.store.Imports, toImportJSON, func(x store.Import) string { return store.Cursor(x.ID) })
 }
 
 func (s *Server) getImport(c *gin.Context) {

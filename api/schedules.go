@@ -132,15 +132,8 @@ func (r scheduleRequest) apply(n *store.NewCampaignSchedule) Fields {
 }
 
 func newScheduleOf(cs store.CampaignSchedule) store.NewCampaignSchedule {
-	n := store.NewCampaignSchedule{Name: cs.Name, TemplateID: cs.TemplateID, GroupIDs: cs.GroupIDs, Routing: cs.Routing,
-		Cron: cs.Cron, Timezone: cs.Timezone}
-	if store.IsSet(cs.StartsAt) {
-		n.StartsAt = cs.StartsAt
-	}
-	if store.IsSet(cs.EndsAt) {
-		n.EndsAt = cs.EndsAt
-	}
-	return n
+	return store.NewCampaignSchedule{Name: cs.Name, TemplateID: cs.TemplateID, GroupIDs: cs.GroupIDs, Routing: cs.Routing,
+		Cron: cs.Cron, Timezone: cs.Timezone, StartsAt: setOrZero(cs.StartsAt), EndsAt: setOrZero(cs.EndsAt)}
 }
 
 func (s *Server) createSchedule(c *gin.Context) {
@@ -185,19 +178,7 @@ func (s *Server) getSchedule(c *gin.Context) {
 }
 
 func (s *Server) listSchedules(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	css, total, err := s.store.CampaignSchedules(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "campaign schedules") {
-		return
-	}
-	out := make([]scheduleJSON, len(css))
-	for i, cs := range css {
-		out[i] = toScheduleJSON(cs)
-	}
-	c.JSON(http.StatusOK, list[scheduleJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	listPage(c, "campaign schedules", s.store.CampaignSchedules, toScheduleJSON, nil)
 }
 
 func (s *Server) updateSchedule(c *gin.Context) {

@@ -437,6 +437,29 @@ func nextCursor[T any](items []T, size int, cursor func(T) string) *string {
 	return &v
 }
 
+// listPage answers one page of a list: get reads it, show makes each item's
+// JSON and cursor its next_cursor (nil: the list pages by number only).
+func listPage[T, J any](c *gin.Context, what string, get func(ctx context.Context, accountID int64, p store.Page) ([]T, int64, error),
+	show func(T) J, cursor func(T) string) {
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	items, total, err := get(c.Request.Context(), account(c), p)
+	if !storeErr(c, err, what) {
+		return
+	}
+	out := make([]J, len(items))
+	for i, it := range items {
+		out[i] = show(it)
+	}
+	var next *string
+	if cursor != nil {
+		next = nextCursor(items, p.Size, cursor)
+	}
+	c.JSON(http.StatusOK, list[J]{Items: out, Total: total, Page: p.Page, Size: p.Size, NextCursor: next})
+}
+
 // storeErr answers the common store errors; it reports whether err was nil.
 func storeErr(c *gin.Context, err error, what string) bool {
 	var missing *store.MissingError

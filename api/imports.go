@@ -52,22 +52,12 @@ func toImportJSON(im store.Import) importJSON {
 // upload is spooled to a temporary file (an .xlsx needs random access) and parsed
 // as a stream; rows go to MySQL in batches. A refused file leaves nothing behind.
 func (s *Server) createImport(c *gin.Context) {
-	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if mt != "multipart/form-data" {
-		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-			"upload the file as multipart/form-data in a field named file")
-		return
-	}
-	dir, release, ok := s.beginUpload(c)
+	up, ok := s.receiveUpload(c)
 	if !ok {
 		return
 	}
-	defer release()
-	spool, filename, ok := s.spoolUpload(c, dir)
-	if !ok {
-		return
-	}
-	defer spool.Close()
+	defer up.Close()
+	spool, filename, dir := up.spool, up.filename, up.dir
 
 	ctx, acc := c.Request.Context(), account(c)
 	head := make([]byte, 4)
@@ -105,6 +95,43 @@ func (s *Server) createImport(c *gin.Context) {
 	s.log.Info("import staged", "account_id", acc, "import_id", id, "rows", im.TotalRows, "valid", im.ValidRows)
 	c.Header("Location", "/api/v1/imports/"+itoa(id))
 	c.JSON(http.StatusCreated, toImportJSON(im))
+}
+
+// upload is a received spreadsheet: the spooled file, its name as sent, and
+// the directory everything the upload writes to disk goes into.
+type upload struct {
+	spool    *os.File
+	filename string
+	dir      string
+	release  func()
+}
+
+// Close closes the file and frees the upload's slot and directory.
+func (u *upload) Close() {
+	u.spool.Close()
+	u.release()
+}
+
+// receiveUpload takes a spreadsheet upload (multipart/form-data, field file):
+// admitted (beginUpload) and spooled to a temporary file (spoolUpload). It
+// answers every refusal itself.
+func (s *Server) receiveUpload(c *gin.Context) (*upload, bool) {
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mt != "multipart/form-data" {
+		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			"upload the file as multipart/form-data in a field named file")
+		return nil, false
+	}
+	dir, release, ok := s.beginUpload(c)
+	if !ok {
+		return nil, false
+	}
+	spool, filename, ok := s.spoolUpload(c, dir)
+	if !ok {
+		release()
+		return nil, false
+	}
+	return &upload{spool: spool, filename: filename, dir: dir, release: release}, true
 }
 
 // beginUpload admits a spreadsheet upload (customer imports, opt-out lists):

@@ -329,26 +329,35 @@ func (s *Server) createEvent(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	var e store.Event
-	var errs Fields
-	if err := s.applyEvent(ctx, acc, req, &e, true, &errs); err != nil {
-		internalError(c, err)
-		return
-	}
-	if errs.Abort(c) {
-		return
-	}
-	saved, err := s.store.SaveEvent(ctx, acc, e)
-	if !storeErr(c, err, "event") {
+	saved, ok := s.saveEvent(c, req, store.Event{}, true)
+	if !ok {
 		return
 	}
 	if store.ReminderScheduleOwed(saved, true) {
-		s.followReminderSchedule(ctx, acc, saved.ID)
+		s.followReminderSchedule(c.Request.Context(), account(c), saved.ID)
 	}
-	s.log.Info("event created", "account_id", acc, "event_id", saved.ID)
+	s.log.Info("event created", "account_id", account(c), "event_id", saved.ID)
 	c.Header("Location", "/api/v1/events/"+itoa(saved.ID))
 	c.JSON(http.StatusCreated, s.toEventJSON(saved))
+}
+
+// saveEvent applies the request to e (a new event when create), validates it
+// and saves it, answering every refusal itself.
+func (s *Server) saveEvent(c *gin.Context, req eventRequest, e store.Event, create bool) (store.Event, bool) {
+	ctx, acc := c.Request.Context(), account(c)
+	var errs Fields
+	if err := s.applyEvent(ctx, acc, req, &e, create, &errs); err != nil {
+		internalError(c, err)
+		return store.Event{}, false
+	}
+	if errs.Abort(c) {
+		return store.Event{}, false
+	}
+	saved, err := s.store.SaveEvent(ctx, acc, e)
+	if !storeErr(c, err, "event") {
+		return store.Event{}, false
+	}
+	return saved, true
 }
 
 func (s *Server) getEvent(c *gin.Context) {
@@ -379,20 +388,11 @@ func (s *Server) updateEvent(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	var errs Fields
-	if err := s.applyEvent(ctx, acc, req, &e, false, &errs); err != nil {
-		internalError(c, err)
+	saved, ok := s.saveEvent(c, req, e, false)
+	if !ok {
 		return
 	}
-	if errs.Abort(c) {
-		return
-	}
-	saved, err := s.store.SaveEvent(ctx, acc, e)
-	if !storeErr(c, err, "event") {
-		return
-	}
-	s.followReminderSchedule(ctx, acc, saved.ID)
+	s.followReminderSchedule(c.Request.Context(), account(c), saved.ID)
 	c.JSON(http.StatusOK, s.toEventJSON(saved))
 }
 

@@ -146,42 +146,17 @@ func checkCampaignRefs(ctx context.Context, q sqlx.QueryerContext, accountID int
 		}
 		return err
 	}
-	check := func(table, what string, ids []int64) error {
-		ids = uniqueIDs(ids)
-		if len(ids) == 0 {
-			return nil
-		}
-		query, args, _ := sqlx.In(`SELECT id FROM `+table+` WHERE account_id = ? AND id IN (?)`, accountID, ids)
-		var found []int64
-		if err := sqlx.SelectContext(ctx, q, &found, query, args...); err != nil {
-			return err
-		}
-		if len(found) == len(ids) {
-			return nil
-		}
-		have := map[int64]bool{}
-		for _, id := range found {
-			have[id] = true
-		}
-		var missing []int64
-		for _, id := range ids {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
-		return &MissingError{What: what, IDs: missing}
-	}
-	if err := check("customer_groups", "groups", n.GroupIDs); err != nil {
+	if err := checkOwned(ctx, q, accountID, "customer_groups", "groups", n.GroupIDs); err != nil {
 		return err
 	}
-	if err := check("customers", "customers", n.CustomerIDs); err != nil {
+	if err := checkOwned(ctx, q, accountID, "customers", "customers", n.CustomerIDs); err != nil {
 		return err
 	}
 	relays := make([]int64, len(n.Routing.Relays))
 	for i, r := range n.Routing.Relays {
 		relays[i] = r.RelayID
 	}
-	return check("relays", "relays", relays)
+	return checkOwned(ctx, q, accountID, "relays", "relays", relays)
 }
 
 // CreateCampaign creates a draft campaign.
@@ -526,24 +501,5 @@ func (s *Store) PreviewAudience(ctx context.Context, accountID int64, groupIDs [
 
 // checkAccountGroups checks that every group is the account's.
 func checkAccountGroups(ctx context.Context, q sqlx.QueryerContext, accountID int64, groupIDs []int64) error {
-	ids := uniqueIDs(groupIDs)
-	query, args, _ := sqlx.In(`SELECT id FROM customer_groups WHERE account_id = ? AND id IN (?)`, accountID, ids)
-	var found []int64
-	if err := sqlx.SelectContext(ctx, q, &found, query, args...); err != nil {
-		return fmt.Errorf("check groups: %w", err)
-	}
-	if len(found) == len(ids) {
-		return nil
-	}
-	have := map[int64]bool{}
-	for _, id := range found {
-		have[id] = true
-	}
-	var missing []int64
-	for _, id := range ids {
-		if !have[id] {
-			missing = append(missing, id)
-		}
-	}
-	return &MissingError{What: "groups", IDs: missing}
+	return checkOwned(ctx, q, accountID, "customer_groups", "groups", groupIDs)
 }

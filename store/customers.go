@@ -155,17 +155,11 @@ func groupsForMembership(ctx context.Context, tx *sqlx.Tx, accountID int64, ids 
 	if err := tx.SelectContext(ctx, &groups, query, args...); err != nil {
 		return nil, err
 	}
-	if len(groups) != len(ids) {
-		have := map[int64]bool{}
-		for _, g := range groups {
-			have[g.ID] = true
-		}
-		var missing []int64
-		for _, id := range ids {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
+	found := make([]int64, len(groups))
+	for i, g := range groups {
+		found[i] = g.ID
+	}
+	if missing := missingIDs(ids, found); len(missing) > 0 {
 		return nil, &MissingError{What: "groups", IDs: missing}
 	}
 	return groups, nil

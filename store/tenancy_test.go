@@ -145,6 +145,8 @@ type storeCode struct {
 	structs map[string]*ast.StructType
 }
 
+var bareName = regexp.MustCompile("^[\"`]([a-z_]+)[\"`]$")
+
 var sqlTable = regexp.MustCompile("(?i)\\b(?:from|join|into|update)\\s+`?([a-z_]+)")
 
 func parseStore(t *testing.T) storeCode {
@@ -182,6 +184,11 @@ func parseStore(t *testing.T) storeCode {
 						if n.Kind == token.STRING {
 							for _, m := range sqlTable.FindAllStringSubmatch(n.Value, -1) {
 								fn.tables[strings.ToLower(m[1])] = true
+							}
+							// A table named on its own, for a helper that builds the
+							// statement (checkOwned(..., "customers", ...)).
+							if m := bareName.FindStringSubmatch(n.Value); m != nil {
+								fn.tables[m[1]] = true
 							}
 						}
 					case *ast.CallExpr:

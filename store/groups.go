@@ -388,17 +388,7 @@ func (s *Store) transfer(ctx context.Context, accountID, from, to int64, ids []i
 		if err := tx.SelectContext(ctx, &members, query, args...); err != nil {
 			return err
 		}
-		if len(members) != len(ids) {
-			in := make(map[int64]bool, len(members))
-			for _, id := range members {
-				in[id] = true
-			}
-			var missing []int64
-			for _, id := range ids {
-				if !in[id] {
-					missing = append(missing, id)
-				}
-			}
+		if missing := missingIDs(ids, members); len(missing) > 0 {
 			return &MissingError{What: fmt.Sprintf("members of group %d", src.ID), IDs: missing}
 		}
 		if src.ID == dst.ID {

@@ -80,7 +80,7 @@ func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay,
 			}
 			ch.Action, ch.Before = AuditRelayUpdate, snapshotRelay(before)
 		}
-		if err := tx.GetContext(ctx, &out, `SELECT `+relaysColumns+` FROM relays WHERE id = ?`, r.ID); err != nil {
+		if err := tx.GetContext(ctx, &out, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ?`, accountID, r.ID); err != nil {
 			return fmt.Errorf("read relay %d: %w", r.ID, err)
 		}
 		ch.SubjectID, ch.After = r.ID, snapshotRelay(out)

@@ -123,7 +123,7 @@ func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (
 			}
 			ch.Action, ch.Before = AuditTemplateUpdate, before
 		}
-		if err := tx.GetContext(ctx, &out, `SELECT `+templatesColumns+` FROM templates WHERE id = ?`, t.ID); err != nil {
+		if err := tx.GetContext(ctx, &out, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ?`, accountID, t.ID); err != nil {
 			return fmt.Errorf("read template %d: %w", t.ID, err)
 		}
 		ch.SubjectID, ch.After = t.ID, out

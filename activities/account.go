@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/onetime"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -36,7 +37,7 @@ func (a *Activities) SendInvitationMail(ctx context.Context, in workflows.Invita
 		return err
 	}
 	err = a.sendPlatformMail(ctx, invitationMail(inv, link))
-	var refused *MailRefusedError
+	var refused *outbound.MailRefusedError
 	switch {
 	case err == nil:
 		a.Log.Info("invitation mailed", "account_id", in.AccountID, "invitation_id", inv.ID)
@@ -80,7 +81,7 @@ func (a *Activities) SendPasswordResetMail(ctx context.Context, in workflows.Sen
 		return err
 	}
 	err = a.sendPlatformMail(ctx, resetMail(r, link))
-	var refused *MailRefusedError
+	var refused *outbound.MailRefusedError
 	switch {
 	case err == nil:
 		a.Log.Info("password reset link mailed", "account_id", in.AccountID, "user_id", in.UserID)
@@ -114,14 +115,14 @@ func (a *Activities) link(purpose, path string, nonce, storedHash []byte) (strin
 }
 
 // sendPlatformMail sends through the operator's mail server.
-func (a *Activities) sendPlatformMail(ctx context.Context, m Mail) error {
+func (a *Activities) sendPlatformMail(ctx context.Context, m outbound.Mail) error {
 	if a.Mail == nil {
 		return temporal.NewNonRetryableApplicationError("no mailer is configured", workflows.ErrTypeInvalidState, nil)
 	}
 	return a.Mail.SendMail(ctx, m)
 }
 
-func invitationMail(inv store.InvitationForMail, link string) Mail {
+func invitationMail(inv store.InvitationForMail, link string) outbound.Mail {
 	subject := fmt.Sprintf("[sendingo] %s 팀에 초대되었습니다 / You are invited to %s", inv.AccountName, inv.AccountName)
 	expires := inv.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
 	body := fmt.Sprintf(`%s 님이 sendingo의 %s 팀에 %s 역할로 초대했습니다.
@@ -135,10 +136,10 @@ Open the link below to choose your name and password (valid until %s, once).
 초대를 기대하지 않았다면 이 메일을 무시하세요.
 If you did not expect this invitation, ignore this mail.
 `, inv.InvitedByName, inv.AccountName, inv.Role, expires, inv.InvitedByName, inv.AccountName, inv.Role, expires, link)
-	return Mail{To: []string{inv.Email}, Subject: subject, Body: body, Key: "invitation-" + strconv.FormatInt(inv.ID, 10)}
+	return outbound.Mail{To: []string{inv.Email}, Subject: subject, Body: body, Key: "invitation-" + strconv.FormatInt(inv.ID, 10)}
 }
 
-func resetMail(r store.PasswordResetForMail, link string) Mail {
+func resetMail(r store.PasswordResetForMail, link string) outbound.Mail {
 	expires := r.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
 	body := fmt.Sprintf(`%s 님, sendingo 비밀번호 재설정을 요청하셨습니다.
 아래 링크에서 새 비밀번호를 정하세요 (%s까지, 한 번만 쓸 수 있습니다).
@@ -153,6 +154,6 @@ Setting it signs you out everywhere.
 요청하지 않았다면 이 메일을 무시하세요. 비밀번호는 그대로입니다.
 If you did not ask for this, ignore this mail; your password stays as it is.
 `, r.Name, expires, r.Name, expires, link)
-	return Mail{To: []string{r.Email}, Subject: "[sendingo] 비밀번호 재설정 / Reset your password", Body: body,
+	return outbound.Mail{To: []string{r.Email}, Subject: "[sendingo] 비밀번호 재설정 / Reset your password", Body: body,
 		Key: "password-reset-" + strconv.FormatInt(r.ID, 10)}
 }

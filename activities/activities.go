@@ -6,12 +6,12 @@ package activities
 import (
 	"errors"
 	"log/slog"
-	"net/http"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -30,15 +30,14 @@ type Activities struct {
 	PublicURL string
 	// Mail sends the platform's e-mails: low-stock alerts, invitations and
 	// password resets (nil: those e-mails fail).
-	Mail Mailer
+	Mail outbound.Mailer
 	// LinkKey rebuilds the tokens of mailed links (onetime.Key of the signing
 	// secret; nil: invitation and reset mails fail).
 	LinkKey []byte
 	// LogLinks logs mailed links too (development).
 	LogLinks bool
-	// Webhooks posts low-stock alert webhooks (nil: a client through Egress
-	// with a 10 s timeout).
-	Webhooks *http.Client
+	// Webhooks posts low-stock alert webhooks (nil: a client through Egress).
+	Webhooks *outbound.Webhooks
 	// Egress checks connections to tenant-supplied addresses (nil refuses every
 	// private or internal one).
 	Egress *egress.Guard

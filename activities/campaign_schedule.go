@@ -14,9 +14,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/render"
-	"github.com/sendingo/sendingo/routing"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -36,7 +35,7 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	if err != nil {
 		return out, err
 	}
-	if run, err := a.Store.ScheduleRunAt(ctx, cs.ID, in.ScheduledFor); err == nil {
+	if run, err := a.Store.ScheduleRunAt(ctx, cs.AccountID, cs.ID, in.ScheduledFor); err == nil {
 		return workflows.StartScheduledCampaignResult{CampaignID: run.CampaignID, Skipped: run.Skipped}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return out, err
@@ -59,9 +58,8 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	if err != nil {
 		return out, err
 	}
-	if !tpl.SendableAtProvider() {
-		return skip("AlimTalk template %d (%s) is %s at the provider; only templates Kakao has approved can be sent",
-			tpl.ID, tpl.ProviderTemplateCode, tpl.ProviderStatus)
+	if refused := campaign.NotApproved(tpl); refused != nil {
+		return skip("%s", refused.Detail)
 	}
 	settings, err := a.accountSettings(ctx, cs.AccountID)
 	if err != nil {
@@ -70,7 +68,7 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	if problems := render.Validate(tpl.Content(), settings); len(problems) > 0 {
 		return skip("template %d cannot be sent: %s", tpl.ID, (&render.InvalidTemplateError{Problems: problems}).Error())
 	}
-	ok, err := a.relayCarries(ctx, cs.AccountID, cs.Routing, tpl.Channel)
+	ok, err := campaign.RelayCarries(ctx, a.Store, cs.AccountID, cs.Routing, tpl.Channel)
 	if err != nil {
 		return out, err
 	}
@@ -115,29 +113,6 @@ func runName(cs store.CampaignSchedule, at time.Time) string {
 	return name + suffix
 }
 
-// relayCarries reports whether an enabled relay of the routing (any enabled
-// relay when it names none) carries channel.
-func (a *Activities) relayCarries(ctx context.Context, accountID int64, rt store.Routing, channel string) (bool, error) {
-	relays, err := a.Store.Relays(ctx, accountID, "", true)
-	if err != nil {
-		return false, err
-	}
-	named := map[int64]bool{}
-	for _, rr := range rt.Relays {
-		named[rr.RelayID] = true
-	}
-	for _, r := range relays {
-		if len(named) > 0 && !named[r.ID] {
-			continue
-		}
-		cand, err := routing.Candidate(r, r.Weight, relay.Options{})
-		if err == nil && cand.Carries(relay.Channel(channel)) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // SyncCampaignSchedule makes the schedule's Temporal Schedule match its row:
 // created or updated (spec, action, paused) for a live row, deleted for a
 // deleted or missing one (then the row is purged). It loops until the version
@@ -162,19 +137,19 @@ func (a *Activities) SyncCampaignSchedule(ctx context.Context, in workflows.Sync
 				return out, err
 			}
 			out.Action, out.Version = "deleted", cs.Version
-			return out, a.Store.PurgeCampaignSchedule(ctx, cs.ID, cs.Version)
+			return out, a.Store.PurgeCampaignSchedule(ctx, cs.AccountID, cs.ID, cs.Version)
 		}
 		action, err := a.applySchedule(ctx, cs, activity.GetInfo(ctx).TaskQueue)
 		if err != nil {
 			// Recorded for the API to show; the row stays owed, so the
 			// workflow's retries or the reconciler try again.
-			if _, merr := a.Store.MarkCampaignScheduleSynced(ctx, cs.ID, cs.Version, err.Error()); merr != nil {
+			if _, merr := a.Store.MarkCampaignScheduleSynced(ctx, cs.AccountID, cs.ID, cs.Version, err.Error()); merr != nil {
 				a.Log.Warn("record campaign schedule sync error", "schedule_id", cs.ID, "error", merr)
 			}
 			return out, err
 		}
 		out.Action, out.Version = action, cs.Version
-		current, err := a.Store.MarkCampaignScheduleSynced(ctx, cs.ID, cs.Version, "")
+		current, err := a.Store.MarkCampaignScheduleSynced(ctx, cs.AccountID, cs.ID, cs.Version, "")
 		if err != nil {
 			return out, err
 		}
@@ -269,10 +244,7 @@ func (a *Activities) reconcileCampaignSchedules(ctx context.Context, taskQueue s
 	}
 	for _, r := range refs {
 		activity.RecordHeartbeat(ctx, r.ID)
-		_, err := a.Temporal.SignalWithStartWorkflow(ctx, workflows.CampaignScheduleSyncWorkflowID(r.ID),
-			workflows.SignalCampaignScheduleChanged, nil,
-			workflows.CampaignScheduleSyncStartOptions(taskQueue, r.AccountID, r.ID),
-			workflows.CampaignScheduleSync, workflows.CampaignScheduleSyncInput{AccountID: r.AccountID, ScheduleID: r.ID})
+		_, err := workflows.SignalCampaignScheduleSync(ctx, a.Temporal, taskQueue, r.AccountID, r.ID)
 		if err != nil {
 			failed++
 			a.Log.Warn("campaign schedule sync not signalled; the next sweep tries again", "schedule_id", r.ID, "error", err)

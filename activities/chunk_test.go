@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
@@ -31,6 +32,7 @@ import (
 type fixture struct {
 	t        *testing.T
 	st       *store.Store
+	db       *sqlx.DB
 	acts     *activities.Activities
 	account  int64
 	group    int64
@@ -62,7 +64,7 @@ func newFixtureWith(t *testing.T, n int, simOpts sim.Options, kind string, ad bo
 	}
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	f := &fixture{t: t, st: st}
+	f := &fixture{t: t, st: st, db: testenv.DB(t)}
 	f.sim = sim.New(simOpts)
 	if f.base, err = f.sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ type row struct {
 func (f *fixture) rows() []row {
 	f.t.Helper()
 	var rs []row
-	if err := f.st.DB().Select(&rs, `SELECT id, recipient, TRIM(status) AS status, attempt, TRIM(provider_id) AS provider_id, TRIM(code) AS code
+	if err := f.db.Select(&rs, `SELECT id, recipient, TRIM(status) AS status, attempt, TRIM(provider_id) AS provider_id, TRIM(code) AS code
 		FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, f.campaign.ID); err != nil {
 		f.t.Fatal(err)
 	}
@@ -299,7 +301,7 @@ func TestAdvertisementWaitsForEightInTheMorning(t *testing.T) {
 		Status string `db:"status"`
 		Body   string `db:"body"`
 	}
-	if err := f.st.DB().Select(&msgs, `SELECT name, TRIM(status) AS status, body FROM campaign_messages WHERE campaign_id = ?`, f.campaign.ID); err != nil {
+	if err := f.db.Select(&msgs, `SELECT name, TRIM(status) AS status, body FROM campaign_messages WHERE campaign_id = ?`, f.campaign.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
@@ -353,7 +355,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 	var dead []relay.Message
 	for _, r := range rs[:20] {
 		var body string
-		if err := f.st.DB().Get(&body, `SELECT body FROM campaign_messages WHERE id = ?`, r.ID); err != nil {
+		if err := f.db.Get(&body, `SELECT body FROM campaign_messages WHERE id = ?`, r.ID); err != nil {
 			t.Fatal(err)
 		}
 		dead = append(dead, relay.Message{ID: r.ID, To: r.Recipient, Channel: relay.ChannelSMS, Body: body})

@@ -1,16 +1,11 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -20,113 +15,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/notify"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
-
-// Mail is one e-mail to a few recipients.
-type Mail struct {
-	To      []string
-	Subject string
-	Body    string
-	// Key identifies the mail across retries: its Message-ID derives from it, so
-	// a receiver can drop a repeat.
-	Key string
-}
-
-// Mailer sends e-mail; low-stock alerts go through it.
-type Mailer interface {
-	SendMail(ctx context.Context, m Mail) error
-}
-
-// MailRefusedError says which recipients the server refused for good (5xx);
-// Delivered counts the others.
-type MailRefusedError struct {
-	Refused   []string
-	Reason    string
-	Delivered int
-}
-
-func (e *MailRefusedError) Error() string {
-	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), e.Reason)
-}
-
-// Public is Error with the server's reply cleaned for the tenant's eyes.
-func (e *MailRefusedError) Public() string {
-	return fmt.Sprintf("refused %s: %s", strings.Join(e.Refused, ", "), relay.SanitizeReason(e.Reason))
-}
-
-// SMTPMailer sends mail through one SMTP server (SENDINGO_SMTP_ADDR: a local
-// relay, a mail catcher, or a provider's SMTP endpoint such as SES's). It reuses
-// the smtp relay adapter: STARTTLS when the server offers it, implicit TLS on
-// port 465, and with credentials AUTH PLAIN only over TLS. The server is the
-// operator's choice, not tenant input, so it is dialled without the egress
-// guard — and it is not added to the guard's exceptions either, which would let
-// tenants' smtp relays reach it.
-type SMTPMailer struct {
-	smtp *relay.SMTP
-}
-
-// SMTPAuth are the credentials of the operator's SMTP server.
-type SMTPAuth struct {
-	Username, Password string
-}
-
-// NewSMTPMailer returns a mailer for the server at addr (host:port) sending as
-// from. With auth (a username), TLS is required: a server that offers no
-// STARTTLS is refused before the password is sent.
-func NewSMTPMailer(addr, from string, opts relay.Options, auth ...SMTPAuth) (*SMTPMailer, error) {
-	host, portStr, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("SMTP address %q: %w", addr, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port <= 0 {
-		return nil, fmt.Errorf("SMTP address %q: bad port", addr)
-	}
-	opts.Egress = nil
-	cfg := relay.SMTPConfig{Host: host, Port: port, From: from, TLS: "starttls"}
-	if port == 465 { // submissions: TLS from the first byte
-		cfg.TLS = "tls"
-	}
-	for _, a := range auth {
-		cfg.Username, cfg.Password = a.Username, a.Password
-	}
-	return &SMTPMailer{smtp: relay.NewSMTP(cfg, opts)}, nil
-}
-
-// SendMail sends m to each recipient in one SMTP session. A relay fault (server
-// down, 4xx) is an ordinary error, worth retrying; recipients refused with 5xx
-// are a *MailRefusedError.
-func (s *SMTPMailer) SendMail(ctx context.Context, m Mail) error {
-	msgs := make([]relay.Message, len(m.To))
-	for i, to := range m.To {
-		msgs[i] = relay.Message{ID: int64(i + 1), Key: m.Key, To: to, Channel: relay.ChannelEmail, Subject: m.Subject, Body: m.Body}
-	}
-	results, err := s.smtp.Send(ctx, msgs)
-	if err != nil {
-		return err
-	}
-	refused := &MailRefusedError{}
-	for i, r := range results {
-		switch r.Outcome {
-		case relay.Delivered, relay.Accepted:
-			refused.Delivered++
-		case relay.RecipientFailed:
-			refused.Refused = append(refused.Refused, m.To[i])
-			refused.Reason = r.Reason
-		default:
-			return fmt.Errorf("mail to %s: %s", m.To[i], r.Reason)
-		}
-	}
-	if len(refused.Refused) > 0 {
-		return refused
-	}
-	return nil
-}
 
 // ReadTierStock reads a tier's stock for the monitor's reconcile.
 func (a *Activities) ReadTierStock(ctx context.Context, in workflows.ReadTierStockInput) (workflows.ReadTierStockResult, error) {
@@ -174,7 +68,7 @@ func (a *Activities) SendStockAlertEmail(ctx context.Context, in workflows.SendS
 		return temporal.NewNonRetryableApplicationError("no mailer is configured", workflows.ErrTypeInvalidState, nil)
 	}
 	err = a.Mail.SendMail(ctx, alertMail(al))
-	var refused *MailRefusedError
+	var refused *outbound.MailRefusedError
 	if err != nil {
 		a.Log.Warn("stock alert mail not sent", "account_id", in.AccountID, "alert_id", al.ID, "error", err)
 	}
@@ -196,7 +90,7 @@ func (a *Activities) SendStockAlertEmail(ctx context.Context, in workflows.SendS
 	}
 }
 
-func alertMail(al store.StockAlert) Mail {
+func alertMail(al store.StockAlert) outbound.Mail {
 	subject := fmt.Sprintf("Low stock: %s — %s (%d left)", al.EventName, al.TierName, al.Stock)
 	body := fmt.Sprintf(`The reward "%s" of the attendance event "%s" is running low.
 
@@ -207,7 +101,7 @@ Restock it with POST /api/v1/events/%d/tiers/%d/stock; customers waiting for it
 are granted in order as soon as there is stock. This alert is not repeated until
 the stock has risen above the threshold again.
 `, al.TierName, al.EventName, al.Stock, al.Threshold, al.CreatedAt.UTC().Format(time.RFC3339), al.EventID, al.TierID)
-	return Mail{To: al.Emails, Subject: subject, Body: body, Key: "stock-alert-" + strconv.FormatInt(al.ID, 10)}
+	return outbound.Mail{To: al.Emails, Subject: subject, Body: body, Key: "stock-alert-" + strconv.FormatInt(al.ID, 10)}
 }
 
 // StockAlertPayload is the JSON body a low-stock webhook receives.
@@ -223,6 +117,9 @@ type StockAlertPayload struct {
 	RaisedAt  time.Time `json:"raised_at"`
 }
 
+// alertUserAgent is the User-Agent of alert webhooks.
+const alertUserAgent = "sendingo-alerts/1"
+
 // SendStockAlertWebhook posts a recorded alert to the event's webhook. Any 2xx
 // is delivered; 4xx other than 408 and 429 is final; everything else retries.
 // The Idempotency-Key header stays the same across retries.
@@ -237,59 +134,27 @@ func (a *Activities) SendStockAlertWebhook(ctx context.Context, in workflows.Sen
 	body, _ := json.Marshal(StockAlertPayload{Type: "reward.low_stock", AlertID: al.ID, EventID: al.EventID,
 		EventName: al.EventName, TierID: al.TierID, TierName: al.TierName, Stock: al.Stock, Threshold: al.Threshold,
 		RaisedAt: al.CreatedAt})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, al.WebhookURL, bytes.NewReader(body))
-	if err != nil {
-		reason := "the webhook URL cannot be used"
-		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
-		return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
+	hooks := a.Webhooks
+	if hooks == nil {
+		hooks = outbound.NewWebhooks(a.Egress, alertUserAgent)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "sendingo-alerts/1")
-	req.Header.Set("Idempotency-Key", "stock-alert-"+strconv.FormatInt(al.ID, 10))
-	client := a.Webhooks
-	if client == nil {
-		client = webhookClient(a.Egress)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		// The tenant sees the class of the failure; the log has the detail.
-		a.Log.Warn("stock alert webhook failed", "account_id", in.AccountID, "alert_id", al.ID, "error", err)
-		reason, final := webhookFailure(err)
-		_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
-		if final {
-			return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
-		}
-		return errors.New(reason)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10)) // lets the connection be reused
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	err = hooks.Post(ctx, al.WebhookURL, "stock-alert-"+strconv.FormatInt(al.ID, 10), body)
+	if err == nil {
 		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertSent, "")
 	}
-	// Only the status: the answer's body is whatever the address serves, and it
-	// must not reach the tenant.
-	reason := fmt.Sprintf("the webhook answered HTTP %d", resp.StatusCode)
-	_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, reason)
-	if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != 408 && resp.StatusCode != 429 {
-		return temporal.NewNonRetryableApplicationError(reason, workflows.ErrTypeInvalidInput, nil)
+	var failed *outbound.WebhookError
+	if !errors.As(err, &failed) {
+		return err
 	}
-	return errors.New(reason)
-}
-
-// webhookFailure classifies a failed webhook call for the tenant; final means
-// retrying cannot help (a refused address stays refused until the operator
-// lists it).
-func webhookFailure(err error) (reason string, final bool) {
-	var ne net.Error
-	switch {
-	case errors.Is(err, egress.ErrRefused):
-		return "the webhook address is private or internal and not allowed", true
-	case errors.Is(err, egress.ErrTooManyRedirects):
-		return fmt.Sprintf("the webhook redirected more than %d times", egress.MaxRedirects), true
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return "the webhook did not answer in time", false
+	if failed.Status == 0 {
+		// The tenant sees the class of the failure; the log has the detail.
+		a.Log.Warn("stock alert webhook failed", "account_id", in.AccountID, "alert_id", al.ID, "error", failed.Err)
 	}
-	return "the webhook could not be reached", false
+	_ = a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertWebhook, store.AlertPending, failed.Reason)
+	if failed.Final {
+		return temporal.NewNonRetryableApplicationError(failed.Reason, workflows.ErrTypeInvalidInput, nil)
+	}
+	return errors.New(failed.Reason)
 }
 
 // MarkStockAlertFailed records that a channel gave up delivering an alert.

@@ -2,16 +2,12 @@ package activities
 
 import (
 	"log/slog"
-	"net/http"
-	"time"
 
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 )
-
-// webhookTimeout bounds one alert webhook call.
-const webhookTimeout = 10 * time.Second
 
 // New returns the activities with a relay router and a shared HTTP client for
 // the relay adapters; publicURL is where customers reach tracking links. Every
@@ -28,13 +24,7 @@ func New(st *store.Store, log *slog.Logger, publicURL string, guard *egress.Guar
 		RelayOptions: relay.Options{HTTPClient: relay.NewHTTPClient(relay.DefaultTimeout, guard), Egress: guard,
 			Logger: log.With("component", "relay")},
 		PublicURL: publicURL,
-		Webhooks:  webhookClient(guard),
+		Webhooks:  outbound.NewWebhooks(guard, alertUserAgent),
 		Egress:    guard,
 	}
-}
-
-// webhookClient posts alert webhooks through guard, following at most
-// egress.MaxRedirects redirects (each dialled through the guard too).
-func webhookClient(guard *egress.Guard) *http.Client {
-	return &http.Client{Transport: guard.Transport(webhookTimeout), Timeout: webhookTimeout, CheckRedirect: egress.CheckRedirect}
 }

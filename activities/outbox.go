@@ -79,10 +79,7 @@ func (a *Activities) sweepItem(ctx context.Context, taskQueue string, it store.O
 		}
 		return false, nil
 	case store.OutboxReminderSchedule:
-		_, err := a.Temporal.SignalWithStartWorkflow(ctx, workflows.ReminderScheduleSyncWorkflowID(it.RefID),
-			workflows.SignalReminderScheduleChanged, nil,
-			workflows.ReminderScheduleSyncStartOptions(taskQueue, it.AccountID, it.RefID),
-			workflows.ReminderScheduleSync, workflows.ReminderScheduleSyncInput{AccountID: it.AccountID, EventID: it.RefID})
+		_, err := workflows.SignalReminderScheduleSync(ctx, a.Temporal, taskQueue, it.AccountID, it.RefID)
 		if err != nil {
 			return false, fmt.Errorf("sync reminder schedule of event %d: %w", it.RefID, err)
 		}

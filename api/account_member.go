@@ -251,43 +251,19 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 	} else if utf8.RuneCountInString(req.Name) > 200 {
 		errs.Add("name", "must be at most 200 characters")
 	}
-	if req.Password == "" {
-		errs.Add("password", "is required")
-	} else if msg := checkPassword(req.Password); msg != "" {
-		errs.Add("password", "%s", msg)
-	}
+	checkNewPassword(&errs, "password", req.Password)
 	if errs.Abort(c) {
 		return
 	}
-	if s.overLimit(c, s.ipLimit(c)) {
-		return
-	}
-	ctx := s.anonymousActor(c)
-	hash := onetime.Hash(strings.TrimSpace(req.Token))
-	// A token that cannot work is refused before any password hashing.
-	inv, err := s.store.InvitationByToken(ctx, hash)
-	if err == nil {
-		switch {
-		case inv.Accepted():
-			err = store.ErrLinkUsed
-		case !s.now().Before(inv.ExpiresAt):
-			err = store.ErrLinkExpired
-		}
-	}
-	if !s.linkErr(c, err, "invitation") {
-		return
-	}
-	pw, err := s.makeHash(ctx, req.Password)
-	if errors.Is(err, errHashBusy) {
-		hashBusy(c)
-		return
-	}
-	if err != nil {
-		internalError(c, err)
-		return
-	}
-	u, err := s.store.AcceptInvitation(ctx, hash, store.NewMember{Name: req.Name, PasswordHash: string(pw)}, s.now())
-	if !s.linkErr(c, err, "invitation") {
+	u, _, ok := s.spendLink(c, "invitation", req.Token, req.Password,
+		func(ctx context.Context, hash []byte) (bool, time.Time, error) {
+			inv, err := s.store.InvitationByToken(ctx, hash)
+			return inv.Accepted(), inv.ExpiresAt, err
+		},
+		func(ctx context.Context, hash []byte, pw string) (store.User, error) {
+			return s.store.AcceptInvitation(ctx, hash, store.NewMember{Name: req.Name, PasswordHash: pw}, s.now())
+		})
+	if !ok {
 		return
 	}
 	tok, exp, err := s.issueToken(u)
@@ -305,6 +281,57 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 // audit rows of routes nobody is logged in to (the store names the user).
 func (s *Server) anonymousActor(c *gin.Context) context.Context {
 	return store.WithActor(c.Request.Context(), store.Actor{Kind: store.ActorSystem, IP: c.ClientIP(), RequestID: c.GetString(ctxRequestID)})
+}
+
+// checkNewPassword checks a new password given in field.
+func checkNewPassword(errs *Fields, field, password string) {
+	if password == "" {
+		errs.Add(field, "is required")
+	} else if msg := checkPassword(password); msg != "" {
+		errs.Add(field, "%s", msg)
+	}
+}
+
+// spendLink spends a single-use link (an invitation, a password reset) that
+// sets a password: check looks the token up, so a token that cannot work
+// (unknown, used, expired) is refused before any password hashing; spend
+// then spends it with the password's hash. Attempts count against the
+// client's limit. It answers every refusal itself, and gives the user and the
+// request's (anonymous) context when the link was spent.
+func (s *Server) spendLink(c *gin.Context, what, token, password string,
+	check func(ctx context.Context, hash []byte) (used bool, expiresAt time.Time, err error),
+	spend func(ctx context.Context, hash []byte, passwordHash string) (store.User, error)) (store.User, context.Context, bool) {
+	if s.overLimit(c, s.ipLimit(c)) {
+		return store.User{}, nil, false
+	}
+	ctx := s.anonymousActor(c)
+	hash := onetime.Hash(strings.TrimSpace(token))
+	used, expiresAt, err := check(ctx, hash)
+	if err == nil {
+		switch {
+		case used:
+			err = store.ErrLinkUsed
+		case !s.now().Before(expiresAt):
+			err = store.ErrLinkExpired
+		}
+	}
+	if !s.linkErr(c, err, what) {
+		return store.User{}, nil, false
+	}
+	pw, err := s.makeHash(ctx, password)
+	if errors.Is(err, errHashBusy) {
+		hashBusy(c)
+		return store.User{}, nil, false
+	}
+	if err != nil {
+		internalError(c, err)
+		return store.User{}, nil, false
+	}
+	u, err := spend(ctx, hash, string(pw))
+	if !s.linkErr(c, err, what) {
+		return store.User{}, nil, false
+	}
+	return u, ctx, true
 }
 
 // linkErr answers the errors of single-use links; it reports whether err was

@@ -55,7 +55,7 @@ func (h *harness) historyText(t *testing.T, workflowID, runID string) string {
 func (h *harness) countWhere(t *testing.T, query string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := h.store.DB().Get(&n, query, args...); err != nil {
+	if err := h.db.Get(&n, query, args...); err != nil {
 		t.Fatal(err)
 	}
 	return n

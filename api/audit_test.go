@@ -105,7 +105,7 @@ func TestAuditLogRecordsWhoDidWhat(t *testing.T) {
 		"config": map[string]any{"base_url": f.simBase, "name": "audit", "token": "NEW-s3cr3t-token"}}).Expect(200)
 	before := h.countWhere(t, `SELECT COUNT(*) FROM audit_log`)
 	var relayName string
-	if err := h.store.DB().Get(&relayName, `SELECT name FROM relays WHERE id = ?`, f.relay); err != nil {
+	if err := h.db.Get(&relayName, `SELECT name FROM relays WHERE id = ?`, f.relay); err != nil {
 		t.Fatal(err)
 	}
 	admin.Do("PATCH", fmt.Sprintf("/api/v1/relays/%d", rel.ID), map[string]any{"name": relayName}).Expect(409)
@@ -307,7 +307,7 @@ func TestAPIKeyLastUsedAtIsKeptCurrentOncePerMinute(t *testing.T) {
 	if again := lastUsed(); !again.Equal(*first) {
 		t.Fatalf("a second use within the minute wrote again: %s then %s", *first, *again)
 	}
-	if _, err := h.store.DB().Exec(`UPDATE api_keys SET last_used_at = last_used_at - INTERVAL 61 SECOND WHERE id = ?`, id); err != nil {
+	if _, err := h.db.Exec(`UPDATE api_keys SET last_used_at = last_used_at - INTERVAL 61 SECOND WHERE id = ?`, id); err != nil {
 		t.Fatal(err)
 	}
 	moved := lastUsed()

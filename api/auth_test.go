@@ -234,7 +234,7 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatal("the key list shows the secret")
 	}
 	var stored []byte
-	if err := h.store.DB().Get(&stored, "SELECT key_hash FROM api_keys WHERE id = ?", created.ID); err != nil {
+	if err := h.db.Get(&stored, "SELECT key_hash FROM api_keys WHERE id = ?", created.ID); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(stored), created.Key[4:]) {

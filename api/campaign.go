@@ -12,9 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/render"
-	"github.com/sendingo/sendingo/routing"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -77,30 +76,7 @@ func (r campaignRequest) apply(n *store.NewCampaign) Fields {
 	if r.Routing != nil {
 		n.Routing = *r.Routing
 	}
-	if n.Routing.Mode == "" {
-		n.Routing.Mode = string(relay.ModeWeighted)
-	}
-	if !relay.Mode(n.Routing.Mode).Valid() {
-		errs.Add("routing.mode", "must be weighted, cheapest or fastest")
-	}
-	seen := map[int64]bool{}
-	total := 0
-	for i, rr := range n.Routing.Relays {
-		switch {
-		case rr.RelayID <= 0:
-			errs.Add(fmt.Sprintf("routing.relays[%d].relay_id", i), "is required")
-		case seen[rr.RelayID]:
-			errs.Add(fmt.Sprintf("routing.relays[%d].relay_id", i), "names relay %d twice", rr.RelayID)
-		}
-		seen[rr.RelayID] = true
-		if rr.Weight < 0 {
-			errs.Add(fmt.Sprintf("routing.relays[%d].weight", i), "must not be negative")
-		}
-		total += rr.Weight
-	}
-	if n.Routing.Mode == string(relay.ModeWeighted) && len(n.Routing.Relays) > 0 && total == 0 {
-		errs.Add("routing.relays", "weighted routing needs a relay with a positive weight")
-	}
+	checkRoutingRules(&n.Routing, "routing", &errs)
 	if r.ScheduledAt != nil {
 		if *r.ScheduledAt == "" {
 			n.ScheduledAt = time.Time{}
@@ -114,15 +90,17 @@ func (r campaignRequest) apply(n *store.NewCampaign) Fields {
 }
 
 func newCampaignOf(c store.Campaign) store.NewCampaign {
-	n := store.NewCampaign{Name: c.Name, TemplateID: c.TemplateID, AudienceKind: c.AudienceKind, GroupIDs: c.GroupIDs,
-		CustomerIDs: c.CustomerIDs, Variables: c.Variables, EventID: c.EventID, Routing: c.Routing}
-	if store.IsSet(c.EventDay) {
-		n.EventDay = c.EventDay
+	return store.NewCampaign{Name: c.Name, TemplateID: c.TemplateID, AudienceKind: c.AudienceKind, GroupIDs: c.GroupIDs,
+		CustomerIDs: c.CustomerIDs, Variables: c.Variables, EventID: c.EventID, Routing: c.Routing,
+		EventDay: setOrZero(c.EventDay), ScheduledAt: setOrZero(c.ScheduledAt)}
+}
+
+// setOrZero is a stored time as a request carries it: zero when unset.
+func setOrZero(t time.Time) time.Time {
+	if store.IsSet(t) {
+		return t
 	}
-	if store.IsSet(c.ScheduledAt) {
-		n.ScheduledAt = c.ScheduledAt
-	}
-	return n
+	return time.Time{}
 }
 
 func (s *Server) createCampaign(c *gin.Context) {
@@ -171,32 +149,15 @@ func (s *Server) updateCampaign(c *gin.Context) {
 }
 
 func (s *Server) getCampaign(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
-		return
-	}
-	camp, err := s.store.Campaign(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "campaign") {
 		return
 	}
 	c.JSON(http.StatusOK, toCampaignJSON(camp))
 }
 
 func (s *Server) listCampaigns(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	cs, total, err := s.store.Campaigns(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "campaigns") {
-		return
-	}
-	out := make([]campaignJSON, len(cs))
-	for i, camp := range cs {
-		out[i] = toCampaignJSON(camp)
-	}
-	c.JSON(http.StatusOK, list[campaignJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(cs, p.Size, func(x store.Campaign) string { return store.Cursor(x.ID) })})
+	listPage(c, "campaigns", s.store.Campaigns, toCampaignJSON, func(x store.Campaign) string { return store.Cursor(x.ID) })
 }
 
 func (s *Server) deleteCampaign(c *gin.Context) {
@@ -210,83 +171,32 @@ func (s *Server) deleteCampaign(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// maxListedCustomers caps the customers a missing-variables refusal lists.
-const maxListedCustomers = 100
-
 // sendCampaign starts the send. Everything that would make it fail for all or
 // some recipients is checked first, and refused with the reason, before any
 // message exists: no enabled relay for the channel, no recipients, customers
 // without a variable the template needs (listed). A second call answers 202
 // with the campaign as it is: one workflow per campaign.
 func (s *Server) sendCampaign(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx, acc := c.Request.Context(), account(c)
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	if camp.Status != store.CampaignDraft {
 		c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
 		c.JSON(http.StatusAccepted, toCampaignJSON(camp))
 		return
 	}
-	tpl, err := s.store.Template(ctx, acc, camp.TemplateID)
-	if errors.Is(err, store.ErrNotFound) {
-		unprocessable(c, "template-missing", "Template missing", fmt.Sprintf("template %d no longer exists", camp.TemplateID))
-		return
-	}
-	if !storeErr(c, err, "template") {
-		return
-	}
-	if templateNotApproved(c, tpl) {
-		return
-	}
-	settings, ok := s.accountSettings(c)
-	if !ok {
-		return
-	}
-	if problems := render.Validate(tpl.Content(), settings); len(problems) > 0 {
-		renderProblem(c, &render.InvalidTemplateError{Problems: problems})
-		return
-	}
-	if !s.checkRelays(c, camp, tpl.Channel) {
-		return
-	}
-	size, err := s.store.AudienceSize(ctx, camp, tpl.Channel == render.ChannelEmail)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
-	if size == 0 {
-		unprocessable(c, "no-recipients", "No recipients",
-			"the campaign's groups hold no customer who can receive it (opted-out customers, and for text messages customers without a mobile number, are left out)")
-		return
-	}
-	var needed []string
-	for _, v := range tpl.Content().Variables() {
-		if _, fixed := camp.Variables[v]; !fixed {
-			needed = append(needed, v)
-		}
-	}
-	missing, customers, err := s.store.AudienceMissing(ctx, camp, needed, maxListedCustomers)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
-	if missing > 0 {
-		writeProblem(c, Problem{Type: ProblemBase + "missing-variables", Title: "Missing variables",
-			Status: http.StatusUnprocessableEntity,
-			Detail: fmt.Sprintf("%d of %d recipients have no value for a variable the template needs (%s); give them the attribute or leave them out",
-				missing, size, strings.Join(needed, ", ")),
-			Extensions: map[string]any{"missing_count": missing, "customers": customers}})
+	ready, err := s.campaigns.CheckSend(ctx, camp)
+	if !sendRefused(c, err) {
 		return
 	}
 
 	// The workflow is started first, under the campaign's ID: its first activity
 	// moves the draft to running (or scheduled), so a send either reached
 	// Temporal, and then happens, or did not, and then nothing has changed.
-	if err := s.startCampaign(ctx, acc, id, 1); err != nil {
+	if err := s.campaigns.Start(ctx, acc, id, 1, requestedBy(ctx)); err != nil {
 		workflowEngineDown(c, err, fmt.Sprintf("campaign %d was not started and is still a draft; try again", id))
 		return
 	}
@@ -296,10 +206,10 @@ func (s *Server) sendCampaign(c *gin.Context) {
 	if camp.ScheduledAt.After(time.Now()) {
 		status = store.CampaignScheduled
 	}
-	if _, err := s.store.BeginSend(ctx, acc, id, tpl, status); err != nil {
+	if _, err := s.store.BeginSend(ctx, acc, id, ready.Template, status); err != nil {
 		s.log.Warn("begin send; the campaign's workflow makes the change", "campaign_id", id, "error", err)
 	}
-	s.log.Info("campaign send started", "account_id", acc, "campaign_id", id, "recipients", size)
+	s.log.Info("campaign send started", "account_id", acc, "campaign_id", id, "recipients", ready.Recipients)
 	camp, err = s.store.Campaign(ctx, acc, id)
 	if !storeErr(c, err, "campaign") {
 		return
@@ -310,7 +220,7 @@ func (s *Server) sendCampaign(c *gin.Context) {
 
 // temporalCallTimeout bounds a request's wait for Temporal: an unreachable
 // Temporal answers 503 in this time rather than holding the request.
-const temporalCallTimeout = 10 * time.Second
+const temporalCallTimeout = campaign.TemporalCallTimeout
 
 // workflowEngineDown answers 503 for a Temporal call that failed, saying what
 // that means for the request (detail); the cause is logged, not shown.
@@ -320,60 +230,23 @@ func workflowEngineDown(c *gin.Context, err error, detail string) {
 	problem(c, http.StatusServiceUnavailable, "workflow-engine-unavailable", "Workflow engine unavailable", detail)
 }
 
-// checkRelays refuses a send no enabled relay could carry.
-func (s *Server) checkRelays(c *gin.Context, camp store.Campaign, channel string) bool {
-	relays, err := s.store.Relays(c.Request.Context(), account(c), "", true)
-	if !storeErr(c, err, "relays") {
-		return false
+// sendRefused answers a send's refusal (campaign.CheckSend) and reports
+// whether the send may go on.
+func sendRefused(c *gin.Context, err error) bool {
+	var refused *campaign.Refusal
+	var invalid *render.InvalidTemplateError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &refused):
+		writeProblem(c, Problem{Type: ProblemBase + refused.Slug, Title: refused.Title,
+			Status: http.StatusUnprocessableEntity, Detail: refused.Detail, Extensions: refused.Extensions})
+	case errors.As(err, &invalid):
+		renderProblem(c, invalid)
+	default:
+		storeErr(c, err, "campaign")
 	}
-	named := map[int64]bool{}
-	for _, rr := range camp.Routing.Relays {
-		named[rr.RelayID] = true
-	}
-	for _, r := range relays {
-		if len(named) > 0 && !named[r.ID] {
-			continue
-		}
-		cand, err := routing.Candidate(r, r.Weight, relay.Options{})
-		if err == nil && cand.Carries(relay.Channel(channel)) {
-			return true
-		}
-	}
-	which := "no enabled relay"
-	if len(named) > 0 {
-		which = "none of the campaign's relays is enabled and"
-	}
-	unprocessable(c, "no-relay", "No relay for the channel",
-		fmt.Sprintf("%s carries %s messages; add or enable one", which, channel))
 	return false
-}
-
-// startCampaign starts run of the campaign's workflow (a first run joins one
-// already running; see workflows.CampaignStartOptions).
-func (s *Server) startCampaign(ctx context.Context, acc, id int64, run int) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), temporalCallTimeout)
-	defer cancel()
-	weights, err := s.routingWeights(ctx, acc, id)
-	if err != nil {
-		return err
-	}
-	opts := workflows.CampaignStartOptions(s.cfg.TaskQueue, acc, id, run)
-	in := workflows.CampaignInput{AccountID: acc, CampaignID: id, Run: run,
-		ReportDeadline: s.cfg.ReportDeadline, ChunkSize: chunkSize(s.cfg.ChunkSize, weights), Window: s.cfg.ChunkWindow,
-		RequestedBy: requestedBy(ctx)}
-	_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if run > 1 && errors.As(err, &started) {
-		// A retry is asked for once the row is final, but the previous run
-		// writes the final row just before it returns: it may still be closing.
-		// Wait for it (within this call's time), then start the retry.
-		_ = s.temporal.GetWorkflow(ctx, opts.ID, "").Get(ctx, nil)
-		_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.Campaign, in)
-	}
-	if err != nil {
-		return fmt.Errorf("start campaign %d workflow (run %d): %w", id, run, err)
-	}
-	return nil
 }
 
 // requestedBy is the request's actor as the campaign workflow carries it: its
@@ -390,15 +263,12 @@ func requestedBy(ctx context.Context) *workflows.Actor {
 // campaignProgress answers live progress from the workflow while it runs, and
 // the stored counts once it has finished (or before it started).
 func (s *Server) campaignProgress(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx := c.Request.Context()
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	switch camp.Status {
 	case store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused:
 		v, err := s.temporal.QueryWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.QueryCampaignProgress)
@@ -492,15 +362,12 @@ func (s *Server) signalCampaign(action string, allowed ...string) gin.HandlerFun
 // activity resets the failed messages, so a retry that did not reach Temporal
 // changed nothing.
 func (s *Server) retryFailed(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx, acc := c.Request.Context(), account(c)
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	switch {
 	case camp.Status != store.CampaignCompleted && camp.Status != store.CampaignFailed:
 		conflict(c, fmt.Sprintf("campaign %d is %s; only a finished campaign can retry its failed messages", id, camp.Status))
@@ -510,7 +377,7 @@ func (s *Server) retryFailed(c *gin.Context) {
 		return
 	}
 	run := camp.Run + 1
-	err = s.startCampaign(ctx, acc, id, run)
+	err := s.campaigns.Start(ctx, acc, id, run, requestedBy(ctx))
 	var running *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &running) {
 		// The finished run's workflow may still be closing (the campaign is
@@ -518,7 +385,7 @@ func (s *Server) retryFailed(c *gin.Context) {
 		wctx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
 		_ = s.temporal.GetWorkflow(wctx, workflows.CampaignWorkflowID(id), "").Get(wctx, nil)
 		cancel()
-		err = s.startCampaign(ctx, acc, id, run)
+		err = s.campaigns.Start(ctx, acc, id, run, requestedBy(ctx))
 	}
 	switch {
 	case errors.As(err, &running):
@@ -542,42 +409,6 @@ func (s *Server) retryFailed(c *gin.Context) {
 	s.log.Info("campaign retry started", "account_id", acc, "campaign_id", id, "run", run, "messages", reset)
 	c.Header("Location", "/api/v1/campaigns/"+itoa(id)+"/progress")
 	c.JSON(http.StatusAccepted, gin.H{"campaign": toCampaignJSON(camp), "retrying": reset})
-}
-
-// routingWeights sums the weights weighted routing will split the campaign by.
-func (s *Server) routingWeights(ctx context.Context, acc, id int64) (int, error) {
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if err != nil {
-		return 0, err
-	}
-	if camp.Routing.Mode != "" && camp.Routing.Mode != string(relay.ModeWeighted) {
-		return 0, nil
-	}
-	sum := 0
-	for _, rr := range camp.Routing.Relays {
-		sum += rr.Weight
-	}
-	if len(camp.Routing.Relays) == 0 {
-		relays, err := s.store.Relays(ctx, acc, "", true)
-		if err != nil {
-			return 0, err
-		}
-		for _, r := range relays {
-			sum += r.Weight
-		}
-	}
-	return sum, nil
-}
-
-// chunkSize rounds the chunk size down to a multiple of the weights' sum, so
-// that every full chunk splits exactly by the weights and the campaign as a whole
-// splits as largest-remainder apportionment of its total (the router apportions
-// each chunk; only the last chunk has a remainder).
-func chunkSize(size, weightSum int) int {
-	if weightSum <= 0 || weightSum > size {
-		return size
-	}
-	return size - size%weightSum
 }
 
 type audiencePreviewRequest struct {
@@ -647,7 +478,7 @@ func (s *Server) previewAudience(c *gin.Context) {
 	}
 	camp := store.Campaign{AccountID: acc, AudienceKind: store.AudienceGroups, GroupIDs: req.GroupIDs}
 	needed := tpl.Content().Variables()
-	missing, customers, err := s.store.AudienceMissing(ctx, camp, needed, maxListedCustomers)
+	missing, customers, err := s.store.AudienceMissing(ctx, camp, needed, campaign.MaxListedCustomers)
 	if !storeErr(c, err, "groups") {
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -34,21 +33,11 @@ func (s *Server) createAudience(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	req.NewGroupName = strings.TrimSpace(req.NewGroupName)
 	var errs Fields
 	if !slices.Contains(store.Outcomes, req.Outcome) {
 		errs.Add("outcome", "must be one of %s", strings.Join(store.Outcomes, ", "))
 	}
-	switch {
-	case req.GroupID == 0 && req.NewGroupName == "":
-		errs.Add("group_id", "name the group to add the customers to (group_id), or give new_group_name")
-	case req.GroupID != 0 && req.NewGroupName != "":
-		errs.Add("new_group_name", "give either group_id or new_group_name, not both")
-	case req.GroupID < 0:
-		errs.Add("group_id", "must be a group id")
-	case utf8.RuneCountInString(req.NewGroupName) > store.MaxGroupName:
-		errs.Add("new_group_name", "must be at most %d characters", store.MaxGroupName)
-	}
+	req.NewGroupName = checkTargetGroup(&errs, req.GroupID, req.NewGroupName, "to add the customers to")
 	if errs.Abort(c) {
 		return
 	}

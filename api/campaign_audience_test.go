@@ -78,7 +78,7 @@ func TestRetargetingClickedIntoANewGroup(t *testing.T) {
 		Token string `db:"token"`
 		Phone string `db:"recipient"`
 	}
-	if err := h.store.DB().Select(&links, `SELECT l.token, m.recipient FROM message_links l JOIN campaign_messages m ON m.id = l.message_id
+	if err := h.db.Select(&links, `SELECT l.token, m.recipient FROM message_links l JOIN campaign_messages m ON m.id = l.message_id
 		WHERE l.campaign_id = ? ORDER BY m.id`, camp.ID); err != nil || len(links) != 5 {
 		t.Fatalf("links %v %v", links, err)
 	}

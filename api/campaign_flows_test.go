@@ -62,7 +62,7 @@ func chunkInputs(t *testing.T, events []*historypb.HistoryEvent) []workflows.Sen
 func (h *harness) countRows(t *testing.T, campaignID int64, cond string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := h.store.DB().Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND `+cond,
+	if err := h.db.Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND `+cond,
 		append([]any{campaignID}, args...)...); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestRetryFailedResendsOnlyTheFailedMessagesOnceWithNewKeys(t *testing.T) {
 		t.Fatalf("first run %+v: the test needs some failed and some delivered", first)
 	}
 	var failedIDs []int64
-	if err := h.store.DB().Select(&failedIDs, `SELECT id FROM campaign_messages WHERE campaign_id = ? AND status = 'failed' ORDER BY id`, id); err != nil {
+	if err := h.db.Select(&failedIDs, `SELECT id FROM campaign_messages WHERE campaign_id = ? AND status = 'failed' ORDER BY id`, id); err != nil {
 		t.Fatal(err)
 	}
 	if st := simulator.Stats(); st.Unique != 300 || st.Duplicates != 0 {
@@ -351,7 +351,7 @@ func TestAdvertisementCarriesItsMarksAndWaitsForMorning(t *testing.T) {
 		t.Fatalf("resumes at %v, want 08:00 in %s (%v)", p.ResumeAt.In(loc), zone, morning)
 	}
 	var bodies []string
-	if err := h.store.DB().Select(&bodies, `SELECT body FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, camp.ID); err != nil {
+	if err := h.db.Select(&bodies, `SELECT body FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, camp.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(bodies) != 30 {

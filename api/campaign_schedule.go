@@ -132,15 +132,8 @@ func (r scheduleRequest) apply(n *store.NewCampaignSchedule) Fields {
 }
 
 func newScheduleOf(cs store.CampaignSchedule) store.NewCampaignSchedule {
-	n := store.NewCampaignSchedule{Name: cs.Name, TemplateID: cs.TemplateID, GroupIDs: cs.GroupIDs, Routing: cs.Routing,
-		Cron: cs.Cron, Timezone: cs.Timezone}
-	if store.IsSet(cs.StartsAt) {
-		n.StartsAt = cs.StartsAt
-	}
-	if store.IsSet(cs.EndsAt) {
-		n.EndsAt = cs.EndsAt
-	}
-	return n
+	return store.NewCampaignSchedule{Name: cs.Name, TemplateID: cs.TemplateID, GroupIDs: cs.GroupIDs, Routing: cs.Routing,
+		Cron: cs.Cron, Timezone: cs.Timezone, StartsAt: setOrZero(cs.StartsAt), EndsAt: setOrZero(cs.EndsAt)}
 }
 
 func (s *Server) createSchedule(c *gin.Context) {
@@ -173,15 +166,7 @@ func (s *Server) createSchedule(c *gin.Context) {
 // pathSchedule loads the schedule named by :id (404 for another account's, or
 // a deleted one).
 func (s *Server) pathSchedule(c *gin.Context) (store.CampaignSchedule, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return store.CampaignSchedule{}, false
-	}
-	cs, err := s.store.CampaignSchedule(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "campaign schedule") {
-		return store.CampaignSchedule{}, false
-	}
-	return cs, true
+	return pathRow(c, "campaign schedule", s.store.CampaignSchedule)
 }
 
 func (s *Server) getSchedule(c *gin.Context) {
@@ -193,19 +178,7 @@ func (s *Server) getSchedule(c *gin.Context) {
 }
 
 func (s *Server) listSchedules(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	css, total, err := s.store.CampaignSchedules(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "campaign schedules") {
-		return
-	}
-	out := make([]scheduleJSON, len(css))
-	for i, cs := range css {
-		out[i] = toScheduleJSON(cs)
-	}
-	c.JSON(http.StatusOK, list[scheduleJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size})
+	listPage(c, "campaign schedules", s.store.CampaignSchedules, toScheduleJSON, nil)
 }
 
 func (s *Server) updateSchedule(c *gin.Context) {
@@ -313,9 +286,7 @@ func (s *Server) followSchedule(ctx context.Context, cs store.CampaignSchedule) 
 // signalScheduleSync starts (or signals) the schedule's sync workflow; nil when
 // Temporal could not be reached.
 func (s *Server) signalScheduleSync(ctx context.Context, acc, id int64) client.WorkflowRun {
-	run, err := s.temporal.SignalWithStartWorkflow(context.WithoutCancel(ctx), workflows.CampaignScheduleSyncWorkflowID(id),
-		workflows.SignalCampaignScheduleChanged, nil, workflows.CampaignScheduleSyncStartOptions(s.cfg.TaskQueue, acc, id),
-		workflows.CampaignScheduleSync, workflows.CampaignScheduleSyncInput{AccountID: acc, ScheduleID: id})
+	run, err := workflows.SignalCampaignScheduleSync(context.WithoutCancel(ctx), s.temporal, s.cfg.TaskQueue, acc, id)
 	if err != nil {
 		s.log.Warn("signal campaign schedule sync; the reconciler will", "account_id", acc, "schedule_id", id, "error", err)
 		return nil

@@ -310,7 +310,7 @@ func TestCampaignScheduleFollowsItsRowAfterATemporalOutage(t *testing.T) {
 	expectScheduleGone(t, h, s.ScheduleID)
 	waitFor("the tombstone is purged", func() bool {
 		var n int
-		_ = h.store.DB().Get(&n, `SELECT COUNT(*) FROM campaign_schedules WHERE id = ?`, s.ID)
+		_ = h.db.Get(&n, `SELECT COUNT(*) FROM campaign_schedules WHERE id = ?`, s.ID)
 		return n == 0
 	})
 }

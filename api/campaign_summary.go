@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -60,17 +59,15 @@ func quietHours(t time.Time, loc *time.Location) (bool, time.Time) {
 // campaignSummary answers the pre-send summary: the template as it stands for
 // a draft, as it was frozen once sent.
 func (s *Server) campaignSummary(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	ctx, acc := c.Request.Context(), account(c)
+	camp, ok := pathRow(c, "campaign", s.store.Campaign)
 	if !ok {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	camp, err := s.store.Campaign(ctx, acc, id)
-	if !storeErr(c, err, "campaign") {
-		return
-	}
+	id := camp.ID
 	tpl := store.Template(camp.Content)
 	if camp.Status == store.CampaignDraft || tpl.Channel == "" {
+		var err error
 		if tpl, err = s.store.Template(ctx, acc, camp.TemplateID); !storeErr(c, err, "template") {
 			return
 		}
@@ -113,18 +110,4 @@ func zoneOrSeoul(name string) *time.Location {
 		return loc
 	}
 	return time.FixedZone("KST", 9*3600)
-}
-
-// templateNotApproved refuses a send with a synced AlimTalk template that the
-// provider has not approved, naming its status. It reports whether it answered.
-func templateNotApproved(c *gin.Context, t store.Template) bool {
-	if t.SendableAtProvider() {
-		return false
-	}
-	writeProblem(c, Problem{Type: ProblemBase + "template-not-approved", Title: "Template not approved",
-		Status: http.StatusUnprocessableEntity,
-		Detail: fmt.Sprintf("AlimTalk template %d (%s) is %s at the provider; only templates Kakao has approved can be sent",
-			t.ID, t.ProviderTemplateCode, t.ProviderStatus),
-		Extensions: map[string]any{"provider_status": t.ProviderStatus, "template_id": t.ID}})
-	return true
 }

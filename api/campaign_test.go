@@ -92,7 +92,7 @@ func waitCampaign(t *testing.T, c *apitest.Client, id int64, until ...string) ca
 
 func (h *harness) messageCounts(t *testing.T, campaignID int64) map[string]int64 {
 	t.Helper()
-	rows, err := h.store.DB().Query(`SELECT status, COUNT(*) FROM campaign_messages WHERE campaign_id = ? GROUP BY status`, campaignID)
+	rows, err := h.db.Query(`SELECT status, COUNT(*) FROM campaign_messages WHERE campaign_id = ? GROUP BY status`, campaignID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 		RelayID int64 `db:"relay_id"`
 		N       int64 `db:"n"`
 	}
-	if err := h.store.DB().Select(&byRelay, `SELECT relay_id, COUNT(*) AS n FROM campaign_messages WHERE campaign_id = ? GROUP BY relay_id ORDER BY relay_id`, camp.ID); err != nil {
+	if err := h.db.Select(&byRelay, `SELECT relay_id, COUNT(*) AS n FROM campaign_messages WHERE campaign_id = ? GROUP BY relay_id ORDER BY relay_id`, camp.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(byRelay) != 2 || byRelay[0].RelayID != a || byRelay[0].N != 700 || byRelay[1].N != 300 {
@@ -190,13 +190,13 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 		t.Fatalf("results by relay %+v", res.Relays)
 	}
 	var distinct int64
-	_ = h.store.DB().Get(&distinct, `SELECT COUNT(DISTINCT recipient) FROM campaign_messages WHERE campaign_id = ?`, camp.ID)
+	_ = h.db.Get(&distinct, `SELECT COUNT(DISTINCT recipient) FROM campaign_messages WHERE campaign_id = ?`, camp.ID)
 	if distinct != 1000 {
 		t.Fatalf("%d distinct recipients", distinct)
 	}
 	// A message says what it said to whom.
 	var body string
-	_ = h.store.DB().Get(&body, `SELECT body FROM campaign_messages WHERE campaign_id = ? AND recipient = '+821070000450'`, camp.ID)
+	_ = h.db.Get(&body, `SELECT body FROM campaign_messages WHERE campaign_id = ? AND recipient = '+821070000450'`, camp.ID)
 	if body != "고객450님, 골드 혜택 안내" {
 		t.Fatalf("body of 고객450 (in both groups; the later import set 골드) = %q", body)
 	}
@@ -283,7 +283,7 @@ func TestCampaignSendRefusals(t *testing.T) {
 		t.Fatalf("the simulator received %d messages", st.Received)
 	}
 	var n int
-	if err := h.store.DB().Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE account_id = ?`, accountID); err != nil {
+	if err := h.db.Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE account_id = ?`, accountID); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -344,7 +344,7 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 		RelayID     int64  `db:"relay_id"`
 		N           int64  `db:"n"`
 	}
-	if err := h.store.DB().Select(&rows, `SELECT fallback, sent_channel, relay_id, COUNT(*) AS n FROM campaign_messages
+	if err := h.db.Select(&rows, `SELECT fallback, sent_channel, relay_id, COUNT(*) AS n FROM campaign_messages
 		WHERE campaign_id = ? GROUP BY fallback, sent_channel, relay_id ORDER BY fallback`, camp.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func (h *harness) progressAgreesWithRows(t *testing.T, campaignID int64, relays 
 		Status  string `db:"status"`
 		N       int64  `db:"n"`
 	}
-	if err := h.store.DB().Select(&rows, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
+	if err := h.db.Select(&rows, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
 		WHERE campaign_id = ? GROUP BY relay_id, status`, campaignID); err != nil {
 		t.Fatal(err)
 	}
@@ -432,4 +432,43 @@ func (h *harness) progressAgreesWithRows(t *testing.T, campaignID int64, relays 
 		}
 	}
 	return true
+}
+
+// A campaign's routing, like an event's, may name at most 20 relays: one
+// definition of a valid routing serves both (and schedules, which take the
+// campaign rules). 20 are accepted; 21 are refused on routing.relays.
+func TestCampaignRoutingIsCappedLikeAnEvents(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	var g groupJSON
+	c.Do("POST", "/api/v1/groups", map[string]string{"name": "cap"}).Expect(201).JSON(&g)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "cap", "channel": "sms", "body": "안녕하세요"}).Expect(201).JSON(&tpl)
+	ids := make([]int64, 21)
+	for i := range ids {
+		ids[i] = simRelay(t, c, fmt.Sprintf("r%d", i), "http://127.0.0.1:1", "sms", 1)
+	}
+	relays := func(n int) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = map[string]any{"relay_id": ids[i], "weight": 1}
+		}
+		return out
+	}
+	body := func(n int) map[string]any {
+		return map[string]any{"name": "cap", "template_id": tpl.ID, "group_ids": []int64{g.ID},
+			"routing": map[string]any{"mode": "weighted", "relays": relays(n)}}
+	}
+	c.Do("POST", "/api/v1/campaigns", body(20)).Expect(201)
+	p := c.Do("POST", "/api/v1/campaigns", body(21)).Expect(422).Problem()
+	if len(p.Errors) != 1 || p.Errors[0].Field != "routing.relays" || !strings.Contains(p.Errors[0].Message, "at most 20") {
+		t.Fatalf("21 relays: %+v, want one error on routing.relays", p.Errors)
+	}
+	sched := body(21)
+	sched["cron"], sched["timezone"] = "0 9 * * mon", "Asia/Seoul"
+	p = c.Do("POST", "/api/v1/campaign-schedules", sched).Expect(422).Problem()
+	if len(p.Errors) != 1 || p.Errors[0].Field != "routing.relays" {
+		t.Fatalf("schedule with 21 relays: %+v, want one error on routing.relays", p.Errors)
+	}
 }

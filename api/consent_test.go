@@ -217,7 +217,7 @@ func TestAdvertisementAtNightSendsToConsentingCustomersAtOnce(t *testing.T) {
 		t.Fatalf("progress %+v, want quiet_hours until %v", p, morning)
 	}
 	var sent []string
-	rows, err := h.store.DB().Query(`SELECT m.recipient FROM campaign_messages m WHERE m.campaign_id = ? AND m.status <> 'pending'`, camp.ID)
+	rows, err := h.db.Query(`SELECT m.recipient FROM campaign_messages m WHERE m.campaign_id = ? AND m.status <> 'pending'`, camp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

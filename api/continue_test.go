@@ -147,7 +147,7 @@ func TestStockMonitorsNextRunCarriesOn(t *testing.T) {
 		"alert": map[string]any{"emails": []string{"ops@shop.example"}}})
 	tier := createTier(t, c, ev.ID, 1, "머그컵", 10, 5)
 	var version int64
-	if err := h.store.DB().Get(&version, `SELECT version FROM event_tiers WHERE id = ?`, tier.ID); err != nil {
+	if err := h.db.Get(&version, `SELECT version FROM event_tiers WHERE id = ?`, tier.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The tier's monitor, continuing as new after every 2 wake-ups.

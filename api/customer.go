@@ -146,12 +146,8 @@ func (s *Server) createCustomer(c *gin.Context) {
 }
 
 func (s *Server) getCustomer(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	cust, ok := pathRow(c, "customer", s.store.Customer)
 	if !ok {
-		return
-	}
-	cust, err := s.store.Customer(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "customer") {
 		return
 	}
 	c.JSON(http.StatusOK, customersJSON([]store.Customer{cust})[0])

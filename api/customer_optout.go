@@ -2,7 +2,6 @@ package api
 
 import (
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -66,22 +65,12 @@ func (r *optOutReportJSON) add(row optOutRowJSON) {
 
 // importOptOuts handles POST /opt-outs (multipart, field file).
 func (s *Server) importOptOuts(c *gin.Context) {
-	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if mt != "multipart/form-data" {
-		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-			"upload the file as multipart/form-data in a field named file")
-		return
-	}
-	dir, release, ok := s.beginUpload(c)
+	up, ok := s.receiveUpload(c)
 	if !ok {
 		return
 	}
-	defer release()
-	spool, _, ok := s.spoolUpload(c, dir)
-	if !ok {
-		return
-	}
-	defer spool.Close()
+	defer up.Close()
+	spool, dir := up.spool, up.dir
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		internalError(c, err)
 		return

@@ -79,7 +79,7 @@ type campaignRow struct {
 func (h *harness) campaignRow(t *testing.T, id int64) campaignRow {
 	t.Helper()
 	var r campaignRow
-	if err := h.store.DB().Get(&r, `SELECT status, run FROM campaigns WHERE id = ?`, id); err != nil {
+	if err := h.db.Get(&r, `SELECT status, run FROM campaigns WHERE id = ?`, id); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -276,7 +276,7 @@ func TestRestockNoticeOwedThroughAnOutageIsSentOnce(t *testing.T) {
 	}
 
 	var told []string
-	if err := h.store.DB().Select(&told, `SELECT recipient FROM campaign_messages WHERE campaign_id IN (?, ?) ORDER BY recipient`,
+	if err := h.db.Select(&told, `SELECT recipient FROM campaign_messages WHERE campaign_id IN (?, ?) ORDER BY recipient`,
 		restock.Notice.CampaignID, res.Notice.CampaignID); err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +478,7 @@ func TestReportPollHoldsNoLockWhileTheRelayAnswers(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(relay.WireReports{Next: r.URL.Query().Get("since")})
 	})
 	relayID := httpRelay(t, c, "slow-reports", fake.URL)
-	if _, err := h.store.DB().Exec(`INSERT INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', NOW(6))`, relayID); err != nil {
+	if _, err := h.db.Exec(`INSERT INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', NOW(6))`, relayID); err != nil {
 		t.Fatal(err)
 	}
 	id := importedSMSCampaign(t, c, "느린 보고", relayID, 201, 5)
@@ -492,7 +492,7 @@ func TestReportPollHoldsNoLockWhileTheRelayAnswers(t *testing.T) {
 	// The relay is answering now. Another transaction updates the cursor row; a
 	// lock held by the poller would make it wait and time out after a second.
 	ctx := context.Background()
-	conn, err := h.store.DB().Connx(ctx)
+	conn, err := h.db.Connx(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +511,7 @@ func TestReportPollHoldsNoLockWhileTheRelayAnswers(t *testing.T) {
 		t.Fatalf("campaign %+v", done)
 	}
 	var cursor string
-	if err := h.store.DB().Get(&cursor, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ?`, relayID); err != nil {
+	if err := h.db.Get(&cursor, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ?`, relayID); err != nil {
 		t.Fatal(err)
 	}
 	if cursor != "moved-by-another" {
@@ -563,7 +563,7 @@ func TestRelayWithoutReportsEndpointDoesNotKeepTheCampaignOpen(t *testing.T) {
 		t.Fatalf("campaign %+v", done)
 	}
 	var reasons []string
-	if err := h.store.DB().Select(&reasons, `SELECT DISTINCT reason FROM campaign_messages WHERE campaign_id = ?`, id); err != nil {
+	if err := h.db.Select(&reasons, `SELECT DISTINCT reason FROM campaign_messages WHERE campaign_id = ?`, id); err != nil {
 		t.Fatal(err)
 	}
 	if len(reasons) != 1 || !strings.Contains(reasons[0], "refused the delivery report request") {
@@ -583,7 +583,7 @@ func TestCancelFinishesACampaignNoWorkflowRuns(t *testing.T) {
 	_, base := startSim(t, sim.Settings{})
 	relayID := simRelay(t, c, "sim-stranded", base, "sms", 1)
 	id := importedSMSCampaign(t, c, "홀로 남은 캠페인", relayID, 501, 3)
-	if _, err := h.store.DB().Exec(`UPDATE campaigns SET status = 'running', run = 1 WHERE id = ?`, id); err != nil {
+	if _, err := h.db.Exec(`UPDATE campaigns SET status = 'running', run = 1 WHERE id = ?`, id); err != nil {
 		t.Fatal(err)
 	}
 

@@ -84,7 +84,7 @@ func lowStockWebhook(t *testing.T, h *harness, c *apitest.Client, hook string) a
 		"alert": map[string]any{"webhook_url": "https://hooks.example.com/stock"}})
 	// What a name resolving elsewhere later, or a row written before this check
 	// existed, looks like: the stored URL is not what the API accepted.
-	if _, err := h.store.DB().Exec(`UPDATE events SET alert_webhook_url = ? WHERE id = ?`, hook, ev.ID); err != nil {
+	if _, err := h.db.Exec(`UPDATE events SET alert_webhook_url = ? WHERE id = ?`, hook, ev.ID); err != nil {
 		t.Fatal(err)
 	}
 	tier := createTier(t, c, ev.ID, 1, "텀블러", 6, 5)
@@ -221,7 +221,7 @@ func TestRelayPatchThatMovesTheEndpointMustResendSecrets(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/relays/%d", r.ID)
 	stored := func() string {
 		var s string
-		if err := h.store.DB().Get(&s, "SELECT config FROM relays WHERE id = ?", r.ID); err != nil {
+		if err := h.db.Get(&s, "SELECT config FROM relays WHERE id = ?", r.ID); err != nil {
 			t.Fatal(err)
 		}
 		return s

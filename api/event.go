@@ -22,7 +22,6 @@ import (
 const (
 	defaultEventTimezone = "Asia/Seoul"
 	maxAlertEmails       = 20
-	maxRoutingRelays     = 20
 	maxTierDays          = 3660
 	maxStock             = store.MaxStock
 )
@@ -295,45 +294,33 @@ func (s *Server) checkTemplateRef(ctx context.Context, acc, id int64, field stri
 	return err
 }
 
-// checkRouting validates a campaign routing the way campaigns do, and checks
-// that the relays it names are the account's.
+// checkRoutingRules validates a routing (store.Routing.Check), reporting its
+// problems under field.
+func checkRoutingRules(r *store.Routing, field string, errs *Fields) {
+	problems, _ := r.Check(nil)
+	addRoutingProblems(problems, field, errs)
+}
+
+func addRoutingProblems(problems []store.RoutingProblem, field string, errs *Fields) {
+	for _, p := range problems {
+		errs.Add(field+"."+p.Field, "%s", p.Message)
+	}
+}
+
+// checkRouting validates a routing the way campaigns do, and checks that the
+// relays it names are the account's.
 func (s *Server) checkRouting(ctx context.Context, acc int64, r *store.Routing, field string, errs *Fields) error {
-	if r.Mode == "" {
-		r.Mode = string(relay.ModeWeighted)
-	}
-	if !relay.Mode(r.Mode).Valid() {
-		errs.Add(field+".mode", "must be weighted, cheapest or fastest")
-	}
-	if len(r.Relays) > maxRoutingRelays {
-		errs.Add(field+".relays", "may name at most %d relays", maxRoutingRelays)
-		return nil
-	}
-	seen := map[int64]bool{}
-	total := 0
-	for i, rr := range r.Relays {
-		f := fmt.Sprintf("%s.relays[%d]", field, i)
-		switch {
-		case rr.RelayID <= 0:
-			errs.Add(f+".relay_id", "is required")
-			continue
-		case seen[rr.RelayID]:
-			errs.Add(f+".relay_id", "names relay %d twice", rr.RelayID)
-			continue
+	problems, err := r.Check(func(id int64) (bool, error) {
+		_, err := s.store.Relay(ctx, acc, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
 		}
-		seen[rr.RelayID] = true
-		if rr.Weight < 0 {
-			errs.Add(f+".weight", "must not be negative")
-		}
-		total += rr.Weight
-		if _, err := s.store.Relay(ctx, acc, rr.RelayID); errors.Is(err, store.ErrNotFound) {
-			errs.Add(f+".relay_id", "relay %d does not exist", rr.RelayID)
-		} else if err != nil {
-			return err
-		}
+		return err == nil, err
+	})
+	if err != nil {
+		return err
 	}
-	if r.Mode == string(relay.ModeWeighted) && len(r.Relays) > 0 && total == 0 {
-		errs.Add(field+".relays", "weighted routing needs a relay with a positive weight")
-	}
+	addRoutingProblems(problems, field, errs)
 	return nil
 }
 
@@ -342,26 +329,35 @@ func (s *Server) createEvent(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	var e store.Event
-	var errs Fields
-	if err := s.applyEvent(ctx, acc, req, &e, true, &errs); err != nil {
-		internalError(c, err)
-		return
-	}
-	if errs.Abort(c) {
-		return
-	}
-	saved, err := s.store.SaveEvent(ctx, acc, e)
-	if !storeErr(c, err, "event") {
+	saved, ok := s.saveEvent(c, req, store.Event{}, true)
+	if !ok {
 		return
 	}
 	if store.ReminderScheduleOwed(saved, true) {
-		s.followReminderSchedule(ctx, acc, saved.ID)
+		s.followReminderSchedule(c.Request.Context(), account(c), saved.ID)
 	}
-	s.log.Info("event created", "account_id", acc, "event_id", saved.ID)
+	s.log.Info("event created", "account_id", account(c), "event_id", saved.ID)
 	c.Header("Location", "/api/v1/events/"+itoa(saved.ID))
 	c.JSON(http.StatusCreated, s.toEventJSON(saved))
+}
+
+// saveEvent applies the request to e (a new event when create), validates it
+// and saves it, answering every refusal itself.
+func (s *Server) saveEvent(c *gin.Context, req eventRequest, e store.Event, create bool) (store.Event, bool) {
+	ctx, acc := c.Request.Context(), account(c)
+	var errs Fields
+	if err := s.applyEvent(ctx, acc, req, &e, create, &errs); err != nil {
+		internalError(c, err)
+		return store.Event{}, false
+	}
+	if errs.Abort(c) {
+		return store.Event{}, false
+	}
+	saved, err := s.store.SaveEvent(ctx, acc, e)
+	if !storeErr(c, err, "event") {
+		return store.Event{}, false
+	}
+	return saved, true
 }
 
 func (s *Server) getEvent(c *gin.Context) {
@@ -374,32 +370,11 @@ func (s *Server) getEvent(c *gin.Context) {
 
 // pathEvent loads the event named by :id, answering 404 for another account's.
 func (s *Server) pathEvent(c *gin.Context) (store.Event, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return store.Event{}, false
-	}
-	e, err := s.store.Event(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "event") {
-		return store.Event{}, false
-	}
-	return e, true
+	return pathRow(c, "event", s.store.Event)
 }
 
 func (s *Server) listEvents(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	es, total, err := s.store.Events(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "events") {
-		return
-	}
-	out := make([]eventJSON, len(es))
-	for i, e := range es {
-		out[i] = s.toEventJSON(e)
-	}
-	c.JSON(http.StatusOK, list[eventJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(es, p.Size, func(x store.Event) string { return store.Cursor(x.ID) })})
+	listPage(c, "events", s.store.Events, s.toEventJSON, func(x store.Event) string { return store.Cursor(x.ID) })
 }
 
 // updateEvent changes an event and brings its reminder schedule in line: a new
@@ -413,20 +388,11 @@ func (s *Server) updateEvent(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	var errs Fields
-	if err := s.applyEvent(ctx, acc, req, &e, false, &errs); err != nil {
-		internalError(c, err)
+	saved, ok := s.saveEvent(c, req, e, false)
+	if !ok {
 		return
 	}
-	if errs.Abort(c) {
-		return
-	}
-	saved, err := s.store.SaveEvent(ctx, acc, e)
-	if !storeErr(c, err, "event") {
-		return
-	}
-	s.followReminderSchedule(ctx, acc, saved.ID)
+	s.followReminderSchedule(c.Request.Context(), account(c), saved.ID)
 	c.JSON(http.StatusOK, s.toEventJSON(saved))
 }
 
@@ -470,10 +436,7 @@ const scheduleSyncWait = 10 * time.Second
 func (s *Server) followReminderSchedule(ctx context.Context, acc, eventID int64) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scheduleSyncWait)
 	defer cancel()
-	run, err := s.temporal.SignalWithStartWorkflow(ctx, workflows.ReminderScheduleSyncWorkflowID(eventID),
-		workflows.SignalReminderScheduleChanged, nil,
-		workflows.ReminderScheduleSyncStartOptions(s.cfg.TaskQueue, acc, eventID),
-		workflows.ReminderScheduleSync, workflows.ReminderScheduleSyncInput{AccountID: acc, EventID: eventID})
+	run, err := workflows.SignalReminderScheduleSync(ctx, s.temporal, s.cfg.TaskQueue, acc, eventID)
 	if err == nil {
 		err = run.Get(ctx, nil)
 	}

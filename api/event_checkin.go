@@ -249,19 +249,15 @@ func (s *Server) attendanceOf(ctx context.Context, acc int64, e store.Event, cus
 	}
 	out := attendanceJSON{EventID: e.ID, CustomerID: customerID, Counting: e.Counting,
 		Today: today.Format(time.DateOnly), Rewards: []rewardJSON{}}
+	var lastDay time.Time
+	var total, streak int
 	if last := rec.Last; last != nil {
-		out.TotalDays = last.TotalDays
+		lastDay, total, streak = last.Day, last.TotalDays, last.StreakDays
 		out.LastCheckIn = last.Day.Format(time.DateOnly)
 		out.CheckedInToday = !last.Day.Before(today)
-		// A run of days is alive while its last day is today or yesterday.
-		if !last.Day.Before(today.AddDate(0, 0, -1)) {
-			out.StreakDays = last.StreakDays
-		}
 	}
-	out.DayCount = out.TotalDays
-	if e.Counting == store.CountingConsecutive {
-		out.DayCount = out.StreakDays
-	}
+	st := e.StandingOn(today, lastDay, total, streak)
+	out.TotalDays, out.StreakDays, out.DayCount = st.TotalDays, st.StreakDays, st.DayCount
 	held := map[int64]bool{}
 	for _, g := range rec.Grants { // by tier days
 		r := rewardJSON{TierID: g.TierID, Name: g.TierName, Days: g.TierDays, Status: g.Status, WaitlistPosition: g.WaitlistPosition}
@@ -269,13 +265,8 @@ func (s *Server) attendanceOf(ctx context.Context, acc int64, e store.Event, cus
 		out.CurrentReward = &r
 		held[g.TierID] = true
 	}
-	for _, t := range tiers { // by days
-		if held[t.ID] {
-			continue
-		}
-		// A tier the count already passed (added later) comes with the next check-in.
-		out.NextReward = &nextRewardJSON{TierID: t.ID, Name: t.Name, Days: t.Days, DaysUntil: max(t.Days-out.DayCount, 1)}
-		break
+	if t, until, ok := store.NextTier(tiers, held, out.DayCount); ok {
+		out.NextReward = &nextRewardJSON{TierID: t.ID, Name: t.Name, Days: t.Days, DaysUntil: until}
 	}
 	if days == 0 {
 		return out, nil, nil
@@ -457,13 +448,8 @@ func (s *Server) eventAttendance(c *gin.Context) {
 		o := attendanceRowJSON{CustomerID: r.CustomerID, CustomerName: r.CustomerName, CustomerPhone: r.CustomerPhone,
 			TotalDays: r.Days, FirstDay: r.FirstDay.Format(time.DateOnly), LastDay: r.LastDay.Format(time.DateOnly),
 			Granted: r.Granted, Waitlisted: r.Waitlisted}
-		if !r.LastDay.Before(today.AddDate(0, 0, -1)) {
-			o.StreakDays = r.LastStreak
-		}
-		o.DayCount = o.TotalDays
-		if e.Counting == store.CountingConsecutive {
-			o.DayCount = o.StreakDays
-		}
+		st := e.StandingOn(today, r.LastDay, r.Days, r.LastStreak)
+		o.StreakDays, o.DayCount = st.StreakDays, st.DayCount
 		out[i] = o
 	}
 	c.JSON(http.StatusOK, list[attendanceRowJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,

@@ -131,7 +131,7 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 		Recipient string `db:"recipient"`
 		Body      string `db:"body"`
 	}
-	if err := h.store.DB().Select(&sent, `SELECT recipient, body FROM campaign_messages WHERE campaign_id = ? ORDER BY recipient`, first.CampaignID); err != nil {
+	if err := h.db.Select(&sent, `SELECT recipient, body FROM campaign_messages WHERE campaign_id = ? ORDER BY recipient`, first.CampaignID); err != nil {
 		t.Fatal(err)
 	}
 	var recipients []string
@@ -154,7 +154,7 @@ func TestReminderScheduleSendsToThoseWhoHaveNotCheckedIn(t *testing.T) {
 		t.Fatalf("second reminder run %+v", second)
 	}
 	var reminders int
-	if err := h.store.DB().Get(&reminders, `SELECT COUNT(*) FROM campaigns WHERE event_id = ? AND audience_kind = 'event_reminder'`, ev.ID); err != nil {
+	if err := h.db.Get(&reminders, `SELECT COUNT(*) FROM campaigns WHERE event_id = ? AND audience_kind = 'event_reminder'`, ev.ID); err != nil {
 		t.Fatal(err)
 	}
 	if stats := simulator.Stats(); reminders != 1 || stats.Unique != int64(len(wantFirst)) || stats.Duplicates != 0 {

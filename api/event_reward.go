@@ -13,6 +13,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -189,18 +190,11 @@ type stockRequest struct {
 	Reason *string `json:"reason"`
 }
 
-// noticeResult says whether the customers a restock served are being told.
-type noticeResult struct {
-	Status     string `json:"status"` // started | pending (sent once Temporal is reachable) | skipped
-	CampaignID int64  `json:"campaign_id,omitempty"`
-	Detail     string `json:"detail,omitempty"`
-}
-
 type stockResponse struct {
 	Adjustment store.StockAdjustment `json:"adjustment"`
 	Tier       store.Tier            `json:"tier"`
 	Granted    []store.Grant         `json:"granted"`
-	Notice     *noticeResult         `json:"notice"`
+	Notice     *campaign.Notice      `json:"notice"`
 }
 
 // adjustStock changes a tier's stock with an audit entry (who, when, why). New
@@ -258,7 +252,12 @@ func (s *Server) adjustStock(c *gin.Context) {
 	s.signalStock(ctx, acc, res.Stock)
 	out := stockResponse{Adjustment: res.Adjustment, Granted: res.Granted}
 	if len(res.Granted) > 0 {
-		out.Notice = s.startRestockNotice(ctx, acc, e, res)
+		n := s.campaigns.StartRestockNotice(ctx, acc, res, requestedBy(ctx))
+		if n.Err != nil {
+			s.log.Warn("restock notice not started; the outbox sweeper will start it", "account_id", acc, "event_id", e.ID,
+				"adjustment_id", res.Adjustment.ID, "campaign_id", n.CampaignID, "error", n.Err)
+		}
+		out.Notice = &n
 	}
 	s.log.Info("stock adjusted", "account_id", acc, "event_id", e.ID, "tier_id", t.ID, "delta", res.Adjustment.Delta,
 		"stock", res.Stock.Stock, "waitlist_granted", len(res.Granted))
@@ -267,25 +266,6 @@ func (s *Server) adjustStock(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, out)
-}
-
-// startRestockNotice starts the campaign that tells the customers a restock
-// served that their reward is ready. The restock's own transaction created it
-// (a draft, with a campaign_start in the outbox), so it is owed whatever happens
-// next: started here at once, or, if Temporal cannot be reached (or this process
-// dies first), by the outbox sweeper later. Either way it is sent once.
-func (s *Server) startRestockNotice(ctx context.Context, acc int64, e store.Event, res store.StockResult) *noticeResult {
-	n := res.Notice
-	if n.CampaignID == 0 {
-		return &noticeResult{Status: "skipped", Detail: n.Skipped}
-	}
-	if err := s.startCampaign(ctx, acc, n.CampaignID, 1); err != nil {
-		s.log.Warn("restock notice not started; the outbox sweeper will start it", "account_id", acc, "event_id", e.ID,
-			"adjustment_id", res.Adjustment.ID, "campaign_id", n.CampaignID, "error", err)
-		return &noticeResult{Status: "pending", CampaignID: n.CampaignID,
-			Detail: "the notice campaign is saved and will be sent as soon as the workflow engine can be reached"}
-	}
-	return &noticeResult{Status: "started", CampaignID: n.CampaignID}
 }
 
 func (s *Server) stockAdjustments(c *gin.Context) {

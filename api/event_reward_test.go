@@ -181,7 +181,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func (h *harness) waitMonitorCaughtUp(t *testing.T, tierID int64) workflows.StockMonitorState {
 	t.Helper()
 	var want int64
-	if err := h.store.DB().Get(&want, `SELECT version FROM event_tiers WHERE id = ?`, tierID); err != nil {
+	if err := h.db.Get(&want, `SELECT version FROM event_tiers WHERE id = ?`, tierID); err != nil {
 		t.Fatal(err)
 	}
 	var st workflows.StockMonitorState
@@ -382,7 +382,7 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 		t.Fatalf("notice campaign finished %+v", done)
 	}
 	var recipients []string
-	if err := h.store.DB().Select(&recipients, `SELECT recipient FROM campaign_messages WHERE campaign_id = ? ORDER BY recipient`,
+	if err := h.db.Select(&recipients, `SELECT recipient FROM campaign_messages WHERE campaign_id = ? ORDER BY recipient`,
 		restock.Notice.CampaignID); err != nil {
 		t.Fatal(err)
 	}
@@ -523,7 +523,7 @@ func TestCheckInsRacingRestocksLeaveNobodyWaitingOnStock(t *testing.T) {
 		t.Fatalf("after the race: %+v", final)
 	}
 	var served int64
-	if err := h.store.DB().Get(&served, `SELECT COALESCE(SUM(waitlist_granted), 0) FROM stock_adjustments WHERE tier_id = ?`, tier.ID); err != nil {
+	if err := h.db.Get(&served, `SELECT COALESCE(SUM(waitlist_granted), 0) FROM stock_adjustments WHERE tier_id = ?`, tier.ID); err != nil {
 		t.Fatal(err)
 	}
 	byAdjustment, _ := grants(t, c, ev.ID, "granted")

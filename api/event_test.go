@@ -314,7 +314,7 @@ type attendanceFootprint struct{ checkins, grants, purchases, stock int }
 func (h *harness) footprint(t *testing.T, tierID int64) attendanceFootprint {
 	t.Helper()
 	var stock int
-	if err := h.store.DB().Get(&stock, `SELECT stock FROM event_tiers WHERE id = ?`, tierID); err != nil {
+	if err := h.db.Get(&stock, `SELECT stock FROM event_tiers WHERE id = ?`, tierID); err != nil {
 		t.Fatal(err)
 	}
 	return attendanceFootprint{h.count(t, "checkins"), h.count(t, "event_grants"), h.count(t, "purchases"), stock}
@@ -450,7 +450,7 @@ func TestPurchasesAreIdempotentPerOrder(t *testing.T) {
 		CustomerID int64 `db:"customer_id"`
 		Amount     int64 `db:"amount"`
 	}
-	if err := h.store.DB().Select(&stored, `SELECT customer_id, amount FROM purchases WHERE order_id = 'ORD-7'`); err != nil {
+	if err := h.db.Select(&stored, `SELECT customer_id, amount FROM purchases WHERE order_id = 'ORD-7'`); err != nil {
 		t.Fatal(err)
 	}
 	if list.Total != 1 || len(stored) != 1 || stored[0].CustomerID != cust.ID || stored[0].Amount != 32000 {

@@ -14,16 +14,7 @@ import (
 const MaxIDsPerRequest = 10000
 
 func (s *Server) listGroups(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	groups, total, err := s.store.Groups(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "groups") {
-		return
-	}
-	c.JSON(http.StatusOK, list[store.Group]{Items: groups, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(groups, p.Size, store.GroupCursor)})
+	listPage(c, "groups", s.store.Groups, func(g store.Group) store.Group { return g }, store.GroupCursor)
 }
 
 type groupRequest struct {
@@ -61,12 +52,8 @@ func (s *Server) createGroup(c *gin.Context) {
 }
 
 func (s *Server) getGroup(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	g, ok := pathRow(c, "group", s.store.Group)
 	if !ok {
-		return
-	}
-	g, err := s.store.Group(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "group") {
 		return
 	}
 	c.JSON(http.StatusOK, g)
@@ -180,4 +167,22 @@ func (s *Server) members(op string) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, r)
 	}
+}
+
+// checkTargetGroup checks the group customers go to: an existing one
+// (groupID) or a new one (newName), exactly one of them; purpose says what the
+// group is for ("to import into"). It answers newName trimmed.
+func checkTargetGroup(errs *Fields, groupID int64, newName, purpose string) string {
+	newName = strings.TrimSpace(newName)
+	switch {
+	case groupID == 0 && newName == "":
+		errs.Add("group_id", "name the group %s (group_id), or give new_group_name", purpose)
+	case groupID != 0 && newName != "":
+		errs.Add("new_group_name", "give either group_id or new_group_name, not both")
+	case groupID < 0:
+		errs.Add("group_id", "must be a group id")
+	case utf8.RuneCountInString(newName) > store.MaxGroupName:
+		errs.Add("new_group_name", "must be at most %d characters", store.MaxGroupName)
+	}
+	return newName
 }

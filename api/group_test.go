@@ -72,7 +72,7 @@ func expectGroups(t *testing.T, c *apitest.Client, id int64, want ...string) {
 func (h *harness) noCustomerWithoutGroup(t *testing.T) {
 	t.Helper()
 	var n int
-	if err := h.store.DB().Get(&n, `SELECT COUNT(*) FROM customers c
+	if err := h.db.Get(&n, `SELECT COUNT(*) FROM customers c
 		WHERE NOT EXISTS (SELECT 1 FROM group_members m WHERE m.customer_id = c.id)`); err != nil {
 		t.Fatal(err)
 	}

@@ -52,22 +52,12 @@ func toImportJSON(im store.Import) importJSON {
 // upload is spooled to a temporary file (an .xlsx needs random access) and parsed
 // as a stream; rows go to MySQL in batches. A refused file leaves nothing behind.
 func (s *Server) createImport(c *gin.Context) {
-	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if mt != "multipart/form-data" {
-		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-			"upload the file as multipart/form-data in a field named file")
-		return
-	}
-	dir, release, ok := s.beginUpload(c)
+	up, ok := s.receiveUpload(c)
 	if !ok {
 		return
 	}
-	defer release()
-	spool, filename, ok := s.spoolUpload(c, dir)
-	if !ok {
-		return
-	}
-	defer spool.Close()
+	defer up.Close()
+	spool, filename, dir := up.spool, up.filename, up.dir
 
 	ctx, acc := c.Request.Context(), account(c)
 	head := make([]byte, 4)
@@ -105,6 +95,43 @@ func (s *Server) createImport(c *gin.Context) {
 	s.log.Info("import staged", "account_id", acc, "import_id", id, "rows", im.TotalRows, "valid", im.ValidRows)
 	c.Header("Location", "/api/v1/imports/"+itoa(id))
 	c.JSON(http.StatusCreated, toImportJSON(im))
+}
+
+// upload is a received spreadsheet: the spooled file, its name as sent, and
+// the directory everything the upload writes to disk goes into.
+type upload struct {
+	spool    *os.File
+	filename string
+	dir      string
+	release  func()
+}
+
+// Close closes the file and frees the upload's slot and directory.
+func (u *upload) Close() {
+	u.spool.Close()
+	u.release()
+}
+
+// receiveUpload takes a spreadsheet upload (multipart/form-data, field file):
+// admitted (beginUpload) and spooled to a temporary file (spoolUpload). It
+// answers every refusal itself.
+func (s *Server) receiveUpload(c *gin.Context) (*upload, bool) {
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mt != "multipart/form-data" {
+		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			"upload the file as multipart/form-data in a field named file")
+		return nil, false
+	}
+	dir, release, ok := s.beginUpload(c)
+	if !ok {
+		return nil, false
+	}
+	spool, filename, ok := s.spoolUpload(c, dir)
+	if !ok {
+		release()
+		return nil, false
+	}
+	return &upload{spool: spool, filename: filename, dir: dir, release: release}, true
 }
 
 // beginUpload admits a spreadsheet upload (customer imports, opt-out lists):
@@ -303,20 +330,7 @@ func importParseProblem(c *gin.Context, err error, maxRows int) {
 }
 
 func (s *Server) listImports(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	ims, total, err := s.store.Imports(c.Request.Context(), account(c), p)
-	if !storeErr(c, err, "imports") {
-		return
-	}
-	out := make([]importJSON, len(ims))
-	for i, im := range ims {
-		out[i] = toImportJSON(im)
-	}
-	c.JSON(http.StatusOK, list[importJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(ims, p.Size, func(x store.Import) string { return store.Cursor(x.ID) })})
+	listPage(c, "imports", s.store.Imports, toImportJSON, func(x store.Import) string { return store.Cursor(x.ID) })
 }
 
 func (s *Server) getImport(c *gin.Context) {
@@ -400,18 +414,8 @@ func (s *Server) commitImport(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	req.NewGroupName = strings.TrimSpace(req.NewGroupName)
 	var errs Fields
-	switch {
-	case req.GroupID == 0 && req.NewGroupName == "":
-		errs.Add("group_id", "name the group to import into (group_id), or give new_group_name")
-	case req.GroupID != 0 && req.NewGroupName != "":
-		errs.Add("new_group_name", "give either group_id or new_group_name, not both")
-	case req.GroupID < 0:
-		errs.Add("group_id", "must be a group id")
-	case utf8.RuneCountInString(req.NewGroupName) > store.MaxGroupName:
-		errs.Add("new_group_name", "must be at most %d characters", store.MaxGroupName)
-	}
+	req.NewGroupName = checkTargetGroup(&errs, req.GroupID, req.NewGroupName, "to import into")
 	if errs.Abort(c) {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/onetime"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
@@ -79,6 +81,7 @@ type harness struct {
 	logs  *syncBuffer // everything the API and worker logged
 	cfg   config.Config
 	store *store.Store
+	db    *sqlx.DB // the test database, for raw SQL
 	srv   *httptest.Server
 	c     *apitest.Client
 	tc    client.Client
@@ -178,7 +181,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if o.smtpAddr != "" {
 		cfg.SMTPAddr = o.smtpAddr
 	}
-	if acts.Mail, err = activities.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
+	if acts.Mail, err = outbound.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
 	acts.LinkKey, acts.LogLinks = onetime.Key(cfg.JWTSecret), o.dev
@@ -193,13 +196,13 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(a.Close) // before srv.Close, which waits for open streams
-	return &harness{logs: logs, cfg: cfg, store: st, srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts, log: log, opts: o}
+	return &harness{logs: logs, cfg: cfg, store: st, db: testenv.DB(t), srv: srv, c: apitest.New(t, srv.URL), tc: tc, acts: acts, log: log, opts: o}
 }
 
 func (h *harness) count(t *testing.T, table string) int {
 	t.Helper()
 	var n int
-	if err := h.store.DB().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+	if err := h.db.Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -475,7 +475,7 @@ func TestStreamCarriesCampaignAndImportProgress(t *testing.T) {
 	// Import progress comes from the imports table.
 	var im importOut
 	c.Upload("/api/v1/imports", "file", "진행.csv", []byte("이름,휴대폰\n가,010-6666-0001\n나,010-6666-0002\n"), nil).Expect(201).JSON(&im)
-	if _, err := h.store.DB().Exec(`UPDATE imports SET status = 'committing', processed_rows = 1 WHERE id = ?`, im.ID); err != nil {
+	if _, err := h.db.Exec(`UPDATE imports SET status = 'committing', processed_rows = 1 WHERE id = ?`, im.ID); err != nil {
 		t.Fatal(err)
 	}
 	ip := s.nextEvent("import.progress", 15*time.Second)
@@ -483,7 +483,7 @@ func TestStreamCarriesCampaignAndImportProgress(t *testing.T) {
 		ip["total"] != float64(2) || ip["percent"] != float64(50) {
 		t.Fatalf("import progress %v", ip)
 	}
-	if _, err := h.store.DB().Exec(`UPDATE imports SET status = 'completed', processed_rows = 2 WHERE id = ?`, im.ID); err != nil {
+	if _, err := h.db.Exec(`UPDATE imports SET status = 'completed', processed_rows = 2 WHERE id = ?`, im.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ip = s.nextEvent("import.progress", 15*time.Second); ip["status"] != "completed" || ip["percent"] != float64(100) {

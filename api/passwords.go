@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -198,43 +197,19 @@ func (s *Server) confirmPasswordReset(c *gin.Context) {
 	if strings.TrimSpace(req.Token) == "" {
 		errs.Add("token", "is required")
 	}
-	if req.NewPassword == "" {
-		errs.Add("new_password", "is required")
-	} else if msg := checkPassword(req.NewPassword); msg != "" {
-		errs.Add("new_password", "%s", msg)
-	}
+	checkNewPassword(&errs, "new_password", req.NewPassword)
 	if errs.Abort(c) {
 		return
 	}
-	if s.overLimit(c, s.ipLimit(c)) {
-		return
-	}
-	ctx := s.anonymousActor(c)
-	hash := onetime.Hash(strings.TrimSpace(req.Token))
-	// A token that cannot work is refused before any password hashing.
-	r, err := s.store.PasswordResetByToken(ctx, hash)
-	if err == nil {
-		switch {
-		case store.IsSet(r.UsedAt):
-			err = store.ErrLinkUsed
-		case !s.now().Before(r.ExpiresAt):
-			err = store.ErrLinkExpired
-		}
-	}
-	if !s.linkErr(c, err, "password reset") {
-		return
-	}
-	pw, err := s.makeHash(ctx, req.NewPassword)
-	if errors.Is(err, errHashBusy) {
-		hashBusy(c)
-		return
-	}
-	if err != nil {
-		internalError(c, err)
-		return
-	}
-	u, err := s.store.ResetPassword(ctx, hash, string(pw), s.now())
-	if !s.linkErr(c, err, "password reset") {
+	u, ctx, ok := s.spendLink(c, "password reset", req.Token, req.NewPassword,
+		func(ctx context.Context, hash []byte) (bool, time.Time, error) {
+			r, err := s.store.PasswordResetByToken(ctx, hash)
+			return store.IsSet(r.UsedAt), r.ExpiresAt, err
+		},
+		func(ctx context.Context, hash []byte, pw string) (store.User, error) {
+			return s.store.ResetPassword(ctx, hash, pw, s.now())
+		})
+	if !ok {
 		return
 	}
 	// Whoever reset the password controls the mailbox: the address's failed

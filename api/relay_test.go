@@ -65,7 +65,7 @@ func TestRelayCredentialsNeverAppearInAnswersOrLogs(t *testing.T) {
 	got.Config["sender"] = "02-765-4321"
 	c.Do("PATCH", fmt.Sprintf("/api/v1/relays/%d", ids[0]), map[string]any{"config": got.Config, "weight": 3}).Expect(200)
 	var stored string
-	if err := h.store.DB().Get(&stored, "SELECT config FROM relays WHERE id = ?", ids[0]); err != nil {
+	if err := h.db.Get(&stored, "SELECT config FROM relays WHERE id = ?", ids[0]); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stored, secrets[0]) || !strings.Contains(stored, "02-765-4321") {

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/onetime"
@@ -52,6 +53,8 @@ type Server struct {
 	keepAlive time.Duration
 	access    accessRules // who may call what, from openapi.yaml
 	linkKey   []byte      // makes the tokens of mailed links (package onetime)
+	// campaigns holds the campaign rules: pre-send checks, chunk sizing, starts.
+	campaigns *campaign.Service
 }
 
 // Deps are what New needs.
@@ -104,7 +107,9 @@ func New(d Deps) *Server {
 	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
-		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret)}
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
+		campaigns: &campaign.Service{Store: d.Store, Temporal: d.Temporal, TaskQueue: d.Config.TaskQueue,
+			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow}}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the
@@ -357,6 +362,21 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 	return id, true
 }
 
+// pathRow loads the row :id names with get, answering 404 for a malformed id
+// and for a row that is not the caller's account's (what names it).
+func pathRow[T any](c *gin.Context, what string, get func(ctx context.Context, accountID, id int64) (T, error)) (T, bool) {
+	var zero T
+	id, ok := pathID(c, "id")
+	if !ok {
+		return zero, false
+	}
+	row, err := get(c.Request.Context(), account(c), id)
+	if !storeErr(c, err, what) {
+		return zero, false
+	}
+	return row, true
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // MaxPageSize caps ?size=.
@@ -415,6 +435,29 @@ func nextCursor[T any](items []T, size int, cursor func(T) string) *string {
 	}
 	v := cursor(items[len(items)-1])
 	return &v
+}
+
+// listPage answers one page of a list: get reads it, show makes each item's
+// JSON and cursor its next_cursor (nil: the list pages by number only).
+func listPage[T, J any](c *gin.Context, what string, get func(ctx context.Context, accountID int64, p store.Page) ([]T, int64, error),
+	show func(T) J, cursor func(T) string) {
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	items, total, err := get(c.Request.Context(), account(c), p)
+	if !storeErr(c, err, what) {
+		return
+	}
+	out := make([]J, len(items))
+	for i, it := range items {
+		out[i] = show(it)
+	}
+	var next *string
+	if cursor != nil {
+		next = nextCursor(items, p.Size, cursor)
+	}
+	c.JSON(http.StatusOK, list[J]{Items: out, Total: total, Page: p.Page, Size: p.Size, NextCursor: next})
 }
 
 // storeErr answers the common store errors; it reports whether err was nil.

@@ -151,12 +151,8 @@ func (s *Server) updateTemplate(c *gin.Context) {
 }
 
 func (s *Server) getTemplate(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	t, ok := pathRow(c, "template", s.store.Template)
 	if !ok {
-		return
-	}
-	t, err := s.store.Template(c.Request.Context(), account(c), id)
-	if !storeErr(c, err, "template") {
 		return
 	}
 	c.JSON(http.StatusOK, t)

@@ -195,7 +195,7 @@ func (s *Server) touchAPIKey(c *gin.Context, k store.APIKey) {
 	if now.Sub(k.LastUsedAt) < store.KeyUseResolution {
 		return
 	}
-	if err := s.store.TouchAPIKey(context.WithoutCancel(c.Request.Context()), k.ID, now); err != nil {
+	if err := s.store.TouchAPIKey(context.WithoutCancel(c.Request.Context()), k.AccountID, k.ID, now); err != nil {
 		s.log.Warn("record API key use", "key_id", k.ID, "error", err)
 	}
 }

@@ -96,7 +96,7 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 	}
 	// What the customer got is the tracking link, not the original.
 	var sent string
-	_ = h.store.DB().Get(&sent, `SELECT buttons FROM campaign_messages WHERE id = ?`, m[0].ID)
+	_ = h.db.Get(&sent, `SELECT buttons FROM campaign_messages WHERE id = ?`, m[0].ID)
 	if !strings.Contains(sent, m[0].Links[0].TrackingURL) || strings.Contains(sent, "shop.example") {
 		t.Fatalf("buttons sent %s", sent)
 	}
@@ -129,7 +129,7 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 		}
 	}
 	var bots int
-	_ = h.store.DB().Get(&bots, `SELECT COUNT(*) FROM clicks WHERE message_id = ? AND bot = 1`, m[2].ID)
+	_ = h.db.Get(&bots, `SELECT COUNT(*) FROM clicks WHERE message_id = ? AND bot = 1`, m[2].ID)
 	if bots != 1 {
 		t.Fatalf("%d bot fetches recorded, want 1", bots)
 	}

@@ -194,7 +194,7 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 		FirstSent time.Time `db:"first_sent"`
 		LastSent  time.Time `db:"last_sent"`
 	}
-	if err := s.Store.DB().GetContext(ctx, &times, `SELECT c.started_at AS created, MIN(m.sent_at) AS first_sent, MAX(m.sent_at) AS last_sent
+	if err := s.DB.GetContext(ctx, &times, `SELECT c.started_at AS created, MIN(m.sent_at) AS first_sent, MAX(m.sent_at) AS last_sent
 		FROM campaigns c JOIN campaign_messages m ON m.campaign_id = c.id WHERE c.id = ? GROUP BY c.id`, camp.ID); err == nil {
 		res.Handover = times.LastSent.Sub(times.FirstSent)
 		res.Prepare = times.FirstSent.Sub(start)
@@ -277,10 +277,10 @@ func (s *Stack) settle(ctx context.Context) {
 	for time.Now().Before(deadline) {
 		var name string
 		var dirty, total float64
-		if err := s.Store.DB().QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'`).Scan(&name, &dirty); err != nil {
+		if err := s.DB.QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'`).Scan(&name, &dirty); err != nil {
 			return
 		}
-		if err := s.Store.DB().QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_total'`).Scan(&name, &total); err != nil {
+		if err := s.DB.QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_total'`).Scan(&name, &total); err != nil {
 			return
 		}
 		if total == 0 || dirty/total < 0.02 {

@@ -113,7 +113,7 @@ func (s *Stack) MessageIDRange(ctx context.Context, campaignID int64) (int64, in
 		First int64 `db:"first_message_id"`
 		Last  int64 `db:"last_message_id"`
 	}
-	err := s.Store.DB().GetContext(ctx, &r, `SELECT first_message_id, last_message_id FROM campaigns WHERE id = ?`, campaignID)
+	err := s.DB.GetContext(ctx, &r, `SELECT first_message_id, last_message_id FROM campaigns WHERE id = ?`, campaignID)
 	return r.First, r.Last, err
 }
 

@@ -39,8 +39,11 @@ import (
 
 // Stack is a running sendingo: database, Temporal, worker and API.
 type Stack struct {
-	Cfg      config.Config
-	Store    *store.Store
+	Cfg   config.Config
+	Store *store.Store
+	// DB is a pool of its own on the database, for the measurements' queries
+	// (timings, buffer pool status) that are no store method.
+	DB       *sqlx.DB
 	Temporal client.Client
 	BaseURL  string
 	Token    string
@@ -95,6 +98,14 @@ func Start(ctx context.Context, cfg config.Config, label string, opts ...Options
 		return nil, err
 	}
 	s.closers = append(s.closers, func() { s.Store.Close() })
+	full, err := store.DSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if s.DB, err = sqlx.Open("mysql", full); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { s.DB.Close() })
 
 	cli, err := devserver.EnsureCLI(ctx, s.Log)
 	if err != nil {

@@ -98,7 +98,7 @@ func TestCampaignFailsOverDuringARelayOutage(t *testing.T) {
 		t.Fatalf("b carried %d, a %d: traffic did not fail over", st.Relays["b"].Unique, st.Relays["a"].Unique)
 	}
 	var b int64
-	_ = s.store.DB().Get(&b, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND relay_id = ?`, id, relays["b"])
+	_ = s.db.Get(&b, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND relay_id = ?`, id, relays["b"])
 	if b != st.Relays["b"].Unique {
 		t.Fatalf("rows say b carried %d, the simulator %d", b, st.Relays["b"].Unique)
 	}

@@ -78,7 +78,7 @@ func (s *stack) messageStatuses(id int64) map[string]int64 {
 		Status string `db:"status"`
 		N      int64  `db:"n"`
 	}
-	if err := s.store.DB().Select(&rows, `SELECT status, COUNT(*) AS n FROM campaign_messages WHERE campaign_id = ? GROUP BY status`, id); err != nil {
+	if err := s.db.Select(&rows, `SELECT status, COUNT(*) AS n FROM campaign_messages WHERE campaign_id = ? GROUP BY status`, id); err != nil {
 		s.t.Fatal(err)
 	}
 	out := map[string]int64{}

@@ -94,7 +94,7 @@ func TestImportSurvivesAWorkerKilledMidCommit(t *testing.T) {
 		t.Fatalf("finished import %+v, want %d processed and created, 0 updated, %d skipped", done, n, dups)
 	}
 	var customers, members, distinct int64
-	db := s.store.DB()
+	db := s.db
 	if err := db.Get(&customers, `SELECT COUNT(*) FROM customers WHERE account_id = ?`, account); err != nil {
 		t.Fatal(err)
 	}

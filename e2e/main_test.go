@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
@@ -58,6 +59,7 @@ type stack struct {
 	t     *testing.T
 	cfg   config.Config
 	store *store.Store
+	db    *sqlx.DB // the database, for raw SQL
 	tc    client.Client
 	c     *apitest.Client
 	api   string // the in-process API's base URL
@@ -115,7 +117,12 @@ func newStackOn(t *testing.T, dsn, temporal string, tune ...func(*config.Config)
 		}
 		os.RemoveAll(logs)
 	})
-	s := &stack{t: t, cfg: cfg, store: st, tc: tc, c: apitest.New(t, srv.URL), api: srv.URL, egress: guard, logs: logs}
+	db, err := testenv.OpenDB(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := &stack{t: t, cfg: cfg, store: st, db: db, tc: tc, c: apitest.New(t, srv.URL), api: srv.URL, egress: guard, logs: logs}
 	s.env = append(os.Environ(),
 		"SENDINGO_MYSQL_DSN="+dsn,
 		"SENDINGO_TEMPORAL_ADDRESS="+temporal,

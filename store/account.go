@@ -94,21 +94,21 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 // UserByEmail finds a user for login. E-mails are stored lower-cased.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT * FROM users WHERE email = ?`, email)
+	err := s.db.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE email = ?`, email)
 	return u, notFound(err)
 }
 
 // User returns one user of the account.
 func (s *Store) User(ctx context.Context, accountID, userID int64) (User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT * FROM users WHERE account_id = ? AND id = ?`, accountID, userID)
+	err := s.db.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE account_id = ? AND id = ?`, accountID, userID)
 	return u, notFound(err)
 }
 
 // Account returns the account.
 func (s *Store) Account(ctx context.Context, accountID int64) (Account, error) {
 	var a Account
-	err := s.db.GetContext(ctx, &a, `SELECT * FROM accounts WHERE id = ?`, accountID)
+	err := s.db.GetContext(ctx, &a, `SELECT `+accountsColumns+` FROM accounts WHERE id = ?`, accountID)
 	return a, notFound(err)
 }
 
@@ -117,7 +117,7 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name
 	var after Account
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var before Account
-		if err := tx.GetContext(ctx, &before, `SELECT * FROM accounts WHERE id = ? FOR UPDATE`, accountID); err != nil {
+		if err := tx.GetContext(ctx, &before, `SELECT `+accountsColumns+` FROM accounts WHERE id = ? FOR UPDATE`, accountID); err != nil {
 			return notFound(err)
 		}
 		if _, err := tx.ExecContext(ctx,

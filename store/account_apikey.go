@@ -62,7 +62,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, accountID, userID int64, name,
 func (s *Store) APIKeys(ctx context.Context, accountID int64) ([]APIKey, error) {
 	keys := []APIKey{}
 	err := s.db.SelectContext(ctx, &keys,
-		`SELECT * FROM api_keys WHERE account_id = ? ORDER BY id DESC`, accountID)
+		`SELECT `+apiKeysColumns+` FROM api_keys WHERE account_id = ? ORDER BY id DESC`, accountID)
 	for i := range keys {
 		keys[i].fill()
 	}
@@ -73,7 +73,7 @@ func (s *Store) APIKeys(ctx context.Context, accountID int64) ([]APIKey, error) 
 func (s *Store) DeleteAPIKey(ctx context.Context, accountID, id int64) error {
 	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var k APIKey
-		if err := tx.GetContext(ctx, &k, `SELECT * FROM api_keys WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+		if err := tx.GetContext(ctx, &k, `SELECT `+apiKeysColumns+` FROM api_keys WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM api_keys WHERE id = ?`, id); err != nil {
@@ -87,7 +87,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, accountID, id int64) error {
 // APIKeyByHash resolves a presented key to its account.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
 	var k APIKey
-	err := s.db.GetContext(ctx, &k, `SELECT * FROM api_keys WHERE key_hash = ?`, hash)
+	err := s.db.GetContext(ctx, &k, `SELECT `+apiKeysColumns+` FROM api_keys WHERE key_hash = ?`, hash)
 	k.fill()
 	return k, notFound(err)
 }
@@ -98,10 +98,10 @@ const KeyUseResolution = time.Minute
 
 // TouchAPIKey records that the key was used at t, unless a use within
 // KeyUseResolution is already recorded (by this or another API process).
-func (s *Store) TouchAPIKey(ctx context.Context, id int64, t time.Time) error {
+func (s *Store) TouchAPIKey(ctx context.Context, accountID, id int64, t time.Time) error {
 	t = t.UTC().Truncate(time.Microsecond)
-	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND last_used_at <= ?`,
-		t, id, t.Add(-KeyUseResolution)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE account_id = ? AND id = ? AND last_used_at <= ?`,
+		t, accountID, id, t.Add(-KeyUseResolution)); err != nil {
 		return fmt.Errorf("touch api key %d: %w", id, err)
 	}
 	return nil

@@ -95,14 +95,14 @@ func (s *Store) CreateInvitation(ctx context.Context, accountID int64, inv Invit
 // Invitation returns one invitation of the account.
 func (s *Store) Invitation(ctx context.Context, accountID, id int64) (Invitation, error) {
 	var inv Invitation
-	err := s.db.GetContext(ctx, &inv, `SELECT * FROM invitations WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &inv, `SELECT `+invitationsColumns+` FROM invitations WHERE account_id = ? AND id = ?`, accountID, id)
 	return inv, notFound(err)
 }
 
 // InvitationByToken finds an invitation by its token's hash.
 func (s *Store) InvitationByToken(ctx context.Context, tokenHash []byte) (Invitation, error) {
 	var inv Invitation
-	err := s.db.GetContext(ctx, &inv, `SELECT * FROM invitations WHERE token_hash = ?`, tokenHash)
+	err := s.db.GetContext(ctx, &inv, `SELECT `+invitationsColumns+` FROM invitations WHERE token_hash = ?`, tokenHash)
 	return inv, notFound(err)
 }
 
@@ -115,7 +115,7 @@ func (s *Store) Invitations(ctx context.Context, accountID int64, p Page) ([]Inv
 		return nil, 0, err
 	}
 	out := []Invitation{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT * FROM invitations WHERE `+strings.Join(where, " AND ")+`
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+invitationsColumns+` FROM invitations WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list invitations: %w", err)
 	}
@@ -129,7 +129,7 @@ func (s *Store) Invitations(ctx context.Context, accountID int64, p Page) ([]Inv
 func (s *Store) DeleteInvitation(ctx context.Context, accountID, id int64) error {
 	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var inv Invitation
-		if err := tx.GetContext(ctx, &inv, `SELECT * FROM invitations WHERE account_id = ? AND id = ? AND accepted_at < '1970-01-02'
+		if err := tx.GetContext(ctx, &inv, `SELECT `+invitationsColumns+` FROM invitations WHERE account_id = ? AND id = ? AND accepted_at < '1970-01-02'
 			FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
@@ -164,7 +164,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, m NewMem
 			return err
 		}
 		var inv Invitation
-		if err := tx.GetContext(ctx, &inv, `SELECT * FROM invitations WHERE token_hash = ? FOR UPDATE`, tokenHash); err != nil {
+		if err := tx.GetContext(ctx, &inv, `SELECT `+invitationsColumns+` FROM invitations WHERE token_hash = ? FOR UPDATE`, tokenHash); err != nil {
 			return notFound(err)
 		}
 		switch {
@@ -206,7 +206,7 @@ type InvitationForMail struct {
 // InvitationMail returns what the invitation's mail needs.
 func (s *Store) InvitationMail(ctx context.Context, accountID, id int64) (InvitationForMail, error) {
 	var out InvitationForMail
-	err := s.db.GetContext(ctx, &out, `SELECT i.*, a.name AS account_name FROM invitations i JOIN accounts a ON a.id = i.account_id
+	err := s.db.GetContext(ctx, &out, `SELECT `+qualify("i", invitationsColumns)+`, a.name AS account_name FROM invitations i JOIN accounts a ON a.id = i.account_id
 		WHERE i.account_id = ? AND i.id = ?`, accountID, id)
 	return out, notFound(err)
 }

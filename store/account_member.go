@@ -57,7 +57,7 @@ func (s *Store) Members(ctx context.Context, accountID int64, p Page) ([]User, i
 		return nil, 0, err
 	}
 	us := []User{}
-	if err := s.db.SelectContext(ctx, &us, `SELECT * FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ? OFFSET ?`,
+	if err := s.db.SelectContext(ctx, &us, `SELECT `+usersColumns+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ? OFFSET ?`,
 		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list members: %w", err)
 	}
@@ -85,7 +85,7 @@ func memberForChange(ctx context.Context, tx *sqlx.Tx, accountID, userID int64, 
 		return User{}, err
 	}
 	var u User
-	if err := tx.GetContext(ctx, &u, `SELECT * FROM users WHERE account_id = ? AND id = ?`, accountID, userID); err != nil {
+	if err := tx.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE account_id = ? AND id = ?`, accountID, userID); err != nil {
 		return User{}, notFound(err)
 	}
 	if (u.Role == RoleOwner || newRole == RoleOwner) && u.Role != newRole && !byOwner {
@@ -175,7 +175,7 @@ func setPassword(ctx context.Context, tx *sqlx.Tx, accountID, userID int64, hash
 		return User{}, fmt.Errorf("spend reset links of user %d: %w", userID, err)
 	}
 	var u User
-	if err := tx.GetContext(ctx, &u, `SELECT * FROM users WHERE id = ?`, userID); err != nil {
+	if err := tx.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE id = ?`, userID); err != nil {
 		return User{}, fmt.Errorf("read user %d: %w", userID, err)
 	}
 	return u, nil
@@ -194,7 +194,7 @@ func (s *Store) LogoutAll(ctx context.Context, accountID, userID int64) (User, e
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		if err := tx.GetContext(ctx, &u, `SELECT * FROM users WHERE id = ?`, userID); err != nil {
+		if err := tx.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE id = ?`, userID); err != nil {
 			return fmt.Errorf("read user %d: %w", userID, err)
 		}
 		return audit(ctx, tx, accountID, Change{Action: AuditSessionLogoutAll, Subject: SubjectUser, SubjectID: userID})

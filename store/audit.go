@@ -229,7 +229,7 @@ func (s *Store) AuditLog(ctx context.Context, accountID int64, f AuditFilter, p 
 		return nil, 0, err
 	}
 	out := []AuditEntry{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT * FROM audit_log WHERE `+strings.Join(page, " AND ")+`
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+auditLogColumns+` FROM audit_log WHERE `+strings.Join(page, " AND ")+`
 		ORDER BY id DESC LIMIT ? OFFSET ?`, append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list audit log: %w", err)
 	}

@@ -146,42 +146,17 @@ func checkCampaignRefs(ctx context.Context, q sqlx.QueryerContext, accountID int
 		}
 		return err
 	}
-	check := func(table, what string, ids []int64) error {
-		ids = uniqueIDs(ids)
-		if len(ids) == 0 {
-			return nil
-		}
-		query, args, _ := sqlx.In(`SELECT id FROM `+table+` WHERE account_id = ? AND id IN (?)`, accountID, ids)
-		var found []int64
-		if err := sqlx.SelectContext(ctx, q, &found, query, args...); err != nil {
-			return err
-		}
-		if len(found) == len(ids) {
-			return nil
-		}
-		have := map[int64]bool{}
-		for _, id := range found {
-			have[id] = true
-		}
-		var missing []int64
-		for _, id := range ids {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
-		return &MissingError{What: what, IDs: missing}
-	}
-	if err := check("customer_groups", "groups", n.GroupIDs); err != nil {
+	if err := checkOwned(ctx, q, accountID, "customer_groups", "groups", n.GroupIDs); err != nil {
 		return err
 	}
-	if err := check("customers", "customers", n.CustomerIDs); err != nil {
+	if err := checkOwned(ctx, q, accountID, "customers", "customers", n.CustomerIDs); err != nil {
 		return err
 	}
 	relays := make([]int64, len(n.Routing.Relays))
 	for i, r := range n.Routing.Relays {
 		relays[i] = r.RelayID
 	}
-	return check("relays", "relays", relays)
+	return checkOwned(ctx, q, accountID, "relays", "relays", relays)
 }
 
 // CreateCampaign creates a draft campaign.
@@ -248,7 +223,7 @@ func (s *Store) DeleteCampaign(ctx context.Context, accountID, id int64) error {
 // Campaign returns one campaign of the account.
 func (s *Store) Campaign(ctx context.Context, accountID, id int64) (Campaign, error) {
 	var c Campaign
-	err := s.db.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &c, `SELECT `+campaignsColumns+` FROM campaigns WHERE account_id = ? AND id = ?`, accountID, id)
 	return c, notFound(err)
 }
 
@@ -259,7 +234,7 @@ func (s *Store) Campaigns(ctx context.Context, accountID int64, p Page) ([]Campa
 		return nil, 0, err
 	}
 	cs := []Campaign{}
-	if err := s.db.SelectContext(ctx, &cs, `SELECT * FROM campaigns WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+campaignsColumns+` FROM campaigns WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list campaigns: %w", err)
 	}
@@ -326,7 +301,7 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 	var reset int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var c Campaign
-		if err := tx.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+		if err := tx.GetContext(ctx, &c, `SELECT `+campaignsColumns+` FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
 		if c.Run >= run {
@@ -452,7 +427,7 @@ func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, 
 		return 0, nil, nil
 	}
 	var cs []Customer
-	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+where+` ORDER BY c.id LIMIT ?`, append(allArgs, limit)...); err != nil {
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+qualify("c", customersColumns)+` FROM customers c WHERE `+where+` ORDER BY c.id LIMIT ?`, append(allArgs, limit)...); err != nil {
 		return 0, nil, err
 	}
 	out := make([]MissingVariables, len(cs))
@@ -526,24 +501,5 @@ func (s *Store) PreviewAudience(ctx context.Context, accountID int64, groupIDs [
 
 // checkAccountGroups checks that every group is the account's.
 func checkAccountGroups(ctx context.Context, q sqlx.QueryerContext, accountID int64, groupIDs []int64) error {
-	ids := uniqueIDs(groupIDs)
-	query, args, _ := sqlx.In(`SELECT id FROM customer_groups WHERE account_id = ? AND id IN (?)`, accountID, ids)
-	var found []int64
-	if err := sqlx.SelectContext(ctx, q, &found, query, args...); err != nil {
-		return fmt.Errorf("check groups: %w", err)
-	}
-	if len(found) == len(ids) {
-		return nil
-	}
-	have := map[int64]bool{}
-	for _, id := range found {
-		have[id] = true
-	}
-	var missing []int64
-	for _, id := range ids {
-		if !have[id] {
-			missing = append(missing, id)
-		}
-	}
-	return &MissingError{What: "groups", IDs: missing}
+	return checkOwned(ctx, q, accountID, "customer_groups", "groups", groupIDs)
 }

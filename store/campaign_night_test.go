@@ -21,37 +21,37 @@ func TestNightChunkClaimsOnlyConsentingCustomersMessages(t *testing.T) {
 	}
 	defer st.Close()
 	var account int64
-	if err := st.DB().Get(&account, `SELECT COALESCE(MAX(id), 0) + 1 FROM accounts`); err != nil {
+	if err := testenv.DB(t).Get(&account, `SELECT COALESCE(MAX(id), 0) + 1 FROM accounts`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`INSERT INTO accounts (id, name, created_at) VALUES (?, 'night', NOW())`, account); err != nil {
+	if _, err := testenv.DB(t).Exec(`INSERT INTO accounts (id, name, created_at) VALUES (?, 'night', NOW())`, account); err != nil {
 		t.Fatal(err)
 	}
 	const campaign = 990101
 	consent := map[int]bool{1: true, 3: true}
 	var customers [4]int64
 	for i := range customers {
-		res, err := st.DB().Exec(`INSERT INTO customers (account_id, name, phone, attributes, night_ad_consent, created_at, updated_at)
+		res, err := testenv.DB(t).Exec(`INSERT INTO customers (account_id, name, phone, attributes, night_ad_consent, created_at, updated_at)
 			VALUES (?, ?, ?, '{}', ?, NOW(), NOW())`, account, fmt.Sprint("고객", i), fmt.Sprintf("+82109999%04d", i), consent[i])
 		if err != nil {
 			t.Fatal(err)
 		}
 		customers[i], _ = res.LastInsertId()
-		if _, err := st.DB().Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+		if _, err := testenv.DB(t).Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, body, buttons, fallback_body) VALUES (?, ?, ?, 1, ?, 'n', 'sms', 'b', '', '')`,
 			campaign, account, customers[i], fmt.Sprintf("+82109999%04d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var from, to int64
-	if err := st.DB().QueryRow(`SELECT MIN(id), MAX(id) FROM campaign_messages WHERE campaign_id = ?`, campaign).Scan(&from, &to); err != nil {
+	if err := testenv.DB(t).QueryRow(`SELECT MIN(id), MAX(id) FROM campaign_messages WHERE campaign_id = ?`, campaign).Scan(&from, &to); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := st.NightConsentPending(ctx, campaign, from, to); err != nil || n != 2 {
 		t.Fatalf("%d consenting pending (%v), want 2", n, err)
 	}
 	// Customer 3 withdraws consent after the audience was prepared.
-	if _, err := st.DB().Exec(`UPDATE customers SET night_ad_consent = 0 WHERE id = ?`, customers[3]); err != nil {
+	if _, err := testenv.DB(t).Exec(`UPDATE customers SET night_ad_consent = 0 WHERE id = ?`, customers[3]); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := st.NightChunkMessages(ctx, campaign, from, to)

@@ -128,14 +128,14 @@ func (s *Store) DeleteCampaignSchedule(ctx context.Context, accountID, id int64)
 // CampaignSchedule returns one schedule of the account (not a deleted one).
 func (s *Store) CampaignSchedule(ctx context.Context, accountID, id int64) (CampaignSchedule, error) {
 	var cs CampaignSchedule
-	err := s.db.GetContext(ctx, &cs, `SELECT * FROM campaign_schedules WHERE account_id = ? AND id = ? AND deleted = 0`, accountID, id)
+	err := s.db.GetContext(ctx, &cs, `SELECT `+campaignSchedulesColumns+` FROM campaign_schedules WHERE account_id = ? AND id = ? AND deleted = 0`, accountID, id)
 	return cs, notFound(err)
 }
 
 // CampaignSchedules pages the account's schedules, newest first.
 func (s *Store) CampaignSchedules(ctx context.Context, accountID int64, p Page) ([]CampaignSchedule, int64, error) {
 	out := []CampaignSchedule{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT * FROM campaign_schedules WHERE account_id = ? AND deleted = 0
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+campaignSchedulesColumns+` FROM campaign_schedules WHERE account_id = ? AND deleted = 0
 		ORDER BY id DESC LIMIT ? OFFSET ?`, accountID, p.Size, p.Offset()); err != nil {
 		return nil, 0, fmt.Errorf("list campaign schedules: %w", err)
 	}
@@ -148,20 +148,20 @@ func (s *Store) CampaignSchedules(ctx context.Context, accountID int64, p Page) 
 // not. ErrNotFound once it has been purged.
 func (s *Store) CampaignScheduleForSync(ctx context.Context, accountID, id int64) (CampaignSchedule, error) {
 	var cs CampaignSchedule
-	err := s.db.GetContext(ctx, &cs, `SELECT * FROM campaign_schedules WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &cs, `SELECT `+campaignSchedulesColumns+` FROM campaign_schedules WHERE account_id = ? AND id = ?`, accountID, id)
 	return cs, notFound(err)
 }
 
 // MarkCampaignScheduleSynced records that the Temporal Schedule matches version
 // of the row (with the sync's error, empty when it succeeded), unless the row
 // has changed since: it answers false then, and the change needs another sync.
-func (s *Store) MarkCampaignScheduleSynced(ctx context.Context, id, version int64, syncErr string) (bool, error) {
+func (s *Store) MarkCampaignScheduleSynced(ctx context.Context, accountID, id, version int64, syncErr string) (bool, error) {
 	synced := version
 	if syncErr != "" {
 		synced = 0 // still owed
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_schedules SET synced_version = IF(? > 0, ?, synced_version), sync_error = ?
-		WHERE id = ? AND version = ?`, synced, synced, truncateRunes(syncErr, 500), id, version)
+		WHERE account_id = ? AND id = ? AND version = ?`, synced, synced, truncateRunes(syncErr, 500), accountID, id, version)
 	if err != nil {
 		return false, fmt.Errorf("mark campaign schedule %d synced: %w", id, err)
 	}
@@ -169,7 +169,7 @@ func (s *Store) MarkCampaignScheduleSynced(ctx context.Context, id, version int6
 	if n == 0 {
 		// Either the version moved on, or nothing changed (already marked).
 		var cur int64
-		if err := s.db.GetContext(ctx, &cur, `SELECT version FROM campaign_schedules WHERE id = ?`, id); err != nil {
+		if err := s.db.GetContext(ctx, &cur, `SELECT version FROM campaign_schedules WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
 			return false, notFound(err)
 		}
 		return cur == version, nil
@@ -179,8 +179,9 @@ func (s *Store) MarkCampaignScheduleSynced(ctx context.Context, id, version int6
 
 // PurgeCampaignSchedule removes a deleted schedule's row (and its runs) once its
 // Temporal Schedule is gone, unless the row changed meanwhile.
-func (s *Store) PurgeCampaignSchedule(ctx context.Context, id, version int64) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM campaign_schedules WHERE id = ? AND deleted = 1 AND version = ?`, id, version); err != nil {
+func (s *Store) PurgeCampaignSchedule(ctx context.Context, accountID, id, version int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM campaign_schedules WHERE account_id = ? AND id = ? AND deleted = 1 AND version = ?`,
+		accountID, id, version); err != nil {
 		return fmt.Errorf("purge campaign schedule %d: %w", id, err)
 	}
 	return nil
@@ -218,17 +219,17 @@ type ScheduleRun struct {
 
 // ScheduleRunAt returns the run of the schedule at scheduledFor, ErrNotFound
 // when it has not run.
-func (s *Store) ScheduleRunAt(ctx context.Context, scheduleID int64, scheduledFor time.Time) (ScheduleRun, error) {
+func (s *Store) ScheduleRunAt(ctx context.Context, accountID, scheduleID int64, scheduledFor time.Time) (ScheduleRun, error) {
 	var r ScheduleRun
-	err := s.db.GetContext(ctx, &r, `SELECT * FROM campaign_schedule_runs WHERE schedule_id = ? AND scheduled_for = ?`,
-		scheduleID, scheduledFor.UTC())
+	err := s.db.GetContext(ctx, &r, `SELECT `+campaignScheduleRunsColumns+` FROM campaign_schedule_runs WHERE account_id = ? AND schedule_id = ? AND scheduled_for = ?`,
+		accountID, scheduleID, scheduledFor.UTC())
 	return r, notFound(err)
 }
 
 // ScheduleRuns lists the schedule's latest runs, newest first.
 func (s *Store) ScheduleRuns(ctx context.Context, accountID, scheduleID int64, limit int) ([]ScheduleRun, error) {
 	out := []ScheduleRun{}
-	err := s.db.SelectContext(ctx, &out, `SELECT * FROM campaign_schedule_runs WHERE account_id = ? AND schedule_id = ?
+	err := s.db.SelectContext(ctx, &out, `SELECT `+campaignScheduleRunsColumns+` FROM campaign_schedule_runs WHERE account_id = ? AND schedule_id = ?
 		ORDER BY scheduled_for DESC, id DESC LIMIT ?`, accountID, scheduleID, limit)
 	return out, err
 }
@@ -240,7 +241,7 @@ func (s *Store) SkipScheduleRun(ctx context.Context, cs CampaignSchedule, schedu
 		VALUES (?,?,?,?,?)`, cs.ID, cs.AccountID, scheduledFor.UTC(), truncateRunes(why, 500), now()); err != nil {
 		return ScheduleRun{}, fmt.Errorf("record skipped run of schedule %d: %w", cs.ID, err)
 	}
-	return s.ScheduleRunAt(ctx, cs.ID, scheduledFor)
+	return s.ScheduleRunAt(ctx, cs.AccountID, cs.ID, scheduledFor)
 }
 
 // StartScheduleRun makes the run's campaign and freezes it for sending (status
@@ -279,5 +280,5 @@ func (s *Store) StartScheduleRun(ctx context.Context, cs CampaignSchedule, sched
 		}
 		return ScheduleRun{}, err
 	}
-	return s.ScheduleRunAt(ctx, cs.ID, scheduledFor)
+	return s.ScheduleRunAt(ctx, cs.AccountID, cs.ID, scheduledFor)
 }

@@ -155,17 +155,11 @@ func groupsForMembership(ctx context.Context, tx *sqlx.Tx, accountID int64, ids 
 	if err := tx.SelectContext(ctx, &groups, query, args...); err != nil {
 		return nil, err
 	}
-	if len(groups) != len(ids) {
-		have := map[int64]bool{}
-		for _, g := range groups {
-			have[g.ID] = true
-		}
-		var missing []int64
-		for _, id := range ids {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
+	found := make([]int64, len(groups))
+	for i, g := range groups {
+		found[i] = g.ID
+	}
+	if missing := missingIDs(ids, found); len(missing) > 0 {
 		return nil, &MissingError{What: "groups", IDs: missing}
 	}
 	return groups, nil
@@ -174,7 +168,7 @@ func groupsForMembership(ctx context.Context, tx *sqlx.Tx, accountID int64, ids 
 // Customer returns one customer with its groups.
 func (s *Store) Customer(ctx context.Context, accountID, id int64) (Customer, error) {
 	var c Customer
-	if err := s.db.GetContext(ctx, &c, `SELECT * FROM customers WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
+	if err := s.db.GetContext(ctx, &c, `SELECT `+customersColumns+` FROM customers WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
 		return c, notFound(err)
 	}
 	cs := []Customer{c}
@@ -187,14 +181,14 @@ func (s *Store) Customer(ctx context.Context, accountID, id int64) (Customer, er
 // CustomerByPhone finds a customer by E.164 phone.
 func (s *Store) CustomerByPhone(ctx context.Context, accountID int64, phone string) (Customer, error) {
 	var c Customer
-	err := s.db.GetContext(ctx, &c, `SELECT * FROM customers WHERE account_id = ? AND phone = ?`, accountID, phone)
+	err := s.db.GetContext(ctx, &c, `SELECT `+customersColumns+` FROM customers WHERE account_id = ? AND phone = ?`, accountID, phone)
 	return c, notFound(err)
 }
 
 // CustomerByEmail finds the oldest customer with the e-mail address.
 func (s *Store) CustomerByEmail(ctx context.Context, accountID int64, email string) (Customer, error) {
 	var c Customer
-	err := s.db.GetContext(ctx, &c, `SELECT * FROM customers WHERE account_id = ? AND email = ? ORDER BY id LIMIT 1`, accountID, email)
+	err := s.db.GetContext(ctx, &c, `SELECT `+customersColumns+` FROM customers WHERE account_id = ? AND email = ? ORDER BY id LIMIT 1`, accountID, email)
 	return c, notFound(err)
 }
 
@@ -268,7 +262,7 @@ func (s *Store) Customers(ctx context.Context, accountID int64, f CustomerFilter
 		return nil, 0, err
 	}
 	cs := []Customer{}
-	if err := s.db.SelectContext(ctx, &cs, `SELECT c.* FROM customers c WHERE `+strings.Join(page, " AND ")+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+qualify("c", customersColumns)+` FROM customers c WHERE `+strings.Join(page, " AND ")+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
 		append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list customers: %w", err)
 	}

@@ -329,7 +329,7 @@ func tierStockTx(ctx context.Context, tx *sqlx.Tx, tierID int64) (TierStock, err
 // ReminderCampaign finds the reminder campaign of an event for one local day.
 func (s *Store) ReminderCampaign(ctx context.Context, accountID, eventID int64, day time.Time) (Campaign, error) {
 	var c Campaign
-	err := s.db.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND audience_kind = ?
+	err := s.db.GetContext(ctx, &c, `SELECT `+campaignsColumns+` FROM campaigns WHERE account_id = ? AND audience_kind = ?
 		AND event_id = ? AND event_day = ? ORDER BY id LIMIT 1`, accountID, AudienceEventReminder, eventID, day.Format(time.DateOnly))
 	return c, notFound(err)
 }

@@ -37,7 +37,7 @@ func (s *Store) RecordPurchase(ctx context.Context, accountID int64, p Purchase)
 		return Purchase{}, false, fmt.Errorf("insert purchase: %w", err)
 	}
 	var stored Purchase
-	if err := s.db.GetContext(ctx, &stored, `SELECT * FROM purchases WHERE account_id = ? AND order_id = ?`,
+	if err := s.db.GetContext(ctx, &stored, `SELECT `+purchasesColumns+` FROM purchases WHERE account_id = ? AND order_id = ?`,
 		accountID, p.OrderID); err != nil {
 		return Purchase{}, false, fmt.Errorf("read purchase %q: %w", p.OrderID, err)
 	}
@@ -67,7 +67,7 @@ func (s *Store) Purchases(ctx context.Context, accountID, customerID int64, p Pa
 		pargs = append(append([]any{}, args...), at, at, k[1])
 	}
 	ps := []Purchase{}
-	if err := s.db.SelectContext(ctx, &ps, `SELECT * FROM purchases WHERE `+page+` ORDER BY purchased_at DESC, id DESC
+	if err := s.db.SelectContext(ctx, &ps, `SELECT `+purchasesColumns+` FROM purchases WHERE `+page+` ORDER BY purchased_at DESC, id DESC
 		LIMIT ? OFFSET ?`, append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list purchases: %w", err)
 	}
@@ -116,6 +116,44 @@ func (c CheckIn) DayCount(counting string) int {
 		return c.StreakDays
 	}
 	return c.TotalDays
+}
+
+// Standing is a customer's attendance counts in an event as of a local day.
+type Standing struct {
+	TotalDays int
+	// StreakDays is the run of days ending at the last check-in while the run
+	// is alive (its last day is the day asked about or the one before); 0 once
+	// a day was missed.
+	StreakDays int
+	// DayCount is what tiers are reached by: TotalDays, or StreakDays when the
+	// event counts consecutive days.
+	DayCount int
+}
+
+// StandingOn is the standing on today (a local date) of a customer whose last
+// check-in was on lastDay with those counts (zero values: none yet).
+func (e Event) StandingOn(today, lastDay time.Time, totalDays, streakDays int) Standing {
+	out := Standing{TotalDays: totalDays}
+	if !lastDay.Before(today.AddDate(0, 0, -1)) {
+		out.StreakDays = streakDays
+	}
+	out.DayCount = out.TotalDays
+	if e.Counting == CountingConsecutive {
+		out.DayCount = out.StreakDays
+	}
+	return out
+}
+
+// NextTier is the lowest tier (tiers by days) the customer does not hold yet,
+// and how many more check-ins reach it: at least one, since a tier the count
+// has passed already (added later) comes with the next check-in.
+func NextTier(tiers []Tier, held map[int64]bool, dayCount int) (next Tier, daysUntil int, ok bool) {
+	for _, t := range tiers {
+		if !held[t.ID] {
+			return t, max(t.Days-dayCount, 1), true
+		}
+	}
+	return Tier{}, 0, false
 }
 
 // Grant is a customer's reward of one tier: granted, or waitlisted until the tier
@@ -227,7 +265,7 @@ func insertCheckIn(ctx context.Context, tx *sqlx.Tx, accountID int64, in CheckIn
 	ci := CheckIn{AccountID: accountID, EventID: in.EventID, CustomerID: in.CustomerID, Day: in.Day,
 		TotalDays: 1, StreakDays: 1, CheckedInAt: in.At.UTC().Truncate(time.Microsecond)}
 	var prev CheckIn
-	err := tx.GetContext(ctx, &prev, `SELECT * FROM checkins WHERE event_id = ? AND customer_id = ? AND day < ?
+	err := tx.GetContext(ctx, &prev, `SELECT `+checkinsColumns+` FROM checkins WHERE event_id = ? AND customer_id = ? AND day < ?
 		ORDER BY day DESC LIMIT 1`, in.EventID, in.CustomerID, in.Day.Format(time.DateOnly))
 	switch {
 	case err == nil:
@@ -360,7 +398,7 @@ type CustomerAttendance struct {
 func (s *Store) CustomerAttendance(ctx context.Context, accountID, eventID, customerID int64, from, to time.Time) (CustomerAttendance, error) {
 	var out CustomerAttendance
 	var last CheckIn
-	err := s.db.GetContext(ctx, &last, `SELECT * FROM checkins WHERE account_id = ? AND event_id = ? AND customer_id = ?
+	err := s.db.GetContext(ctx, &last, `SELECT `+checkinsColumns+` FROM checkins WHERE account_id = ? AND event_id = ? AND customer_id = ?
 		ORDER BY day DESC LIMIT 1`, accountID, eventID, customerID)
 	switch {
 	case err == nil:
@@ -369,7 +407,7 @@ func (s *Store) CustomerAttendance(ctx context.Context, accountID, eventID, cust
 		return out, fmt.Errorf("latest check-in: %w", err)
 	}
 	out.Days = []CheckIn{}
-	if err := s.db.SelectContext(ctx, &out.Days, `SELECT * FROM checkins WHERE account_id = ? AND event_id = ? AND customer_id = ?
+	if err := s.db.SelectContext(ctx, &out.Days, `SELECT `+checkinsColumns+` FROM checkins WHERE account_id = ? AND event_id = ? AND customer_id = ?
 		AND day BETWEEN ? AND ? ORDER BY day`, accountID, eventID, customerID, from.Format(time.DateOnly), to.Format(time.DateOnly)); err != nil {
 		return out, fmt.Errorf("check-ins: %w", err)
 	}

@@ -224,7 +224,7 @@ func (s *Store) StockAdjustments(ctx context.Context, accountID, eventID, tierID
 		return nil, 0, err
 	}
 	as := []StockAdjustment{}
-	if err := s.db.SelectContext(ctx, &as, `SELECT * FROM stock_adjustments WHERE `+strings.Join(where, " AND ")+`
+	if err := s.db.SelectContext(ctx, &as, `SELECT `+stockAdjustmentsColumns+` FROM stock_adjustments WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list stock adjustments of tier %d: %w", tierID, err)
 	}

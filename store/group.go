@@ -227,31 +227,7 @@ func (s *Store) DeleteGroup(ctx context.Context, accountID, id int64) (int64, er
 
 // checkCustomers verifies every id is a customer of the account.
 func checkCustomers(ctx context.Context, q sqlx.QueryerContext, accountID int64, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	query, args, err := sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND id IN (?)`, accountID, ids)
-	if err != nil {
-		return err
-	}
-	var found []int64
-	if err := sqlx.SelectContext(ctx, q, &found, query, args...); err != nil {
-		return err
-	}
-	if len(found) == len(uniqueIDs(ids)) {
-		return nil
-	}
-	have := make(map[int64]bool, len(found))
-	for _, id := range found {
-		have[id] = true
-	}
-	var missing []int64
-	for _, id := range uniqueIDs(ids) {
-		if !have[id] {
-			missing = append(missing, id)
-		}
-	}
-	return &MissingError{What: "customers", IDs: missing}
+	return checkOwned(ctx, q, accountID, "customers", "customers", ids)
 }
 
 func uniqueIDs(ids []int64) []int64 {
@@ -412,17 +388,7 @@ func (s *Store) transfer(ctx context.Context, accountID, from, to int64, ids []i
 		if err := tx.SelectContext(ctx, &members, query, args...); err != nil {
 			return err
 		}
-		if len(members) != len(ids) {
-			in := make(map[int64]bool, len(members))
-			for _, id := range members {
-				in[id] = true
-			}
-			var missing []int64
-			for _, id := range ids {
-				if !in[id] {
-					missing = append(missing, id)
-				}
-			}
+		if missing := missingIDs(ids, members); len(missing) > 0 {
 			return &MissingError{What: fmt.Sprintf("members of group %d", src.ID), IDs: missing}
 		}
 		if src.ID == dst.ID {

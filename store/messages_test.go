@@ -23,14 +23,14 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 	defer st.Close()
 	const campaign = 990001
 	for i := range 10 {
-		if _, err := st.DB().Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+		if _, err := testenv.DB(t).Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, body, buttons, fallback_body) VALUES (?, 1, ?, 1, ?, 'n', 'sms', 'b', '', '')`,
 			campaign, i+1, fmt.Sprintf("+8210000000%02d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var from, to int64
-	if err := st.DB().QueryRow(`SELECT MIN(id), MAX(id) FROM campaign_messages WHERE campaign_id = ?`, campaign).Scan(&from, &to); err != nil {
+	if err := testenv.DB(t).QueryRow(`SELECT MIN(id), MAX(id) FROM campaign_messages WHERE campaign_id = ?`, campaign).Scan(&from, &to); err != nil {
 		t.Fatal(err)
 	}
 	// Both attempts read the rows while they were pending.

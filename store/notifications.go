@@ -389,7 +389,7 @@ func (s *Store) CommittingImports(ctx context.Context, accountIDs []int64) ([]Im
 	if len(accountIDs) == 0 {
 		return nil, nil
 	}
-	query, args, err := sqlx.In(`SELECT * FROM imports WHERE status = 'committing' AND account_id IN (?) ORDER BY id`,
+	query, args, err := sqlx.In(`SELECT `+importsColumns+` FROM imports WHERE status = 'committing' AND account_id IN (?) ORDER BY id`,
 		accountIDs)
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ func signup(t *testing.T, st *store.Store) (store.Account, store.User) {
 // secondUser adds a user to the account (teams are coming; the table is ready).
 func secondUser(t *testing.T, st *store.Store, accountID int64) int64 {
 	t.Helper()
-	res, err := st.DB().Exec(`INSERT INTO users (account_id, name, email, password_hash, role, created_at)
+	res, err := testenv.DB(t).Exec(`INSERT INTO users (account_id, name, email, password_hash, role, created_at)
 		VALUES (?, 'second', ?, 'x', 'owner', NOW(6))`, accountID, fmt.Sprintf("second-%d@example.com", time.Now().UnixNano()))
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func (s *Store) IssuePasswordReset(ctx context.Context, accountID, userID int64,
 	var r PasswordResetForMail
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var u User
-		if err := tx.GetContext(ctx, &u, `SELECT * FROM users WHERE account_id = ? AND id = ?`, accountID, userID); err != nil {
+		if err := tx.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE account_id = ? AND id = ?`, accountID, userID); err != nil {
 			return notFound(err)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO password_resets (account_id, user_id, request_key, token_hash, nonce,
@@ -45,7 +45,7 @@ func (s *Store) IssuePasswordReset(ctx context.Context, accountID, userID int64,
 		if err != nil {
 			return fmt.Errorf("insert password reset: %w", err)
 		}
-		if err := tx.GetContext(ctx, &r, `SELECT r.*, u.email, u.name FROM password_resets r JOIN users u ON u.id = r.user_id
+		if err := tx.GetContext(ctx, &r, `SELECT `+qualify("r", passwordResetsColumns)+`, u.email, u.name FROM password_resets r JOIN users u ON u.id = r.user_id
 			WHERE r.request_key = ?`, requestKey); err != nil {
 			return fmt.Errorf("read password reset: %w", err)
 		}
@@ -61,7 +61,7 @@ func (s *Store) IssuePasswordReset(ctx context.Context, accountID, userID int64,
 // PasswordResetByToken finds a reset link by its token's hash.
 func (s *Store) PasswordResetByToken(ctx context.Context, tokenHash []byte) (PasswordReset, error) {
 	var r PasswordReset
-	err := s.db.GetContext(ctx, &r, `SELECT * FROM password_resets WHERE token_hash = ?`, tokenHash)
+	err := s.db.GetContext(ctx, &r, `SELECT `+passwordResetsColumns+` FROM password_resets WHERE token_hash = ?`, tokenHash)
 	return r, notFound(err)
 }
 
@@ -73,7 +73,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 	var u User
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var r PasswordReset
-		if err := tx.GetContext(ctx, &r, `SELECT * FROM password_resets WHERE token_hash = ? FOR UPDATE`, tokenHash); err != nil {
+		if err := tx.GetContext(ctx, &r, `SELECT `+passwordResetsColumns+` FROM password_resets WHERE token_hash = ? FOR UPDATE`, tokenHash); err != nil {
 			return notFound(err)
 		}
 		switch {

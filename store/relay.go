@@ -69,7 +69,7 @@ func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay,
 			r.ID, _ = res.LastInsertId()
 		} else {
 			var before Relay
-			if err := tx.GetContext(ctx, &before, `SELECT * FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`,
+			if err := tx.GetContext(ctx, &before, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`,
 				accountID, r.ID); err != nil {
 				return notFound(err)
 			}
@@ -80,7 +80,7 @@ func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay,
 			}
 			ch.Action, ch.Before = AuditRelayUpdate, snapshotRelay(before)
 		}
-		if err := tx.GetContext(ctx, &out, `SELECT * FROM relays WHERE id = ?`, r.ID); err != nil {
+		if err := tx.GetContext(ctx, &out, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ?`, accountID, r.ID); err != nil {
 			return fmt.Errorf("read relay %d: %w", r.ID, err)
 		}
 		ch.SubjectID, ch.After = r.ID, snapshotRelay(out)
@@ -119,7 +119,7 @@ func snapshotRelay(r Relay) relaySnapshot {
 // Relay returns one relay of the account.
 func (s *Store) Relay(ctx context.Context, accountID, id int64) (Relay, error) {
 	var r Relay
-	err := s.db.GetContext(ctx, &r, `SELECT * FROM relays WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &r, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ?`, accountID, id)
 	return r, notFound(err)
 }
 
@@ -134,7 +134,7 @@ func (s *Store) Relays(ctx context.Context, accountID int64, channel string, ena
 		where = append(where, "enabled = 1")
 	}
 	rs := []Relay{}
-	err := s.db.SelectContext(ctx, &rs, `SELECT * FROM relays WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	err := s.db.SelectContext(ctx, &rs, `SELECT `+relaysColumns+` FROM relays WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
 	return rs, err
 }
 
@@ -142,7 +142,7 @@ func (s *Store) Relays(ctx context.Context, accountID int64, channel string, ena
 func (s *Store) DeleteRelay(ctx context.Context, accountID, id int64) error {
 	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var before Relay
-		if err := tx.GetContext(ctx, &before, `SELECT * FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+		if err := tx.GetContext(ctx, &before, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM relays WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
@@ -212,7 +212,7 @@ func (s *Store) SaveRelayHealth(ctx context.Context, hs []RelayHealth) error {
 // RelayHealthSnapshots returns the account's latest snapshots by relay id.
 func (s *Store) RelayHealthSnapshots(ctx context.Context, accountID int64) (map[int64]RelayHealth, error) {
 	var rows []RelayHealth
-	if err := s.db.SelectContext(ctx, &rows, `SELECT * FROM relay_health WHERE account_id = ?`, accountID); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+relayHealthColumns+` FROM relay_health WHERE account_id = ?`, accountID); err != nil {
 		return nil, fmt.Errorf("load relay health: %w", err)
 	}
 	out := make(map[int64]RelayHealth, len(rows))

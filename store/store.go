@@ -69,9 +69,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// DB exposes the pool for health checks and tests.
-func (s *Store) DB() *sqlx.DB { return s.db }
-
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -112,7 +112,7 @@ func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (
 			t.ID, _ = res.LastInsertId()
 		} else {
 			var before Template
-			if err := tx.GetContext(ctx, &before, `SELECT * FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`,
+			if err := tx.GetContext(ctx, &before, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`,
 				accountID, t.ID); err != nil {
 				return notFound(err)
 			}
@@ -123,7 +123,7 @@ func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (
 			}
 			ch.Action, ch.Before = AuditTemplateUpdate, before
 		}
-		if err := tx.GetContext(ctx, &out, `SELECT * FROM templates WHERE id = ?`, t.ID); err != nil {
+		if err := tx.GetContext(ctx, &out, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ?`, accountID, t.ID); err != nil {
 			return fmt.Errorf("read template %d: %w", t.ID, err)
 		}
 		ch.SubjectID, ch.After = t.ID, out
@@ -135,7 +135,7 @@ func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (
 // Template returns one template of the account.
 func (s *Store) Template(ctx context.Context, accountID, id int64) (Template, error) {
 	var t Template
-	err := s.db.GetContext(ctx, &t, `SELECT * FROM templates WHERE account_id = ? AND id = ?`, accountID, id)
+	err := s.db.GetContext(ctx, &t, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ?`, accountID, id)
 	return t, notFound(err)
 }
 
@@ -152,7 +152,7 @@ func (s *Store) Templates(ctx context.Context, accountID int64, channel string, 
 		return nil, 0, err
 	}
 	ts := []Template{}
-	if err := s.db.SelectContext(ctx, &ts, `SELECT * FROM templates WHERE `+strings.Join(page, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+	if err := s.db.SelectContext(ctx, &ts, `SELECT `+templatesColumns+` FROM templates WHERE `+strings.Join(page, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(pargs, p.Size, p.Offset())...); err != nil {
 		return nil, 0, fmt.Errorf("list templates: %w", err)
 	}
@@ -165,7 +165,7 @@ func (s *Store) Templates(ctx context.Context, accountID int64, channel string, 
 func (s *Store) DeleteTemplate(ctx context.Context, accountID, id int64) error {
 	return s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var before Template
-		if err := tx.GetContext(ctx, &before, `SELECT * FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+		if err := tx.GetContext(ctx, &before, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM templates WHERE account_id = ? AND id = ?`, accountID, id); err != nil {

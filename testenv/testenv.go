@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 
 	"github.com/sendingo/sendingo/devserver"
 	"github.com/sendingo/sendingo/migrations"
+	"github.com/sendingo/sendingo/store"
 )
 
 // ServerDSN is the MySQL server tests use, without a database name. Override with
@@ -100,6 +102,42 @@ func Temporal() (*devserver.Server, error) {
 	return devserver.Start(ctx, devserver.Options{CLI: cli, LogFile: logFile})
 }
 
+// OpenDB opens a pool on dsn with the connection parameters the store uses (UTC
+// times parsed into time.Time, utf8mb4). Tests that check or arrange rows with
+// raw SQL use it: the store keeps its own pool to itself.
+func OpenDB(dsn string) (*sqlx.DB, error) {
+	full, err := store.DSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("mysql", full)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to the test database: %w", err)
+	}
+	return db, nil
+}
+
+var (
+	dbOnce sync.Once
+	db     *sqlx.DB
+	dbErr  error
+)
+
+// DB is a pool on the database Main prepared, for raw SQL in tests; opened on
+// first use and closed when the package's tests end.
+func DB(t testing.TB) *sqlx.DB {
+	t.Helper()
+	dbOnce.Do(func() { db, dbErr = OpenDB(current.DSN) })
+	if dbErr != nil {
+		t.Fatal("testenv:", dbErr)
+	}
+	return db
+}
+
 // Env is what Main prepared for the package's tests.
 type Env struct {
 	DSN      string
@@ -149,6 +187,11 @@ func run(m *testing.M, opts []Option) int {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "testenv: database %s\n", dbName(dsn))
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
 	return m.Run()
 }
 

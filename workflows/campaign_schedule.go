@@ -157,6 +157,16 @@ func CampaignScheduleSync(ctx workflow.Context, in CampaignScheduleSyncInput) (S
 	}
 }
 
+// SignalCampaignScheduleSync asks the schedule's Temporal Schedule to follow
+// its row: it signals the schedule's CampaignScheduleSync workflow, starting it
+// if none runs. The API (after a change) and the reconciler (for a change the
+// API could not deliver) both ask this way.
+func SignalCampaignScheduleSync(ctx context.Context, c client.Client, taskQueue string, accountID, scheduleID int64) (client.WorkflowRun, error) {
+	return c.SignalWithStartWorkflow(ctx, CampaignScheduleSyncWorkflowID(scheduleID), SignalCampaignScheduleChanged, nil,
+		CampaignScheduleSyncStartOptions(taskQueue, accountID, scheduleID),
+		CampaignScheduleSync, CampaignScheduleSyncInput{AccountID: accountID, ScheduleID: scheduleID})
+}
+
 // CampaignScheduleSyncStartOptions start (or signal) the schedule's sync.
 func CampaignScheduleSyncStartOptions(taskQueue string, accountID, scheduleID int64) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{

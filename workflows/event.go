@@ -171,6 +171,16 @@ func ReminderScheduleSync(ctx workflow.Context, in ReminderScheduleSyncInput) er
 	}
 }
 
+// SignalReminderScheduleSync asks the event's reminder Schedule to follow its
+// row: it signals the event's ReminderScheduleSync workflow, starting it if none
+// runs. The API (after a change) and the outbox sweeper (for a change the API
+// could not deliver) both ask this way.
+func SignalReminderScheduleSync(ctx context.Context, c client.Client, taskQueue string, accountID, eventID int64) (client.WorkflowRun, error) {
+	return c.SignalWithStartWorkflow(ctx, ReminderScheduleSyncWorkflowID(eventID), SignalReminderScheduleChanged, nil,
+		ReminderScheduleSyncStartOptions(taskQueue, accountID, eventID),
+		ReminderScheduleSync, ReminderScheduleSyncInput{AccountID: accountID, EventID: eventID})
+}
+
 // ReminderScheduleSyncStartOptions start (or signal) the event's sync.
 func ReminderScheduleSyncStartOptions(taskQueue string, accountID, eventID int64) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{

@@ -17,6 +17,7 @@ import (
 	"github.com/sendingo/sendingo/activities"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/onetime"
+	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/worker"
 )
@@ -84,8 +85,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *sto
 	if err := m.WatchRouter(acts.Router); err != nil {
 		return err
 	}
-	mailer, err := activities.NewSMTPMailer(cfg.SMTPAddr, cfg.MailFrom, acts.RelayOptions,
-		activities.SMTPAuth{Username: cfg.SMTPUsername, Password: cfg.SMTPPassword})
+	mailer, err := outbound.NewSMTPMailer(cfg.SMTPAddr, cfg.MailFrom, acts.RelayOptions,
+		outbound.SMTPAuth{Username: cfg.SMTPUsername, Password: cfg.SMTPPassword})
 	if err != nil {
 		return fmt.Errorf("SENDINGO_SMTP_ADDR: %w", err)
 	}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -226,4 +228,82 @@ func (s *Server) customerVariables(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"fields": store.FieldVariables, "email_fields": store.EmailVariables, "attributes": keys})
+}
+
+// customerRef names a customer by exactly one of id, e-mail or phone.
+type customerRef struct {
+	ID    *int64  `json:"id"`
+	Email *string `json:"email"`
+	Phone *string `json:"phone"`
+}
+
+// resolved is a validated reference: what to look the customer up by.
+type resolved struct {
+	id           int64
+	email, phone string
+	said         string // how the caller named the customer, for messages
+}
+
+func (r *customerRef) validate(errs *Fields) resolved {
+	var out resolved
+	if r == nil {
+		errs.Add("customer", "is required: {\"id\": ...}, {\"email\": ...} or {\"phone\": ...}")
+		return out
+	}
+	given := 0
+	for _, set := range []bool{r.ID != nil, r.Email != nil, r.Phone != nil} {
+		if set {
+			given++
+		}
+	}
+	if given != 1 {
+		errs.Add("customer", "name the customer by exactly one of id, email or phone")
+		return out
+	}
+	switch {
+	case r.ID != nil:
+		if *r.ID <= 0 {
+			errs.Add("customer.id", "must be a customer id")
+		}
+		out.id, out.said = *r.ID, fmt.Sprintf("id %d", *r.ID)
+	case r.Email != nil:
+		email, ok := normalizeEmail(*r.Email)
+		if !ok {
+			errs.Add("customer.email", "is not a valid e-mail address")
+		}
+		out.email, out.said = email, "e-mail "+email
+	case r.Phone != nil:
+		e164, err := phone.Normalize(*r.Phone, "")
+		if err != nil {
+			errs.Add("customer.phone", "%q is not a valid phone number", *r.Phone)
+		}
+		out.phone, out.said = e164, "phone "+phone.National(e164)
+	}
+	return out
+}
+
+// findCustomer looks the customer up in the caller's account, answering the
+// unknown-customer refusal itself.
+func (s *Server) findCustomer(c *gin.Context, r resolved) (store.Customer, bool) {
+	ctx, acc := c.Request.Context(), account(c)
+	var cust store.Customer
+	var err error
+	switch {
+	case r.id != 0:
+		cust, err = s.store.Customer(ctx, acc, r.id)
+	case r.email != "":
+		cust, err = s.store.CustomerByEmail(ctx, acc, r.email)
+	default:
+		cust, err = s.store.CustomerByPhone(ctx, acc, r.phone)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		unprocessable(c, slugUnknownCustomer, "Unknown customer",
+			fmt.Sprintf("no customer with %s exists in this account; add the customer first", r.said))
+		return cust, false
+	}
+	if err != nil {
+		internalError(c, err)
+		return cust, false
+	}
+	return cust, true
 }

@@ -298,3 +298,53 @@ func queryID(c *gin.Context, name string) (int64, bool) {
 	}
 	return id, true
 }
+
+// listGrants answers who received which reward, wait list included, in the order
+// the tiers were reached (?status=, ?tier_id=, ?customer_id= narrow it).
+func (s *Server) listGrants(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	f := store.GrantFilter{Status: c.Query("status")}
+	switch f.Status {
+	case "", store.GrantGranted, store.GrantWaitlisted:
+	default:
+		Fields{{Field: "status", Message: "must be granted or waitlisted"}}.Abort(c)
+		return
+	}
+	if f.TierID, ok = queryID(c, "tier_id"); !ok {
+		return
+	}
+	if f.CustomerID, ok = queryID(c, "customer_id"); !ok {
+		return
+	}
+	gs, total, err := s.store.Grants(c.Request.Context(), account(c), e.ID, f, p)
+	if !storeErr(c, err, "grants") {
+		return
+	}
+	c.JSON(http.StatusOK, list[store.Grant]{Items: gs, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(gs, p.Size, func(x store.Grant) string { return store.Cursor(x.ID) })})
+}
+
+// listAlerts answers the event's low-stock alerts and how each was delivered.
+func (s *Server) listAlerts(c *gin.Context) {
+	e, ok := s.pathEvent(c)
+	if !ok {
+		return
+	}
+	p, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	as, total, err := s.store.StockAlerts(c.Request.Context(), account(c), e.ID, p)
+	if !storeErr(c, err, "alerts") {
+		return
+	}
+	c.JSON(http.StatusOK, list[store.StockAlert]{Items: as, Total: total, Page: p.Page, Size: p.Size,
+		NextCursor: nextCursor(as, p.Size, func(x store.StockAlert) string { return store.Cursor(x.ID) })})
+}

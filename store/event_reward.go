@@ -358,3 +358,304 @@ func (s *Store) StockAlerts(ctx context.Context, accountID, eventID int64, p Pag
 	}
 	return tidyAlerts(as), total, nil
 }
+
+// Grant statuses.
+const (
+	GrantGranted    = "granted"
+	GrantWaitlisted = "waitlisted"
+)
+
+// NextTier is the lowest tier (tiers by days) the customer does not hold yet,
+// and how many more check-ins reach it: at least one, since a tier the count
+// has passed already (added later) comes with the next check-in.
+func NextTier(tiers []Tier, held map[int64]bool, dayCount int) (next Tier, daysUntil int, ok bool) {
+	for _, t := range tiers {
+		if !held[t.ID] {
+			return t, max(t.Days-dayCount, 1), true
+		}
+	}
+	return Tier{}, 0, false
+}
+
+// Grant is a customer's reward of one tier: granted, or waitlisted until the tier
+// is restocked.
+type Grant struct {
+	ID            int64     `db:"id" json:"id"`
+	AccountID     int64     `db:"account_id" json:"-"`
+	EventID       int64     `db:"event_id" json:"event_id"`
+	TierID        int64     `db:"tier_id" json:"tier_id"`
+	TierName      string    `db:"tier_name" json:"tier_name"`
+	TierDays      int       `db:"tier_days" json:"tier_days"`
+	CustomerID    int64     `db:"customer_id" json:"customer_id"`
+	CustomerName  string    `db:"customer_name" json:"customer_name"`
+	CustomerPhone string    `db:"customer_phone" json:"customer_phone"`
+	Status        string    `db:"status" json:"status"`
+	CheckInID     int64     `db:"checkin_id" json:"checkin_id"`
+	AdjustmentID  int64     `db:"adjustment_id" json:"adjustment_id,omitempty"`
+	ReachedAt     time.Time `db:"reached_at" json:"reached_at"`
+	GrantedAt     time.Time `db:"granted_at" json:"granted_at,omitzero"`
+	// WaitlistPosition is the grant's place in its tier's wait list (1 is served
+	// first); 0 once granted.
+	WaitlistPosition int64 `db:"waitlist_position" json:"waitlist_position,omitempty"`
+}
+
+const grantColumns = `g.id, g.account_id, g.event_id, g.tier_id, t.name AS tier_name, t.days AS tier_days,
+	g.customer_id, c.name AS customer_name, c.phone AS customer_phone, g.status, g.checkin_id, g.adjustment_id,
+	g.reached_at, g.granted_at,
+	IF(g.status = 'waitlisted', (SELECT COUNT(*) FROM event_grants w
+		WHERE w.tier_id = g.tier_id AND w.status = 'waitlisted' AND w.id <= g.id), 0) AS waitlist_position
+	FROM event_grants g JOIN event_tiers t ON t.id = g.tier_id JOIN customers c ON c.id = g.customer_id`
+
+func tidyGrants(gs []Grant) []Grant {
+	for i := range gs {
+		if !IsSet(gs[i].GrantedAt) {
+			gs[i].GrantedAt = time.Time{}
+		}
+	}
+	return gs
+}
+
+// grantTier gives the customer the tier: one unit of stock if there is any left,
+// else a place on the wait list.
+//
+// The tier row is locked first. Without the lock, a READ COMMITTED decrement
+// skips a row another transaction holds (it judges "stock > 0" on the last
+// committed version), so a check-in racing a restock could join the wait list
+// while the restock leaves stock behind; and the grant row's foreign key would
+// share-lock the tier before the decrement asks for the exclusive lock, which
+// deadlocks two check-ins. Check-ins that reach the same tier therefore queue on
+// its row for a few statements; tiers are locked in day order, the same in every
+// check-in. The decrement keeps its "stock > 0" guard all the same.
+//
+// The grant's unique key (tier, customer) makes it once per customer; the caller
+// has filtered out the tiers the customer holds, so a duplicate here is a race
+// that a retry of the whole transaction resolves.
+func grantTier(ctx context.Context, tx *sqlx.Tx, accountID int64, in CheckInInput, checkInID, tierID int64) (int64, bool, error) {
+	at := in.At.UTC().Truncate(time.Microsecond)
+	var stock int64
+	if err := tx.GetContext(ctx, &stock, `SELECT stock FROM event_tiers WHERE id = ? FOR UPDATE`, tierID); err != nil {
+		return 0, false, fmt.Errorf("lock tier %d: %w", tierID, notFound(err))
+	}
+	granted := false
+	if stock > 0 {
+		res, err := tx.ExecContext(ctx, `UPDATE event_tiers SET stock = stock - 1, version = version + 1, updated_at = ?
+			WHERE id = ? AND stock > 0`, at, tierID)
+		if err != nil {
+			return 0, false, fmt.Errorf("take stock of tier %d: %w", tierID, err)
+		}
+		n, _ := res.RowsAffected()
+		granted = n == 1
+	}
+	status, grantedAt := GrantWaitlisted, time.Unix(0, 0).UTC()
+	if granted {
+		status, grantedAt = GrantGranted, at
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO event_grants (account_id, event_id, tier_id, customer_id, status, checkin_id,
+		reached_at, granted_at) VALUES (?,?,?,?,?,?,?,?)`, accountID, in.EventID, tierID, in.CustomerID, status, checkInID, at, grantedAt)
+	if err != nil {
+		if isDuplicate(err) {
+			return 0, false, fmt.Errorf("customer %d already holds tier %d: %w", in.CustomerID, tierID, errRetryTx)
+		}
+		return 0, false, fmt.Errorf("insert grant of tier %d: %w", tierID, err)
+	}
+	id, _ := res.LastInsertId()
+	return id, granted, nil
+}
+
+func grantsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Grant, error) {
+	if len(ids) == 0 {
+		return []Grant{}, nil
+	}
+	query, args, _ := sqlx.In(`SELECT `+grantColumns+` WHERE g.id IN (?) ORDER BY g.id`, ids)
+	var gs []Grant
+	if err := sqlx.SelectContext(ctx, q, &gs, query, args...); err != nil {
+		return nil, fmt.Errorf("read grants: %w", err)
+	}
+	return tidyGrants(gs), nil
+}
+
+// GrantFilter narrows a list of grants.
+type GrantFilter struct {
+	Status     string // granted, waitlisted, or "" for both
+	TierID     int64
+	CustomerID int64
+}
+
+// Grants pages an event's grants, wait list included, in the order customers
+// reached their tiers (which is the wait list's order).
+func (s *Store) Grants(ctx context.Context, accountID, eventID int64, f GrantFilter, p Page) ([]Grant, int64, error) {
+	where := []string{"g.account_id = ?", "g.event_id = ?"}
+	args := []any{accountID, eventID}
+	if f.Status != "" {
+		where, args = append(where, "g.status = ?"), append(args, f.Status)
+	}
+	if f.TierID != 0 {
+		where, args = append(where, "g.tier_id = ?"), append(args, f.TierID)
+	}
+	if f.CustomerID != 0 {
+		where, args = append(where, "g.customer_id = ?"), append(args, f.CustomerID)
+	}
+	w := strings.Join(where, " AND ")
+	page, pargs, err := p.afterID("g.id", false, where, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	gs := []Grant{}
+	if err := s.db.SelectContext(ctx, &gs, `SELECT `+grantColumns+` WHERE `+strings.Join(page, " AND ")+` ORDER BY g.id LIMIT ? OFFSET ?`,
+		append(pargs, p.Size, p.Offset())...); err != nil {
+		return nil, 0, fmt.Errorf("list grants: %w", err)
+	}
+	var total int64
+	if err := s.db.GetContext(ctx, &total, `SELECT COUNT(*) FROM event_grants g WHERE `+w, args...); err != nil {
+		return nil, 0, fmt.Errorf("count grants: %w", err)
+	}
+	return tidyGrants(gs), total, nil
+}
+
+// Tier is a reward of an event, reached at Days attendance days.
+type Tier struct {
+	ID                int64     `db:"id" json:"id"`
+	AccountID         int64     `db:"account_id" json:"-"`
+	EventID           int64     `db:"event_id" json:"event_id"`
+	Days              int       `db:"days" json:"days"`
+	Name              string    `db:"name" json:"name"`
+	Stock             int64     `db:"stock" json:"stock"`
+	LowStockThreshold int64     `db:"low_stock_threshold" json:"low_stock_threshold"`
+	Version           int64     `db:"version" json:"-"`
+	Granted           int64     `db:"granted" json:"granted"`
+	Waitlisted        int64     `db:"waitlisted" json:"waitlisted"`
+	CreatedAt         time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt         time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// TierStock is a tier's stock as one version: what stock-changed signals carry.
+type TierStock struct {
+	TierID    int64 `db:"id"`
+	EventID   int64 `db:"event_id"`
+	Version   int64 `db:"version"`
+	Stock     int64 `db:"stock"`
+	Threshold int64 `db:"low_stock_threshold"`
+}
+
+// MaxStock is the most a tier may hold.
+const MaxStock = 1_000_000_000
+
+// ErrStockOutOfRange refuses a stock change that would leave less than nothing
+// (or more than MaxStock).
+var ErrStockOutOfRange = errors.New("stock must stay between 0 and 1000000000")
+
+const tierColumns = `t.id, t.account_id, t.event_id, t.days, t.name, t.stock, t.low_stock_threshold, t.version,
+	t.created_at, t.updated_at,
+	(SELECT COUNT(*) FROM event_grants g WHERE g.tier_id = t.id AND g.status = 'granted') AS granted,
+	(SELECT COUNT(*) FROM event_grants g WHERE g.tier_id = t.id AND g.status = 'waitlisted') AS waitlisted`
+
+// TierInput creates a tier.
+type TierInput struct {
+	Days              int
+	Name              string
+	Stock             int64
+	LowStockThreshold int64
+}
+
+// CreateTier adds a tier to an event. Its initial stock is the first entry of the
+// tier's stock audit trail. A second tier with the same day count is ErrConflict.
+func (s *Store) CreateTier(ctx context.Context, accountID, eventID int64, in TierInput, by Actor) (Tier, error) {
+	var id int64
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var one int
+		if err := tx.GetContext(ctx, &one, `SELECT 1 FROM events WHERE account_id = ? AND id = ?`, accountID, eventID); err != nil {
+			return notFound(err)
+		}
+		t := now()
+		res, err := tx.ExecContext(ctx, `INSERT INTO event_tiers (account_id, event_id, days, name, stock, low_stock_threshold,
+			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)`, accountID, eventID, in.Days, in.Name, in.Stock, in.LowStockThreshold, t, t)
+		if err != nil {
+			if isDuplicate(err) {
+				return fmt.Errorf("the event already has a tier for %d days: %w", in.Days, ErrConflict)
+			}
+			return fmt.Errorf("insert tier: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		_, err = insertAdjustment(ctx, tx, accountID, eventID, id, StockAdjustment{
+			Delta: in.Stock, StockBefore: 0, StockAfter: in.Stock, Reason: "initial stock"}, by, t)
+		return err
+	})
+	if err != nil {
+		return Tier{}, err
+	}
+	return s.Tier(ctx, accountID, eventID, id)
+}
+
+// Tier returns one tier of one of the account's events, with its grant counts.
+func (s *Store) Tier(ctx context.Context, accountID, eventID, id int64) (Tier, error) {
+	var t Tier
+	err := s.db.GetContext(ctx, &t, `SELECT `+tierColumns+` FROM event_tiers t
+		WHERE t.account_id = ? AND t.event_id = ? AND t.id = ?`, accountID, eventID, id)
+	return t, notFound(err)
+}
+
+// Tiers lists an event's tiers by day count.
+func (s *Store) Tiers(ctx context.Context, accountID, eventID int64) ([]Tier, error) {
+	ts := []Tier{}
+	err := s.db.SelectContext(ctx, &ts, `SELECT `+tierColumns+` FROM event_tiers t
+		WHERE t.account_id = ? AND t.event_id = ? ORDER BY t.days`, accountID, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("list tiers of event %d: %w", eventID, err)
+	}
+	return ts, nil
+}
+
+// TierPatch changes the fields that are set. Stock changes go through AdjustStock.
+type TierPatch struct {
+	Days              *int
+	Name              *string
+	LowStockThreshold *int64
+}
+
+// UpdateTier applies a patch. A threshold change bumps the tier's version, so the
+// stock monitor takes it into account.
+func (s *Store) UpdateTier(ctx context.Context, accountID, eventID, id int64, p TierPatch) (Tier, error) {
+	sets := []string{"updated_at = ?"}
+	args := []any{now()}
+	if p.Days != nil {
+		sets, args = append(sets, "days = ?"), append(args, *p.Days)
+	}
+	if p.Name != nil {
+		sets, args = append(sets, "name = ?"), append(args, *p.Name)
+	}
+	if p.LowStockThreshold != nil {
+		sets = append(sets, "version = version + IF(low_stock_threshold = ?, 0, 1)", "low_stock_threshold = ?")
+		args = append(args, *p.LowStockThreshold, *p.LowStockThreshold)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE event_tiers SET `+strings.Join(sets, ", ")+`
+		WHERE account_id = ? AND event_id = ? AND id = ?`, append(args, accountID, eventID, id)...)
+	if err != nil {
+		if isDuplicate(err) {
+			return Tier{}, fmt.Errorf("the event already has a tier for %d days: %w", *p.Days, ErrConflict)
+		}
+		return Tier{}, fmt.Errorf("update tier %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.Tier(ctx, accountID, eventID, id); err != nil {
+			return Tier{}, err
+		}
+	}
+	return s.Tier(ctx, accountID, eventID, id)
+}
+
+// TierStock reads a tier's current stock, threshold and version.
+func (s *Store) TierStock(ctx context.Context, accountID, tierID int64) (TierStock, error) {
+	var ts TierStock
+	err := s.db.GetContext(ctx, &ts, `SELECT id, event_id, version, stock, low_stock_threshold FROM event_tiers
+		WHERE account_id = ? AND id = ?`, accountID, tierID)
+	return ts, notFound(err)
+}
+
+func tierStockTx(ctx context.Context, tx *sqlx.Tx, tierID int64) (TierStock, error) {
+	var ts TierStock
+	err := tx.GetContext(ctx, &ts, `SELECT id, event_id, version, stock, low_stock_threshold FROM event_tiers WHERE id = ?`, tierID)
+	if err != nil {
+		return ts, fmt.Errorf("read stock of tier %d: %w", tierID, notFound(err))
+	}
+	return ts, nil
+}

@@ -450,7 +450,8 @@ func TestPurchasesAreIdempotentPerOrder(t *testing.T) {
 		CustomerID int64 `db:"customer_id"`
 		Amount     int64 `db:"amount"`
 	}
-	if err := h.db.Select(&stored, `SELECT customer_id, amount FROM purchases WHERE order_id = 'ORD-7'`); err != nil {
+	if err := h.db.Select(&stored, `SELECT customer_id, amount FROM purchases
+		WHERE order_id = 'ORD-7' AND account_id = (SELECT account_id FROM customers WHERE id = ?)`, cust.ID); err != nil {
 		t.Fatal(err)
 	}
 	if list.Total != 1 || len(stored) != 1 || stored[0].CustomerID != cust.ID || stored[0].Amount != 32000 {

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sendingo/sendingo/phone"
+	"golang.org/x/sync/errgroup"
 )
 
 // aligoMaxBatch is Aligo's limit of recipients per call (AlimTalk send, SMS send_mass).
@@ -123,36 +123,18 @@ type codeInfo struct {
 // the first error. History lookups fetch many mids; a few in parallel keeps a poll
 // short without hammering the provider.
 func forEachLimited[T any](ctx context.Context, items []T, n int, fn func(context.Context, T) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, n)
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(n)
 	for _, it := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, it); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}()
+		g.Go(func() error { return fn(gctx, it) })
 	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
+	return ctx.Err() // gctx is cancelled once Wait returns; ctx only if the caller's was
 }
 
 // aligoLine is one recipient line of an Aligo request's history: an AlimTalk

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 				batch = append(batch, id)
 			}
 		}
-		sortIDs(batch)
+		slices.Sort(batch)
 		if len(batch) > limit {
 			batch = batch[:limit]
 		}
@@ -106,14 +107,6 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 		out[i] = AudienceMember{Customer: cu, GroupID: groupOf[cu.ID]}
 	}
 	return out, next, nil
-}
-
-func sortIDs(ids []int64) {
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
 }
 
 // NewMessage is a message materialised for one recipient.

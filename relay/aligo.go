@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sendingo/sendingo/phone"
@@ -195,4 +199,158 @@ func aligoLookup[L aligoLine](msgs []Message, mids []string, lines map[string][]
 		}
 	}
 	return out
+}
+
+// aligoAPI is what both Aligo adapters share for their calls: where to post,
+// with which credentials, and what an answer's code means.
+type aligoAPI struct {
+	base   string
+	client *http.Client
+	now    func() time.Time
+	scrub  scrubber
+	auth   url.Values                                    // the account's credentials, added to every form
+	okCode int64                                         // the answer code of success (AlimTalk 0, SMS 1)
+	codeOf func(int64, string) (Outcome, string, string) // a failed answer's code in our vocabulary
+}
+
+func newAligoAPI(opts Options, base, secret string, auth url.Values, okCode int64, codeOf func(int64, string) (Outcome, string, string)) aligoAPI {
+	return aligoAPI{base: base, client: opts.HTTPClient, now: opts.Now, scrub: newScrubber(secret), auth: auth, okCode: okCode, codeOf: codeOf}
+}
+
+// post POSTs one query call (history, templates) and checks the answer's code.
+func (a *aligoAPI) post(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
+	for k, v := range a.auth {
+		form[k] = v
+	}
+	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
+	if err != nil {
+		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+	}
+	if ans.status != http.StatusOK {
+		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
+		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	}
+	if c := int64(*code()); c != a.okCode {
+		_, fc, reason := a.codeOf(c, a.scrub.clean(msg()))
+		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
+	}
+	return nil
+}
+
+// aligoRequest is one request (mid) of an Aligo history list.
+type aligoRequest struct {
+	mid     string
+	regDate string
+}
+
+// aligoHistory is the history lookup both Aligo APIs share: list the requests
+// (mids) registered since a time, fetch each request's recipient lines, and read
+// reports from them. The two APIs differ only in how one page is asked for.
+type aligoHistory[L aligoLine] struct {
+	clock func() time.Time
+	// requests returns one page (from 1) of the requests registered since since,
+	// and whether there are more pages.
+	listPage func(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error)
+	// lines returns one page (from 1) of request mid's recipient lines, and
+	// whether there are more pages.
+	linesPage func(ctx context.Context, mid string, page int) ([]L, bool, error)
+}
+
+// aligoPageSize is the page size of history calls.
+const aligoPageSize = 500
+
+// mids lists the request ids registered from since (inclusive) until now; a zero
+// since means the last 72 hours.
+func (h aligoHistory[L]) mids(ctx context.Context, since time.Time) ([]string, error) {
+	if since.IsZero() {
+		since = h.clock().Add(-72 * time.Hour)
+	}
+	var out []string
+	for page := 1; ; page++ {
+		reqs, more, err := h.listPage(ctx, since, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs {
+			// The list is by day; drop what was registered before the claim. A
+			// minute of slack covers clock skew between us and Aligo.
+			if t := aligoTime(r.regDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
+				continue
+			}
+			if r.mid != "" {
+				out = append(out, r.mid)
+			}
+		}
+		if !more {
+			return out, nil
+		}
+	}
+}
+
+// all returns every recipient line of each of mids, fetching a few requests at a time.
+func (h aligoHistory[L]) all(ctx context.Context, mids []string) (map[string][]L, error) {
+	var mu sync.Mutex
+	out := make(map[string][]L, len(mids))
+	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
+		var lines []L
+		for page := 1; ; page++ {
+			ls, more, err := h.linesPage(ctx, mid, page)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, ls...)
+			if !more {
+				break
+			}
+		}
+		mu.Lock()
+		out[mid] = lines
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+// Reports returns the final per-recipient results of the requests q.ProviderIDs
+// (mids) or, when none are given, of every request since q.Since. Aligo reports
+// carry the mid and the recipient, not our id: match them to messages by
+// (ProviderID, To). A line without a result yet is left out. Aligo has no cursor,
+// so Next is empty and the caller asks again with the mids still awaited.
+func (h aligoHistory[L]) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
+	mids := q.ProviderIDs
+	if len(mids) == 0 {
+		var err error
+		if mids, err = h.mids(ctx, q.Since); err != nil {
+			return ReportPage{}, err
+		}
+	}
+	lines, err := h.all(ctx, mids)
+	if err != nil {
+		return ReportPage{}, err
+	}
+	return aligoReports(mids, lines), nil
+}
+
+// Lookup finds which of msgs Aligo received since the claim: it lists the requests
+// registered since then and matches their lines by recipient number, and by message
+// text or template when Aligo returns them. Matches are ByRecipient. Guarantee: a
+// message Aligo has is found unless its history is not listed yet (Aligo lists a
+// request as soon as it accepts it); a false match needs the same number to have
+// received another message from this account with the same text or template since
+// the claim.
+func (h aligoHistory[L]) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	mids, err := h.mids(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := h.all(ctx, mids)
+	if err != nil {
+		return nil, err
+	}
+	return aligoLookup(msgs, mids, lines), nil
 }

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -70,12 +69,10 @@ const (
 // What is guaranteed: like AlimTalk, Aligo SMS has no idempotency key; Lookup
 // matches by recipient within the requests Aligo lists since the claim.
 type AligoSMS struct {
-	cfg    AligoSMSConfig
-	base   string
-	client *http.Client
-	log    *slog.Logger
-	now    func() time.Time
-	scrub  scrubber
+	aligoAPI
+	aligoHistory[aligoSMSLineItem] // Reports, Lookup
+	cfg                            AligoSMSConfig
+	log                            *slog.Logger
 }
 
 // NewAligoSMS builds the adapter; cfg is assumed valid (see ValidateConfig).
@@ -85,11 +82,12 @@ func NewAligoSMS(cfg AligoSMSConfig, opts Options) *AligoSMS {
 	if base == "" {
 		base = AligoSMSBaseURL
 	}
-	return &AligoSMS{
-		cfg: cfg, base: base, client: opts.HTTPClient, now: opts.Now,
-		log:   opts.Logger.With("relay_kind", KindAligoSMS),
-		scrub: newScrubber(cfg.Key),
+	a := &AligoSMS{
+		aligoAPI: newAligoAPI(opts, base, cfg.Key, url.Values{"key": {cfg.Key}, "user_id": {cfg.UserID}}, 1, aligoSMSCode),
+		cfg:      cfg, log: opts.Logger.With("relay_kind", KindAligoSMS),
 	}
+	a.aligoHistory = aligoHistory[aligoSMSLineItem]{clock: opts.Now, listPage: a.requests, linesPage: a.lines}
+	return a
 }
 
 // MaxBatch is send_mass's 500 numbers per call.
@@ -254,87 +252,33 @@ type aligoSMSLineItem struct {
 	Msg      string     `json:"msg"`
 }
 
-func (a *AligoSMS) call(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
-	form.Set("key", a.cfg.Key)
-	form.Set("user_id", a.cfg.UserID)
-	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
-	if err != nil {
-		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+// requests is one page of /list/: the requests of the days from since's to today.
+func (a *AligoSMS) requests(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error) {
+	var v aligoSMSList
+	form := url.Values{
+		"page":       {strconv.Itoa(page)},
+		"page_size":  {strconv.Itoa(aligoPageSize)},
+		"start_date": {a.now().In(aligoZone).Format("20060102")},
+		"limit_day":  {strconv.Itoa(int(a.now().Sub(since).Hours()/24) + 1)},
 	}
-	if ans.status != http.StatusOK {
-		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	if err := a.post(ctx, "/list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
+		return nil, false, err
 	}
-	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
-		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	out := make([]aligoRequest, len(v.List))
+	for i, r := range v.List {
+		out[i] = aligoRequest{mid: string(r.MID), regDate: r.RegDate}
 	}
-	if c := int64(*code()); c != 1 {
-		_, fc, reason := aligoSMSCode(c, a.scrub.clean(msg()))
-		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
-	}
-	return nil
+	return out, v.NextYN == "Y" && len(v.List) > 0, nil
 }
 
-// mids lists request ids registered since since.
-func (a *AligoSMS) mids(ctx context.Context, since time.Time) ([]string, error) {
-	if since.IsZero() {
-		since = a.now().Add(-72 * time.Hour)
+// lines is one page of request mid's recipient lines (/sms_list/).
+func (a *AligoSMS) lines(ctx context.Context, mid string, page int) ([]aligoSMSLineItem, bool, error) {
+	var v aligoSMSDetail
+	form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(aligoPageSize)}}
+	if err := a.post(ctx, "/sms_list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
+		return nil, false, err
 	}
-	days := int(a.now().Sub(since).Hours()/24) + 1
-	var out []string
-	for page := 1; ; page++ {
-		var v aligoSMSList
-		form := url.Values{
-			"page":       {strconv.Itoa(page)},
-			"page_size":  {strconv.Itoa(aligoPageSize)},
-			"start_date": {a.now().In(aligoZone).Format("20060102")},
-			"limit_day":  {strconv.Itoa(days)},
-		}
-		if err := a.call(ctx, "/list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
-			return nil, err
-		}
-		for _, r := range v.List {
-			if t := aligoTime(r.RegDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
-				continue
-			}
-			if r.MID != "" {
-				out = append(out, string(r.MID))
-			}
-		}
-		if v.NextYN != "Y" || len(v.List) == 0 {
-			return out, nil
-		}
-	}
-}
-
-func (a *AligoSMS) lines(ctx context.Context, mid string) ([]aligoSMSLineItem, error) {
-	var out []aligoSMSLineItem
-	for page := 1; ; page++ {
-		var v aligoSMSDetail
-		form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(aligoPageSize)}}
-		if err := a.call(ctx, "/sms_list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
-			return nil, err
-		}
-		out = append(out, v.List...)
-		if v.NextYN != "Y" || len(v.List) == 0 {
-			return out, nil
-		}
-	}
-}
-
-func (a *AligoSMS) allLines(ctx context.Context, mids []string) (map[string][]aligoSMSLineItem, error) {
-	var mu sync.Mutex
-	out := make(map[string][]aligoSMSLineItem, len(mids))
-	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
-		items, err := a.lines(ctx, mid)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		out[mid] = items
-		mu.Unlock()
-		return nil
-	})
-	return out, err
+	return v.List, v.NextYN == "Y" && len(v.List) > 0, nil
 }
 
 func (it aligoSMSLineItem) recipient() string    { return digitsOnly(it.Receiver) }
@@ -357,39 +301,4 @@ func (it aligoSMSLineItem) report(mid string) (Report, bool) {
 		r.Reason = fmt.Sprintf("aligo sms_state %q (%s)", state, info.meaning)
 	}
 	return r, true
-}
-
-// Reports returns the final per-recipient results of the requests q.ProviderIDs
-// (mids) or, without them, of every request since q.Since. Match them to messages
-// by (ProviderID, To). No cursor: Next is empty.
-func (a *AligoSMS) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
-	mids := q.ProviderIDs
-	if len(mids) == 0 {
-		var err error
-		if mids, err = a.mids(ctx, q.Since); err != nil {
-			return ReportPage{}, err
-		}
-	}
-	lines, err := a.allLines(ctx, mids)
-	if err != nil {
-		return ReportPage{}, err
-	}
-	return aligoReports(mids, lines), nil
-}
-
-// Lookup matches msgs against the lines of the requests registered since the claim,
-// by recipient number and, when Aligo returns it, by text (see AligoAlimTalk.Lookup).
-func (a *AligoSMS) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	mids, err := a.mids(ctx, since)
-	if err != nil {
-		return nil, err
-	}
-	lines, err := a.allLines(ctx, mids)
-	if err != nil {
-		return nil, err
-	}
-	return aligoLookup(msgs, mids, lines), nil
 }

@@ -109,18 +109,6 @@ func (w *campaignWorkflow) setup(ctx workflow.Context) {
 	})
 }
 
-// retryPolicy retries with backoff, at most maxAttempts times (0: until the
-// activity's schedule-to-close timeout).
-func retryPolicy(maxAttempts int32) *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        30 * time.Second,
-		MaximumAttempts:        maxAttempts,
-		NonRetryableErrorTypes: permanentErrorTypes,
-	}
-}
-
 func shortOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second,
 		ScheduleToCloseTimeout: shortActivityBound, RetryPolicy: retryPolicy(0)})

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -77,8 +76,7 @@ type reminderWorkflow struct {
 func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(10),
 	})
 	var prep PrepareReminderResult
 	if err := workflow.ExecuteActivity(actx, ActivityPrepareReminder, PrepareReminderInput{
@@ -97,9 +95,7 @@ func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
 		// The campaign ID is the idempotency key: a second run for the same day
 		// finds it taken (running or closed) and starts nothing.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AccountIDKey.ValueSet(strconv.FormatInt(w.in.AccountID, 10)),
-			CampaignIDKey.ValueSet(strconv.FormatInt(prep.CampaignID, 10))),
+		TypedSearchAttributes: CampaignSearchAttributes(w.in.AccountID, prep.CampaignID),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, Campaign, CampaignInput{
 		AccountID: w.in.AccountID, CampaignID: prep.CampaignID, Run: 1,
@@ -154,8 +150,7 @@ func ReminderScheduleSync(ctx workflow.Context, in ReminderScheduleSyncInput) er
 	changed := workflow.GetSignalChannel(ctx, SignalReminderScheduleChanged)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 20, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(20),
 	})
 	for {
 		for changed.ReceiveAsync(nil) {

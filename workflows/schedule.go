@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -80,8 +79,7 @@ func ScheduledCampaign(ctx workflow.Context, in ScheduledCampaignInput) (Schedul
 	out := ScheduledCampaignResult{ScheduledFor: at}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(10),
 	})
 	var start StartScheduledCampaignResult
 	if err := workflow.ExecuteActivity(actx, ActivityStartScheduledCampaign, StartScheduledCampaignInput{
@@ -99,9 +97,7 @@ func ScheduledCampaign(ctx workflow.Context, in ScheduledCampaignInput) (Schedul
 		// The send goes on if the run is terminated; the campaign is its own.
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AccountIDKey.ValueSet(strconv.FormatInt(in.AccountID, 10)),
-			CampaignIDKey.ValueSet(strconv.FormatInt(start.CampaignID, 10))),
+		TypedSearchAttributes: CampaignSearchAttributes(in.AccountID, start.CampaignID),
 	})
 	var res FinalizeResult
 	err := workflow.ExecuteChildWorkflow(cctx, Campaign, CampaignInput{AccountID: in.AccountID, CampaignID: start.CampaignID, Run: 1}).Get(ctx, &res)
@@ -140,8 +136,7 @@ func CampaignScheduleSync(ctx workflow.Context, in CampaignScheduleSyncInput) (S
 	changed := workflow.GetSignalChannel(ctx, SignalCampaignScheduleChanged)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 20, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(20),
 	})
 	for {
 		for changed.ReceiveAsync(nil) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/tz"
 )
 
 // CampaignSchedule is a recurring campaign: every run of its cron makes a
@@ -33,19 +35,7 @@ type CampaignSchedule struct {
 }
 
 // Location is the schedule's time zone (Seoul when unreadable).
-func (s CampaignSchedule) Location() *time.Location {
-	if loc, err := time.LoadLocation(s.Timezone); err == nil {
-		return loc
-	}
-	return seoul
-}
-
-var seoul = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
-		return loc
-	}
-	return time.FixedZone("KST", 9*3600)
-}()
+func (s CampaignSchedule) Location() *time.Location { return tz.Location(s.Timezone) }
 
 // NewCampaignSchedule is what a schedule is created (or changed) with.
 type NewCampaignSchedule struct {

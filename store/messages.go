@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/render"
 )
 
 // Message statuses. A message moves pending → sending (claimed, attempt counted)
@@ -387,7 +389,7 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			fb = 1
 		}
 		byStatus[r.Status] = append(byStatus[r.Status], row{I: r.ID, S: r.Status, R: r.RelayID, C: r.SentChannel, F: fb,
-			P: truncateASCII(r.ProviderID, 40), D: truncateASCII(r.Code, 32), X: truncateRunes(r.Reason, 255),
+			P: truncateASCII(r.ProviderID, 40), D: truncateASCII(r.Code, 32), X: render.TruncateRunes(r.Reason, 255),
 			SA: sqlTime(r.SentAt), RA: sqlTime(r.ResultAt)})
 	}
 	fromSQL, fromArgs, _ := sqlx.In(`m.status IN (?)`, from)
@@ -437,14 +439,6 @@ func truncateASCII(s string, n int) string {
 		}
 	}
 	return string(out)
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
 
 // RevertToPending gives claimed messages back (their send did not happen).
@@ -506,7 +500,7 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID i
 		}
 		rows := make([]row, len(part))
 		for j, r := range part {
-			rows[j] = row{P: r.ProviderID, T: r.Recipient, S: r.Status, D: truncateASCII(r.Code, 32), X: truncateRunes(r.Reason, 255), A: sqlTime(r.At)}
+			rows[j] = row{P: r.ProviderID, T: r.Recipient, S: r.Status, D: truncateASCII(r.Code, 32), X: render.TruncateRunes(r.Reason, 255), A: sqlTime(r.At)}
 		}
 		doc, _ := json.Marshal(rows)
 		for _, st := range []string{MessageDelivered, MessageFailed} {
@@ -533,7 +527,7 @@ func (s *Store) GiveUpRelayReports(ctx context.Context, campaignID, first, last,
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 		SET status = 'unknown', code = ?, reason = ?, result_at = ?
 		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND relay_id = ? AND status = 'sent'`,
-		truncateASCII(code, 32), truncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
+		truncateASCII(code, 32), render.TruncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
 	if err != nil {
 		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/sendingo/sendingo/render"
 	"github.com/sendingo/sendingo/tz"
 )
 
@@ -151,7 +152,7 @@ func (s *Store) MarkCampaignScheduleSynced(ctx context.Context, id, version int6
 		synced = 0 // still owed
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_schedules SET synced_version = IF(? > 0, ?, synced_version), sync_error = ?
-		WHERE id = ? AND version = ?`, synced, synced, truncateRunes(syncErr, 500), id, version)
+		WHERE id = ? AND version = ?`, synced, synced, render.TruncateRunes(syncErr, 500), id, version)
 	if err != nil {
 		return false, fmt.Errorf("mark campaign schedule %d synced: %w", id, err)
 	}
@@ -227,7 +228,7 @@ func (s *Store) ScheduleRuns(ctx context.Context, accountID, scheduleID int64, l
 // A run already recorded keeps its first outcome, which is answered.
 func (s *Store) SkipScheduleRun(ctx context.Context, cs CampaignSchedule, scheduledFor time.Time, why string) (ScheduleRun, error) {
 	if _, err := s.db.ExecContext(ctx, `INSERT IGNORE INTO campaign_schedule_runs (schedule_id, account_id, scheduled_for, skipped, created_at)
-		VALUES (?,?,?,?,?)`, cs.ID, cs.AccountID, scheduledFor.UTC(), truncateRunes(why, 500), now()); err != nil {
+		VALUES (?,?,?,?,?)`, cs.ID, cs.AccountID, scheduledFor.UTC(), render.TruncateRunes(why, 500), now()); err != nil {
 		return ScheduleRun{}, fmt.Errorf("record skipped run of schedule %d: %w", cs.ID, err)
 	}
 	return s.ScheduleRunAt(ctx, cs.ID, scheduledFor)

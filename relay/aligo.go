@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -207,14 +209,21 @@ type aligoAPI struct {
 	base   string
 	client *http.Client
 	now    func() time.Time
+	log    *slog.Logger
 	scrub  scrubber
 	auth   url.Values                                    // the account's credentials, added to every form
 	okCode int64                                         // the answer code of success (AlimTalk 0, SMS 1)
 	codeOf func(int64, string) (Outcome, string, string) // a failed answer's code in our vocabulary
 }
 
-func newAligoAPI(opts Options, base, secret string, auth url.Values, okCode int64, codeOf func(int64, string) (Outcome, string, string)) aligoAPI {
-	return aligoAPI{base: base, client: opts.HTTPClient, now: opts.Now, scrub: newScrubber(secret), auth: auth, okCode: okCode, codeOf: codeOf}
+// newAligoAPI is the API of an adapter of kind at base (def when empty).
+func newAligoAPI(opts Options, kind, base, def, secret string, auth url.Values, okCode int64, codeOf func(int64, string) (Outcome, string, string)) aligoAPI {
+	opts = opts.withDefaults()
+	if base == "" {
+		base = def
+	}
+	return aligoAPI{base: base, client: opts.HTTPClient, now: opts.Now, log: opts.Logger.With("relay_kind", kind),
+		scrub: newScrubber(secret), auth: auth, okCode: okCode, codeOf: codeOf}
 }
 
 // post POSTs one query call (history, templates) and checks the answer's code.
@@ -353,4 +362,70 @@ func (h aligoHistory[L]) Lookup(ctx context.Context, msgs []Message, since time.
 		return nil, err
 	}
 	return aligoLookup(msgs, mids, lines), nil
+}
+
+// aligoSend is Send of both Aligo APIs for the adapter of kind. Each message is
+// checked here first: its channel (carries), its number (a Korean mobile), and
+// refuse, which names what the API would refuse (a code and a reason, or "") —
+// so that one bad message cannot make Aligo refuse a whole call. The rest go in
+// one call per groupKey, with their domestic numbers. A failed call fails its
+// messages; Send fails as a whole only if every message went into a failed call.
+func aligoSend(ctx context.Context, kind string, msgs []Message, carries func(Channel) bool, refuse func(Message) (string, string),
+	groupKey func(Message) string, call func(ctx context.Context, batch []Message, numbers []string) ([]Result, error)) ([]Result, error) {
+	if len(msgs) > aligoMaxBatch {
+		return nil, fmt.Errorf("%s: %d messages: %w", strings.ReplaceAll(kind, "-", " "), len(msgs), ErrBatchTooLarge)
+	}
+	out := make([]Result, len(msgs))
+	type item struct {
+		i      int
+		number string
+	}
+	groups := map[string][]item{}
+	var order []string
+	for i, m := range msgs {
+		out[i].MessageID = m.ID
+		if !carries(m.Channel) {
+			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
+			out[i].Reason = fmt.Sprintf("%s does not carry %q messages", kind, m.Channel)
+			continue
+		}
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
+			out[i].Reason = "not a Korean mobile number: " + m.To
+			continue
+		}
+		if code, reason := refuse(m); code != "" {
+			out[i].Outcome, out[i].Code, out[i].Reason = RecipientFailed, code, reason
+			continue
+		}
+		k := groupKey(m)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], item{i, number})
+	}
+	var errs []error
+	sent := 0
+	for _, k := range order {
+		g := groups[k]
+		batch := make([]Message, len(g))
+		numbers := make([]string, len(g))
+		for j, it := range g {
+			batch[j], numbers[j] = msgs[it.i], it.number
+		}
+		res, err := call(ctx, batch, numbers)
+		if err != nil {
+			errs = append(errs, err)
+			res = FaultResults(batch, codeOf(err), err)
+		}
+		for j, it := range g {
+			out[it.i] = res[j]
+		}
+		sent += len(g)
+	}
+	if len(order) > 0 && len(errs) == len(order) && sent == len(msgs) {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
 }

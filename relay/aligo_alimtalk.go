@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -91,21 +90,13 @@ type AligoAlimTalk struct {
 	aligoAPI
 	aligoHistory[aligoDetailItem] // Reports, Lookup
 	cfg                           AligoAlimTalkConfig
-	log                           *slog.Logger
 }
 
 // NewAligoAlimTalk builds the adapter; cfg is assumed valid (see ValidateConfig).
 func NewAligoAlimTalk(cfg AligoAlimTalkConfig, opts Options) *AligoAlimTalk {
-	opts = opts.withDefaults()
-	base := cfg.BaseURL
-	if base == "" {
-		base = AligoAlimTalkBaseURL
-	}
-	a := &AligoAlimTalk{
-		aligoAPI: newAligoAPI(opts, base, cfg.APIKey, url.Values{"apikey": {cfg.APIKey}, "userid": {cfg.UserID}}, 0, aligoAlimTalkCode),
-		cfg:      cfg, log: opts.Logger.With("relay_kind", KindAligoAlimTalk),
-	}
-	a.aligoHistory = aligoHistory[aligoDetailItem]{clock: opts.Now, listPage: a.requests, linesPage: a.details}
+	api := newAligoAPI(opts, KindAligoAlimTalk, cfg.BaseURL, AligoAlimTalkBaseURL, cfg.APIKey, url.Values{"apikey": {cfg.APIKey}, "userid": {cfg.UserID}}, 0, aligoAlimTalkCode)
+	a := &AligoAlimTalk{aligoAPI: api, cfg: cfg}
+	a.aligoHistory = aligoHistory[aligoDetailItem]{clock: api.now, listPage: a.requests, linesPage: a.details}
 	return a
 }
 
@@ -156,70 +147,13 @@ type aligoSendAnswer struct {
 // refuse a whole call. Aligo answers per call, so a call's code applies to all of
 // its messages; accepted messages carry the call's mid as ProviderID.
 func (a *AligoAlimTalk) Send(ctx context.Context, msgs []Message) ([]Result, error) {
-	if len(msgs) > aligoMaxBatch {
-		return nil, fmt.Errorf("aligo alimtalk: %d messages: %w", len(msgs), ErrBatchTooLarge)
-	}
-	out := make([]Result, len(msgs))
-	type item struct {
-		i      int
-		number string
-	}
-	groups := map[string][]item{}
-	var order []string
-	for i, m := range msgs {
-		out[i].MessageID = m.ID
-		if m.Channel != ChannelAlimTalk {
-			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
-			out[i].Reason = fmt.Sprintf("aligo-alimtalk does not carry %q messages", m.Channel)
-			continue
-		}
-		number, ok := domesticNumber(m.To)
-		if !ok {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
-			out[i].Reason = "not a Korean mobile number: " + m.To
-			continue
-		}
-		if m.TemplateCode == "" {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeTemplateNotFound
-			out[i].Reason = "the message has no AlimTalk template code"
-			continue
-		}
-		k := a.GroupKey(m)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], item{i, number})
-	}
-	var errs []error
-	for _, k := range order {
-		g := groups[k]
-		batch := make([]Message, len(g))
-		numbers := make([]string, len(g))
-		for j, it := range g {
-			batch[j], numbers[j] = msgs[it.i], it.number
-		}
-		res, err := a.sendCall(ctx, batch, numbers)
-		if err != nil {
-			errs = append(errs, err)
-			res = FaultResults(batch, codeOf(err), err)
-		}
-		for j, it := range g {
-			out[it.i] = res[j]
-		}
-	}
-	// The call failed as a whole only if every message went into a failed call.
-	if len(order) > 0 && len(errs) == len(order) && countItems(groups) == len(msgs) {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
-}
-
-func countItems[T any](groups map[string][]T) int {
-	n := 0
-	for _, g := range groups {
-		n += len(g)
-	}
-	return n
+	return aligoSend(ctx, KindAligoAlimTalk, msgs, func(c Channel) bool { return c == ChannelAlimTalk },
+		func(m Message) (string, string) {
+			if m.TemplateCode == "" {
+				return CodeTemplateNotFound, "the message has no AlimTalk template code"
+			}
+			return "", ""
+		}, a.GroupKey, a.sendCall)
 }
 
 func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers []string) ([]Result, error) {
@@ -320,26 +254,19 @@ func digitsOnly(s string) string {
 	return b.String()
 }
 
-// aligoHistoryList is the answer of /akv10/history/list/.
-type aligoHistoryList struct {
-	Code      *flexInt              `json:"code"`
-	Message   string                `json:"message"`
-	List      []aligoHistoryRequest `json:"list"`
-	TotalPage flexInt               `json:"totalPage"`
+// aligoHistoryPage is an answer of /akv10/history/list/ (of aligoHistoryRequest)
+// or /akv10/history/detail/ (of aligoDetailItem).
+type aligoHistoryPage[T any] struct {
+	Code      *flexInt `json:"code"`
+	Message   string   `json:"message"`
+	List      []T      `json:"list"`
+	TotalPage flexInt  `json:"totalPage"`
 }
 
 type aligoHistoryRequest struct {
 	MID     flexString `json:"mid"`
 	Type    string     `json:"type"`
 	RegDate string     `json:"regdate"`
-}
-
-// aligoHistoryDetail is the answer of /akv10/history/detail/.
-type aligoHistoryDetail struct {
-	Code      *flexInt          `json:"code"`
-	Message   string            `json:"message"`
-	List      []aligoDetailItem `json:"list"`
-	TotalPage flexInt           `json:"totalPage"`
 }
 
 type aligoDetailItem struct {
@@ -357,7 +284,7 @@ type aligoDetailItem struct {
 
 // requests is one page of /akv10/history/list/ (by day, from since's).
 func (a *AligoAlimTalk) requests(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error) {
-	var v aligoHistoryList
+	var v aligoHistoryPage[aligoHistoryRequest]
 	form := url.Values{
 		"page":      {strconv.Itoa(page)},
 		"limit":     {strconv.Itoa(aligoPageSize)},
@@ -376,7 +303,7 @@ func (a *AligoAlimTalk) requests(ctx context.Context, since time.Time, page int)
 
 // details is one page of request mid's recipient lines (/akv10/history/detail/).
 func (a *AligoAlimTalk) details(ctx context.Context, mid string, page int) ([]aligoDetailItem, bool, error) {
-	var v aligoHistoryDetail
+	var v aligoHistoryPage[aligoDetailItem]
 	form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(aligoPageSize)}}
 	if err := a.post(ctx, "/akv10/history/detail/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
 		return nil, false, err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sendingo/sendingo/render"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,21 +71,13 @@ type AligoSMS struct {
 	aligoAPI
 	aligoHistory[aligoSMSLineItem] // Reports, Lookup
 	cfg                            AligoSMSConfig
-	log                            *slog.Logger
 }
 
 // NewAligoSMS builds the adapter; cfg is assumed valid (see ValidateConfig).
 func NewAligoSMS(cfg AligoSMSConfig, opts Options) *AligoSMS {
-	opts = opts.withDefaults()
-	base := cfg.BaseURL
-	if base == "" {
-		base = AligoSMSBaseURL
-	}
-	a := &AligoSMS{
-		aligoAPI: newAligoAPI(opts, base, cfg.Key, url.Values{"key": {cfg.Key}, "user_id": {cfg.UserID}}, 1, aligoSMSCode),
-		cfg:      cfg, log: opts.Logger.With("relay_kind", KindAligoSMS),
-	}
-	a.aligoHistory = aligoHistory[aligoSMSLineItem]{clock: opts.Now, listPage: a.requests, linesPage: a.lines}
+	api := newAligoAPI(opts, KindAligoSMS, cfg.BaseURL, AligoSMSBaseURL, cfg.Key, url.Values{"key": {cfg.Key}, "user_id": {cfg.UserID}}, 1, aligoSMSCode)
+	a := &AligoSMS{aligoAPI: api, cfg: cfg}
+	a.aligoHistory = aligoHistory[aligoSMSLineItem]{clock: api.now, listPage: a.requests, linesPage: a.lines}
 	return a
 }
 
@@ -114,65 +105,17 @@ type aligoSMSAnswer struct {
 // SMS or LMS limit, and numbers that are not Korean mobile numbers, are refused
 // locally (RecipientFailed) rather than letting Aligo refuse the whole call.
 func (a *AligoSMS) Send(ctx context.Context, msgs []Message) ([]Result, error) {
-	if len(msgs) > aligoMaxBatch {
-		return nil, fmt.Errorf("aligo sms: %d messages: %w", len(msgs), ErrBatchTooLarge)
-	}
-	out := make([]Result, len(msgs))
-	type item struct {
-		i      int
-		number string
-	}
-	groups := map[string][]item{}
-	var order []string
-	for i, m := range msgs {
-		out[i].MessageID = m.ID
-		if m.Channel != ChannelSMS && m.Channel != ChannelLMS {
-			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
-			out[i].Reason = fmt.Sprintf("aligo-sms does not carry %q messages", m.Channel)
-			continue
-		}
-		number, ok := domesticNumber(m.To)
-		if !ok {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
-			out[i].Reason = "not a Korean mobile number: " + m.To
-			continue
-		}
-		limit := SMSMaxBytes
-		if m.Channel == ChannelLMS {
-			limit = LMSMaxBytes
-		}
-		if n := SMSBytes(m.Body); n > limit || n == 0 {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeContentRejected
-			out[i].Reason = fmt.Sprintf("%s text is %d bytes; the limit is %d", m.Channel, n, limit)
-			continue
-		}
-		k := a.GroupKey(m)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], item{i, number})
-	}
-	var errs []error
-	for _, k := range order {
-		g := groups[k]
-		batch := make([]Message, len(g))
-		numbers := make([]string, len(g))
-		for j, it := range g {
-			batch[j], numbers[j] = msgs[it.i], it.number
-		}
-		res, err := a.sendCall(ctx, batch, numbers)
-		if err != nil {
-			errs = append(errs, err)
-			res = FaultResults(batch, codeOf(err), err)
-		}
-		for j, it := range g {
-			out[it.i] = res[j]
-		}
-	}
-	if len(order) > 0 && len(errs) == len(order) && countItems(groups) == len(msgs) {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	return aligoSend(ctx, KindAligoSMS, msgs, func(c Channel) bool { return c == ChannelSMS || c == ChannelLMS },
+		func(m Message) (string, string) {
+			limit := SMSMaxBytes
+			if m.Channel == ChannelLMS {
+				limit = LMSMaxBytes
+			}
+			if n := SMSBytes(m.Body); n > limit || n == 0 {
+				return CodeContentRejected, fmt.Sprintf("%s text is %d bytes; the limit is %d", m.Channel, n, limit)
+			}
+			return "", ""
+		}, a.GroupKey, a.sendCall)
 }
 
 func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []string) ([]Result, error) {
@@ -227,21 +170,18 @@ func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []stri
 	return res, nil
 }
 
-type aligoSMSList struct {
+// aligoSMSPage is an answer of /list/ (of aligoSMSRequest) or /sms_list/ (of
+// aligoSMSLineItem).
+type aligoSMSPage[T any] struct {
 	ResultCode *flexInt `json:"result_code"`
 	Message    string   `json:"message"`
-	List       []struct {
-		MID     flexString `json:"mid"`
-		RegDate string     `json:"reg_date"`
-	} `json:"list"`
-	NextYN string `json:"next_yn"`
+	List       []T      `json:"list"`
+	NextYN     string   `json:"next_yn"`
 }
 
-type aligoSMSDetail struct {
-	ResultCode *flexInt           `json:"result_code"`
-	Message    string             `json:"message"`
-	List       []aligoSMSLineItem `json:"list"`
-	NextYN     string             `json:"next_yn"`
+type aligoSMSRequest struct {
+	MID     flexString `json:"mid"`
+	RegDate string     `json:"reg_date"`
 }
 
 type aligoSMSLineItem struct {
@@ -254,7 +194,7 @@ type aligoSMSLineItem struct {
 
 // requests is one page of /list/: the requests of the days from since's to today.
 func (a *AligoSMS) requests(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error) {
-	var v aligoSMSList
+	var v aligoSMSPage[aligoSMSRequest]
 	form := url.Values{
 		"page":       {strconv.Itoa(page)},
 		"page_size":  {strconv.Itoa(aligoPageSize)},
@@ -273,7 +213,7 @@ func (a *AligoSMS) requests(ctx context.Context, since time.Time, page int) ([]a
 
 // lines is one page of request mid's recipient lines (/sms_list/).
 func (a *AligoSMS) lines(ctx context.Context, mid string, page int) ([]aligoSMSLineItem, bool, error) {
-	var v aligoSMSDetail
+	var v aligoSMSPage[aligoSMSLineItem]
 	form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(aligoPageSize)}}
 	if err := a.post(ctx, "/sms_list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
 		return nil, false, err

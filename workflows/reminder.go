@@ -147,32 +147,12 @@ type ReminderScheduleActivities interface {
 // own before the workflow ends. The activity clears the event's outbox rows it
 // has covered; if the workflow fails, the outbox sweeper starts it again.
 func ReminderScheduleSync(ctx workflow.Context, in ReminderScheduleSyncInput) error {
-	changed := workflow.GetSignalChannel(ctx, SignalReminderScheduleChanged)
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         storeBackoff.retry(20),
-	})
-	for {
-		for changed.ReceiveAsync(nil) {
-		}
-		var r SyncReminderScheduleResult
-		if err := workflow.ExecuteActivity(actx, ActivitySyncReminderSchedule,
-			SyncReminderScheduleInput(in)).Get(ctx, &r); err != nil {
-			return err
-		}
-		if changed.Len() == 0 {
-			return nil
-		}
-	}
+	_, err := syncUntilQuiet[SyncReminderScheduleResult](ctx, SignalReminderScheduleChanged, ActivitySyncReminderSchedule,
+		SyncReminderScheduleInput(in))
+	return err
 }
 
 // ReminderScheduleSyncStartOptions start (or signal) the event's sync.
 func ReminderScheduleSyncStartOptions(taskQueue string, accountID, eventID int64) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                       ReminderScheduleSyncWorkflowID(eventID),
-		TaskQueue:                taskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes:    AccountSearchAttributes(accountID),
-		WorkflowExecutionTimeout: time.Hour,
-	}
+	return syncStartOptions(taskQueue, ReminderScheduleSyncWorkflowID(eventID), accountID)
 }

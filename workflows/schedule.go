@@ -133,7 +133,27 @@ type SyncCampaignScheduleResult struct {
 // activity reads it. Its ID serialises the syncs of one schedule; a change
 // signalled while a sync runs gets a sync of its own before the workflow ends.
 func CampaignScheduleSync(ctx workflow.Context, in CampaignScheduleSyncInput) (SyncCampaignScheduleResult, error) {
-	changed := workflow.GetSignalChannel(ctx, SignalCampaignScheduleChanged)
+	return syncUntilQuiet[SyncCampaignScheduleResult](ctx, SignalCampaignScheduleChanged, ActivitySyncCampaignSchedule,
+		SyncCampaignScheduleInput(in))
+}
+
+// CampaignScheduleSyncStartOptions start (or signal) the schedule's sync.
+func CampaignScheduleSyncStartOptions(taskQueue string, accountID, scheduleID int64) client.StartWorkflowOptions {
+	return syncStartOptions(taskQueue, CampaignScheduleSyncWorkflowID(scheduleID), accountID)
+}
+
+// CampaignScheduleActivities is what the campaign schedule workflows call;
+// activities.Activities implements it.
+type CampaignScheduleActivities interface {
+	StartScheduledCampaign(context.Context, StartScheduledCampaignInput) (StartScheduledCampaignResult, error)
+	SyncCampaignSchedule(context.Context, SyncCampaignScheduleInput) (SyncCampaignScheduleResult, error)
+}
+
+// syncUntilQuiet runs the sync activity with in until no change was signalled on
+// signal while it ran, and returns the last sync's result. It is the body of the
+// Schedule-sync workflows, whose ID serialises the syncs of one row.
+func syncUntilQuiet[R, I any](ctx workflow.Context, signal, activity string, in I) (R, error) {
+	changed := workflow.GetSignalChannel(ctx, signal)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         storeBackoff.retry(20),
@@ -141,9 +161,8 @@ func CampaignScheduleSync(ctx workflow.Context, in CampaignScheduleSyncInput) (S
 	for {
 		for changed.ReceiveAsync(nil) {
 		}
-		var r SyncCampaignScheduleResult
-		if err := workflow.ExecuteActivity(actx, ActivitySyncCampaignSchedule,
-			SyncCampaignScheduleInput(in)).Get(ctx, &r); err != nil {
+		var r R
+		if err := workflow.ExecuteActivity(actx, activity, in).Get(ctx, &r); err != nil {
 			return r, err
 		}
 		if changed.Len() == 0 {
@@ -152,20 +171,13 @@ func CampaignScheduleSync(ctx workflow.Context, in CampaignScheduleSyncInput) (S
 	}
 }
 
-// CampaignScheduleSyncStartOptions start (or signal) the schedule's sync.
-func CampaignScheduleSyncStartOptions(taskQueue string, accountID, scheduleID int64) client.StartWorkflowOptions {
+// syncStartOptions start (or signal) a Schedule-sync workflow with ID id.
+func syncStartOptions(taskQueue, id string, accountID int64) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
-		ID:                       CampaignScheduleSyncWorkflowID(scheduleID),
+		ID:                       id,
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes:    AccountSearchAttributes(accountID),
 		WorkflowExecutionTimeout: time.Hour,
 	}
-}
-
-// CampaignScheduleActivities is what the campaign schedule workflows call;
-// activities.Activities implements it.
-type CampaignScheduleActivities interface {
-	StartScheduledCampaign(context.Context, StartScheduledCampaignInput) (StartScheduledCampaignResult, error)
-	SyncCampaignSchedule(context.Context, SyncCampaignScheduleInput) (SyncCampaignScheduleResult, error)
 }

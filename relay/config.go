@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -155,7 +154,7 @@ func ValidateConfig(kind string, raw json.RawMessage) []FieldProblem {
 			unknown = append(unknown, k)
 		}
 	}
-	sort.Strings(unknown)
+	slices.Sort(unknown)
 	for _, k := range unknown {
 		probs = append(probs, FieldProblem{"config." + k, "is not a setting of " + kind + " relays"})
 	}

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -200,7 +201,7 @@ func (r *Router) States() []RelayState {
 	for i, b := range breakers {
 		out[i].Breaker = b.Snapshot()
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b RelayState) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

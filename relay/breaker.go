@@ -121,7 +121,7 @@ func NewBreaker(o BreakerOptions) *Breaker {
 		Interval:     o.Window,
 		BucketPeriod: o.Window / breakerWindowBuckets,
 		// gobreaker lets the probe through strictly after Timeout; ours goes at Cooldown.
-		Timeout: o.Cooldown - time.Nanosecond,
+		Timeout: max(o.Cooldown-time.Nanosecond, time.Nanosecond),
 		ReadyToTrip: func(c gobreaker.Counts) bool {
 			calls := c.TotalSuccesses + c.TotalFailures
 			return b.consecutive >= o.Failures ||

@@ -563,27 +563,21 @@ func (a *Activities) addUnsubscribe(ctx context.Context, campaignID int64, rows 
 	return nil
 }
 
-// messageOf is the relay message for a stored row. Retry runs use their own
-// idempotency key, so a relay that remembers the first attempt sends again.
+// messageOf is the relay message for a stored row (routing.MessageFor of the
+// rendering the row keeps). Retry runs use their own idempotency key, so a relay
+// that remembers the first attempt sends again.
 func messageOf(r store.ChunkMessage, run int, t store.Template) relay.Message {
-	m := relay.Message{ID: r.ID, To: r.Recipient, Name: r.Name, Channel: relay.Channel(r.Channel),
-		Subject: r.Subject, Body: r.Body}
-	if run > 1 {
-		m.Key = strconv.FormatInt(r.ID, 10) + "-r" + strconv.Itoa(run)
-	}
-	if m.Channel == relay.ChannelAlimTalk {
-		m.TemplateCode, m.SenderKey = t.ProviderTemplateCode, t.SenderKey
-	}
-	if r.Buttons != "" {
-		var bs []render.Button
-		if json.Unmarshal([]byte(r.Buttons), &bs) == nil {
-			for _, b := range bs {
-				m.Buttons = append(m.Buttons, relay.Button{Name: b.Name, MobileURL: b.MobileURL, PCURL: b.PCURL})
-			}
-		}
+	rendered := render.Rendered{Channel: r.Channel, Subject: r.Subject, Body: r.Body}
+	var bs []render.Button
+	if r.Buttons != "" && json.Unmarshal([]byte(r.Buttons), &bs) == nil {
+		rendered.Buttons = bs // unreadable: no buttons
 	}
 	if r.FallbackChannel != "" {
-		m.Fallback = &relay.Fallback{Channel: relay.Channel(r.FallbackChannel), Subject: r.FallbackSubject, Body: r.FallbackBody}
+		rendered.Fallback = &render.RenderedFallback{Channel: r.FallbackChannel, Subject: r.FallbackSubject, Body: r.FallbackBody}
+	}
+	m := routing.MessageFor(r.ID, r.Recipient, r.Name, t, rendered)
+	if run > 1 {
+		m.Key = strconv.FormatInt(r.ID, 10) + "-r" + strconv.Itoa(run)
 	}
 	return m
 }

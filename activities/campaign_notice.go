@@ -9,6 +9,7 @@ import (
 	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/tz"
 	"github.com/sendingo/sendingo/workflows"
 )
 
@@ -48,15 +49,11 @@ func (a *Activities) NotifyQuietHours(ctx context.Context, in workflows.NotifyQu
 	if err != nil {
 		return err
 	}
-	tz, err := a.Store.AccountTimezone(ctx, in.AccountID)
+	zone, err := a.Store.AccountTimezone(ctx, in.AccountID)
 	if err != nil {
 		return classify(err)
 	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return a.notify(ctx, in.AccountID, notify.QuietHours(c.ID, c.Name, in.ResumeAt.In(loc)))
+	return a.notify(ctx, in.AccountID, notify.QuietHours(c.ID, c.Name, in.ResumeAt.In(tz.Location(zone))))
 }
 
 // NewRouter builds the worker's relay router with o, telling circuit

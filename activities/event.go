@@ -18,6 +18,7 @@ import (
 	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/outbound"
 	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/render"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -197,7 +198,7 @@ func (a *Activities) PrepareReminder(ctx context.Context, in workflows.PrepareRe
 	}
 	suffix := " · reminder " + out.Day
 	c, created, err := a.Store.EnsureReminderCampaign(ctx, in.AccountID, store.NewCampaign{
-		Name:       truncateRunes(ev.Name, maxCampaignName-utf8.RuneCountInString(suffix)) + suffix,
+		Name:       render.TruncateRunes(ev.Name, maxCampaignName-utf8.RuneCountInString(suffix)) + suffix,
 		TemplateID: tpl.ID, EventID: ev.ID, EventDay: day, Routing: ev.ReminderRouting,
 		Variables: store.Attributes{"event": ev.Name},
 	})
@@ -213,13 +214,6 @@ func (a *Activities) PrepareReminder(ctx context.Context, in workflows.PrepareRe
 		"campaign_id", c.ID, "created", created)
 	out.CampaignID = c.ID
 	return out, nil
-}
-
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }
 
 // reminderCatchup is how late a missed reminder may still go out (the worker

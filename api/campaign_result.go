@@ -12,6 +12,7 @@ import (
 	"github.com/sendingo/sendingo/phone"
 	"github.com/sendingo/sendingo/sheet"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/tz"
 )
 
 // campaignResults answers the campaign's outcome overall and per group.
@@ -376,10 +377,7 @@ func (s *Server) exportMessages(c *gin.Context) {
 	if !ok {
 		labels = exportLanguages["ko"]
 	}
-	loc, err := time.LoadLocation(acct.Timezone)
-	if err != nil {
-		loc, _ = time.LoadLocation("Asia/Seoul")
-	}
+	loc := tz.Location(acct.Timezone)
 	// An export streams for as long as the list takes, past the server's
 	// write timeout; it has its own.
 	extendDeadlines(c, 0, s.cfg.ExportTimeout)
@@ -465,12 +463,6 @@ func localTime(t *time.Time, loc *time.Location) string {
 
 // location is the account's time zone (Seoul when it cannot be read).
 func location(s *Server, c *gin.Context) *time.Location {
-	tz, err := s.store.AccountTimezone(c.Request.Context(), account(c))
-	if err == nil {
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return loc
-		}
-	}
-	loc, _ := time.LoadLocation("Asia/Seoul")
-	return loc
+	name, _ := s.store.AccountTimezone(c.Request.Context(), account(c))
+	return tz.Location(name)
 }

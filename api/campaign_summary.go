@@ -8,6 +8,7 @@ import (
 
 	"github.com/sendingo/sendingo/render"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/tz"
 )
 
 // summaryJSON is a campaign's pre-send summary: who the send would reach, who
@@ -86,7 +87,7 @@ func (s *Server) campaignSummary(c *gin.Context) {
 		Audience: sum.Audience, Recipients: sum.Recipients, NightConsent: sum.NightConsent,
 		Skipped: skippedJSON{OptedOut: sum.OptedOut, NotMobile: sum.NotMobile, NoEmail: sum.NoEmail, MissingVariables: sum.MissingVariables}}
 	if tpl.Advertisement {
-		tz, err := s.store.AccountTimezone(ctx, acc)
+		zone, err := s.store.AccountTimezone(ctx, acc)
 		if !storeErr(c, err, "account") {
 			return
 		}
@@ -94,20 +95,9 @@ func (s *Server) campaignSummary(c *gin.Context) {
 		if store.IsSet(camp.ScheduledAt) && camp.ScheduledAt.After(at) {
 			at = camp.ScheduledAt
 		}
-		if quiet, resume := quietHours(at, zoneOrSeoul(tz)); quiet {
+		if quiet, resume := quietHours(at, tz.Location(zone)); quiet {
 			out.QuietHours = quietHoursJSON{Now: true, ResumeAt: &resume}
 		}
 	}
 	c.JSON(http.StatusOK, out)
-}
-
-// zoneOrSeoul loads an account's zone; the column's default when it is unknown.
-func zoneOrSeoul(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil && name != "" {
-		return loc
-	}
-	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
-		return loc
-	}
-	return time.FixedZone("KST", 9*3600)
 }

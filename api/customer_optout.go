@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sendingo/sendingo/render"
 	"github.com/sendingo/sendingo/sheet"
 	"github.com/sendingo/sendingo/store"
 )
@@ -137,7 +138,7 @@ func optOutRowOf(r sheet.Row) optOutRowJSON {
 	case r.Email != "" && r.Verdict != sheet.VerdictInvalidEmail:
 		out.Value, out.Kind = strings.ToLower(r.Email), "email"
 	default:
-		out.Value, out.Result = truncate(strings.TrimSpace(r.RawPhone+" "+r.Email), 100), "invalid"
+		out.Value, out.Result = render.TruncateRunes(strings.TrimSpace(r.RawPhone+" "+r.Email), 100), "invalid"
 		out.Reason = "neither a valid phone number nor a valid e-mail address"
 	}
 	return out

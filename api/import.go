@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/phone"
+	"github.com/sendingo/sendingo/render"
 	"github.com/sendingo/sendingo/sheet"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -271,8 +272,8 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 // yes nor no makes the row invalid); a valid number SMS cannot reach makes it
 // not_mobile: imported, never texted.
 func importRowOf(r sheet.Row) store.ImportRow {
-	row := store.ImportRow{Line: r.Line, Name: truncate(r.Name, 200), Phone: r.Phone,
-		RawPhone: truncate(r.RawPhone, 64), Email: truncate(r.Email, 254), Attributes: store.Attributes(r.Attributes),
+	row := store.ImportRow{Line: r.Line, Name: render.TruncateRunes(r.Name, 200), Phone: r.Phone,
+		RawPhone: render.TruncateRunes(r.RawPhone, 64), Email: render.TruncateRunes(r.Email, 254), Attributes: store.Attributes(r.Attributes),
 		Verdict: r.Verdict, Reason: r.Reason}
 	for key, cell := range row.Attributes {
 		if !sheet.IsNightConsentKey(key) {
@@ -285,7 +286,7 @@ func importRowOf(r sheet.Row) store.ImportRow {
 			if row.Verdict == sheet.VerdictOK {
 				row.Verdict = sheet.VerdictInvalidConsent
 			}
-			row.Reason = strings.TrimPrefix(row.Reason+"; "+fmt.Sprintf("%s %q is neither yes (Y, 예, 동의) nor no (N, 아니오, 미동의)", key, truncate(cell, 40)), "; ")
+			row.Reason = strings.TrimPrefix(row.Reason+"; "+fmt.Sprintf("%s %q is neither yes (Y, 예, 동의) nor no (N, 아니오, 미동의)", key, render.TruncateRunes(cell, 40)), "; ")
 		case consent:
 			row.NightConsent = "Y"
 		default:
@@ -295,15 +296,8 @@ func importRowOf(r sheet.Row) store.ImportRow {
 	if row.Verdict == sheet.VerdictOK && !phone.IsMobile(row.Phone) {
 		row.Verdict, row.Reason = store.VerdictNotMobile, store.NotMobileReason
 	}
-	row.Reason = truncate(row.Reason, 255)
+	row.Reason = render.TruncateRunes(row.Reason, 255)
 	return row
-}
-
-func truncate(s string, runes int) string {
-	if utf8.RuneCountInString(s) <= runes {
-		return s
-	}
-	return string([]rune(s)[:runes])
 }
 
 // importParseProblem answers why a file was refused.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
@@ -385,18 +386,16 @@ func (h *hub) campaignProgress(accounts []int64, seen map[string]bool, last map[
 		p *workflows.CampaignProgress
 	}
 	results := make([]result, len(camps))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	var g errgroup.Group
+	g.SetLimit(8)
 	for i, c := range camps {
 		results[i].c = c
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			results[i].p = h.queryCampaign(c.ID)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // queries do not fail: an unanswered one is nil
 	for _, r := range results {
 		key := "campaign:" + strconv.FormatInt(r.c.ID, 10)
 		seen[key] = true

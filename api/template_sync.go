@@ -79,7 +79,7 @@ func (s *Server) syncRelayTemplates(c *gin.Context) {
 			buttons[j] = render.Button{Name: b.Name, MobileURL: b.MobileURL, PCURL: b.PCURL}
 		}
 		content := render.Template{Channel: render.ChannelAlimTalk, Body: t.Body, Buttons: buttons}
-		items[i] = store.ProviderTemplate{Code: t.Code, Name: truncate(t.Name, 200), Body: t.Body, Buttons: buttons,
+		items[i] = store.ProviderTemplate{Code: t.Code, Name: render.TruncateRunes(t.Name, 200), Body: t.Body, Buttons: buttons,
 			Variables: content.Variables(), Status: t.Status, SenderKey: t.SenderKey}
 		other[t.Code] = t.OtherButtons
 	}

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sendingo/sendingo/phone"
+	"golang.org/x/sync/errgroup"
 )
 
 // aligoMaxBatch is Aligo's limit of recipients per call (AlimTalk send, SMS send_mass).
@@ -123,36 +129,18 @@ type codeInfo struct {
 // the first error. History lookups fetch many mids; a few in parallel keeps a poll
 // short without hammering the provider.
 func forEachLimited[T any](ctx context.Context, items []T, n int, fn func(context.Context, T) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, n)
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(n)
 	for _, it := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, it); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}()
+		g.Go(func() error { return fn(gctx, it) })
 	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
+	return ctx.Err() // gctx is cancelled once Wait returns; ctx only if the caller's was
 }
 
 // aligoLine is one recipient line of an Aligo request's history: an AlimTalk
@@ -213,4 +201,231 @@ func aligoLookup[L aligoLine](msgs []Message, mids []string, lines map[string][]
 		}
 	}
 	return out
+}
+
+// aligoAPI is what both Aligo adapters share for their calls: where to post,
+// with which credentials, and what an answer's code means.
+type aligoAPI struct {
+	base   string
+	client *http.Client
+	now    func() time.Time
+	log    *slog.Logger
+	scrub  scrubber
+	auth   url.Values                                    // the account's credentials, added to every form
+	okCode int64                                         // the answer code of success (AlimTalk 0, SMS 1)
+	codeOf func(int64, string) (Outcome, string, string) // a failed answer's code in our vocabulary
+}
+
+// newAligoAPI is the API of an adapter of kind at base (def when empty).
+func newAligoAPI(opts Options, kind, base, def, secret string, auth url.Values, okCode int64, codeOf func(int64, string) (Outcome, string, string)) aligoAPI {
+	opts = opts.withDefaults()
+	if base == "" {
+		base = def
+	}
+	return aligoAPI{base: base, client: opts.HTTPClient, now: opts.Now, log: opts.Logger.With("relay_kind", kind),
+		scrub: newScrubber(secret), auth: auth, okCode: okCode, codeOf: codeOf}
+}
+
+// post POSTs one query call (history, templates) and checks the answer's code.
+func (a *aligoAPI) post(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
+	for k, v := range a.auth {
+		form[k] = v
+	}
+	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
+	if err != nil {
+		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+	}
+	if ans.status != http.StatusOK {
+		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
+		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	}
+	if c := int64(*code()); c != a.okCode {
+		_, fc, reason := a.codeOf(c, a.scrub.clean(msg()))
+		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
+	}
+	return nil
+}
+
+// aligoRequest is one request (mid) of an Aligo history list.
+type aligoRequest struct {
+	mid     string
+	regDate string
+}
+
+// aligoHistory is the history lookup both Aligo APIs share: list the requests
+// (mids) registered since a time, fetch each request's recipient lines, and read
+// reports from them. The two APIs differ only in how one page is asked for.
+type aligoHistory[L aligoLine] struct {
+	clock func() time.Time
+	// requests returns one page (from 1) of the requests registered since since,
+	// and whether there are more pages.
+	listPage func(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error)
+	// lines returns one page (from 1) of request mid's recipient lines, and
+	// whether there are more pages.
+	linesPage func(ctx context.Context, mid string, page int) ([]L, bool, error)
+}
+
+// aligoPageSize is the page size of history calls.
+const aligoPageSize = 500
+
+// mids lists the request ids registered from since (inclusive) until now; a zero
+// since means the last 72 hours.
+func (h aligoHistory[L]) mids(ctx context.Context, since time.Time) ([]string, error) {
+	if since.IsZero() {
+		since = h.clock().Add(-72 * time.Hour)
+	}
+	var out []string
+	for page := 1; ; page++ {
+		reqs, more, err := h.listPage(ctx, since, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs {
+			// The list is by day; drop what was registered before the claim. A
+			// minute of slack covers clock skew between us and Aligo.
+			if t := aligoTime(r.regDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
+				continue
+			}
+			if r.mid != "" {
+				out = append(out, r.mid)
+			}
+		}
+		if !more {
+			return out, nil
+		}
+	}
+}
+
+// all returns every recipient line of each of mids, fetching a few requests at a time.
+func (h aligoHistory[L]) all(ctx context.Context, mids []string) (map[string][]L, error) {
+	var mu sync.Mutex
+	out := make(map[string][]L, len(mids))
+	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
+		var lines []L
+		for page := 1; ; page++ {
+			ls, more, err := h.linesPage(ctx, mid, page)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, ls...)
+			if !more {
+				break
+			}
+		}
+		mu.Lock()
+		out[mid] = lines
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}
+
+// Reports returns the final per-recipient results of the requests q.ProviderIDs
+// (mids) or, when none are given, of every request since q.Since. Aligo reports
+// carry the mid and the recipient, not our id: match them to messages by
+// (ProviderID, To). A line without a result yet is left out. Aligo has no cursor,
+// so Next is empty and the caller asks again with the mids still awaited.
+func (h aligoHistory[L]) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
+	mids := q.ProviderIDs
+	if len(mids) == 0 {
+		var err error
+		if mids, err = h.mids(ctx, q.Since); err != nil {
+			return ReportPage{}, err
+		}
+	}
+	lines, err := h.all(ctx, mids)
+	if err != nil {
+		return ReportPage{}, err
+	}
+	return aligoReports(mids, lines), nil
+}
+
+// Lookup finds which of msgs Aligo received since the claim: it lists the requests
+// registered since then and matches their lines by recipient number, and by message
+// text or template when Aligo returns them. Matches are ByRecipient. Guarantee: a
+// message Aligo has is found unless its history is not listed yet (Aligo lists a
+// request as soon as it accepts it); a false match needs the same number to have
+// received another message from this account with the same text or template since
+// the claim.
+func (h aligoHistory[L]) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	mids, err := h.mids(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := h.all(ctx, mids)
+	if err != nil {
+		return nil, err
+	}
+	return aligoLookup(msgs, mids, lines), nil
+}
+
+// aligoSend is Send of both Aligo APIs for the adapter of kind. Each message is
+// checked here first: its channel (carries), its number (a Korean mobile), and
+// refuse, which names what the API would refuse (a code and a reason, or "") —
+// so that one bad message cannot make Aligo refuse a whole call. The rest go in
+// one call per groupKey, with their domestic numbers. A failed call fails its
+// messages; Send fails as a whole only if every message went into a failed call.
+func aligoSend(ctx context.Context, kind string, msgs []Message, carries func(Channel) bool, refuse func(Message) (string, string),
+	groupKey func(Message) string, call func(ctx context.Context, batch []Message, numbers []string) ([]Result, error)) ([]Result, error) {
+	if len(msgs) > aligoMaxBatch {
+		return nil, fmt.Errorf("%s: %d messages: %w", strings.ReplaceAll(kind, "-", " "), len(msgs), ErrBatchTooLarge)
+	}
+	out := make([]Result, len(msgs))
+	type item struct {
+		i      int
+		number string
+	}
+	groups := map[string][]item{}
+	var order []string
+	for i, m := range msgs {
+		out[i].MessageID = m.ID
+		if !carries(m.Channel) {
+			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
+			out[i].Reason = fmt.Sprintf("%s does not carry %q messages", kind, m.Channel)
+			continue
+		}
+		number, ok := domesticNumber(m.To)
+		if !ok {
+			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
+			out[i].Reason = "not a Korean mobile number: " + m.To
+			continue
+		}
+		if code, reason := refuse(m); code != "" {
+			out[i].Outcome, out[i].Code, out[i].Reason = RecipientFailed, code, reason
+			continue
+		}
+		k := groupKey(m)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], item{i, number})
+	}
+	var errs []error
+	sent := 0
+	for _, k := range order {
+		g := groups[k]
+		batch := make([]Message, len(g))
+		numbers := make([]string, len(g))
+		for j, it := range g {
+			batch[j], numbers[j] = msgs[it.i], it.number
+		}
+		res, err := call(ctx, batch, numbers)
+		if err != nil {
+			errs = append(errs, err)
+			res = FaultResults(batch, codeOf(err), err)
+		}
+		for j, it := range g {
+			out[it.i] = res[j]
+		}
+		sent += len(g)
+	}
+	if len(order) > 0 && len(errs) == len(order) && sent == len(msgs) {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
 }

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -89,26 +87,17 @@ func kakaoResult(rslt, message string) (Outcome, string, string) {
 // same account in that window (the message text, when Aligo returns it, narrows the
 // match further).
 type AligoAlimTalk struct {
-	cfg    AligoAlimTalkConfig
-	base   string
-	client *http.Client
-	log    *slog.Logger
-	now    func() time.Time
-	scrub  scrubber
+	aligoAPI
+	aligoHistory[aligoDetailItem] // Reports, Lookup
+	cfg                           AligoAlimTalkConfig
 }
 
 // NewAligoAlimTalk builds the adapter; cfg is assumed valid (see ValidateConfig).
 func NewAligoAlimTalk(cfg AligoAlimTalkConfig, opts Options) *AligoAlimTalk {
-	opts = opts.withDefaults()
-	base := cfg.BaseURL
-	if base == "" {
-		base = AligoAlimTalkBaseURL
-	}
-	return &AligoAlimTalk{
-		cfg: cfg, base: base, client: opts.HTTPClient, now: opts.Now,
-		log:   opts.Logger.With("relay_kind", KindAligoAlimTalk),
-		scrub: newScrubber(cfg.APIKey),
-	}
+	api := newAligoAPI(opts, KindAligoAlimTalk, cfg.BaseURL, AligoAlimTalkBaseURL, cfg.APIKey, url.Values{"apikey": {cfg.APIKey}, "userid": {cfg.UserID}}, 0, aligoAlimTalkCode)
+	a := &AligoAlimTalk{aligoAPI: api, cfg: cfg}
+	a.aligoHistory = aligoHistory[aligoDetailItem]{clock: api.now, listPage: a.requests, linesPage: a.details}
+	return a
 }
 
 // MaxBatch is Aligo's 500 recipients per call.
@@ -158,70 +147,13 @@ type aligoSendAnswer struct {
 // refuse a whole call. Aligo answers per call, so a call's code applies to all of
 // its messages; accepted messages carry the call's mid as ProviderID.
 func (a *AligoAlimTalk) Send(ctx context.Context, msgs []Message) ([]Result, error) {
-	if len(msgs) > aligoMaxBatch {
-		return nil, fmt.Errorf("aligo alimtalk: %d messages: %w", len(msgs), ErrBatchTooLarge)
-	}
-	out := make([]Result, len(msgs))
-	type item struct {
-		i      int
-		number string
-	}
-	groups := map[string][]item{}
-	var order []string
-	for i, m := range msgs {
-		out[i].MessageID = m.ID
-		if m.Channel != ChannelAlimTalk {
-			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
-			out[i].Reason = fmt.Sprintf("aligo-alimtalk does not carry %q messages", m.Channel)
-			continue
-		}
-		number, ok := domesticNumber(m.To)
-		if !ok {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
-			out[i].Reason = "not a Korean mobile number: " + m.To
-			continue
-		}
-		if m.TemplateCode == "" {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeTemplateNotFound
-			out[i].Reason = "the message has no AlimTalk template code"
-			continue
-		}
-		k := a.GroupKey(m)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], item{i, number})
-	}
-	var errs []error
-	for _, k := range order {
-		g := groups[k]
-		batch := make([]Message, len(g))
-		numbers := make([]string, len(g))
-		for j, it := range g {
-			batch[j], numbers[j] = msgs[it.i], it.number
-		}
-		res, err := a.sendCall(ctx, batch, numbers)
-		if err != nil {
-			errs = append(errs, err)
-			res = FaultResults(batch, codeOf(err), err)
-		}
-		for j, it := range g {
-			out[it.i] = res[j]
-		}
-	}
-	// The call failed as a whole only if every message went into a failed call.
-	if len(order) > 0 && len(errs) == len(order) && countItems(groups) == len(msgs) {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
-}
-
-func countItems[T any](groups map[string][]T) int {
-	n := 0
-	for _, g := range groups {
-		n += len(g)
-	}
-	return n
+	return aligoSend(ctx, KindAligoAlimTalk, msgs, func(c Channel) bool { return c == ChannelAlimTalk },
+		func(m Message) (string, string) {
+			if m.TemplateCode == "" {
+				return CodeTemplateNotFound, "the message has no AlimTalk template code"
+			}
+			return "", ""
+		}, a.GroupKey, a.sendCall)
 }
 
 func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers []string) ([]Result, error) {
@@ -322,26 +254,19 @@ func digitsOnly(s string) string {
 	return b.String()
 }
 
-// aligoHistoryList is the answer of /akv10/history/list/.
-type aligoHistoryList struct {
-	Code      *flexInt              `json:"code"`
-	Message   string                `json:"message"`
-	List      []aligoHistoryRequest `json:"list"`
-	TotalPage flexInt               `json:"totalPage"`
+// aligoHistoryPage is an answer of /akv10/history/list/ (of aligoHistoryRequest)
+// or /akv10/history/detail/ (of aligoDetailItem).
+type aligoHistoryPage[T any] struct {
+	Code      *flexInt `json:"code"`
+	Message   string   `json:"message"`
+	List      []T      `json:"list"`
+	TotalPage flexInt  `json:"totalPage"`
 }
 
 type aligoHistoryRequest struct {
 	MID     flexString `json:"mid"`
 	Type    string     `json:"type"`
 	RegDate string     `json:"regdate"`
-}
-
-// aligoHistoryDetail is the answer of /akv10/history/detail/.
-type aligoHistoryDetail struct {
-	Code      *flexInt          `json:"code"`
-	Message   string            `json:"message"`
-	List      []aligoDetailItem `json:"list"`
-	TotalPage flexInt           `json:"totalPage"`
 }
 
 type aligoDetailItem struct {
@@ -357,94 +282,33 @@ type aligoDetailItem struct {
 	TplCode     string     `json:"tpl_code"`
 }
 
-const aligoPageSize = 500
-
-// history POSTs one history call and checks the answer's code.
-func (a *AligoAlimTalk) history(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
-	form.Set("apikey", a.cfg.APIKey)
-	form.Set("userid", a.cfg.UserID)
-	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
-	if err != nil {
-		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+// requests is one page of /akv10/history/list/ (by day, from since's).
+func (a *AligoAlimTalk) requests(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error) {
+	var v aligoHistoryPage[aligoHistoryRequest]
+	form := url.Values{
+		"page":      {strconv.Itoa(page)},
+		"limit":     {strconv.Itoa(aligoPageSize)},
+		"startdate": {since.In(aligoZone).Format("20060102")},
+		"enddate":   {a.now().In(aligoZone).Format("20060102")},
 	}
-	if ans.status != http.StatusOK {
-		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	if err := a.post(ctx, "/akv10/history/list/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
+		return nil, false, err
 	}
-	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
-		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	out := make([]aligoRequest, len(v.List))
+	for i, r := range v.List {
+		out[i] = aligoRequest{mid: string(r.MID), regDate: r.RegDate}
 	}
-	if c := int64(*code()); c != 0 {
-		_, fc, reason := aligoAlimTalkCode(c, a.scrub.clean(msg()))
-		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
-	}
-	return nil
+	return out, len(v.List) >= aligoPageSize && page < int(v.TotalPage), nil
 }
 
-// mids lists the request ids Aligo registered from since (inclusive) until now.
-func (a *AligoAlimTalk) mids(ctx context.Context, since time.Time) ([]string, error) {
-	if since.IsZero() {
-		since = a.now().Add(-72 * time.Hour)
+// details is one page of request mid's recipient lines (/akv10/history/detail/).
+func (a *AligoAlimTalk) details(ctx context.Context, mid string, page int) ([]aligoDetailItem, bool, error) {
+	var v aligoHistoryPage[aligoDetailItem]
+	form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(aligoPageSize)}}
+	if err := a.post(ctx, "/akv10/history/detail/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
+		return nil, false, err
 	}
-	from := since.In(aligoZone)
-	var out []string
-	for page := 1; ; page++ {
-		var v aligoHistoryList
-		form := url.Values{
-			"page":      {strconv.Itoa(page)},
-			"limit":     {strconv.Itoa(aligoPageSize)},
-			"startdate": {from.Format("20060102")},
-			"enddate":   {a.now().In(aligoZone).Format("20060102")},
-		}
-		if err := a.history(ctx, "/akv10/history/list/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
-			return nil, err
-		}
-		for _, r := range v.List {
-			// The list is by day; drop what was registered before the claim. A
-			// minute of slack covers clock skew between us and Aligo.
-			if t := aligoTime(r.RegDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
-				continue
-			}
-			if r.MID != "" {
-				out = append(out, string(r.MID))
-			}
-		}
-		if len(v.List) < aligoPageSize || page >= int(v.TotalPage) {
-			return out, nil
-		}
-	}
-}
-
-// details returns every recipient line of request mid.
-func (a *AligoAlimTalk) details(ctx context.Context, mid string) ([]aligoDetailItem, error) {
-	var out []aligoDetailItem
-	for page := 1; ; page++ {
-		var v aligoHistoryDetail
-		form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(aligoPageSize)}}
-		if err := a.history(ctx, "/akv10/history/detail/", form, &v, func() *flexInt { return v.Code }, func() string { return v.Message }); err != nil {
-			return nil, err
-		}
-		out = append(out, v.List...)
-		if len(v.List) < aligoPageSize || page >= int(v.TotalPage) {
-			return out, nil
-		}
-	}
-}
-
-// allDetails fetches the details of many mids, a few at a time.
-func (a *AligoAlimTalk) allDetails(ctx context.Context, mids []string) (map[string][]aligoDetailItem, error) {
-	var mu sync.Mutex
-	out := make(map[string][]aligoDetailItem, len(mids))
-	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
-		items, err := a.details(ctx, mid)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		out[mid] = items
-		mu.Unlock()
-		return nil
-	})
-	return out, err
+	return v.List, len(v.List) >= aligoPageSize && page < int(v.TotalPage), nil
 }
 
 func (it aligoDetailItem) recipient() string    { return digitsOnly(it.Phone) }
@@ -464,45 +328,4 @@ func (it aligoDetailItem) report(mid string) (Report, bool) {
 		r.At = aligoTime(it.ReportDate)
 	}
 	return r, true
-}
-
-// Reports returns the final per-recipient results of the requests q.ProviderIDs
-// (mids) or, when none are given, of every request since q.Since. Aligo reports
-// carry the mid and the recipient, not our id: match them to messages by
-// (ProviderID, To). A line without a result yet is left out. Aligo has no cursor,
-// so Next is empty and the caller asks again with the mids still awaited.
-func (a *AligoAlimTalk) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
-	mids := q.ProviderIDs
-	if len(mids) == 0 {
-		var err error
-		if mids, err = a.mids(ctx, q.Since); err != nil {
-			return ReportPage{}, err
-		}
-	}
-	details, err := a.allDetails(ctx, mids)
-	if err != nil {
-		return ReportPage{}, err
-	}
-	return aligoReports(mids, details), nil
-}
-
-// Lookup finds which of msgs Aligo received since the claim: it lists the requests
-// registered since then and matches their lines by recipient number, and by message
-// text or template when Aligo returns them. Matches are ByRecipient. Guarantee: a
-// message Aligo has is found unless its history is not listed yet (Aligo lists a
-// request as soon as it accepts it); a false match needs the same number to have
-// received another AlimTalk from this account with the same template since the claim.
-func (a *AligoAlimTalk) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	mids, err := a.mids(ctx, since)
-	if err != nil {
-		return nil, err
-	}
-	details, err := a.allDetails(ctx, mids)
-	if err != nil {
-		return nil, err
-	}
-	return aligoLookup(msgs, mids, details), nil
 }

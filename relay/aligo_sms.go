@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sendingo/sendingo/render"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -70,26 +68,17 @@ const (
 // What is guaranteed: like AlimTalk, Aligo SMS has no idempotency key; Lookup
 // matches by recipient within the requests Aligo lists since the claim.
 type AligoSMS struct {
-	cfg    AligoSMSConfig
-	base   string
-	client *http.Client
-	log    *slog.Logger
-	now    func() time.Time
-	scrub  scrubber
+	aligoAPI
+	aligoHistory[aligoSMSLineItem] // Reports, Lookup
+	cfg                            AligoSMSConfig
 }
 
 // NewAligoSMS builds the adapter; cfg is assumed valid (see ValidateConfig).
 func NewAligoSMS(cfg AligoSMSConfig, opts Options) *AligoSMS {
-	opts = opts.withDefaults()
-	base := cfg.BaseURL
-	if base == "" {
-		base = AligoSMSBaseURL
-	}
-	return &AligoSMS{
-		cfg: cfg, base: base, client: opts.HTTPClient, now: opts.Now,
-		log:   opts.Logger.With("relay_kind", KindAligoSMS),
-		scrub: newScrubber(cfg.Key),
-	}
+	api := newAligoAPI(opts, KindAligoSMS, cfg.BaseURL, AligoSMSBaseURL, cfg.Key, url.Values{"key": {cfg.Key}, "user_id": {cfg.UserID}}, 1, aligoSMSCode)
+	a := &AligoSMS{aligoAPI: api, cfg: cfg}
+	a.aligoHistory = aligoHistory[aligoSMSLineItem]{clock: api.now, listPage: a.requests, linesPage: a.lines}
+	return a
 }
 
 // MaxBatch is send_mass's 500 numbers per call.
@@ -116,65 +105,17 @@ type aligoSMSAnswer struct {
 // SMS or LMS limit, and numbers that are not Korean mobile numbers, are refused
 // locally (RecipientFailed) rather than letting Aligo refuse the whole call.
 func (a *AligoSMS) Send(ctx context.Context, msgs []Message) ([]Result, error) {
-	if len(msgs) > aligoMaxBatch {
-		return nil, fmt.Errorf("aligo sms: %d messages: %w", len(msgs), ErrBatchTooLarge)
-	}
-	out := make([]Result, len(msgs))
-	type item struct {
-		i      int
-		number string
-	}
-	groups := map[string][]item{}
-	var order []string
-	for i, m := range msgs {
-		out[i].MessageID = m.ID
-		if m.Channel != ChannelSMS && m.Channel != ChannelLMS {
-			out[i].Outcome, out[i].Code = RelayFault, CodeBadRequest
-			out[i].Reason = fmt.Sprintf("aligo-sms does not carry %q messages", m.Channel)
-			continue
-		}
-		number, ok := domesticNumber(m.To)
-		if !ok {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeInvalidNumber
-			out[i].Reason = "not a Korean mobile number: " + m.To
-			continue
-		}
-		limit := SMSMaxBytes
-		if m.Channel == ChannelLMS {
-			limit = LMSMaxBytes
-		}
-		if n := SMSBytes(m.Body); n > limit || n == 0 {
-			out[i].Outcome, out[i].Code = RecipientFailed, CodeContentRejected
-			out[i].Reason = fmt.Sprintf("%s text is %d bytes; the limit is %d", m.Channel, n, limit)
-			continue
-		}
-		k := a.GroupKey(m)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], item{i, number})
-	}
-	var errs []error
-	for _, k := range order {
-		g := groups[k]
-		batch := make([]Message, len(g))
-		numbers := make([]string, len(g))
-		for j, it := range g {
-			batch[j], numbers[j] = msgs[it.i], it.number
-		}
-		res, err := a.sendCall(ctx, batch, numbers)
-		if err != nil {
-			errs = append(errs, err)
-			res = FaultResults(batch, codeOf(err), err)
-		}
-		for j, it := range g {
-			out[it.i] = res[j]
-		}
-	}
-	if len(order) > 0 && len(errs) == len(order) && countItems(groups) == len(msgs) {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	return aligoSend(ctx, KindAligoSMS, msgs, func(c Channel) bool { return c == ChannelSMS || c == ChannelLMS },
+		func(m Message) (string, string) {
+			limit := SMSMaxBytes
+			if m.Channel == ChannelLMS {
+				limit = LMSMaxBytes
+			}
+			if n := SMSBytes(m.Body); n > limit || n == 0 {
+				return CodeContentRejected, fmt.Sprintf("%s text is %d bytes; the limit is %d", m.Channel, n, limit)
+			}
+			return "", ""
+		}, a.GroupKey, a.sendCall)
 }
 
 func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []string) ([]Result, error) {
@@ -229,21 +170,18 @@ func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []stri
 	return res, nil
 }
 
-type aligoSMSList struct {
+// aligoSMSPage is an answer of /list/ (of aligoSMSRequest) or /sms_list/ (of
+// aligoSMSLineItem).
+type aligoSMSPage[T any] struct {
 	ResultCode *flexInt `json:"result_code"`
 	Message    string   `json:"message"`
-	List       []struct {
-		MID     flexString `json:"mid"`
-		RegDate string     `json:"reg_date"`
-	} `json:"list"`
-	NextYN string `json:"next_yn"`
+	List       []T      `json:"list"`
+	NextYN     string   `json:"next_yn"`
 }
 
-type aligoSMSDetail struct {
-	ResultCode *flexInt           `json:"result_code"`
-	Message    string             `json:"message"`
-	List       []aligoSMSLineItem `json:"list"`
-	NextYN     string             `json:"next_yn"`
+type aligoSMSRequest struct {
+	MID     flexString `json:"mid"`
+	RegDate string     `json:"reg_date"`
 }
 
 type aligoSMSLineItem struct {
@@ -254,87 +192,33 @@ type aligoSMSLineItem struct {
 	Msg      string     `json:"msg"`
 }
 
-func (a *AligoSMS) call(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
-	form.Set("key", a.cfg.Key)
-	form.Set("user_id", a.cfg.UserID)
-	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
-	if err != nil {
-		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
+// requests is one page of /list/: the requests of the days from since's to today.
+func (a *AligoSMS) requests(ctx context.Context, since time.Time, page int) ([]aligoRequest, bool, error) {
+	var v aligoSMSPage[aligoSMSRequest]
+	form := url.Values{
+		"page":       {strconv.Itoa(page)},
+		"page_size":  {strconv.Itoa(aligoPageSize)},
+		"start_date": {a.now().In(aligoZone).Format("20060102")},
+		"limit_day":  {strconv.Itoa(int(a.now().Sub(since).Hours()/24) + 1)},
 	}
-	if ans.status != http.StatusOK {
-		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
+	if err := a.post(ctx, "/list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
+		return nil, false, err
 	}
-	if err := json.Unmarshal(ans.body, dst); err != nil || code() == nil {
-		return fault(CodeBadAnswer, fmt.Errorf("aligo %s: unreadable answer: %s", path, a.scrub.clean(snippet(ans.body))))
+	out := make([]aligoRequest, len(v.List))
+	for i, r := range v.List {
+		out[i] = aligoRequest{mid: string(r.MID), regDate: r.RegDate}
 	}
-	if c := int64(*code()); c != 1 {
-		_, fc, reason := aligoSMSCode(c, a.scrub.clean(msg()))
-		return &Error{Code: fc, Err: fmt.Errorf("aligo %s: %s", path, reason), Public: reason}
-	}
-	return nil
+	return out, v.NextYN == "Y" && len(v.List) > 0, nil
 }
 
-// mids lists request ids registered since since.
-func (a *AligoSMS) mids(ctx context.Context, since time.Time) ([]string, error) {
-	if since.IsZero() {
-		since = a.now().Add(-72 * time.Hour)
+// lines is one page of request mid's recipient lines (/sms_list/).
+func (a *AligoSMS) lines(ctx context.Context, mid string, page int) ([]aligoSMSLineItem, bool, error) {
+	var v aligoSMSPage[aligoSMSLineItem]
+	form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(aligoPageSize)}}
+	if err := a.post(ctx, "/sms_list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
+		return nil, false, err
 	}
-	days := int(a.now().Sub(since).Hours()/24) + 1
-	var out []string
-	for page := 1; ; page++ {
-		var v aligoSMSList
-		form := url.Values{
-			"page":       {strconv.Itoa(page)},
-			"page_size":  {strconv.Itoa(aligoPageSize)},
-			"start_date": {a.now().In(aligoZone).Format("20060102")},
-			"limit_day":  {strconv.Itoa(days)},
-		}
-		if err := a.call(ctx, "/list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
-			return nil, err
-		}
-		for _, r := range v.List {
-			if t := aligoTime(r.RegDate); !t.IsZero() && t.Before(since.Add(-time.Minute)) {
-				continue
-			}
-			if r.MID != "" {
-				out = append(out, string(r.MID))
-			}
-		}
-		if v.NextYN != "Y" || len(v.List) == 0 {
-			return out, nil
-		}
-	}
-}
-
-func (a *AligoSMS) lines(ctx context.Context, mid string) ([]aligoSMSLineItem, error) {
-	var out []aligoSMSLineItem
-	for page := 1; ; page++ {
-		var v aligoSMSDetail
-		form := url.Values{"mid": {mid}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(aligoPageSize)}}
-		if err := a.call(ctx, "/sms_list/", form, &v, func() *flexInt { return v.ResultCode }, func() string { return v.Message }); err != nil {
-			return nil, err
-		}
-		out = append(out, v.List...)
-		if v.NextYN != "Y" || len(v.List) == 0 {
-			return out, nil
-		}
-	}
-}
-
-func (a *AligoSMS) allLines(ctx context.Context, mids []string) (map[string][]aligoSMSLineItem, error) {
-	var mu sync.Mutex
-	out := make(map[string][]aligoSMSLineItem, len(mids))
-	err := forEachLimited(ctx, mids, 4, func(ctx context.Context, mid string) error {
-		items, err := a.lines(ctx, mid)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		out[mid] = items
-		mu.Unlock()
-		return nil
-	})
-	return out, err
+	return v.List, v.NextYN == "Y" && len(v.List) > 0, nil
 }
 
 func (it aligoSMSLineItem) recipient() string    { return digitsOnly(it.Receiver) }
@@ -357,39 +241,4 @@ func (it aligoSMSLineItem) report(mid string) (Report, bool) {
 		r.Reason = fmt.Sprintf("aligo sms_state %q (%s)", state, info.meaning)
 	}
 	return r, true
-}
-
-// Reports returns the final per-recipient results of the requests q.ProviderIDs
-// (mids) or, without them, of every request since q.Since. Match them to messages
-// by (ProviderID, To). No cursor: Next is empty.
-func (a *AligoSMS) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
-	mids := q.ProviderIDs
-	if len(mids) == 0 {
-		var err error
-		if mids, err = a.mids(ctx, q.Since); err != nil {
-			return ReportPage{}, err
-		}
-	}
-	lines, err := a.allLines(ctx, mids)
-	if err != nil {
-		return ReportPage{}, err
-	}
-	return aligoReports(mids, lines), nil
-}
-
-// Lookup matches msgs against the lines of the requests registered since the claim,
-// by recipient number and, when Aligo returns it, by text (see AligoAlimTalk.Lookup).
-func (a *AligoSMS) Lookup(ctx context.Context, msgs []Message, since time.Time) ([]Report, error) {
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	mids, err := a.mids(ctx, since)
-	if err != nil {
-		return nil, err
-	}
-	lines, err := a.allLines(ctx, mids)
-	if err != nil {
-		return nil, err
-	}
-	return aligoLookup(msgs, mids, lines), nil
 }

@@ -66,12 +66,12 @@ type aligoTemplateList struct {
 
 // Templates lists the AlimTalk templates of the relay's sender profile, as
 // Aligo documents it: a token from /akv10/token/create/30/s/, then
-// /akv10/template/list/ with apikey, userid, token and senderkey (history adds
+// /akv10/template/list/ with apikey, userid, token and senderkey (post adds
 // the credentials and checks each answer's code).
 func (a *AligoAlimTalk) Templates(ctx context.Context) ([]ProviderTemplate, error) {
 	form := url.Values{}
 	var tok aligoTokenAnswer
-	if err := a.history(ctx, "/akv10/token/create/30/s/", form, &tok, func() *flexInt { return tok.Code }, func() string { return tok.Message }); err != nil {
+	if err := a.post(ctx, "/akv10/token/create/30/s/", form, &tok, func() *flexInt { return tok.Code }, func() string { return tok.Message }); err != nil {
 		return nil, err
 	}
 	if tok.Token == "" {
@@ -79,7 +79,7 @@ func (a *AligoAlimTalk) Templates(ctx context.Context) ([]ProviderTemplate, erro
 	}
 	form = url.Values{"token": {tok.Token}, "senderkey": {a.cfg.SenderKey}}
 	var list aligoTemplateList
-	if err := a.history(ctx, "/akv10/template/list/", form, &list, func() *flexInt { return list.Code }, func() string { return list.Message }); err != nil {
+	if err := a.post(ctx, "/akv10/template/list/", form, &list, func() *flexInt { return list.Code }, func() string { return list.Message }); err != nil {
 		return nil, err
 	}
 	out := make([]ProviderTemplate, 0, len(list.List))

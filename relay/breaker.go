@@ -1,8 +1,11 @@
 package relay
 
 import (
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/sony/gobreaker/v2"
 )
 
 // BreakerState is the state of a circuit breaker.
@@ -33,14 +36,24 @@ func (s BreakerState) String() string {
 // MarshalText writes the state's name.
 func (s BreakerState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// BreakerOptions tune a Breaker. Zero fields take the defaults shown.
+func stateOf(s gobreaker.State) BreakerState {
+	switch s {
+	case gobreaker.StateOpen:
+		return Open
+	case gobreaker.StateHalfOpen:
+		return HalfOpen
+	}
+	return Closed
+}
+
+// BreakerOptions tune a Breaker. Zero fields take the defaults shown. The breaker
+// reads the wall clock (time.Now); tests move it with testing/synctest.
 type BreakerOptions struct {
 	Failures int           // consecutive failed calls that open the circuit (5)
 	Ratio    float64       // failed share of the calls in Window that opens it (0.5)
 	MinCalls int           // calls in Window before Ratio applies (20)
 	Window   time.Duration // the ratio's sliding window (60 s)
 	Cooldown time.Duration // how long the circuit stays open before a probe (30 s)
-	Now      func() time.Time
 	// OnTransition, when set, is called on every change of state, in order, with
 	// the breaker's lock held: it must return at once and not call the breaker.
 	OnTransition func(from, to BreakerState)
@@ -62,40 +75,74 @@ func (o BreakerOptions) withDefaults() BreakerOptions {
 	if o.Cooldown <= 0 {
 		o.Cooldown = 30 * time.Second
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	return o
 }
 
-// Ticket identifies the state a call was allowed in, so that the result of a call
-// that started before the circuit opened cannot close it again.
-type Ticket uint64
+// breakerWindowBuckets is how many buckets the ratio's sliding window rolls by.
+const breakerWindowBuckets = 10
 
-const breakerBuckets = 10
+// errLostProbe reports a half-open probe whose caller never answered; gobreaker
+// excludes it from the counts, which frees the probe slot.
+var errLostProbe = errors.New("relay: probe lost")
 
-// Breaker is a circuit breaker for one relay: closed → open after Failures
-// consecutive failed calls or a failed share of at least Ratio over Window →
-// half-open after Cooldown, letting one probe call through → closed if the probe
-// succeeds, open again if it fails. Safe for concurrent use.
+// Ticket identifies a call the breaker allowed, so that the result of a call that
+// started before the circuit opened cannot close it again (gobreaker's generations).
+type Ticket struct{ c *breakerCall }
+
+type breakerCall struct {
+	done     func(error)
+	gen      uint64 // our generation, for the consecutive-failure count
+	reported bool
+}
+
+// Breaker is a circuit breaker for one relay, github.com/sony/gobreaker with the
+// relay's rules: closed → open after Failures consecutive failed calls or a failed
+// share of at least Ratio over Window → half-open after Cooldown, letting one
+// probe call through → closed if the probe succeeds, open again if it fails. A
+// probe whose caller vanished is replaced after another Cooldown. Safe for
+// concurrent use.
 type Breaker struct {
-	mu          sync.Mutex
+	mu          sync.Mutex // around every call into cb, so that the fields below follow it
 	o           BreakerOptions
-	state       BreakerState
-	gen         uint64 // bumped on every transition; tickets of older generations are ignored
-	consecutive int
+	cb          *gobreaker.TwoStepCircuitBreaker[struct{}]
+	gen         uint64 // bumped on every transition
+	consecutive int    // consecutive failures while closed; kept while open, for health pages
 	openedAt    time.Time
-	probing     bool
+	probe       *breakerCall
 	probeAt     time.Time
-	buckets     [breakerBuckets]struct {
-		slot         int64
-		calls, fails int
-	}
 }
 
 // NewBreaker returns a closed breaker.
 func NewBreaker(o BreakerOptions) *Breaker {
-	return &Breaker{o: o.withDefaults()}
+	b := &Breaker{o: o.withDefaults()}
+	o = b.o
+	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		MaxRequests:  1,
+		Interval:     o.Window,
+		BucketPeriod: o.Window / breakerWindowBuckets,
+		// gobreaker lets the probe through strictly after Timeout; ours goes at Cooldown.
+		Timeout: max(o.Cooldown-time.Nanosecond, time.Nanosecond),
+		ReadyToTrip: func(c gobreaker.Counts) bool {
+			calls := c.TotalSuccesses + c.TotalFailures
+			return b.consecutive >= o.Failures ||
+				(int(calls) >= o.MinCalls && float64(c.TotalFailures) >= o.Ratio*float64(calls))
+		},
+		IsExcluded: func(err error) bool { return err == errLostProbe },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			b.gen++
+			b.probe = nil
+			switch stateOf(to) {
+			case Open:
+				b.openedAt = time.Now()
+			case Closed:
+				b.consecutive, b.openedAt = 0, time.Time{}
+			}
+			if b.o.OnTransition != nil {
+				b.o.OnTransition(stateOf(from), stateOf(to))
+			}
+		},
+	})
+	return b
 }
 
 // Allow asks whether a call may go to the relay now. When it may, report the call's
@@ -103,93 +150,51 @@ func NewBreaker(o BreakerOptions) *Breaker {
 func (b *Breaker) Allow() (Ticket, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.o.Now()
-	switch b.state {
-	case Open:
-		if now.Sub(b.openedAt) < b.o.Cooldown {
-			return 0, false
-		}
-		b.transition(HalfOpen)
-		b.probing, b.probeAt = true, now
-		return Ticket(b.gen), true
-	case HalfOpen:
-		// A probe whose caller vanished (cancelled, crashed) must not hold the
-		// circuit half-open forever: after another cool-down, probe again.
-		if b.probing && now.Sub(b.probeAt) < b.o.Cooldown {
-			return 0, false
-		}
-		b.probing, b.probeAt = true, now
-		return Ticket(b.gen), true
+	now := time.Now()
+	// A probe whose caller vanished (cancelled, crashed) must not hold the circuit
+	// half-open forever: after another cool-down, probe again.
+	if p := b.probe; p != nil && now.Sub(b.probeAt) >= b.o.Cooldown && b.cb.State() == gobreaker.StateHalfOpen {
+		p.reported = true
+		p.done(errLostProbe)
+		b.probe = nil
 	}
-	return Ticket(b.gen), true
+	done, err := b.cb.Allow()
+	if err != nil {
+		return Ticket{}, false
+	}
+	c := &breakerCall{done: done, gen: b.gen}
+	if b.cb.State() == gobreaker.StateHalfOpen {
+		b.probe, b.probeAt = c, now
+	}
+	return Ticket{c}, true
 }
 
 // Done reports the result of a call allowed with t.
 func (b *Breaker) Done(t Ticket, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if uint64(t) != b.gen {
+	if t.c == nil {
 		return
 	}
-	now := b.o.Now()
-	switch b.state {
-	case HalfOpen:
-		if ok {
-			b.transition(Closed)
-		} else {
-			b.transition(Open)
-			b.openedAt = now
-		}
-	case Closed:
-		bk := &b.buckets[b.slot(now)%breakerBuckets]
-		if s := b.slot(now); bk.slot != s {
-			bk.slot, bk.calls, bk.fails = s, 0, 0
-		}
-		bk.calls++
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t.c.reported {
+		return
+	}
+	t.c.reported = true
+	if t.c.gen == b.gen && b.cb.State() == gobreaker.StateClosed {
 		if ok {
 			b.consecutive = 0
-			return
-		}
-		bk.fails++
-		b.consecutive++
-		calls, fails := b.window(now)
-		if b.consecutive >= b.o.Failures || (calls >= b.o.MinCalls && float64(fails) >= b.o.Ratio*float64(calls)) {
-			b.transition(Open)
-			b.openedAt = now
+		} else {
+			b.consecutive++
 		}
 	}
+	var err error
+	if !ok {
+		err = errCallFailed
+	}
+	t.c.done(err)
 }
 
-func (b *Breaker) transition(s BreakerState) {
-	if b.o.OnTransition != nil && s != b.state {
-		b.o.OnTransition(b.state, s)
-	}
-	b.state = s
-	b.gen++
-	b.probing = false
-	if s == Closed {
-		b.consecutive = 0
-		for i := range b.buckets {
-			b.buckets[i].calls, b.buckets[i].fails = 0, 0
-		}
-	}
-}
-
-func (b *Breaker) slot(now time.Time) int64 {
-	return now.UnixNano() / int64(b.o.Window/breakerBuckets)
-}
-
-// window sums the calls of the buckets inside Window.
-func (b *Breaker) window(now time.Time) (calls, fails int) {
-	cur := b.slot(now)
-	for _, bk := range b.buckets {
-		if cur-bk.slot < breakerBuckets {
-			calls += bk.calls
-			fails += bk.fails
-		}
-	}
-	return calls, fails
-}
+var errCallFailed = errors.New("relay: call failed")
 
 // BreakerSnapshot is a breaker's state for health pages.
 type BreakerSnapshot struct {
@@ -205,12 +210,11 @@ type BreakerSnapshot struct {
 func (b *Breaker) Snapshot() BreakerSnapshot {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := BreakerSnapshot{State: b.state, ConsecutiveFailures: b.consecutive}
-	if b.state == Open {
+	s := BreakerSnapshot{State: stateOf(b.cb.State()), ConsecutiveFailures: b.consecutive}
+	// An open circuit whose cool-down has passed reads as half-open, still with
+	// the times, until its probe goes.
+	if s.State == Open || (s.State == HalfOpen && b.probe == nil && !b.openedAt.IsZero()) {
 		s.OpenedAt, s.RetryAt = b.openedAt, b.openedAt.Add(b.o.Cooldown)
-		if !b.o.Now().Before(s.RetryAt) {
-			s.State = HalfOpen
-		}
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -17,121 +18,125 @@ func call(t *testing.T, b *Breaker, ok bool) {
 }
 
 func TestBreakerOpensOnConsecutiveFailures(t *testing.T) {
-	clock := newClock()
-	b := NewBreaker(BreakerOptions{Failures: 3, Cooldown: 30 * time.Second, Now: clock.Now})
-	call(t, b, false)
-	call(t, b, false)
-	call(t, b, true) // a success resets the run
-	call(t, b, false)
-	call(t, b, false)
-	if b.State() != Closed {
-		t.Fatalf("state %v after 2 failures in a row", b.State())
-	}
-	call(t, b, false)
-	if b.State() != Open {
-		t.Fatalf("state %v after 3 failures in a row", b.State())
-	}
-	if _, ok := b.Allow(); ok {
-		t.Fatal("an open circuit let a call through")
-	}
-	clock.Advance(29 * time.Second)
-	if _, ok := b.Allow(); ok {
-		t.Fatal("allowed before the cool-down")
-	}
-	clock.Advance(time.Second)
-	if b.State() != HalfOpen {
-		t.Errorf("state %v after the cool-down", b.State())
-	}
-	probe, ok := b.Allow()
-	if !ok {
-		t.Fatal("no probe after the cool-down")
-	}
-	if _, ok := b.Allow(); ok {
-		t.Fatal("a second call during the probe")
-	}
-	b.Done(probe, true)
-	if b.State() != Closed {
-		t.Fatalf("state %v after a good probe", b.State())
-	}
-	call(t, b, true)
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBreaker(BreakerOptions{Failures: 3, Cooldown: 30 * time.Second})
+		call(t, b, false)
+		call(t, b, false)
+		call(t, b, true) // a success resets the run
+		call(t, b, false)
+		call(t, b, false)
+		if b.State() != Closed {
+			t.Fatalf("state %v after 2 failures in a row", b.State())
+		}
+		call(t, b, false)
+		if b.State() != Open {
+			t.Fatalf("state %v after 3 failures in a row", b.State())
+		}
+		if _, ok := b.Allow(); ok {
+			t.Fatal("an open circuit let a call through")
+		}
+		time.Sleep(29 * time.Second)
+		if _, ok := b.Allow(); ok {
+			t.Fatal("allowed before the cool-down")
+		}
+		time.Sleep(time.Second)
+		if b.State() != HalfOpen {
+			t.Errorf("state %v after the cool-down", b.State())
+		}
+		probe, ok := b.Allow()
+		if !ok {
+			t.Fatal("no probe after the cool-down")
+		}
+		if _, ok := b.Allow(); ok {
+			t.Fatal("a second call during the probe")
+		}
+		b.Done(probe, true)
+		if b.State() != Closed {
+			t.Fatalf("state %v after a good probe", b.State())
+		}
+		call(t, b, true)
+	})
 }
 
 func TestBreakerFailedProbeReopens(t *testing.T) {
-	clock := newClock()
-	b := NewBreaker(BreakerOptions{Failures: 1, Cooldown: 10 * time.Second, Now: clock.Now})
-	call(t, b, false)
-	clock.Advance(10 * time.Second)
-	probe, ok := b.Allow()
-	if !ok {
-		t.Fatal("no probe")
-	}
-	b.Done(probe, false)
-	if b.State() != Open {
-		t.Fatalf("state %v after a failed probe", b.State())
-	}
-	if s := b.Snapshot(); !s.RetryAt.Equal(clock.Now().Add(10 * time.Second)) {
-		t.Errorf("retry at %v", s.RetryAt)
-	}
-	// A probe that never reports is replaced after another cool-down.
-	clock.Advance(10 * time.Second)
-	if _, ok := b.Allow(); !ok {
-		t.Fatal("no probe")
-	}
-	clock.Advance(5 * time.Second)
-	if _, ok := b.Allow(); ok {
-		t.Fatal("second probe too early")
-	}
-	clock.Advance(5 * time.Second)
-	if _, ok := b.Allow(); !ok {
-		t.Fatal("the lost probe blocks the circuit")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBreaker(BreakerOptions{Failures: 1, Cooldown: 10 * time.Second})
+		call(t, b, false)
+		time.Sleep(10 * time.Second)
+		probe, ok := b.Allow()
+		if !ok {
+			t.Fatal("no probe")
+		}
+		b.Done(probe, false)
+		if b.State() != Open {
+			t.Fatalf("state %v after a failed probe", b.State())
+		}
+		if s := b.Snapshot(); !s.RetryAt.Equal(time.Now().Add(10 * time.Second)) {
+			t.Errorf("retry at %v", s.RetryAt)
+		}
+		// A probe that never reports is replaced after another cool-down.
+		time.Sleep(10 * time.Second)
+		if _, ok := b.Allow(); !ok {
+			t.Fatal("no probe")
+		}
+		time.Sleep(5 * time.Second)
+		if _, ok := b.Allow(); ok {
+			t.Fatal("second probe too early")
+		}
+		time.Sleep(5 * time.Second)
+		if _, ok := b.Allow(); !ok {
+			t.Fatal("the lost probe blocks the circuit")
+		}
+	})
 }
 
 func TestBreakerIgnoresStaleTickets(t *testing.T) {
-	clock := newClock()
-	b := NewBreaker(BreakerOptions{Failures: 1, Cooldown: time.Second, Now: clock.Now})
-	slow, _ := b.Allow() // a call that started while closed …
-	call(t, b, false)    // … the circuit opens meanwhile …
-	clock.Advance(time.Second)
-	probe, _ := b.Allow()
-	b.Done(slow, true) // … and its late success must not close it
-	if b.State() != HalfOpen {
-		t.Fatalf("state %v", b.State())
-	}
-	b.Done(probe, false)
-	if b.State() != Open {
-		t.Fatalf("state %v", b.State())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBreaker(BreakerOptions{Failures: 1, Cooldown: time.Second})
+		slow, _ := b.Allow() // a call that started while closed …
+		call(t, b, false)    // … the circuit opens meanwhile …
+		time.Sleep(time.Second)
+		probe, _ := b.Allow()
+		b.Done(slow, true) // … and its late success must not close it
+		if b.State() != HalfOpen {
+			t.Fatalf("state %v", b.State())
+		}
+		b.Done(probe, false)
+		if b.State() != Open {
+			t.Fatalf("state %v", b.State())
+		}
+	})
 }
 
 func TestBreakerOpensOnFailureRatio(t *testing.T) {
-	clock := newClock()
-	b := NewBreaker(BreakerOptions{Failures: 100, Ratio: 0.5, MinCalls: 10, Window: time.Minute, Now: clock.Now})
-	// Alternating results never make a run, but half the calls fail.
-	for i := 0; i < 9; i++ {
-		call(t, b, i%2 == 0)
-	}
-	if b.State() != Closed {
-		t.Fatal("opened before MinCalls")
-	}
-	call(t, b, false) // 10 calls, 5 failures
-	if b.State() != Open {
-		t.Fatalf("state %v at 50%% failures", b.State())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBreaker(BreakerOptions{Failures: 100, Ratio: 0.5, MinCalls: 10, Window: time.Minute})
+		// Alternating results never make a run, but half the calls fail.
+		for i := 0; i < 9; i++ {
+			call(t, b, i%2 == 0)
+		}
+		if b.State() != Closed {
+			t.Fatal("opened before MinCalls")
+		}
+		call(t, b, false) // 10 calls, 5 failures
+		if b.State() != Open {
+			t.Fatalf("state %v at 50%% failures", b.State())
+		}
 
-	// Old failures slide out of the window: 8 of 9 failed (too few calls to judge),
-	// two minutes pass, then 4 of 10 fail. Counted together that would be 12 of 19.
-	b = NewBreaker(BreakerOptions{Failures: 100, Ratio: 0.5, MinCalls: 10, Window: time.Minute, Now: clock.Now})
-	for i := 0; i < 9; i++ {
-		call(t, b, i == 0)
-	}
-	clock.Advance(2 * time.Minute)
-	for i := 0; i < 10; i++ {
-		call(t, b, i < 6)
-	}
-	if b.State() != Closed {
-		t.Fatal("failures from outside the window opened the circuit")
-	}
+		// Old failures slide out of the window: 8 of 9 failed (too few calls to judge),
+		// two minutes pass, then 4 of 10 fail. Counted together that would be 12 of 19.
+		b = NewBreaker(BreakerOptions{Failures: 100, Ratio: 0.5, MinCalls: 10, Window: time.Minute})
+		for i := 0; i < 9; i++ {
+			call(t, b, i == 0)
+		}
+		time.Sleep(2 * time.Minute)
+		for i := 0; i < 10; i++ {
+			call(t, b, i < 6)
+		}
+		if b.State() != Closed {
+			t.Fatal("failures from outside the window opened the circuit")
+		}
+	})
 }
 
 func TestLimiterReserve(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -28,49 +27,6 @@ const (
 	KindHTTP          = "http"
 	KindSimulator     = "simulator"
 )
-
-// Kind describes what a relay kind can do.
-type Kind struct {
-	Name     string
-	Channels []Channel // channels the kind can carry
-	Secrets  []string  // configuration fields that are credentials
-	MaxBatch int       // messages per Send
-	// Reports: the adapter implements ReportFetcher (delivery reports come later).
-	// Without it, Send's answer is final (SMTP answers Delivered).
-	Reports bool
-	// Lookup: the adapter implements Looker (see each adapter for how exact it is).
-	Lookup bool
-	// Idempotent: the relay honours our idempotency key, so resending a message it
-	// may already have is safe.
-	Idempotent bool
-}
-
-// Kinds lists every relay kind.
-var Kinds = []Kind{
-	{Name: KindAligoAlimTalk, Channels: []Channel{ChannelAlimTalk}, Secrets: []string{"apikey"},
-		MaxBatch: aligoMaxBatch, Reports: true, Lookup: true},
-	{Name: KindAligoSMS, Channels: []Channel{ChannelSMS, ChannelLMS}, Secrets: []string{"key"},
-		MaxBatch: aligoMaxBatch, Reports: true, Lookup: true},
-	{Name: KindSMTP, Channels: []Channel{ChannelEmail}, Secrets: []string{"password"},
-		MaxBatch: smtpMaxBatch},
-	{Name: KindHTTP, Channels: []Channel{ChannelAlimTalk, ChannelSMS, ChannelLMS, ChannelEmail}, Secrets: []string{"token"},
-		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true},
-	{Name: KindSimulator, Channels: []Channel{ChannelAlimTalk, ChannelSMS, ChannelLMS, ChannelEmail}, Secrets: []string{"token"},
-		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true},
-}
-
-// KindOf returns the Kind named name.
-func KindOf(name string) (Kind, bool) {
-	for _, k := range Kinds {
-		if k.Name == name {
-			return k, true
-		}
-	}
-	return Kind{}, false
-}
-
-// Carries reports whether the kind can carry channel c.
-func (k Kind) Carries(c Channel) bool { return slices.Contains(k.Channels, c) }
 
 // AligoAlimTalkConfig configures an aligo-alimtalk relay.
 type AligoAlimTalkConfig struct {
@@ -141,64 +97,10 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("invalid %s relay configuration: %s", e.Kind, strings.Join(parts, "; "))
 }
 
-type fieldType int
-
-const (
-	typeString fieldType = iota
-	typeInt
-	typeBool
-)
-
-// field describes one configuration field; check, when set, returns a problem
-// message for a present value.
-type field struct {
-	name     string
-	typ      fieldType
-	required bool
-	check    func(v any) string
-}
-
-var kindFields = map[string][]field{
-	KindAligoAlimTalk: {
-		{name: "base_url", check: checkURL},
-		{name: "apikey", required: true},
-		{name: "userid", required: true},
-		{name: "senderkey", required: true},
-		{name: "sender", required: true, check: checkPhone},
-		{name: "test_mode", typ: typeBool},
-	},
-	KindAligoSMS: {
-		{name: "base_url", check: checkURL},
-		{name: "key", required: true},
-		{name: "user_id", required: true},
-		{name: "sender", required: true, check: checkPhone},
-		{name: "test_mode", typ: typeBool},
-	},
-	KindSMTP: {
-		{name: "host", required: true, check: checkHost},
-		{name: "port", typ: typeInt, check: checkPort},
-		{name: "username"},
-		{name: "password"},
-		{name: "from", required: true, check: checkAddress},
-		{name: "tls", check: checkOneOf("starttls", "tls", "none")},
-	},
-	KindHTTP: {
-		{name: "base_url", required: true, check: checkURL},
-		{name: "token"},
-		{name: "from"},
-	},
-	KindSimulator: {
-		{name: "base_url", required: true, check: checkURL},
-		{name: "name", required: true, check: checkSimName},
-		{name: "token"},
-		{name: "from"},
-	},
-}
-
 // ValidateConfig checks a relay configuration and names every bad field
 // ("config.apikey is required"). An unknown kind is reported on "kind".
 func ValidateConfig(kind string, raw json.RawMessage) []FieldProblem {
-	fields, ok := kindFields[kind]
+	k, ok := KindOf(kind)
 	if !ok {
 		names := make([]string, len(Kinds))
 		for i, k := range Kinds {
@@ -212,17 +114,17 @@ func ValidateConfig(kind string, raw json.RawMessage) []FieldProblem {
 	}
 	var probs []FieldProblem
 	known := map[string]bool{}
-	for _, f := range fields {
-		known[f.name] = true
-		name := "config." + f.name
-		v, present := obj[f.name]
+	for _, f := range k.Settings {
+		known[f.Name] = true
+		name := "config." + f.Name
+		v, present := obj[f.Name]
 		if !present || v == nil || v == "" {
-			if f.required {
+			if f.Required {
 				probs = append(probs, FieldProblem{name, "is required"})
 			}
 			continue
 		}
-		switch f.typ {
+		switch f.Type {
 		case typeString:
 			if _, ok := v.(string); !ok {
 				probs = append(probs, FieldProblem{name, "must be a string"})
@@ -252,12 +154,12 @@ func ValidateConfig(kind string, raw json.RawMessage) []FieldProblem {
 			unknown = append(unknown, k)
 		}
 	}
-	sort.Strings(unknown)
+	slices.Sort(unknown)
 	for _, k := range unknown {
 		probs = append(probs, FieldProblem{"config." + k, "is not a setting of " + kind + " relays"})
 	}
-	if kind == KindSMTP && obj["password"] != nil && obj["password"] != "" && (obj["username"] == nil || obj["username"] == "") {
-		probs = append(probs, FieldProblem{"config.username", "is required when a password is set"})
+	if k.crossCheck != nil {
+		probs = append(probs, k.crossCheck(obj)...)
 	}
 	return probs
 }
@@ -384,8 +286,8 @@ func Redact(kind string, raw json.RawMessage) json.RawMessage {
 	}
 	k, knownKind := KindOf(kind)
 	known := map[string]bool{}
-	for _, f := range kindFields[kind] {
-		known[f.name] = true
+	for _, f := range k.Settings {
+		known[f.Name] = true
 	}
 	for name, v := range obj {
 		switch {
@@ -495,13 +397,8 @@ func Endpoint(kind string, raw json.RawMessage) string {
 		return fmt.Sprintf("smtp://%s:%d?tls=%s", host, smtpPort(c), c.TLS)
 	}
 	base := str("base_url")
-	if base == "" {
-		switch kind {
-		case KindAligoAlimTalk:
-			base = AligoAlimTalkBaseURL
-		case KindAligoSMS:
-			base = AligoSMSBaseURL
-		}
+	if k, ok := KindOf(kind); ok && base == "" {
+		base, _ = k.Setting("base_url").Default.(string)
 	}
 	u, err := url.Parse(base)
 	if err != nil {
@@ -565,43 +462,9 @@ func New(kind string, raw json.RawMessage, opts Options) (Sender, error) {
 	if probs := ValidateConfig(kind, raw); len(probs) > 0 {
 		return nil, &ConfigError{Kind: kind, Problems: probs}
 	}
-	decode := func(dst any) error {
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return fmt.Errorf("read %s relay configuration: %w", kind, err)
-		}
-		return nil
+	k, ok := KindOf(kind)
+	if !ok {
+		return nil, fmt.Errorf("unknown relay kind %q", kind)
 	}
-	switch kind {
-	case KindAligoAlimTalk:
-		var c AligoAlimTalkConfig
-		if err := decode(&c); err != nil {
-			return nil, err
-		}
-		return NewAligoAlimTalk(c, opts), nil
-	case KindAligoSMS:
-		var c AligoSMSConfig
-		if err := decode(&c); err != nil {
-			return nil, err
-		}
-		return NewAligoSMS(c, opts), nil
-	case KindSMTP:
-		var c SMTPConfig
-		if err := decode(&c); err != nil {
-			return nil, err
-		}
-		return NewSMTP(c, opts), nil
-	case KindHTTP:
-		var c HTTPConfig
-		if err := decode(&c); err != nil {
-			return nil, err
-		}
-		return NewHTTP(c, opts), nil
-	case KindSimulator:
-		var c SimulatorConfig
-		if err := decode(&c); err != nil {
-			return nil, err
-		}
-		return NewSimulator(c, opts), nil
-	}
-	return nil, fmt.Errorf("unknown relay kind %q", kind)
+	return k.build(raw, opts)
 }

@@ -3,6 +3,8 @@ package relay
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,16 +23,15 @@ func TestKinds(t *testing.T) {
 		t.Fatalf("%d kinds, %d test configs", len(Kinds), len(validConfigs))
 	}
 	for _, k := range Kinds {
-		if _, ok := kindFields[k.Name]; !ok {
-			t.Errorf("kind %s has no fields", k.Name)
+		if len(k.Settings) == 0 {
+			t.Errorf("kind %s has no settings", k.Name)
+		}
+		if len(k.Secrets) == 0 {
+			t.Errorf("kind %s has no secret", k.Name)
 		}
 		for _, s := range k.Secrets {
-			found := false
-			for _, f := range kindFields[k.Name] {
-				found = found || f.name == s
-			}
-			if !found {
-				t.Errorf("kind %s: secret %q is not a field", k.Name, s)
+			if !k.Setting(s).Secret {
+				t.Errorf("kind %s: secret %q is not a secret setting", k.Name, s)
 			}
 		}
 	}
@@ -189,5 +190,25 @@ func TestNewBuildsEveryKind(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "SECRET") {
 		t.Error("the config error quotes a secret")
+	}
+}
+
+// Each kind's settings are its configuration struct's fields: the same JSON
+// names, in the same order, of the same types.
+func TestKindSettingsAreTheConfigStructs(t *testing.T) {
+	types := map[reflect.Kind]string{reflect.String: typeString, reflect.Int: typeInt, reflect.Bool: typeBool}
+	for _, k := range Kinds {
+		var fields []string
+		for f := range k.Config.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			fields = append(fields, name+":"+types[f.Type.Kind()])
+		}
+		var settings []string
+		for _, s := range k.Settings {
+			settings = append(settings, s.Name+":"+s.Type)
+		}
+		if !slices.Equal(fields, settings) {
+			t.Errorf("%s: struct %s has %v, settings %v", k.Name, k.Config.Name(), fields, settings)
+		}
 	}
 }

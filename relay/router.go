@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -51,7 +52,7 @@ func (c Candidate) Carries(ch Channel) bool {
 // RouterOptions tune a Router. Zero fields take defaults.
 type RouterOptions struct {
 	Now          func() time.Time // clock (time.Now)
-	Breaker      BreakerOptions   // per relay; Now is the router's
+	Breaker      BreakerOptions   // per relay; it reads the wall clock, not Now
 	HealthWindow time.Duration    // health and fastest-mode window (60 s)
 	Concurrency  int              // provider calls in flight per Send (8)
 	MaxAttempts  int              // relays tried per message, fallback separately (all candidates)
@@ -115,7 +116,6 @@ func NewRouter(o RouterOptions) *Router {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	o.Breaker.Now = o.Now
 	r := &Router{o: o, relays: map[int64]*relayState{}}
 	if o.OnCircuit != nil {
 		// The goroutine lives as long as the router, which lives as long as the worker.
@@ -201,7 +201,7 @@ func (r *Router) States() []RelayState {
 	for i, b := range breakers {
 		out[i].Breaker = b.Snapshot()
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b RelayState) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -127,48 +128,50 @@ func TestRouterWeighted70_30(t *testing.T) {
 }
 
 func TestRouterFailsOverAndOpensTheBreaker(t *testing.T) {
-	clock := newClock()
-	a := &fakeRelay{name: "a", fail: func() error { return fault(CodeServerError, errors.New("HTTP 503")) }}
-	b := &fakeRelay{name: "b"}
-	r := NewRouter(RouterOptions{Now: clock.Now, Concurrency: 1, Breaker: BreakerOptions{Failures: 2, Cooldown: 30 * time.Second}})
-	cands := []Candidate{cand(1, a, 50, 1), cand(2, b, 50, 1)}
-	msgs := messages(0, 2000) // a's share is 1,000: two batches of 500
-	ds := r.Send(context.Background(), ModeWeighted, cands, msgs)
-	for _, d := range ds {
-		if d.RelayID != 2 || d.Outcome != Accepted {
-			t.Fatalf("delivery %+v", d)
+	synctest.Test(t, func(t *testing.T) {
+		// The breaker reads the wall clock: the bubble's, which sleeps move.
+		a := &fakeRelay{name: "a", fail: func() error { return fault(CodeServerError, errors.New("HTTP 503")) }}
+		b := &fakeRelay{name: "b"}
+		r := NewRouter(RouterOptions{Concurrency: 1, Breaker: BreakerOptions{Failures: 2, Cooldown: 30 * time.Second}})
+		cands := []Candidate{cand(1, a, 50, 1), cand(2, b, 50, 1)}
+		msgs := messages(0, 2000) // a's share is 1,000: two batches of 500
+		ds := r.Send(context.Background(), ModeWeighted, cands, msgs)
+		for _, d := range ds {
+			if d.RelayID != 2 || d.Outcome != Accepted {
+				t.Fatalf("delivery %+v", d)
+			}
 		}
-	}
-	if len(b.received()) != 2000 {
-		t.Errorf("b received %d", len(b.received()))
-	}
-	if h := r.Health(1); h.Breaker.State != Open || h.Faults != 2 {
-		t.Fatalf("a's health %+v", h)
-	}
-	// With the circuit open, a's share goes straight to b: a is not called.
-	before := a.callCount()
-	ds = r.Send(context.Background(), ModeWeighted, cands, messages(2000, 1000))
-	if a.callCount() != before {
-		t.Errorf("a was called %d times with its circuit open", a.callCount()-before)
-	}
-	for _, d := range ds {
-		if d.RelayID != 2 || d.Outcome != Accepted {
-			t.Fatalf("delivery %+v", d)
+		if len(b.received()) != 2000 {
+			t.Errorf("b received %d", len(b.received()))
 		}
-	}
-	// After the cool-down, one probe; a has recovered, so the circuit closes and a
-	// gets its share again.
-	a.mu.Lock()
-	a.fail = nil
-	a.mu.Unlock()
-	clock.Advance(30 * time.Second)
-	ds = r.Send(context.Background(), ModeWeighted, cands, messages(3000, 1000))
-	if got := byRelay(ds); got[1] != 500 || got[2] != 500 {
-		t.Errorf("after recovery %v", got)
-	}
-	if st := r.Health(1).Breaker.State; st != Closed {
-		t.Errorf("a's circuit is %v", st)
-	}
+		if h := r.Health(1); h.Breaker.State != Open || h.Faults != 2 {
+			t.Fatalf("a's health %+v", h)
+		}
+		// With the circuit open, a's share goes straight to b: a is not called.
+		before := a.callCount()
+		ds = r.Send(context.Background(), ModeWeighted, cands, messages(2000, 1000))
+		if a.callCount() != before {
+			t.Errorf("a was called %d times with its circuit open", a.callCount()-before)
+		}
+		for _, d := range ds {
+			if d.RelayID != 2 || d.Outcome != Accepted {
+				t.Fatalf("delivery %+v", d)
+			}
+		}
+		// After the cool-down, one probe; a has recovered, so the circuit closes and a
+		// gets its share again.
+		a.mu.Lock()
+		a.fail = nil
+		a.mu.Unlock()
+		time.Sleep(30 * time.Second)
+		ds = r.Send(context.Background(), ModeWeighted, cands, messages(3000, 1000))
+		if got := byRelay(ds); got[1] != 500 || got[2] != 500 {
+			t.Errorf("after recovery %v", got)
+		}
+		if st := r.Health(1).Breaker.State; st != Closed {
+			t.Errorf("a's circuit is %v", st)
+		}
+	})
 }
 
 func TestRouterFailoverKeepsRecipientFailures(t *testing.T) {
@@ -423,50 +426,58 @@ func TestRecommend(t *testing.T) {
 // many messages were routed meanwhile; the shared record (store.RecordCircuit)
 // turns the second "open" of a failed probe into nothing.
 func TestRouterTellsCircuitTransitions(t *testing.T) {
-	clock := newClock()
 	a := &fakeRelay{name: "a", fail: func() error { return fault(CodeServerError, errors.New("HTTP 503")) }}
 	b := &fakeRelay{name: "b"}
 	type change struct {
 		id   int64
 		open bool
 	}
+	// The router and its OnCircuit goroutine live outside the bubble (they never
+	// end); its breakers, made at the first Send, read the bubble's clock.
 	changes := make(chan change, 16)
-	r := NewRouter(RouterOptions{Now: clock.Now, Concurrency: 1, Breaker: BreakerOptions{Failures: 2, Cooldown: 30 * time.Second},
+	r := NewRouter(RouterOptions{Concurrency: 1, Breaker: BreakerOptions{Failures: 2, Cooldown: 30 * time.Second},
 		OnCircuit: func(id int64, open bool) { changes <- change{id, open} }})
-	cands := []Candidate{cand(1, a, 50, 1), cand(2, b, 50, 1)}
-	next := func() change {
-		t.Helper()
-		select {
-		case c := <-changes:
-			return c
-		case <-time.After(5 * time.Second):
-			t.Fatal("no circuit transition told")
+	// A bubble's timers wait for its goroutines, and the router's is outside: a
+	// transition never told would hang there. This timer runs on real time.
+	giveUp := make(chan struct{})
+	stop := time.AfterFunc(time.Minute, func() { close(giveUp) })
+	defer stop.Stop()
+	synctest.Test(t, func(t *testing.T) {
+		cands := []Candidate{cand(1, a, 50, 1), cand(2, b, 50, 1)}
+		next := func() change {
+			t.Helper()
+			select {
+			case c := <-changes:
+				return c
+			case <-giveUp:
+				t.Fatal("no circuit transition told")
+			}
+			return change{}
 		}
-		return change{}
-	}
-	r.Send(context.Background(), ModeWeighted, cands, messages(0, 2000))
-	if c := next(); c != (change{1, true}) {
-		t.Fatalf("first transition %+v, want relay 1 open", c)
-	}
-	// Traffic while open: a is skipped and nothing is told (a transition told
-	// here would come out of order below).
-	for i := range 5 {
-		r.Send(context.Background(), ModeWeighted, cands, messages(2000+i*1000, 1000))
-	}
-	// A probe that fails opens the circuit again.
-	clock.Advance(30 * time.Second)
-	r.Send(context.Background(), ModeWeighted, cands, messages(10000, 1000))
-	if c := next(); c != (change{1, true}) {
-		t.Fatalf("after a failed probe %+v, want relay 1 open", c)
-	}
-	a.mu.Lock()
-	a.fail = nil
-	a.mu.Unlock()
-	clock.Advance(30 * time.Second)
-	r.Send(context.Background(), ModeWeighted, cands, messages(20000, 1000))
-	if c := next(); c != (change{1, false}) {
-		t.Fatalf("after recovery %+v, want relay 1 closed", c)
-	}
+		r.Send(context.Background(), ModeWeighted, cands, messages(0, 2000))
+		if c := next(); c != (change{1, true}) {
+			t.Fatalf("first transition %+v, want relay 1 open", c)
+		}
+		// Traffic while open: a is skipped and nothing is told (a transition told
+		// here would come out of order below).
+		for i := range 5 {
+			r.Send(context.Background(), ModeWeighted, cands, messages(2000+i*1000, 1000))
+		}
+		// A probe that fails opens the circuit again.
+		time.Sleep(30 * time.Second)
+		r.Send(context.Background(), ModeWeighted, cands, messages(10000, 1000))
+		if c := next(); c != (change{1, true}) {
+			t.Fatalf("after a failed probe %+v, want relay 1 open", c)
+		}
+		a.mu.Lock()
+		a.fail = nil
+		a.mu.Unlock()
+		time.Sleep(30 * time.Second)
+		r.Send(context.Background(), ModeWeighted, cands, messages(20000, 1000))
+		if c := next(); c != (change{1, false}) {
+			t.Fatalf("after recovery %+v, want relay 1 closed", c)
+		}
+	})
 }
 
 // recorder is an Observer that keeps what it is told.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/render"
 )
 
 // Retargeting outcomes: which of a campaign's messages make their customers
@@ -188,6 +190,6 @@ func (s *Store) AddAudienceBatch(ctx context.Context, accountID, id int64, run i
 // FailCampaignAudience records why run `run` of a job stopped.
 func (s *Store) FailCampaignAudience(ctx context.Context, accountID, id int64, run int, reason string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE campaign_audiences SET status = 'failed', error = ?, updated_at = ?
-		WHERE account_id = ? AND id = ? AND run = ? AND status = 'running'`, truncateRunes(reason, 500), now(), accountID, id, run)
+		WHERE account_id = ? AND id = ? AND run = ? AND status = 'running'`, render.TruncateRunes(reason, 500), now(), accountID, id, run)
 	return err
 }

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/render"
+	"github.com/sendingo/sendingo/tz"
 )
 
 // CampaignSchedule is a recurring campaign: every run of its cron makes a
@@ -33,19 +36,7 @@ type CampaignSchedule struct {
 }
 
 // Location is the schedule's time zone (Seoul when unreadable).
-func (s CampaignSchedule) Location() *time.Location {
-	if loc, err := time.LoadLocation(s.Timezone); err == nil {
-		return loc
-	}
-	return seoul
-}
-
-var seoul = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
-		return loc
-	}
-	return time.FixedZone("KST", 9*3600)
-}()
+func (s CampaignSchedule) Location() *time.Location { return tz.Location(s.Timezone) }
 
 // NewCampaignSchedule is what a schedule is created (or changed) with.
 type NewCampaignSchedule struct {
@@ -161,7 +152,7 @@ func (s *Store) MarkCampaignScheduleSynced(ctx context.Context, accountID, id, v
 		synced = 0 // still owed
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_schedules SET synced_version = IF(? > 0, ?, synced_version), sync_error = ?
-		WHERE account_id = ? AND id = ? AND version = ?`, synced, synced, truncateRunes(syncErr, 500), accountID, id, version)
+		WHERE account_id = ? AND id = ? AND version = ?`, synced, synced, render.TruncateRunes(syncErr, 500), accountID, id, version)
 	if err != nil {
 		return false, fmt.Errorf("mark campaign schedule %d synced: %w", id, err)
 	}
@@ -238,7 +229,7 @@ func (s *Store) ScheduleRuns(ctx context.Context, accountID, scheduleID int64, l
 // A run already recorded keeps its first outcome, which is answered.
 func (s *Store) SkipScheduleRun(ctx context.Context, cs CampaignSchedule, scheduledFor time.Time, why string) (ScheduleRun, error) {
 	if _, err := s.db.ExecContext(ctx, `INSERT IGNORE INTO campaign_schedule_runs (schedule_id, account_id, scheduled_for, skipped, created_at)
-		VALUES (?,?,?,?,?)`, cs.ID, cs.AccountID, scheduledFor.UTC(), truncateRunes(why, 500), now()); err != nil {
+		VALUES (?,?,?,?,?)`, cs.ID, cs.AccountID, scheduledFor.UTC(), render.TruncateRunes(why, 500), now()); err != nil {
 		return ScheduleRun{}, fmt.Errorf("record skipped run of schedule %d: %w", cs.ID, err)
 	}
 	return s.ScheduleRunAt(ctx, cs.AccountID, cs.ID, scheduledFor)

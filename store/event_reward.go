@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sendingo/sendingo/notify"
+	"github.com/sendingo/sendingo/render"
 )
 
 // StockAdjustment is one entry of a tier's stock audit trail.
@@ -196,7 +197,7 @@ func restockNotice(ctx context.Context, tx *sqlx.Tx, accountID, eventID, tierID,
 	}
 	suffix := fmt.Sprintf(" · %s restocked (adjustment %d)", ev.Tier, adjID)
 	n := NewCampaign{
-		Name:       truncateRunes(ev.Name, max(0, 200-len([]rune(suffix)))) + suffix,
+		Name:       render.TruncateRunes(ev.Name, max(0, 200-len([]rune(suffix)))) + suffix,
 		TemplateID: ev.TemplateID, AudienceKind: AudienceCustomers, CustomerIDs: ids,
 		Variables: Attributes{"reward": ev.Tier, "event": ev.Name}, Routing: ev.Routing,
 	}

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/render"
 )
 
 // Message statuses. A message moves pending → sending (claimed, attempt counted)
@@ -64,7 +67,7 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 				batch = append(batch, id)
 			}
 		}
-		sortIDs(batch)
+		slices.Sort(batch)
 		if len(batch) > limit {
 			batch = batch[:limit]
 		}
@@ -106,14 +109,6 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 		out[i] = AudienceMember{Customer: cu, GroupID: groupOf[cu.ID]}
 	}
 	return out, next, nil
-}
-
-func sortIDs(ids []int64) {
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
 }
 
 // NewMessage is a message materialised for one recipient.
@@ -394,7 +389,7 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			fb = 1
 		}
 		byStatus[r.Status] = append(byStatus[r.Status], row{I: r.ID, S: r.Status, R: r.RelayID, C: r.SentChannel, F: fb,
-			P: truncateASCII(r.ProviderID, 40), D: truncateASCII(r.Code, 32), X: truncateRunes(r.Reason, 255),
+			P: truncateASCII(r.ProviderID, 40), D: truncateASCII(r.Code, 32), X: render.TruncateRunes(r.Reason, 255),
 			SA: sqlTime(r.SentAt), RA: sqlTime(r.ResultAt)})
 	}
 	fromSQL, fromArgs, _ := sqlx.In(`m.status IN (?)`, from)
@@ -444,14 +439,6 @@ func truncateASCII(s string, n int) string {
 		}
 	}
 	return string(out)
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
 
 // RevertToPending gives claimed messages back (their send did not happen).
@@ -513,7 +500,7 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID i
 		}
 		rows := make([]row, len(part))
 		for j, r := range part {
-			rows[j] = row{P: r.ProviderID, T: r.Recipient, S: r.Status, D: truncateASCII(r.Code, 32), X: truncateRunes(r.Reason, 255), A: sqlTime(r.At)}
+			rows[j] = row{P: r.ProviderID, T: r.Recipient, S: r.Status, D: truncateASCII(r.Code, 32), X: render.TruncateRunes(r.Reason, 255), A: sqlTime(r.At)}
 		}
 		doc, _ := json.Marshal(rows)
 		for _, st := range []string{MessageDelivered, MessageFailed} {
@@ -540,7 +527,7 @@ func (s *Store) GiveUpRelayReports(ctx context.Context, campaignID, first, last,
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 		SET status = 'unknown', code = ?, reason = ?, result_at = ?
 		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND relay_id = ? AND status = 'sent'`,
-		truncateASCII(code, 32), truncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
+		truncateASCII(code, 32), render.TruncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
 	if err != nil {
 		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/sendingo/sendingo/render"
 )
 
 // Link is a message's tracking link.
@@ -38,7 +40,7 @@ type Click struct {
 func (s *Store) RecordClick(ctx context.Context, c Click) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO clicks (token, message_id, campaign_id, account_id, link_idx, bot, clicked_at,
 		user_agent, device, os, browser) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, c.Token, c.MessageID, c.CampaignID, c.AccountID,
-		c.Index, c.Bot, sqlTime(c.At), truncateRunes(c.UserAgent, 512), c.Device, c.OS, c.Browser)
+		c.Index, c.Bot, sqlTime(c.At), render.TruncateRunes(c.UserAgent, 512), c.Device, c.OS, c.Browser)
 	if err != nil {
 		return fmt.Errorf("record click: %w", err)
 	}

@@ -25,6 +25,7 @@ var _ workflows.ReminderScheduleActivities = (*activities.Activities)(nil)
 var _ workflows.OutboxActivities = (*activities.Activities)(nil)
 var _ workflows.CampaignScheduleActivities = (*activities.Activities)(nil)
 var _ workflows.AudienceActivities = (*activities.Activities)(nil)
+var _ workflows.ZoneActivities = (*activities.Activities)(nil)
 
 // Options are the worker's tuning knobs, chosen for a small (2-core) machine.
 type Options struct {

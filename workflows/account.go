@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -66,8 +65,7 @@ func mailOptions(ctx workflow.Context, within time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    time.Minute,
 		ScheduleToCloseTimeout: within,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 5 * time.Minute, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:            mailBackoff.retry(0),
 	})
 }
 
@@ -82,7 +80,7 @@ func InvitationMail(ctx workflow.Context, in InvitationMailInput) error {
 	workflow.GetLogger(ctx).Warn("invitation mail not sent", "invitation_id", in.InvitationID, "error", err)
 	mark := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         quickRetry(10),
 	})
 	return workflow.ExecuteActivity(mark, ActivityMarkInvitationMailFailed, MarkInvitationMailFailedInput{
 		AccountID: in.AccountID, InvitationID: in.InvitationID, Reason: failureReason(err),

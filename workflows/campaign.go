@@ -66,7 +66,7 @@ func Campaign(ctx workflow.Context, in CampaignInput) (FinalizeResult, error) {
 type campaignWorkflow struct {
 	in      CampaignInput
 	st      CampaignState
-	loc     *time.Location
+	zone    Zone
 	chunks  int // chunks launched in this run
 	samples []rateSample
 	// controlCh carries pause, resume and cancel in their order of arrival.
@@ -109,18 +109,6 @@ func (w *campaignWorkflow) setup(ctx workflow.Context) {
 	})
 }
 
-// retryPolicy retries with backoff, at most maxAttempts times (0: until the
-// activity's schedule-to-close timeout).
-func retryPolicy(maxAttempts int32) *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        30 * time.Second,
-		MaximumAttempts:        maxAttempts,
-		NonRetryableErrorTypes: permanentErrorTypes,
-	}
-}
-
 func shortOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second,
 		ScheduleToCloseTimeout: shortActivityBound, RetryPolicy: retryPolicy(0)})
@@ -155,7 +143,11 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 			w.st.Progress.ResumeAt = time.Time{}
 		}
 	}
-	w.loc = location(w.st.Timezone)
+	zone, err := resolveZone(ctx, w.st.Timezone)
+	if err != nil {
+		return FinalizeResult{}, err
+	}
+	w.zone = zone
 	ctx = w.afterStop(ctx)
 	if w.st.Cancelled && !w.st.Prepared {
 		return w.finish(ctx, "cancelled")
@@ -421,7 +413,7 @@ func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
 	if !w.st.Ad {
 		return time.Time{}, false
 	}
-	local := now.In(w.loc)
+	local := w.zone.In(now)
 	h := local.Hour()
 	if h >= quietUntil && h < quietFrom {
 		return time.Time{}, false
@@ -430,7 +422,7 @@ func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
 	if h >= quietFrom {
 		day = local.AddDate(0, 0, 1)
 	}
-	return time.Date(day.Year(), day.Month(), day.Day(), quietUntil, 0, 0, 0, w.loc), true
+	return w.zone.Date(day.Year(), day.Month(), day.Day(), quietUntil, 0, 0, 0), true
 }
 
 func (w *campaignWorkflow) applyChunk(now time.Time, r SendChunkResult) {
@@ -666,20 +658,6 @@ func (w *campaignWorkflow) continueAsNew(ctx workflow.Context) error {
 	st := w.st
 	next.State = &st
 	return workflow.NewContinueAsNewError(ctx, Campaign, next)
-}
-
-// location loads the account's time zone; an unknown one falls back to Seoul.
-func location(name string) *time.Location {
-	if name == "" {
-		name = "Asia/Seoul" // the accounts column's default
-	}
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
-		return loc
-	}
-	return time.UTC
 }
 
 // pollsPerRun is how many report polls a run makes before it continues as new.

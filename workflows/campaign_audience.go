@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -75,8 +74,7 @@ func CampaignAudience(ctx workflow.Context, in CampaignAudienceInput) (AudienceP
 	_ = workflow.SetQueryHandler(ctx, QueryAudienceProgress, func() (AudienceProgress, error) { return p, nil })
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(10),
 	})
 	for batch := 1; ; batch++ {
 		err := workflow.ExecuteActivity(actx, ActivityAddAudienceBatch, AddAudienceBatchInput(in)).Get(ctx, &p)

@@ -14,6 +14,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/sendingo/sendingo/tz"
 )
 
 var _ CampaignActivities = (*fakeCampaign)(nil)
@@ -73,6 +75,7 @@ type fakeCampaign struct {
 	statuses    []string // SetCampaignStatus, in order
 	finalized   []string // FinalizeCampaign statuses, in order
 	quiet       []NotifyQuietHoursInput
+	zones       []string // the zone names ResolveZone was asked for
 	blocked     sync.WaitGroup
 	pollBlocks  map[string]chan struct{} // blocking polls by activity ID, closed on their cancel
 	pollCancels int                      // blocking polls that saw their cancel
@@ -136,6 +139,7 @@ func (f *fakeCampaign) newEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 	env.RegisterActivityWithOptions(f.FinalizeCampaign, activity.RegisterOptions{Name: ActivityFinalize})
 	env.RegisterActivityWithOptions(f.SetCampaignStatus, activity.RegisterOptions{Name: ActivitySetStatus})
 	env.RegisterActivityWithOptions(f.NotifyQuietHours, activity.RegisterOptions{Name: ActivityNotifyQuietHours})
+	env.RegisterActivityWithOptions(f.ResolveZone, activity.RegisterOptions{Name: ActivityResolveZone})
 	if f.register != nil {
 		f.register(env)
 	}
@@ -492,6 +496,14 @@ func (f *fakeCampaign) FinalizeCampaign(_ context.Context, in FinalizeInput) (Fi
 	defer f.mu.Unlock()
 	f.finalized = append(f.finalized, in.Status)
 	return FinalizeResult{Counts: f.countsLocked()}, nil
+}
+
+// ResolveZone is the real activity's work (activities.ResolveZone).
+func (f *fakeCampaign) ResolveZone(_ context.Context, in ResolveZoneInput) (Zone, error) {
+	f.mu.Lock()
+	f.zones = append(f.zones, in.Name)
+	f.mu.Unlock()
+	return ZoneOf(tz.Location(in.Name), in.From, ZoneHorizon), nil
 }
 
 func (f *fakeCampaign) NotifyQuietHours(_ context.Context, in NotifyQuietHoursInput) error {

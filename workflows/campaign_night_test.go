@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -45,6 +46,10 @@ func TestCampaignAdvertisementAtNightSendsToConsentingAtOnceAndTheRestAt8(t *tes
 	var res FinalizeResult
 	if err := env.GetWorkflowResult(&res); err != nil || res.Counts.Delivered != 30 {
 		t.Errorf("result %+v (%v)", res, err)
+	}
+	// The zone came from the activity, not from tzdata read in the workflow.
+	if !slices.Equal(f.zones, []string{"Asia/Seoul"}) {
+		t.Errorf("ResolveZone asked for %q, want the account's zone once", f.zones)
 	}
 }
 

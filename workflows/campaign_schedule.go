@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -80,8 +79,7 @@ func ScheduledCampaign(ctx workflow.Context, in ScheduledCampaignInput) (Schedul
 	out := ScheduledCampaignResult{ScheduledFor: at}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(10),
 	})
 	var start StartScheduledCampaignResult
 	if err := workflow.ExecuteActivity(actx, ActivityStartScheduledCampaign, StartScheduledCampaignInput{
@@ -99,9 +97,7 @@ func ScheduledCampaign(ctx workflow.Context, in ScheduledCampaignInput) (Schedul
 		// The send goes on if the run is terminated; the campaign is its own.
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AccountIDKey.ValueSet(strconv.FormatInt(in.AccountID, 10)),
-			CampaignIDKey.ValueSet(strconv.FormatInt(start.CampaignID, 10))),
+		TypedSearchAttributes: CampaignSearchAttributes(in.AccountID, start.CampaignID),
 	})
 	var res FinalizeResult
 	err := workflow.ExecuteChildWorkflow(cctx, Campaign, CampaignInput{AccountID: in.AccountID, CampaignID: start.CampaignID, Run: 1}).Get(ctx, &res)
@@ -137,24 +133,8 @@ type SyncCampaignScheduleResult struct {
 // activity reads it. Its ID serialises the syncs of one schedule; a change
 // signalled while a sync runs gets a sync of its own before the workflow ends.
 func CampaignScheduleSync(ctx workflow.Context, in CampaignScheduleSyncInput) (SyncCampaignScheduleResult, error) {
-	changed := workflow.GetSignalChannel(ctx, SignalCampaignScheduleChanged)
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 20, NonRetryableErrorTypes: permanentErrorTypes},
-	})
-	for {
-		for changed.ReceiveAsync(nil) {
-		}
-		var r SyncCampaignScheduleResult
-		if err := workflow.ExecuteActivity(actx, ActivitySyncCampaignSchedule,
-			SyncCampaignScheduleInput(in)).Get(ctx, &r); err != nil {
-			return r, err
-		}
-		if changed.Len() == 0 {
-			return r, nil
-		}
-	}
+	return syncUntilQuiet[SyncCampaignScheduleResult](ctx, SignalCampaignScheduleChanged, ActivitySyncCampaignSchedule,
+		SyncCampaignScheduleInput(in))
 }
 
 // SignalCampaignScheduleSync asks the schedule's Temporal Schedule to follow
@@ -169,13 +149,7 @@ func SignalCampaignScheduleSync(ctx context.Context, c client.Client, taskQueue 
 
 // CampaignScheduleSyncStartOptions start (or signal) the schedule's sync.
 func CampaignScheduleSyncStartOptions(taskQueue string, accountID, scheduleID int64) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                       CampaignScheduleSyncWorkflowID(scheduleID),
-		TaskQueue:                taskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes:    AccountSearchAttributes(accountID),
-		WorkflowExecutionTimeout: time.Hour,
-	}
+	return syncStartOptions(taskQueue, CampaignScheduleSyncWorkflowID(scheduleID), accountID)
 }
 
 // CampaignScheduleActivities is what the campaign schedule workflows call;
@@ -183,4 +157,37 @@ func CampaignScheduleSyncStartOptions(taskQueue string, accountID, scheduleID in
 type CampaignScheduleActivities interface {
 	StartScheduledCampaign(context.Context, StartScheduledCampaignInput) (StartScheduledCampaignResult, error)
 	SyncCampaignSchedule(context.Context, SyncCampaignScheduleInput) (SyncCampaignScheduleResult, error)
+}
+
+// syncUntilQuiet runs the sync activity with in until no change was signalled on
+// signal while it ran, and returns the last sync's result. It is the body of the
+// Schedule-sync workflows, whose ID serialises the syncs of one row.
+func syncUntilQuiet[R, I any](ctx workflow.Context, signal, activity string, in I) (R, error) {
+	changed := workflow.GetSignalChannel(ctx, signal)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         storeBackoff.retry(20),
+	})
+	for {
+		for changed.ReceiveAsync(nil) {
+		}
+		var r R
+		if err := workflow.ExecuteActivity(actx, activity, in).Get(ctx, &r); err != nil {
+			return r, err
+		}
+		if changed.Len() == 0 {
+			return r, nil
+		}
+	}
+}
+
+// syncStartOptions start (or signal) a Schedule-sync workflow with ID id.
+func syncStartOptions(taskQueue, id string, accountID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes:    AccountSearchAttributes(accountID),
+		WorkflowExecutionTimeout: time.Hour,
+	}
 }

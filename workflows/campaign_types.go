@@ -3,12 +3,10 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 )
 
 // CampaignWorkflowID is the ID of the workflow that sends campaign id.
@@ -28,9 +26,7 @@ func CampaignStartOptions(taskQueue string, accountID, campaignID int64, run int
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AccountIDKey.ValueSet(strconv.FormatInt(accountID, 10)),
-			CampaignIDKey.ValueSet(strconv.FormatInt(campaignID, 10))),
+		TypedSearchAttributes:    CampaignSearchAttributes(accountID, campaignID),
 	}
 	if run > 1 {
 		// Not joined silently: the workflow running may be the previous run

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -77,8 +76,7 @@ type reminderWorkflow struct {
 func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         storeBackoff.retry(10),
 	})
 	var prep PrepareReminderResult
 	if err := workflow.ExecuteActivity(actx, ActivityPrepareReminder, PrepareReminderInput{
@@ -97,9 +95,7 @@ func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
 		// The campaign ID is the idempotency key: a second run for the same day
 		// finds it taken (running or closed) and starts nothing.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AccountIDKey.ValueSet(strconv.FormatInt(w.in.AccountID, 10)),
-			CampaignIDKey.ValueSet(strconv.FormatInt(prep.CampaignID, 10))),
+		TypedSearchAttributes: CampaignSearchAttributes(w.in.AccountID, prep.CampaignID),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, Campaign, CampaignInput{
 		AccountID: w.in.AccountID, CampaignID: prep.CampaignID, Run: 1,
@@ -151,24 +147,9 @@ type ReminderScheduleActivities interface {
 // own before the workflow ends. The activity clears the event's outbox rows it
 // has covered; if the workflow fails, the outbox sweeper starts it again.
 func ReminderScheduleSync(ctx workflow.Context, in ReminderScheduleSyncInput) error {
-	changed := workflow.GetSignalChannel(ctx, SignalReminderScheduleChanged)
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 20, NonRetryableErrorTypes: permanentErrorTypes},
-	})
-	for {
-		for changed.ReceiveAsync(nil) {
-		}
-		var r SyncReminderScheduleResult
-		if err := workflow.ExecuteActivity(actx, ActivitySyncReminderSchedule,
-			SyncReminderScheduleInput(in)).Get(ctx, &r); err != nil {
-			return err
-		}
-		if changed.Len() == 0 {
-			return nil
-		}
-	}
+	_, err := syncUntilQuiet[SyncReminderScheduleResult](ctx, SignalReminderScheduleChanged, ActivitySyncReminderSchedule,
+		SyncReminderScheduleInput(in))
+	return err
 }
 
 // SignalReminderScheduleSync asks the event's reminder Schedule to follow its
@@ -183,11 +164,5 @@ func SignalReminderScheduleSync(ctx context.Context, c client.Client, taskQueue 
 
 // ReminderScheduleSyncStartOptions start (or signal) the event's sync.
 func ReminderScheduleSyncStartOptions(taskQueue string, accountID, eventID int64) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                       ReminderScheduleSyncWorkflowID(eventID),
-		TaskQueue:                taskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes:    AccountSearchAttributes(accountID),
-		WorkflowExecutionTimeout: time.Hour,
-	}
+	return syncStartOptions(taskQueue, ReminderScheduleSyncWorkflowID(eventID), accountID)
 }

@@ -208,7 +208,7 @@ func (m *stockMonitor) observe(sc StockChanged) {
 func (m *stockMonitor) reconcile(ctx workflow.Context) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         quickRetry(5),
 	})
 	var r ReadTierStockResult
 	if err := workflow.ExecuteActivity(ctx, ActivityReadTierStock, ReadTierStockInput{
@@ -253,8 +253,7 @@ func (m *stockMonitor) alert(ctx workflow.Context) {
 	recordCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: 10 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:            storeBackoff.retry(0),
 	})
 	snapshot := StockChanged{Version: m.st.Version, Stock: m.st.Stock, Threshold: m.st.Threshold}
 	var rec RecordStockAlertResult
@@ -275,8 +274,7 @@ func (m *stockMonitor) alert(ctx workflow.Context) {
 	m.st.LastAlertID = rec.AlertID
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 5 * time.Minute, MaximumAttempts: 10, NonRetryableErrorTypes: permanentErrorTypes},
+		RetryPolicy:         mailBackoff.retry(10),
 	})
 	type delivery struct {
 		channel string

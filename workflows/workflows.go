@@ -6,7 +6,7 @@
 package workflows
 
 import (
-	"fmt"
+	"strconv"
 
 	"go.temporal.io/sdk/temporal"
 )
@@ -19,7 +19,14 @@ var (
 
 // AccountSearchAttributes returns the search attributes of an account's workflow.
 func AccountSearchAttributes(accountID int64) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(AccountIDKey.ValueSet(fmt.Sprint(accountID)))
+	return temporal.NewSearchAttributes(AccountIDKey.ValueSet(strconv.FormatInt(accountID, 10)))
+}
+
+// CampaignSearchAttributes returns the search attributes of a campaign's workflow.
+func CampaignSearchAttributes(accountID, campaignID int64) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		AccountIDKey.ValueSet(strconv.FormatInt(accountID, 10)),
+		CampaignIDKey.ValueSet(strconv.FormatInt(campaignID, 10)))
 }
 
 // Error types activities return as non-retryable application errors.

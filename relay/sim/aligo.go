@@ -99,6 +99,28 @@ func (s *Simulator) aligoAuthorized(key, user string) bool {
 	return s.o.AligoKey == "" || key == s.o.AligoKey
 }
 
+// alimtalkForm parses an AlimTalk API request and checks its credentials; it
+// answers and returns false on a problem.
+func (s *Simulator) alimtalkForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	f, ok := parseForm(w, r)
+	if ok && !s.aligoAuthorized(f.Get("apikey"), f.Get("userid")) {
+		writeJSON(w, http.StatusOK, map[string]any{"code": -101, "message": "인증오류입니다."})
+		return nil, false
+	}
+	return f, ok
+}
+
+// smsForm parses an SMS API request and checks its credentials; it answers and
+// returns false on a problem.
+func (s *Simulator) smsForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	f, ok := parseForm(w, r)
+	if ok && !s.aligoAuthorized(f.Get("key"), f.Get("user_id")) {
+		s.smsAnswer(w, -101, "인증오류입니다.")
+		return nil, false
+	}
+	return f, ok
+}
+
 func parseForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
@@ -201,7 +223,7 @@ func window[T any](items []T, page, size int) []T {
 
 func (s *Simulator) alimtalkSend(w http.ResponseWriter, r *http.Request, rl *endpoint) {
 	rl.requests.Add(1)
-	f, ok := parseForm(w, r)
+	f, ok := s.alimtalkForm(w, r)
 	if !ok {
 		return
 	}
@@ -209,9 +231,6 @@ func (s *Simulator) alimtalkSend(w http.ResponseWriter, r *http.Request, rl *end
 		writeJSON(w, http.StatusOK, map[string]any{"code": code, "message": msg})
 	}
 	switch {
-	case !s.aligoAuthorized(f.Get("apikey"), f.Get("userid")):
-		answer(-101, "인증오류입니다.")
-		return
 	case f.Get("senderkey") == "":
 		answer(-103, "발신프로필 키가 유효하지 않습니다.")
 		return
@@ -255,12 +274,8 @@ func (s *Simulator) alimtalkSend(w http.ResponseWriter, r *http.Request, rl *end
 }
 
 func (s *Simulator) alimtalkList(w http.ResponseWriter, r *http.Request, rl *endpoint) {
-	f, ok := parseForm(w, r)
+	f, ok := s.alimtalkForm(w, r)
 	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("apikey"), f.Get("userid")) {
-		writeJSON(w, http.StatusOK, map[string]any{"code": -101, "message": "인증오류입니다."})
 		return
 	}
 	from, to, ok := dateRange(f.Get("startdate"), f.Get("enddate"), s.o.Now())
@@ -291,12 +306,8 @@ var kakaoFates = [...]struct{ rslt, message string }{
 }
 
 func (s *Simulator) alimtalkDetail(w http.ResponseWriter, r *http.Request, rl *endpoint) {
-	f, ok := parseForm(w, r)
+	f, ok := s.alimtalkForm(w, r)
 	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("apikey"), f.Get("userid")) {
-		writeJSON(w, http.StatusOK, map[string]any{"code": -101, "message": "인증오류입니다."})
 		return
 	}
 	mid, _ := strconv.ParseInt(f.Get("mid"), 10, 64)
@@ -331,12 +342,7 @@ func (s *Simulator) alimtalkDetail(w http.ResponseWriter, r *http.Request, rl *e
 }
 
 func (s *Simulator) alimtalkHeart(w http.ResponseWriter, r *http.Request, _ *endpoint) {
-	f, ok := parseForm(w, r)
-	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("apikey"), f.Get("userid")) {
-		writeJSON(w, http.StatusOK, map[string]any{"code": -101, "message": "인증오류입니다."})
+	if _, ok := s.alimtalkForm(w, r); !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": 0, "message": "정상적으로 처리되었습니다.",
@@ -349,26 +355,26 @@ func (s *Simulator) smsAnswer(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, http.StatusOK, map[string]any{"result_code": strconv.Itoa(code), "message": msg})
 }
 
-// smsCheck validates what send/ and send_mass/ share; it answers and returns false
-// on a problem.
-func (s *Simulator) smsCheck(w http.ResponseWriter, f url.Values) (string, bool) {
-	if !s.aligoAuthorized(f.Get("key"), f.Get("user_id")) {
-		s.smsAnswer(w, -101, "인증오류입니다.")
-		return "", false
+// smsSendForm counts a send/ or send_mass/ request and validates what the two
+// share; it answers and returns false on a problem. t is the msg_type.
+func (s *Simulator) smsSendForm(w http.ResponseWriter, r *http.Request, rl *endpoint) (f url.Values, t string, ok bool) {
+	rl.requests.Add(1)
+	if f, ok = s.smsForm(w, r); !ok {
+		return nil, "", false
 	}
 	if f.Get("sender") == "" {
 		s.smsAnswer(w, -102, "발신번호가 없습니다.")
-		return "", false
+		return nil, "", false
 	}
-	t := strings.ToUpper(f.Get("msg_type"))
+	t = strings.ToUpper(f.Get("msg_type"))
 	if t == "" {
 		t = "SMS"
 	}
 	if t != "SMS" && t != "LMS" && t != "MMS" {
 		s.smsAnswer(w, -102, "msg_type 오류")
-		return "", false
+		return nil, "", false
 	}
-	return t, true
+	return f, t, true
 }
 
 func smsTooLong(t, msg string) bool {
@@ -380,12 +386,7 @@ func smsTooLong(t, msg string) bool {
 }
 
 func (s *Simulator) smsSend(w http.ResponseWriter, r *http.Request, rl *endpoint) {
-	rl.requests.Add(1)
-	f, ok := parseForm(w, r)
-	if !ok {
-		return
-	}
-	t, ok := s.smsCheck(w, f)
+	f, t, ok := s.smsSendForm(w, r, rl)
 	if !ok {
 		return
 	}
@@ -407,12 +408,7 @@ func (s *Simulator) smsSend(w http.ResponseWriter, r *http.Request, rl *endpoint
 }
 
 func (s *Simulator) smsSendMass(w http.ResponseWriter, r *http.Request, rl *endpoint) {
-	rl.requests.Add(1)
-	f, ok := parseForm(w, r)
-	if !ok {
-		return
-	}
-	t, ok := s.smsCheck(w, f)
+	f, t, ok := s.smsSendForm(w, r, rl)
 	if !ok {
 		return
 	}
@@ -449,12 +445,8 @@ func (s *Simulator) smsAccepted(w http.ResponseWriter, r *http.Request, rl *endp
 }
 
 func (s *Simulator) smsList(w http.ResponseWriter, r *http.Request, rl *endpoint) {
-	f, ok := parseForm(w, r)
+	f, ok := s.smsForm(w, r)
 	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("key"), f.Get("user_id")) {
-		s.smsAnswer(w, -101, "인증오류입니다.")
 		return
 	}
 	days, _ := strconv.Atoi(f.Get("limit_day"))
@@ -491,12 +483,8 @@ var smsFates = [...]string{
 }
 
 func (s *Simulator) smsDetail(w http.ResponseWriter, r *http.Request, rl *endpoint) {
-	f, ok := parseForm(w, r)
+	f, ok := s.smsForm(w, r)
 	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("key"), f.Get("user_id")) {
-		s.smsAnswer(w, -101, "인증오류입니다.")
 		return
 	}
 	mid, _ := strconv.ParseInt(f.Get("mid"), 10, 64)
@@ -525,12 +513,7 @@ func (s *Simulator) smsDetail(w http.ResponseWriter, r *http.Request, rl *endpoi
 }
 
 func (s *Simulator) smsRemain(w http.ResponseWriter, r *http.Request, _ *endpoint) {
-	f, ok := parseForm(w, r)
-	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("key"), f.Get("user_id")) {
-		s.smsAnswer(w, -101, "인증오류입니다.")
+	if _, ok := s.smsForm(w, r); !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"result_code": 1, "message": "success", "SMS_CNT": 1000000, "LMS_CNT": 300000, "MMS_CNT": 100000})

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/sendingo/sendingo/relay"
@@ -56,9 +57,28 @@ func msgs(from, n int, ch relay.Channel) []relay.Message {
 	return out
 }
 
+// handlerClient is an HTTP client that calls h in memory: no sockets, so that it
+// works inside a synctest bubble.
+func handlerClient(h http.Handler) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Result(), nil
+	})}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 func stats(t *testing.T, base string) sim.Stats {
 	t.Helper()
-	resp, err := http.Get(base + "/stats")
+	return statsVia(t, http.DefaultClient, base)
+}
+
+func statsVia(t *testing.T, c *http.Client, base string) sim.Stats {
+	t.Helper()
+	resp, err := c.Get(base + "/stats")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +92,12 @@ func stats(t *testing.T, base string) sim.Stats {
 
 func control(t *testing.T, base, body string) {
 	t.Helper()
-	resp, err := http.Post(base+"/control", "application/json", strings.NewReader(body))
+	controlVia(t, http.DefaultClient, base, body)
+}
+
+func controlVia(t *testing.T, c *http.Client, base, body string) {
+	t.Helper()
+	resp, err := c.Post(base+"/control", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,47 +296,54 @@ func TestOutageAndRecovery(t *testing.T) {
 // TestRouterFailsOverThroughTheSimulator runs the router against two simulated
 // relays, one of them down, and checks that nothing was delivered twice.
 func TestRouterFailsOverThroughTheSimulator(t *testing.T) {
-	clock := newClock()
-	_, base := start(t, sim.Options{})
-	control(t, base, `{"relay":"primary","fault_rate":1}`)
-	r := relay.NewRouter(relay.RouterOptions{Now: clock.Now, Concurrency: 2, Breaker: relay.BreakerOptions{Failures: 2, Cooldown: time.Minute}})
-	cands := []relay.Candidate{
-		{ID: 1, Name: "primary", Channels: []relay.Channel{relay.ChannelAlimTalk}, Weight: 70, Sender: simRelay(base, "primary")},
-		{ID: 2, Name: "backup", Channels: []relay.Channel{relay.ChannelAlimTalk}, Weight: 30, Sender: simRelay(base, "backup")},
-	}
-	ds := r.Send(context.Background(), relay.ModeWeighted, cands, msgs(0, 5000, relay.ChannelAlimTalk))
-	for _, d := range ds {
-		if d.Outcome != relay.Accepted || d.RelayID != 2 {
-			t.Fatalf("%+v", d)
+	synctest.Test(t, func(t *testing.T) {
+		// The breaker reads the wall clock: the bubble's, which sleeps move. The
+		// simulator is called in memory, since sockets do not sleep in a bubble.
+		c := handlerClient(sim.New(sim.Options{}).Handler())
+		const base = "http://sim"
+		simRelay := func(base, name string) *relay.HTTP {
+			return relay.NewSimulator(relay.SimulatorConfig{BaseURL: base, Name: name}, relay.Options{HTTPClient: c})
 		}
-	}
-	if st := r.Health(1).Breaker.State; st != relay.Open {
-		t.Errorf("primary circuit %v", st)
-	}
-	st := stats(t, base)
-	if st.Relays["backup"].Unique != 5000 || st.Relays["primary"].Received != 0 || st.Redelivered != 0 || st.Duplicates != 0 {
-		t.Errorf("stats %+v", st)
-	}
-	// Recovery: after the cool-down one call probes the primary (the rest of that
-	// send still fails over while the probe is out); once it succeeds, the split is
-	// 70/30 again.
-	control(t, base, `{"relay":"primary","clear":true}`)
-	clock.Advance(time.Minute)
-	r.Send(context.Background(), relay.ModeWeighted, cands, msgs(10_000, 10, relay.ChannelAlimTalk))
-	if st := r.Health(1).Breaker.State; st != relay.Closed {
-		t.Fatalf("primary circuit %v after a good probe", st)
-	}
-	ds = r.Send(context.Background(), relay.ModeWeighted, cands, msgs(5000, 1001, relay.ChannelAlimTalk))
-	counts := map[int64]int{}
-	for _, d := range ds {
-		counts[d.RelayID]++
-	}
-	if counts[1] != 701 || counts[2] != 300 {
-		t.Errorf("after recovery %v", counts)
-	}
-	if st := stats(t, base); st.Duplicates != 0 || st.Unique != 6011 {
-		t.Errorf("stats %+v", st)
-	}
+		controlVia(t, c, base, `{"relay":"primary","fault_rate":1}`)
+		r := relay.NewRouter(relay.RouterOptions{Concurrency: 2, Breaker: relay.BreakerOptions{Failures: 2, Cooldown: time.Minute}})
+		cands := []relay.Candidate{
+			{ID: 1, Name: "primary", Channels: []relay.Channel{relay.ChannelAlimTalk}, Weight: 70, Sender: simRelay(base, "primary")},
+			{ID: 2, Name: "backup", Channels: []relay.Channel{relay.ChannelAlimTalk}, Weight: 30, Sender: simRelay(base, "backup")},
+		}
+		ds := r.Send(context.Background(), relay.ModeWeighted, cands, msgs(0, 5000, relay.ChannelAlimTalk))
+		for _, d := range ds {
+			if d.Outcome != relay.Accepted || d.RelayID != 2 {
+				t.Fatalf("%+v", d)
+			}
+		}
+		if st := r.Health(1).Breaker.State; st != relay.Open {
+			t.Errorf("primary circuit %v", st)
+		}
+		st := statsVia(t, c, base)
+		if st.Relays["backup"].Unique != 5000 || st.Relays["primary"].Received != 0 || st.Redelivered != 0 || st.Duplicates != 0 {
+			t.Errorf("stats %+v", st)
+		}
+		// Recovery: after the cool-down one call probes the primary (the rest of that
+		// send still fails over while the probe is out); once it succeeds, the split is
+		// 70/30 again.
+		controlVia(t, c, base, `{"relay":"primary","clear":true}`)
+		time.Sleep(time.Minute)
+		r.Send(context.Background(), relay.ModeWeighted, cands, msgs(10_000, 10, relay.ChannelAlimTalk))
+		if st := r.Health(1).Breaker.State; st != relay.Closed {
+			t.Fatalf("primary circuit %v after a good probe", st)
+		}
+		ds = r.Send(context.Background(), relay.ModeWeighted, cands, msgs(5000, 1001, relay.ChannelAlimTalk))
+		counts := map[int64]int{}
+		for _, d := range ds {
+			counts[d.RelayID]++
+		}
+		if counts[1] != 701 || counts[2] != 300 {
+			t.Errorf("after recovery %v", counts)
+		}
+		if st := statsVia(t, c, base); st.Duplicates != 0 || st.Unique != 6011 {
+			t.Errorf("stats %+v", st)
+		}
+	})
 }
 
 func TestAligoDialectsThroughTheAdapters(t *testing.T) {

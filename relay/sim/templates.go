@@ -39,12 +39,8 @@ func simToken(key, user string) string {
 
 // alimtalkToken answers POST /akv10/token/create/{time}/{unit}/.
 func (s *Simulator) alimtalkToken(w http.ResponseWriter, r *http.Request, _ *endpoint) {
-	f, ok := parseForm(w, r)
+	f, ok := s.alimtalkForm(w, r)
 	if !ok {
-		return
-	}
-	if !s.aligoAuthorized(f.Get("apikey"), f.Get("userid")) {
-		writeJSON(w, http.StatusOK, map[string]any{"code": -101, "message": "인증오류입니다."})
 		return
 	}
 	tok := simToken(f.Get("apikey"), f.Get("userid"))

@@ -17,6 +17,7 @@ import (
 	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/phone"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/tz"
 )
 
 // MinPasswordLength is the shortest password accepted.
@@ -120,10 +121,10 @@ func (s *Server) signup(c *gin.Context) {
 			errs.Add("phone", "is not a valid phone number")
 		}
 	}
-	tz := strings.TrimSpace(req.Timezone)
-	if tz == "" {
-		tz = "Asia/Seoul"
-	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+	zone := strings.TrimSpace(req.Timezone)
+	if zone == "" {
+		zone = tz.Default
+	} else if _, err := time.LoadLocation(zone); err != nil || zone == "Local" {
 		errs.Add("timezone", "is not an IANA time zone such as Asia/Seoul")
 	}
 	req.Language = strings.TrimSpace(req.Language)
@@ -151,7 +152,7 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	acc, user, err := s.store.Signup(c.Request.Context(), store.SignupParams{
-		AccountName: req.AccountName, Timezone: tz, Language: req.Language, UserName: req.Name, Email: email, Phone: ph,
+		AccountName: req.AccountName, Timezone: zone, Language: req.Language, UserName: req.Name, Email: email, Phone: ph,
 		PasswordHash: string(hash),
 	})
 	if errors.Is(err, store.ErrConflict) {

@@ -15,12 +15,13 @@ import (
 
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/tz"
 	"github.com/sendingo/sendingo/workflows"
 )
 
 // Limits of an event's settings.
 const (
-	defaultEventTimezone = "Asia/Seoul"
+	defaultEventTimezone = tz.Default
 	maxAlertEmails       = 20
 	maxTierDays          = 3660
 	maxStock             = store.MaxStock

@@ -179,17 +179,11 @@ type NullJSON json.RawMessage
 
 // Scan reads the column.
 func (n *NullJSON) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*n = nil
-	case []byte:
-		*n = append(NullJSON(nil), v...)
-	case string:
-		*n = NullJSON(v)
-	default:
-		return fmt.Errorf("scan JSON column: unexpected %T", src)
+	v, err := rawJSONColumn(src, nil)
+	if err == nil {
+		*n = v
 	}
-	return nil
+	return err
 }
 
 // MarshalJSON writes the stored JSON, or null.

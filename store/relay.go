@@ -35,17 +35,25 @@ type RawJSON json.RawMessage
 
 // Scan reads the column.
 func (r *RawJSON) Scan(src any) error {
+	v, err := rawJSONColumn(src, []byte("{}"))
+	if err == nil {
+		*r = v
+	}
+	return err
+}
+
+// rawJSONColumn reads a JSON column as a copy of its bytes; NULL reads as null.
+func rawJSONColumn(src any, null []byte) ([]byte, error) {
 	switch v := src.(type) {
 	case nil:
-		*r = RawJSON("{}")
+		return null, nil
 	case []byte:
-		*r = append(RawJSON(nil), v...)
+		return append([]byte(nil), v...), nil
 	case string:
-		*r = RawJSON(v)
+		return []byte(v), nil
 	default:
-		return fmt.Errorf("scan JSON column: unexpected %T", src)
+		return nil, fmt.Errorf("scan JSON column: unexpected %T", src)
 	}
-	return nil
 }
 
 // SaveRelay creates (r.ID == 0) or replaces a relay; the caller validated it.

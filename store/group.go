@@ -324,23 +324,18 @@ type MembershipResult struct {
 
 // AddMembers adds customers to a group.
 func (s *Store) AddMembers(ctx context.Context, accountID, groupID int64, ids []int64) (MembershipResult, error) {
-	var r MembershipResult
-	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		g, err := groupForUpdate(ctx, tx, accountID, groupID)
-		if err != nil {
-			return err
-		}
-		if err := checkCustomers(ctx, tx, accountID, ids); err != nil {
-			return err
-		}
-		r.Changed, err = addMembers(ctx, tx, accountID, g, uniqueIDs(ids))
-		return err
-	})
-	return r, err
+	return s.changeMembers(ctx, accountID, groupID, ids, addMembers)
 }
 
 // RemoveMembers removes customers from a group (those left in none go to 미지정).
 func (s *Store) RemoveMembers(ctx context.Context, accountID, groupID int64, ids []int64) (MembershipResult, error) {
+	return s.changeMembers(ctx, accountID, groupID, ids, removeMembers)
+}
+
+// changeMembers locks the group, checks the customers are the account's and
+// applies change to them (each once).
+func (s *Store) changeMembers(ctx context.Context, accountID, groupID int64, ids []int64,
+	change func(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, ids []int64) (int64, error)) (MembershipResult, error) {
 	var r MembershipResult
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		g, err := groupForUpdate(ctx, tx, accountID, groupID)
@@ -350,7 +345,7 @@ func (s *Store) RemoveMembers(ctx context.Context, accountID, groupID int64, ids
 		if err := checkCustomers(ctx, tx, accountID, ids); err != nil {
 			return err
 		}
-		r.Changed, err = removeMembers(ctx, tx, accountID, g, uniqueIDs(ids))
+		r.Changed, err = change(ctx, tx, accountID, g, uniqueIDs(ids))
 		return err
 	})
 	return r, err

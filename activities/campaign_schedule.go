@@ -189,34 +189,17 @@ func (a *Activities) applySchedule(ctx context.Context, cs store.CampaignSchedul
 	id := workflows.CampaignScheduleID(cs.ID)
 	spec, action := a.scheduleSpec(cs), a.scheduleAction(cs, taskQueue)
 	note := fmt.Sprintf("campaign schedule %d (account %d), version %d", cs.ID, cs.AccountID, cs.Version)
-	err := a.Temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			sched := in.Description.Schedule
-			sched.Spec, sched.Action = &spec, action
-			sched.State = &client.ScheduleState{Paused: cs.Paused, Note: note}
-			return &client.ScheduleUpdate{Schedule: &sched}, nil
-		},
-	})
-	var missing *serviceerror.NotFound
-	switch {
-	case err == nil:
-		return "updated", nil
-	case !errors.As(err, &missing):
-		return "", fmt.Errorf("update schedule %s: %w", id, err)
-	}
-	_, err = a.Temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+	return a.putSchedule(ctx, "schedule", client.ScheduleOptions{
 		ID: id, Spec: spec, Action: action, Paused: cs.Paused, Note: note,
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		CatchupWindow: workflows.CampaignScheduleCatchup,
+	}, true, func(err error) error {
+		var exists *serviceerror.AlreadyExists
+		if errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+			return fmt.Errorf("create schedule %s: it appeared meanwhile; the next attempt updates it: %w", id, err)
+		}
+		return fmt.Errorf("create schedule %s: %w", id, err)
 	})
-	var exists *serviceerror.AlreadyExists
-	if errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return "", fmt.Errorf("create schedule %s: it appeared meanwhile; the next attempt updates it: %w", id, err)
-	}
-	if err != nil {
-		return "", fmt.Errorf("create schedule %s: %w", id, err)
-	}
-	return "created", nil
 }
 
 func (a *Activities) deleteSchedule(ctx context.Context, scheduleID int64) error {

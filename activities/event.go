@@ -259,30 +259,12 @@ func (a *Activities) putReminderSchedule(ctx context.Context, e store.Event, tas
 		return "", temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidInput, err)
 	}
 	action := reminderAction(e, taskQueue)
-	err = a.Temporal.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			sched := in.Description.Schedule
-			sched.Spec, sched.Action = &spec, action
-			return &client.ScheduleUpdate{Schedule: &sched}, nil
-		},
-	})
-	var missing *serviceerror.NotFound
-	switch {
-	case err == nil:
-		return "updated", nil
-	case !errors.As(err, &missing):
-		return "", fmt.Errorf("update reminder schedule %s: %w", id, err)
-	}
-	_, err = a.Temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+	return a.putSchedule(ctx, "reminder schedule", client.ScheduleOptions{
 		ID: id, Spec: spec, Action: action,
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		CatchupWindow: reminderCatchup,
 		Note:          fmt.Sprintf("attendance reminder of event %d (account %d)", e.ID, e.AccountID),
-	})
-	if err != nil {
-		return "", fmt.Errorf("create reminder schedule %s: %w", id, err)
-	}
-	return "created", nil
+	}, false, func(err error) error { return fmt.Errorf("create reminder schedule %s: %w", id, err) })
 }
 
 func (a *Activities) deleteReminderSchedule(ctx context.Context, eventID int64) (string, error) {

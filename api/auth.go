@@ -251,23 +251,13 @@ type meResponse struct {
 func (s *Server) me(c *gin.Context) {
 	ctx := c.Request.Context()
 	acc, err := s.store.Account(ctx, account(c))
-	if errors.Is(err, store.ErrNotFound) {
-		unauthorized(c, "the account no longer exists")
-		return
-	}
-	if err != nil {
-		internalError(c, err)
+	if !authOK(c, err, store.ErrNotFound, "the account no longer exists") {
 		return
 	}
 	resp := meResponse{Account: acc, Auth: c.GetString(ctxAuthKind)}
 	if uid := c.GetInt64(ctxUserID); uid != 0 {
 		u, err := s.store.User(ctx, acc.ID, uid)
-		if errors.Is(err, store.ErrNotFound) {
-			unauthorized(c, "the user no longer exists")
-			return
-		}
-		if err != nil {
-			internalError(c, err)
+		if !authOK(c, err, store.ErrNotFound, "the user no longer exists") {
 			return
 		}
 		resp.User = &u

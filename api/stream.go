@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -492,23 +491,13 @@ func (s *Server) streamAuth() gin.HandlerFunc {
 		}
 		h := sha256.Sum256([]byte(ticket))
 		acc, user, err := s.store.UseStreamTicket(c.Request.Context(), h[:], s.now())
-		if errors.Is(err, store.ErrTicketInvalid) {
-			unauthorized(c, "the stream ticket is unknown, used or expired; ask for a new one with POST /api/v1/stream/ticket")
-			return
-		}
-		if err != nil {
-			internalError(c, err)
+		if !authOK(c, err, store.ErrTicketInvalid, "the stream ticket is unknown, used or expired; ask for a new one with POST /api/v1/stream/ticket") {
 			return
 		}
 		// The ticket's user as they are now: removed since, no stream; the
 		// role authorize checks is the current one.
 		u, err := s.store.User(c.Request.Context(), acc, user)
-		if errors.Is(err, store.ErrNotFound) {
-			unauthorized(c, "the user no longer exists")
-			return
-		}
-		if err != nil {
-			internalError(c, err)
+		if !authOK(c, err, store.ErrNotFound, "the user no longer exists") {
 			return
 		}
 		setCaller(c, caller{AccountID: acc, UserID: user, Role: u.Role, Name: u.Name})

@@ -146,12 +146,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 				return
 			}
 			k, err := s.store.APIKeyByHash(c.Request.Context(), hashAPIKey(key))
-			if errors.Is(err, store.ErrNotFound) {
-				unauthorized(c, "the API key is not valid")
-				return
-			}
-			if err != nil {
-				internalError(c, err)
+			if !authOK(c, err, store.ErrNotFound, "the API key is not valid") {
 				return
 			}
 			s.touchAPIKey(c, k)
@@ -203,6 +198,21 @@ func (s *Server) touchAPIKey(c *gin.Context, k store.APIKey) {
 func unauthorized(c *gin.Context, detail string) {
 	c.Header("WWW-Authenticate", `Bearer realm="sendingo"`)
 	problem(c, 401, "unauthorized", "Unauthorized", detail)
+}
+
+// authOK answers 401 with detail when err is target (the caller's credentials
+// or who they name are gone) and 500 for any other error; it reports whether
+// err was nil.
+func authOK(c *gin.Context, err, target error, detail string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, target):
+		unauthorized(c, detail)
+	default:
+		internalError(c, err)
+	}
+	return false
 }
 
 // account returns the authenticated account id; every handler scopes by it.

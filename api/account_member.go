@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -242,15 +241,10 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 		return
 	}
 	var errs Fields
-	req.Name = strings.TrimSpace(req.Name)
 	if strings.TrimSpace(req.Token) == "" {
 		errs.Add("token", "is required")
 	}
-	if req.Name == "" {
-		errs.Add("name", "is required")
-	} else if utf8.RuneCountInString(req.Name) > 200 {
-		errs.Add("name", "must be at most 200 characters")
-	}
+	req.Name = errs.Text("name", &req.Name, 200, "is required")
 	checkNewPassword(&errs, "password", req.Password)
 	if errs.Abort(c) {
 		return

@@ -90,18 +90,8 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	var errs Fields
-	req.AccountName = strings.TrimSpace(req.AccountName)
-	req.Name = strings.TrimSpace(req.Name)
-	if req.AccountName == "" {
-		errs.Add("account_name", "is required")
-	} else if utf8.RuneCountInString(req.AccountName) > 200 {
-		errs.Add("account_name", "must be at most 200 characters")
-	}
-	if req.Name == "" {
-		errs.Add("name", "is required")
-	} else if utf8.RuneCountInString(req.Name) > 200 {
-		errs.Add("name", "must be at most 200 characters")
-	}
+	req.AccountName = errs.Text("account_name", &req.AccountName, 200, "is required")
+	req.Name = errs.Text("name", &req.Name, 200, "is required")
 	email, ok := normalizeEmail(req.Email)
 	switch {
 	case strings.TrimSpace(req.Email) == "":
@@ -280,13 +270,8 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	req.Name = strings.TrimSpace(req.Name)
 	var errs Fields
-	if req.Name == "" {
-		errs.Add("name", "is required")
-	} else if utf8.RuneCountInString(req.Name) > 100 {
-		errs.Add("name", "must be at most 100 characters")
-	}
+	req.Name = errs.Text("name", &req.Name, 100, "is required")
 	role := store.RoleSender
 	if req.Role != nil {
 		// A key never owns the account: ownership is a person's.

@@ -51,16 +51,7 @@ type customerRequest struct {
 func (r customerRequest) validate(errs *Fields, create bool) store.CustomerPatch {
 	var p store.CustomerPatch
 	if r.Name != nil || create {
-		name := ""
-		if r.Name != nil {
-			name = strings.TrimSpace(*r.Name)
-		}
-		switch {
-		case name == "":
-			errs.Add("name", "is required")
-		case utf8.RuneCountInString(name) > 200:
-			errs.Add("name", "must be at most 200 characters")
-		}
+		name := errs.Text("name", r.Name, 200, "is required")
 		p.Name = &name
 	}
 	if r.Phone != nil || create {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
@@ -154,16 +153,7 @@ func decodePart(raw json.RawMessage, v any, field string, errs *Fields) bool {
 // error only for a failure of ours.
 func (s *Server) applyEvent(ctx context.Context, acc int64, r eventRequest, e *store.Event, create bool, errs *Fields) error {
 	if r.Name != nil || create {
-		e.Name = ""
-		if r.Name != nil {
-			e.Name = strings.TrimSpace(*r.Name)
-		}
-		switch {
-		case e.Name == "":
-			errs.Add("name", "is required")
-		case utf8.RuneCountInString(e.Name) > 200:
-			errs.Add("name", "must be at most 200 characters")
-		}
+		e.Name = errs.Text("name", r.Name, 200, "is required")
 	}
 	if r.Timezone != nil {
 		e.Timezone = strings.TrimSpace(*r.Timezone)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -57,16 +55,7 @@ func (r tierRequest) validate(create bool) (store.TierPatch, Fields) {
 		p.Days = r.Days
 	}
 	if r.Name != nil || create {
-		name := ""
-		if r.Name != nil {
-			name = strings.TrimSpace(*r.Name)
-		}
-		switch {
-		case name == "":
-			errs.Add("name", "is required: what the customer receives")
-		case utf8.RuneCountInString(name) > 100:
-			errs.Add("name", "must be at most 100 characters")
-		}
+		name := errs.Text("name", r.Name, 100, "is required: what the customer receives")
 		p.Name = &name
 	}
 	if create {
@@ -220,16 +209,7 @@ func (s *Server) adjustStock(c *gin.Context) {
 	case req.Set != nil && (*req.Set < 0 || *req.Set > maxStock):
 		errs.Add("set", "must be from 0 to %d", maxStock)
 	}
-	reason := ""
-	if req.Reason != nil {
-		reason = strings.TrimSpace(*req.Reason)
-	}
-	switch {
-	case reason == "":
-		errs.Add("reason", "is required: why the stock changes (it is kept in the audit trail)")
-	case utf8.RuneCountInString(reason) > 500:
-		errs.Add("reason", "must be at most 500 characters")
-	}
+	reason := errs.Text("reason", req.Reason, 500, "is required: why the stock changes (it is kept in the audit trail)")
 	if errs.Abort(c) {
 		return
 	}

@@ -22,15 +22,7 @@ type groupRequest struct {
 }
 
 func (r groupRequest) validate(errs *Fields) string {
-	if r.Name == nil || strings.TrimSpace(*r.Name) == "" {
-		errs.Add("name", "is required")
-		return ""
-	}
-	name := strings.TrimSpace(*r.Name)
-	if utf8.RuneCountInString(name) > store.MaxGroupName {
-		errs.Add("name", "must be at most %d characters", store.MaxGroupName)
-	}
-	return name
+	return errs.Text("name", r.Name, store.MaxGroupName, "is required")
 }
 
 func (s *Server) createGroup(c *gin.Context) {

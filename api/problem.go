@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -89,6 +90,23 @@ type Fields []FieldError
 // Add records that field is invalid.
 func (f *Fields) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Text trims a required text field (absent: empty) and checks it is given and
+// at most max characters long; required is the message when it is not (such as
+// "is required"). It answers the trimmed text.
+func (f *Fields) Text(field string, v *string, max int, required string) string {
+	s := ""
+	if v != nil {
+		s = strings.TrimSpace(*v)
+	}
+	switch {
+	case s == "":
+		f.Add(field, "%s", required)
+	case utf8.RuneCountInString(s) > max:
+		f.Add(field, "must be at most %d characters", max)
+	}
+	return s
 }
 
 // Has reports whether field already has an error.

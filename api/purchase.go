@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/sendingo/sendingo/store"
@@ -28,15 +27,7 @@ func (s *Server) createPurchase(c *gin.Context) {
 	var errs Fields
 	ref := req.Customer.validate(&errs)
 	p := store.Purchase{PurchasedAt: s.now()}
-	if req.OrderID != nil {
-		p.OrderID = strings.TrimSpace(*req.OrderID)
-	}
-	switch {
-	case p.OrderID == "":
-		errs.Add("order_id", "is required: the shop's id of the order")
-	case utf8.RuneCountInString(p.OrderID) > 100:
-		errs.Add("order_id", "must be at most 100 characters")
-	}
+	p.OrderID = errs.Text("order_id", req.OrderID, 100, "is required: the shop's id of the order")
 	switch {
 	case req.Amount == nil:
 		errs.Add("amount", "is required: the order total in the smallest currency unit (원)")

@@ -135,13 +135,7 @@ func (s *Server) createInvitation(c *gin.Context) {
 		return
 	}
 	var errs Fields
-	email, ok := normalizeEmail(req.Email)
-	switch {
-	case strings.TrimSpace(req.Email) == "":
-		errs.Add("email", "is required")
-	case !ok:
-		errs.Add("email", "is not a valid e-mail address")
-	}
+	email := errs.Email("email", req.Email)
 	role := checkRole(&errs, "role", req.Role, true)
 	if errs.Abort(c) {
 		return
@@ -312,16 +306,11 @@ func (s *Server) spendLink(c *gin.Context, what, token, password string,
 	if !s.linkErr(c, err, what) {
 		return store.User{}, nil, false
 	}
-	pw, err := s.makeHash(ctx, password)
-	if errors.Is(err, errHashBusy) {
-		hashBusy(c)
+	pw, ok := s.newPasswordHash(ctx, c, password)
+	if !ok {
 		return store.User{}, nil, false
 	}
-	if err != nil {
-		internalError(c, err)
-		return store.User{}, nil, false
-	}
-	u, err := spend(ctx, hash, string(pw))
+	u, err := spend(ctx, hash, pw)
 	if !s.linkErr(c, err, what) {
 		return store.User{}, nil, false
 	}

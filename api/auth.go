@@ -92,13 +92,7 @@ func (s *Server) signup(c *gin.Context) {
 	var errs Fields
 	req.AccountName = errs.Text("account_name", &req.AccountName, 200, "is required")
 	req.Name = errs.Text("name", &req.Name, 200, "is required")
-	email, ok := normalizeEmail(req.Email)
-	switch {
-	case strings.TrimSpace(req.Email) == "":
-		errs.Add("email", "is required")
-	case !ok:
-		errs.Add("email", "is not a valid e-mail address")
-	}
+	email := errs.Email("email", req.Email)
 	if req.Password == "" {
 		errs.Add("password", "is required")
 	} else if msg := checkPassword(req.Password); msg != "" {
@@ -132,18 +126,13 @@ func (s *Server) signup(c *gin.Context) {
 		max: s.cfg.SignupsPerIP, why: "too many sign-ups from this address"}) {
 		return
 	}
-	hash, err := s.makeHash(c.Request.Context(), req.Password)
-	if errors.Is(err, errHashBusy) {
-		hashBusy(c)
-		return
-	}
-	if err != nil {
-		internalError(c, err)
+	hash, ok := s.newPasswordHash(c.Request.Context(), c, req.Password)
+	if !ok {
 		return
 	}
 	acc, user, err := s.store.Signup(c.Request.Context(), store.SignupParams{
 		AccountName: req.AccountName, Timezone: zone, Language: req.Language, UserName: req.Name, Email: email, Phone: ph,
-		PasswordHash: string(hash),
+		PasswordHash: hash,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Probing which e-mails have accounts counts as failing.

@@ -29,3 +29,21 @@ func TestFieldsTextTrimsRequiresAndCountsCharacters(t *testing.T) {
 		}
 	}
 }
+
+// Fields.Email is the sign-up's and the invitation's e-mail check.
+func TestFieldsEmailRequiresAValidAddress(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		errs Fields
+	}{
+		{" ", Fields{{"email", "is required"}}},
+		{"not-an-address", Fields{{"email", "is not a valid e-mail address"}}},
+		{" Kim@Example.COM ", nil},
+	} {
+		var errs Fields
+		got := errs.Email("email", c.v)
+		if !reflect.DeepEqual(errs, c.errs) || (c.errs == nil && got == "") {
+			t.Errorf("Email(%q) = %q %v, want %v", c.v, got, errs, c.errs)
+		}
+	}
+}

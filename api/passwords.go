@@ -72,16 +72,11 @@ func (s *Server) changePassword(c *gin.Context) {
 	if err := s.store.LimitReset(context.WithoutCancel(ctx), byEmail.key); err != nil {
 		s.log.Error("reset login failures", "user_id", u.ID, "error", err)
 	}
-	hash, err := s.makeHash(ctx, req.NewPassword)
-	if errors.Is(err, errHashBusy) {
-		hashBusy(c)
+	hash, ok := s.newPasswordHash(ctx, c, req.NewPassword)
+	if !ok {
 		return
 	}
-	if err != nil {
-		internalError(c, err)
-		return
-	}
-	if u, err = s.store.ChangePassword(ctx, me.AccountID, me.UserID, string(hash)); !storeErr(c, err, "user") {
+	if u, err = s.store.ChangePassword(ctx, me.AccountID, me.UserID, hash); !storeErr(c, err, "user") {
 		return
 	}
 	s.log.Info("password changed", "account_id", u.AccountID, "user_id", u.ID)

@@ -109,6 +109,18 @@ func (f *Fields) Text(field string, v *string, max int, required string) string 
 	return s
 }
 
+// Email checks a required e-mail address and answers it normalized.
+func (f *Fields) Email(field, v string) string {
+	email, ok := normalizeEmail(v)
+	switch {
+	case strings.TrimSpace(v) == "":
+		f.Add(field, "is required")
+	case !ok:
+		f.Add(field, "is not a valid e-mail address")
+	}
+	return email
+}
+
 // Has reports whether field already has an error.
 func (f Fields) Has(field string) bool {
 	for _, e := range f {

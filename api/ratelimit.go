@@ -156,6 +156,21 @@ func (s *Server) compareHash(ctx context.Context, hash []byte, password string) 
 	return match, err
 }
 
+// newPasswordHash hashes a new password through the hash gate; it answers 503
+// (the gate is busy) or 500 itself and reports success.
+func (s *Server) newPasswordHash(ctx context.Context, c *gin.Context, password string) (string, bool) {
+	hash, err := s.makeHash(ctx, password)
+	if errors.Is(err, errHashBusy) {
+		hashBusy(c)
+		return "", false
+	}
+	if err != nil {
+		internalError(c, err)
+		return "", false
+	}
+	return string(hash), true
+}
+
 // makeHash hashes a new password through the hash gate.
 func (s *Server) makeHash(ctx context.Context, password string) (hash []byte, err error) {
 	var herr error

@@ -108,13 +108,8 @@ func (r customerRequest) validate(errs *Fields, create bool) store.CustomerPatch
 }
 
 func (s *Server) createCustomer(c *gin.Context) {
-	var req customerRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	var errs Fields
-	p := req.validate(&errs, true)
-	if errs.Abort(c) {
+	req, p, ok := bindChecked(c, func(r customerRequest, errs *Fields) store.CustomerPatch { return r.validate(errs, true) })
+	if !ok {
 		return
 	}
 	in := store.CustomerInput{Name: *p.Name, Phone: *p.Phone, GroupIDs: req.GroupIDs}
@@ -151,16 +146,14 @@ func (s *Server) updateCustomer(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req customerRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	var errs Fields
-	p := req.validate(&errs, false)
-	if req.GroupIDs != nil {
-		errs.Add("group_ids", "cannot be changed here; use /groups/{id}/members")
-	}
-	if errs.Abort(c) {
+	_, p, ok := bindChecked(c, func(r customerRequest, errs *Fields) store.CustomerPatch {
+		p := r.validate(errs, false)
+		if r.GroupIDs != nil {
+			errs.Add("group_ids", "cannot be changed here; use /groups/{id}/members")
+		}
+		return p
+	})
+	if !ok {
 		return
 	}
 	cust, err := s.store.UpdateCustomer(c.Request.Context(), account(c), id, p)

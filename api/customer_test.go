@@ -125,3 +125,24 @@ func TestCustomerVariablesListFieldsAndAttributeNames(t *testing.T) {
 	// The route is not taken for a customer id.
 	c.Do("GET", "/api/v1/customers/999999", nil).Expect(404)
 }
+
+// A customer's edit checks what it changes, and leaves group membership to the
+// membership routes; a refused edit changes nothing.
+func TestCustomerEditRefusesGroupsAndBadFields(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	var cust customerOut
+	c.Do("POST", "/api/v1/customers", map[string]any{"name": "안정환", "phone": "010-5555-0101"}).Expect(201).JSON(&cust)
+	path := fmt.Sprintf("/api/v1/customers/%d", cust.ID)
+	fieldNamed(t, c.Do("PATCH", path, map[string]any{"group_ids": []int64{1}}), "group_ids", "use /groups/{id}/members")
+	fieldNamed(t, c.Do("PATCH", path, map[string]any{"name": "  "}), "name", "is required")
+	fieldNamed(t, c.Do("POST", "/api/v1/customers", map[string]any{"phone": "010-5555-0102"}), "name", "is required")
+	if got := c.Do("GET", path, nil).Expect(200).Map(); got["name"] != "안정환" {
+		t.Fatalf("refused edits changed the customer: %v", got)
+	}
+	c.Do("PATCH", path, map[string]any{"name": " 안정환2 "}).Expect(200)
+	if got := c.Do("GET", path, nil).Expect(200).Map(); got["name"] != "안정환2" {
+		t.Fatalf("edit not applied: %v", got)
+	}
+}

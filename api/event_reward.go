@@ -42,8 +42,7 @@ type tierRequest struct {
 	LowStockThreshold *int64  `json:"low_stock_threshold"`
 }
 
-func (r tierRequest) validate(create bool) (store.TierPatch, Fields) {
-	var errs Fields
+func (r tierRequest) validate(errs *Fields, create bool) store.TierPatch {
 	var p store.TierPatch
 	if r.Days != nil || create {
 		switch {
@@ -72,7 +71,7 @@ func (r tierRequest) validate(create bool) (store.TierPatch, Fields) {
 		errs.Add("low_stock_threshold", "must be from 0 to %d", maxStock)
 	}
 	p.LowStockThreshold = r.LowStockThreshold
-	return p, errs
+	return p
 }
 
 // actor is who makes the request (the user, or the API key by id and name),
@@ -86,12 +85,8 @@ func (s *Server) createTier(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req tierRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	p, errs := req.validate(true)
-	if errs.Abort(c) {
+	req, p, ok := bindChecked(c, func(r tierRequest, errs *Fields) store.TierPatch { return r.validate(errs, true) })
+	if !ok {
 		return
 	}
 	by, err := s.actor(c)
@@ -153,12 +148,8 @@ func (s *Server) updateTier(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req tierRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	p, errs := req.validate(false)
-	if errs.Abort(c) {
+	_, p, ok := bindChecked(c, func(r tierRequest, errs *Fields) store.TierPatch { return r.validate(errs, false) })
+	if !ok {
 		return
 	}
 	ctx, acc := c.Request.Context(), account(c)

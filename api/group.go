@@ -26,13 +26,8 @@ func (r groupRequest) validate(errs *Fields) string {
 }
 
 func (s *Server) createGroup(c *gin.Context) {
-	var req groupRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	var errs Fields
-	name := req.validate(&errs)
-	if errs.Abort(c) {
+	_, name, ok := bindChecked(c, groupRequest.validate)
+	if !ok {
 		return
 	}
 	g, err := s.store.CreateGroup(c.Request.Context(), account(c), name)
@@ -56,13 +51,8 @@ func (s *Server) renameGroup(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req groupRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	var errs Fields
-	name := req.validate(&errs)
-	if errs.Abort(c) {
+	_, name, ok := bindChecked(c, groupRequest.validate)
+	if !ok {
 		return
 	}
 	g, err := s.store.RenameGroup(c.Request.Context(), account(c), id, name)

@@ -148,6 +148,20 @@ func (f Fields) Abort(c *gin.Context) bool {
 
 // bindJSON decodes the body into v, answering 400/413/415/422 itself when it
 // cannot. It returns false when the request was answered.
+// bindChecked binds the JSON body to a request and checks it with check, which
+// answers what the handler goes on with; it answers 400 or 422 itself and
+// reports success.
+func bindChecked[R, P any](c *gin.Context, check func(R, *Fields) P) (R, P, bool) {
+	var req R
+	var p P
+	if !bindJSON(c, &req) {
+		return req, p, false
+	}
+	var errs Fields
+	p = check(req, &errs)
+	return req, p, !errs.Abort(c)
+}
+
 func bindJSON(c *gin.Context, v any) bool {
 	// curl -d sends application/x-www-form-urlencoded; reading that as JSON is kinder
 	// than refusing it. Anything else that is clearly not JSON is refused.

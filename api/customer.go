@@ -31,9 +31,13 @@ type customerJSON struct {
 func customersJSON(cs []store.Customer) []customerJSON {
 	out := make([]customerJSON, len(cs))
 	for i, c := range cs {
-		out[i] = customerJSON{Customer: c, PhoneDisplay: phone.National(c.Phone), OptedOutAt: timeOrNil(c.OptedOutAt)}
+		out[i] = toCustomerJSON(c)
 	}
 	return out
+}
+
+func toCustomerJSON(c store.Customer) customerJSON {
+	return customerJSON{Customer: c, PhoneDisplay: phone.National(c.Phone), OptedOutAt: timeOrNil(c.OptedOutAt)}
 }
 
 type customerRequest struct {

@@ -271,24 +271,17 @@ func (s *Server) eventAttendance(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	rows, total, err := s.store.Attendance(c.Request.Context(), account(c), e.ID, p)
-	if !storeErr(c, err, "attendance") {
-		return
-	}
-	today := e.LocalDay(s.now())
-	out := make([]attendanceRowJSON, len(rows))
-	for i, r := range rows {
+	var today time.Time
+	listPage(c, "attendance", func(ctx context.Context, acc int64, p store.Page) ([]store.AttendanceRow, int64, error) {
+		rows, total, err := s.store.Attendance(ctx, acc, e.ID, p)
+		today = e.LocalDay(s.now())
+		return rows, total, err
+	}, func(r store.AttendanceRow) attendanceRowJSON {
 		o := attendanceRowJSON{CustomerID: r.CustomerID, CustomerName: r.CustomerName, CustomerPhone: r.CustomerPhone,
 			TotalDays: r.Days, FirstDay: r.FirstDay.Format(time.DateOnly), LastDay: r.LastDay.Format(time.DateOnly),
 			Granted: r.Granted, Waitlisted: r.Waitlisted}
 		st := e.StandingOn(today, r.LastDay, r.Days, r.LastStreak)
 		o.StreakDays, o.DayCount = st.StreakDays, st.DayCount
-		out[i] = o
-	}
-	c.JSON(http.StatusOK, list[attendanceRowJSON]{Items: out, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(rows, p.Size, store.AttendanceCursor)})
+		return o
+	}, store.AttendanceCursor)
 }

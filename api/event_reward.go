@@ -244,16 +244,9 @@ func (s *Server) stockAdjustments(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	as, total, err := s.store.StockAdjustments(c.Request.Context(), account(c), e.ID, t.ID, p)
-	if !storeErr(c, err, "stock adjustments") {
-		return
-	}
-	c.JSON(http.StatusOK, list[store.StockAdjustment]{Items: as, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(as, p.Size, func(x store.StockAdjustment) string { return store.Cursor(x.ID) })})
+	listPage(c, "stock adjustments", func(ctx context.Context, acc int64, p store.Page) ([]store.StockAdjustment, int64, error) {
+		return s.store.StockAdjustments(ctx, acc, e.ID, t.ID, p)
+	}, same[store.StockAdjustment], func(x store.StockAdjustment) string { return store.Cursor(x.ID) })
 }
 
 // queryID reads an optional positive id from the query string.
@@ -308,14 +301,7 @@ func (s *Server) listAlerts(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	as, total, err := s.store.StockAlerts(c.Request.Context(), account(c), e.ID, p)
-	if !storeErr(c, err, "alerts") {
-		return
-	}
-	c.JSON(http.StatusOK, list[store.StockAlert]{Items: as, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(as, p.Size, func(x store.StockAlert) string { return store.Cursor(x.ID) })})
+	listPage(c, "alerts", func(ctx context.Context, acc int64, p store.Page) ([]store.StockAlert, int64, error) {
+		return s.store.StockAlerts(ctx, acc, e.ID, p)
+	}, same[store.StockAlert], func(x store.StockAlert) string { return store.Cursor(x.ID) })
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -14,7 +15,7 @@ import (
 const MaxIDsPerRequest = 10000
 
 func (s *Server) listGroups(c *gin.Context) {
-	listPage(c, "groups", s.store.Groups, func(g store.Group) store.Group { return g }, store.GroupCursor)
+	listPage(c, "groups", s.store.Groups, same[store.Group], store.GroupCursor)
 }
 
 type groupRequest struct {
@@ -79,16 +80,9 @@ func (s *Server) groupCustomers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	cs, total, err := s.store.GroupCustomers(c.Request.Context(), account(c), id, c.Query("q"), p)
-	if !storeErr(c, err, "group") {
-		return
-	}
-	c.JSON(http.StatusOK, list[customerJSON]{Items: customersJSON(cs), Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(cs, p.Size, func(x store.Customer) string { return store.Cursor(x.ID) })})
+	listPage(c, "group", func(ctx context.Context, acc int64, p store.Page) ([]store.Customer, int64, error) {
+		return s.store.GroupCustomers(ctx, acc, id, c.Query("q"), p)
+	}, toCustomerJSON, func(x store.Customer) string { return store.Cursor(x.ID) })
 }
 
 type membersRequest struct {

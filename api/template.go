@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -113,13 +114,8 @@ func (s *Server) createTemplate(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	var t store.Template
-	req.apply(&t)
-	if !s.checkTemplate(c, &t, req.Variables) {
-		return
-	}
-	saved, err := s.store.SaveTemplate(c.Request.Context(), account(c), t)
-	if !storeErr(c, err, "template") {
+	saved, ok := s.saveTemplate(c, req, store.Template{})
+	if !ok {
 		return
 	}
 	c.Header("Location", "/api/v1/templates/"+itoa(saved.ID))
@@ -139,15 +135,20 @@ func (s *Server) updateTemplate(c *gin.Context) {
 	if !storeErr(c, err, "template") {
 		return
 	}
+	if saved, ok := s.saveTemplate(c, req, t); ok {
+		c.JSON(http.StatusOK, saved)
+	}
+}
+
+// saveTemplate applies req to t (a new template, or the stored one), checks
+// and saves it; it answers errors itself and reports success.
+func (s *Server) saveTemplate(c *gin.Context, req templateRequest, t store.Template) (store.Template, bool) {
 	req.apply(&t)
 	if !s.checkTemplate(c, &t, req.Variables) {
-		return
+		return t, false
 	}
 	saved, err := s.store.SaveTemplate(c.Request.Context(), account(c), t)
-	if !storeErr(c, err, "template") {
-		return
-	}
-	c.JSON(http.StatusOK, saved)
+	return saved, storeErr(c, err, "template")
 }
 
 func (s *Server) getTemplate(c *gin.Context) {
@@ -159,16 +160,9 @@ func (s *Server) getTemplate(c *gin.Context) {
 }
 
 func (s *Server) listTemplates(c *gin.Context) {
-	p, ok := pageParams(c)
-	if !ok {
-		return
-	}
-	ts, total, err := s.store.Templates(c.Request.Context(), account(c), c.Query("channel"), p)
-	if !storeErr(c, err, "templates") {
-		return
-	}
-	c.JSON(http.StatusOK, list[store.Template]{Items: ts, Total: total, Page: p.Page, Size: p.Size,
-		NextCursor: nextCursor(ts, p.Size, func(x store.Template) string { return store.Cursor(x.ID) })})
+	listPage(c, "templates", func(ctx context.Context, acc int64, p store.Page) ([]store.Template, int64, error) {
+		return s.store.Templates(ctx, acc, c.Query("channel"), p)
+	}, same[store.Template], func(x store.Template) string { return store.Cursor(x.ID) })
 }
 
 func (s *Server) deleteTemplate(c *gin.Context) {

@@ -134,15 +134,11 @@ func (s *Server) createCustomer(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/api/v1/customers/"+itoa(cust.ID))
-	c.JSON(http.StatusCreated, customersJSON([]store.Customer{cust})[0])
+	c.JSON(http.StatusCreated, toCustomerJSON(cust))
 }
 
 func (s *Server) getCustomer(c *gin.Context) {
-	cust, ok := pathRow(c, "customer", s.store.Customer)
-	if !ok {
-		return
-	}
-	c.JSON(http.StatusOK, customersJSON([]store.Customer{cust})[0])
+	showRow(c, "customer", s.store.Customer, toCustomerJSON)
 }
 
 func (s *Server) updateCustomer(c *gin.Context) {
@@ -164,7 +160,7 @@ func (s *Server) updateCustomer(c *gin.Context) {
 	if !storeErr(c, err, "customer") {
 		return
 	}
-	c.JSON(http.StatusOK, customersJSON([]store.Customer{cust})[0])
+	c.JSON(http.StatusOK, toCustomerJSON(cust))
 }
 
 func (s *Server) deleteCustomer(c *gin.Context) {

@@ -40,11 +40,7 @@ func (s *Server) createGroup(c *gin.Context) {
 }
 
 func (s *Server) getGroup(c *gin.Context) {
-	g, ok := pathRow(c, "group", s.store.Group)
-	if !ok {
-		return
-	}
-	c.JSON(http.StatusOK, g)
+	showRow(c, "group", s.store.Group, same[store.Group])
 }
 
 func (s *Server) renameGroup(c *gin.Context) {

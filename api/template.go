@@ -152,11 +152,7 @@ func (s *Server) saveTemplate(c *gin.Context, req templateRequest, t store.Templ
 }
 
 func (s *Server) getTemplate(c *gin.Context) {
-	t, ok := pathRow(c, "template", s.store.Template)
-	if !ok {
-		return
-	}
-	c.JSON(http.StatusOK, t)
+	showRow(c, "template", s.store.Template, same[store.Template])
 }
 
 func (s *Server) listTemplates(c *gin.Context) {

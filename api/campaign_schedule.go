@@ -194,13 +194,9 @@ func (s *Server) updateSchedule(c *gin.Context) {
 	if req.apply(&n).Abort(c) {
 		return
 	}
-	ctx, acc := c.Request.Context(), account(c)
-	cs, err := s.store.UpdateCampaignSchedule(ctx, acc, cs.ID, n)
-	if !storeErr(c, err, "campaign schedule") {
-		return
-	}
-	cs = s.followSchedule(ctx, cs)
-	c.JSON(http.StatusOK, s.describeSchedule(ctx, cs))
+	s.answerScheduleChange(c, cs.ID, func(ctx context.Context, acc, id int64) (store.CampaignSchedule, error) {
+		return s.store.UpdateCampaignSchedule(ctx, acc, id, n)
+	})
 }
 
 // pauseSchedule pauses (or unpauses) a schedule: no run starts while paused.
@@ -210,14 +206,23 @@ func (s *Server) pauseSchedule(paused bool) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx, acc := c.Request.Context(), account(c)
-		cs, err := s.store.SetCampaignSchedulePaused(ctx, acc, cs.ID, paused)
-		if !storeErr(c, err, "campaign schedule") {
-			return
-		}
-		cs = s.followSchedule(ctx, cs)
-		c.JSON(http.StatusOK, s.describeSchedule(ctx, cs))
+		s.answerScheduleChange(c, cs.ID, func(ctx context.Context, acc, id int64) (store.CampaignSchedule, error) {
+			return s.store.SetCampaignSchedulePaused(ctx, acc, id, paused)
+		})
 	}
+}
+
+// answerScheduleChange makes a change to the schedule id and answers the
+// schedule as it then is, its Temporal Schedule asked to follow.
+func (s *Server) answerScheduleChange(c *gin.Context, id int64,
+	change func(ctx context.Context, accountID, id int64) (store.CampaignSchedule, error)) {
+	ctx := c.Request.Context()
+	cs, err := change(ctx, account(c), id)
+	if !storeErr(c, err, "campaign schedule") {
+		return
+	}
+	cs = s.followSchedule(ctx, cs)
+	c.JSON(http.StatusOK, s.describeSchedule(ctx, cs))
 }
 
 // triggerSchedule runs the schedule once now (paused or not), through its

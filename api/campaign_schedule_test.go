@@ -241,8 +241,18 @@ func TestCampaignScheduleRunWithNothingToSendRecordsWhy(t *testing.T) {
 	var s scheduleOut
 	c.Do("POST", "/api/v1/campaign-schedules", map[string]any{"name": "내 것", "template_id": f.template,
 		"group_ids": []int64{f.group}, "cron": "0 9 * * mon"}).Expect(201).JSON(&s)
+	// An edit answers the schedule as it now is; a refused one changes nothing.
+	c.Do("PATCH", fmt.Sprintf("/api/v1/campaign-schedules/%d", s.ID), map[string]any{"cron": "30 10 * * tue"}).Expect(200).JSON(&s)
+	if s.Cron != "30 10 * * tue" || s.Name != "내 것" {
+		t.Fatalf("edited schedule %+v", s)
+	}
+	fieldNamed(t, c.Do("PATCH", fmt.Sprintf("/api/v1/campaign-schedules/%d", s.ID), map[string]any{"cron": "61 * * * *"}), "cron", "")
+	if got := getSchedule(t, c, s.ID); got.Cron != "30 10 * * tue" {
+		t.Fatalf("refused edit changed the cron to %q", got.Cron)
+	}
 	other, _ := h.signup(t)
 	oc := h.c.As(other)
+	oc.Do("PATCH", fmt.Sprintf("/api/v1/campaign-schedules/%d", s.ID), map[string]any{"cron": "0 9 * * *"}).Expect(404)
 	for _, path := range []string{"", "/pause", "/unpause", "/trigger"} {
 		method := "POST"
 		if path == "" {

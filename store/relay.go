@@ -56,6 +56,15 @@ func rawJSONColumn(src any, null []byte) ([]byte, error) {
 	}
 }
 
+// relayRow is how SaveRelay writes a relay.
+var relayRow = savedRow[Relay]{what: "relay", table: "relays", columns: relaysColumns,
+	insert: `INSERT INTO relays (name, kind, channel, config, weight, price_milli, rate_limit,
+		enabled, updated_at, created_at, account_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+	update: `UPDATE relays SET name = ?, kind = ?, channel = ?, config = ?, weight = ?,
+		price_milli = ?, rate_limit = ?, enabled = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+	created: AuditRelayCreate, updated: AuditRelayUpdate, subject: SubjectRelay,
+	snapshot: func(r Relay) any { return snapshotRelay(r) }}
+
 // SaveRelay creates (r.ID == 0) or replaces a relay; the caller validated it.
 // The change is audited with the relay before and after, secrets masked.
 func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay, error) {
@@ -66,33 +75,9 @@ func (s *Store) SaveRelay(ctx context.Context, accountID int64, r Relay) (Relay,
 	}
 	cols := []any{r.Name, r.Kind, r.Channel, cfg, r.Weight, r.PriceMilli, r.RateLimit, r.Enabled, ts}
 	var out Relay
-	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		ch := Change{Action: AuditRelayCreate, Subject: SubjectRelay}
-		if r.ID == 0 {
-			res, err := tx.ExecContext(ctx, `INSERT INTO relays (name, kind, channel, config, weight, price_milli, rate_limit,
-				enabled, updated_at, created_at, account_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
-			if err != nil {
-				return err
-			}
-			r.ID, _ = res.LastInsertId()
-		} else {
-			var before Relay
-			if err := tx.GetContext(ctx, &before, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ? FOR UPDATE`,
-				accountID, r.ID); err != nil {
-				return notFound(err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE relays SET name = ?, kind = ?, channel = ?, config = ?, weight = ?,
-				price_milli = ?, rate_limit = ?, enabled = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
-				append(cols, accountID, r.ID)...); err != nil {
-				return err
-			}
-			ch.Action, ch.Before = AuditRelayUpdate, snapshotRelay(before)
-		}
-		if err := tx.GetContext(ctx, &out, `SELECT `+relaysColumns+` FROM relays WHERE account_id = ? AND id = ?`, accountID, r.ID); err != nil {
-			return fmt.Errorf("read relay %d: %w", r.ID, err)
-		}
-		ch.SubjectID, ch.After = r.ID, snapshotRelay(out)
-		return audit(ctx, tx, accountID, ch)
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) (err error) {
+		out, err = saveAudited(ctx, tx, accountID, r.ID, relayRow, cols, ts)
+		return err
 	})
 	if err != nil {
 		if isDuplicate(err) {

@@ -86,6 +86,17 @@ func jsonText(v any) string {
 	return string(b)
 }
 
+// templateRow is how SaveTemplate writes a template.
+var templateRow = savedRow[Template]{what: "template", table: "templates", columns: templatesColumns,
+	insert: `INSERT INTO templates (name, channel, subject, body, buttons, variables,
+		provider_template_code, sender_key, fallback_subject, fallback_text, advertisement, updated_at, created_at, account_id)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	update: `UPDATE templates SET name = ?, channel = ?, subject = ?, body = ?, buttons = ?,
+		variables = ?, provider_template_code = ?, sender_key = ?, fallback_subject = ?, fallback_text = ?,
+		advertisement = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+	created: AuditTemplateCreate, updated: AuditTemplateUpdate, subject: SubjectTemplate,
+	snapshot: func(t Template) any { return t }, nameWrites: true}
+
 // SaveTemplate creates (t.ID == 0) or replaces a template of the account; the
 // caller has validated its content and derived its variables. The change is
 // audited with the template before and after.
@@ -100,34 +111,9 @@ func (s *Store) SaveTemplate(ctx context.Context, accountID int64, t Template) (
 	cols := []any{t.Name, t.Channel, t.Subject, t.Body, jsonText(t.Buttons), jsonText(t.Variables),
 		t.ProviderTemplateCode, t.SenderKey, t.FallbackSubject, t.FallbackText, t.Advertisement, ts}
 	var out Template
-	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		ch := Change{Action: AuditTemplateCreate, Subject: SubjectTemplate}
-		if t.ID == 0 {
-			res, err := tx.ExecContext(ctx, `INSERT INTO templates (name, channel, subject, body, buttons, variables,
-				provider_template_code, sender_key, fallback_subject, fallback_text, advertisement, updated_at, created_at, account_id)
-				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, append(cols, ts, accountID)...)
-			if err != nil {
-				return fmt.Errorf("insert template: %w", err)
-			}
-			t.ID, _ = res.LastInsertId()
-		} else {
-			var before Template
-			if err := tx.GetContext(ctx, &before, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ? FOR UPDATE`,
-				accountID, t.ID); err != nil {
-				return notFound(err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE templates SET name = ?, channel = ?, subject = ?, body = ?, buttons = ?,
-				variables = ?, provider_template_code = ?, sender_key = ?, fallback_subject = ?, fallback_text = ?,
-				advertisement = ?, updated_at = ? WHERE account_id = ? AND id = ?`, append(cols, accountID, t.ID)...); err != nil {
-				return fmt.Errorf("update template %d: %w", t.ID, err)
-			}
-			ch.Action, ch.Before = AuditTemplateUpdate, before
-		}
-		if err := tx.GetContext(ctx, &out, `SELECT `+templatesColumns+` FROM templates WHERE account_id = ? AND id = ?`, accountID, t.ID); err != nil {
-			return fmt.Errorf("read template %d: %w", t.ID, err)
-		}
-		ch.SubjectID, ch.After = t.ID, out
-		return audit(ctx, tx, accountID, ch)
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) (err error) {
+		out, err = saveAudited(ctx, tx, accountID, t.ID, templateRow, cols, ts)
+		return err
 	})
 	return out, err
 }

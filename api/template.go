@@ -32,26 +32,26 @@ type templateRequest struct {
 
 // apply copies the fields that are present onto t.
 func (r templateRequest) apply(t *store.Template) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&t.Name, r.Name)
-	set(&t.Channel, r.Channel)
-	set(&t.Subject, r.Subject)
-	set(&t.Body, r.Body)
-	set(&t.ProviderTemplateCode, r.ProviderTemplateCode)
-	set(&t.SenderKey, r.SenderKey)
-	set(&t.FallbackText, r.FallbackText)
-	set(&t.FallbackSubject, r.FallbackSubject)
+	setIf(&t.Name, r.Name)
+	setIf(&t.Channel, r.Channel)
+	setIf(&t.Subject, r.Subject)
+	setIf(&t.Body, r.Body)
+	setIf(&t.ProviderTemplateCode, r.ProviderTemplateCode)
+	setIf(&t.SenderKey, r.SenderKey)
+	setIf(&t.FallbackText, r.FallbackText)
+	setIf(&t.FallbackSubject, r.FallbackSubject)
 	if r.Buttons != nil {
 		t.Buttons = *r.Buttons
 	}
-	if r.Advertisement != nil {
-		t.Advertisement = *r.Advertisement
-	}
+	setIf(&t.Advertisement, r.Advertisement)
 	t.Name = strings.TrimSpace(t.Name)
+}
+
+// setIf sets *dst to *v when v is given (a field present in a request).
+func setIf[T any](dst, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }
 
 // accountSettings are the account values rendering depends on.

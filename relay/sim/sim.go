@@ -390,6 +390,13 @@ type Patch struct {
 	ReportDelay       *Duration `json:"report_delay,omitempty"`
 }
 
+// setIf sets *dst to *v when v is given.
+func setIf[T any](dst, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // Control applies p (POST /control): an outage is {"relay":"a","fault_rate":1},
 // the recovery {"relay":"a","clear":true}.
 func (s *Simulator) Control(p Patch) error {
@@ -406,25 +413,13 @@ func (s *Simulator) Control(p Patch) error {
 	if o, ok := s.overrides[p.Relay]; ok && p.Relay != "" {
 		cur = o
 	}
-	set := func(dst *Duration, v *Duration) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setF := func(dst *float64, v *float64) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&cur.Latency, p.Latency)
-	set(&cur.Jitter, p.Jitter)
-	set(&cur.ReportDelay, p.ReportDelay)
-	setF(&cur.FaultRate, p.FaultRate)
-	setF(&cur.RecipientFailRate, p.RecipientFailRate)
-	setF(&cur.ReportFailRate, p.ReportFailRate)
-	if p.Distribution != nil {
-		cur.Distribution = *p.Distribution
-	}
+	setIf(&cur.Latency, p.Latency)
+	setIf(&cur.Jitter, p.Jitter)
+	setIf(&cur.ReportDelay, p.ReportDelay)
+	setIf(&cur.FaultRate, p.FaultRate)
+	setIf(&cur.RecipientFailRate, p.RecipientFailRate)
+	setIf(&cur.ReportFailRate, p.ReportFailRate)
+	setIf(&cur.Distribution, p.Distribution)
 	if err := cur.validate(); err != nil {
 		return err
 	}

@@ -26,9 +26,10 @@ func TestControlSetsTheGivenFieldsOnly(t *testing.T) {
 		return st
 	}
 	before := state().Defaults
-	d, f, n := sim.Duration(2*time.Second), 0.25, "normal"
-	if err := s.Control(sim.Patch{Relay: "a", Latency: &d, Jitter: &d, ReportDelay: &d, Distribution: &n,
-		FaultRate: &f, RecipientFailRate: &f, ReportFailRate: &f}); err != nil {
+	lat, jit, rep, n := sim.Duration(2*time.Second), sim.Duration(3*time.Second), sim.Duration(4*time.Second), "normal"
+	fault, recipient, report := 0.25, 0.125, 0.0625
+	if err := s.Control(sim.Patch{Relay: "a", Latency: &lat, Jitter: &jit, ReportDelay: &rep, Distribution: &n,
+		FaultRate: &fault, RecipientFailRate: &recipient, ReportFailRate: &report}); err != nil {
 		t.Fatal(err)
 	}
 	ms := sim.Duration(time.Millisecond)
@@ -37,8 +38,8 @@ func TestControlSetsTheGivenFieldsOnly(t *testing.T) {
 	}
 	st := state()
 	want := before
-	want.Latency, want.Jitter, want.ReportDelay, want.Distribution = d, d, d, n
-	want.FaultRate, want.RecipientFailRate, want.ReportFailRate = f, f, f
+	want.Latency, want.Jitter, want.ReportDelay, want.Distribution = lat, jit, rep, n
+	want.FaultRate, want.RecipientFailRate, want.ReportFailRate = fault, recipient, report
 	if got := st.Relays["a"]; got != want {
 		t.Errorf("relay a: %+v, want %+v", got, want)
 	}

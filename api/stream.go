@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,11 +165,7 @@ func (h *hub) publish(account int64, f frame) {
 func (h *hub) accounts() []int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]int64, 0, len(h.subs))
-	for a := range h.subs {
-		out = append(out, a)
-	}
-	return out
+	return slices.Collect(maps.Keys(h.subs))
 }
 
 // streams counts the open streams (for tests and logs).

@@ -18,10 +18,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,11 +132,7 @@ func (g *Guard) List() []string {
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	out := make([]string, 0, len(g.allowed))
-	for k := range g.allowed {
-		out = append(out, k)
-	}
-	return out
+	return slices.Collect(maps.Keys(g.allowed))
 }
 
 // canonical is the map key of host:port: the host lower-cased without a

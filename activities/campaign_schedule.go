@@ -175,13 +175,8 @@ func (a *Activities) scheduleSpec(cs store.CampaignSchedule) client.ScheduleSpec
 // scheduleAction is the Schedule's action: a ScheduledCampaign run on the task
 // queue of the worker that syncs it (the one every sendingo worker serves).
 func (a *Activities) scheduleAction(cs store.CampaignSchedule, taskQueue string) *client.ScheduleWorkflowAction {
-	return &client.ScheduleWorkflowAction{
-		ID:                    workflows.CampaignScheduleID(cs.ID),
-		Workflow:              workflows.ScheduledCampaign,
-		Args:                  []any{workflows.ScheduledCampaignInput{AccountID: cs.AccountID, ScheduleID: cs.ID}},
-		TaskQueue:             taskQueue,
-		TypedSearchAttributes: workflows.AccountSearchAttributes(cs.AccountID),
-	}
+	return workflowAction(workflows.CampaignScheduleID(cs.ID), workflows.ScheduledCampaign,
+		workflows.ScheduledCampaignInput{AccountID: cs.AccountID, ScheduleID: cs.ID}, taskQueue, cs.AccountID)
 }
 
 // applySchedule creates or updates the Temporal Schedule of a live row.

@@ -303,11 +303,6 @@ func reminderSpec(e store.Event) (client.ScheduleSpec, error) {
 }
 
 func reminderAction(e store.Event, taskQueue string) *client.ScheduleWorkflowAction {
-	return &client.ScheduleWorkflowAction{
-		ID:                    workflows.ReminderWorkflowID(e.ID),
-		Workflow:              workflows.AttendanceReminder,
-		Args:                  []any{workflows.ReminderInput{AccountID: e.AccountID, EventID: e.ID}},
-		TaskQueue:             taskQueue,
-		TypedSearchAttributes: workflows.AccountSearchAttributes(e.AccountID),
-	}
+	return workflowAction(workflows.ReminderWorkflowID(e.ID), workflows.AttendanceReminder,
+		workflows.ReminderInput{AccountID: e.AccountID, EventID: e.ID}, taskQueue, e.AccountID)
 }

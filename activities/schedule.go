@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sendingo/sendingo/workflows"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 )
@@ -36,4 +37,16 @@ func (a *Activities) putSchedule(ctx context.Context, what string, opts client.S
 		return "", createErr(err)
 	}
 	return "created", nil
+}
+
+// workflowAction is a Schedule's action: workflow wf run as id with in, on
+// taskQueue, findable by the account's search attribute.
+func workflowAction(id string, wf, in any, taskQueue string, accountID int64) *client.ScheduleWorkflowAction {
+	return &client.ScheduleWorkflowAction{
+		ID:                    id,
+		Workflow:              wf,
+		Args:                  []any{in},
+		TaskQueue:             taskQueue,
+		TypedSearchAttributes: workflows.AccountSearchAttributes(accountID),
+	}
 }

@@ -226,6 +226,45 @@ func newAligoAPI(opts Options, kind, base, def, secret string, auth url.Values, 
 		scrub: newScrubber(secret), auth: auth, okCode: okCode, codeOf: codeOf}
 }
 
+// aligoSendCall POSTs one send call of batch (form, to path) and answers each
+// message's result: all accepted, with the request's mid, on the success code;
+// otherwise all with the code's outcome, or an error for a relay fault. name
+// names the call in errors, logName in the debug log, codeKey its code there;
+// fields reads the answer A's code, mid and message.
+func aligoSendCall[A any](ctx context.Context, a *aligoAPI, batch []Message, path string, form url.Values,
+	name, logName, codeKey string, fields func(*A) (code *flexInt, mid, msg string)) ([]Result, error) {
+	start := a.now()
+	ans, err := postForm(ctx, a.client, joinURL(a.base, path), form)
+	if err != nil {
+		return nil, a.scrub.err(fmt.Errorf("%s: %w", name, err))
+	}
+	if ans.status != http.StatusOK {
+		return nil, httpFault(statusFault(ans.status), ans.status, fmt.Errorf("%s: HTTP %d: %s", name, ans.status, a.scrub.clean(snippet(ans.body))))
+	}
+	var v A
+	err = json.Unmarshal(ans.body, &v)
+	code, mid, msg := fields(&v)
+	if err != nil || code == nil {
+		return nil, fault(CodeBadAnswer, fmt.Errorf("%s: unreadable answer: %s", name, a.scrub.clean(snippet(ans.body))))
+	}
+	a.log.DebugContext(ctx, logName, "messages", len(batch), codeKey, int64(*code), "mid", mid, "duration", a.now().Sub(start))
+	res := make([]Result, len(batch))
+	if int64(*code) == a.okCode {
+		for j, m := range batch {
+			res[j] = Result{MessageID: m.ID, Outcome: Accepted, ProviderID: mid}
+		}
+		return res, nil
+	}
+	outcome, errCode, reason := a.codeOf(int64(*code), a.scrub.clean(msg))
+	if outcome == RelayFault {
+		return nil, &Error{Code: errCode, Err: errors.New(name + ": " + reason), Public: reason}
+	}
+	for j, m := range batch {
+		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: errCode, Reason: reason}
+	}
+	return res, nil
+}
+
 // post POSTs one query call (history, templates) and checks the answer's code.
 func (a *aligoAPI) post(ctx context.Context, path string, form url.Values, dst any, code func() *flexInt, msg func() string) error {
 	for k, v := range a.auth {

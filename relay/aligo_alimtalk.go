@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -187,35 +185,8 @@ func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers [
 			form.Set("fmessage_"+n, m.Fallback.Body)
 		}
 	}
-	start := a.now()
-	ans, err := postForm(ctx, a.client, joinURL(a.base, "/akv10/alimtalk/send/"), form)
-	if err != nil {
-		return nil, a.scrub.err(fmt.Errorf("aligo alimtalk send: %w", err))
-	}
-	if ans.status != http.StatusOK {
-		return nil, httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo alimtalk send: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
-	}
-	var v aligoSendAnswer
-	if err := json.Unmarshal(ans.body, &v); err != nil || v.Code == nil {
-		return nil, fault(CodeBadAnswer, fmt.Errorf("aligo alimtalk send: unreadable answer: %s", a.scrub.clean(snippet(ans.body))))
-	}
-	a.log.DebugContext(ctx, "aligo alimtalk call", "messages", len(batch), "code", int64(*v.Code),
-		"mid", string(v.Info.MID), "duration", a.now().Sub(start))
-	res := make([]Result, len(batch))
-	if *v.Code == 0 {
-		for j, m := range batch {
-			res[j] = Result{MessageID: m.ID, Outcome: Accepted, ProviderID: string(v.Info.MID)}
-		}
-		return res, nil
-	}
-	outcome, code, reason := aligoAlimTalkCode(int64(*v.Code), a.scrub.clean(v.Message))
-	if outcome == RelayFault {
-		return nil, &Error{Code: code, Err: errors.New("aligo alimtalk send: " + reason), Public: reason}
-	}
-	for j, m := range batch {
-		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: code, Reason: reason}
-	}
-	return res, nil
+	return aligoSendCall(ctx, &a.aligoAPI, batch, "/akv10/alimtalk/send/", form, "aligo alimtalk send", "aligo alimtalk call", "code",
+		func(v *aligoSendAnswer) (*flexInt, string, string) { return v.Code, string(v.Info.MID), v.Message })
 }
 
 // AligoButtonJSON is the button_n value an AlimTalk carries:

@@ -2,15 +2,13 @@ package relay
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"github.com/sendingo/sendingo/render"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sendingo/sendingo/render"
 )
 
 // AligoSMSBaseURL is Aligo's SMS API.
@@ -139,35 +137,8 @@ func (a *AligoSMS) sendCall(ctx context.Context, batch []Message, numbers []stri
 		form.Set("rec_"+n, numbers[j])
 		form.Set("msg_"+n, m.Body)
 	}
-	start := a.now()
-	ans, err := postForm(ctx, a.client, joinURL(a.base, "/send_mass/"), form)
-	if err != nil {
-		return nil, a.scrub.err(fmt.Errorf("aligo sms send_mass: %w", err))
-	}
-	if ans.status != http.StatusOK {
-		return nil, httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo sms send_mass: HTTP %d: %s", ans.status, a.scrub.clean(snippet(ans.body))))
-	}
-	var v aligoSMSAnswer
-	if err := json.Unmarshal(ans.body, &v); err != nil || v.ResultCode == nil {
-		return nil, fault(CodeBadAnswer, fmt.Errorf("aligo sms send_mass: unreadable answer: %s", a.scrub.clean(snippet(ans.body))))
-	}
-	a.log.DebugContext(ctx, "aligo sms call", "messages", len(batch), "result_code", int64(*v.ResultCode),
-		"mid", string(v.MsgID), "duration", a.now().Sub(start))
-	res := make([]Result, len(batch))
-	if *v.ResultCode == 1 {
-		for j, m := range batch {
-			res[j] = Result{MessageID: m.ID, Outcome: Accepted, ProviderID: string(v.MsgID)}
-		}
-		return res, nil
-	}
-	outcome, code, reason := aligoSMSCode(int64(*v.ResultCode), a.scrub.clean(v.Message))
-	if outcome == RelayFault {
-		return nil, &Error{Code: code, Err: errors.New("aligo sms send_mass: " + reason), Public: reason}
-	}
-	for j, m := range batch {
-		res[j] = Result{MessageID: m.ID, Outcome: outcome, Code: code, Reason: reason}
-	}
-	return res, nil
+	return aligoSendCall(ctx, &a.aligoAPI, batch, "/send_mass/", form, "aligo sms send_mass", "aligo sms call", "result_code",
+		func(v *aligoSMSAnswer) (*flexInt, string, string) { return v.ResultCode, string(v.MsgID), v.Message })
 }
 
 // aligoSMSPage is an answer of /list/ (of aligoSMSRequest) or /sms_list/ (of

@@ -52,6 +52,9 @@ type Server struct {
 	keepAlive time.Duration
 	access    accessRules // who may call what, from openapi.yaml
 	linkKey   []byte      // makes the tokens of mailed links (package onetime)
+	// clicks group-commits tracking link clicks; links caches resolved tokens.
+	clicks *store.ClickRecorder
+	links  *linkCache
 }
 
 // Deps are what New needs.
@@ -104,7 +107,8 @@ func New(d Deps) *Server {
 	}
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
-		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret)}
+		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
+		clicks: d.Store.NewClickRecorder(store.ClickRecorderOptions{}), links: newLinkCache(8192, time.Minute)}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the
@@ -141,7 +145,10 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 // Close stops the process's event stream hub: open streams end (their clients
 // reconnect, to another process if this one is going away). Register it with
 // http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
-func (s *Server) Close() { s.hub.close() }
+func (s *Server) Close() {
+	s.hub.close()
+	s.clicks.Close()
+}
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 

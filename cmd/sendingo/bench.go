@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sendingo/sendingo/bench"
+	"github.com/sendingo/sendingo/store"
 )
 
 func benchCmd(load loader) *cobra.Command {
@@ -147,48 +148,131 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		links       int
 		concurrency int
 		duration    time.Duration
+		baseline    string
 	)
 	cmd := &cobra.Command{
-		Use:   "redirects",
-		Short: "Load tracking links (/t/{token}) from concurrent clients against the API in its own process; print redirects/s, p50/p99, and check every click was recorded",
+		Use: "redirects",
+		Short: "Load tracking links (/t/{token}) from concurrent clients against the API in its own process; print redirects/s, p50/p99, " +
+			"and check every click was recorded (--baseline REF: the same against REF's API; nginx `return 302` where installed)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			var baseBin string
+			if baseline != "" {
+				fmt.Fprintf(out, "building %s in a temporary worktree ...\n", baseline)
+				bin, cleanup, err := bench.BuildRef(ctx, baseline)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				baseBin = bin
+			}
 			stack, self, err := startProcessStack(cmd, load, "redirects")
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
 			r, err := stack.RunCampaign(ctx, bench.CampaignOptions{Recipients: links, Buttons: true, Latency: 20 * time.Millisecond,
 				ReportDelay: time.Second, Relays: 1, Binary: self})
 			if err != nil {
 				return err
 			}
-			tokens, err := stack.Store.LinkTokens(ctx, r.CampaignID, links)
+			var me struct {
+				Account struct {
+					ID int64 `json:"id"`
+				} `json:"account"`
+			}
+			if err := stack.Call(ctx, "GET", "/api/v1/me", "", nil, 200, &me); err != nil {
+				return err
+			}
+			key := store.CampaignKey{AccountID: me.Account.ID, ID: r.CampaignID}
+			tokens, err := stack.Store.LinkTokens(ctx, key, links)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v; API in its own process\n",
+			type target struct {
+				name, base string
+				clicks     bool // an API that must record a click per redirect
+			}
+			targets := []target{{"this build", stack.BaseURL, true}}
+			if baseBin != "" {
+				base, stop, err := stack.StartAPI(ctx, baseBin)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				targets = append(targets, target{"baseline " + baseline, base, true})
+			}
+			nginx, wrk := bench.HaveNginxWrk()
+			if nginx != "" {
+				base, stop, err := bench.StartNginx(ctx, nginx)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				targets = append(targets, target{"nginx return 302", base, false})
+			} else {
+				fmt.Fprintln(out, "nginx is not installed: no nginx figure (apt-get install nginx)")
+			}
+			clients := []string{"go"}
+			if wrk != "" {
+				clients = append(clients, "wrk")
+			} else {
+				fmt.Fprintln(out, "wrk is not installed: the Go closed-loop client only (apt-get install wrk)")
+			}
+			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v each; APIs in their own processes\n",
 				runtime.NumCPU(), len(tokens), concurrency, duration)
-			l := stack.Redirects(ctx, tokens, concurrency, duration)
-			time.Sleep(500 * time.Millisecond)
-			recorded, err := stack.Store.CountClicks(ctx, r.CampaignID)
-			if err != nil {
-				return err
+			var failed error
+			for _, client := range clients {
+				rates := map[string]float64{}
+				for _, t := range targets {
+					before, err := stack.Store.CountClicks(ctx, key)
+					if err != nil {
+						return err
+					}
+					var l bench.Latency
+					if client == "go" {
+						l = bench.RedirectsAt(ctx, t.base, tokens, concurrency, duration)
+					} else if l, err = bench.WrkRedirects(ctx, wrk, t.base, tokens, concurrency, duration); err != nil {
+						return err
+					}
+					time.Sleep(500 * time.Millisecond)
+					after, err := stack.Store.CountClicks(ctx, key)
+					if err != nil {
+						return err
+					}
+					rates[t.name] = l.PerSecond
+					p95 := "p95"
+					if client == "wrk" {
+						p95 = "p90"
+					}
+					fmt.Fprintf(out, "[%s] %-22s %8.0f redirects/s (%d in %v); p50 %v, %s %v, p99 %v, max %v; failures %d",
+						client, t.name, l.PerSecond, l.N, duration, l.P50.Round(10*time.Microsecond), p95, l.P95.Round(10*time.Microsecond),
+						l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
+					if t.clicks {
+						recorded := after - before
+						fmt.Fprintf(out, "; clicks recorded %d", recorded)
+						// The Go client counts every answered redirect; wrk does not
+						// count the requests in flight when it stops, which are
+						// recorded all the same.
+						if (client == "go" && recorded != int64(l.N)) || recorded < int64(l.N) {
+							failed = fmt.Errorf("%s: %d redirects but %d clicks recorded", t.name, l.N, recorded)
+						}
+					}
+					fmt.Fprintln(out)
+				}
+				this := rates["this build"]
+				for _, t := range targets[1:] {
+					fmt.Fprintf(out, "[%s] this build / %s: %.2f×\n", client, t.name, this/max(rates[t.name], 1))
+				}
 			}
-			fmt.Fprintf(out, "redirects: %d in %v = %.0f/s; latency p50 %v, p95 %v, p99 %v, max %v; failures %d\n",
-				l.N, duration, l.PerSecond, l.P50.Round(10*time.Microsecond), l.P95.Round(10*time.Microsecond),
-				l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
-			fmt.Fprintf(out, "clicks recorded in MySQL: %d of %d redirects\n", recorded, l.N)
-			if recorded != int64(l.N) {
-				return fmt.Errorf("%d redirects but %d clicks recorded", l.N, recorded)
-			}
-			return nil
+			return failed
 		},
 	}
 	cmd.Flags().IntVar(&links, "links", 10000, "tracking links (one per recipient of a seeded campaign)")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients")
-	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to load")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients (wrk: connections)")
+	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to load each target")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and measure the same way (e.g. 24fff19)")
 	return cmd
 }
 

@@ -167,7 +167,9 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 				defer cleanup()
 				baseBin = bin
 			}
-			stack, self, err := startProcessStack(cmd, load, "redirects")
+			// The campaign is seeded through an API in this process (it allows
+			// the relay simulator it starts); the APIs measured run on their own.
+			stack, self, err := startSeedStack(cmd, load, "redirects")
 			if err != nil {
 				return err
 			}
@@ -194,7 +196,12 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 				name, base string
 				clicks     bool // an API that must record a click per redirect
 			}
-			targets := []target{{"this build", stack.BaseURL, true}}
+			thisBase, stopThis, err := stack.StartAPI(ctx, self)
+			if err != nil {
+				return err
+			}
+			defer stopThis()
+			targets := []target{{"this build", thisBase, true}}
 			if baseBin != "" {
 				base, stop, err := stack.StartAPI(ctx, baseBin)
 				if err != nil {
@@ -406,6 +413,22 @@ func streamBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().Float64Var(&o.Rate, "rate", 20, "notifications per second")
 	cmd.Flags().DurationVar(&o.Settle, "settle", 10*time.Second, "how long to wait for deliveries after the last notification")
 	return cmd
+}
+
+// startSeedStack starts a benchmark stack whose worker runs as a process of
+// this binary and whose API serves in this process (to seed through); the
+// command starts the API processes it measures with Stack.StartAPI.
+func startSeedStack(cmd *cobra.Command, load loader, label string) (*bench.Stack, string, error) {
+	cfg, _, err := load()
+	if err != nil {
+		return nil, "", err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	stack, err := bench.Start(cmd.Context(), cfg, label, bench.Options{ExternalWorker: true})
+	return stack, self, err
 }
 
 // startProcessStack starts a benchmark stack whose API and worker run as

@@ -49,22 +49,38 @@ func BuildRef(ctx context.Context, ref string) (bin string, cleanup func(), err 
 // StartAPI serves the API from binary (`sendingo api`, in its own process)
 // against the stack's database and Temporal, and answers its base URL.
 func (s *Stack) StartAPI(ctx context.Context, binary string) (string, func(), error) {
-	port, err := devserver.FreePort("127.0.0.1")
+	p, err := s.StartAPIProcess(ctx, binary)
 	if err != nil {
 		return "", nil, err
+	}
+	return p.Base, p.Stop, nil
+}
+
+// APIProc is an API process started by StartAPIProcess.
+type APIProc struct {
+	Base    string
+	Process *os.Process
+	Stop    func()
+}
+
+// StartAPIProcess is StartAPI, answering the process too.
+func (s *Stack) StartAPIProcess(ctx context.Context, binary string) (APIProc, error) {
+	port, err := devserver.FreePort("127.0.0.1")
+	if err != nil {
+		return APIProc{}, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.CommandContext(ctx, binary, "api")
 	cmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_HTTP_ADDR="+addr, "SENDINGO_PUBLIC_URL=http://"+addr)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start api %s: %w", binary, err)
+		return APIProc{}, fmt.Errorf("start api %s: %w", binary, err)
 	}
 	stop := func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }
 	base := "http://" + addr
 	if err := waitHTTP(ctx, base+"/healthz"); err != nil {
 		stop()
-		return "", nil, err
+		return APIProc{}, err
 	}
-	return base, stop, nil
+	return APIProc{Base: base, Process: cmd.Process, Stop: stop}, nil
 }

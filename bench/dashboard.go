@@ -40,10 +40,17 @@ func summarise(name string, ds []time.Duration) Latency {
 
 // Measure sends n GET requests, one after another, and summarises their latency.
 func (s *Stack) Measure(ctx context.Context, name string, n int, path func(i int) string) (Latency, error) {
+	return s.MeasureAt(ctx, s.BaseURL, name, n, path)
+}
+
+// MeasureAt is Measure against the API at base.
+func (s *Stack) MeasureAt(ctx context.Context, base, name string, n int, path func(i int) string) (Latency, error) {
+	at := *s
+	at.BaseURL = base
 	ds := make([]time.Duration, 0, n)
 	for i := 0; i < n; i++ {
 		start := time.Now()
-		if err := s.Call(ctx, "GET", path(i), "", nil, 200, nil); err != nil {
+		if err := at.Call(ctx, "GET", path(i), "", nil, 200, nil); err != nil {
 			return Latency{}, fmt.Errorf("%s: %w", name, err)
 		}
 		ds = append(ds, time.Since(start))

@@ -362,7 +362,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 			out.Done = true
 			return nil
 		}
-		created, updated, ids, err := upsertCustomers(ctx, tx, accountID, rows)
+		created, updated, known, fresh, err := upsertCustomers(ctx, tx, accountID, rows)
 		if err != nil {
 			return err
 		}
@@ -370,7 +370,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		if err != nil {
 			return err
 		}
-		if _, err := addMembers(ctx, tx, accountID, g, ids); err != nil {
+		if err := addImported(ctx, tx, accountID, g, known, fresh); err != nil {
 			return err
 		}
 		out.Processed += int64(len(rows))
@@ -386,57 +386,122 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 
 // upsertCustomers inserts new customers and updates known ones (matched by phone):
 // name and e-mail are replaced (an empty e-mail keeps the old one), attributes are
-// merged. It answers the counts and every customer id.
-func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, ids []int64, err error) {
+// merged. It answers the counts, the ids of the known customers and of the new
+// ones. The known ones are read with a locking read first, so no other
+// transaction can add one of these phones before the insert: the counts are
+// exact. Rows with a night consent cell and rows without go in separate
+// statements, so a new customer without one gets no consent (0) and a known one
+// keeps its own, without a second pass over the rows.
+func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, known, fresh []int64, err error) {
 	phones := make([]string, len(rows))
 	for i, r := range rows {
 		phones[i] = r.Phone
 	}
-	query, args, _ := sqlx.In(`SELECT COUNT(*) FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
-	var existing int64
-	if err := tx.GetContext(ctx, &existing, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("count known customers: %w", err)
+	var existing []struct {
+		ID    int64  `db:"id"`
+		Phone string `db:"phone"`
+	}
+	query, args, _ := sqlx.In(`SELECT id, phone FROM customers WHERE account_id = ? AND phone IN (?) FOR UPDATE`, accountID, phones)
+	if err := tx.SelectContext(ctx, &existing, query, args...); err != nil {
+		return 0, 0, nil, nil, fmt.Errorf("load known customers: %w", err)
+	}
+	isKnown := make(map[string]bool, len(existing))
+	for _, e := range existing {
+		isKnown[e.Phone] = true
+		known = append(known, e.ID)
+	}
+	t := now()
+	var withCell, without []ImportRow
+	for _, r := range rows {
+		if r.NightConsent == "Y" || r.NightConsent == "N" {
+			withCell = append(withCell, r)
+		} else {
+			without = append(without, r)
+		}
+	}
+	for _, part := range []struct {
+		rows []ImportRow
+		// on a known customer: the file's consent, or the customer's own
+		consent string
+	}{
+		{withCell, "VALUES(night_ad_consent)"},
+		{without, "night_ad_consent"},
+	} {
+		if len(part.rows) == 0 {
+			continue
+		}
+		var b strings.Builder
+		b.Grow(len(part.rows)*24 + 512)
+		b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, night_ad_consent, not_mobile,
+		created_at, updated_at) VALUES `)
+		vals := make([]any, 0, len(part.rows)*8)
+		for i, r := range part.rows {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,0,?,?,?,?)")
+			vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), r.NightConsent == "Y", !phone.IsMobile(r.Phone), t, t)
+		}
+		b.WriteString(` ON DUPLICATE KEY UPDATE name = VALUES(name),
+		email = IF(VALUES(email) = '', email, VALUES(email)),
+		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
+		night_ad_consent = ` + part.consent + `,
+		not_mobile = VALUES(not_mobile),
+		updated_at = VALUES(updated_at)`)
+		if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+			return 0, 0, nil, nil, fmt.Errorf("upsert %d customers: %w", len(part.rows), err)
+		}
+	}
+	if len(existing) < len(rows) {
+		newPhones := make([]string, 0, len(rows)-len(existing))
+		for _, p := range phones {
+			if !isKnown[p] {
+				newPhones = append(newPhones, p)
+			}
+		}
+		query, args, _ = sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, newPhones)
+		if err := tx.SelectContext(ctx, &fresh, query, args...); err != nil {
+			return 0, 0, nil, nil, fmt.Errorf("load new customer ids: %w", err)
+		}
+	}
+	return int64(len(rows) - len(existing)), int64(len(existing)), known, fresh, nil
+}
+
+// addImported puts an import batch's customers into group g: like addMembers,
+// but only the known customers can be in 미지정 to leave it (the new ones were
+// created in this transaction, in no group).
+func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, known, fresh []int64) error {
+	all := append(append(make([]int64, 0, len(known)+len(fresh)), known...), fresh...)
+	if len(all) == 0 {
+		return nil
 	}
 	t := now()
 	var b strings.Builder
-	// night_ad_consent is -1 for a row without a consent cell: a known customer
-	// keeps its consent; a new one is given none just below.
-	b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, night_ad_consent, not_mobile,
-		created_at, updated_at) VALUES `)
-	vals := make([]any, 0, len(rows)*9)
-	for i, r := range rows {
+	b.Grow(len(all)*12 + 128)
+	args := make([]any, 0, len(all)*4)
+	b.WriteString(`INSERT IGNORE INTO group_members (account_id, group_id, customer_id, created_at) VALUES `)
+	for i, id := range all {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,0,?,?,?,?)")
-		consent := -1
-		switch r.NightConsent {
-		case "Y":
-			consent = 1
-		case "N":
-			consent = 0
-		}
-		vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), consent, !phone.IsMobile(r.Phone), t, t)
+		b.WriteString("(?,?,?,?)")
+		args = append(args, accountID, g.ID, id, t)
 	}
-	b.WriteString(` ON DUPLICATE KEY UPDATE name = VALUES(name),
-		email = IF(VALUES(email) = '', email, VALUES(email)),
-		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
-		night_ad_consent = IF(VALUES(night_ad_consent) < 0, night_ad_consent, VALUES(night_ad_consent)),
-		not_mobile = VALUES(not_mobile),
-		updated_at = VALUES(updated_at)`)
-	if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
-		return 0, 0, nil, fmt.Errorf("upsert %d customers: %w", len(rows), err)
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("add members to group %d: %w", g.ID, err)
 	}
-	query, args, _ = sqlx.In(`UPDATE customers SET night_ad_consent = 0 WHERE account_id = ? AND phone IN (?) AND night_ad_consent < 0`,
-		accountID, phones)
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("default night consent: %w", err)
+	if g.IsDefault || len(known) == 0 {
+		return nil
 	}
-	query, args, _ = sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
-	if err := tx.SelectContext(ctx, &ids, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("load customer ids: %w", err)
+	def, err := defaultGroupID(ctx, tx, accountID)
+	if err != nil {
+		return err
 	}
-	return int64(len(rows)) - existing, existing, ids, nil
+	query, qargs, _ := sqlx.In(`DELETE FROM group_members WHERE group_id = ? AND customer_id IN (?)`, def, known)
+	if _, err := tx.ExecContext(ctx, query, qargs...); err != nil {
+		return fmt.Errorf("leave the default group: %w", err)
+	}
+	return nil
 }
 
 // CompleteImport marks the import completed; rows not committed count as skipped.

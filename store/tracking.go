@@ -150,8 +150,8 @@ func (s *Store) NewClickRecorder(o ClickRecorderOptions) *ClickRecorder {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
 	}
-	if o.Window <= 0 {
-		o.Window = time.Millisecond
+	if o.Window < 0 {
+		o.Window = 0
 	}
 	if o.Committers <= 0 {
 		o.Committers = 2
@@ -247,14 +247,21 @@ func (r *ClickRecorder) run() {
 				}
 			}
 		}
-		// Take whatever is already waiting, then wait up to the window for more.
-		timer.Reset(r.o.Window)
-	fill:
+		// Take whatever is already waiting (what arrived while the previous
+		// batch committed), then, with a window, wait up to it for more.
+	drain:
 		for len(batch) < r.o.MaxBatch {
 			select {
 			case req := <-r.queue:
 				batch = append(batch, req)
 			default:
+				break drain
+			}
+		}
+		if r.o.Window > 0 && len(batch) < r.o.MaxBatch {
+			timer.Reset(r.o.Window)
+		fill:
+			for len(batch) < r.o.MaxBatch {
 				select {
 				case req := <-r.queue:
 					batch = append(batch, req)
@@ -264,11 +271,11 @@ func (r *ClickRecorder) run() {
 					break fill
 				}
 			}
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
 			}
 		}
 		r.commit(batch)

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,6 +25,7 @@ func benchCmd(load loader) *cobra.Command {
 	}
 	var xlsxRows, csvRows int
 	var keep bool
+	var baseline string
 	imp := &cobra.Command{
 		Use:   "import",
 		Short: "Build a large .xlsx and .csv, import each end to end (upload → staged → committed), print rows/s and peak memory",
@@ -68,20 +71,56 @@ func benchCmd(load loader) *cobra.Command {
 			defer stack.Close()
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "file\trows\tsize\tstage\tcommit\ttotal\trows/s\tpeak RSS\tpeak heap\t")
+			totals := map[string]float64{}
 			for i, j := range jobs {
 				r, err := stack.Import(ctx, files[i], j.rows)
 				if err != nil {
 					return err
 				}
+				totals[r.File] = (r.Staged + r.Committed).Seconds()
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%.2fs\t%.2fs\t%.2fs\t%.0f\t%s\t%s\t\n", r.File, r.Rows, bench.MB(uint64(r.FileBytes)),
 					r.Staged.Seconds(), r.Committed.Seconds(), (r.Staged + r.Committed).Seconds(), r.RowsPerSecond(),
 					bench.MB(r.PeakRSS), bench.MB(r.PeakHeap))
 				tw.Flush()
 			}
 			fmt.Fprintf(out, "process high-water RSS: %s\n", bench.MB(bench.PeakRSS()))
+			stack.Close()
+			if baseline == "" {
+				return nil
+			}
+			// The baseline: REF's own `bench import` with the same settings, in turn.
+			fmt.Fprintf(out, "\nbaseline %s (built in a temporary worktree, its own `bench import` with the same settings):\n", baseline)
+			bin, cleanup, err := bench.BuildRef(ctx, baseline)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			b, err := exec.CommandContext(ctx, bin, "bench", "import", "--xlsx-rows", strconv.Itoa(xlsxRows),
+				"--csv-rows", strconv.Itoa(csvRows)).Output()
+			out.Write(b)
+			if err != nil {
+				return fmt.Errorf("baseline bench import: %w", err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				if len(f) < 8 || totals[f[0]] == 0 {
+					continue
+				}
+				// stage, commit and total are the fields like "12.08s".
+				var secs []float64
+				for _, v := range f[2:] {
+					if d, err := time.ParseDuration(v); err == nil && strings.HasSuffix(v, "s") {
+						secs = append(secs, d.Seconds())
+					}
+				}
+				if len(secs) >= 3 {
+					fmt.Fprintf(out, "%s: this build %.2fs, baseline %.2fs end to end: %.2f× faster\n", f[0], totals[f[0]], secs[2], secs[2]/totals[f[0]])
+				}
+			}
 			return nil
 		},
 	}
+	imp.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and run the same import benchmark of, in turn (e.g. 24fff19)")
 	imp.Flags().IntVar(&xlsxRows, "xlsx-rows", 100000, "rows of the .xlsx file (0 skips it)")
 	imp.Flags().IntVar(&csvRows, "csv-rows", 1000000, "rows of the .csv file (0 skips it)")
 	imp.Flags().BoolVar(&keep, "keep-files", false, "keep the generated files")
@@ -285,21 +324,35 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 
 func dashboardBenchCmd(load loader) *cobra.Command {
 	var (
-		recipients int
-		small      int
-		requests   int
+		recipients  int
+		small       int
+		requests    int
+		baseline    string
+		skipExports bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dashboard",
 		Short: "With a 1,000,000-message campaign: latency of /stats/current, /stats/series and deep message pages, and the API's memory while exporting 100k vs 1M rows",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			stack, self, err := startProcessStack(cmd, load, "dashboard")
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			var baseBin string
+			if baseline != "" {
+				fmt.Fprintf(out, "building %s in a temporary worktree ...\n", baseline)
+				bin, cleanup, err := bench.BuildRef(ctx, baseline)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				baseBin = bin
+			}
+			// Seeded through an API in this process (it allows the relay
+			// simulator); measured against API processes of their own.
+			stack, self, err := startSeedStack(cmd, load, "dashboard")
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "machine: %d CPUs; campaigns of %d and %d recipients; API in its own process\n", runtime.NumCPU(), small, recipients)
 			opts := bench.CampaignOptions{Latency: 20 * time.Millisecond, ReportDelay: time.Second, Relays: 2, Binary: self}
 			opts.Recipients, opts.SeedFrom = small, 0
@@ -323,6 +376,22 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(out, "%d message rows in the database\n", a.Recipients+b.Recipients)
+			this, err := stack.StartAPIProcess(ctx, self)
+			if err != nil {
+				return err
+			}
+			defer this.Stop()
+			stack.BaseURL, stack.APIProcess = this.Base, this.Process
+			type target struct{ name, base string }
+			targets := []target{{"this build", this.Base}}
+			if baseBin != "" {
+				base, stop, err := stack.StartAPI(ctx, baseBin)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				targets = append(targets, target{"baseline " + baseline, base})
+			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			checks := []struct {
 				name string
@@ -342,16 +411,26 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 				}},
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "request\tn\tp50\tp95\tp99\tmax")
+			fmt.Fprintln(tw, "api\trequest\tn\tp50\tp95\tp99\tmax")
 			for _, ch := range checks {
-				l, err := stack.Measure(ctx, ch.name, requests, ch.path)
-				if err != nil {
-					return err
+				p95 := map[string]time.Duration{}
+				for _, t := range targets {
+					l, err := stack.MeasureAt(ctx, t.base, ch.name, requests, ch.path)
+					if err != nil {
+						return err
+					}
+					p95[t.name] = l.P95
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%v\t%v\t%v\n", t.name, l.Name, l.N, l.P50.Round(100*time.Microsecond),
+						l.P95.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Max.Round(100*time.Microsecond))
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%v\t%v\n", l.Name, l.N, l.P50.Round(100*time.Microsecond),
-					l.P95.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Max.Round(100*time.Microsecond))
+				for _, t := range targets[1:] {
+					fmt.Fprintf(tw, "\tp95 %s / this build: %.1f×\t\t\t\t\t\n", t.name, float64(p95[t.name])/float64(max(p95["this build"], 1)))
+				}
 			}
 			tw.Flush()
+			if skipExports {
+				return nil
+			}
 			for _, c := range []bench.CampaignResult{a, b} {
 				for _, format := range []string{"csv", "xlsx"} {
 					e, err := stack.Export(ctx, c.CampaignID, format)
@@ -368,6 +447,8 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&recipients, "recipients", 1000000, "messages of the big campaign")
 	cmd.Flags().IntVar(&small, "small", 100000, "messages of the small campaign (export comparison)")
 	cmd.Flags().IntVar(&requests, "requests", 200, "requests per latency measurement")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and time the same requests against (e.g. 24fff19)")
+	cmd.Flags().BoolVar(&skipExports, "skip-exports", false, "time the requests only, not the exports")
 	return cmd
 }
 

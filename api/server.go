@@ -108,7 +108,7 @@ func New(d Deps) *Server {
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
 		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
-		clicks: d.Store.NewClickRecorder(clickOptions()), links: newLinkCache(8192, time.Minute)}
+		clicks: d.Store.NewClickRecorder(store.ClickRecorderOptions{}), links: newLinkCache(8192, time.Minute)}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the

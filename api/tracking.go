@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
-	"strconv"
 	"regexp"
 	"sync"
 	"time"
@@ -132,14 +130,3 @@ func (lc *linkCache) put(l store.Link, now time.Time) {
 	lc.byTok[l.Token] = cachedLink{link: l, expires: now.Add(lc.ttl)}
 }
 
-// TEMP experiment knobs.
-func clickOptions() store.ClickRecorderOptions {
-	var o store.ClickRecorderOptions
-	if v := os.Getenv("X_CLICK_WINDOW"); v != "" {
-		o.Window, _ = time.ParseDuration(v)
-	}
-	if v := os.Getenv("X_CLICK_COMMITTERS"); v != "" {
-		o.Committers, _ = strconv.Atoi(v)
-	}
-	return o
-}

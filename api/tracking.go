@@ -129,4 +129,3 @@ func (lc *linkCache) put(l store.Link, now time.Time) {
 	}
 	lc.byTok[l.Token] = cachedLink{link: l, expires: now.Add(lc.ttl)}
 }
-

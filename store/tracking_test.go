@@ -136,3 +136,22 @@ func TestClickRecorderQueueIsBounded(t *testing.T) {
 		t.Fatalf("a click after Close answered %v", err)
 	}
 }
+
+// LinkTokens answers a campaign's tokens only under its own account's key.
+func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
+	st, db := clickStore(t)
+	const campaign = 880004
+	for i := range 3 {
+		if _, err := db.Exec(`INSERT INTO message_links (token, message_id, campaign_id, account_id, idx, url) VALUES (?, ?, ?, 77, 0, 'https://e.example')`,
+			fmt.Sprintf("lnk%019d", i), 5000+i, campaign); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own, err := st.LinkTokens(context.Background(), store.CampaignKey{AccountID: 77, ID: campaign}, 10)
+	if err != nil || len(own) != 3 {
+		t.Fatalf("own key: %v, %v", own, err)
+	}
+	if other, _ := st.LinkTokens(context.Background(), store.CampaignKey{AccountID: 78, ID: campaign}, 10); len(other) != 0 {
+		t.Fatalf("another account's key sees %v", other)
+	}
+}

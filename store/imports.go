@@ -362,7 +362,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 			out.Done = true
 			return nil
 		}
-		created, updated, known, fresh, err := upsertCustomers(ctx, tx, accountID, rows)
+		created, updated, ids, err := upsertCustomers(ctx, tx, accountID, rows)
 		if err != nil {
 			return err
 		}
@@ -370,7 +370,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		if err != nil {
 			return err
 		}
-		if err := addImported(ctx, tx, accountID, g, known, fresh); err != nil {
+		if err := addImported(ctx, tx, accountID, g, ids, updated); err != nil {
 			return err
 		}
 		out.Processed += int64(len(rows))
@@ -386,30 +386,14 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 
 // upsertCustomers inserts new customers and updates known ones (matched by phone):
 // name and e-mail are replaced (an empty e-mail keeps the old one), attributes are
-// merged. It answers the counts, the ids of the known customers and of the new
-// ones. The known ones are read with a locking read first, so no other
-// transaction can add one of these phones before the insert: the counts are
-// exact. Rows with a night consent cell and rows without go in separate
-// statements, so a new customer without one gets no consent (0) and a known one
-// keeps its own, without a second pass over the rows.
-func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, known, fresh []int64, err error) {
-	phones := make([]string, len(rows))
-	for i, r := range rows {
-		phones[i] = r.Phone
-	}
-	var existing []struct {
-		ID    int64  `db:"id"`
-		Phone string `db:"phone"`
-	}
-	query, args, _ := sqlx.In(`SELECT id, phone FROM customers WHERE account_id = ? AND phone IN (?) FOR UPDATE`, accountID, phones)
-	if err := tx.SelectContext(ctx, &existing, query, args...); err != nil {
-		return 0, 0, nil, nil, fmt.Errorf("load known customers: %w", err)
-	}
-	isKnown := make(map[string]bool, len(existing))
-	for _, e := range existing {
-		isKnown[e.Phone] = true
-		known = append(known, e.ID)
-	}
+// merged. It answers the counts and every customer id. The counts come from the
+// upsert's own affected rows (1 per row inserted, 2 per row updated): updated_at
+// always moves forward on an update, so no update is an "unchanged" 0 and the
+// counts are exact without reading the known phones first. Rows with a night
+// consent cell and rows without go in separate statements, so a new customer
+// without one gets no consent (0) and a known one keeps its own, without a
+// second pass over the rows.
+func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, ids []int64, err error) {
 	t := now()
 	var withCell, without []ImportRow
 	for _, r := range rows {
@@ -447,40 +431,46 @@ func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []I
 		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
 		night_ad_consent = ` + part.consent + `,
 		not_mobile = VALUES(not_mobile),
-		updated_at = VALUES(updated_at)`)
-		if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
-			return 0, 0, nil, nil, fmt.Errorf("upsert %d customers: %w", len(part.rows), err)
+		updated_at = GREATEST(updated_at + INTERVAL 1 MICROSECOND, VALUES(updated_at))`)
+		res, err := tx.ExecContext(ctx, b.String(), vals...)
+		if err != nil {
+			return 0, 0, nil, fmt.Errorf("upsert %d customers: %w", len(part.rows), err)
 		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		n := int64(len(part.rows))
+		if affected < n || affected > 2*n {
+			return 0, 0, nil, fmt.Errorf("upsert %d customers: %d rows affected", n, affected)
+		}
+		updated += affected - n
+		created += 2*n - affected
 	}
-	if len(existing) < len(rows) {
-		newPhones := make([]string, 0, len(rows)-len(existing))
-		for _, p := range phones {
-			if !isKnown[p] {
-				newPhones = append(newPhones, p)
-			}
-		}
-		query, args, _ = sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, newPhones)
-		if err := tx.SelectContext(ctx, &fresh, query, args...); err != nil {
-			return 0, 0, nil, nil, fmt.Errorf("load new customer ids: %w", err)
-		}
+	phones := make([]string, len(rows))
+	for i, r := range rows {
+		phones[i] = r.Phone
 	}
-	return int64(len(rows) - len(existing)), int64(len(existing)), known, fresh, nil
+	query, args, _ := sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
+	if err := tx.SelectContext(ctx, &ids, query, args...); err != nil {
+		return 0, 0, nil, fmt.Errorf("load customer ids: %w", err)
+	}
+	return created, updated, ids, nil
 }
 
 // addImported puts an import batch's customers into group g: like addMembers,
-// but only the known customers can be in 미지정 to leave it (the new ones were
-// created in this transaction, in no group).
-func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, known, fresh []int64) error {
-	all := append(append(make([]int64, 0, len(known)+len(fresh)), known...), fresh...)
-	if len(all) == 0 {
+// but when the batch created every one of them (none was known, so none can be
+// in 미지정) it skips taking them out of 미지정.
+func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, ids []int64, known int64) error {
+	if len(ids) == 0 {
 		return nil
 	}
 	t := now()
 	var b strings.Builder
-	b.Grow(len(all)*12 + 128)
-	args := make([]any, 0, len(all)*4)
+	b.Grow(len(ids)*12 + 128)
+	args := make([]any, 0, len(ids)*4)
 	b.WriteString(`INSERT IGNORE INTO group_members (account_id, group_id, customer_id, created_at) VALUES `)
-	for i, id := range all {
+	for i, id := range ids {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -490,14 +480,14 @@ func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, kno
 	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("add members to group %d: %w", g.ID, err)
 	}
-	if g.IsDefault || len(known) == 0 {
+	if g.IsDefault || known == 0 {
 		return nil
 	}
 	def, err := defaultGroupID(ctx, tx, accountID)
 	if err != nil {
 		return err
 	}
-	query, qargs, _ := sqlx.In(`DELETE FROM group_members WHERE group_id = ? AND customer_id IN (?)`, def, known)
+	query, qargs, _ := sqlx.In(`DELETE FROM group_members WHERE group_id = ? AND customer_id IN (?)`, def, ids)
 	if _, err := tx.ExecContext(ctx, query, qargs...); err != nil {
 		return fmt.Errorf("leave the default group: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -159,6 +160,62 @@ func (s *Store) StageRows(ctx context.Context, accountID, importID int64, rows [
 		return fmt.Errorf("stage %d rows of import %d: %w", len(rows), importID, err)
 	}
 	return nil
+}
+
+// RowStager stages batches of rows in the background, one batch at a time in
+// order, so the caller parses the next batch while the last one is inserted.
+// At most one batch waits besides the one being inserted: memory stays flat.
+type RowStager struct {
+	ch   chan []ImportRow
+	done chan struct{}
+	err  error // set by the inserting goroutine before done closes
+	mu   sync.Mutex
+	once sync.Once
+}
+
+// NewRowStager starts a stager for one import; Close must be called.
+func (s *Store) NewRowStager(ctx context.Context, accountID, importID int64) *RowStager {
+	r := &RowStager{ch: make(chan []ImportRow, 1), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for batch := range r.ch {
+			if r.failed() != nil {
+				continue // drain: the caller learns the error from Stage or Close
+			}
+			if err := s.StageRows(ctx, accountID, importID, batch); err != nil {
+				r.mu.Lock()
+				r.err = err
+				r.mu.Unlock()
+			}
+		}
+	}()
+	return r
+}
+
+func (r *RowStager) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// Stage hands a batch over (the stager owns it from now on); it answers an
+// earlier batch's error, if any.
+func (r *RowStager) Stage(batch []ImportRow) error {
+	if err := r.failed(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		r.ch <- batch
+	}
+	return nil
+}
+
+// Close waits until every batch handed over is inserted and answers the first
+// error.
+func (r *RowStager) Close() error {
+	r.once.Do(func() { close(r.ch) })
+	<-r.done
+	return r.failed()
 }
 
 // FinishStaging records the columns, marks rows whose phone appeared on an earlier

@@ -188,6 +188,7 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		concurrency int
 		duration    time.Duration
 		baseline    string
+		rounds      int
 	)
 	cmd := &cobra.Command{
 		Use: "redirects",
@@ -234,20 +235,21 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 			type target struct {
 				name, base string
 				clicks     bool // an API that must record a click per redirect
+				pid        int  // the API process (0: nginx)
 			}
-			thisBase, stopThis, err := stack.StartAPI(ctx, self)
+			this, err := stack.StartAPIProcess(ctx, self)
 			if err != nil {
 				return err
 			}
-			defer stopThis()
-			targets := []target{{"this build", thisBase, true}}
+			defer this.Stop()
+			targets := []target{{"this build", this.Base, true, this.Process.Pid}}
 			if baseBin != "" {
-				base, stop, err := stack.StartAPI(ctx, baseBin)
+				p, err := stack.StartAPIProcess(ctx, baseBin)
 				if err != nil {
 					return err
 				}
-				defer stop()
-				targets = append(targets, target{"baseline " + baseline, base, true})
+				defer p.Stop()
+				targets = append(targets, target{"baseline " + baseline, p.Base, true, p.Process.Pid})
 			}
 			nginx, wrk := bench.HaveNginxWrk()
 			if nginx != "" {
@@ -256,7 +258,7 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 					return err
 				}
 				defer stop()
-				targets = append(targets, target{"nginx return 302", base, false})
+				targets = append(targets, target{"nginx return 302", base, false, 0})
 			} else {
 				fmt.Fprintln(out, "nginx is not installed: no nginx figure (apt-get install nginx)")
 			}
@@ -266,50 +268,65 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 			} else {
 				fmt.Fprintln(out, "wrk is not installed: the Go closed-loop client only (apt-get install wrk)")
 			}
-			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v each; APIs in their own processes\n",
-				runtime.NumCPU(), len(tokens), concurrency, duration)
+			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v a run; %d rounds of the targets in turn; APIs in their own processes\n",
+				runtime.NumCPU(), len(tokens), concurrency, duration, rounds)
 			var failed error
 			for _, client := range clients {
-				rates := map[string]float64{}
-				for _, t := range targets {
-					before, err := stack.Store.CountClicks(ctx, key)
-					if err != nil {
-						return err
-					}
-					var l bench.Latency
-					if client == "go" {
-						l = bench.RedirectsAt(ctx, t.base, tokens, concurrency, duration)
-					} else if l, err = bench.WrkRedirects(ctx, wrk, t.base, tokens, concurrency, duration); err != nil {
-						return err
-					}
-					time.Sleep(500 * time.Millisecond)
-					after, err := stack.Store.CountClicks(ctx, key)
-					if err != nil {
-						return err
-					}
-					rates[t.name] = l.PerSecond
-					p95 := "p95"
-					if client == "wrk" {
-						p95 = "p90"
-					}
-					fmt.Fprintf(out, "[%s] %-22s %8.0f redirects/s (%d in %v); p50 %v, %s %v, p99 %v, max %v; failures %d",
-						client, t.name, l.PerSecond, l.N, duration, l.P50.Round(10*time.Microsecond), p95, l.P95.Round(10*time.Microsecond),
-						l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
-					if t.clicks {
-						recorded := after - before
-						fmt.Fprintf(out, "; clicks recorded %d", recorded)
-						// The Go client counts every answered redirect; wrk does not
-						// count the requests in flight when it stops, which are
-						// recorded all the same.
-						if (client == "go" && recorded != int64(l.N)) || recorded < int64(l.N) {
-							failed = fmt.Errorf("%s: %d redirects but %d clicks recorded", t.name, l.N, recorded)
+				rates := map[string][]float64{}
+				for round := 1; round <= rounds; round++ {
+					for _, t := range targets {
+						before, err := stack.Store.CountClicks(ctx, key)
+						if err != nil {
+							return err
 						}
+						var cpu0 time.Duration
+						if t.pid != 0 {
+							cpu0 = bench.ProcessCPU(t.pid)
+						}
+						var l bench.Latency
+						if client == "go" {
+							l = bench.RedirectsAt(ctx, t.base, tokens, concurrency, duration)
+						} else if l, err = bench.WrkRedirects(ctx, wrk, t.base, tokens, concurrency, duration); err != nil {
+							return err
+						}
+						time.Sleep(500 * time.Millisecond)
+						after, err := stack.Store.CountClicks(ctx, key)
+						if err != nil {
+							return err
+						}
+						rates[t.name] = append(rates[t.name], l.PerSecond)
+						p95 := "p95"
+						if client == "wrk" {
+							p95 = "p90"
+						}
+						fmt.Fprintf(out, "[%s #%d] %-18s %6.0f redirects/s (%d); p50 %v, %s %v, p99 %v, max %v; failures %d",
+							client, round, t.name, l.PerSecond, l.N, l.P50.Round(10*time.Microsecond), p95, l.P95.Round(10*time.Microsecond),
+							l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
+						if t.pid != 0 && l.N > 0 {
+							fmt.Fprintf(out, "; API CPU %.0f µs/redirect", float64((bench.ProcessCPU(t.pid)-cpu0).Microseconds())/float64(l.N))
+						}
+						if t.clicks {
+							recorded := after - before
+							fmt.Fprintf(out, "; clicks recorded %d", recorded)
+							// The Go client counts every answered redirect; wrk does not
+							// count the requests in flight when it stops, which are
+							// recorded all the same.
+							if (client == "go" && recorded != int64(l.N)) || recorded < int64(l.N) {
+								failed = fmt.Errorf("%s: %d redirects but %d clicks recorded", t.name, l.N, recorded)
+							}
+						}
+						fmt.Fprintln(out)
 					}
-					fmt.Fprintln(out)
 				}
-				this := rates["this build"]
+				median := func(v []float64) float64 {
+					v = append([]float64(nil), v...)
+					sort.Float64s(v)
+					return v[len(v)/2]
+				}
+				this := median(rates["this build"])
 				for _, t := range targets[1:] {
-					fmt.Fprintf(out, "[%s] this build / %s: %.2f×\n", client, t.name, this/max(rates[t.name], 1))
+					fmt.Fprintf(out, "[%s] median of %d rounds: this build %.0f/s, %s %.0f/s: %.2f×\n",
+						client, rounds, this, t.name, median(rates[t.name]), this/max(median(rates[t.name]), 1))
 				}
 			}
 			return failed
@@ -317,7 +334,8 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&links, "links", 10000, "tracking links (one per recipient of a seeded campaign)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients (wrk: connections)")
-	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to load each target")
+	cmd.Flags().IntVar(&rounds, "rounds", 3, "rounds of runs, each target in turn (medians are compared)")
+	cmd.Flags().DurationVar(&duration, "duration", 5*time.Second, "how long one run loads one target")
 	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and measure the same way (e.g. 24fff19)")
 	return cmd
 }

@@ -144,7 +144,9 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 
 // Close stops the process's event stream hub: open streams end (their clients
 // reconnect, to another process if this one is going away). Register it with
-// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
+// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end. It
+// also closes the click recorder: queued clicks are committed, later ones are
+// answered 503 (to retry against another process).
 func (s *Server) Close() {
 	s.hub.close()
 	s.clicks.Close()

@@ -104,6 +104,19 @@ func TestCustomerCountsStayExactOnEveryWritePath(t *testing.T) {
 		}
 	}
 	check("import")
+	// The known customers the import updated left 미지정 for the new group.
+	var inDefault, inNew int
+	if err := db.Get(&inDefault, `SELECT COUNT(*) FROM group_members m JOIN customer_groups g ON g.id = m.group_id
+		WHERE g.account_id = ? AND g.is_default = 1 AND m.customer_id IN (?, ?)`, a, ids[2], ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&inNew, `SELECT COUNT(*) FROM group_members m JOIN customer_groups g ON g.id = m.group_id
+		WHERE g.account_id = ? AND g.name = 'imported'`, a); err != nil {
+		t.Fatal(err)
+	}
+	if inDefault != 0 || inNew != 4 {
+		t.Fatalf("after the import: %d of the updated customers still in 미지정, %d members in the new group; want 0 and 4", inDefault, inNew)
+	}
 	for _, id := range ids[:3] {
 		if err := st.DeleteCustomer(ctx, a, id); err != nil {
 			t.Fatal(err)

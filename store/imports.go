@@ -419,7 +419,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 			out.Done = true
 			return nil
 		}
-		created, updated, ids, err := upsertCustomers(ctx, tx, accountID, rows)
+		created, updated, err := upsertCustomers(ctx, tx, accountID, rows)
 		if err != nil {
 			return err
 		}
@@ -427,7 +427,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		if err != nil {
 			return err
 		}
-		if err := addImported(ctx, tx, accountID, g, ids, updated); err != nil {
+		if err := addImported(ctx, tx, accountID, g, rows, updated); err != nil {
 			return err
 		}
 		out.Processed += int64(len(rows))
@@ -443,14 +443,14 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 
 // upsertCustomers inserts new customers and updates known ones (matched by phone):
 // name and e-mail are replaced (an empty e-mail keeps the old one), attributes are
-// merged. It answers the counts and every customer id. The counts come from the
+// merged. It answers the counts. The counts come from the
 // upsert's own affected rows (1 per row inserted, 2 per row updated): updated_at
 // always moves forward on an update, so no update is an "unchanged" 0 and the
 // counts are exact without reading the known phones first. Rows with a night
 // consent cell and rows without go in separate statements, so a new customer
 // without one gets no consent (0) and a known one keeps its own, without a
 // second pass over the rows.
-func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, ids []int64, err error) {
+func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, err error) {
 	t := now()
 	var withCell, without []ImportRow
 	for _, r := range rows {
@@ -491,50 +491,36 @@ func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []I
 		updated_at = GREATEST(updated_at + INTERVAL 1 MICROSECOND, VALUES(updated_at))`)
 		res, err := tx.ExecContext(ctx, b.String(), vals...)
 		if err != nil {
-			return 0, 0, nil, fmt.Errorf("upsert %d customers: %w", len(part.rows), err)
+			return 0, 0, fmt.Errorf("upsert %d customers: %w", len(part.rows), err)
 		}
 		affected, err := res.RowsAffected()
 		if err != nil {
-			return 0, 0, nil, err
+			return 0, 0, err
 		}
 		n := int64(len(part.rows))
 		if affected < n || affected > 2*n {
-			return 0, 0, nil, fmt.Errorf("upsert %d customers: %d rows affected", n, affected)
+			return 0, 0, fmt.Errorf("upsert %d customers: %d rows affected", n, affected)
 		}
 		updated += affected - n
 		created += 2*n - affected
+	}
+	return created, updated, nil
+}
+
+// addImported puts an import batch's customers (by phone) into group g with one
+// INSERT … SELECT, no ids through the client; when the batch updated some known
+// customers it also takes the batch out of 미지정 (new ones are in no group).
+func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, rows []ImportRow, known int64) error {
+	if len(rows) == 0 {
+		return nil
 	}
 	phones := make([]string, len(rows))
 	for i, r := range rows {
 		phones[i] = r.Phone
 	}
-	query, args, _ := sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
-	if err := tx.SelectContext(ctx, &ids, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("load customer ids: %w", err)
-	}
-	return created, updated, ids, nil
-}
-
-// addImported puts an import batch's customers into group g: like addMembers,
-// but when the batch created every one of them (none was known, so none can be
-// in 미지정) it skips taking them out of 미지정.
-func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, ids []int64, known int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	t := now()
-	var b strings.Builder
-	b.Grow(len(ids)*12 + 128)
-	args := make([]any, 0, len(ids)*4)
-	b.WriteString(`INSERT IGNORE INTO group_members (account_id, group_id, customer_id, created_at) VALUES `)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?)")
-		args = append(args, accountID, g.ID, id, t)
-	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+	query, args, _ := sqlx.In(`INSERT IGNORE INTO group_members (account_id, group_id, customer_id, created_at)
+		SELECT account_id, ?, id, ? FROM customers WHERE account_id = ? AND phone IN (?)`, g.ID, now(), accountID, phones)
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("add members to group %d: %w", g.ID, err)
 	}
 	if g.IsDefault || known == 0 {
@@ -544,8 +530,9 @@ func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, ids
 	if err != nil {
 		return err
 	}
-	query, qargs, _ := sqlx.In(`DELETE FROM group_members WHERE group_id = ? AND customer_id IN (?)`, def, ids)
-	if _, err := tx.ExecContext(ctx, query, qargs...); err != nil {
+	query, args, _ = sqlx.In(`DELETE m FROM group_members m JOIN customers c ON c.id = m.customer_id
+		WHERE m.group_id = ? AND c.account_id = ? AND c.phone IN (?)`, def, accountID, phones)
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("leave the default group: %w", err)
 	}
 	return nil

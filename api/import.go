@@ -248,10 +248,12 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return sheet.Header{}, err
 	}
+	// Batches are inserted in the background while the next one is parsed.
+	stager := s.store.NewRowStager(ctx, accountID, importID)
 	batch := make([]store.ImportRow, 0, stageBatch)
 	flush := func() error {
-		err := s.store.StageRows(ctx, accountID, importID, batch)
-		batch = batch[:0]
+		err := stager.Stage(batch)
+		batch = make([]store.ImportRow, 0, stageBatch)
 		return err
 	}
 	header, err := sheet.Parse(ctx, f, s.sheetOptions(tempDir), func(r sheet.Row) error {
@@ -261,10 +263,13 @@ func (s *Server) stage(ctx context.Context, accountID, importID int64, f *os.Fil
 		}
 		return nil
 	})
-	if err != nil {
-		return header, err
+	if err == nil {
+		err = flush()
 	}
-	return header, flush()
+	if cerr := stager.Close(); err == nil {
+		err = cerr
+	}
+	return header, err
 }
 
 // importRowOf is a parsed row as it is staged. The night consent column, which

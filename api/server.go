@@ -55,6 +55,9 @@ type Server struct {
 	linkKey   []byte      // makes the tokens of mailed links (package onetime)
 	// campaigns holds the campaign rules: pre-send checks, chunk sizing, starts.
 	campaigns *campaign.Service
+	// clicks group-commits tracking link clicks; links caches resolved tokens.
+	clicks *store.ClickRecorder
+	links  *linkCache
 }
 
 // Deps are what New needs.
@@ -109,7 +112,8 @@ func New(d Deps) *Server {
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
 		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
 		campaigns: &campaign.Service{Store: d.Store, Temporal: d.Temporal, TaskQueue: d.Config.TaskQueue,
-			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow}}
+			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow},
+		clicks: d.Store.NewClickRecorder(store.ClickRecorderOptions{}), links: newLinkCache(8192, time.Minute)}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the
@@ -145,8 +149,13 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 
 // Close stops the process's event stream hub: open streams end (their clients
 // reconnect, to another process if this one is going away). Register it with
-// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end.
-func (s *Server) Close() { s.hub.close() }
+// http.Server.RegisterOnShutdown, since Shutdown waits for streams to end. It
+// also closes the click recorder: queued clicks are committed, later ones are
+// answered 503 (to retry against another process).
+func (s *Server) Close() {
+	s.hub.close()
+	s.clicks.Close()
+}
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 

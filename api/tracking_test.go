@@ -6,12 +6,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/testenv"
 )
 
 const (
@@ -271,5 +274,57 @@ func TestExportsKeepRowsAndKoreanText(t *testing.T) {
 	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/messages?size=7&page=3", camp.ID), nil).Expect(200).JSON(&p3)
 	if len(p3.Items) != 7 || p3.Items[0].ID != seen[14] {
 		t.Fatalf("page 3 starts at %d, want %d", p3.Items[0].ID, seen[14])
+	}
+}
+
+// A click the database refuses to store is not answered with a redirect: the
+// customer gets a 503 page to retry, with no Location; a click stored in the
+// same moment still redirects. (A trigger refuses one token's clicks only, so
+// the other tests of the package are untouched.)
+func TestClickNotStoredIsNotRedirected(t *testing.T) {
+	h := newHarness(t)
+	db, err := sqlx.Open("mysql", testenv.Current().DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const bad, good = "FAILFAILFAILFAILFAIL01", "GOODGOODGOODGOODGOOD01"
+	for _, tok := range []string{bad, good} {
+		if _, err := db.Exec(`INSERT INTO message_links (token, message_id, campaign_id, account_id, idx, url)
+			VALUES (?, 990001, 990001, 990001, 0, 'https://shop.example/x')`, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(`CREATE TRIGGER test_refuse_click BEFORE INSERT ON clicks FOR EACH ROW
+		BEGIN IF NEW.token = '` + bad + `' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Exec(`DROP TRIGGER IF EXISTS test_refuse_click`)
+
+	var wg sync.WaitGroup
+	resps := make([]*http.Response, 6)
+	for i := range resps {
+		tok := good
+		if i%2 == 0 {
+			tok = bad
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); resps[i] = h.click(t, h.cfg.PublicURL+"/t/"+tok, browserUA) }()
+	}
+	wg.Wait()
+	for i, r := range resps {
+		if i%2 == 0 && (r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Location") != "") {
+			t.Errorf("an unstored click answered %d (Location %q), want 503 without a redirect", r.StatusCode, r.Header.Get("Location"))
+		}
+		if i%2 == 1 && r.StatusCode != http.StatusFound {
+			t.Errorf("a stored click answered %d, want 302", r.StatusCode)
+		}
+	}
+	var stored []string
+	if err := db.Select(&stored, `SELECT token FROM clicks WHERE campaign_id = 990001 AND account_id = 990001`); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 3 || stored[0] != good {
+		t.Fatalf("stored clicks %v, want the 3 good ones", stored)
 	}
 }

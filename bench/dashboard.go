@@ -40,10 +40,17 @@ func summarise(name string, ds []time.Duration) Latency {
 
 // Measure sends n GET requests, one after another, and summarises their latency.
 func (s *Stack) Measure(ctx context.Context, name string, n int, path func(i int) string) (Latency, error) {
+	return s.MeasureAt(ctx, s.BaseURL, name, n, path)
+}
+
+// MeasureAt is Measure against the API at base.
+func (s *Stack) MeasureAt(ctx context.Context, base, name string, n int, path func(i int) string) (Latency, error) {
+	at := *s
+	at.BaseURL = base
 	ds := make([]time.Duration, 0, n)
 	for i := 0; i < n; i++ {
 		start := time.Now()
-		if err := s.Call(ctx, "GET", path(i), "", nil, 200, nil); err != nil {
+		if err := at.Call(ctx, "GET", path(i), "", nil, 200, nil); err != nil {
 			return Latency{}, fmt.Errorf("%s: %w", name, err)
 		}
 		ds = append(ds, time.Since(start))
@@ -51,9 +58,15 @@ func (s *Stack) Measure(ctx context.Context, name string, n int, path func(i int
 	return summarise(name, ds), nil
 }
 
-// Redirects loads tracking links: concurrency clients fetch tokens round-robin
-// for d, without following redirects. Every answer must be a 302.
+// Redirects loads the stack's tracking links; see RedirectsAt.
 func (s *Stack) Redirects(ctx context.Context, tokens []string, concurrency int, d time.Duration) Latency {
+	return RedirectsAt(ctx, s.BaseURL, tokens, concurrency, d)
+}
+
+// RedirectsAt loads tracking links at base: concurrency closed-loop clients
+// fetch random tokens for d, without following redirects. Every answer must be
+// a 302.
+func RedirectsAt(ctx context.Context, base string, tokens []string, concurrency int, d time.Duration) Latency {
 	transport := &http.Transport{MaxIdleConnsPerHost: concurrency * 2, MaxConnsPerHost: concurrency * 2}
 	client := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	defer transport.CloseIdleConnections()
@@ -73,7 +86,7 @@ func (s *Stack) Redirects(ctx context.Context, tokens []string, concurrency int,
 			local := make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				tok := tokens[rng.IntN(len(tokens))]
-				req, _ := http.NewRequestWithContext(ctx, "GET", s.BaseURL+"/t/"+tok, nil)
+				req, _ := http.NewRequestWithContext(ctx, "GET", base+"/t/"+tok, nil)
 				req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 KAKAOTALK 10.8.5")
 				t0 := time.Now()
 				resp, err := client.Do(req)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -159,6 +160,62 @@ func (s *Store) StageRows(ctx context.Context, accountID, importID int64, rows [
 		return fmt.Errorf("stage %d rows of import %d: %w", len(rows), importID, err)
 	}
 	return nil
+}
+
+// RowStager stages batches of rows in the background, one batch at a time in
+// order, so the caller parses the next batch while the last one is inserted.
+// At most one batch waits besides the one being inserted: memory stays flat.
+type RowStager struct {
+	ch   chan []ImportRow
+	done chan struct{}
+	err  error // set by the inserting goroutine before done closes
+	mu   sync.Mutex
+	once sync.Once
+}
+
+// NewRowStager starts a stager for one import; Close must be called.
+func (s *Store) NewRowStager(ctx context.Context, accountID, importID int64) *RowStager {
+	r := &RowStager{ch: make(chan []ImportRow, 1), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for batch := range r.ch {
+			if r.failed() != nil {
+				continue // drain: the caller learns the error from Stage or Close
+			}
+			if err := s.StageRows(ctx, accountID, importID, batch); err != nil {
+				r.mu.Lock()
+				r.err = err
+				r.mu.Unlock()
+			}
+		}
+	}()
+	return r
+}
+
+func (r *RowStager) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// Stage hands a batch over (the stager owns it from now on); it answers an
+// earlier batch's error, if any.
+func (r *RowStager) Stage(batch []ImportRow) error {
+	if err := r.failed(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		r.ch <- batch
+	}
+	return nil
+}
+
+// Close waits until every batch handed over is inserted and answers the first
+// error.
+func (r *RowStager) Close() error {
+	r.once.Do(func() { close(r.ch) })
+	<-r.done
+	return r.failed()
 }
 
 // FinishStaging records the columns, marks rows whose phone appeared on an earlier
@@ -362,7 +419,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 			out.Done = true
 			return nil
 		}
-		created, updated, ids, err := upsertCustomers(ctx, tx, accountID, rows)
+		created, updated, err := upsertCustomers(ctx, tx, accountID, rows)
 		if err != nil {
 			return err
 		}
@@ -370,7 +427,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		if err != nil {
 			return err
 		}
-		if _, err := addMembers(ctx, tx, accountID, g, ids); err != nil {
+		if err := addImported(ctx, tx, accountID, g, rows, updated); err != nil {
 			return err
 		}
 		out.Processed += int64(len(rows))
@@ -386,57 +443,99 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 
 // upsertCustomers inserts new customers and updates known ones (matched by phone):
 // name and e-mail are replaced (an empty e-mail keeps the old one), attributes are
-// merged. It answers the counts and every customer id.
-func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, ids []int64, err error) {
+// merged. It answers the counts. The counts come from the
+// upsert's own affected rows (1 per row inserted, 2 per row updated): updated_at
+// always moves forward on an update, so no update is an "unchanged" 0 and the
+// counts are exact without reading the known phones first. Rows with a night
+// consent cell and rows without go in separate statements, so a new customer
+// without one gets no consent (0) and a known one keeps its own, without a
+// second pass over the rows.
+func upsertCustomers(ctx context.Context, tx *sqlx.Tx, accountID int64, rows []ImportRow) (created, updated int64, err error) {
+	t := now()
+	var withCell, without []ImportRow
+	for _, r := range rows {
+		if r.NightConsent == "Y" || r.NightConsent == "N" {
+			withCell = append(withCell, r)
+		} else {
+			without = append(without, r)
+		}
+	}
+	for _, part := range []struct {
+		rows []ImportRow
+		// on a known customer: the file's consent, or the customer's own
+		consent string
+	}{
+		{withCell, "VALUES(night_ad_consent)"},
+		{without, "night_ad_consent"},
+	} {
+		if len(part.rows) == 0 {
+			continue
+		}
+		var b strings.Builder
+		b.Grow(len(part.rows)*24 + 512)
+		b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, night_ad_consent, not_mobile,
+		created_at, updated_at) VALUES `)
+		vals := make([]any, 0, len(part.rows)*8)
+		for i, r := range part.rows {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,0,?,?,?,?)")
+			vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), r.NightConsent == "Y", !phone.IsMobile(r.Phone), t, t)
+		}
+		b.WriteString(` ON DUPLICATE KEY UPDATE name = VALUES(name),
+		email = IF(VALUES(email) = '', email, VALUES(email)),
+		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
+		night_ad_consent = ` + part.consent + `,
+		not_mobile = VALUES(not_mobile),
+		updated_at = GREATEST(updated_at + INTERVAL 1 MICROSECOND, VALUES(updated_at))`)
+		res, err := tx.ExecContext(ctx, b.String(), vals...)
+		if err != nil {
+			return 0, 0, fmt.Errorf("upsert %d customers: %w", len(part.rows), err)
+		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return 0, 0, err
+		}
+		n := int64(len(part.rows))
+		if affected < n || affected > 2*n {
+			return 0, 0, fmt.Errorf("upsert %d customers: %d rows affected", n, affected)
+		}
+		updated += affected - n
+		created += 2*n - affected
+	}
+	return created, updated, nil
+}
+
+// addImported puts an import batch's customers (by phone) into group g with one
+// INSERT … SELECT, no ids through the client; when the batch updated some known
+// customers it also takes the batch out of 미지정 (new ones are in no group).
+func addImported(ctx context.Context, tx *sqlx.Tx, accountID int64, g Group, rows []ImportRow, known int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	phones := make([]string, len(rows))
 	for i, r := range rows {
 		phones[i] = r.Phone
 	}
-	query, args, _ := sqlx.In(`SELECT COUNT(*) FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
-	var existing int64
-	if err := tx.GetContext(ctx, &existing, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("count known customers: %w", err)
-	}
-	t := now()
-	var b strings.Builder
-	// night_ad_consent is -1 for a row without a consent cell: a known customer
-	// keeps its consent; a new one is given none just below.
-	b.WriteString(`INSERT INTO customers (account_id, name, phone, email, attributes, opted_out, night_ad_consent, not_mobile,
-		created_at, updated_at) VALUES `)
-	vals := make([]any, 0, len(rows)*9)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,0,?,?,?,?)")
-		consent := -1
-		switch r.NightConsent {
-		case "Y":
-			consent = 1
-		case "N":
-			consent = 0
-		}
-		vals = append(vals, accountID, r.Name, r.Phone, r.Email, r.Attributes.JSON(), consent, !phone.IsMobile(r.Phone), t, t)
-	}
-	b.WriteString(` ON DUPLICATE KEY UPDATE name = VALUES(name),
-		email = IF(VALUES(email) = '', email, VALUES(email)),
-		attributes = JSON_MERGE_PATCH(attributes, VALUES(attributes)),
-		night_ad_consent = IF(VALUES(night_ad_consent) < 0, night_ad_consent, VALUES(night_ad_consent)),
-		not_mobile = VALUES(not_mobile),
-		updated_at = VALUES(updated_at)`)
-	if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
-		return 0, 0, nil, fmt.Errorf("upsert %d customers: %w", len(rows), err)
-	}
-	query, args, _ = sqlx.In(`UPDATE customers SET night_ad_consent = 0 WHERE account_id = ? AND phone IN (?) AND night_ad_consent < 0`,
-		accountID, phones)
+	query, args, _ := sqlx.In(`INSERT IGNORE INTO group_members (account_id, group_id, customer_id, created_at)
+		SELECT account_id, ?, id, ? FROM customers WHERE account_id = ? AND phone IN (?)`, g.ID, now(), accountID, phones)
 	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("default night consent: %w", err)
+		return fmt.Errorf("add members to group %d: %w", g.ID, err)
 	}
-	query, args, _ = sqlx.In(`SELECT id FROM customers WHERE account_id = ? AND phone IN (?)`, accountID, phones)
-	if err := tx.SelectContext(ctx, &ids, query, args...); err != nil {
-		return 0, 0, nil, fmt.Errorf("load customer ids: %w", err)
+	if g.IsDefault || known == 0 {
+		return nil
 	}
-	return int64(len(rows)) - existing, existing, ids, nil
+	def, err := defaultGroupID(ctx, tx, accountID)
+	if err != nil {
+		return err
+	}
+	query, args, _ = sqlx.In(`DELETE m FROM group_members m JOIN customers c ON c.id = m.customer_id
+		WHERE m.group_id = ? AND c.account_id = ? AND c.phone IN (?)`, def, accountID, phones)
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("leave the default group: %w", err)
+	}
+	return nil
 }
 
 // CompleteImport marks the import completed; rows not committed count as skipped.

@@ -90,8 +90,12 @@ type ImportActivities interface {
 	FailImport(context.Context, FailImportInput) error
 }
 
-// ImportBatchSize is how many rows one transaction commits.
-const ImportBatchSize = 2000
+// ImportBatchSize is how many rows one transaction commits (histories from
+// before the import-batch-10k version used importBatchSizeV1).
+const (
+	ImportBatchSize   = 10000
+	importBatchSizeV1 = 2000
+)
 
 // ImportCustomers commits a staged import into customers and a group, in
 // batches. Rows live in MySQL; history carries only ids and counts.
@@ -140,10 +144,14 @@ func (w *importWorkflow) commit(ctx workflow.Context) (ImportResult, error) {
 		return ImportResult{}, err
 	}
 	w.progress.Stage, w.progress.GroupID = "committing", begun.GroupID
+	batch := importBatchSizeV1
+	if workflow.GetVersion(ctx, "import-batch-10k", workflow.DefaultVersion, 1) == 1 {
+		batch = ImportBatchSize
+	}
 	for {
 		var r CommitImportRowsResult
 		if err := workflow.ExecuteActivity(ctx, ActivityCommitImportRows, CommitImportRowsInput{
-			AccountID: w.in.AccountID, ImportID: w.in.ImportID, BatchSize: ImportBatchSize, MaxDuration: 20 * time.Second,
+			AccountID: w.in.AccountID, ImportID: w.in.ImportID, BatchSize: batch, MaxDuration: 20 * time.Second,
 		}).Get(ctx, &r); err != nil {
 			return ImportResult{}, err
 		}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sendingo/sendingo/bench"
+	"github.com/sendingo/sendingo/store"
 )
 
 func benchCmd(load loader) *cobra.Command {
@@ -22,6 +25,7 @@ func benchCmd(load loader) *cobra.Command {
 	}
 	var xlsxRows, csvRows int
 	var keep bool
+	var baseline string
 	imp := &cobra.Command{
 		Use:   "import",
 		Short: "Build a large .xlsx and .csv, import each end to end (upload → staged → committed), print rows/s and peak memory",
@@ -67,20 +71,56 @@ func benchCmd(load loader) *cobra.Command {
 			defer stack.Close()
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "file\trows\tsize\tstage\tcommit\ttotal\trows/s\tpeak RSS\tpeak heap\t")
+			totals := map[string]float64{}
 			for i, j := range jobs {
 				r, err := stack.Import(ctx, files[i], j.rows)
 				if err != nil {
 					return err
 				}
+				totals[r.File] = (r.Staged + r.Committed).Seconds()
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%.2fs\t%.2fs\t%.2fs\t%.0f\t%s\t%s\t\n", r.File, r.Rows, bench.MB(uint64(r.FileBytes)),
 					r.Staged.Seconds(), r.Committed.Seconds(), (r.Staged + r.Committed).Seconds(), r.RowsPerSecond(),
 					bench.MB(r.PeakRSS), bench.MB(r.PeakHeap))
 				tw.Flush()
 			}
 			fmt.Fprintf(out, "process high-water RSS: %s\n", bench.MB(bench.PeakRSS()))
+			stack.Close()
+			if baseline == "" {
+				return nil
+			}
+			// The baseline: REF's own `bench import` with the same settings, in turn.
+			fmt.Fprintf(out, "\nbaseline %s (built in a temporary worktree, its own `bench import` with the same settings):\n", baseline)
+			bin, cleanup, err := bench.BuildRef(ctx, baseline)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			b, err := exec.CommandContext(ctx, bin, "bench", "import", "--xlsx-rows", strconv.Itoa(xlsxRows),
+				"--csv-rows", strconv.Itoa(csvRows)).Output()
+			out.Write(b)
+			if err != nil {
+				return fmt.Errorf("baseline bench import: %w", err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				if len(f) < 8 || totals[f[0]] == 0 {
+					continue
+				}
+				// stage, commit and total are the fields like "12.08s".
+				var secs []float64
+				for _, v := range f[2:] {
+					if d, err := time.ParseDuration(v); err == nil && strings.HasSuffix(v, "s") {
+						secs = append(secs, d.Seconds())
+					}
+				}
+				if len(secs) >= 3 {
+					fmt.Fprintf(out, "%s: this build %.2fs, baseline %.2fs end to end: %.2f× faster\n", f[0], totals[f[0]], secs[2], secs[2]/totals[f[0]])
+				}
+			}
 			return nil
 		},
 	}
+	imp.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and run the same import benchmark of, in turn (e.g. 24fff19)")
 	imp.Flags().IntVar(&xlsxRows, "xlsx-rows", 100000, "rows of the .xlsx file (0 skips it)")
 	imp.Flags().IntVar(&csvRows, "csv-rows", 1000000, "rows of the .csv file (0 skips it)")
 	imp.Flags().BoolVar(&keep, "keep-files", false, "keep the generated files")
@@ -147,68 +187,190 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		links       int
 		concurrency int
 		duration    time.Duration
+		baseline    string
+		rounds      int
 	)
 	cmd := &cobra.Command{
-		Use:   "redirects",
-		Short: "Load tracking links (/t/{token}) from concurrent clients against the API in its own process; print redirects/s, p50/p99, and check every click was recorded",
+		Use: "redirects",
+		Short: "Load tracking links (/t/{token}) from concurrent clients against the API in its own process; print redirects/s, p50/p99, " +
+			"and check every click was recorded (--baseline REF: the same against REF's API; nginx `return 302` where installed)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			stack, self, err := startProcessStack(cmd, load, "redirects")
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			var baseBin string
+			if baseline != "" {
+				fmt.Fprintf(out, "building %s in a temporary worktree ...\n", baseline)
+				bin, cleanup, err := bench.BuildRef(ctx, baseline)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				baseBin = bin
+			}
+			// The campaign is seeded through an API in this process (it allows
+			// the relay simulator it starts); the APIs measured run on their own.
+			stack, self, err := startSeedStack(cmd, load, "redirects")
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
 			r, err := stack.RunCampaign(ctx, bench.CampaignOptions{Recipients: links, Buttons: true, Latency: 20 * time.Millisecond,
 				ReportDelay: time.Second, Relays: 1, Binary: self})
 			if err != nil {
 				return err
 			}
-			tokens, err := stack.Store.LinkTokens(ctx, r.CampaignID, links)
+			var me struct {
+				Account struct {
+					ID int64 `json:"id"`
+				} `json:"account"`
+			}
+			if err := stack.Call(ctx, "GET", "/api/v1/me", "", nil, 200, &me); err != nil {
+				return err
+			}
+			key := store.CampaignKey{AccountID: me.Account.ID, ID: r.CampaignID}
+			tokens, err := stack.Store.LinkTokens(ctx, key, links)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v; API in its own process\n",
-				runtime.NumCPU(), len(tokens), concurrency, duration)
-			l := stack.Redirects(ctx, tokens, concurrency, duration)
-			time.Sleep(500 * time.Millisecond)
-			recorded, err := stack.Store.CountClicks(ctx, r.CampaignID)
+			type target struct {
+				name, base string
+				clicks     bool // an API that must record a click per redirect
+				pid        int  // the API process (0: nginx)
+			}
+			this, err := stack.StartAPIProcess(ctx, self)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "redirects: %d in %v = %.0f/s; latency p50 %v, p95 %v, p99 %v, max %v; failures %d\n",
-				l.N, duration, l.PerSecond, l.P50.Round(10*time.Microsecond), l.P95.Round(10*time.Microsecond),
-				l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
-			fmt.Fprintf(out, "clicks recorded in MySQL: %d of %d redirects\n", recorded, l.N)
-			if recorded != int64(l.N) {
-				return fmt.Errorf("%d redirects but %d clicks recorded", l.N, recorded)
+			defer this.Stop()
+			targets := []target{{"this build", this.Base, true, this.Process.Pid}}
+			if baseBin != "" {
+				p, err := stack.StartAPIProcess(ctx, baseBin)
+				if err != nil {
+					return err
+				}
+				defer p.Stop()
+				targets = append(targets, target{"baseline " + baseline, p.Base, true, p.Process.Pid})
 			}
-			return nil
+			nginx, wrk := bench.HaveNginxWrk()
+			if nginx != "" {
+				base, stop, err := bench.StartNginx(ctx, nginx)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				targets = append(targets, target{"nginx return 302", base, false, 0})
+			} else {
+				fmt.Fprintln(out, "nginx is not installed: no nginx figure (apt-get install nginx)")
+			}
+			clients := []string{"go"}
+			if wrk != "" {
+				clients = append(clients, "wrk")
+			} else {
+				fmt.Fprintln(out, "wrk is not installed: the Go closed-loop client only (apt-get install wrk)")
+			}
+			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v a run; %d rounds of the targets in turn; APIs in their own processes\n",
+				runtime.NumCPU(), len(tokens), concurrency, duration, rounds)
+			var failed error
+			for _, client := range clients {
+				rates := map[string][]float64{}
+				for round := 1; round <= rounds; round++ {
+					for _, t := range targets {
+						before, err := stack.Store.CountClicks(ctx, key)
+						if err != nil {
+							return err
+						}
+						var cpu0 time.Duration
+						if t.pid != 0 {
+							cpu0 = bench.ProcessCPU(t.pid)
+						}
+						var l bench.Latency
+						if client == "go" {
+							l = bench.RedirectsAt(ctx, t.base, tokens, concurrency, duration)
+						} else if l, err = bench.WrkRedirects(ctx, wrk, t.base, tokens, concurrency, duration); err != nil {
+							return err
+						}
+						time.Sleep(500 * time.Millisecond)
+						after, err := stack.Store.CountClicks(ctx, key)
+						if err != nil {
+							return err
+						}
+						rates[t.name] = append(rates[t.name], l.PerSecond)
+						p95 := "p95"
+						if client == "wrk" {
+							p95 = "p90"
+						}
+						fmt.Fprintf(out, "[%s #%d] %-18s %6.0f redirects/s (%d); p50 %v, %s %v, p99 %v, max %v; failures %d",
+							client, round, t.name, l.PerSecond, l.N, l.P50.Round(10*time.Microsecond), p95, l.P95.Round(10*time.Microsecond),
+							l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
+						if t.pid != 0 && l.N > 0 {
+							fmt.Fprintf(out, "; API CPU %.0f µs/redirect", float64((bench.ProcessCPU(t.pid)-cpu0).Microseconds())/float64(l.N))
+						}
+						if t.clicks {
+							recorded := after - before
+							fmt.Fprintf(out, "; clicks recorded %d", recorded)
+							// The Go client counts every answered redirect; wrk does not
+							// count the requests in flight when it stops, which are
+							// recorded all the same.
+							if (client == "go" && recorded != int64(l.N)) || recorded < int64(l.N) {
+								failed = fmt.Errorf("%s: %d redirects but %d clicks recorded", t.name, l.N, recorded)
+							}
+						}
+						fmt.Fprintln(out)
+					}
+				}
+				median := func(v []float64) float64 {
+					v = append([]float64(nil), v...)
+					sort.Float64s(v)
+					return v[len(v)/2]
+				}
+				this := median(rates["this build"])
+				for _, t := range targets[1:] {
+					fmt.Fprintf(out, "[%s] median of %d rounds: this build %.0f/s, %s %.0f/s: %.2f×\n",
+						client, rounds, this, t.name, median(rates[t.name]), this/max(median(rates[t.name]), 1))
+				}
+			}
+			return failed
 		},
 	}
 	cmd.Flags().IntVar(&links, "links", 10000, "tracking links (one per recipient of a seeded campaign)")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients")
-	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to load")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients (wrk: connections)")
+	cmd.Flags().IntVar(&rounds, "rounds", 3, "rounds of runs, each target in turn (medians are compared)")
+	cmd.Flags().DurationVar(&duration, "duration", 5*time.Second, "how long one run loads one target")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and measure the same way (e.g. 24fff19)")
 	return cmd
 }
 
 func dashboardBenchCmd(load loader) *cobra.Command {
 	var (
-		recipients int
-		small      int
-		requests   int
+		recipients  int
+		small       int
+		requests    int
+		baseline    string
+		skipExports bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dashboard",
 		Short: "With a 1,000,000-message campaign: latency of /stats/current, /stats/series and deep message pages, and the API's memory while exporting 100k vs 1M rows",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			stack, self, err := startProcessStack(cmd, load, "dashboard")
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			var baseBin string
+			if baseline != "" {
+				fmt.Fprintf(out, "building %s in a temporary worktree ...\n", baseline)
+				bin, cleanup, err := bench.BuildRef(ctx, baseline)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				baseBin = bin
+			}
+			// Seeded through an API in this process (it allows the relay
+			// simulator); measured against API processes of their own.
+			stack, self, err := startSeedStack(cmd, load, "dashboard")
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "machine: %d CPUs; campaigns of %d and %d recipients; API in its own process\n", runtime.NumCPU(), small, recipients)
 			opts := bench.CampaignOptions{Latency: 20 * time.Millisecond, ReportDelay: time.Second, Relays: 2, Binary: self}
 			opts.Recipients, opts.SeedFrom = small, 0
@@ -232,6 +394,22 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(out, "%d message rows in the database\n", a.Recipients+b.Recipients)
+			this, err := stack.StartAPIProcess(ctx, self)
+			if err != nil {
+				return err
+			}
+			defer this.Stop()
+			stack.BaseURL, stack.APIProcess = this.Base, this.Process
+			type target struct{ name, base string }
+			targets := []target{{"this build", this.Base}}
+			if baseBin != "" {
+				base, stop, err := stack.StartAPI(ctx, baseBin)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				targets = append(targets, target{"baseline " + baseline, base})
+			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			checks := []struct {
 				name string
@@ -251,16 +429,26 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 				}},
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "request\tn\tp50\tp95\tp99\tmax")
+			fmt.Fprintln(tw, "api\trequest\tn\tp50\tp95\tp99\tmax")
 			for _, ch := range checks {
-				l, err := stack.Measure(ctx, ch.name, requests, ch.path)
-				if err != nil {
-					return err
+				p95 := map[string]time.Duration{}
+				for _, t := range targets {
+					l, err := stack.MeasureAt(ctx, t.base, ch.name, requests, ch.path)
+					if err != nil {
+						return err
+					}
+					p95[t.name] = l.P95
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%v\t%v\t%v\n", t.name, l.Name, l.N, l.P50.Round(100*time.Microsecond),
+						l.P95.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Max.Round(100*time.Microsecond))
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%v\t%v\n", l.Name, l.N, l.P50.Round(100*time.Microsecond),
-					l.P95.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Max.Round(100*time.Microsecond))
+				for _, t := range targets[1:] {
+					fmt.Fprintf(tw, "\tp95 %s / this build: %.1f×\t\t\t\t\t\n", t.name, float64(p95[t.name])/float64(max(p95["this build"], 1)))
+				}
 			}
 			tw.Flush()
+			if skipExports {
+				return nil
+			}
 			for _, c := range []bench.CampaignResult{a, b} {
 				for _, format := range []string{"csv", "xlsx"} {
 					e, err := stack.Export(ctx, c.CampaignID, format)
@@ -277,6 +465,8 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&recipients, "recipients", 1000000, "messages of the big campaign")
 	cmd.Flags().IntVar(&small, "small", 100000, "messages of the small campaign (export comparison)")
 	cmd.Flags().IntVar(&requests, "requests", 200, "requests per latency measurement")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and time the same requests against (e.g. 24fff19)")
+	cmd.Flags().BoolVar(&skipExports, "skip-exports", false, "time the requests only, not the exports")
 	return cmd
 }
 
@@ -322,6 +512,22 @@ func streamBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().Float64Var(&o.Rate, "rate", 20, "notifications per second")
 	cmd.Flags().DurationVar(&o.Settle, "settle", 10*time.Second, "how long to wait for deliveries after the last notification")
 	return cmd
+}
+
+// startSeedStack starts a benchmark stack whose worker runs as a process of
+// this binary and whose API serves in this process (to seed through); the
+// command starts the API processes it measures with Stack.StartAPI.
+func startSeedStack(cmd *cobra.Command, load loader, label string) (*bench.Stack, string, error) {
+	cfg, _, err := load()
+	if err != nil {
+		return nil, "", err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	stack, err := bench.Start(cmd.Context(), cfg, label, bench.Options{ExternalWorker: true})
+	return stack, self, err
 }
 
 // startProcessStack starts a benchmark stack whose API and worker run as

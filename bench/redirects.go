@@ -1,0 +1,201 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sendingo/sendingo/devserver"
+)
+
+// HaveNginxWrk tells whether nginx and wrk are installed.
+func HaveNginxWrk() (nginx, wrk string) {
+	nginx, _ = exec.LookPath("nginx")
+	if nginx == "" {
+		if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
+			nginx = "/usr/sbin/nginx"
+		}
+	}
+	wrk, _ = exec.LookPath("wrk")
+	return nginx, wrk
+}
+
+// StartNginx runs nginx (its own config, one worker per CPU, no access log)
+// answering every /t/ request with `return 302`, and answers its base URL.
+func StartNginx(ctx context.Context, nginx string) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "sendingo-nginx-")
+	if err != nil {
+		return "", nil, err
+	}
+	port, err := devserver.FreePort("127.0.0.1")
+	if err != nil {
+		return "", nil, err
+	}
+	conf := fmt.Sprintf(`daemon off;
+worker_processes auto;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
+  server {
+    listen 127.0.0.1:%[2]d;
+    location /t/ { return 302 https://example.com/landing; }
+    location = /healthz { return 200 "ok"; }
+  }
+}
+`, dir, port)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, nginx, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		_ = os.RemoveAll(dir)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitHTTP(ctx, base+"/healthz"); err != nil {
+		stop()
+		return "", nil, err
+	}
+	return base, stop, nil
+}
+
+// WrkRedirects loads base/t/{token} with wrk (2 threads, conns connections,
+// random tokens from a Lua script) for d and answers its figures: redirects/s,
+// p50/p99 (wrk's own), and non-3xx answers or socket errors as failures.
+func WrkRedirects(ctx context.Context, wrk, base string, tokens []string, conns int, d time.Duration) (Latency, error) {
+	dir, err := os.MkdirTemp("", "sendingo-wrk-")
+	if err != nil {
+		return Latency{}, err
+	}
+	defer os.RemoveAll(dir)
+	var b bytes.Buffer
+	b.WriteString("local tokens = {")
+	for i, t := range tokens {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%q", t)
+	}
+	b.WriteString("}\n")
+	b.WriteString(`math.randomseed(os.time())
+wrk.headers["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 KAKAOTALK 10.8.5"
+request = function()
+  return wrk.format("GET", "/t/" .. tokens[math.random(#tokens)])
+end
+`)
+	script := filepath.Join(dir, "tokens.lua")
+	if err := os.WriteFile(script, b.Bytes(), 0o600); err != nil {
+		return Latency{}, err
+	}
+	secs := max(int(d.Seconds()), 1)
+	cmd := exec.CommandContext(ctx, wrk, "-t2", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(secs)+"s", "--latency", "-s", script, base)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return Latency{}, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	return parseWrk(string(out))
+}
+
+var (
+	wrkRequests = regexp.MustCompile(`(\d+) requests in ([\d.]+)(\w+)`)
+	wrkRate     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkNon3xx   = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	wrkPct      = regexp.MustCompile(`^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$`)
+	wrkMax      = regexp.MustCompile(`Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s)`)
+)
+
+func wrkDuration(v, unit string) time.Duration {
+	f, _ := strconv.ParseFloat(v, 64)
+	switch unit {
+	case "us":
+		return time.Duration(f * float64(time.Microsecond))
+	case "ms":
+		return time.Duration(f * float64(time.Millisecond))
+	default:
+		return time.Duration(f * float64(time.Second))
+	}
+}
+
+func parseWrk(out string) (Latency, error) {
+	l := Latency{Name: "GET /t/{token} (wrk)"}
+	m := wrkRequests.FindStringSubmatch(out)
+	r := wrkRate.FindStringSubmatch(out)
+	if m == nil || r == nil {
+		return l, fmt.Errorf("cannot read wrk's output:\n%s", out)
+	}
+	l.N, _ = strconv.Atoi(m[1])
+	l.PerSecond, _ = strconv.ParseFloat(r[1], 64)
+	if m := wrkNon3xx.FindStringSubmatch(out); m != nil {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		l.Failures += n
+	}
+	if m := wrkSocket.FindStringSubmatch(out); m != nil {
+		for _, v := range m[1:] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			l.Failures += n
+		}
+	}
+	if m := wrkMax.FindStringSubmatch(out); m != nil {
+		l.Max = wrkDuration(m[1], m[2])
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if m := wrkPct.FindStringSubmatch(sc.Text()); m != nil {
+			switch m[1] {
+			case "50":
+				l.P50 = wrkDuration(m[2], m[3])
+			case "90":
+				l.P95 = wrkDuration(m[2], m[3]) // wrk prints 90%, not 95%
+			case "99":
+				l.P99 = wrkDuration(m[2], m[3])
+			}
+		}
+	}
+	return l, nil
+}
+
+// ProcessCPU is a process's CPU time so far, user and system (Linux; 0 elsewhere).
+func ProcessCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 > len(s) {
+		return 0
+	}
+	f := strings.Fields(s[i+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}

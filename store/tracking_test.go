@@ -1,0 +1,157 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/testenv"
+)
+
+func clickStore(t *testing.T) (*store.Store, *sqlx.DB) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, testenv.Current().DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	db, err := sqlx.Open("mysql", testenv.Current().DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return st, db
+}
+
+func testClick(campaign int64, i int) store.Click {
+	return store.Click{Link: store.Link{Token: fmt.Sprintf("tok%019d", i), MessageID: int64(1000 + i), CampaignID: campaign,
+		AccountID: 77, Index: 0, URL: "https://example.com"}, At: time.Now(), UserAgent: "test"}
+}
+
+// waitQueued waits until n clicks wait in the (paused) recorder's queue.
+func waitQueued(t *testing.T, r *store.ClickRecorder, n int) {
+	t.Helper()
+	for i := 0; r.Queued() < n; i++ {
+		if i > 5000 {
+			t.Fatalf("%d clicks queued, want %d", r.Queued(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Many concurrent clicks are all recorded, with fewer commits than clicks:
+// the clicks queued while no batch could commit share one INSERT.
+func TestClickRecorderGroupsConcurrentClicks(t *testing.T) {
+	st, _ := clickStore(t)
+	const campaign, n = 880001, 100
+	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, MaxBatch: 64, Committers: 1})
+	defer r.Close()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = r.Record(context.Background(), testClick(campaign, i)) }()
+	}
+	waitQueued(t, r, n)
+	r.Start()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("click %d: %v", i, err)
+		}
+	}
+	got, err := st.CountClicks(context.Background(), store.CampaignKey{AccountID: 77, ID: campaign})
+	if err != nil || got != n {
+		t.Fatalf("%d clicks recorded (%v), want %d", got, err, n)
+	}
+	if r.Clicks() != n || r.Commits() != 2 {
+		t.Fatalf("%d clicks in %d commits; want %d in 2 (batches of at most 64)", r.Clicks(), r.Commits(), n)
+	}
+	// Another account's key sees none of them.
+	if other, _ := st.CountClicks(context.Background(), store.CampaignKey{AccountID: 78, ID: campaign}); other != 0 {
+		t.Fatalf("account 78 counts %d clicks of account 77's campaign", other)
+	}
+}
+
+// When a batch's INSERT fails, every click is tried on its own: the good ones
+// are stored and answered nil, the bad one answers its error, and none is told
+// it was stored when it was not.
+func TestClickRecorderFailedBatchAnswersEachClick(t *testing.T) {
+	st, _ := clickStore(t)
+	const campaign, n = 880002, 10
+	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
+	defer r.Close()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		c := testClick(campaign, i)
+		if i == 3 {
+			c.Index = 300 // link_idx is a TINYINT UNSIGNED: this row cannot be stored
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = r.Record(context.Background(), c) }()
+	}
+	waitQueued(t, r, n)
+	r.Start()
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 3) != (err != nil) {
+			t.Errorf("click %d answered %v", i, err)
+		}
+	}
+	got, _ := st.CountClicks(context.Background(), store.CampaignKey{AccountID: 77, ID: campaign})
+	if got != n-1 || r.Clicks() != n-1 {
+		t.Fatalf("%d clicks stored (recorder says %d), want %d", got, r.Clicks(), n-1)
+	}
+}
+
+// The queue is bounded: past it, Record answers ErrClicksBusy at once instead
+// of holding more clicks in memory.
+func TestClickRecorderQueueIsBounded(t *testing.T) {
+	st, _ := clickStore(t)
+	const campaign = 880003
+	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Queue: 4, Committers: 1})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = r.Record(context.Background(), testClick(campaign, i)) }()
+	}
+	waitQueued(t, r, 4)
+	if err := r.Record(context.Background(), testClick(campaign, 4)); !errors.Is(err, store.ErrClicksBusy) {
+		t.Fatalf("a fifth click with a queue of 4 answered %v, want ErrClicksBusy", err)
+	}
+	r.Close() // commits the four queued clicks
+	wg.Wait()
+	if got, _ := st.CountClicks(context.Background(), store.CampaignKey{AccountID: 77, ID: campaign}); got != 4 {
+		t.Fatalf("%d clicks stored, want the 4 queued", got)
+	}
+	if err := r.Record(context.Background(), testClick(campaign, 5)); !errors.Is(err, store.ErrClicksClosed) {
+		t.Fatalf("a click after Close answered %v", err)
+	}
+}
+
+// LinkTokens answers a campaign's tokens only under its own account's key.
+func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
+	st, db := clickStore(t)
+	const campaign = 880004
+	for i := range 3 {
+		if _, err := db.Exec(`INSERT INTO message_links (token, message_id, campaign_id, account_id, idx, url) VALUES (?, ?, ?, 77, 0, 'https://e.example')`,
+			fmt.Sprintf("lnk%019d", i), 5000+i, campaign); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own, err := st.LinkTokens(context.Background(), store.CampaignKey{AccountID: 77, ID: campaign}, 10)
+	if err != nil || len(own) != 3 {
+		t.Fatalf("own key: %v, %v", own, err)
+	}
+	if other, _ := st.LinkTokens(context.Background(), store.CampaignKey{AccountID: 78, ID: campaign}, 10); len(other) != 0 {
+		t.Fatalf("another account's key sees %v", other)
+	}
+}

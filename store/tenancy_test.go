@@ -32,6 +32,7 @@ var crossTenant = map[string]string{
 	"UnsubscriptionByToken": "public unsubscribe page: the token names the customer",
 	"Unsubscribe":           "public unsubscribe page: the token names the customer",
 	"LinkByToken":           "public tracking redirect (/t/{token}): the token names the message",
+	"RecordClick":           "public tracking redirect: the click carries the account of the link its token named",
 	"Signup":                "creates the account it would be asked for",
 
 	// System work across accounts; each row found carries its account onward.
@@ -64,9 +65,6 @@ var beingConverted = map[string]string{
 	// store/results.go and store/tracking.go (helper B)
 	"CampaignClicks": "results.go",
 	"MessageLinks":   "results.go",
-	"CountClicks":    "tracking.go",
-	"LinkTokens":     "tracking.go",
-	"RecordClick":    "tracking.go",
 	// The send path's callers (activities/campaign.go, helper A) take these
 	// with the others: night.go and optouts.go follow messages.go's key.
 	"ClaimNightChunk":     "night.go, with ClaimChunk",

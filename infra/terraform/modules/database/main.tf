@@ -46,6 +46,12 @@ resource "aws_db_parameter_group" "this" {
     name  = "time_zone"
     value = "UTC"
   }
+  # The migrations create triggers (account_counts) as the application user,
+  # which RDS allows only with this set while the binary log is on.
+  parameter {
+    name  = "log_bin_trust_function_creators"
+    value = "1"
+  }
   # Feeds the exported slowquery log.
   parameter {
     name  = "slow_query_log"

@@ -210,15 +210,22 @@ func (s *Server) messagesPage(c *gin.Context, names map[int64]string, rows []sto
 	return out, nil
 }
 
+// filteredCampaign is the campaign the path names and the message filter the
+// query gives; false when it has answered (404, 422).
+func (s *Server) filteredCampaign(c *gin.Context) (store.Campaign, store.MessageFilter, bool) {
+	camp, ok := s.campaignOf(c)
+	if !ok {
+		return store.Campaign{}, store.MessageFilter{}, false
+	}
+	f, ok := messageFilter(c)
+	return camp, f, ok
+}
+
 // campaignMessages pages the campaign's messages. ?cursor= (the next_cursor of
 // the previous page) pages by key and costs the same however deep; ?page= is
 // accepted for the first pages.
 func (s *Server) campaignMessages(c *gin.Context) {
-	camp, ok := s.campaignOf(c)
-	if !ok {
-		return
-	}
-	f, ok := messageFilter(c)
+	camp, f, ok := s.filteredCampaign(c)
 	if !ok {
 		return
 	}
@@ -350,11 +357,7 @@ func word(labels map[string]string, code string) string {
 // exportMessages streams the filtered message list as .xlsx or .csv, in pages
 // read by key, so memory stays flat however many rows there are.
 func (s *Server) exportMessages(c *gin.Context) {
-	camp, ok := s.campaignOf(c)
-	if !ok {
-		return
-	}
-	f, ok := messageFilter(c)
+	camp, f, ok := s.filteredCampaign(c)
 	if !ok {
 		return
 	}

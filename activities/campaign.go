@@ -114,7 +114,7 @@ func (a *Activities) SetCampaignStatus(ctx context.Context, in workflows.SetStat
 // tells the operators how the run ended (campaign.completed, .failed,
 // .cancelled; reminder.sent for an attendance reminder).
 func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.FinalizeInput) (workflows.FinalizeResult, error) {
-	c, err := a.Store.FinalizeCampaign(ctx, in.AccountID, in.CampaignID, in.Status)
+	c, err := a.Store.FinalizeCampaign(ctx, keyOf(in.AccountID, in.CampaignID), in.Status)
 	if err != nil {
 		return workflows.FinalizeResult{}, classify(err)
 	}
@@ -155,18 +155,18 @@ func (a *Activities) PrepareAudience(ctx context.Context, in workflows.PrepareAu
 			return out, err
 		}
 	}
-	if out.Total, out.FirstID, out.LastID, err = a.Store.MessageRange(ctx, in.AccountID, in.CampaignID); err != nil {
+	if out.Total, out.FirstID, out.LastID, err = a.Store.MessageRange(ctx, c.Key()); err != nil {
 		return out, err
 	}
 	out.Pending = out.Total
 	if c.Content.Advertisement && out.Total > 0 {
 		// Whether a night pass has anyone to send to during quiet hours.
-		if out.NightConsent, err = a.Store.NightConsentPending(ctx, c.ID, out.FirstID, out.LastID); err != nil {
+		if out.NightConsent, err = a.Store.NightConsentPending(ctx, c.Key(), out.FirstID, out.LastID); err != nil {
 			return out, err
 		}
 	}
 	if in.OnlyRange && out.Total > 0 {
-		counts, err := a.Store.CountMessages(ctx, c.ID, out.FirstID, out.LastID)
+		counts, err := a.Store.CountMessages(ctx, c.Key(), out.FirstID, out.LastID)
 		if err != nil {
 			return out, err
 		}
@@ -414,7 +414,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	if in.NightOnly {
 		loadChunk, claimChunk = a.Store.NightChunkMessages, a.Store.ClaimNightChunk
 	}
-	rows, err := loadChunk(ctx, c.ID, in.FromID, in.ToID)
+	rows, err := loadChunk(ctx, c.Key(), in.FromID, in.ToID)
 	if err != nil {
 		return out, err
 	}
@@ -424,7 +424,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		// writing the results). A first run's chunk still answers what its range
 		// holds, or the campaign's live progress would lose those messages.
 		if in.Run == 1 && !in.OwnCounts {
-			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
+			return a.rangeResult(ctx, c.Key(), in.FromID, in.ToID)
 		}
 		return out, nil
 	}
@@ -469,7 +469,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			takeOver = append(takeOver, r)
 		}
 	}
-	mine, err := claimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
+	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
 	if err != nil {
 		return out, err
 	}
@@ -510,7 +510,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
 		return out, err
 	}
-	if err := a.Store.RevertToPending(wctx, c.ID, retry); err != nil {
+	if err := a.Store.RevertToPending(wctx, c.Key(), retry); err != nil {
 		return out, err
 	}
 	a.publishHealth(wctx, c.AccountID, cands)
@@ -521,7 +521,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	if in.Run == 1 && !in.OwnCounts {
 		// A first run's chunk owns its range: count what the range holds, so that
 		// messages an earlier, killed attempt sent are in the progress too.
-		if exact, err := a.rangeResult(wctx, c.ID, in.FromID, in.ToID); err == nil {
+		if exact, err := a.rangeResult(wctx, c.Key(), in.FromID, in.ToID); err == nil {
 			out = exact
 		} else {
 			a.Log.Warn("count chunk range", "campaign_id", c.ID, "error", err)
@@ -748,12 +748,12 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	if in.LastID == 0 {
 		return out, nil
 	}
-	awaited, err := a.Store.AwaitedRelays(ctx, in.CampaignID, in.FirstID, in.LastID)
+	awaited, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
 	if err != nil {
 		return out, err
 	}
 	if in.GiveUp {
-		n, err := a.Store.GiveUpReports(ctx, in.CampaignID, in.FirstID, in.LastID, time.Now())
+		n, err := a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
 		out.Unknown = n
 		return out, err
 	}
@@ -795,7 +795,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 				// unknown now, instead of keeping the campaign open until the deadline.
 				a.Log.Warn("relay reports unreadable; its messages become unknown", "campaign_id", in.CampaignID,
 					"relay_id", r.ID, "code", unreadable.code, "error", err)
-				n, gerr := a.Store.GiveUpRelayReports(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID,
+				n, gerr := a.Store.GiveUpRelayReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID,
 					"no_report", unreadable.reason(), time.Now())
 				changed[store.MessageUnknown] += n
 				err = gerr
@@ -822,7 +822,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		out.Relays = append(out.Relays, *rc)
 	}
 	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
-	after, err := a.Store.AwaitedRelays(ctx, in.CampaignID, in.FirstID, in.LastID)
+	after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
 	if err != nil {
 		return out, err
 	}
@@ -855,7 +855,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		// read, the page fetched and applied (idempotently), and only then is the
 		// cursor moved on, with a compare-and-set. A poller that finds the cursor
 		// moved by another stops: that one is ahead.
-		cursor, err := a.Store.ReportCursor(ctx, r.ID)
+		cursor, err := a.Store.ReportCursor(ctx, r.AccountID, r.ID)
 		if err != nil {
 			return total, err
 		}
@@ -877,7 +877,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}
 			merge(changed)
 			if p.Next != "" && p.Next != cursor {
-				moved, err := a.Store.AdvanceReportCursor(ctx, r.ID, cursor, p.Next)
+				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, p.Next)
 				if err != nil || !moved {
 					return total, err
 				}
@@ -889,7 +889,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		}
 		return total, nil
 	}
-	mids, err := a.Store.AwaitedProviderIDs(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID)
+	mids, err := a.Store.AwaitedProviderIDs(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID)
 	if err != nil || len(mids) == 0 {
 		return total, err
 	}
@@ -906,7 +906,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		byRecipient = append(byRecipient, store.ReportByRecipient{ProviderID: rep.ProviderID, Recipient: rep.To,
 			Status: res.Status, Code: res.Code, Reason: res.Reason, At: res.ResultAt})
 	}
-	changed, err := a.Store.ApplyRecipientReports(ctx, in.CampaignID, r.ID, byRecipient)
+	changed, err := a.Store.ApplyRecipientReports(ctx, keyOf(in.AccountID, in.CampaignID), r.ID, byRecipient)
 	merge(changed)
 	if changed[store.MessageDelivered]+changed[store.MessageFailed] > 0 {
 		touched = append(touched, in.FirstID, in.LastID)
@@ -967,8 +967,8 @@ func reportResult(rep relay.Report) (store.MessageResult, bool) {
 }
 
 // rangeResult is a chunk's result read from its id range.
-func (a *Activities) rangeResult(ctx context.Context, campaignID, from, to int64) (workflows.SendChunkResult, error) {
-	counts, err := a.Store.RangeCounts(ctx, campaignID, from, to)
+func (a *Activities) rangeResult(ctx context.Context, k store.CampaignKey, from, to int64) (workflows.SendChunkResult, error) {
+	counts, err := a.Store.RangeCounts(ctx, k, from, to)
 	if err != nil {
 		return workflows.SendChunkResult{}, err
 	}
@@ -977,4 +977,9 @@ func (a *Activities) rangeResult(ctx context.Context, campaignID, from, to int64
 		c.addN(store.MessageResult{RelayID: rc.RelayID, Status: strings.TrimSpace(rc.Status), Fallback: rc.Fallback}, rc.N)
 	}
 	return c.result(), nil
+}
+
+// keyOf is the store's key of a workflow's campaign.
+func keyOf(accountID, campaignID int64) store.CampaignKey {
+	return store.CampaignKey{AccountID: accountID, ID: campaignID}
 }

@@ -25,6 +25,8 @@ import (
 // Campaign send tuning.
 const (
 	audienceBatch = 5000 // recipients rendered and inserted per statement
+	// sendSlice is how many messages of a chunk one Router.Send carries.
+	sendSlice = 2500
 	// relayFaultAttempts is how many times a chunk retries messages no relay
 	// would take before it records them failed.
 	relayFaultAttempts = 10
@@ -150,8 +152,15 @@ func (a *Activities) PrepareAudience(ctx context.Context, in workflows.PrepareAu
 	if err != nil {
 		return out, classify(err)
 	}
+	if in.Batch > 0 && !in.OnlyRange {
+		return a.prepareBatch(ctx, c, in)
+	}
 	if !in.OnlyRange {
-		if out.Skipped, err = a.materialise(ctx, c); err != nil {
+		var p prepareProgress
+		if activity.HasHeartbeatDetails(ctx) {
+			_ = activity.GetHeartbeatDetails(ctx, &p)
+		}
+		if _, out.Skipped, err = a.materialise(ctx, c, p, 0); err != nil {
 			return out, err
 		}
 	}
@@ -182,23 +191,50 @@ type prepareProgress struct {
 	Skipped int64
 }
 
+// prepareBatch stores the messages of the next in.Batch audience members (a
+// pipelined prepare) and records the campaign's message range so far. The rows
+// it stored are those with ids above in.LastID (ids only grow), counted after
+// the inserts, so a retried batch (whose first attempt may have stored part of
+// it) answers the same: the range is written as absolute figures.
+func (a *Activities) prepareBatch(ctx context.Context, c store.Campaign, in workflows.PrepareAudienceInput) (workflows.PrepareAudienceResult, error) {
+	var out workflows.PrepareAudienceResult
+	batches := (in.Batch + audienceBatch - 1) / audienceBatch
+	next, skipped, err := a.materialise(ctx, c, prepareProgress{After: in.After}, batches)
+	if err != nil {
+		return out, err
+	}
+	n, first, last, err := a.Store.MessagesAfter(ctx, c.Key(), in.LastID)
+	if err != nil {
+		return out, err
+	}
+	out.Total, out.FirstID, out.LastID = in.Total+n, in.FirstID, max(in.LastID, last)
+	if out.FirstID == 0 {
+		out.FirstID = first
+	}
+	out.Pending, out.Skipped, out.Next = out.Total, skipped, next
+	if err := a.Store.SetMessageRange(ctx, c.Key(), out.Total, out.FirstID, out.LastID); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
 // prepareInserters is how many batches are written at once while the next ones
 // are read and rendered: the database, not Go, is the limit here.
 const prepareInserters = 2
 
-// materialise reads the audience in customer-id order, renders each batch and
-// hands it to concurrent inserters. The heartbeated cursor only moves past a
-// batch once it and every batch before it are stored.
-func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, error) {
+// materialise reads the audience in customer-id order from p.After, renders
+// each batch and hands it to concurrent inserters. The heartbeated cursor only
+// moves past a batch once it and every batch before it are stored. With
+// maxBatches > 0 it stops after that many audience batches and answers the
+// customer id to continue after (0: the audience is exhausted), and how many
+// members it skipped.
+func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepareProgress, maxBatches int) (int64, int64, error) {
 	settings, err := a.accountSettings(ctx, c.AccountID)
 	if err != nil {
-		return 0, classify(err)
+		return 0, 0, classify(err)
 	}
 	content := store.Template(c.Content).Content()
-	var p prepareProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &p)
-	}
+	exhausted := false
 	type batch struct {
 		seq     int
 		next    int64
@@ -229,8 +265,13 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, 
 		defer close(batches)
 		after := p.After
 		for seq := 0; ; seq++ {
+			if maxBatches > 0 && seq == maxBatches {
+				readErr <- nil
+				return
+			}
 			members, next, err := a.Store.AudienceBatch(ctx, c, after, audienceBatch)
 			if err != nil || next == 0 {
+				exhausted = err == nil
 				readErr <- err
 				return
 			}
@@ -275,12 +316,15 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, 
 		}
 	}
 	if firstErr != nil {
-		return 0, firstErr
+		return 0, 0, firstErr
 	}
 	if err := <-readErr; err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return p.Skipped, nil
+	if exhausted {
+		return 0, p.Skipped, nil
+	}
+	return p.After, p.Skipped, nil
 }
 
 // messageFor renders the campaign's content for one recipient; false means the
@@ -486,10 +530,24 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	}
 	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
-	// Router.Send runs the whole chunk; heartbeat meanwhile so a dead worker is
-	// noticed and a cancel request reaches us.
+	// Router.Send runs the chunk a slice at a time, so the router's per-message
+	// state lives for one slice, not the chunk (the worker's memory at full
+	// speed is window × slice, not window × chunk); heartbeat meanwhile so a
+	// dead worker is noticed and a cancel request reaches us. What a cancel
+	// leaves unsent reaches no relay and goes back to pending.
 	stop := heartbeatEvery(ctx, 5*time.Second)
-	deliveries := a.Router.Send(ctx, mode, cands, msgs)
+	deliveries := make([]relay.Delivery, 0, len(msgs))
+	for i := 0; i < len(msgs); i += sendSlice {
+		slice := msgs[i:min(i+sendSlice, len(msgs))]
+		if ctx.Err() != nil {
+			for _, m := range slice {
+				deliveries = append(deliveries, relay.Delivery{Result: relay.Result{MessageID: m.ID, Outcome: relay.RelayFault,
+					Code: relay.CodeNotSent, Reason: "cancelled before it was sent"}, Channel: m.Channel})
+			}
+			continue
+		}
+		deliveries = append(deliveries, a.Router.Send(ctx, mode, cands, slice)...)
+	}
 	stop()
 
 	sentAt := time.Now()
@@ -518,9 +576,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	out = counter.result()
-	if in.Run == 1 && !in.OwnCounts {
+	if in.Run == 1 && !in.OwnCounts && attempt > 1 {
 		// A first run's chunk owns its range: count what the range holds, so that
-		// messages an earlier, killed attempt sent are in the progress too.
+		// messages an earlier, killed attempt sent are in the progress too. (A
+		// first attempt had no earlier one: what it counted is the range.)
 		if exact, err := a.rangeResult(wctx, c.Key(), in.FromID, in.ToID); err == nil {
 			out = exact
 		} else {

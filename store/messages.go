@@ -251,6 +251,43 @@ func (s *Store) MessageRange(ctx context.Context, k CampaignKey) (total, first, 
 	return total, first, last, err
 }
 
+// MessagesAfter counts the campaign's messages with ids above afterID and
+// answers their id range: what a pipelined prepare's batch stored (ids only grow,
+// so a batch's rows are those above the last id before it). It reads the batch's
+// rows, whatever the campaign's size.
+func (s *Store) MessagesAfter(ctx context.Context, k CampaignKey, afterID int64) (n, first, last int64, err error) {
+	var r struct {
+		N     int64         `db:"n"`
+		First sql.NullInt64 `db:"first"`
+		Last  sql.NullInt64 `db:"last"`
+	}
+	// From the first id on, the primary key from afterID holds the batch (and
+	// whatever other campaigns stored meanwhile); before it, the campaign's own
+	// index holds just the first batch, where the primary key would be read
+	// from the table's start.
+	index := "PRIMARY"
+	if afterID == 0 {
+		index = "uq_campaign_messages_recipient"
+	}
+	if err = s.db.GetContext(ctx, &r, `SELECT COUNT(*) AS n, MIN(id) AS first, MAX(id) AS last
+		FROM campaign_messages FORCE INDEX (`+index+`) WHERE id > ? AND campaign_id = ? AND account_id = ?`,
+		afterID, k.ID, k.AccountID); err != nil {
+		return 0, 0, 0, fmt.Errorf("messages of campaign %d after %d: %w", k.ID, afterID, err)
+	}
+	return r.N, r.First.Int64, r.Last.Int64, nil
+}
+
+// SetMessageRange records the campaign's message count and id range (all
+// pending) as a pipelined prepare has stored them so far.
+func (s *Store) SetMessageRange(ctx context.Context, k CampaignKey, total, first, last int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE campaigns SET total = ?, pending = ?, first_message_id = ?, last_message_id = ?,
+		updated_at = ? WHERE account_id = ? AND id = ?`, total, total, first, last, now(), k.AccountID, k.ID)
+	if err != nil {
+		return fmt.Errorf("record the message range of campaign %d: %w", k.ID, err)
+	}
+	return nil
+}
+
 // ChunkMessage is a message a chunk may send.
 type ChunkMessage struct {
 	ID              int64     `db:"id"`

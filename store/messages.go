@@ -40,73 +40,81 @@ type AudienceMember struct {
 
 // AudienceBatch returns up to limit members of the campaign's audience with a
 // customer id above after, in id order, and the cursor to continue from (0 when
-// the audience is exhausted). Opted-out customers are left out; a customer in
+// the audience is exhausted). Which customers those are is audienceCondition's
+// one definition, the one the preview and counts use (the account, opt-outs,
+// the groups or customers named, the event reminder's rule); a customer in
 // several of the campaign's groups comes once, under the first of them.
+//
+// For groups and explicit customers the batch's candidates are read first from
+// the membership (an index range, whatever the account's size), then loaded
+// through the condition; an event reminder's audience is read through it
+// directly.
 func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limit int) ([]AudienceMember, int64, error) {
-	var ids []struct {
-		CustomerID int64 `db:"customer_id"`
-		GroupID    int64 `db:"group_id"`
+	cond, condArgs, err := audienceCondition(c)
+	if err != nil {
+		return nil, 0, fmt.Errorf("campaign %d: %w", c.ID, err)
 	}
-	var err error
+	groupOf := "0"
+	var groupArgs []any
+	if c.AudienceKind == AudienceGroups && len(c.GroupIDs) > 0 {
+		q, a, _ := sqlx.In(`(SELECT MIN(g.group_id) FROM group_members g
+			WHERE g.account_id = c.account_id AND g.customer_id = c.id AND g.group_id IN (?))`, []int64(c.GroupIDs))
+		groupOf, groupArgs = q, a
+	}
+	load := func(where string, whereArgs ...any) ([]AudienceMember, error) {
+		q := `SELECT ` + audienceColumns + `, ` + groupOf + ` AS group_id FROM customers c
+			WHERE ` + cond + ` AND ` + where + ` ORDER BY c.id LIMIT ?`
+		args := append(append(append(append([]any{}, groupArgs...), condArgs...), whereArgs...), limit)
+		var out []AudienceMember
+		if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
+			return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
+		}
+		return out, nil
+	}
+
+	var candidates []int64
 	switch c.AudienceKind {
 	case AudienceGroups:
 		if len(c.GroupIDs) == 0 {
 			return nil, 0, nil
 		}
-		q, args, _ := sqlx.In(`SELECT customer_id, MIN(group_id) AS group_id FROM group_members
+		q, args, _ := sqlx.In(`SELECT DISTINCT customer_id FROM group_members
 			WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
-			GROUP BY customer_id ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
-		err = s.db.SelectContext(ctx, &ids, q, args...)
+			ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
+		if err := s.db.SelectContext(ctx, &candidates, q, args...); err != nil {
+			return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
+		}
 	case AudienceCustomers:
-		var batch []int64
 		for _, id := range uniqueIDs(c.CustomerIDs) {
 			if id > after {
-				batch = append(batch, id)
+				candidates = append(candidates, id)
 			}
 		}
-		sortIDs(batch)
-		if len(batch) > limit {
-			batch = batch[:limit]
+		sortIDs(candidates)
+		if len(candidates) > limit {
+			candidates = candidates[:limit]
 		}
-		for _, id := range batch {
-			ids = append(ids, struct {
-				CustomerID int64 `db:"customer_id"`
-				GroupID    int64 `db:"group_id"`
-			}{id, 0})
+	default: // read through the condition itself
+		out, err := load(`c.id > ?`, after)
+		if err != nil || len(out) == 0 {
+			return nil, 0, err
 		}
-	case AudienceEventReminder:
-		err = s.db.SelectContext(ctx, &ids, `SELECT c.id AS customer_id, 0 AS group_id FROM customers c
-			WHERE c.account_id = ? AND c.id > ?
-			  AND EXISTS (SELECT 1 FROM purchases p WHERE p.account_id = c.account_id AND p.customer_id = c.id)
-			  AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.event_id = ? AND k.customer_id = c.id AND k.day = ?)
-			ORDER BY c.id LIMIT ?`, c.AccountID, after, c.EventID, c.EventDay.Format(time.DateOnly), limit)
-	default:
-		return nil, 0, fmt.Errorf("campaign %d: unknown audience kind %q", c.ID, c.AudienceKind)
+		return out, out[len(out)-1].ID, nil
 	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
-	}
-	if len(ids) == 0 {
+	if len(candidates) == 0 {
 		return nil, 0, nil
 	}
-	next := ids[len(ids)-1].CustomerID
-	groupOf := make(map[int64]int64, len(ids))
-	list := make([]int64, len(ids))
-	for i, r := range ids {
-		list[i] = r.CustomerID
-		groupOf[r.CustomerID] = r.GroupID
+	in, inArgs, _ := sqlx.In(`c.id IN (?)`, candidates)
+	out, err := load(in, inArgs...)
+	if err != nil {
+		return nil, 0, err
 	}
-	q, args, _ := sqlx.In(`SELECT * FROM customers WHERE account_id = ? AND id IN (?) AND opted_out = 0 ORDER BY id`, c.AccountID, list)
-	var cs []Customer
-	if err := s.db.SelectContext(ctx, &cs, q, args...); err != nil {
-		return nil, 0, fmt.Errorf("load audience customers: %w", err)
-	}
-	out := make([]AudienceMember, len(cs))
-	for i, cu := range cs {
-		out[i] = AudienceMember{Customer: cu, GroupID: groupOf[cu.ID]}
-	}
-	return out, next, nil
+	return out, candidates[len(candidates)-1], nil
 }
+
+// audienceColumns are the customer columns an AudienceMember carries.
+const audienceColumns = `c.id, c.account_id, c.name, c.phone, c.email, c.attributes, c.opted_out, c.night_ad_consent,
+	c.not_mobile, c.opted_out_at, c.opt_out_source, c.created_at, c.updated_at`
 
 func sortIDs(ids []int64) {
 	for i := 1; i < len(ids); i++ {

@@ -519,54 +519,62 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	}
 	// Only what this attempt's claim holds is sent: rows another attempt of the
 	// chunk claimed meanwhile are that attempt's to send.
-	var msgs []relay.Message
+	var toSend []store.ChunkMessage
 	for _, r := range rows {
 		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
-			msgs = append(msgs, messageOf(r, in.Run, tpl))
+			toSend = append(toSend, r)
 		}
 	}
-	if err := a.addUnsubscribe(ctx, c.ID, rows, msgs); err != nil {
+	unsubscribe, err := a.unsubscribeTokens(ctx, c.ID, toSend)
+	if err != nil {
 		return out, err
 	}
 	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
-	// Router.Send runs the chunk a slice at a time, so the router's per-message
-	// state lives for one slice, not the chunk (the worker's memory at full
-	// speed is window × slice, not window × chunk); heartbeat meanwhile so a
-	// dead worker is noticed and a cancel request reaches us. What a cancel
-	// leaves unsent reaches no relay and goes back to pending.
+	// The chunk goes to the router a slice at a time, and each slice's
+	// outcomes are written before the next is built, so the relay messages,
+	// the router's per-message state and the results live for one slice, not
+	// the chunk (the worker's memory at full speed is window × slice); heartbeat
+	// meanwhile so a dead worker is noticed and a cancel request reaches us.
+	// What a cancel leaves unsent reaches no relay and goes back to pending;
+	// what a relay took is recorded even when cancelled.
 	stop := heartbeatEvery(ctx, 5*time.Second)
-	deliveries := make([]relay.Delivery, 0, len(msgs))
-	for i := 0; i < len(msgs); i += sendSlice {
-		slice := msgs[i:min(i+sendSlice, len(msgs))]
+	defer stop()
+	attempt := activity.GetInfo(ctx).Attempt
+	wctx := context.WithoutCancel(ctx)
+	var retry []int64
+	for i := 0; i < len(toSend); i += sendSlice {
+		part := toSend[i:min(i+sendSlice, len(toSend))]
+		msgs := make([]relay.Message, len(part))
+		for j, r := range part {
+			msgs[j] = messageOf(r, in.Run, tpl)
+			if tok, ok := unsubscribe[r.CustomerID]; ok && msgs[j].Channel == relay.ChannelEmail {
+				msgs[j].Unsubscribe = a.unsubscribeURL(tok)
+			}
+		}
+		var deliveries []relay.Delivery
 		if ctx.Err() != nil {
-			for _, m := range slice {
+			for _, m := range msgs {
 				deliveries = append(deliveries, relay.Delivery{Result: relay.Result{MessageID: m.ID, Outcome: relay.RelayFault,
 					Code: relay.CodeNotSent, Reason: "cancelled before it was sent"}, Channel: m.Channel})
 			}
-			continue
+		} else {
+			deliveries = a.Router.Send(ctx, mode, cands, msgs)
 		}
-		deliveries = append(deliveries, a.Router.Send(ctx, mode, cands, slice)...)
-	}
-	stop()
-
-	sentAt := time.Now()
-	attempt := activity.GetInfo(ctx).Attempt
-	var results []store.MessageResult
-	var retry []int64
-	for _, d := range deliveries {
-		res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
-		if !ok {
-			retry = append(retry, d.MessageID)
-			continue
+		sentAt := time.Now()
+		results := make([]store.MessageResult, 0, len(deliveries))
+		for _, d := range deliveries {
+			res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
+			if !ok {
+				retry = append(retry, d.MessageID)
+				continue
+			}
+			results = append(results, res)
+			counter.add(res)
 		}
-		results = append(results, res)
-		counter.add(res)
-	}
-	// Record what happened even when cancelled: a message a relay took is sent.
-	wctx := context.WithoutCancel(ctx)
-	if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
-		return out, err
+		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
+			return out, err
+		}
 	}
 	if err := a.Store.RevertToPending(wctx, c.Key(), retry); err != nil {
 		return out, err
@@ -596,30 +604,20 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	return out, nil
 }
 
-// addUnsubscribe gives each e-mail of msgs (built from rows, in order) its
-// one-click unsubscribe address, with one look-up for the chunk.
-func (a *Activities) addUnsubscribe(ctx context.Context, campaignID int64, rows []store.ChunkMessage, msgs []relay.Message) error {
-	customerOf := make(map[int64]int64, len(rows))
+// unsubscribeTokens answers the one-click unsubscribe token of the customer of
+// each e-mail among rows (customer id → token), with one look-up for the chunk;
+// nil when none is an e-mail.
+func (a *Activities) unsubscribeTokens(ctx context.Context, campaignID int64, rows []store.ChunkMessage) (map[int64]string, error) {
 	var ids []int64
 	for _, r := range rows {
 		if relay.Channel(r.Channel) == relay.ChannelEmail {
-			customerOf[r.ID] = r.CustomerID
 			ids = append(ids, r.CustomerID)
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
-	tokens, err := a.Store.UnsubscribeTokens(ctx, campaignID, ids)
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		if tok, ok := tokens[customerOf[msgs[i].ID]]; ok && msgs[i].Channel == relay.ChannelEmail {
-			msgs[i].Unsubscribe = a.unsubscribeURL(tok)
-		}
-	}
-	return nil
+	return a.Store.UnsubscribeTokens(ctx, campaignID, ids)
 }
 
 // messageOf is the relay message for a stored row. Retry runs use their own

@@ -22,6 +22,7 @@ var recordedHistories = []string{
 	"campaign-two-groups", "campaign-alimtalk-fallback", "campaign-pause-resume", "campaign-cancel",
 	"campaign-continue-as-new-sending", "campaign-continue-as-new-reports",
 	"campaign-cancel-during-reports", "campaign-retry-run", "event-schedule-sync", "outbox-sweeper",
+	"campaign-pipelined-prepare",
 }
 
 // Every history under testdata/histories was recorded from a real run (see

@@ -25,6 +25,8 @@ import (
 // Campaign send tuning.
 const (
 	audienceBatch = 5000 // recipients rendered and inserted per statement
+	// sendSlice is how many messages of a chunk one Router.Send carries.
+	sendSlice = 2500
 	// relayFaultAttempts is how many times a chunk retries messages no relay
 	// would take before it records them failed.
 	relayFaultAttempts = 10
@@ -114,7 +116,7 @@ func (a *Activities) SetCampaignStatus(ctx context.Context, in workflows.SetStat
 // tells the operators how the run ended (campaign.completed, .failed,
 // .cancelled; reminder.sent for an attendance reminder).
 func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.FinalizeInput) (workflows.FinalizeResult, error) {
-	c, err := a.Store.FinalizeCampaign(ctx, in.AccountID, in.CampaignID, in.Status)
+	c, err := a.Store.FinalizeCampaign(ctx, keyOf(in.AccountID, in.CampaignID), in.Status)
 	if err != nil {
 		return workflows.FinalizeResult{}, classify(err)
 	}
@@ -150,23 +152,30 @@ func (a *Activities) PrepareAudience(ctx context.Context, in workflows.PrepareAu
 	if err != nil {
 		return out, classify(err)
 	}
+	if in.Batch > 0 && !in.OnlyRange {
+		return a.prepareBatch(ctx, c, in)
+	}
 	if !in.OnlyRange {
-		if out.Skipped, err = a.materialise(ctx, c); err != nil {
+		var p prepareProgress
+		if activity.HasHeartbeatDetails(ctx) {
+			_ = activity.GetHeartbeatDetails(ctx, &p)
+		}
+		if _, out.Skipped, err = a.materialise(ctx, c, p, 0); err != nil {
 			return out, err
 		}
 	}
-	if out.Total, out.FirstID, out.LastID, err = a.Store.MessageRange(ctx, in.AccountID, in.CampaignID); err != nil {
+	if out.Total, out.FirstID, out.LastID, err = a.Store.MessageRange(ctx, c.Key()); err != nil {
 		return out, err
 	}
 	out.Pending = out.Total
 	if c.Content.Advertisement && out.Total > 0 {
 		// Whether a night pass has anyone to send to during quiet hours.
-		if out.NightConsent, err = a.Store.NightConsentPending(ctx, c.ID, out.FirstID, out.LastID); err != nil {
+		if out.NightConsent, err = a.Store.NightConsentPending(ctx, c.Key(), out.FirstID, out.LastID); err != nil {
 			return out, err
 		}
 	}
 	if in.OnlyRange && out.Total > 0 {
-		counts, err := a.Store.CountMessages(ctx, c.ID, out.FirstID, out.LastID)
+		counts, err := a.Store.CountMessages(ctx, c.Key(), out.FirstID, out.LastID)
 		if err != nil {
 			return out, err
 		}
@@ -182,23 +191,50 @@ type prepareProgress struct {
 	Skipped int64
 }
 
+// prepareBatch stores the messages of the next in.Batch audience members (a
+// pipelined prepare) and records the campaign's message range so far. The rows
+// it stored are those with ids above in.LastID (ids only grow), counted after
+// the inserts, so a retried batch (whose first attempt may have stored part of
+// it) answers the same: the range is written as absolute figures.
+func (a *Activities) prepareBatch(ctx context.Context, c store.Campaign, in workflows.PrepareAudienceInput) (workflows.PrepareAudienceResult, error) {
+	var out workflows.PrepareAudienceResult
+	batches := (in.Batch + audienceBatch - 1) / audienceBatch
+	next, skipped, err := a.materialise(ctx, c, prepareProgress{After: in.After}, batches)
+	if err != nil {
+		return out, err
+	}
+	n, first, last, err := a.Store.MessagesAfter(ctx, c.Key(), in.LastID)
+	if err != nil {
+		return out, err
+	}
+	out.Total, out.FirstID, out.LastID = in.Total+n, in.FirstID, max(in.LastID, last)
+	if out.FirstID == 0 {
+		out.FirstID = first
+	}
+	out.Pending, out.Skipped, out.Next = out.Total, skipped, next
+	if err := a.Store.SetMessageRange(ctx, c.Key(), out.Total, out.FirstID, out.LastID); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
 // prepareInserters is how many batches are written at once while the next ones
 // are read and rendered: the database, not Go, is the limit here.
 const prepareInserters = 2
 
-// materialise reads the audience in customer-id order, renders each batch and
-// hands it to concurrent inserters. The heartbeated cursor only moves past a
-// batch once it and every batch before it are stored.
-func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, error) {
+// materialise reads the audience in customer-id order from p.After, renders
+// each batch and hands it to concurrent inserters. The heartbeated cursor only
+// moves past a batch once it and every batch before it are stored. With
+// maxBatches > 0 it stops after that many audience batches and answers the
+// customer id to continue after (0: the audience is exhausted), and how many
+// members it skipped.
+func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepareProgress, maxBatches int) (int64, int64, error) {
 	settings, err := a.accountSettings(ctx, c.AccountID)
 	if err != nil {
-		return 0, classify(err)
+		return 0, 0, classify(err)
 	}
 	content := store.Template(c.Content).Content()
-	var p prepareProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &p)
-	}
+	exhausted := false
 	type batch struct {
 		seq     int
 		next    int64
@@ -229,8 +265,13 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, 
 		defer close(batches)
 		after := p.After
 		for seq := 0; ; seq++ {
+			if maxBatches > 0 && seq == maxBatches {
+				readErr <- nil
+				return
+			}
 			members, next, err := a.Store.AudienceBatch(ctx, c, after, audienceBatch)
 			if err != nil || next == 0 {
+				exhausted = err == nil
 				readErr <- err
 				return
 			}
@@ -275,12 +316,15 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign) (int64, 
 		}
 	}
 	if firstErr != nil {
-		return 0, firstErr
+		return 0, 0, firstErr
 	}
 	if err := <-readErr; err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return p.Skipped, nil
+	if exhausted {
+		return 0, p.Skipped, nil
+	}
+	return p.After, p.Skipped, nil
 }
 
 // messageFor renders the campaign's content for one recipient; false means the
@@ -414,7 +458,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	if in.NightOnly {
 		loadChunk, claimChunk = a.Store.NightChunkMessages, a.Store.ClaimNightChunk
 	}
-	rows, err := loadChunk(ctx, c.ID, in.FromID, in.ToID)
+	rows, err := loadChunk(ctx, c.Key(), in.FromID, in.ToID)
 	if err != nil {
 		return out, err
 	}
@@ -424,7 +468,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		// writing the results). A first run's chunk still answers what its range
 		// holds, or the campaign's live progress would lose those messages.
 		if in.Run == 1 && !in.OwnCounts {
-			return a.rangeResult(ctx, c.ID, in.FromID, in.ToID)
+			return a.rangeResult(ctx, c.Key(), in.FromID, in.ToID)
 		}
 		return out, nil
 	}
@@ -469,48 +513,70 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			takeOver = append(takeOver, r)
 		}
 	}
-	mine, err := claimChunk(ctx, c.ID, in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
+	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
 	if err != nil {
 		return out, err
 	}
 	// Only what this attempt's claim holds is sent: rows another attempt of the
 	// chunk claimed meanwhile are that attempt's to send.
-	var msgs []relay.Message
+	var toSend []store.ChunkMessage
 	for _, r := range rows {
 		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
-			msgs = append(msgs, messageOf(r, in.Run, tpl))
+			toSend = append(toSend, r)
 		}
 	}
-	if err := a.addUnsubscribe(ctx, c.ID, rows, msgs); err != nil {
+	unsubscribe, err := a.unsubscribeTokens(ctx, c.Key(), toSend)
+	if err != nil {
 		return out, err
 	}
 	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
-	// Router.Send runs the whole chunk; heartbeat meanwhile so a dead worker is
-	// noticed and a cancel request reaches us.
+	// The chunk goes to the router a slice at a time, and each slice's
+	// outcomes are written before the next is built, so the relay messages,
+	// the router's per-message state and the results live for one slice, not
+	// the chunk (the worker's memory at full speed is window × slice); heartbeat
+	// meanwhile so a dead worker is noticed and a cancel request reaches us.
+	// What a cancel leaves unsent reaches no relay and goes back to pending;
+	// what a relay took is recorded even when cancelled.
 	stop := heartbeatEvery(ctx, 5*time.Second)
-	deliveries := a.Router.Send(ctx, mode, cands, msgs)
-	stop()
-
-	sentAt := time.Now()
+	defer stop()
 	attempt := activity.GetInfo(ctx).Attempt
-	var results []store.MessageResult
-	var retry []int64
-	for _, d := range deliveries {
-		res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
-		if !ok {
-			retry = append(retry, d.MessageID)
-			continue
-		}
-		results = append(results, res)
-		counter.add(res)
-	}
-	// Record what happened even when cancelled: a message a relay took is sent.
 	wctx := context.WithoutCancel(ctx)
-	if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
-		return out, err
+	var retry []int64
+	for i := 0; i < len(toSend); i += sendSlice {
+		part := toSend[i:min(i+sendSlice, len(toSend))]
+		msgs := make([]relay.Message, len(part))
+		for j, r := range part {
+			msgs[j] = messageOf(r, in.Run, tpl)
+			if tok, ok := unsubscribe[r.CustomerID]; ok && msgs[j].Channel == relay.ChannelEmail {
+				msgs[j].Unsubscribe = a.unsubscribeURL(tok)
+			}
+		}
+		var deliveries []relay.Delivery
+		if ctx.Err() != nil {
+			for _, m := range msgs {
+				deliveries = append(deliveries, relay.Delivery{Result: relay.Result{MessageID: m.ID, Outcome: relay.RelayFault,
+					Code: relay.CodeNotSent, Reason: "cancelled before it was sent"}, Channel: m.Channel})
+			}
+		} else {
+			deliveries = a.Router.Send(ctx, mode, cands, msgs)
+		}
+		sentAt := time.Now()
+		results := make([]store.MessageResult, 0, len(deliveries))
+		for _, d := range deliveries {
+			res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
+			if !ok {
+				retry = append(retry, d.MessageID)
+				continue
+			}
+			results = append(results, res)
+			counter.add(res)
+		}
+		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
+			return out, err
+		}
 	}
-	if err := a.Store.RevertToPending(wctx, c.ID, retry); err != nil {
+	if err := a.Store.RevertToPending(wctx, c.Key(), retry); err != nil {
 		return out, err
 	}
 	a.publishHealth(wctx, c.AccountID, cands)
@@ -518,10 +584,11 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	out = counter.result()
-	if in.Run == 1 && !in.OwnCounts {
+	if in.Run == 1 && !in.OwnCounts && attempt > 1 {
 		// A first run's chunk owns its range: count what the range holds, so that
-		// messages an earlier, killed attempt sent are in the progress too.
-		if exact, err := a.rangeResult(wctx, c.ID, in.FromID, in.ToID); err == nil {
+		// messages an earlier, killed attempt sent are in the progress too. (A
+		// first attempt had no earlier one: what it counted is the range.)
+		if exact, err := a.rangeResult(wctx, c.Key(), in.FromID, in.ToID); err == nil {
 			out = exact
 		} else {
 			a.Log.Warn("count chunk range", "campaign_id", c.ID, "error", err)
@@ -537,30 +604,20 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	return out, nil
 }
 
-// addUnsubscribe gives each e-mail of msgs (built from rows, in order) its
-// one-click unsubscribe address, with one look-up for the chunk.
-func (a *Activities) addUnsubscribe(ctx context.Context, campaignID int64, rows []store.ChunkMessage, msgs []relay.Message) error {
-	customerOf := make(map[int64]int64, len(rows))
+// unsubscribeTokens answers the one-click unsubscribe token of the customer of
+// each e-mail among rows (customer id → token), with one look-up for the chunk;
+// nil when none is an e-mail.
+func (a *Activities) unsubscribeTokens(ctx context.Context, k store.CampaignKey, rows []store.ChunkMessage) (map[int64]string, error) {
 	var ids []int64
 	for _, r := range rows {
 		if relay.Channel(r.Channel) == relay.ChannelEmail {
-			customerOf[r.ID] = r.CustomerID
 			ids = append(ids, r.CustomerID)
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
-	tokens, err := a.Store.UnsubscribeTokens(ctx, campaignID, ids)
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		if tok, ok := tokens[customerOf[msgs[i].ID]]; ok && msgs[i].Channel == relay.ChannelEmail {
-			msgs[i].Unsubscribe = a.unsubscribeURL(tok)
-		}
-	}
-	return nil
+	return a.Store.UnsubscribeTokens(ctx, k, ids)
 }
 
 // messageOf is the relay message for a stored row (routing.MessageFor of the
@@ -742,12 +799,12 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	if in.LastID == 0 {
 		return out, nil
 	}
-	awaited, err := a.Store.AwaitedRelays(ctx, in.CampaignID, in.FirstID, in.LastID)
+	awaited, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
 	if err != nil {
 		return out, err
 	}
 	if in.GiveUp {
-		n, err := a.Store.GiveUpReports(ctx, in.CampaignID, in.FirstID, in.LastID, time.Now())
+		n, err := a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
 		out.Unknown = n
 		return out, err
 	}
@@ -789,7 +846,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 				// unknown now, instead of keeping the campaign open until the deadline.
 				a.Log.Warn("relay reports unreadable; its messages become unknown", "campaign_id", in.CampaignID,
 					"relay_id", r.ID, "code", unreadable.code, "error", err)
-				n, gerr := a.Store.GiveUpRelayReports(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID,
+				n, gerr := a.Store.GiveUpRelayReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID,
 					"no_report", unreadable.reason(), time.Now())
 				changed[store.MessageUnknown] += n
 				err = gerr
@@ -816,7 +873,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		out.Relays = append(out.Relays, *rc)
 	}
 	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
-	after, err := a.Store.AwaitedRelays(ctx, in.CampaignID, in.FirstID, in.LastID)
+	after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
 	if err != nil {
 		return out, err
 	}
@@ -849,7 +906,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		// read, the page fetched and applied (idempotently), and only then is the
 		// cursor moved on, with a compare-and-set. A poller that finds the cursor
 		// moved by another stops: that one is ahead.
-		cursor, err := a.Store.ReportCursor(ctx, r.ID)
+		cursor, err := a.Store.ReportCursor(ctx, r.AccountID, r.ID)
 		if err != nil {
 			return total, err
 		}
@@ -871,7 +928,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}
 			merge(changed)
 			if p.Next != "" && p.Next != cursor {
-				moved, err := a.Store.AdvanceReportCursor(ctx, r.ID, cursor, p.Next)
+				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, p.Next)
 				if err != nil || !moved {
 					return total, err
 				}
@@ -883,7 +940,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		}
 		return total, nil
 	}
-	mids, err := a.Store.AwaitedProviderIDs(ctx, in.CampaignID, in.FirstID, in.LastID, r.ID)
+	mids, err := a.Store.AwaitedProviderIDs(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID)
 	if err != nil || len(mids) == 0 {
 		return total, err
 	}
@@ -900,7 +957,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		byRecipient = append(byRecipient, store.ReportByRecipient{ProviderID: rep.ProviderID, Recipient: rep.To,
 			Status: res.Status, Code: res.Code, Reason: res.Reason, At: res.ResultAt})
 	}
-	changed, err := a.Store.ApplyRecipientReports(ctx, in.CampaignID, r.ID, byRecipient)
+	changed, err := a.Store.ApplyRecipientReports(ctx, keyOf(in.AccountID, in.CampaignID), r.ID, byRecipient)
 	merge(changed)
 	if changed[store.MessageDelivered]+changed[store.MessageFailed] > 0 {
 		touched = append(touched, in.FirstID, in.LastID)
@@ -961,8 +1018,8 @@ func reportResult(rep relay.Report) (store.MessageResult, bool) {
 }
 
 // rangeResult is a chunk's result read from its id range.
-func (a *Activities) rangeResult(ctx context.Context, campaignID, from, to int64) (workflows.SendChunkResult, error) {
-	counts, err := a.Store.RangeCounts(ctx, campaignID, from, to)
+func (a *Activities) rangeResult(ctx context.Context, k store.CampaignKey, from, to int64) (workflows.SendChunkResult, error) {
+	counts, err := a.Store.RangeCounts(ctx, k, from, to)
 	if err != nil {
 		return workflows.SendChunkResult{}, err
 	}
@@ -971,4 +1028,9 @@ func (a *Activities) rangeResult(ctx context.Context, campaignID, from, to int64
 		c.addN(store.MessageResult{RelayID: rc.RelayID, Status: strings.TrimSpace(rc.Status), Fallback: rc.Fallback}, rc.N)
 	}
 	return c.result(), nil
+}
+
+// keyOf is the store's key of a workflow's campaign.
+func keyOf(accountID, campaignID int64) store.CampaignKey {
+	return store.CampaignKey{AccountID: accountID, ID: campaignID}
 }

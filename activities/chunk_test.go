@@ -344,7 +344,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 	p := f.prepare()
 
 	// The attempt that died: rows claimed, the first 20 sent, nothing recorded.
-	if _, err := f.st.ClaimChunk(ctx, f.campaign.ID, p.FirstID, p.LastID, time.Now(), nil); err != nil {
+	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	rs := f.rows()
@@ -388,7 +388,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 		}
 		mids[r.ProviderID]++
 	}
-	awaited, err := f.st.AwaitedProviderIDs(ctx, f.campaign.ID, p.FirstID, p.LastID, f.relay.ID)
+	awaited, err := f.st.AwaitedProviderIDs(ctx, f.campaign.Key(), p.FirstID, p.LastID, f.relay.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

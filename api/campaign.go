@@ -328,7 +328,7 @@ func (s *Server) signalCampaign(action string, allowed ...string) gin.HandlerFun
 		case errors.As(err, &nf) && action == workflows.ControlCancel:
 			// No workflow runs the campaign (it ended without finishing the row):
 			// cancelling it is then finishing the row, so it is never stuck.
-			cancelled, err := s.store.CancelStrandedCampaign(ctx, acc, id)
+			cancelled, err := s.store.CancelStrandedCampaign(ctx, store.CampaignKey{AccountID: acc, ID: id})
 			if !storeErr(c, err, "campaign") {
 				return
 			}

@@ -36,7 +36,7 @@ func (s *Server) campaignResults(c *gin.Context) {
 		total.Pending += g.Pending
 		total.Clicked += g.Clicked
 	}
-	clickedMsgs, clicks, err := s.store.CampaignClicks(ctx, camp.ID)
+	clickedMsgs, clicks, err := s.store.CampaignClicks(ctx, camp.Key())
 	if !storeErr(c, err, "campaign") {
 		return
 	}
@@ -170,13 +170,13 @@ func (s *Server) relayNames(c *gin.Context, accountID int64) (map[int64]string, 
 }
 
 // messagesPage loads the links of a page of messages and shapes them.
-func (s *Server) messagesPage(c *gin.Context, names map[int64]string, rows []store.MessageRow) ([]messageJSON, error) {
+func (s *Server) messagesPage(c *gin.Context, camp store.Campaign, names map[int64]string, rows []store.MessageRow) ([]messageJSON, error) {
 	ctx := c.Request.Context()
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	links, err := s.store.MessageLinks(ctx, ids)
+	links, err := s.store.MessageLinks(ctx, camp.Key(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (s *Server) campaignMessages(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
-	items, err := s.messagesPage(c, names, rows)
+	items, err := s.messagesPage(c, camp, names, rows)
 	if err != nil {
 		internalError(c, err)
 		return
@@ -410,7 +410,7 @@ func (s *Server) exportMessages(c *gin.Context) {
 			_ = c.Error(err)
 			return // the client sees a truncated file; the error is logged
 		}
-		page, err := s.messagesPage(c, names, rows)
+		page, err := s.messagesPage(c, camp, names, rows)
 		if err != nil {
 			_ = c.Error(err)
 			return

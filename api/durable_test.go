@@ -478,7 +478,8 @@ func TestReportPollHoldsNoLockWhileTheRelayAnswers(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(relay.WireReports{Next: r.URL.Query().Get("since")})
 	})
 	relayID := httpRelay(t, c, "slow-reports", fake.URL)
-	if _, err := h.db.Exec(`INSERT INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?, '', NOW(6))`, relayID); err != nil {
+	if _, err := h.db.Exec(`INSERT INTO relay_report_cursors (account_id, relay_id, cursor_value, updated_at)
+		SELECT account_id, id, '', NOW(6) FROM relays WHERE id = ?`, relayID); err != nil {
 		t.Fatal(err)
 	}
 	id := importedSMSCampaign(t, c, "느린 보고", relayID, 201, 5)

@@ -29,6 +29,10 @@ type CampaignOptions struct {
 	ReportDelay time.Duration
 	Relays      int // simulator relays, equal weights
 	Binary      string
+	// Workers is how many `sendingo worker` processes serve the campaign (1 when 0).
+	Workers int
+	// PprofAddr, when set, is the first worker's SENDINGO_PPROF_ADDR.
+	PprofAddr string
 }
 
 // CampaignResult is what the benchmark measured.
@@ -41,9 +45,10 @@ type CampaignResult struct {
 	SendCall              time.Duration            // the send request itself (checks before anything starts)
 	Activities            map[string]time.Duration // total time per activity type, from the history
 	Handover              time.Duration            // first → last message accepted by a relay
-	WorkerPeakRSS         uint64
-	WorkerRSSSamples      []uint64 // every 5 s
-	HistoryEvents         int      // summed over the continue-as-new chain
+	WorkerPeakRSS         uint64                   // the highest of the workers' high-water RSS
+	WorkerPeakRSSEach     []uint64                 // each worker's high-water RSS
+	WorkerRSSSamples      []uint64                 // the workers' summed RSS, every second
+	HistoryEvents         int                      // summed over the continue-as-new chain
 	Runs                  int
 	SimReceived, SimDupes int64
 	SimUnique             int64
@@ -79,17 +84,25 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 		return res, err
 	}
 
-	// The worker, in its own process, so its memory is its own.
-	wCmd := exec.CommandContext(ctx, o.Binary, "worker")
-	wCmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_ALLOW_PRIVATE_HOSTS="+simAddr)
-	wCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logf, _ := os.Create(os.TempDir() + "/sendingo-bench-worker.log")
-	defer logf.Close()
-	wCmd.Stdout, wCmd.Stderr = logf, logf
-	if err := wCmd.Start(); err != nil {
-		return res, fmt.Errorf("start worker: %w", err)
+	// The workers, each in its own process, so their memory is their own.
+	var workers []*exec.Cmd
+	for i := range max(o.Workers, 1) {
+		wCmd := exec.CommandContext(ctx, o.Binary, "worker")
+		wCmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_ALLOW_PRIVATE_HOSTS="+simAddr,
+			"SENDINGO_WORKER_METRICS_ADDR=127.0.0.1:0")
+		if i == 0 && o.PprofAddr != "" {
+			wCmd.Env = append(wCmd.Env, "SENDINGO_PPROF_ADDR="+o.PprofAddr)
+		}
+		wCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		logf, _ := os.Create(fmt.Sprintf("%s/sendingo-bench-worker-%d.log", os.TempDir(), i+1))
+		defer logf.Close()
+		wCmd.Stdout, wCmd.Stderr = logf, logf
+		if err := wCmd.Start(); err != nil {
+			return res, fmt.Errorf("start worker: %w", err)
+		}
+		defer func() { _ = wCmd.Process.Signal(syscall.SIGTERM); _ = wCmd.Wait() }()
+		workers = append(workers, wCmd)
 	}
-	defer func() { _ = wCmd.Process.Signal(syscall.SIGTERM); _ = wCmd.Wait() }()
 
 	// Fixture: a group of recipients, relays, a template with variables, a campaign.
 	var me struct {
@@ -144,7 +157,7 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 	var mu sync.Mutex
 	stopSampling := make(chan struct{})
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
 			select {
@@ -152,7 +165,11 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 				return
 			case <-t.C:
 				mu.Lock()
-				res.WorkerRSSSamples = append(res.WorkerRSSSamples, ProcessRSS(wCmd.Process.Pid))
+				var sum uint64
+				for _, w := range workers {
+					sum += ProcessRSS(w.Process.Pid)
+				}
+				res.WorkerRSSSamples = append(res.WorkerRSSSamples, sum)
 				mu.Unlock()
 			}
 		}
@@ -187,7 +204,11 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 		}
 	}
 	close(stopSampling)
-	res.WorkerPeakRSS = ProcessPeakRSS(wCmd.Process.Pid)
+	for _, w := range workers {
+		peak := ProcessPeakRSS(w.Process.Pid)
+		res.WorkerPeakRSSEach = append(res.WorkerPeakRSSEach, peak)
+		res.WorkerPeakRSS = max(res.WorkerPeakRSS, peak)
+	}
 
 	var times struct {
 		Created   time.Time `db:"created"`

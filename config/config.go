@@ -83,6 +83,14 @@ type Config struct {
 	// WorkerMetricsAddr is where `sendingo worker` serves /metrics and /healthz.
 	// SENDINGO_WORKER_METRICS_ADDR.
 	WorkerMetricsAddr string
+
+	// PprofAddr, when set, is where `sendingo worker` serves net/http/pprof
+	// (opt-in, for profiling a run). SENDINGO_PPROF_ADDR.
+	PprofAddr string
+	// WorkerMemoryLimit is the worker's soft memory limit in bytes (Go's
+	// runtime/debug.SetMemoryLimit; 0 leaves the runtime's default). GOMEMLIMIT,
+	// when set, wins. SENDINGO_WORKER_MEMORY_LIMIT.
+	WorkerMemoryLimit int64
 }
 
 // Var describes one environment variable, for the README's table and `--help`.
@@ -138,6 +146,8 @@ var Vars = []Var{
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
 	{"SENDINGO_TRUSTED_PROXIES", "(none)", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"},
 	{"SENDINGO_WORKER_METRICS_ADDR", ":9090", "where `sendingo worker` serves /metrics (its own and the Temporal SDK's) and /healthz; `sendingo dev` serves them on the API's /metrics"},
+	{"SENDINGO_PPROF_ADDR", "(none)", "when set, `sendingo worker` serves Go's /debug/pprof/ there (keep it on loopback)"},
+	{"SENDINGO_WORKER_MEMORY_LIMIT", "96", "the worker's soft memory limit in MiB (the Go GC works harder near it; 0 turns it off; GOMEMLIMIT wins)"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},
 	{"SENDINGO_TERRAFORM", "terraform on PATH", "the terraform `sendingo infra` runs; else terraform on PATH, else the pinned v1.5.7 built from tools/terraform"},
@@ -165,6 +175,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: want a positive whole number, got %q", name, get(name, def)))
 		}
 		return n
+	}
+	mib := func(name, def string) int64 { // 0 allowed: off
+		n, err := strconv.ParseInt(get(name, def), 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s: want a whole number of MiB (0: no limit), got %q", name, get(name, def)))
+		}
+		return n << 20
 	}
 	boolean := func(name string) bool {
 		v := get(name, "false")
@@ -234,6 +251,8 @@ func Load(getenv func(string) string) (Config, error) {
 		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
 		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
 		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
+		PprofAddr:              get("SENDINGO_PPROF_ADDR", ""),
+		WorkerMemoryLimit:      mib("SENDINGO_WORKER_MEMORY_LIMIT", "96"),
 
 		TemporalTLSCert:       get("SENDINGO_TEMPORAL_TLS_CERT", ""),
 		TemporalTLSKey:        get("SENDINGO_TEMPORAL_TLS_KEY", ""),

@@ -339,7 +339,9 @@ func (s *Store) AccountTimezone(ctx context.Context, accountID int64) (string, e
 func (r Routing) String() string { b, _ := json.Marshal(r); return string(b) }
 
 // audienceCondition is the SQL condition (on customers c) of the campaign's
-// audience, opted-out customers excluded.
+// audience, opted-out customers excluded: the one definition of whom a campaign
+// reaches, used by the counts and previews (AudienceSize, AudienceMissing) and
+// by AudienceBatch, which materialises the messages.
 func audienceCondition(c Campaign) (string, []any, error) {
 	return audienceMembers(c, "c.account_id = ? AND c.opted_out = 0")
 }
@@ -353,7 +355,8 @@ func audienceMembers(c Campaign, base string) (string, []any, error) {
 		if len(c.GroupIDs) == 0 {
 			return base + " AND FALSE", args, nil
 		}
-		q, a, _ := sqlx.In(` AND EXISTS (SELECT 1 FROM group_members m WHERE m.customer_id = c.id AND m.group_id IN (?))`, []int64(c.GroupIDs))
+		q, a, _ := sqlx.In(` AND EXISTS (SELECT 1 FROM group_members m
+			WHERE m.account_id = c.account_id AND m.customer_id = c.id AND m.group_id IN (?))`, []int64(c.GroupIDs))
 		return base + q, append(args, a...), nil
 	case AudienceCustomers:
 		if len(c.CustomerIDs) == 0 {

@@ -77,7 +77,7 @@ func (s *Store) BeginCampaignAudience(ctx context.Context, accountID, campaignID
 	var id int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var c Campaign
-		if err := tx.GetContext(ctx, &c, `SELECT * FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, campaignID); err != nil {
+		if err := tx.GetContext(ctx, &c, `SELECT `+campaignsColumns+` FROM campaigns WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, campaignID); err != nil {
 			return notFound(err)
 		}
 		if newGroupName != "" {
@@ -130,7 +130,7 @@ func (s *Store) BeginCampaignAudience(ctx context.Context, accountID, campaignID
 // CampaignAudience returns one retargeting job of the campaign.
 func (s *Store) CampaignAudience(ctx context.Context, accountID, campaignID, id int64) (CampaignAudience, error) {
 	var a CampaignAudience
-	err := s.db.GetContext(ctx, &a, `SELECT * FROM campaign_audiences WHERE account_id = ? AND campaign_id = ? AND id = ?`,
+	err := s.db.GetContext(ctx, &a, `SELECT `+campaignAudiencesColumns+` FROM campaign_audiences WHERE account_id = ? AND campaign_id = ? AND id = ?`,
 		accountID, campaignID, id)
 	return a, notFound(err)
 }
@@ -146,7 +146,7 @@ const AudienceBatchIDs = 10000
 func (s *Store) AddAudienceBatch(ctx context.Context, accountID, id int64, run int) (CampaignAudience, error) {
 	var out CampaignAudience
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &out, `SELECT * FROM campaign_audiences WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
+		if err := tx.GetContext(ctx, &out, `SELECT `+campaignAudiencesColumns+` FROM campaign_audiences WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id); err != nil {
 			return notFound(err)
 		}
 		if out.Status != AudienceRunning || out.Run != run {

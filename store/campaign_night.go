@@ -13,16 +13,17 @@ import (
 
 // NightChunkMessages is ChunkMessages for the messages of customers who
 // currently consent to advertising at night.
-func (s *Store) NightChunkMessages(ctx context.Context, campaignID, from, to int64) ([]ChunkMessage, error) {
+func (s *Store) NightChunkMessages(ctx context.Context, k CampaignKey, from, to int64) ([]ChunkMessage, error) {
 	var ms []ChunkMessage
 	err := s.db.SelectContext(ctx, &ms, `SELECT m.id, m.customer_id, m.recipient, m.name, m.channel, m.subject, m.body, m.buttons,
 		m.fallback_channel, m.fallback_subject, m.fallback_body, m.status, m.attempt, m.claimed_at
 		FROM campaign_messages m FORCE INDEX (PRIMARY)
 		JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
-		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.status IN ('pending', 'sending') AND c.night_ad_consent = 1
-		ORDER BY m.id`, from, to, campaignID)
+		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status IN ('pending', 'sending')
+		  AND c.night_ad_consent = 1
+		ORDER BY m.id`, from, to, k.ID, k.AccountID)
 	if err != nil {
-		return nil, fmt.Errorf("load night chunk %d-%d of campaign %d: %w", from, to, campaignID, err)
+		return nil, fmt.Errorf("load night chunk %d-%d of campaign %d: %w", from, to, k.ID, err)
 	}
 	return ms, nil
 }
@@ -30,24 +31,24 @@ func (s *Store) NightChunkMessages(ctx context.Context, campaignID, from, to int
 // ClaimNightChunk is ClaimChunk for the messages of customers who currently
 // consent to advertising at night (stale rows given were read by
 // NightChunkMessages, so they are consenting customers' too).
-func (s *Store) ClaimNightChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
-	return s.claimChunk(ctx, campaignID, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
+func (s *Store) ClaimNightChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
 			JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
 			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?
-			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`)
+			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`)
 }
 
 // NightConsentPending counts the campaign's pending messages in [first, last]
 // whose customers consent to advertising at night: whether a night pass has
 // anything to send.
-func (s *Store) NightConsentPending(ctx context.Context, campaignID, first, last int64) (int64, error) {
+func (s *Store) NightConsentPending(ctx context.Context, k CampaignKey, first, last int64) (int64, error) {
 	var n int64
 	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM campaign_messages m FORCE INDEX (PRIMARY)
 		JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
-		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`,
-		first, last, campaignID)
+		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`,
+		first, last, k.ID, k.AccountID)
 	if err != nil {
-		return 0, fmt.Errorf("count night-consenting recipients of campaign %d: %w", campaignID, err)
+		return 0, fmt.Errorf("count night-consenting recipients of campaign %d: %w", k.ID, err)
 	}
 	return n, nil
 }

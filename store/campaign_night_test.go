@@ -47,23 +47,23 @@ func TestNightChunkClaimsOnlyConsentingCustomersMessages(t *testing.T) {
 	if err := testenv.DB(t).QueryRow(`SELECT MIN(id), MAX(id) FROM campaign_messages WHERE campaign_id = ?`, campaign).Scan(&from, &to); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := st.NightConsentPending(ctx, campaign, from, to); err != nil || n != 2 {
+	if n, err := st.NightConsentPending(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to); err != nil || n != 2 {
 		t.Fatalf("%d consenting pending (%v), want 2", n, err)
 	}
 	// Customer 3 withdraws consent after the audience was prepared.
 	if _, err := testenv.DB(t).Exec(`UPDATE customers SET night_ad_consent = 0 WHERE id = ?`, customers[3]); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := st.NightChunkMessages(ctx, campaign, from, to)
+	rows, err := st.NightChunkMessages(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to)
 	if err != nil || len(rows) != 1 || rows[0].CustomerID != customers[1] {
 		t.Fatalf("night rows %+v (%v), want customer %d's only", rows, err, customers[1])
 	}
 	now := time.Now()
-	mine, err := st.ClaimNightChunk(ctx, campaign, from, to, store.ClaimTime(now, 1), nil)
+	mine, err := st.ClaimNightChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to, store.ClaimTime(now, 1), nil)
 	if err != nil || len(mine) != 1 || !mine[rows[0].ID] {
 		t.Fatalf("night claim %v (%v)", mine, err)
 	}
-	day, err := st.ClaimChunk(ctx, campaign, from, to, store.ClaimTime(now.Add(time.Second), 1), nil)
+	day, err := st.ClaimChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to, store.ClaimTime(now.Add(time.Second), 1), nil)
 	if err != nil || len(day) != 3 || day[rows[0].ID] {
 		t.Fatalf("day claim %v (%v), want the other 3", day, err)
 	}

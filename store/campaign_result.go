@@ -134,14 +134,16 @@ type LinkClicks struct {
 }
 
 // MessageLinks answers the tracking links of messages with their human clicks.
-func (s *Store) MessageLinks(ctx context.Context, messageIDs []int64) ([]LinkClicks, error) {
+func (s *Store) MessageLinks(ctx context.Context, k CampaignKey, messageIDs []int64) ([]LinkClicks, error) {
 	if len(messageIDs) == 0 {
 		return nil, nil
 	}
 	q, args, _ := sqlx.In(`SELECT l.token, l.message_id, l.idx, l.url, COUNT(k.id) AS clicks,
 		MIN(k.clicked_at) AS first_click
 		FROM message_links l LEFT JOIN clicks k ON k.token = l.token AND k.message_id = l.message_id AND k.bot = 0
-		WHERE l.message_id IN (?) GROUP BY l.token, l.message_id, l.idx, l.url ORDER BY l.message_id, l.idx, l.token`, messageIDs)
+		  AND k.account_id = l.account_id
+		WHERE l.message_id IN (?) AND l.campaign_id = ? AND l.account_id = ?
+		GROUP BY l.token, l.message_id, l.idx, l.url ORDER BY l.message_id, l.idx, l.token`, messageIDs, k.ID, k.AccountID)
 	var out []LinkClicks
 	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, fmt.Errorf("load message links: %w", err)
@@ -200,13 +202,13 @@ func (s *Store) GroupResults(ctx context.Context, c Campaign) ([]GroupResult, er
 }
 
 // CampaignClicks answers the campaign's clicked messages and clicks (humans only).
-func (s *Store) CampaignClicks(ctx context.Context, campaignID int64) (messages, clicks int64, err error) {
+func (s *Store) CampaignClicks(ctx context.Context, k CampaignKey) (messages, clicks int64, err error) {
 	var r struct {
 		Messages int64 `db:"messages"`
 		Clicks   int64 `db:"clicks"`
 	}
 	err = s.db.GetContext(ctx, &r, `SELECT COUNT(DISTINCT message_id) AS messages, COUNT(*) AS clicks FROM clicks
-		WHERE campaign_id = ? AND bot = 0`, campaignID)
+		WHERE campaign_id = ? AND account_id = ? AND bot = 0`, k.ID, k.AccountID)
 	return r.Messages, r.Clicks, err
 }
 

@@ -42,16 +42,16 @@ func insertUnsubscribes(ctx context.Context, tx *sqlx.Tx, c Campaign, tokens []N
 
 // UnsubscribeTokens answers the unsubscribe token of each of the customers'
 // messages in the campaign (one query per chunk of e-mails).
-func (s *Store) UnsubscribeTokens(ctx context.Context, campaignID int64, customerIDs []int64) (map[int64]string, error) {
+func (s *Store) UnsubscribeTokens(ctx context.Context, k CampaignKey, customerIDs []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(customerIDs))
 	if len(customerIDs) == 0 {
 		return out, nil
 	}
-	q, args, _ := sqlx.In(`SELECT customer_id, token FROM unsubscribe_tokens WHERE campaign_id = ? AND customer_id IN (?)`,
-		campaignID, customerIDs)
+	q, args, _ := sqlx.In(`SELECT customer_id, token FROM unsubscribe_tokens WHERE campaign_id = ? AND account_id = ? AND customer_id IN (?)`,
+		k.ID, k.AccountID, customerIDs)
 	rows, err := s.db.QueryxContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("unsubscribe tokens of campaign %d: %w", campaignID, err)
+		return nil, fmt.Errorf("unsubscribe tokens of campaign %d: %w", k.ID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {

@@ -118,7 +118,7 @@ func (s *Store) Imports(ctx context.Context, accountID int64, p Page) ([]Import,
 		return nil, 0, err
 	}
 	ims := []Import{}
-	if err := s.db.SelectContext(ctx, &ims, `SELECT * FROM imports WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+	if err := s.db.SelectContext(ctx, &ims, `SELECT `+importsColumns+` FROM imports WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, p.Size, p.Offset())...); err != nil {
 		return nil, 0, err
 	}
@@ -270,7 +270,7 @@ func remarkDuplicates(ctx context.Context, tx *sqlx.Tx, accountID, importID int6
 // Import returns one import of the account.
 func (s *Store) Import(ctx context.Context, accountID, id int64) (Import, error) {
 	var im Import
-	if err := s.db.GetContext(ctx, &im, `SELECT * FROM imports WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
+	if err := s.db.GetContext(ctx, &im, `SELECT `+importsColumns+` FROM imports WHERE account_id = ? AND id = ?`, accountID, id); err != nil {
 		return im, notFound(err)
 	}
 	return im, im.decode()
@@ -301,7 +301,7 @@ func (s *Store) ImportRows(ctx context.Context, accountID, importID int64, verdi
 		return nil, 0, err
 	}
 	rows := []ImportRow{}
-	err = s.db.SelectContext(ctx, &rows, `SELECT * FROM import_rows WHERE `+strings.Join(page, " AND ")+` ORDER BY id LIMIT ? OFFSET ?`,
+	err = s.db.SelectContext(ctx, &rows, `SELECT `+importRowsColumns+` FROM import_rows WHERE `+strings.Join(page, " AND ")+` ORDER BY id LIMIT ? OFFSET ?`,
 		append(pargs, p.Size, p.Offset())...)
 	return rows, total, err
 }
@@ -335,7 +335,7 @@ func (s *Store) DeleteImportRows(ctx context.Context, accountID, importID int64,
 
 func importForUpdate(ctx context.Context, tx *sqlx.Tx, accountID, id int64) (Import, error) {
 	var im Import
-	err := tx.GetContext(ctx, &im, `SELECT * FROM imports WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id)
+	err := tx.GetContext(ctx, &im, `SELECT `+importsColumns+` FROM imports WHERE account_id = ? AND id = ? FOR UPDATE`, accountID, id)
 	if err == sql.ErrNoRows {
 		return im, ErrNotFound
 	}
@@ -409,9 +409,9 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 			return fmt.Errorf("import %d is %s, not committing: %w", importID, im.Status, ErrImportState)
 		}
 		var rows []ImportRow
-		if err := tx.SelectContext(ctx, &rows, `SELECT * FROM import_rows
-			WHERE import_id = ? AND verdict IN ('ok', 'not_mobile') AND id > ? ORDER BY id LIMIT ?`,
-			importID, im.CommittedThrough, limit); err != nil {
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+importRowsColumns+` FROM import_rows
+			WHERE import_id = ? AND account_id = ? AND verdict IN ('ok', 'not_mobile') AND id > ? ORDER BY id LIMIT ?`,
+			importID, im.AccountID, im.CommittedThrough, limit); err != nil {
 			return fmt.Errorf("load batch: %w", err)
 		}
 		out.Processed, out.Created, out.Updated = im.ProcessedRows, im.CreatedCount, im.UpdatedCount

@@ -43,73 +43,81 @@ type AudienceMember struct {
 
 // AudienceBatch returns up to limit members of the campaign's audience with a
 // customer id above after, in id order, and the cursor to continue from (0 when
-// the audience is exhausted). Opted-out customers are left out; a customer in
+// the audience is exhausted). Which customers those are is audienceCondition's
+// one definition, the one the preview and counts use (the account, opt-outs,
+// the groups or customers named, the event reminder's rule); a customer in
 // several of the campaign's groups comes once, under the first of them.
+//
+// For groups and explicit customers the batch's candidates are read first from
+// the membership (an index range, whatever the account's size), then loaded
+// through the condition; an event reminder's audience is read through it
+// directly.
 func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limit int) ([]AudienceMember, int64, error) {
-	var ids []struct {
-		CustomerID int64 `db:"customer_id"`
-		GroupID    int64 `db:"group_id"`
+	cond, condArgs, err := audienceCondition(c)
+	if err != nil {
+		return nil, 0, fmt.Errorf("campaign %d: %w", c.ID, err)
 	}
-	var err error
+	groupOf := "0"
+	var groupArgs []any
+	if c.AudienceKind == AudienceGroups && len(c.GroupIDs) > 0 {
+		q, a, _ := sqlx.In(`(SELECT MIN(g.group_id) FROM group_members g
+			WHERE g.account_id = c.account_id AND g.customer_id = c.id AND g.group_id IN (?))`, []int64(c.GroupIDs))
+		groupOf, groupArgs = q, a
+	}
+	load := func(where string, whereArgs ...any) ([]AudienceMember, error) {
+		q := `SELECT ` + audienceColumns + `, ` + groupOf + ` AS group_id FROM customers c
+			WHERE ` + cond + ` AND ` + where + ` ORDER BY c.id LIMIT ?`
+		args := append(append(append(append([]any{}, groupArgs...), condArgs...), whereArgs...), limit)
+		var out []AudienceMember
+		if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
+			return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
+		}
+		return out, nil
+	}
+
+	var candidates []int64
 	switch c.AudienceKind {
 	case AudienceGroups:
 		if len(c.GroupIDs) == 0 {
 			return nil, 0, nil
 		}
-		q, args, _ := sqlx.In(`SELECT customer_id, MIN(group_id) AS group_id FROM group_members
+		q, args, _ := sqlx.In(`SELECT DISTINCT customer_id FROM group_members
 			WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
-			GROUP BY customer_id ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
-		err = s.db.SelectContext(ctx, &ids, q, args...)
+			ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
+		if err := s.db.SelectContext(ctx, &candidates, q, args...); err != nil {
+			return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
+		}
 	case AudienceCustomers:
-		var batch []int64
 		for _, id := range uniqueIDs(c.CustomerIDs) {
 			if id > after {
-				batch = append(batch, id)
+				candidates = append(candidates, id)
 			}
 		}
-		slices.Sort(batch)
-		if len(batch) > limit {
-			batch = batch[:limit]
+		slices.Sort(candidates)
+		if len(candidates) > limit {
+			candidates = candidates[:limit]
 		}
-		for _, id := range batch {
-			ids = append(ids, struct {
-				CustomerID int64 `db:"customer_id"`
-				GroupID    int64 `db:"group_id"`
-			}{id, 0})
+	default: // read through the condition itself
+		out, err := load(`c.id > ?`, after)
+		if err != nil || len(out) == 0 {
+			return nil, 0, err
 		}
-	case AudienceEventReminder:
-		err = s.db.SelectContext(ctx, &ids, `SELECT c.id AS customer_id, 0 AS group_id FROM customers c
-			WHERE c.account_id = ? AND c.id > ?
-			  AND EXISTS (SELECT 1 FROM purchases p WHERE p.account_id = c.account_id AND p.customer_id = c.id)
-			  AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.event_id = ? AND k.customer_id = c.id AND k.day = ?)
-			ORDER BY c.id LIMIT ?`, c.AccountID, after, c.EventID, c.EventDay.Format(time.DateOnly), limit)
-	default:
-		return nil, 0, fmt.Errorf("campaign %d: unknown audience kind %q", c.ID, c.AudienceKind)
+		return out, out[len(out)-1].ID, nil
 	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
-	}
-	if len(ids) == 0 {
+	if len(candidates) == 0 {
 		return nil, 0, nil
 	}
-	next := ids[len(ids)-1].CustomerID
-	groupOf := make(map[int64]int64, len(ids))
-	list := make([]int64, len(ids))
-	for i, r := range ids {
-		list[i] = r.CustomerID
-		groupOf[r.CustomerID] = r.GroupID
+	in, inArgs, _ := sqlx.In(`c.id IN (?)`, candidates)
+	out, err := load(in, inArgs...)
+	if err != nil {
+		return nil, 0, err
 	}
-	q, args, _ := sqlx.In(`SELECT * FROM customers WHERE account_id = ? AND id IN (?) AND opted_out = 0 ORDER BY id`, c.AccountID, list)
-	var cs []Customer
-	if err := s.db.SelectContext(ctx, &cs, q, args...); err != nil {
-		return nil, 0, fmt.Errorf("load audience customers: %w", err)
-	}
-	out := make([]AudienceMember, len(cs))
-	for i, cu := range cs {
-		out[i] = AudienceMember{Customer: cu, GroupID: groupOf[cu.ID]}
-	}
-	return out, next, nil
+	return out, candidates[len(candidates)-1], nil
 }
+
+// audienceColumns are the customer columns an AudienceMember carries.
+const audienceColumns = `c.id, c.account_id, c.name, c.phone, c.email, c.attributes, c.opted_out, c.night_ad_consent,
+	c.not_mobile, c.opted_out_at, c.opt_out_source, c.created_at, c.updated_at`
 
 // NewMessage is a message materialised for one recipient.
 type NewMessage struct {
@@ -192,7 +200,8 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 		for _, m := range withLinks {
 			recipients = append(recipients, m.Recipient)
 		}
-		q, args, _ := sqlx.In(`SELECT id, recipient FROM campaign_messages WHERE campaign_id = ? AND recipient IN (?)`, c.ID, recipients)
+		q, args, _ := sqlx.In(`SELECT id, recipient FROM campaign_messages WHERE campaign_id = ? AND account_id = ? AND recipient IN (?)`,
+			c.ID, c.AccountID, recipients)
 		rows, err := tx.QueryxContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -229,20 +238,57 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 }
 
 // MessageRange records and answers the campaign's message id range and count.
-func (s *Store) MessageRange(ctx context.Context, accountID, campaignID int64) (total, first, last int64, err error) {
+func (s *Store) MessageRange(ctx context.Context, k CampaignKey) (total, first, last int64, err error) {
 	var r struct {
 		N     int64         `db:"n"`
 		First sql.NullInt64 `db:"first"`
 		Last  sql.NullInt64 `db:"last"`
 	}
 	if err = s.db.GetContext(ctx, &r, `SELECT COUNT(*) AS n, MIN(id) AS first, MAX(id) AS last FROM campaign_messages
-		WHERE campaign_id = ?`, campaignID); err != nil {
-		return 0, 0, 0, fmt.Errorf("message range of campaign %d: %w", campaignID, err)
+		WHERE campaign_id = ? AND account_id = ?`, k.ID, k.AccountID); err != nil {
+		return 0, 0, 0, fmt.Errorf("message range of campaign %d: %w", k.ID, err)
 	}
 	total, first, last = r.N, r.First.Int64, r.Last.Int64
 	_, err = s.db.ExecContext(ctx, `UPDATE campaigns SET total = ?, pending = ?, first_message_id = ?, last_message_id = ?,
-		updated_at = ? WHERE account_id = ? AND id = ?`, total, total, first, last, now(), accountID, campaignID)
+		updated_at = ? WHERE account_id = ? AND id = ?`, total, total, first, last, now(), k.AccountID, k.ID)
 	return total, first, last, err
+}
+
+// MessagesAfter counts the campaign's messages with ids above afterID and
+// answers their id range: what a pipelined prepare's batch stored (ids only grow,
+// so a batch's rows are those above the last id before it). It reads the batch's
+// rows, whatever the campaign's size.
+func (s *Store) MessagesAfter(ctx context.Context, k CampaignKey, afterID int64) (n, first, last int64, err error) {
+	var r struct {
+		N     int64         `db:"n"`
+		First sql.NullInt64 `db:"first"`
+		Last  sql.NullInt64 `db:"last"`
+	}
+	// From the first id on, the primary key from afterID holds the batch (and
+	// whatever other campaigns stored meanwhile); before it, the campaign's own
+	// index holds just the first batch, where the primary key would be read
+	// from the table's start.
+	index := "PRIMARY"
+	if afterID == 0 {
+		index = "uq_campaign_messages_recipient"
+	}
+	if err = s.db.GetContext(ctx, &r, `SELECT COUNT(*) AS n, MIN(id) AS first, MAX(id) AS last
+		FROM campaign_messages FORCE INDEX (`+index+`) WHERE id > ? AND campaign_id = ? AND account_id = ?`,
+		afterID, k.ID, k.AccountID); err != nil {
+		return 0, 0, 0, fmt.Errorf("messages of campaign %d after %d: %w", k.ID, afterID, err)
+	}
+	return r.N, r.First.Int64, r.Last.Int64, nil
+}
+
+// SetMessageRange records the campaign's message count and id range (all
+// pending) as a pipelined prepare has stored them so far.
+func (s *Store) SetMessageRange(ctx context.Context, k CampaignKey, total, first, last int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE campaigns SET total = ?, pending = ?, first_message_id = ?, last_message_id = ?,
+		updated_at = ? WHERE account_id = ? AND id = ?`, total, total, first, last, now(), k.AccountID, k.ID)
+	if err != nil {
+		return fmt.Errorf("record the message range of campaign %d: %w", k.ID, err)
+	}
+	return nil
 }
 
 // ChunkMessage is a message a chunk may send.
@@ -265,14 +311,15 @@ type ChunkMessage struct {
 
 // ChunkMessages loads the messages with ids in [from, to] that are not final:
 // pending, or sending (claimed by an attempt that may have died mid-send).
-func (s *Store) ChunkMessages(ctx context.Context, campaignID, from, to int64) ([]ChunkMessage, error) {
+func (s *Store) ChunkMessages(ctx context.Context, k CampaignKey, from, to int64) ([]ChunkMessage, error) {
 	var ms []ChunkMessage
 	err := s.db.SelectContext(ctx, &ms, `SELECT id, customer_id, recipient, name, channel, subject, body, buttons,
 		fallback_channel, fallback_subject, fallback_body, status, attempt, claimed_at
 		FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status IN ('pending', 'sending') ORDER BY id`, from, to, campaignID)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status IN ('pending', 'sending') ORDER BY id`,
+		from, to, k.ID, k.AccountID)
 	if err != nil {
-		return nil, fmt.Errorf("load chunk %d-%d of campaign %d: %w", from, to, campaignID, err)
+		return nil, fmt.Errorf("load chunk %d-%d of campaign %d: %w", from, to, k.ID, err)
 	}
 	return ms, nil
 }
@@ -287,19 +334,19 @@ func (s *Store) ChunkMessages(ctx context.Context, campaignID, from, to int64) (
 // both send a row, since a row is claimed from pending once, and a stale row is
 // taken over only while it still carries the claim time the taker read. at must
 // differ between attempts of a chunk (ClaimTime).
-func (s *Store) ClaimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
-	return s.claimChunk(ctx, campaignID, from, to, at, stale, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+func (s *Store) ClaimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
-			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'pending'`)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'pending'`)
 }
 
 // claimChunk is ClaimChunk with the statement that claims the pending rows
-// (its arguments: the claim time, from, to, the campaign id).
-func (s *Store) claimChunk(ctx context.Context, campaignID, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
+// (its arguments: the claim time, from, to, the campaign id, the account id).
+func (s *Store) claimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
 	mine := map[int64]bool{}
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		clear(mine)
-		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, campaignID); err != nil {
+		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, k.ID, k.AccountID); err != nil {
 			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
 		// Stale rows share the claim time of the attempt that left them, so
@@ -311,7 +358,8 @@ func (s *Store) claimChunk(ctx context.Context, campaignID, from, to int64, at t
 		}
 		for old, ids := range byClaim {
 			q, args, err := sqlx.In(`UPDATE campaign_messages SET attempt = attempt + 1, claimed_at = ?
-				WHERE campaign_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`, sqlTime(at), campaignID, old, ids)
+				WHERE campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`,
+				sqlTime(at), k.ID, k.AccountID, old, ids)
 			if err != nil {
 				return err
 			}
@@ -321,8 +369,8 @@ func (s *Store) claimChunk(ctx context.Context, campaignID, from, to int64, at t
 		}
 		var ids []int64
 		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM campaign_messages FORCE INDEX (PRIMARY)
-			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sending' AND claimed_at = ?`,
-			from, to, campaignID, sqlTime(at)); err != nil {
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ?`,
+			from, to, k.ID, k.AccountID, sqlTime(at)); err != nil {
 			return fmt.Errorf("read the claim of chunk %d-%d: %w", from, to, err)
 		}
 		for _, id := range ids {
@@ -442,10 +490,11 @@ func truncateASCII(s string, n int) string {
 }
 
 // RevertToPending gives claimed messages back (their send did not happen).
-func (s *Store) RevertToPending(ctx context.Context, campaignID int64, ids []int64) error {
+func (s *Store) RevertToPending(ctx context.Context, k CampaignKey, ids []int64) error {
 	for i := 0; i < len(ids); i += 5000 {
-		q, args, _ := sqlx.In(`UPDATE campaign_messages SET status = 'pending' WHERE campaign_id = ? AND status = 'sending' AND id IN (?)`,
-			campaignID, ids[i:min(i+5000, len(ids))])
+		q, args, _ := sqlx.In(`UPDATE campaign_messages SET status = 'pending'
+			WHERE campaign_id = ? AND account_id = ? AND status = 'sending' AND id IN (?)`,
+			k.ID, k.AccountID, ids[i:min(i+5000, len(ids))])
 		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("revert messages to pending: %w", err)
 		}
@@ -461,22 +510,22 @@ type AwaitedRelay struct {
 }
 
 // AwaitedRelays lists, per relay, the campaign's messages still awaiting a report.
-func (s *Store) AwaitedRelays(ctx context.Context, campaignID, first, last int64) ([]AwaitedRelay, error) {
+func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last int64) ([]AwaitedRelay, error) {
 	var out []AwaitedRelay
 	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, COUNT(*) AS awaiting, MIN(sent_at) AS first_sent_at
 		FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sent' GROUP BY relay_id ORDER BY relay_id`,
-		first, last, campaignID)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id ORDER BY relay_id`,
+		first, last, k.ID, k.AccountID)
 	return out, err
 }
 
 // AwaitedProviderIDs lists the provider request ids (Aligo mids) of a relay's
 // messages in the campaign that still await a report.
-func (s *Store) AwaitedProviderIDs(ctx context.Context, campaignID, first, last, relayID int64) ([]string, error) {
+func (s *Store) AwaitedProviderIDs(ctx context.Context, k CampaignKey, first, last, relayID int64) ([]string, error) {
 	var out []string
 	err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT provider_id FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sent' AND relay_id = ? AND provider_id <> ''`,
-		first, last, campaignID, relayID)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' AND relay_id = ? AND provider_id <> ''`,
+		first, last, k.ID, k.AccountID, relayID)
 	return out, err
 }
 
@@ -491,7 +540,7 @@ type ReportByRecipient struct {
 
 // ApplyRecipientReports writes reports matched by (provider id, recipient) to the
 // campaign's messages awaiting them.
-func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID int64, reports []ReportByRecipient) (map[string]int64, error) {
+func (s *Store) ApplyRecipientReports(ctx context.Context, k CampaignKey, relayID int64, reports []ReportByRecipient) (map[string]int64, error) {
 	changed := map[string]int64{}
 	for i := 0; i < len(reports); i += resultBatch {
 		part := reports[i:min(i+resultBatch, len(reports))]
@@ -509,7 +558,8 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID i
 					st VARCHAR(9) PATH '$.S', cd VARCHAR(32) PATH '$.D', rs VARCHAR(255) PATH '$.X', ra VARCHAR(26) PATH '$.A')) j
 				  ON m.campaign_id = ? AND m.recipient = j.rcpt AND m.provider_id = j.pid
 				SET m.status = j.st, m.code = j.cd, m.reason = j.rs, m.result_at = j.ra
-				WHERE m.relay_id = ? AND m.status IN ('sent', 'sending') AND j.st = ?`, string(doc), campaignID, relayID, st)
+				WHERE m.account_id = ? AND m.relay_id = ? AND m.status IN ('sent', 'sending') AND j.st = ?`,
+				string(doc), k.ID, k.AccountID, relayID, st)
 			if err != nil {
 				return changed, fmt.Errorf("apply reports: %w", err)
 			}
@@ -523,11 +573,11 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, campaignID, relayID i
 // GiveUpRelayReports marks the campaign's messages that still await a report of
 // relayID unknown, with code and reason: the relay will never report them (its
 // reports endpoint is missing, or it refuses our credentials).
-func (s *Store) GiveUpRelayReports(ctx context.Context, campaignID, first, last, relayID int64, code, reason string, at time.Time) (int64, error) {
+func (s *Store) GiveUpRelayReports(ctx context.Context, k CampaignKey, first, last, relayID int64, code, reason string, at time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 		SET status = 'unknown', code = ?, reason = ?, result_at = ?
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND relay_id = ? AND status = 'sent'`,
-		truncateASCII(code, 32), render.TruncateRunes(reason, 255), sqlTime(at), first, last, campaignID, relayID)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND relay_id = ? AND status = 'sent'`,
+		truncateASCII(code, 32), render.TruncateRunes(reason, 255), sqlTime(at), first, last, k.ID, k.AccountID, relayID)
 	if err != nil {
 		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
 	}
@@ -535,10 +585,10 @@ func (s *Store) GiveUpRelayReports(ctx context.Context, campaignID, first, last,
 }
 
 // GiveUpReports marks the campaign's messages still awaiting a report unknown.
-func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64, at time.Time) (int64, error) {
+func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last int64, at time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 		SET status = 'unknown', code = 'no_report', reason = 'no delivery report before the deadline', result_at = ?
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND status = 'sent'`, sqlTime(at), first, last, campaignID)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent'`, sqlTime(at), first, last, k.ID, k.AccountID)
 	if err != nil {
 		return 0, err
 	}
@@ -548,9 +598,10 @@ func (s *Store) GiveUpReports(ctx context.Context, campaignID, first, last int64
 // ReportCursor reads relay's report cursor (a new relay's is empty). No lock is
 // taken: pollers of one relay may read the same page; applying a report twice
 // changes nothing (results are written only onto rows still awaiting one).
-func (s *Store) ReportCursor(ctx context.Context, relayID int64) (string, error) {
+func (s *Store) ReportCursor(ctx context.Context, accountID, relayID int64) (string, error) {
 	var cur string
-	err := s.db.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE relay_id = ?`, relayID)
+	err := s.db.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE account_id = ? AND relay_id = ?`,
+		accountID, relayID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -565,12 +616,12 @@ func (s *Store) ReportCursor(ctx context.Context, relayID int64) (string, error)
 // when another poller moved the cursor first (that poller is then ahead, and this
 // one stops). The cursor never goes back, and no lock is held while a relay is
 // being asked.
-func (s *Store) AdvanceReportCursor(ctx context.Context, relayID int64, from, to string) (bool, error) {
+func (s *Store) AdvanceReportCursor(ctx context.Context, accountID, relayID int64, from, to string) (bool, error) {
 	if from == to {
 		return true, nil
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ?
-		WHERE relay_id = ? AND cursor_value = ?`, to, now(), relayID, from)
+		WHERE account_id = ? AND relay_id = ? AND cursor_value = ?`, to, now(), accountID, relayID, from)
 	if err != nil {
 		return false, fmt.Errorf("advance report cursor of relay %d: %w", relayID, err)
 	}
@@ -581,8 +632,8 @@ func (s *Store) AdvanceReportCursor(ctx context.Context, relayID int64, from, to
 		return false, nil
 	}
 	// The relay's first cursor: the row may not exist yet.
-	res, err = s.db.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (relay_id, cursor_value, updated_at) VALUES (?,?,?)`,
-		relayID, to, now())
+	res, err = s.db.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (account_id, relay_id, cursor_value, updated_at)
+		VALUES (?,?,?,?)`, accountID, relayID, to, now())
 	if err != nil {
 		return false, fmt.Errorf("store report cursor of relay %d: %w", relayID, err)
 	}
@@ -596,15 +647,16 @@ type CampaignCounts struct {
 }
 
 // CountMessages aggregates the campaign's messages.
-func (s *Store) CountMessages(ctx context.Context, campaignID, first, last int64) (CampaignCounts, error) {
+func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last int64) (CampaignCounts, error) {
 	var rows []struct {
 		Status   string `db:"status"`
 		Fallback bool   `db:"fallback"`
 		N        int64  `db:"n"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? GROUP BY status, fallback`, first, last, campaignID); err != nil {
-		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", campaignID, err)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY status, fallback`,
+		first, last, k.ID, k.AccountID); err != nil {
+		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", k.ID, err)
 	}
 	var c CampaignCounts
 	for _, r := range rows {
@@ -631,14 +683,15 @@ func (s *Store) CountMessages(ctx context.Context, campaignID, first, last int64
 }
 
 // FinalizeCampaign writes the aggregated counts and the final status.
-func (s *Store) FinalizeCampaign(ctx context.Context, accountID, campaignID int64, status string) (CampaignCounts, error) {
+func (s *Store) FinalizeCampaign(ctx context.Context, k CampaignKey, status string) (CampaignCounts, error) {
+	accountID, campaignID := k.AccountID, k.ID
 	c, err := s.Campaign(ctx, accountID, campaignID)
 	if err != nil {
 		return CampaignCounts{}, err
 	}
 	counts := CampaignCounts{}
 	if c.Total > 0 {
-		if counts, err = s.CountMessages(ctx, campaignID, c.FirstMessageID, c.LastMessageID); err != nil {
+		if counts, err = s.CountMessages(ctx, k, c.FirstMessageID, c.LastMessageID); err != nil {
 			return counts, err
 		}
 	}
@@ -653,14 +706,15 @@ func (s *Store) FinalizeCampaign(ctx context.Context, accountID, campaignID int6
 // paused as cancelled, with its counts aggregated, for a campaign whose workflow
 // has ended without finishing it. It answers false (changing nothing) when the
 // campaign is not in one of those states.
-func (s *Store) CancelStrandedCampaign(ctx context.Context, accountID, campaignID int64) (bool, error) {
+func (s *Store) CancelStrandedCampaign(ctx context.Context, k CampaignKey) (bool, error) {
+	accountID, campaignID := k.AccountID, k.ID
 	c, err := s.Campaign(ctx, accountID, campaignID)
 	if err != nil {
 		return false, err
 	}
 	counts := CampaignCounts{}
 	if c.Total > 0 {
-		if counts, err = s.CountMessages(ctx, campaignID, c.FirstMessageID, c.LastMessageID); err != nil {
+		if counts, err = s.CountMessages(ctx, k, c.FirstMessageID, c.LastMessageID); err != nil {
 			return false, err
 		}
 	}
@@ -692,11 +746,11 @@ type RangeCount struct {
 
 // RangeCounts counts the messages with ids in [from, to] by relay, status and
 // fallback: what a chunk's range holds, whichever attempt wrote it.
-func (s *Store) RangeCounts(ctx context.Context, campaignID, from, to int64) ([]RangeCount, error) {
+func (s *Store) RangeCounts(ctx context.Context, k CampaignKey, from, to int64) ([]RangeCount, error) {
 	var out []RangeCount
 	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, status, fallback, COUNT(*) AS n
 		FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? GROUP BY relay_id, status, fallback ORDER BY relay_id`,
-		from, to, campaignID)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY relay_id, status, fallback ORDER BY relay_id`,
+		from, to, k.ID, k.AccountID)
 	return out, err
 }

@@ -22,6 +22,7 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 	}
 	defer st.Close()
 	const campaign = 990001
+	key := store.CampaignKey{AccountID: 1, ID: campaign}
 	for i := range 10 {
 		if _, err := testenv.DB(t).Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, body, buttons, fallback_body) VALUES (?, 1, ?, 1, ?, 'n', 'sms', 'b', '', '')`,
@@ -34,16 +35,16 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Both attempts read the rows while they were pending.
-	rows, err := st.ChunkMessages(ctx, campaign, from, to)
+	rows, err := st.ChunkMessages(ctx, key, from, to)
 	if err != nil || len(rows) != 10 {
 		t.Fatalf("%d rows: %v", len(rows), err)
 	}
 	now := time.Now()
-	first, err := st.ClaimChunk(ctx, campaign, from, to, store.ClaimTime(now, 1), nil)
+	first, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(now, 1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := st.ClaimChunk(ctx, campaign, from, to, store.ClaimTime(now, 2), nil)
+	second, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(now, 2), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,16 +54,16 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 
 	// Both later attempts find the rows stale (sending) and decide to take
 	// them over; only the first to claim gets them.
-	stale, err := st.ChunkMessages(ctx, campaign, from, to)
+	stale, err := st.ChunkMessages(ctx, key, from, to)
 	if err != nil || len(stale) != 10 || stale[0].Status != store.MessageSending {
 		t.Fatalf("%d stale rows (%v): %v", len(stale), stale, err)
 	}
 	later := now.Add(time.Second)
-	third, err := st.ClaimChunk(ctx, campaign, from, to, store.ClaimTime(later, 3), stale)
+	third, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(later, 3), stale)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fourth, err := st.ClaimChunk(ctx, campaign, from, to, store.ClaimTime(later, 4), stale)
+	fourth, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(later, 4), stale)
 	if err != nil {
 		t.Fatal(err)
 	}

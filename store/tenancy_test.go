@@ -47,31 +47,6 @@ var crossTenant = map[string]string{
 	"RollUp":                     "stats roll-up over message id blocks of every campaign (store/stats.go, helper B)",
 }
 
-// beingConverted are methods helpers A and B are moving to CampaignKey on
-// their branches (store/messages.go, results.go, tracking.go). DELETE THIS
-// BLOCK after merging those branches: every entry must then take the key.
-var beingConverted = map[string]string{
-	// store/messages.go (helper A)
-	"ApplyRecipientReports": "messages.go",
-	"AwaitedProviderIDs":    "messages.go",
-	"AwaitedRelays":         "messages.go",
-	"ChunkMessages":         "messages.go",
-	"ClaimChunk":            "messages.go",
-	"CountMessages":         "messages.go",
-	"GiveUpRelayReports":    "messages.go",
-	"GiveUpReports":         "messages.go",
-	"RangeCounts":           "messages.go",
-	"RevertToPending":       "messages.go",
-	// store/results.go and store/tracking.go (helper B)
-	"CampaignClicks": "results.go",
-	"MessageLinks":   "results.go",
-	// The send path's callers (activities/campaign.go, helper A) take these
-	// with the others: night.go and optouts.go follow messages.go's key.
-	"ClaimNightChunk":     "night.go, with ClaimChunk",
-	"NightChunkMessages":  "night.go, with ChunkMessages",
-	"NightConsentPending": "night.go, with CountMessages",
-	"UnsubscribeTokens":   "optouts.go, called per chunk by the send path",
-}
 
 // Every exported method of *Store that reads or writes a tenant table (one
 // with an account_id column) must be told whose rows: a parameter accountID
@@ -89,20 +64,14 @@ func TestEveryTenantMethodTakesAnAccount(t *testing.T) {
 			continue
 		}
 		_, listed := crossTenant[m.name]
-		_, converting := beingConverted[m.name]
 		switch carries := methods.carriesAccount(m); {
-		case carries && (listed || converting):
+		case carries && listed:
 			t.Errorf("%s takes an account now: take it off the allow-list", m.name)
-		case !carries && !listed && !converting:
+		case !carries && !listed:
 			offenders = append(offenders, m.name+" ("+strings.Join(tables, ", ")+")")
 		}
 	}
 	for name := range crossTenant {
-		if _, ok := methods.byName[name]; !ok {
-			t.Errorf("allow-listed %s is no method of *Store", name)
-		}
-	}
-	for name := range beingConverted {
 		if _, ok := methods.byName[name]; !ok {
 			t.Errorf("allow-listed %s is no method of *Store", name)
 		}
@@ -292,10 +261,6 @@ func types(e ast.Expr) string {
 	return strconv.Quote("?")
 }
 
-// selectStarPending are the store files still reading whole rows with
-// SELECT *, owned by other branches at the time of writing. DELETE each entry
-// once the file names its columns (store/columns.go has the lists).
-var selectStarPending = map[string]bool{"import.go": true, "messages.go": true, "campaign_audience.go": true}
 
 var selectStar = regexp.MustCompile(`(?i)\bselect\s+(?:\w+\.)?\*`)
 
@@ -320,11 +285,8 @@ func TestStoreQueriesNameTheirColumns(t *testing.T) {
 				hits = append(hits, strconv.Itoa(i+1))
 			}
 		}
-		switch {
-		case len(hits) > 0 && !selectStarPending[name]:
+		if len(hits) > 0 {
 			t.Errorf("%s:%s: SELECT * (name the columns)", name, strings.Join(hits, ","))
-		case len(hits) == 0 && selectStarPending[name]:
-			t.Errorf("%s names its columns now: take it off selectStarPending", name)
 		}
 	}
 }

@@ -47,6 +47,18 @@ const (
 	// signal cancels, a failed poll waits for the deadline instead of failing the
 	// campaign, and a poll is bounded by the report deadline.
 	versionCancellableReports = "cancellable-report-polls"
+	// versionPipelined: a first run of a campaign that is not an advertisement
+	// prepares its audience in batches (PrepareAudience with Batch) while the
+	// chunks of the batches already stored are sent.
+	versionPipelined = "pipelined-prepare"
+)
+
+// Pipelined send tuning.
+const (
+	// prepareBatch is how many audience members one PrepareAudience batch
+	// renders and stores: a second or so of work, so the first chunk starts
+	// early and a retried batch repeats little.
+	prepareBatch = 50000
 )
 
 // Campaign sends a campaign durably: it waits for the scheduled time,
@@ -91,6 +103,9 @@ func (w *campaignWorkflow) setup(ctx workflow.Context) {
 	}
 	if w.in.Window <= 0 {
 		w.in.Window = DefaultWindow
+	}
+	if w.in.PrepareBatch <= 0 {
+		w.in.PrepareBatch = prepareBatch
 	}
 	if w.in.ReportDeadline <= 0 {
 		w.in.ReportDeadline = DefaultReportDeadline
@@ -149,15 +164,22 @@ func (w *campaignWorkflow) run(ctx workflow.Context) (FinalizeResult, error) {
 	}
 	w.zone = zone
 	ctx = w.afterStop(ctx)
-	if w.st.Cancelled && !w.st.Prepared {
+	if w.st.Cancelled && !w.st.Prepared && !w.st.Pipelined {
 		return w.finish(ctx, "cancelled")
 	}
 
-	if !w.st.Prepared {
+	if !w.st.Prepared && !w.st.Pipelined {
 		w.st.Progress.Stage = StagePreparing
 		if err := w.setStatus(ctx, "running"); err != nil {
 			return FinalizeResult{}, err
 		}
+	}
+	if !w.st.Prepared && !w.st.Pipelined && w.in.Run <= 1 && !w.st.Ad &&
+		workflow.GetVersion(ctx, versionPipelined, workflow.DefaultVersion, 1) == 1 {
+		// send prepares the audience batch by batch as it sends.
+		w.st.Pipelined = true
+	}
+	if !w.st.Prepared && !w.st.Pipelined {
 		pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy(prepareAttempts)})
 		var prep PrepareAudienceResult
@@ -276,7 +298,8 @@ func (w *campaignWorkflow) control(action string, onCancel func()) {
 // send keeps up to Window chunk activities in flight until every message id has
 // been given to a chunk. It answers true when the run should continue as new.
 func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
-	if w.st.LastID == 0 {
+	preparing := w.st.Pipelined && !w.st.Prepared
+	if w.st.LastID == 0 && !preparing {
 		return false, nil
 	}
 	chunkCtx, cancelChunks := workflow.WithCancel(ctx)
@@ -297,7 +320,11 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		quietTimer bool
 		stopForCAN bool
 		wasPaused  = w.st.Paused
+		// The pipelined send: a batch of the audience is being prepared.
+		prepInflight bool
 	)
+	prepCtx := workflow.WithActivityOptions(chunkCtx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy(prepareAttempts)})
 	for {
 		// Act on what has already come in before launching more: a pause or
 		// cancel sent while the audience was prepared, or while a status was
@@ -317,9 +344,30 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 			continue // signals may have come in meanwhile
 		}
 		now := workflow.Now(ctx)
+		preparing = w.st.Pipelined && !w.st.Prepared
+		if preparing && !prepInflight && !w.st.Cancelled && chunkErr == nil && !stopForCAN {
+			prepInflight = true
+			f := workflow.ExecuteActivity(prepCtx, ActivityPrepareAudience, PrepareAudienceInput{
+				AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Batch: w.in.PrepareBatch, After: w.st.PrepareAfter,
+				FirstID: w.st.FirstID, LastID: w.st.LastID, Total: w.st.Progress.Counts.Total})
+			sel.AddFuture(f, func(f workflow.Future) {
+				prepInflight = false
+				var prep PrepareAudienceResult
+				if err := f.Get(ctx, &prep); err != nil {
+					var canceled *temporal.CanceledError
+					if !errors.As(err, &canceled) || !w.st.Cancelled {
+						chunkErr = fmt.Errorf("prepare the audience after customer %d: %w", w.st.PrepareAfter, err)
+					}
+					return
+				}
+				w.prepared(prep)
+			})
+		}
 		quiet := false
 		for !w.st.Cancelled && !w.st.Paused && chunkErr == nil && !stopForCAN &&
-			inflight < w.in.Window && w.st.NextID <= w.st.LastID {
+			inflight < w.in.Window && w.st.LastID > 0 && w.st.NextID <= w.st.LastID &&
+			// While the audience is still being prepared, only whole chunks go.
+			(!preparing || w.st.NextID+int64(w.in.ChunkSize)-1 <= w.st.LastID) {
 			in := SendChunkInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run}
 			if resume, ok := w.quietUntil(now); ok {
 				quiet = true
@@ -367,20 +415,37 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 			w.st.Progress.Stage = StagePaused
 		case quiet:
 			w.st.Progress.Stage = StageQuietHours
+		case preparing && w.chunks == 0:
+			w.st.Progress.Stage = StagePreparing
 		default:
 			w.st.Progress.Stage = StageSending
 		}
-		if inflight == 0 {
+		if inflight == 0 && !prepInflight {
 			switch {
 			case chunkErr != nil:
 				return false, chunkErr
-			case w.st.Cancelled, w.st.NextID > w.st.LastID:
+			case w.st.Cancelled, w.st.Prepared && (w.st.LastID == 0 || w.st.NextID > w.st.LastID):
 				return false, nil
 			case stopForCAN:
 				return true, nil
 			}
 		}
 		sel.Select(ctx)
+	}
+}
+
+// prepared takes in what a batch of the pipelined prepare stored.
+func (w *campaignWorkflow) prepared(prep PrepareAudienceResult) {
+	added := prep.Total - w.st.Progress.Counts.Total
+	if w.st.FirstID == 0 && prep.FirstID > 0 {
+		w.st.FirstID, w.st.NextID = prep.FirstID, prep.FirstID
+	}
+	w.st.LastID = max(w.st.LastID, prep.LastID)
+	w.st.Progress.Counts.Total = prep.Total
+	w.st.Progress.Counts.Pending += max(added, 0)
+	w.st.PrepareAfter = prep.Next
+	if prep.Next == 0 {
+		w.st.Prepared = true
 	}
 }
 

@@ -64,21 +64,24 @@ type fakeCampaign struct {
 	// environment (before the mocks, as the test suite requires).
 	register func(env *testsuite.TestWorkflowEnvironment)
 
-	mu          sync.Mutex
-	starts      []StartCampaignInput
-	prepares    []PrepareAudienceInput
-	chunks      []*fakeChunk          // attempts, in the order they started
-	attempts    map[string]*fakeChunk // the latest attempt of each activity
-	inflight    int
-	maxInflight int
-	polls       []fakePoll
-	statuses    []string // SetCampaignStatus, in order
-	finalized   []string // FinalizeCampaign statuses, in order
-	quiet       []NotifyQuietHoursInput
-	zones       []string // the zone names ResolveZone was asked for
-	blocked     sync.WaitGroup
-	pollBlocks  map[string]chan struct{} // blocking polls by activity ID, closed on their cancel
-	pollCancels int                      // blocking polls that saw their cancel
+	mu       sync.Mutex
+	starts   []StartCampaignInput
+	prepares []PrepareAudienceInput
+	// preparedThrough is the last message id a batch of the pipelined prepare
+	// has stored (0: not pipelined, or nothing yet).
+	preparedThrough int64
+	chunks          []*fakeChunk          // attempts, in the order they started
+	attempts        map[string]*fakeChunk // the latest attempt of each activity
+	inflight        int
+	maxInflight     int
+	polls           []fakePoll
+	statuses        []string // SetCampaignStatus, in order
+	finalized       []string // FinalizeCampaign statuses, in order
+	quiet           []NotifyQuietHoursInput
+	zones           []string // the zone names ResolveZone was asked for
+	blocked         sync.WaitGroup
+	pollBlocks      map[string]chan struct{} // blocking polls by activity ID, closed on their cancel
+	pollCancels     int                      // blocking polls that saw their cancel
 }
 
 type fakeMessage struct {
@@ -191,6 +194,9 @@ func (f *fakeCampaign) activityStarted(info *activity.Info, _ context.Context, a
 		return
 	}
 	f.mu.Lock()
+	if f.preparedThrough > 0 && in.ToID > f.preparedThrough {
+		f.t.Errorf("chunk %d-%d started past the last message prepared, %d", in.FromID, in.ToID, f.preparedThrough)
+	}
 	c := &fakeChunk{in: in, activityID: info.ActivityID, attempt: info.Attempt, started: f.env.Now()}
 	if f.blockChunk != nil && f.blockChunk(in) {
 		c.release = make(chan struct{})
@@ -253,6 +259,31 @@ func (f *fakeCampaign) PrepareAudience(_ context.Context, in PrepareAudienceInpu
 	defer f.mu.Unlock()
 	f.prepares = append(f.prepares, in)
 	var out PrepareAudienceResult
+	if in.Batch > 0 {
+		// A batch of the pipelined prepare: customer ids are message ids here.
+		ids := make([]int64, 0, len(f.msgs))
+		for id := range f.msgs {
+			if id > in.After {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		out.FirstID, out.LastID, out.Total = in.FirstID, in.LastID, in.Total
+		for _, id := range ids[:min(in.Batch, len(ids))] {
+			if out.FirstID == 0 {
+				out.FirstID = id
+			}
+			out.LastID = max(out.LastID, id)
+			out.Total++
+			out.Next = id
+		}
+		if len(ids) <= in.Batch {
+			out.Next = 0
+		}
+		out.Pending = out.Total
+		f.preparedThrough = out.LastID
+		return out, nil
+	}
 	for id, m := range f.msgs {
 		if out.Total == 0 || id < out.FirstID {
 			out.FirstID = id

@@ -893,3 +893,33 @@ func TestCampaignCancelledFromTemporalFinishesTheRow(t *testing.T) {
 		}
 	})
 }
+
+// A first run prepares its audience in batches and sends the chunks of the
+// batches already stored meanwhile, never a chunk past the last message
+// prepared.
+func TestCampaignSendsWhileItPreparesInBatches(t *testing.T) {
+	f := newFakeCampaign(t, 1, 100)
+	f.prepareTime = 5 * time.Second
+	env := f.newEnv(t0)
+	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2, PrepareBatch: 30})
+	res := completed(t, env)
+
+	if len(f.prepares) != 4 {
+		t.Fatalf("%d prepare batches, want 4 of 30", len(f.prepares))
+	}
+	for i, p := range f.prepares {
+		if p.Batch != 30 || (i == 0) != (p.After == 0) {
+			t.Errorf("prepare batch %d: %+v", i, p)
+		}
+	}
+	lastPrepared := t0.Add(4 * f.prepareTime)
+	chunks := f.chunkList()
+	if len(chunks) == 0 || !chunks[0].started.Before(lastPrepared) {
+		t.Fatalf("the first chunk started at %v, not before the audience was prepared (%v)", chunks[0].started.Sub(t0), lastPrepared.Sub(t0))
+	}
+	checkChunkRanges(t, f, 10)
+	checkSentOnce(t, f)
+	if want := (Counts{Total: 100, Delivered: 100}); res.Counts != want {
+		t.Fatalf("final counts %+v, want %+v", res.Counts, want)
+	}
+}

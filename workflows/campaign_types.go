@@ -52,6 +52,9 @@ type CampaignInput struct {
 	ChunkSize       int
 	Window          int
 	MaxChunksPerRun int
+	// PrepareBatch is how many audience members a batch of the pipelined
+	// prepare takes (default 50,000) — a knob for tests.
+	PrepareBatch int `json:",omitempty"`
 	// MaxReportPollsPerRun forces continue-as-new after that many report polls
 	// (0: 300, or when the server suggests it) — a knob for tests.
 	MaxReportPollsPerRun int
@@ -170,6 +173,12 @@ type CampaignState struct {
 	// already counted part of their range.
 	NightNextID int64
 	NightFromID int64
+	// Pipelined: the audience is prepared in batches while the chunks of the
+	// batches already prepared are sent (versionPipelined); Prepared turns true
+	// with the last batch. PrepareAfter is the customer id the next batch
+	// starts after.
+	Pipelined    bool  `json:",omitempty"`
+	PrepareAfter int64 `json:",omitempty"`
 }
 
 // Activity names of the campaign send.
@@ -207,9 +216,18 @@ type StartCampaignResult struct {
 
 // PrepareAudienceInput materialises the messages. A retry run (OnlyRange) adds
 // no recipients: it reads the range and what is pending again.
+//
+// With Batch > 0 it prepares one batch of at most Batch audience members, those
+// with a customer id above After, and answers the campaign's messages so far:
+// FirstID, LastID and Total are what earlier batches prepared (0 before the
+// first), and the result adds the rows this batch stored (ids above LastID).
 type PrepareAudienceInput struct {
 	AccountID, CampaignID int64
 	OnlyRange             bool
+	Batch                 int   `json:",omitempty"`
+	After                 int64 `json:",omitempty"`
+	FirstID, LastID       int64 `json:",omitempty"`
+	Total                 int64 `json:",omitempty"`
 }
 
 // PrepareAudienceResult is the message id range of the campaign.
@@ -222,6 +240,9 @@ type PrepareAudienceResult struct {
 	NightConsent int64 `json:",omitempty"`
 	// Counts are the messages by status as they stand (retry runs only).
 	Counts *Counts `json:",omitempty"`
+	// Next is the customer id the next batch starts after (Batch > 0); 0 when
+	// the audience is exhausted.
+	Next int64 `json:",omitempty"`
 }
 
 // SendChunkInput sends the pending messages with ids in [FromID, ToID].

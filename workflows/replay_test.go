@@ -23,6 +23,7 @@ var recordedHistories = []string{
 	"campaign-continue-as-new-sending", "campaign-continue-as-new-reports",
 	"campaign-cancel-during-reports", "campaign-retry-run", "event-schedule-sync", "outbox-sweeper",
 	"campaign-zone-activity", // the zone from ResolveZone (versionZoneActivity)
+	"campaign-pipelined-prepare",
 }
 
 // Every history under testdata/histories was recorded from a real run (see

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -129,10 +133,14 @@ func benchCmd(load loader) *cobra.Command {
 }
 
 func campaignBenchCmd(load loader) *cobra.Command {
-	var o bench.CampaignOptions
+	var (
+		o        bench.CampaignOptions
+		baseline string
+		floor    bool
+	)
 	cmd := &cobra.Command{
 		Use:   "campaign",
-		Short: "Send one campaign to N seeded recipients through the relay simulator (a separate process) and print messages/s, worker memory, history length and duplicates",
+		Short: "Send one campaign to N seeded recipients through the relay simulator (a separate process) and print messages/s, worker memory, history length and duplicates; with --baseline, the same run of a git ref's build and the MySQL floor",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, _, err := load()
 			if err != nil {
@@ -142,36 +150,50 @@ func campaignBenchCmd(load loader) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "machine: %d CPUs, %s/%s, %s; load %s; %d recipients, %v per relay call, %d relay(s), chunks of %d, %d in flight, %d worker(s)\n",
+				runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadAverage(), o.Recipients, o.Latency, o.Relays,
+				cfg.ChunkSize, cfg.ChunkWindow, max(o.Workers, 1))
+			var base *baselineRun
+			if baseline != "" {
+				fmt.Fprintf(out, "\n== baseline %s ==\n", baseline)
+				if base, err = runBaseline(ctx, out, baseline, o); err != nil {
+					return fmt.Errorf("baseline %s: %w", baseline, err)
+				}
+			}
+			fmt.Fprintf(out, "\n== this build ==\n")
 			stack, err := bench.Start(ctx, cfg, "campaign", bench.Options{ExternalWorker: true})
 			if err != nil {
 				return err
 			}
-			defer stack.Close()
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "machine: %d CPUs, %s/%s, %s; %d recipients, %v per relay call, %d relay(s), chunks of %d, %d in flight\n",
-				runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), o.Recipients, o.Latency, o.Relays, cfg.ChunkSize, cfg.ChunkWindow)
 			r, err := stack.RunCampaign(ctx, o)
+			stack.Close()
 			if err != nil {
 				return err
 			}
-			var samples []string
-			for _, s := range r.WorkerRSSSamples {
-				samples = append(samples, bench.MB(s))
+			printCampaign(out, r)
+			if !floor && base == nil {
+				return nil
 			}
-			fmt.Fprintf(out, "seeded %d customers in %.1fs\n", r.Recipients, r.Seed.Seconds())
-			fmt.Fprintf(out, "end to end (send → last status written): %.1fs = %.0f messages/s\n", r.Total.Seconds(), r.MessagesPerSecond())
-			fmt.Fprintf(out, "  prepare (send → first message at a relay): %.1fs; hand-over to relays: %.1fs (%.0f messages/s)\n",
-				r.Prepare.Seconds(), r.Handover.Seconds(), float64(r.Recipients)/max(r.Handover.Seconds(), 0.001))
-			fmt.Fprintf(out, "  the send request (checks before starting): %.1fs\n", r.SendCall.Seconds())
-			var acts []string
-			for name, d := range r.Activities {
-				acts = append(acts, fmt.Sprintf("%s %.1fs", name, d.Seconds()))
+			var f bench.FloorResult
+			if floor {
+				fmt.Fprintf(out, "\n== MySQL floor ==\n")
+				if f, err = bench.Floor(ctx, cfg.MySQLDSN, o.Recipients); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "floor: insert %d rows %.1fs + hand-over status write %.1fs + report status write %.1fs = %.1fs (%.0f rows/s)\n",
+					f.Rows, f.Insert.Seconds(), f.Handover.Seconds(), f.Report.Seconds(), f.Total().Seconds(),
+					float64(f.Rows)/f.Total().Seconds())
 			}
-			sort.Strings(acts)
-			fmt.Fprintf(out, "  activity time, summed: %s\n", strings.Join(acts, ", "))
-			fmt.Fprintf(out, "worker peak RSS: %s; RSS every 5 s: %s\n", bench.MB(r.WorkerPeakRSS), strings.Join(samples, " "))
-			fmt.Fprintf(out, "workflow history: %d events over %d run(s)\n", r.HistoryEvents, r.Runs)
-			fmt.Fprintf(out, "simulator: received %d, unique %d, duplicates %d; delivered %d\n", r.SimReceived, r.SimUnique, r.SimDupes, r.Delivered)
+			fmt.Fprintf(out, "\n== summary (load %s) ==\n", loadAverage())
+			fmt.Fprintf(out, "this build: %.1fs end to end, worker peak RSS %s, duplicates %d\n", r.Total.Seconds(), bench.MB(r.WorkerPeakRSS), r.SimDupes)
+			if base != nil {
+				fmt.Fprintf(out, "baseline %s: %.1fs end to end, worker peak RSS %s\n", baseline, base.total.Seconds(), base.rss)
+				fmt.Fprintf(out, "baseline ÷ this build: %.2f× (target ≥ 2×)\n", base.total.Seconds()/r.Total.Seconds())
+			}
+			if floor {
+				fmt.Fprintf(out, "floor: %.1fs; this build ÷ floor: %.2f (target ≤ 1.5)\n", f.Total().Seconds(), r.Total.Seconds()/f.Total().Seconds())
+			}
 			return nil
 		},
 	}
@@ -179,7 +201,107 @@ func campaignBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Latency, "latency", 20*time.Millisecond, "simulated latency of every relay call")
 	cmd.Flags().DurationVar(&o.ReportDelay, "report-delay", time.Second, "delay before a message's delivery report is final")
 	cmd.Flags().IntVar(&o.Relays, "relays", 2, "simulator relays, equal weights")
+	cmd.Flags().IntVar(&o.Workers, "workers", 1, "worker processes")
+	cmd.Flags().StringVar(&o.PprofAddr, "pprof-addr", "", "serve the first worker's /debug/pprof/ there (SENDINGO_PPROF_ADDR)")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "also build this git ref in a temporary worktree and run its campaign bench with the same settings first")
+	cmd.Flags().BoolVar(&floor, "floor", true, "with --baseline or alone: measure the MySQL floor for the same number of rows")
 	return cmd
+}
+
+// printCampaign prints one campaign run's figures.
+func printCampaign(out io.Writer, r bench.CampaignResult) {
+	var samples []string
+	for i, s := range r.WorkerRSSSamples {
+		if i%2 == 0 {
+			samples = append(samples, strings.TrimSuffix(bench.MB(s), " MB"))
+		}
+	}
+	fmt.Fprintf(out, "seeded %d customers in %.1fs\n", r.Recipients, r.Seed.Seconds())
+	fmt.Fprintf(out, "end to end (send → last status written): %.1fs = %.0f messages/s\n", r.Total.Seconds(), r.MessagesPerSecond())
+	fmt.Fprintf(out, "  prepare (send → first message at a relay): %.1fs; hand-over to relays: %.1fs (%.0f messages/s); after the last hand-over: %.1fs\n",
+		r.Prepare.Seconds(), r.Handover.Seconds(), float64(r.Recipients)/max(r.Handover.Seconds(), 0.001),
+		(r.Total - r.Prepare - r.Handover).Seconds())
+	fmt.Fprintf(out, "  the send request (checks before starting): %.1fs\n", r.SendCall.Seconds())
+	var acts []string
+	for name, d := range r.Activities {
+		acts = append(acts, fmt.Sprintf("%s %.1fs", name, d.Seconds()))
+	}
+	sort.Strings(acts)
+	fmt.Fprintf(out, "  activity time, summed: %s\n", strings.Join(acts, ", "))
+	var each []string
+	for _, p := range r.WorkerPeakRSSEach {
+		each = append(each, bench.MB(p))
+	}
+	fmt.Fprintf(out, "worker peak RSS: %s (each: %s); RSS every 2 s, MB: %s\n", bench.MB(r.WorkerPeakRSS), strings.Join(each, ", "), strings.Join(samples, " "))
+	fmt.Fprintf(out, "workflow history: %d events over %d run(s)\n", r.HistoryEvents, r.Runs)
+	fmt.Fprintf(out, "simulator: received %d, unique %d, duplicates %d; delivered %d\n", r.SimReceived, r.SimUnique, r.SimDupes, r.Delivered)
+}
+
+// baselineRun is what a baseline build's campaign bench printed.
+type baselineRun struct {
+	total time.Duration
+	rss   string
+}
+
+var (
+	endToEndLine = regexp.MustCompile(`end to end \(send → last status written\): ([0-9.]+)s`)
+	peakRSSLine  = regexp.MustCompile(`worker peak RSS: ([0-9]+ MB)`)
+)
+
+// runBaseline builds ref in a temporary git worktree and runs its own campaign
+// bench with o's settings, echoing what it prints.
+func runBaseline(ctx context.Context, out io.Writer, ref string, o bench.CampaignOptions) (*baselineRun, error) {
+	dir, err := os.MkdirTemp("", "sendingo-baseline-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tree := filepath.Join(dir, "src")
+	if b, err := exec.CommandContext(ctx, "git", "worktree", "add", "--detach", tree, ref).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("git worktree add %s: %w: %s", ref, err, b)
+	}
+	defer func() { _ = exec.Command("git", "worktree", "remove", "--force", tree).Run() }()
+	bin := filepath.Join(dir, "sendingo")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/sendingo")
+	build.Dir = tree
+	if b, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build: %w: %s", err, b)
+	}
+	args := []string{"bench", "campaign", "--recipients", strconv.Itoa(o.Recipients), "--latency", o.Latency.String(),
+		"--report-delay", o.ReportDelay.String(), "--relays", strconv.Itoa(o.Relays)}
+	run := exec.CommandContext(ctx, bin, args...)
+	run.Dir = tree
+	// Its workers must not take the metrics port of a worker running here.
+	run.Env = append(os.Environ(), "SENDINGO_WORKER_METRICS_ADDR=127.0.0.1:0")
+	var buf strings.Builder
+	run.Stdout = io.MultiWriter(out, &buf)
+	run.Stderr = io.Discard
+	if err := run.Run(); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
+	}
+	m := endToEndLine.FindStringSubmatch(buf.String())
+	if m == nil {
+		return nil, fmt.Errorf("no end-to-end figure in the baseline's output")
+	}
+	secs, _ := strconv.ParseFloat(m[1], 64)
+	r := &baselineRun{total: time.Duration(secs * float64(time.Second))}
+	if m := peakRSSLine.FindStringSubmatch(buf.String()); m != nil {
+		r.rss = m[1]
+	}
+	return r, nil
+}
+
+// loadAverage is /proc/loadavg's first three figures ("?" when unreadable).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func redirectsBenchCmd(load loader) *cobra.Command {

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,6 +57,27 @@ func serveWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *s
 	ln, err := net.Listen("tcp", cfg.WorkerMetricsAddr)
 	if err != nil {
 		return fmt.Errorf("SENDINGO_WORKER_METRICS_ADDR %s: %w", cfg.WorkerMetricsAddr, err)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && cfg.WorkerMemoryLimit > 0 {
+		// Chunks and audience batches are transient: a soft limit makes the GC
+		// return their memory sooner instead of letting the heap double.
+		debug.SetMemoryLimit(cfg.WorkerMemoryLimit)
+	}
+	if cfg.PprofAddr != "" {
+		pl, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			return fmt.Errorf("SENDINGO_PPROF_ADDR %s: %w", cfg.PprofAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		log.Info("worker pprof listening", "addr", pl.Addr().String())
+		go func() { _ = ps.Serve(pl) }()
+		defer ps.Close()
 	}
 	health := &worker.Health{}
 	srv := &http.Server{Handler: worker.Handler(reg, health), ReadHeaderTimeout: 10 * time.Second}

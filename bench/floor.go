@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// FloorResult is the least MySQL work a durable campaign of N recipients needs,
+// measured on this machine: N message rows of campaign_messages' width inserted,
+// then one status write per row for the hand-over and one for the delivery
+// report, each in the best batching MySQL allows (multi-row INSERTs of
+// floorBatch rows, UPDATEs of floorRange consecutive primary keys), floorConns
+// statements at a time.
+type FloorResult struct {
+	Rows                     int
+	Insert, Handover, Report time.Duration
+}
+
+// Total is the floor: the three phases one after the other.
+func (f FloorResult) Total() time.Duration { return f.Insert + f.Handover + f.Report }
+
+const (
+	floorBatch = 5000  // rows per INSERT (the prepare's batch)
+	floorRange = 10000 // rows per UPDATE (a chunk)
+	floorConns = 2     // statements at a time (the prepare's inserters; the machine's cores)
+)
+
+// floorTable has campaign_messages' columns, types and keys.
+const floorTable = `CREATE TABLE floor_messages (
+    id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    campaign_id         BIGINT UNSIGNED NOT NULL,
+    account_id          BIGINT UNSIGNED NOT NULL,
+    customer_id         BIGINT UNSIGNED NOT NULL,
+    group_id            BIGINT UNSIGNED NOT NULL,
+    recipient           VARCHAR(254)    NOT NULL,
+    name                VARCHAR(200)    NOT NULL,
+    channel             CHAR(8) CHARACTER SET ascii NOT NULL,
+    subject             VARCHAR(500)    NOT NULL DEFAULT '',
+    body                TEXT            NOT NULL,
+    buttons             TEXT            NOT NULL,
+    fallback_channel    CHAR(3) CHARACTER SET ascii NOT NULL DEFAULT '',
+    fallback_subject    VARCHAR(500)    NOT NULL DEFAULT '',
+    fallback_body       TEXT            NOT NULL,
+    status              CHAR(9) CHARACTER SET ascii NOT NULL DEFAULT 'pending',
+    attempt             SMALLINT UNSIGNED NOT NULL DEFAULT 0,
+    relay_id            BIGINT UNSIGNED NOT NULL DEFAULT 0,
+    sent_channel        CHAR(8) CHARACTER SET ascii NOT NULL DEFAULT '',
+    fallback            TINYINT(1)      NOT NULL DEFAULT 0,
+    provider_id         CHAR(40) CHARACTER SET ascii NOT NULL DEFAULT '',
+    code                CHAR(32) CHARACTER SET ascii NOT NULL DEFAULT '',
+    reason              VARCHAR(255)    NOT NULL DEFAULT '',
+    claimed_at          DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
+    sent_at             DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
+    result_at           DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
+    PRIMARY KEY (id),
+    UNIQUE KEY uq_floor_messages_recipient (campaign_id, recipient)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`
+
+// Floor measures FloorResult for n rows on a throw-away database of the server
+// dsn names.
+func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
+	res := FloorResult{Rows: n}
+	fdsn, err := freshDatabase(dsn, "floor")
+	if err != nil {
+		return res, err
+	}
+	defer dropDatabase(fdsn)
+	cfg, err := mysql.ParseDSN(fdsn)
+	if err != nil {
+		return res, err
+	}
+	cfg.ParseTime = true
+	db, err := sqlx.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(floorConns)
+	if _, err := db.ExecContext(ctx, floorTable); err != nil {
+		return res, err
+	}
+	// The rows the bench campaign writes: a Korean SMS rendered per recipient.
+	grades := []string{"VIP", "골드", "실버"}
+	start := time.Now()
+	err = parallel(ctx, (n+floorBatch-1)/floorBatch, func(b int) error {
+		lo, hi := b*floorBatch, min((b+1)*floorBatch, n)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO floor_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, subject, body, buttons, fallback_channel, fallback_subject, fallback_body) VALUES `)
+		args := make([]any, 0, (hi-lo)*13)
+		for i := lo; i < hi; i++ {
+			if i > lo {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			name := fmt.Sprintf("고객%d", i)
+			args = append(args, 1, 1, i+1, 1, fmt.Sprintf("+8210%08d", i), name, "sms", "",
+				name+"님, "+grades[i%3]+" 회원 혜택을 확인하세요", "", "", "", "")
+		}
+		_, err := db.ExecContext(ctx, q.String(), args...)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("floor insert: %w", err)
+	}
+	res.Insert = time.Since(start)
+	var first, last int64
+	if err := db.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM floor_messages`).Scan(&first, &last); err != nil {
+		return res, err
+	}
+	ranges := int((last-first)/floorRange) + 1
+	update := func(stmt string) (time.Duration, error) {
+		start := time.Now()
+		err := parallel(ctx, ranges, func(r int) error {
+			lo := first + int64(r)*floorRange
+			_, err := db.ExecContext(ctx, stmt, lo, lo+floorRange-1)
+			return err
+		})
+		return time.Since(start), err
+	}
+	if res.Handover, err = update(`UPDATE floor_messages SET status = 'sent', relay_id = 1, sent_channel = 'sms',
+		provider_id = 'sim-0123456789abcdef', sent_at = NOW(6) WHERE id BETWEEN ? AND ?`); err != nil {
+		return res, fmt.Errorf("floor hand-over: %w", err)
+	}
+	if res.Report, err = update(`UPDATE floor_messages SET status = 'delivered', result_at = NOW(6)
+		WHERE id BETWEEN ? AND ?`); err != nil {
+		return res, fmt.Errorf("floor report: %w", err)
+	}
+	return res, nil
+}
+
+// parallel runs do(0..n-1), floorConns at a time, and answers the first error.
+func parallel(ctx context.Context, n int, do func(int) error) error {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for w := 0; w < floorConns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := do(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}

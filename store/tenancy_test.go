@@ -47,7 +47,6 @@ var crossTenant = map[string]string{
 	"RollUp":                     "stats roll-up over message id blocks of every campaign (store/stats.go, helper B)",
 }
 
-
 // Every exported method of *Store that reads or writes a tenant table (one
 // with an account_id column) must be told whose rows: a parameter accountID
 // (or accountIDs), or one whose type carries an AccountID field (CampaignKey,
@@ -260,7 +259,6 @@ func types(e ast.Expr) string {
 	}
 	return strconv.Quote("?")
 }
-
 
 var selectStar = regexp.MustCompile(`(?i)\bselect\s+(?:\w+\.)?\*`)
 

@@ -82,7 +82,7 @@ function RelayEditor({ relay }: { relay: Schemas['Relay'] | undefined }) {
       price: Math.round(values.price * 1000),
       rate_limit: values.rate_limit,
       enabled: values.enabled,
-      config: configBody(values.kind, values.config),
+      config: configBody(values.kind, values.config) as RelayInput['config'],
     };
     save.mutate(
       { id: relay?.id ?? null, body },

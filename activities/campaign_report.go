@@ -1,0 +1,241 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+)
+
+// CollectReports polls the relays the campaign's awaited messages went through,
+// once, and applies what they report. With GiveUp, messages still awaiting a
+// report become unknown.
+func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectReportsInput) (workflows.CollectReportsResult, error) {
+	var out workflows.CollectReportsResult
+	if in.LastID == 0 {
+		return out, nil
+	}
+	awaited, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
+	if err != nil {
+		return out, err
+	}
+	if in.GiveUp {
+		n, err := a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
+		out.Unknown = n
+		return out, err
+	}
+	relays, err := a.Store.Relays(ctx, in.AccountID, "", false)
+	if err != nil {
+		return out, err
+	}
+	byID := map[int64]store.Relay{}
+	for _, r := range relays {
+		byID[r.ID] = r
+	}
+	// Relays are polled side by side; each holds its own cursor.
+	perRelay := map[int64]*workflows.RelayCounts{}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		pollErr error
+	)
+	for _, aw := range awaited {
+		r, ok := byID[aw.RelayID]
+		if !ok {
+			continue
+		}
+		sender, err := relay.New(r.Kind, []byte(r.Config), a.RelayOptions)
+		if err != nil {
+			return out, err
+		}
+		fetcher, ok := sender.(relay.ReportFetcher)
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			changed, err := a.pollRelay(ctx, in, r, aw, fetcher)
+			var unreadable *unreadableReportsError
+			if errors.As(err, &unreadable) {
+				// Asking again will not help: what awaits this relay's report is
+				// unknown now, instead of keeping the campaign open until the deadline.
+				a.Log.Warn("relay reports unreadable; its messages become unknown", "campaign_id", in.CampaignID,
+					"relay_id", r.ID, "code", unreadable.code, "error", err)
+				n, gerr := a.Store.GiveUpRelayReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID,
+					"no_report", unreadable.reason(), time.Now())
+				changed[store.MessageUnknown] += n
+				err = gerr
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				pollErr = errors.Join(pollErr, err)
+				return
+			}
+			out.Unknown += changed[store.MessageUnknown]
+			out.Delivered += changed[store.MessageDelivered]
+			out.Failed += changed[store.MessageFailed]
+			perRelay[r.ID] = &workflows.RelayCounts{RelayID: r.ID, Delivered: changed[store.MessageDelivered], Failed: changed[store.MessageFailed]}
+		}()
+	}
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	wg.Wait()
+	stop()
+	if pollErr != nil {
+		return out, pollErr
+	}
+	for _, rc := range perRelay {
+		out.Relays = append(out.Relays, *rc)
+	}
+	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
+	after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
+	if err != nil {
+		return out, err
+	}
+	for _, aw := range after {
+		out.Awaiting += aw.Awaiting
+	}
+	return out, nil
+}
+
+// pollRelay reads one relay's reports. Relays with a report stream (generic,
+// simulator) are read from the relay's shared cursor and reports are matched by
+// message id across campaigns; Aligo is asked about the campaign's request ids and
+// matched by recipient.
+func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsInput, r store.Relay, aw store.AwaitedRelay, f relay.ReportFetcher) (map[string]int64, error) {
+	total := map[string]int64{}
+	var touched []int64 // message ids whose statistics changed
+	defer func() {
+		if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(touched)); err != nil {
+			a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
+		}
+	}()
+	merge := func(m map[string]int64) {
+		for k, v := range m {
+			total[k] += v
+		}
+	}
+	kind, _ := relay.KindOf(r.Kind)
+	if kind.Idempotent {
+		// No lock or transaction is held while the relay is asked: the cursor is
+		// read, the page fetched and applied (idempotently), and only then is the
+		// cursor moved on, with a compare-and-set. A poller that finds the cursor
+		// moved by another stops: that one is ahead.
+		cursor, err := a.Store.ReportCursor(ctx, r.AccountID, r.ID)
+		if err != nil {
+			return total, err
+		}
+		for page := 0; page < reportPagesPerPoll; page++ {
+			p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: reportPageLimit})
+			if err != nil {
+				return total, reportsError(r.ID, err)
+			}
+			results := make([]store.MessageResult, 0, len(p.Reports))
+			for _, rep := range p.Reports {
+				if res, ok := reportResult(rep); ok {
+					results = append(results, res)
+					touched = append(touched, res.ID)
+				}
+			}
+			changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
+			if err != nil {
+				return total, err
+			}
+			merge(changed)
+			if p.Next != "" && p.Next != cursor {
+				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, p.Next)
+				if err != nil || !moved {
+					return total, err
+				}
+				cursor = p.Next
+			}
+			if !p.More {
+				break
+			}
+		}
+		return total, nil
+	}
+	mids, err := a.Store.AwaitedProviderIDs(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID)
+	if err != nil || len(mids) == 0 {
+		return total, err
+	}
+	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: reportPageLimit})
+	if err != nil {
+		return total, reportsError(r.ID, err)
+	}
+	var byRecipient []store.ReportByRecipient
+	for _, rep := range p.Reports {
+		res, ok := reportResult(rep)
+		if !ok || rep.ProviderID == "" || rep.To == "" {
+			continue
+		}
+		byRecipient = append(byRecipient, store.ReportByRecipient{ProviderID: rep.ProviderID, Recipient: rep.To,
+			Status: res.Status, Code: res.Code, Reason: res.Reason, At: res.ResultAt})
+	}
+	changed, err := a.Store.ApplyRecipientReports(ctx, keyOf(in.AccountID, in.CampaignID), r.ID, byRecipient)
+	merge(changed)
+	if changed[store.MessageDelivered]+changed[store.MessageFailed] > 0 {
+		touched = append(touched, in.FirstID, in.LastID)
+		for b := in.FirstID / store.StatsBlock; b <= in.LastID/store.StatsBlock; b++ {
+			touched = append(touched, b*store.StatsBlock)
+		}
+	}
+	return total, err
+}
+
+// unreadableReportsError says a relay's delivery reports cannot be read and
+// asking again will not change that: its reports endpoint is missing or it
+// refuses the request (4xx), or it refuses our credentials (401, 403).
+type unreadableReportsError struct {
+	relayID int64
+	code    string // relay.CodeAuth or relay.CodeBadRequest
+	err     error
+}
+
+func (e *unreadableReportsError) Error() string { return e.err.Error() }
+
+func (e *unreadableReportsError) Unwrap() error { return e.err }
+
+// reason is what the messages left without a report say, in our words (not the
+// relay's answer).
+func (e *unreadableReportsError) reason() string {
+	if e.code == relay.CodeAuth {
+		return "the relay refused our credentials when asked for delivery reports"
+	}
+	return "the relay refused the delivery report request (it may have no reports endpoint)"
+}
+
+// reportsError wraps a failed report request, marking the ones retrying cannot fix.
+func reportsError(relayID int64, err error) error {
+	err = fmt.Errorf("reports of relay %d: %w", relayID, err)
+	switch code := relay.ErrorCode(err); code {
+	case relay.CodeAuth, relay.CodeBadRequest:
+		return &unreadableReportsError{relayID: relayID, code: code, err: err}
+	}
+	return err
+}
+
+// reportResult is the final state a delivery report gives a message.
+func reportResult(rep relay.Report) (store.MessageResult, bool) {
+	at := rep.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at}
+	switch rep.Outcome {
+	case relay.Delivered:
+		r.Status, r.Code, r.Reason = store.MessageDelivered, "", ""
+	case relay.RecipientFailed:
+		r.Status = store.MessageFailed
+	default:
+		return r, false
+	}
+	return r, true
+}

@@ -1,0 +1,409 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/render"
+	"github.com/sendingo/sendingo/routing"
+	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/workflows"
+	"go.temporal.io/sdk/activity"
+)
+
+// candidates builds the router's view of the campaign's relays: the routing's
+// relays with its weights, or every enabled relay with its own weight.
+func (a *Activities) candidates(ctx context.Context, c store.Campaign) ([]relay.Candidate, error) {
+	relays, err := a.Store.Relays(ctx, c.AccountID, "", true)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]store.Relay, len(relays))
+	for _, r := range relays {
+		byID[r.ID] = r
+	}
+	var out []relay.Candidate
+	add := func(r store.Relay, weight int) error {
+		cand, err := routing.Candidate(r, weight, a.RelayOptions)
+		if err != nil {
+			return err
+		}
+		out = append(out, cand)
+		return nil
+	}
+	if len(c.Routing.Relays) > 0 {
+		for _, rr := range c.Routing.Relays {
+			r, ok := byID[rr.RelayID]
+			if !ok {
+				continue // disabled or deleted since: the others carry its share
+			}
+			if err := add(r, rr.Weight); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		for _, r := range relays {
+			if err := add(r, r.Weight); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func routingMode(c store.Campaign) relay.Mode {
+	if m := relay.Mode(c.Routing.Mode); m.Valid() {
+		return m
+	}
+	return relay.ModeWeighted
+}
+
+// SendChunk sends the campaign's pending messages with ids in [FromID, ToID].
+//
+// Exactly-once: rows are claimed (pending → sending) before any relay call, and
+// the message id is the idempotency key. Rows an earlier attempt left in
+// "sending" (a worker died mid-send) are first looked up at the relays; only those
+// no relay has are sent again. Messages no relay would take go back to pending
+// and the activity fails, so Temporal retries it with backoff; after
+// relayFaultAttempts attempts they are recorded failed.
+func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
+	var out workflows.SendChunkResult
+	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return out, classify(err)
+	}
+	loadChunk, claimChunk := a.Store.ChunkMessages, a.Store.ClaimChunk
+	if in.NightOnly {
+		loadChunk, claimChunk = a.Store.NightChunkMessages, a.Store.ClaimNightChunk
+	}
+	rows, err := loadChunk(ctx, c.Key(), in.FromID, in.ToID)
+	if err != nil {
+		return out, err
+	}
+	if len(rows) == 0 {
+		// Nothing left to send: an earlier attempt sent it all but its completion
+		// never reached Temporal (Temporal restarted, or the worker died after
+		// writing the results). A first run's chunk still answers what its range
+		// holds, or the campaign's live progress would lose those messages.
+		if in.Run == 1 && !in.OwnCounts {
+			return a.rangeResult(ctx, c.Key(), in.FromID, in.ToID)
+		}
+		return out, nil
+	}
+	cands, err := a.candidates(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	mode := routingMode(c)
+	tpl := store.Template(c.Content)
+	counter := newCounter()
+
+	// Reconcile what a dead attempt may already have sent.
+	var stale []store.ChunkMessage
+	for _, r := range rows {
+		if r.Status == store.MessageSending {
+			stale = append(stale, r)
+		}
+	}
+	resend := map[int64]bool{}
+	if len(stale) > 0 {
+		found, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
+		if err != nil {
+			return out, err
+		}
+		results := make([]store.MessageResult, 0, len(found))
+		for _, r := range stale {
+			if res, ok := found[r.ID]; ok {
+				results = append(results, res)
+				counter.add(res)
+			} else {
+				resend[r.ID] = true
+			}
+		}
+		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending); err != nil {
+			return out, err
+		}
+	}
+
+	var takeOver []store.ChunkMessage
+	for _, r := range stale {
+		if resend[r.ID] {
+			takeOver = append(takeOver, r)
+		}
+	}
+	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
+	if err != nil {
+		return out, err
+	}
+	// Only what this attempt's claim holds is sent: rows another attempt of the
+	// chunk claimed meanwhile are that attempt's to send.
+	var toSend []store.ChunkMessage
+	for _, r := range rows {
+		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
+			toSend = append(toSend, r)
+		}
+	}
+	unsubscribe, err := a.unsubscribeTokens(ctx, c.Key(), toSend)
+	if err != nil {
+		return out, err
+	}
+	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
+
+	// The chunk goes to the router a slice at a time, and each slice's
+	// outcomes are written before the next is built, so the relay messages,
+	// the router's per-message state and the results live for one slice, not
+	// the chunk (the worker's memory at full speed is window × slice); heartbeat
+	// meanwhile so a dead worker is noticed and a cancel request reaches us.
+	// What a cancel leaves unsent reaches no relay and goes back to pending;
+	// what a relay took is recorded even when cancelled.
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	defer stop()
+	attempt := activity.GetInfo(ctx).Attempt
+	wctx := context.WithoutCancel(ctx)
+	var retry []int64
+	for i := 0; i < len(toSend); i += sendSlice {
+		part := toSend[i:min(i+sendSlice, len(toSend))]
+		msgs := make([]relay.Message, len(part))
+		for j, r := range part {
+			msgs[j] = messageOf(r, in.Run, tpl)
+			if tok, ok := unsubscribe[r.CustomerID]; ok && msgs[j].Channel == relay.ChannelEmail {
+				msgs[j].Unsubscribe = a.unsubscribeURL(tok)
+			}
+		}
+		var deliveries []relay.Delivery
+		if ctx.Err() != nil {
+			for _, m := range msgs {
+				deliveries = append(deliveries, relay.Delivery{Result: relay.Result{MessageID: m.ID, Outcome: relay.RelayFault,
+					Code: relay.CodeNotSent, Reason: "cancelled before it was sent"}, Channel: m.Channel})
+			}
+		} else {
+			deliveries = a.Router.Send(ctx, mode, cands, msgs)
+		}
+		sentAt := time.Now()
+		results := make([]store.MessageResult, 0, len(deliveries))
+		for _, d := range deliveries {
+			res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
+			if !ok {
+				retry = append(retry, d.MessageID)
+				continue
+			}
+			results = append(results, res)
+			counter.add(res)
+		}
+		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
+			return out, err
+		}
+	}
+	if err := a.Store.RevertToPending(wctx, c.Key(), retry); err != nil {
+		return out, err
+	}
+	a.publishHealth(wctx, c.AccountID, cands)
+	if err := a.Store.RollUp(wctx, store.BlocksOf(in.FromID, in.ToID)); err != nil {
+		return out, err
+	}
+	out = counter.result()
+	if in.Run == 1 && !in.OwnCounts && attempt > 1 {
+		// A first run's chunk owns its range: count what the range holds, so that
+		// messages an earlier, killed attempt sent are in the progress too. (A
+		// first attempt had no earlier one: what it counted is the range.)
+		if exact, err := a.rangeResult(wctx, c.Key(), in.FromID, in.ToID); err == nil {
+			out = exact
+		} else {
+			a.Log.Warn("count chunk range", "campaign_id", c.ID, "error", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	if len(retry) > 0 {
+		return out, fmt.Errorf("%d messages of chunk %d-%d reached no relay (attempt %d of %d); retrying",
+			len(retry), in.FromID, in.ToID, attempt, relayFaultAttempts)
+	}
+	return out, nil
+}
+
+// unsubscribeTokens answers the one-click unsubscribe token of the customer of
+// each e-mail among rows (customer id → token), with one look-up for the chunk;
+// nil when none is an e-mail.
+func (a *Activities) unsubscribeTokens(ctx context.Context, k store.CampaignKey, rows []store.ChunkMessage) (map[int64]string, error) {
+	var ids []int64
+	for _, r := range rows {
+		if relay.Channel(r.Channel) == relay.ChannelEmail {
+			ids = append(ids, r.CustomerID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return a.Store.UnsubscribeTokens(ctx, k, ids)
+}
+
+// messageOf is the relay message for a stored row (routing.MessageFor of the
+// rendering the row keeps). Retry runs use their own idempotency key, so a relay
+// that remembers the first attempt sends again.
+func messageOf(r store.ChunkMessage, run int, t store.Template) relay.Message {
+	rendered := render.Rendered{Channel: r.Channel, Subject: r.Subject, Body: r.Body}
+	var bs []render.Button
+	if r.Buttons != "" && json.Unmarshal([]byte(r.Buttons), &bs) == nil {
+		rendered.Buttons = bs // unreadable: no buttons
+	}
+	if r.FallbackChannel != "" {
+		rendered.Fallback = &render.RenderedFallback{Channel: r.FallbackChannel, Subject: r.FallbackSubject, Body: r.FallbackBody}
+	}
+	m := routing.MessageFor(r.ID, r.Recipient, r.Name, t, rendered)
+	if run > 1 {
+		m.Key = strconv.FormatInt(r.ID, 10) + "-r" + strconv.Itoa(run)
+	}
+	return m
+}
+
+// resultOf turns the router's verdict into the row's new state; false means the
+// message reached no relay and should go back to pending (unless final).
+func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, bool) {
+	// Reasons are shown to the tenant: cleaned here whatever the adapter did.
+	r := store.MessageResult{ID: d.MessageID, RelayID: d.RelayID, SentChannel: string(d.Channel), Fallback: d.Fallback != nil,
+		ProviderID: d.ProviderID, Code: d.Code, Reason: relay.SanitizeReason(d.Reason), SentAt: at}
+	switch d.Outcome {
+	case relay.Accepted:
+		r.Status = store.MessageSent
+		r.Code, r.Reason = "", ""
+	case relay.Delivered:
+		r.Status, r.ResultAt = store.MessageDelivered, at
+		r.Code, r.Reason = "", ""
+	case relay.RecipientFailed:
+		r.Status, r.ResultAt = store.MessageFailed, at
+	default:
+		if !final {
+			return r, false
+		}
+		r.Status, r.ResultAt = store.MessageFailed, at
+	}
+	return r, true
+}
+
+// reconcile asks the relays what they know of rows a dead attempt left in
+// "sending". Relays that cannot look messages up are skipped: the simulator and
+// the generic relay dedupe a resend by id, SMTP resends at least once.
+func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (map[int64]store.MessageResult, error) {
+	found := map[int64]store.MessageResult{}
+	since := stale[0].ClaimedAt
+	msgs := make([]relay.Message, len(stale))
+	for i, r := range stale {
+		msgs[i] = messageOf(r, run, t)
+		if r.ClaimedAt.Before(since) {
+			since = r.ClaimedAt
+		}
+	}
+	for _, cand := range cands {
+		looker, ok := cand.Sender.(relay.Looker)
+		if !ok {
+			continue
+		}
+		reports, err := looker.Lookup(ctx, msgs, since)
+		if errors.Is(err, relay.ErrLookupUnsupported) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
+		}
+		for _, rep := range reports {
+			if rep.MessageID == 0 || rep.Outcome == relay.RelayFault {
+				continue
+			}
+			res, ok := resultOf(relay.Delivery{Result: relay.Result{MessageID: rep.MessageID, Outcome: rep.Outcome,
+				ProviderID: rep.ProviderID, Code: rep.Code, Reason: rep.Reason}, RelayID: cand.ID, Channel: channelOf(rep, msgs)}, time.Now(), false)
+			if ok {
+				found[rep.MessageID] = res
+			}
+		}
+	}
+	return found, nil
+}
+
+func channelOf(rep relay.Report, msgs []relay.Message) relay.Channel {
+	for _, m := range msgs {
+		if m.ID == rep.MessageID {
+			return m.Channel
+		}
+	}
+	return ""
+}
+
+// publishHealth stores the router's view of the relays for the API.
+func (a *Activities) publishHealth(ctx context.Context, accountID int64, cands []relay.Candidate) {
+	now := time.Now()
+	snaps := make([]store.RelayHealth, 0, len(cands))
+	for _, c := range cands {
+		snaps = append(snaps, routing.Snapshot(accountID, a.Router.Health(c.ID), now))
+	}
+	if err := a.Store.SaveRelayHealth(ctx, snaps); err != nil {
+		a.Log.Warn("publish relay health", "account_id", accountID, "error", err)
+	}
+}
+
+// counter tallies results by status and relay.
+type counter struct {
+	res    workflows.SendChunkResult
+	relays map[int64]*workflows.RelayCounts
+}
+
+func newCounter() *counter { return &counter{relays: map[int64]*workflows.RelayCounts{}} }
+
+func (c *counter) add(r store.MessageResult) { c.addN(r, 1) }
+
+// addN counts n messages with r's outcome.
+func (c *counter) addN(r store.MessageResult, n int64) {
+	if r.Status != store.MessageSent && r.Status != store.MessageDelivered && r.Status != store.MessageFailed {
+		return // pending or sending: not handled yet
+	}
+	rc := c.relays[r.RelayID]
+	if rc == nil {
+		rc = &workflows.RelayCounts{RelayID: r.RelayID}
+		c.relays[r.RelayID] = rc
+	}
+	switch r.Status {
+	case store.MessageSent:
+		c.res.Sent += n
+		rc.Sent += n
+	case store.MessageDelivered:
+		c.res.Delivered += n
+		rc.Sent += n
+		rc.Delivered += n
+	case store.MessageFailed:
+		c.res.Failed += n
+		rc.Failed += n
+	}
+	if r.Fallback {
+		c.res.Fallback += n
+		rc.Fallback += n
+	}
+}
+
+func (c *counter) result() workflows.SendChunkResult {
+	out := c.res
+	for _, rc := range c.relays {
+		out.Relays = append(out.Relays, *rc)
+	}
+	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
+	return out
+}
+
+// rangeResult is a chunk's result read from its id range.
+func (a *Activities) rangeResult(ctx context.Context, k store.CampaignKey, from, to int64) (workflows.SendChunkResult, error) {
+	counts, err := a.Store.RangeCounts(ctx, k, from, to)
+	if err != nil {
+		return workflows.SendChunkResult{}, err
+	}
+	c := newCounter()
+	for _, rc := range counts {
+		c.addN(store.MessageResult{RelayID: rc.RelayID, Status: strings.TrimSpace(rc.Status), Fallback: rc.Fallback}, rc.N)
+	}
+	return c.result(), nil
+}

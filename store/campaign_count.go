@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// CampaignCounts aggregates the campaign's messages by status with SQL.
+type CampaignCounts struct {
+	Total, Pending, Sending, Sent, Delivered, Failed, Unknown, Fallback int64
+}
+
+// CountMessages aggregates the campaign's messages.
+func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last int64) (CampaignCounts, error) {
+	var rows []struct {
+		Status   string `db:"status"`
+		Fallback bool   `db:"fallback"`
+		N        int64  `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY status, fallback`,
+		first, last, k.ID, k.AccountID); err != nil {
+		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", k.ID, err)
+	}
+	var c CampaignCounts
+	for _, r := range rows {
+		c.Total += r.N
+		if r.Fallback {
+			c.Fallback += r.N
+		}
+		switch strings.TrimSpace(r.Status) {
+		case MessagePending:
+			c.Pending += r.N
+		case MessageSending:
+			c.Sending += r.N
+		case MessageSent:
+			c.Sent += r.N
+		case MessageDelivered:
+			c.Delivered += r.N
+		case MessageFailed:
+			c.Failed += r.N
+		case MessageUnknown:
+			c.Unknown += r.N
+		}
+	}
+	return c, nil
+}
+
+// FinalizeCampaign writes the aggregated counts and the final status.
+func (s *Store) FinalizeCampaign(ctx context.Context, k CampaignKey, status string) (CampaignCounts, error) {
+	accountID, campaignID := k.AccountID, k.ID
+	c, err := s.Campaign(ctx, accountID, campaignID)
+	if err != nil {
+		return CampaignCounts{}, err
+	}
+	counts := CampaignCounts{}
+	if c.Total > 0 {
+		if counts, err = s.CountMessages(ctx, k, c.FirstMessageID, c.LastMessageID); err != nil {
+			return counts, err
+		}
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE campaigns SET status = ?, total = ?, pending = ?, sending = ?, sent = ?,
+		delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
+		WHERE account_id = ? AND id = ?`, status, counts.Total, counts.Pending, counts.Sending, counts.Sent,
+		counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
+	return counts, err
+}
+
+// CancelStrandedCampaign finishes a campaign that is still scheduled, running or
+// paused as cancelled, with its counts aggregated, for a campaign whose workflow
+// has ended without finishing it. It answers false (changing nothing) when the
+// campaign is not in one of those states.
+func (s *Store) CancelStrandedCampaign(ctx context.Context, k CampaignKey) (bool, error) {
+	accountID, campaignID := k.AccountID, k.ID
+	c, err := s.Campaign(ctx, accountID, campaignID)
+	if err != nil {
+		return false, err
+	}
+	counts := CampaignCounts{}
+	if c.Total > 0 {
+		if counts, err = s.CountMessages(ctx, k, c.FirstMessageID, c.LastMessageID); err != nil {
+			return false, err
+		}
+	}
+	var n int64
+	err = s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = 'cancelled', total = ?, pending = ?, sending = ?, sent = ?,
+			delivered = ?, failed = ?, unknown = ?, fallback = ?, completed_at = ?, updated_at = ?
+			WHERE account_id = ? AND id = ? AND status IN ('scheduled', 'running', 'paused')`, counts.Total, counts.Pending,
+			counts.Sending, counts.Sent, counts.Delivered, counts.Failed, counts.Unknown, counts.Fallback, now(), now(), accountID, campaignID)
+		if err != nil {
+			return fmt.Errorf("cancel stranded campaign %d: %w", campaignID, err)
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit(ctx, tx, accountID, Change{Action: AuditCampaignCancel, Subject: SubjectCampaign, SubjectID: campaignID,
+			Before: map[string]any{"status": c.Status}, After: map[string]any{"status": CampaignCancelled}})
+	})
+	return n == 1, err
+}
+
+// RangeCount is how many messages of an id range a relay holds in a status.
+type RangeCount struct {
+	RelayID  int64  `db:"relay_id"`
+	Status   string `db:"status"`
+	Fallback bool   `db:"fallback"`
+	N        int64  `db:"n"`
+}
+
+// RangeCounts counts the messages with ids in [from, to] by relay, status and
+// fallback: what a chunk's range holds, whichever attempt wrote it.
+func (s *Store) RangeCounts(ctx context.Context, k CampaignKey, from, to int64) ([]RangeCount, error) {
+	var out []RangeCount
+	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, status, fallback, COUNT(*) AS n
+		FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY relay_id, status, fallback ORDER BY relay_id`,
+		from, to, k.ID, k.AccountID)
+	return out, err
+}

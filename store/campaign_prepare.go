@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// AudienceMember is one customer a campaign goes to.
+type AudienceMember struct {
+	Customer
+	GroupID int64 `db:"group_id"`
+}
+
+// AudienceBatch returns up to limit members of the campaign's audience with a
+// customer id above after, in id order, and the cursor to continue from (0 when
+// the audience is exhausted). Which customers those are is audienceCondition's
+// one definition, the one the preview and counts use (the account, opt-outs,
+// the groups or customers named, the event reminder's rule); a customer in
+// several of the campaign's groups comes once, under the first of them.
+//
+// For groups and explicit customers the batch's candidates are read first from
+// the membership (an index range, whatever the account's size), then loaded
+// through the condition; an event reminder's audience is read through it
+// directly.
+func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limit int) ([]AudienceMember, int64, error) {
+	cond, condArgs, err := audienceCondition(c)
+	if err != nil {
+		return nil, 0, fmt.Errorf("campaign %d: %w", c.ID, err)
+	}
+	groupOf := "0"
+	var groupArgs []any
+	if c.AudienceKind == AudienceGroups && len(c.GroupIDs) > 0 {
+		q, a, _ := sqlx.In(`(SELECT MIN(g.group_id) FROM group_members g
+			WHERE g.account_id = c.account_id AND g.customer_id = c.id AND g.group_id IN (?))`, []int64(c.GroupIDs))
+		groupOf, groupArgs = q, a
+	}
+	load := func(where string, whereArgs ...any) ([]AudienceMember, error) {
+		q := `SELECT ` + audienceColumns + `, ` + groupOf + ` AS group_id FROM customers c
+			WHERE ` + cond + ` AND ` + where + ` ORDER BY c.id LIMIT ?`
+		args := append(append(append(append([]any{}, groupArgs...), condArgs...), whereArgs...), limit)
+		var out []AudienceMember
+		if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
+			return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
+		}
+		return out, nil
+	}
+
+	var candidates []int64
+	switch c.AudienceKind {
+	case AudienceGroups:
+		if len(c.GroupIDs) == 0 {
+			return nil, 0, nil
+		}
+		q, args, _ := sqlx.In(`SELECT DISTINCT customer_id FROM group_members
+			WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
+			ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
+		if err := s.db.SelectContext(ctx, &candidates, q, args...); err != nil {
+			return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
+		}
+	case AudienceCustomers:
+		for _, id := range uniqueIDs(c.CustomerIDs) {
+			if id > after {
+				candidates = append(candidates, id)
+			}
+		}
+		slices.Sort(candidates)
+		if len(candidates) > limit {
+			candidates = candidates[:limit]
+		}
+	default: // read through the condition itself
+		out, err := load(`c.id > ?`, after)
+		if err != nil || len(out) == 0 {
+			return nil, 0, err
+		}
+		return out, out[len(out)-1].ID, nil
+	}
+	if len(candidates) == 0 {
+		return nil, 0, nil
+	}
+	in, inArgs, _ := sqlx.In(`c.id IN (?)`, candidates)
+	out, err := load(in, inArgs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, candidates[len(candidates)-1], nil
+}
+
+// audienceColumns are the customer columns an AudienceMember carries.
+const audienceColumns = `c.id, c.account_id, c.name, c.phone, c.email, c.attributes, c.opted_out, c.night_ad_consent,
+	c.not_mobile, c.opted_out_at, c.opt_out_source, c.created_at, c.updated_at`
+
+// NewMessage is a message materialised for one recipient.
+type NewMessage struct {
+	CustomerID      int64
+	GroupID         int64
+	Recipient       string
+	Name            string
+	Channel         string
+	Subject, Body   string
+	Buttons         string // JSON, or "" when none
+	FallbackChannel string
+	FallbackSubject string
+	FallbackBody    string
+	Links           []NewLink
+	// UnsubscribeToken is the e-mail's one-click unsubscribe token ("" for
+	// other channels).
+	UnsubscribeToken string
+}
+
+// NewLink is a tracking link of a message's button.
+type NewLink struct {
+	Token string
+	Index int
+	URL   string
+}
+
+// InsertMessages stores a batch of messages and their tracking links. A recipient
+// already in the campaign (a replayed batch) keeps its row (INSERT IGNORE on the
+// unique recipient key); the replay's links then point at that row but appear in
+// no message, so nobody holds them. It answers how many rows it inserted.
+func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessage) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	inserted := 0
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		skip := make(map[string]bool, len(msgs))
+		var b strings.Builder
+		b.WriteString(`INSERT IGNORE INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, subject, body, buttons, fallback_channel, fallback_subject, fallback_body) VALUES `)
+		vals := make([]any, 0, len(msgs)*13)
+		var withLinks []NewMessage
+		for _, m := range msgs {
+			if skip[m.Recipient] {
+				continue
+			}
+			skip[m.Recipient] = true // a recipient twice in one batch is inserted once
+			if len(vals) > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			vals = append(vals, c.ID, c.AccountID, m.CustomerID, m.GroupID, m.Recipient, m.Name, m.Channel,
+				m.Subject, m.Body, m.Buttons, m.FallbackChannel, m.FallbackSubject, m.FallbackBody)
+			if len(m.Links) > 0 {
+				withLinks = append(withLinks, m)
+			}
+		}
+		if len(vals) == 0 {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, b.String(), vals...)
+		if err != nil {
+			return fmt.Errorf("insert %d messages: %w", len(vals)/13, err)
+		}
+		n, _ := res.RowsAffected()
+		inserted = int(n)
+		var unsubscribes []NewUnsubscribe
+		for _, m := range msgs {
+			if m.UnsubscribeToken != "" {
+				unsubscribes = append(unsubscribes, NewUnsubscribe{Token: m.UnsubscribeToken, CustomerID: m.CustomerID})
+			}
+		}
+		if err := insertUnsubscribes(ctx, tx, c, unsubscribes); err != nil {
+			return err
+		}
+		if len(withLinks) == 0 {
+			return nil
+		}
+		recipients := make([]string, 0, len(withLinks))
+		for _, m := range withLinks {
+			recipients = append(recipients, m.Recipient)
+		}
+		q, args, _ := sqlx.In(`SELECT id, recipient FROM campaign_messages WHERE campaign_id = ? AND account_id = ? AND recipient IN (?)`,
+			c.ID, c.AccountID, recipients)
+		rows, err := tx.QueryxContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		idOf := make(map[string]int64, len(withLinks))
+		for rows.Next() {
+			var id int64
+			var r string
+			if err := rows.Scan(&id, &r); err != nil {
+				rows.Close()
+				return err
+			}
+			idOf[r] = id
+		}
+		rows.Close()
+		b.Reset()
+		b.WriteString(`INSERT IGNORE INTO message_links (token, message_id, campaign_id, account_id, idx, url) VALUES `)
+		vals = vals[:0]
+		for _, m := range withLinks {
+			for _, l := range m.Links {
+				if len(vals) > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString("(?,?,?,?,?,?)")
+				vals = append(vals, l.Token, idOf[m.Recipient], c.ID, c.AccountID, l.Index, l.URL)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+			return fmt.Errorf("insert tracking links: %w", err)
+		}
+		return nil
+	})
+	return inserted, err
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sendingo/sendingo/render"
+)
+
+// AwaitedRelay is a relay with messages of the campaign awaiting reports.
+type AwaitedRelay struct {
+	RelayID     int64     `db:"relay_id"`
+	Awaiting    int64     `db:"awaiting"`
+	FirstSentAt time.Time `db:"first_sent_at"`
+}
+
+// AwaitedRelays lists, per relay, the campaign's messages still awaiting a report.
+func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last int64) ([]AwaitedRelay, error) {
+	var out []AwaitedRelay
+	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, COUNT(*) AS awaiting, MIN(sent_at) AS first_sent_at
+		FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id ORDER BY relay_id`,
+		first, last, k.ID, k.AccountID)
+	return out, err
+}
+
+// AwaitedProviderIDs lists the provider request ids (Aligo mids) of a relay's
+// messages in the campaign that still await a report.
+func (s *Store) AwaitedProviderIDs(ctx context.Context, k CampaignKey, first, last, relayID int64) ([]string, error) {
+	var out []string
+	err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT provider_id FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' AND relay_id = ? AND provider_id <> ''`,
+		first, last, k.ID, k.AccountID, relayID)
+	return out, err
+}
+
+// ReportByRecipient is a delivery report matched by the provider's request id and
+// the recipient (Aligo names no message id).
+type ReportByRecipient struct {
+	ProviderID, Recipient string
+	Status                string
+	Code, Reason          string
+	At                    time.Time
+}
+
+// ApplyRecipientReports writes reports matched by (provider id, recipient) to the
+// campaign's messages awaiting them.
+func (s *Store) ApplyRecipientReports(ctx context.Context, k CampaignKey, relayID int64, reports []ReportByRecipient) (map[string]int64, error) {
+	changed := map[string]int64{}
+	for i := 0; i < len(reports); i += resultBatch {
+		part := reports[i:min(i+resultBatch, len(reports))]
+		type row struct {
+			P, T, S, D, X, A string
+		}
+		rows := make([]row, len(part))
+		for j, r := range part {
+			rows[j] = row{P: r.ProviderID, T: r.Recipient, S: r.Status, D: truncateASCII(r.Code, 32), X: render.TruncateRunes(r.Reason, 255), A: sqlTime(r.At)}
+		}
+		doc, _ := json.Marshal(rows)
+		for _, st := range []string{MessageDelivered, MessageFailed} {
+			res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages m
+				JOIN JSON_TABLE(?, '$[*]' COLUMNS (pid VARCHAR(40) PATH '$.P', rcpt VARCHAR(254) PATH '$.T',
+					st VARCHAR(9) PATH '$.S', cd VARCHAR(32) PATH '$.D', rs VARCHAR(255) PATH '$.X', ra VARCHAR(26) PATH '$.A')) j
+				  ON m.campaign_id = ? AND m.recipient = j.rcpt AND m.provider_id = j.pid
+				SET m.status = j.st, m.code = j.cd, m.reason = j.rs, m.result_at = j.ra
+				WHERE m.account_id = ? AND m.relay_id = ? AND m.status IN ('sent', 'sending') AND j.st = ?`,
+				string(doc), k.ID, k.AccountID, relayID, st)
+			if err != nil {
+				return changed, fmt.Errorf("apply reports: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			changed[st] += n
+		}
+	}
+	return changed, nil
+}
+
+// GiveUpRelayReports marks the campaign's messages that still await a report of
+// relayID unknown, with code and reason: the relay will never report them (its
+// reports endpoint is missing, or it refuses our credentials).
+func (s *Store) GiveUpRelayReports(ctx context.Context, k CampaignKey, first, last, relayID int64, code, reason string, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', code = ?, reason = ?, result_at = ?
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND relay_id = ? AND status = 'sent'`,
+		truncateASCII(code, 32), render.TruncateRunes(reason, 255), sqlTime(at), first, last, k.ID, k.AccountID, relayID)
+	if err != nil {
+		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
+	}
+	return res.RowsAffected()
+}
+
+// GiveUpReports marks the campaign's messages still awaiting a report unknown.
+func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last int64, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', code = 'no_report', reason = 'no delivery report before the deadline', result_at = ?
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent'`, sqlTime(at), first, last, k.ID, k.AccountID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ReportCursor reads relay's report cursor (a new relay's is empty). No lock is
+// taken: pollers of one relay may read the same page; applying a report twice
+// changes nothing (results are written only onto rows still awaiting one).
+func (s *Store) ReportCursor(ctx context.Context, accountID, relayID int64) (string, error) {
+	var cur string
+	err := s.db.GetContext(ctx, &cur, `SELECT cursor_value FROM relay_report_cursors WHERE account_id = ? AND relay_id = ?`,
+		accountID, relayID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("report cursor of relay %d: %w", relayID, err)
+	}
+	return cur, nil
+}
+
+// AdvanceReportCursor moves relay's report cursor from `from` to `to`, in one
+// short statement after the reports read from `from` are applied. It answers false
+// when another poller moved the cursor first (that poller is then ahead, and this
+// one stops). The cursor never goes back, and no lock is held while a relay is
+// being asked.
+func (s *Store) AdvanceReportCursor(ctx context.Context, accountID, relayID int64, from, to string) (bool, error) {
+	if from == to {
+		return true, nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE relay_report_cursors SET cursor_value = ?, updated_at = ?
+		WHERE account_id = ? AND relay_id = ? AND cursor_value = ?`, to, now(), accountID, relayID, from)
+	if err != nil {
+		return false, fmt.Errorf("advance report cursor of relay %d: %w", relayID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if from != "" {
+		return false, nil
+	}
+	// The relay's first cursor: the row may not exist yet.
+	res, err = s.db.ExecContext(ctx, `INSERT IGNORE INTO relay_report_cursors (account_id, relay_id, cursor_value, updated_at)
+		VALUES (?,?,?,?)`, accountID, relayID, to, now())
+	if err != nil {
+		return false, fmt.Errorf("store report cursor of relay %d: %w", relayID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -178,8 +178,8 @@ func (s *Store) GroupResults(ctx context.Context, c Campaign) ([]GroupResult, er
 		SUM(m.status = 'unknown') AS unknown, SUM(m.status IN ('pending', 'sending')) AS pending, 0 AS clicked
 		FROM campaign_messages m FORCE INDEX (PRIMARY)
 		LEFT JOIN customer_groups g ON g.id = m.group_id AND g.account_id = m.account_id
-		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? GROUP BY m.group_id, g.name ORDER BY m.group_id`,
-		c.FirstMessageID, c.LastMessageID, c.ID); err != nil {
+		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? GROUP BY m.group_id, g.name ORDER BY m.group_id`,
+		c.FirstMessageID, c.LastMessageID, c.ID, c.AccountID); err != nil {
 		return nil, fmt.Errorf("results of campaign %d: %w", c.ID, err)
 	}
 	var clicked []struct {
@@ -188,7 +188,7 @@ func (s *Store) GroupResults(ctx context.Context, c Campaign) ([]GroupResult, er
 	}
 	if err := s.db.SelectContext(ctx, &clicked, `SELECT m.group_id, COUNT(DISTINCT k.message_id) AS n
 		FROM clicks k JOIN campaign_messages m ON m.id = k.message_id
-		WHERE k.campaign_id = ? AND k.bot = 0 GROUP BY m.group_id`, c.ID); err != nil {
+		WHERE k.campaign_id = ? AND k.account_id = ? AND k.bot = 0 GROUP BY m.group_id`, c.ID, c.AccountID); err != nil {
 		return nil, fmt.Errorf("clicks of campaign %d: %w", c.ID, err)
 	}
 	for _, cl := range clicked {
@@ -234,8 +234,8 @@ func (s *Store) RelayResults(ctx context.Context, c Campaign) ([]RelayResult, er
 		SUM(m.status = 'delivered') AS delivered, SUM(m.status = 'failed') AS failed,
 		SUM(m.status = 'unknown') AS unknown, SUM(m.fallback) AS fallback
 		FROM campaign_messages m FORCE INDEX (PRIMARY)
-		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.relay_id > 0 GROUP BY m.relay_id ORDER BY m.relay_id`,
-		c.FirstMessageID, c.LastMessageID, c.ID); err != nil {
+		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.relay_id > 0 GROUP BY m.relay_id ORDER BY m.relay_id`,
+		c.FirstMessageID, c.LastMessageID, c.ID, c.AccountID); err != nil {
 		return nil, fmt.Errorf("results by relay of campaign %d: %w", c.ID, err)
 	}
 	return out, nil

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -248,29 +247,27 @@ var (
 	peakRSSLine  = regexp.MustCompile(`worker peak RSS: ([0-9]+ MB)`)
 )
 
+// buildBaseline builds ref (bench.BuildRef) saying so on out; with no ref it
+// builds nothing and answers "".
+func buildBaseline(ctx context.Context, out io.Writer, ref string) (bin string, cleanup func(), err error) {
+	if ref == "" {
+		return "", func() {}, nil
+	}
+	fmt.Fprintf(out, "building %s in a temporary worktree ...\n", ref)
+	return bench.BuildRef(ctx, ref)
+}
+
 // runBaseline builds ref in a temporary git worktree and runs its own campaign
 // bench with o's settings, echoing what it prints.
 func runBaseline(ctx context.Context, out io.Writer, ref string, o bench.CampaignOptions) (*baselineRun, error) {
-	dir, err := os.MkdirTemp("", "sendingo-baseline-")
+	bin, cleanup, err := buildBaseline(ctx, out, ref)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	tree := filepath.Join(dir, "src")
-	if b, err := exec.CommandContext(ctx, "git", "worktree", "add", "--detach", tree, ref).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("git worktree add %s: %w: %s", ref, err, b)
-	}
-	defer func() { _ = exec.Command("git", "worktree", "remove", "--force", tree).Run() }()
-	bin := filepath.Join(dir, "sendingo")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/sendingo")
-	build.Dir = tree
-	if b, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build: %w: %s", err, b)
-	}
+	defer cleanup()
 	args := []string{"bench", "campaign", "--recipients", strconv.Itoa(o.Recipients), "--latency", o.Latency.String(),
 		"--report-delay", o.ReportDelay.String(), "--relays", strconv.Itoa(o.Relays)}
 	run := exec.CommandContext(ctx, bin, args...)
-	run.Dir = tree
 	// Its workers must not take the metrics port of a worker running here.
 	run.Env = append(os.Environ(), "SENDINGO_WORKER_METRICS_ADDR=127.0.0.1:0")
 	var buf strings.Builder
@@ -319,16 +316,11 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			var baseBin string
-			if baseline != "" {
-				fmt.Fprintf(out, "building %s in a temporary worktree ...\n", baseline)
-				bin, cleanup, err := bench.BuildRef(ctx, baseline)
-				if err != nil {
-					return err
-				}
-				defer cleanup()
-				baseBin = bin
+			baseBin, cleanup, err := buildBaseline(ctx, out, baseline)
+			if err != nil {
+				return err
 			}
+			defer cleanup()
 			// The campaign is seeded through an API in this process (it allows
 			// the relay simulator it starts); the APIs measured run on their own.
 			stack, self, err := startSeedStack(cmd, load, "redirects")
@@ -476,16 +468,11 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			var baseBin string
-			if baseline != "" {
-				fmt.Fprintf(out, "building %s in a temporary worktree ...\n", baseline)
-				bin, cleanup, err := bench.BuildRef(ctx, baseline)
-				if err != nil {
-					return err
-				}
-				defer cleanup()
-				baseBin = bin
+			baseBin, cleanup, err := buildBaseline(ctx, out, baseline)
+			if err != nil {
+				return err
 			}
+			defer cleanup()
 			// Seeded through an API in this process (it allows the relay
 			// simulator); measured against API processes of their own.
 			stack, self, err := startSeedStack(cmd, load, "dashboard")

@@ -586,13 +586,23 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 				"campaign_id", w.in.CampaignID, "error", err)
 		}
 		polls++
-		if polls >= w.pollsPerRun() || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if w.pausePolling(ctx, polls, &interval, deadline) {
 			return true, nil
 		}
-		wait := min(interval, deadline.Sub(workflow.Now(ctx)))
-		interval = min(interval*2, maxReportPoll)
-		w.sleep(ctx, max(wait, time.Millisecond))
 	}
+}
+
+// pausePolling ends a run's report loop after its share of polls (or when
+// Temporal suggests continuing as new), answering true; otherwise it waits the
+// backing-off interval, never past the deadline, and answers false.
+func (w *campaignWorkflow) pausePolling(ctx workflow.Context, polls int, interval *time.Duration, deadline time.Time) bool {
+	if polls >= w.pollsPerRun() || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		return true
+	}
+	wait := min(*interval, deadline.Sub(workflow.Now(ctx)))
+	*interval = min(*interval*2, maxReportPoll)
+	w.sleep(ctx, max(wait, time.Millisecond))
+	return false
 }
 
 // poll runs one CollectReports. Unless it gives up (a short write), it runs in a
@@ -662,12 +672,9 @@ func (w *campaignWorkflow) collectUncancellable(ctx workflow.Context) (bool, err
 			return false, nil
 		}
 		polls++
-		if polls >= w.pollsPerRun() || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if w.pausePolling(ctx, polls, &interval, deadline) {
 			return true, nil
 		}
-		wait := min(interval, deadline.Sub(workflow.Now(ctx)))
-		interval = min(interval*2, maxReportPoll)
-		w.sleep(ctx, max(wait, time.Millisecond))
 	}
 }
 

@@ -247,6 +247,23 @@ var (
 	peakRSSLine  = regexp.MustCompile(`worker peak RSS: ([0-9]+ MB)`)
 )
 
+// startSeedStackWithBaseline builds the baseline ref, if any, then starts the
+// seeding stack (startSeedStack): the campaign is seeded through an API in this
+// process (it allows the relay simulator it starts), and the APIs measured run
+// in processes of their own. done closes the stack and removes the baseline.
+func startSeedStackWithBaseline(cmd *cobra.Command, load loader, name, ref string) (stack *bench.Stack, self, baseBin string, done func(), err error) {
+	baseBin, cleanup, err := buildBaseline(cmd.Context(), cmd.OutOrStdout(), ref)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	stack, self, err = startSeedStack(cmd, load, name)
+	if err != nil {
+		cleanup()
+		return nil, "", "", nil, err
+	}
+	return stack, self, baseBin, func() { stack.Close(); cleanup() }, nil
+}
+
 // buildBaseline builds ref (bench.BuildRef) saying so on out; with no ref it
 // builds nothing and answers "".
 func buildBaseline(ctx context.Context, out io.Writer, ref string) (bin string, cleanup func(), err error) {
@@ -316,18 +333,11 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			baseBin, cleanup, err := buildBaseline(ctx, out, baseline)
+			stack, self, baseBin, done, err := startSeedStackWithBaseline(cmd, load, "redirects", baseline)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			// The campaign is seeded through an API in this process (it allows
-			// the relay simulator it starts); the APIs measured run on their own.
-			stack, self, err := startSeedStack(cmd, load, "redirects")
-			if err != nil {
-				return err
-			}
-			defer stack.Close()
+			defer done()
 			r, err := stack.RunCampaign(ctx, bench.CampaignOptions{Recipients: links, Buttons: true, Latency: 20 * time.Millisecond,
 				ReportDelay: time.Second, Relays: 1, Binary: self})
 			if err != nil {
@@ -468,18 +478,11 @@ func dashboardBenchCmd(load loader) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			baseBin, cleanup, err := buildBaseline(ctx, out, baseline)
+			stack, self, baseBin, done, err := startSeedStackWithBaseline(cmd, load, "dashboard", baseline)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			// Seeded through an API in this process (it allows the relay
-			// simulator); measured against API processes of their own.
-			stack, self, err := startSeedStack(cmd, load, "dashboard")
-			if err != nil {
-				return err
-			}
-			defer stack.Close()
+			defer done()
 			fmt.Fprintf(out, "machine: %d CPUs; campaigns of %d and %d recipients; API in its own process\n", runtime.NumCPU(), small, recipients)
 			opts := bench.CampaignOptions{Latency: 20 * time.Millisecond, ReportDelay: time.Second, Relays: 2, Binary: self}
 			opts.Recipients, opts.SeedFrom = small, 0

@@ -58,17 +58,37 @@ func recoverer(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// tokenRoutes are the public routes whose path carries a bearer token.
+var tokenRoutes = map[string]bool{"/t/:token": true, "/u/:token": true}
+
 // accessLog writes one JSON line per request.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		status := c.Writer.Status()
+		route, path := c.FullPath(), c.Request.URL.Path
+		level := slog.LevelInfo
+		if tokenRoutes[route] {
+			// The path is the link's secret: log the route instead. A hit
+			// that worked is already on record (the click, the unsubscribe),
+			// so it is a debug line: a public route must not fill the log.
+			path = route
+			if status < 400 {
+				level = slog.LevelDebug
+			}
+		}
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		if !log.Enabled(c.Request.Context(), level) {
+			return
+		}
 		attrs := []any{
 			"request_id", c.GetString(ctxRequestID),
 			"method", c.Request.Method,
-			"path", c.Request.URL.Path,
-			"route", c.FullPath(),
+			"path", path,
+			"route", route,
 			"status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"bytes", c.Writer.Size(),
@@ -79,10 +99,6 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		}
 		for _, e := range c.Errors {
 			attrs = append(attrs, "error", e.Err.Error())
-		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
 		}
 		log.Log(c.Request.Context(), level, "http request", attrs...)
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -326,5 +327,42 @@ func TestClickNotStoredIsNotRedirected(t *testing.T) {
 	}
 	if len(stored) != 3 || stored[0] != good {
 		t.Fatalf("stored clicks %v, want the 3 good ones", stored)
+	}
+}
+
+// The access log never carries a link's token (the path is the secret), and a
+// redirect that worked is a debug line, not an info one: the click is on record,
+// and a public route must not be a way to fill the log.
+func TestTrackingHitsAreLoggedWithoutTheirToken(t *testing.T) {
+	h := newHarness(t)
+	db, err := sqlx.Open("mysql", testenv.Current().DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const tok = "LOGLOGLOGLOGLOGLOGLOG1"
+	if _, err := db.Exec(`INSERT INTO message_links (token, message_id, campaign_id, account_id, idx, url)
+		VALUES (?, 990002, 990002, 990002, 0, 'https://shop.example/y')`, tok); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.click(t, h.cfg.PublicURL+"/t/"+tok, browserUA); r.StatusCode != http.StatusFound {
+		t.Fatalf("click answered %d, want 302", r.StatusCode)
+	}
+	if r := h.click(t, h.cfg.PublicURL+"/t/NOSUCHTOKENNOSUCHTOKEN", browserUA); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown token answered %d, want 404", r.StatusCode)
+	}
+	logs := h.logs.String()
+	if strings.Contains(logs, tok) || strings.Contains(logs, "NOSUCHTOKENNOSUCHTOKEN") {
+		t.Fatalf("a tracking token reached the log:\n%s", logs)
+	}
+	levels := map[string]int{}
+	for _, line := range strings.Split(logs, "\n") {
+		var e struct{ Level, Msg, Route string }
+		if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "http request" && e.Route == "/t/:token" {
+			levels[e.Level]++
+		}
+	}
+	if levels["DEBUG"] != 1 || levels["INFO"] != 1 {
+		t.Fatalf("tracking hits logged at %v, want the redirect at DEBUG and the 404 at INFO", levels)
 	}
 }

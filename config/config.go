@@ -147,7 +147,7 @@ var Vars = []Var{
 	{"SENDINGO_TRUSTED_PROXIES", "(none)", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"},
 	{"SENDINGO_WORKER_METRICS_ADDR", ":9090", "where `sendingo worker` serves /metrics (its own and the Temporal SDK's) and /healthz; `sendingo dev` serves them on the API's /metrics"},
 	{"SENDINGO_PPROF_ADDR", "(none)", "when set, `sendingo worker` serves Go's /debug/pprof/ there (keep it on loopback)"},
-	{"SENDINGO_WORKER_MEMORY_LIMIT", "96", "the worker's soft memory limit in MiB (the Go GC works harder near it; 0 turns it off; GOMEMLIMIT wins)"},
+	{"SENDINGO_WORKER_MEMORY_LIMIT", "80", "the worker's soft memory limit in MiB (the Go GC works harder near it; 0 turns it off; GOMEMLIMIT wins)"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},
 	{"SENDINGO_TERRAFORM", "terraform on PATH", "the terraform `sendingo infra` runs; else terraform on PATH, else the pinned v1.5.7 built from tools/terraform"},
@@ -252,7 +252,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
 		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
 		PprofAddr:              get("SENDINGO_PPROF_ADDR", ""),
-		WorkerMemoryLimit:      mib("SENDINGO_WORKER_MEMORY_LIMIT", "96"),
+		WorkerMemoryLimit:      mib("SENDINGO_WORKER_MEMORY_LIMIT", "80"),
 
 		TemporalTLSCert:       get("SENDINGO_TEMPORAL_TLS_CERT", ""),
 		TemporalTLSKey:        get("SENDINGO_TEMPORAL_TLS_KEY", ""),

@@ -630,21 +630,18 @@ func streamBenchCmd(load loader) *cobra.Command {
 // this binary and whose API serves in this process (to seed through); the
 // command starts the API processes it measures with Stack.StartAPI.
 func startSeedStack(cmd *cobra.Command, load loader, label string) (*bench.Stack, string, error) {
-	cfg, _, err := load()
-	if err != nil {
-		return nil, "", err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, "", err
-	}
-	stack, err := bench.Start(cmd.Context(), cfg, label, bench.Options{ExternalWorker: true})
-	return stack, self, err
+	return startStack(cmd, load, label, false)
 }
 
 // startProcessStack starts a benchmark stack whose API and worker run as
 // processes of this binary; it answers the stack and the binary's path.
 func startProcessStack(cmd *cobra.Command, load loader, label string) (*bench.Stack, string, error) {
+	return startStack(cmd, load, label, true)
+}
+
+// startStack starts a stack whose worker is a process of this binary, and its
+// API too when apiProcess; it answers the stack and the binary's path.
+func startStack(cmd *cobra.Command, load loader, label string, apiProcess bool) (*bench.Stack, string, error) {
 	cfg, _, err := load()
 	if err != nil {
 		return nil, "", err
@@ -653,6 +650,10 @@ func startProcessStack(cmd *cobra.Command, load loader, label string) (*bench.St
 	if err != nil {
 		return nil, "", err
 	}
-	stack, err := bench.Start(cmd.Context(), cfg, label, bench.Options{ExternalWorker: true, APIBinary: self})
+	opts := bench.Options{ExternalWorker: true}
+	if apiProcess {
+		opts.APIBinary = self
+	}
+	stack, err := bench.Start(cmd.Context(), cfg, label, opts)
 	return stack, self, err
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 )
@@ -16,17 +14,7 @@ import (
 // (the account, opt-outs, the groups or customers named), page after page.
 func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 	ctx := context.Background()
-	dsn := testenv.Current().DSN
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	db, err := sqlx.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	st, db := openStore(t), testenv.DB(t)
 	var account, other int64
 	if err := db.Get(&account, `SELECT COALESCE(MAX(id), 0) + 1 FROM accounts`); err != nil {
 		t.Fatal(err)

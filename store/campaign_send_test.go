@@ -16,11 +16,7 @@ import (
 // attempts that both found it, never by both.
 func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	const campaign = 990001
 	key := store.CampaignKey{AccountID: 1, ID: campaign}
 	for i := range 10 {

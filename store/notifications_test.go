@@ -13,16 +13,6 @@ import (
 	"github.com/sendingo/sendingo/testenv"
 )
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // signup makes an account with its owner.
 func signup(t *testing.T, st *store.Store) (store.Account, store.User) {
 	t.Helper()

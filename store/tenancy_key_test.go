@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 )
@@ -18,17 +16,7 @@ import (
 // account.
 func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	ctx := context.Background()
-	dsn := testenv.Current().DSN
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	db, err := sqlx.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	st, db := openStore(t), testenv.DB(t)
 	const campaign, owner, other = 990201, 7001, 7002
 	for i := range 5 {
 		if _, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,

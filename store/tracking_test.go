@@ -16,18 +16,7 @@ import (
 
 func clickStore(t *testing.T) (*store.Store, *sqlx.DB) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	db, err := sqlx.Open("mysql", testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return st, db
+	return openStore(t), testenv.DB(t)
 }
 
 func testClick(campaign int64, i int) store.Click {

@@ -1,4 +1,5 @@
-// The relay kinds and their configuration fields (relay/config.go).
+// The relay kinds and their configuration fields, as relay.Kinds (relay/kinds.go)
+// has them: web/kinds_test.go fails when this block says otherwise.
 export type FieldType = 'text' | 'url' | 'secret' | 'number' | 'bool' | 'tls';
 
 export interface KindField {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+	"github.com/sendingo/sendingo/migrations"
 )
 
 // FloorResult is the least MySQL work a durable campaign of N recipients needs,
@@ -31,39 +32,8 @@ const (
 	floorConns = 2     // statements at a time (the prepare's inserters; the machine's cores)
 )
 
-// floorTable has campaign_messages' columns, types and keys.
-const floorTable = `CREATE TABLE floor_messages (
-    id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-    campaign_id         BIGINT UNSIGNED NOT NULL,
-    account_id          BIGINT UNSIGNED NOT NULL,
-    customer_id         BIGINT UNSIGNED NOT NULL,
-    group_id            BIGINT UNSIGNED NOT NULL,
-    recipient           VARCHAR(254)    NOT NULL,
-    name                VARCHAR(200)    NOT NULL,
-    channel             CHAR(8) CHARACTER SET ascii NOT NULL,
-    subject             VARCHAR(500)    NOT NULL DEFAULT '',
-    body                TEXT            NOT NULL,
-    buttons             TEXT            NOT NULL,
-    fallback_channel    CHAR(3) CHARACTER SET ascii NOT NULL DEFAULT '',
-    fallback_subject    VARCHAR(500)    NOT NULL DEFAULT '',
-    fallback_body       TEXT            NOT NULL,
-    status              CHAR(9) CHARACTER SET ascii NOT NULL DEFAULT 'pending',
-    attempt             SMALLINT UNSIGNED NOT NULL DEFAULT 0,
-    relay_id            BIGINT UNSIGNED NOT NULL DEFAULT 0,
-    sent_channel        CHAR(8) CHARACTER SET ascii NOT NULL DEFAULT '',
-    fallback            TINYINT(1)      NOT NULL DEFAULT 0,
-    provider_id         CHAR(40) CHARACTER SET ascii NOT NULL DEFAULT '',
-    code                CHAR(32) CHARACTER SET ascii NOT NULL DEFAULT '',
-    reason              VARCHAR(255)    NOT NULL DEFAULT '',
-    claimed_at          DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
-    sent_at             DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
-    result_at           DATETIME(6)     NOT NULL DEFAULT '1970-01-01 00:00:00',
-    PRIMARY KEY (id),
-    UNIQUE KEY uq_floor_messages_recipient (campaign_id, recipient)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`
-
-// Floor measures FloorResult for n rows on a throw-away database of the server
-// dsn names.
+// Floor measures FloorResult for n rows on a throw-away, migrated database of
+// the server dsn names.
 func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 	res := FloorResult{Rows: n}
 	fdsn, err := freshDatabase(dsn, "floor")
@@ -71,6 +41,11 @@ func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 		return res, err
 	}
 	defer dropDatabase(fdsn)
+	// The project's own schema: the floor writes campaign_messages itself, with
+	// its columns, types and keys as the migrations make them.
+	if err := migrations.Up(fdsn); err != nil {
+		return res, err
+	}
 	cfg, err := mysql.ParseDSN(fdsn)
 	if err != nil {
 		return res, err
@@ -82,16 +57,13 @@ func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(floorConns)
-	if _, err := db.ExecContext(ctx, floorTable); err != nil {
-		return res, err
-	}
 	// The rows the bench campaign writes: a Korean SMS rendered per recipient.
 	grades := []string{"VIP", "골드", "실버"}
 	start := time.Now()
 	err = parallel(ctx, (n+floorBatch-1)/floorBatch, func(b int) error {
 		lo, hi := b*floorBatch, min((b+1)*floorBatch, n)
 		var q strings.Builder
-		q.WriteString(`INSERT INTO floor_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+		q.WriteString(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, subject, body, buttons, fallback_channel, fallback_subject, fallback_body) VALUES `)
 		args := make([]any, 0, (hi-lo)*13)
 		for i := lo; i < hi; i++ {
@@ -111,7 +83,7 @@ func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 	}
 	res.Insert = time.Since(start)
 	var first, last int64
-	if err := db.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM floor_messages`).Scan(&first, &last); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM campaign_messages`).Scan(&first, &last); err != nil {
 		return res, err
 	}
 	ranges := int((last-first)/floorRange) + 1
@@ -124,11 +96,11 @@ func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 		})
 		return time.Since(start), err
 	}
-	if res.Handover, err = update(`UPDATE floor_messages SET status = 'sent', relay_id = 1, sent_channel = 'sms',
+	if res.Handover, err = update(`UPDATE campaign_messages SET status = 'sent', relay_id = 1, sent_channel = 'sms',
 		provider_id = 'sim-0123456789abcdef', sent_at = NOW(6) WHERE id BETWEEN ? AND ?`); err != nil {
 		return res, fmt.Errorf("floor hand-over: %w", err)
 	}
-	if res.Report, err = update(`UPDATE floor_messages SET status = 'delivered', result_at = NOW(6)
+	if res.Report, err = update(`UPDATE campaign_messages SET status = 'delivered', result_at = NOW(6)
 		WHERE id BETWEEN ? AND ?`); err != nil {
 		return res, fmt.Errorf("floor report: %w", err)
 	}

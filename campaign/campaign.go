@@ -105,7 +105,15 @@ func (s *Service) CheckSend(ctx context.Context, camp store.Campaign) (Ready, er
 	if err := s.checkRelays(ctx, camp, tpl.Channel); err != nil {
 		return Ready{}, err
 	}
-	size, err := s.Store.AudienceSize(ctx, camp, tpl.Channel == render.ChannelEmail)
+	var needed []string
+	for _, v := range tpl.Content().Variables() {
+		if _, fixed := camp.Variables[v]; !fixed {
+			needed = append(needed, v)
+		}
+	}
+	// One pass over the audience counts both; the customers lacking a value
+	// are listed only when there are some.
+	size, missing, err := s.Store.AudienceCheck(ctx, camp, tpl.Channel == render.ChannelEmail, needed)
 	if err != nil {
 		return Ready{}, err
 	}
@@ -113,17 +121,11 @@ func (s *Service) CheckSend(ctx context.Context, camp store.Campaign) (Ready, er
 		return Ready{}, &Refusal{Slug: RefusedNoRecipients, Title: "No recipients",
 			Detail: "the campaign's groups hold no customer who can receive it (opted-out customers, and for text messages customers without a mobile number, are left out)"}
 	}
-	var needed []string
-	for _, v := range tpl.Content().Variables() {
-		if _, fixed := camp.Variables[v]; !fixed {
-			needed = append(needed, v)
-		}
-	}
-	missing, customers, err := s.Store.AudienceMissing(ctx, camp, needed, MaxListedCustomers)
-	if err != nil {
-		return Ready{}, err
-	}
 	if missing > 0 {
+		var customers []store.MissingVariables
+		if missing, customers, err = s.Store.AudienceMissing(ctx, camp, needed, MaxListedCustomers); err != nil {
+			return Ready{}, err
+		}
 		return Ready{}, &Refusal{Slug: RefusedMissingVariables, Title: "Missing variables",
 			Detail: fmt.Sprintf("%d of %d recipients have no value for a variable the template needs (%s); give them the attribute or leave them out",
 				missing, size, strings.Join(needed, ", ")),

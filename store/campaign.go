@@ -379,14 +379,64 @@ func (s *Store) AudienceSize(ctx context.Context, c Campaign, needEmail bool) (i
 	if err != nil {
 		return 0, err
 	}
-	if needEmail {
-		cond += " AND c.email <> ''"
-	} else {
-		cond += " AND c.not_mobile = 0" // SMS, LMS and AlimTalk need a mobile number
-	}
 	var n int64
-	err = s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers c WHERE `+cond, args...)
+	err = s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers c WHERE `+cond+" AND "+reachable(needEmail), args...)
 	return n, err
+}
+
+// reachable is the condition on a customer the channel can reach: an e-mail
+// address, or for SMS, LMS and AlimTalk a mobile number.
+func reachable(needEmail bool) string {
+	if needEmail {
+		return "c.email <> ''"
+	}
+	return "c.not_mobile = 0"
+}
+
+// lacking is the condition on a customer without a value for one of vars (an
+// attribute, or the e-mail for EmailVariables), with its arguments; "" when
+// vars holds only field variables, which every customer has.
+func lacking(vars []string) (string, []any) {
+	var lacks []string
+	var args []any
+	for _, v := range vars {
+		switch {
+		case slices.Contains(FieldVariables, v):
+		case slices.Contains(EmailVariables, v):
+			lacks = append(lacks, "c.email = ''")
+		default:
+			lacks = append(lacks, "JSON_EXTRACT(c.attributes, ?) IS NULL")
+			args = append(args, jsonPath(v))
+		}
+	}
+	if len(lacks) == 0 {
+		return "", nil
+	}
+	return "(" + joinOr(lacks) + ")", args
+}
+
+// AudienceCheck answers, in one pass over the campaign's audience, how many the
+// channel reaches (AudienceSize) and how many lack a value for one of vars (the
+// count AudienceMissing answers): what a send is checked against.
+func (s *Store) AudienceCheck(ctx context.Context, c Campaign, needEmail bool, vars []string) (size, missing int64, err error) {
+	cond, args, err := audienceCondition(c)
+	if err != nil {
+		return 0, 0, err
+	}
+	lacks, lackArgs := lacking(vars)
+	if lacks == "" {
+		lacks = "FALSE"
+	}
+	var r struct {
+		Size    int64 `db:"size"`
+		Missing int64 `db:"missing"`
+	}
+	err = s.db.GetContext(ctx, &r, `SELECT COALESCE(SUM(`+reachable(needEmail)+`), 0) AS size,
+		COALESCE(SUM(`+lacks+`), 0) AS missing FROM customers c WHERE `+cond, append(lackArgs, args...)...)
+	if err != nil {
+		return 0, 0, fmt.Errorf("check the audience of campaign %d: %w", c.ID, err)
+	}
+	return r.Size, r.Missing, nil
 }
 
 // MissingVariables is a customer of the audience without a value for some of the
@@ -403,24 +453,15 @@ type MissingVariables struct {
 // are skipped. It answers how many, and up to limit of them.
 func (s *Store) AudienceMissing(ctx context.Context, c Campaign, vars []string, limit int) (int64, []MissingVariables, error) {
 	vars = slices.DeleteFunc(slices.Clone(vars), func(v string) bool { return slices.Contains(FieldVariables, v) })
-	if len(vars) == 0 {
+	lacks, lackArgs := lacking(vars)
+	if lacks == "" {
 		return 0, nil, nil
 	}
 	cond, args, err := audienceCondition(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	var lacks []string
-	var lackArgs []any
-	for _, v := range vars {
-		if slices.Contains(EmailVariables, v) {
-			lacks = append(lacks, "c.email = ''")
-			continue
-		}
-		lacks = append(lacks, "JSON_EXTRACT(c.attributes, ?) IS NULL")
-		lackArgs = append(lackArgs, jsonPath(v))
-	}
-	where := cond + " AND (" + joinOr(lacks) + ")"
+	where := cond + " AND " + lacks
 	allArgs := append(append([]any{}, args...), lackArgs...)
 	var n int64
 	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers c WHERE `+where, allArgs...); err != nil {

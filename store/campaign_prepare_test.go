@@ -60,7 +60,7 @@ func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 			acc, groups = other, []int64{gOther.ID}
 		}
 		c, err := st.CreateCustomer(ctx, acc, store.CustomerInput{Name: fmt.Sprint("고객", i), Phone: fmt.Sprintf("+8210777700%02d", i),
-			Attributes: store.Attributes{}, OptedOut: i == 3, GroupIDs: groups})
+			Attributes: attrs(i), OptedOut: i == 3, GroupIDs: groups})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,6 +104,28 @@ func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 			if err != nil || n != int64(len(got)) {
 				t.Fatalf("AudienceSize %d (%v), but the batches reach %d", n, err, len(got))
 			}
+			// The send's one-pass check counts what AudienceSize and
+			// AudienceMissing count (customer 0 alone has a 등급).
+			vars := []string{"등급", "이름"}
+			missing, _, err := st.AudienceMissing(ctx, tc.c, vars, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			size, lacking, err := st.AudienceCheck(ctx, tc.c, false, vars)
+			if err != nil || size != n || lacking != missing {
+				t.Fatalf("AudienceCheck %d reachable, %d lacking (%v); AudienceSize %d, AudienceMissing %d", size, lacking, err, n, missing)
+			}
+			if none, _, _ := st.AudienceCheck(ctx, tc.c, false, []string{"이름"}); none != n {
+				t.Fatalf("AudienceCheck with field variables only reaches %d, want %d", none, n)
+			}
 		})
 	}
+}
+
+// attrs gives customer i of the fixture its attributes: customer 0 alone has a 등급.
+func attrs(i int) store.Attributes {
+	if i == 0 {
+		return store.Attributes{"등급": "VIP"}
+	}
+	return store.Attributes{}
 }

@@ -78,17 +78,13 @@ func (a *Activities) StartScheduledCampaign(ctx context.Context, in workflows.St
 	n := store.NewCampaign{Name: runName(cs, in.ScheduledFor), TemplateID: cs.TemplateID, AudienceKind: store.AudienceGroups,
 		GroupIDs: cs.GroupIDs, Routing: cs.Routing}
 	probe := store.Campaign{AccountID: cs.AccountID, AudienceKind: store.AudienceGroups, GroupIDs: cs.GroupIDs}
-	size, err := a.Store.AudienceSize(ctx, probe, tpl.Channel == render.ChannelEmail)
+	vars := tpl.Content().Variables()
+	size, missing, err := a.Store.AudienceCheck(ctx, probe, tpl.Channel == render.ChannelEmail, vars)
 	if err != nil {
 		return out, err
 	}
 	if size == 0 {
 		return skip("the audience is empty: the schedule's groups hold no customer who can receive it")
-	}
-	vars := tpl.Content().Variables()
-	missing, _, err := a.Store.AudienceMissing(ctx, probe, vars, 1)
-	if err != nil {
-		return out, err
 	}
 	if missing > 0 {
 		return skip("%d of %d recipients have no value for a variable the template needs (%s)", missing, size, strings.Join(vars, ", "))

@@ -38,12 +38,8 @@ func summarise(name string, ds []time.Duration) Latency {
 	return l
 }
 
-// Measure sends n GET requests, one after another, and summarises their latency.
-func (s *Stack) Measure(ctx context.Context, name string, n int, path func(i int) string) (Latency, error) {
-	return s.MeasureAt(ctx, s.BaseURL, name, n, path)
-}
-
-// MeasureAt is Measure against the API at base.
+// MeasureAt sends n GET requests to the API at base, one after another, and
+// summarises their latency.
 func (s *Stack) MeasureAt(ctx context.Context, base, name string, n int, path func(i int) string) (Latency, error) {
 	at := *s
 	at.BaseURL = base
@@ -56,11 +52,6 @@ func (s *Stack) MeasureAt(ctx context.Context, base, name string, n int, path fu
 		ds = append(ds, time.Since(start))
 	}
 	return summarise(name, ds), nil
-}
-
-// Redirects loads the stack's tracking links; see RedirectsAt.
-func (s *Stack) Redirects(ctx context.Context, tokens []string, concurrency int, d time.Duration) Latency {
-	return RedirectsAt(ctx, s.BaseURL, tokens, concurrency, d)
 }
 
 // RedirectsAt loads tracking links at base: concurrency closed-loop clients

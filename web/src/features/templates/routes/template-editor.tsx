@@ -1,7 +1,7 @@
 import { Alert, Anchor, Button, Group, Paper, SegmentedControl, Stack, Switch, Text, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '@/lib/api';
@@ -61,6 +61,19 @@ function TemplateEditor({ template }: { template: Schemas['Template'] | undefine
   const v = form.values;
   const account = session.data?.account;
 
+  // The cursor goes after the inserted chip as soon as React has committed the
+  // new text, before the browser handles the next key: a caret set later (in an
+  // animation frame) let a fast typist's first key land at the end of the text.
+  const caret = useRef<{ field: TextField; at: number } | null>(null);
+  useLayoutEffect(() => {
+    const c = caret.current;
+    if (!c) return;
+    caret.current = null;
+    const el = refs[c.field].current;
+    el?.focus();
+    el?.setSelectionRange(c.at, c.at);
+  });
+
   // A chip inserts #{name} at the cursor of the text field last focused.
   const insert = (name: string) => {
     const field = lastField.current;
@@ -69,11 +82,8 @@ function TemplateEditor({ template }: { template: Schemas['Template'] | undefine
     const at = el?.selectionStart ?? text.length;
     const end = el?.selectionEnd ?? at;
     const token = `#{${name}}`;
+    caret.current = { field, at: at + token.length };
     form.setFieldValue(field, text.slice(0, at) + token + text.slice(end));
-    requestAnimationFrame(() => {
-      el?.focus();
-      el?.setSelectionRange(at + token.length, at + token.length);
-    });
   };
   const focus = (f: TextField) => ({ onFocus: () => { lastField.current = f; } });
 

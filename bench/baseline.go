@@ -63,8 +63,9 @@ type APIProc struct {
 	Stop    func()
 }
 
-// StartAPIProcess is StartAPI, answering the process too.
-func (s *Stack) StartAPIProcess(ctx context.Context, binary string) (APIProc, error) {
+// StartAPIProcess is StartAPI, answering the process too; env adds to the
+// process's environment.
+func (s *Stack) StartAPIProcess(ctx context.Context, binary string, env ...string) (APIProc, error) {
 	port, err := devserver.FreePort("127.0.0.1")
 	if err != nil {
 		return APIProc{}, err
@@ -72,6 +73,7 @@ func (s *Stack) StartAPIProcess(ctx context.Context, binary string) (APIProc, er
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.CommandContext(ctx, binary, "api")
 	cmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_HTTP_ADDR="+addr, "SENDINGO_PUBLIC_URL=http://"+addr)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return APIProc{}, fmt.Errorf("start api %s: %w", binary, err)

@@ -84,7 +84,7 @@ type Config struct {
 	// SENDINGO_WORKER_METRICS_ADDR.
 	WorkerMetricsAddr string
 
-	// PprofAddr, when set, is where `sendingo worker` serves net/http/pprof
+	// PprofAddr, when set, is where `sendingo worker` and `sendingo api` serve net/http/pprof
 	// (opt-in, for profiling a run). SENDINGO_PPROF_ADDR.
 	PprofAddr string
 	// WorkerMemoryLimit is the worker's soft memory limit in bytes (Go's
@@ -146,7 +146,7 @@ var Vars = []Var{
 	{"SENDINGO_CHUNK_WINDOW", "8", "SendChunk activities in flight per campaign"},
 	{"SENDINGO_TRUSTED_PROXIES", "(none)", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed"},
 	{"SENDINGO_WORKER_METRICS_ADDR", ":9090", "where `sendingo worker` serves /metrics (its own and the Temporal SDK's) and /healthz; `sendingo dev` serves them on the API's /metrics"},
-	{"SENDINGO_PPROF_ADDR", "(none)", "when set, `sendingo worker` serves Go's /debug/pprof/ there (keep it on loopback)"},
+	{"SENDINGO_PPROF_ADDR", "(none)", "when set, `sendingo worker` and `sendingo api` serve Go's /debug/pprof/ there (keep it on loopback)"},
 	{"SENDINGO_WORKER_MEMORY_LIMIT", "80", "the worker's soft memory limit in MiB (the Go GC works harder near it; 0 turns it off; GOMEMLIMIT wins)"},
 	{"SENDINGO_TEMPORAL_CLI", ".bin/temporal", "the Temporal CLI `sendingo dev` and the tests run (built from tools/go.mod when missing)"},
 	{"SENDINGO_ALLOW_PRIVATE_HOSTS", "(none)", "comma-separated host:port pairs relays, SMTP hosts and webhooks may reach although they are loopback, private or internal; `sendingo dev` adds the relay simulator"},

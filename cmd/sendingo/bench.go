@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sendingo/sendingo/bench"
+	"github.com/sendingo/sendingo/devserver"
 	"github.com/sendingo/sendingo/store"
 )
 
@@ -325,6 +326,8 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		duration    time.Duration
 		baseline    string
 		rounds      int
+		cpuProfile  string
+		only        string
 	)
 	cmd := &cobra.Command{
 		Use: "redirects",
@@ -361,7 +364,17 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 				clicks     bool // an API that must record a click per redirect
 				pid        int  // the API process (0: nginx)
 			}
-			this, err := stack.StartAPIProcess(ctx, self)
+			var env []string
+			pprofAddr := ""
+			if cpuProfile != "" {
+				port, err := devserver.FreePort("127.0.0.1")
+				if err != nil {
+					return err
+				}
+				pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
+				env = append(env, "SENDINGO_PPROF_ADDR="+pprofAddr)
+			}
+			this, err := stack.StartAPIProcess(ctx, self, env...)
 			if err != nil {
 				return err
 			}
@@ -386,14 +399,21 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 			} else {
 				fmt.Fprintln(out, "nginx is not installed: no nginx figure (apt-get install nginx)")
 			}
-			clients := []string{"go"}
-			if wrk != "" {
+			var clients []string
+			if only != "wrk" {
+				clients = append(clients, "go")
+			}
+			if wrk != "" && only != "go" {
 				clients = append(clients, "wrk")
-			} else {
+			} else if wrk == "" {
 				fmt.Fprintln(out, "wrk is not installed: the Go closed-loop client only (apt-get install wrk)")
+			}
+			if len(clients) == 0 {
+				return fmt.Errorf("--client %s: wrk is not installed", only)
 			}
 			fmt.Fprintf(out, "machine: %d CPUs; %d tracking links; %d concurrent clients for %v a run; %d rounds of the targets in turn; APIs in their own processes\n",
 				runtime.NumCPU(), len(tokens), concurrency, duration, rounds)
+			dbPid := bench.LocalMySQLPid() // 0 (no figure) when the database is elsewhere
 			var failed error
 			for _, client := range clients {
 				rates := map[string][]float64{}
@@ -407,11 +427,28 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 						if t.pid != 0 {
 							cpu0 = bench.ProcessCPU(t.pid)
 						}
+						dbCPU0 := bench.ProcessCPU(dbPid)
+						commits0, haveCommits := bench.ScrapeCounter(ctx, t.base, "sendingo_click_commits_total")
+						var profiled chan error
+						if cpuProfile != "" && round == 1 && t.name == "this build" && client == clients[len(clients)-1] {
+							// The API's CPU profile over this run (less a second
+							// at each end), written to --cpuprofile.
+							profiled = make(chan error, 1)
+							go func() {
+								profiled <- bench.FetchCPUProfile(ctx, pprofAddr, duration-time.Second, cpuProfile)
+							}()
+						}
 						var l bench.Latency
 						if client == "go" {
 							l = bench.RedirectsAt(ctx, t.base, tokens, concurrency, duration)
 						} else if l, err = bench.WrkRedirects(ctx, wrk, t.base, tokens, concurrency, duration); err != nil {
 							return err
+						}
+						if profiled != nil {
+							if err := <-profiled; err != nil {
+								return err
+							}
+							fmt.Fprintf(out, "this build's API CPU profile: %s (go tool pprof -top %s)\n", cpuProfile, cpuProfile)
 						}
 						time.Sleep(500 * time.Millisecond)
 						after, err := stack.Store.CountClicks(ctx, key)
@@ -428,6 +465,12 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 							l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
 						if t.pid != 0 && l.N > 0 {
 							fmt.Fprintf(out, "; API CPU %.0f µs/redirect", float64((bench.ProcessCPU(t.pid)-cpu0).Microseconds())/float64(l.N))
+							if dbPid != 0 {
+								fmt.Fprintf(out, ", MySQL CPU %.0f µs/redirect", float64((bench.ProcessCPU(dbPid)-dbCPU0).Microseconds())/float64(l.N))
+							}
+							if commits, ok := bench.ScrapeCounter(ctx, t.base, "sendingo_click_commits_total"); ok && haveCommits && commits > commits0 {
+								fmt.Fprintf(out, "; %.1f clicks per commit", float64(l.N)/(commits-commits0))
+							}
 						}
 						if t.clicks {
 							recorded := after - before
@@ -461,6 +504,8 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&rounds, "rounds", 3, "rounds of runs, each target in turn (medians are compared)")
 	cmd.Flags().DurationVar(&duration, "duration", 5*time.Second, "how long one run loads one target")
 	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and measure the same way (e.g. 24fff19)")
+	cmd.Flags().StringVar(&only, "client", "both", "load generator: go (the closed-loop Go client), wrk, or both")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write this build's API CPU profile, taken during its first run under the last client, to this file")
 	return cmd
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"time"
@@ -63,22 +62,11 @@ func serveWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *s
 		// return their memory sooner instead of letting the heap double.
 		debug.SetMemoryLimit(cfg.WorkerMemoryLimit)
 	}
-	if cfg.PprofAddr != "" {
-		pl, err := net.Listen("tcp", cfg.PprofAddr)
-		if err != nil {
-			return fmt.Errorf("SENDINGO_PPROF_ADDR %s: %w", cfg.PprofAddr, err)
-		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		log.Info("worker pprof listening", "addr", pl.Addr().String())
-		go func() { _ = ps.Serve(pl) }()
-		defer ps.Close()
+	stopPprof, err := servePprof(cfg.PprofAddr, log, "worker")
+	if err != nil {
+		return err
 	}
+	defer stopPprof()
 	health := &worker.Health{}
 	srv := &http.Server{Handler: worker.Handler(reg, health), ReadHeaderTimeout: 10 * time.Second}
 	log.Info("worker metrics listening", "addr", ln.Addr().String())

@@ -268,7 +268,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 // anonymousActor is the request's context with where it came from, for the
 // audit rows of routes nobody is logged in to (the store names the user).
 func (s *Server) anonymousActor(c *gin.Context) context.Context {
-	return store.WithActor(c.Request.Context(), store.Actor{Kind: store.ActorSystem, IP: c.ClientIP(), RequestID: c.GetString(ctxRequestID)})
+	return store.WithActor(c.Request.Context(), store.Actor{Kind: store.ActorSystem, IP: c.ClientIP(), RequestID: requestIDOf(c)})
 }
 
 // checkNewPassword checks a new password given in field.

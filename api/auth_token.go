@@ -124,7 +124,7 @@ func callerOf(c *gin.Context) caller {
 func setCaller(c *gin.Context, cl caller) {
 	c.Set(ctxCaller, cl)
 	c.Set(ctxAccountID, cl.AccountID)
-	a := store.Actor{Kind: store.ActorUser, UserID: cl.UserID, Name: cl.Name, IP: c.ClientIP(), RequestID: c.GetString(ctxRequestID)}
+	a := store.Actor{Kind: store.ActorUser, UserID: cl.UserID, Name: cl.Name, IP: c.ClientIP(), RequestID: requestIDOf(c)}
 	if cl.KeyID != 0 {
 		c.Set(ctxAuthKind, "api_key")
 		a.Kind, a.UserID, a.KeyID = store.ActorAPIKey, 0, cl.KeyID

@@ -81,7 +81,7 @@ func unprocessable(c *gin.Context, slug, title, detail string) {
 func internalError(c *gin.Context, err error) {
 	_ = c.Error(err)
 	problem(c, http.StatusInternalServerError, "internal", "Internal server error",
-		"something went wrong on our side; the request id is "+c.GetString(ctxRequestID))
+		"something went wrong on our side; the request id is "+requestIDOf(c))
 }
 
 // Fields collects validation errors of one request.

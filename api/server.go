@@ -26,6 +26,7 @@ import (
 	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/useragent"
 	"github.com/sendingo/sendingo/workflows"
 )
 
@@ -55,9 +56,11 @@ type Server struct {
 	linkKey   []byte      // makes the tokens of mailed links (package onetime)
 	// campaigns holds the campaign rules: pre-send checks, chunk sizing, starts.
 	campaigns *campaign.Service
-	// clicks group-commits tracking link clicks; links caches resolved tokens.
+	// clicks group-commits tracking link clicks; links caches resolved
+	// tokens, agents what recent clicks' User-Agents parsed to.
 	clicks *store.ClickRecorder
 	links  *linkCache
+	agents *useragent.Cache
 }
 
 // Deps are what New needs.
@@ -108,12 +111,20 @@ func New(d Deps) *Server {
 	if keepAlive <= 0 {
 		keepAlive = DefaultStreamKeepAlive
 	}
+	clicks := d.Store.NewClickRecorder(store.ClickRecorderOptions{})
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sendingo_clicks_recorded_total",
+			Help: "Tracking-link clicks committed to the database."}, func() float64 { return float64(clicks.Clicks()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sendingo_click_commits_total",
+			Help: "INSERTs that committed clicks (group commit: clicks per commit is the batch size)."},
+			func() float64 { return float64(clicks.Commits()) }))
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
 		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
 		campaigns: &campaign.Service{Store: d.Store, Temporal: d.Temporal, TaskQueue: d.Config.TaskQueue,
 			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow},
-		clicks: d.Store.NewClickRecorder(store.ClickRecorderOptions{}), links: newLinkCache(8192, time.Minute)}
+		clicks: clicks, links: newLinkCache(linkCacheEntries, linkCacheBytes, time.Minute),
+		agents: useragent.NewCache(agentCacheEntries, agentCacheLen)}
 }
 
 // HTTPServer returns the server to run the API with: its handler and the

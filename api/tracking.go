@@ -4,18 +4,29 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/sendingo/sendingo/store"
-	"github.com/sendingo/sendingo/useragent"
 )
 
-// tokenPattern is a tracking token: 128 random bits, base64url (22 characters).
-var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
+// isToken tells whether s can be a tracking token: 128 random bits,
+// base64url (22 characters of A-Z, a-z, 0-9, '-' and '_').
+func isToken(s string) bool {
+	if len(s) != 22 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 const linkNotFound = `<!doctype html><html lang="ko"><meta charset="utf-8"><title>링크를 찾을 수 없습니다</title>
 <body style="font-family:sans-serif;margin:3em"><h1>링크를 찾을 수 없습니다</h1><p>This link does not exist or has expired.</p></body></html>`
@@ -38,7 +49,7 @@ func (s *Server) track(c *gin.Context) {
 	token := c.Param("token")
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer")
-	if !tokenPattern.MatchString(token) {
+	if !isToken(token) {
 		c.Data(http.StatusNotFound, "text/html; charset=utf-8", []byte(linkNotFound))
 		return
 	}
@@ -56,8 +67,8 @@ func (s *Server) track(c *gin.Context) {
 		}
 		s.links.put(link, time.Now())
 	}
-	ua := c.GetHeader("User-Agent")
-	agent := useragent.Parse(ua)
+	ua := c.Request.Header.Get("User-Agent")
+	agent := s.agents.Parse(ua)
 	click := store.Click{Link: link, Bot: agent.Bot, At: s.now(), UserAgent: ua,
 		Device: agent.Device, OS: agent.OS, Browser: agent.Browser}
 	// The click is committed even if the customer's browser goes away meanwhile.
@@ -71,7 +82,35 @@ func (s *Server) track(c *gin.Context) {
 		c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", []byte(linkBusy))
 		return
 	}
-	c.Redirect(http.StatusFound, link.URL)
+	// A stored link is an absolute http(s) URL (templates are checked when
+	// saved): it goes out with its non-ASCII bytes percent-encoded (headers
+	// are ASCII), and no body.
+	c.Writer.Header()["Location"] = []string{locationHeader(link.URL)}
+	c.Status(http.StatusFound)
+}
+
+// locationHeader is an absolute URL as a Location header carries it: bytes outside
+// printable ASCII (UTF-8 in a path or query, spaces, controls) percent-encoded,
+// the rest as it is. A URL that needs nothing is answered without a copy.
+func locationHeader(u string) string {
+	i := 0
+	for i < len(u) && u[i] > ' ' && u[i] < 0x7f {
+		i++
+	}
+	if i == len(u) {
+		return u
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(u)+16)
+	b = append(b, u[:i]...)
+	for ; i < len(u); i++ {
+		if c := u[i]; c <= ' ' || c >= 0x7f {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // linkCache keeps recently resolved tracking links, so repeated fetches of a
@@ -81,11 +120,13 @@ func (s *Server) track(c *gin.Context) {
 // answer). Only found links are cached: random tokens cannot evict them any
 // faster than real ones.
 type linkCache struct {
-	mu     sync.Mutex
-	max    int
-	ttl    time.Duration
-	byTok  map[string]cachedLink
-	maxURL int
+	mu       sync.Mutex
+	max      int // entries
+	maxBytes int // what the entries hold, counted by linkCost
+	bytes    int
+	ttl      time.Duration
+	byTok    map[string]cachedLink
+	maxURL   int
 }
 
 type cachedLink struct {
@@ -93,9 +134,15 @@ type cachedLink struct {
 	expires time.Time
 }
 
-func newLinkCache(max int, ttl time.Duration) *linkCache {
-	return &linkCache{max: max, ttl: ttl, byTok: make(map[string]cachedLink, max), maxURL: 2048}
+// newLinkCache holds up to max links and maxBytes of them (linkCost); the
+// map grows with use rather than being sized up front.
+func newLinkCache(max, maxBytes int, ttl time.Duration) *linkCache {
+	return &linkCache{max: max, maxBytes: maxBytes, ttl: ttl, byTok: map[string]cachedLink{}, maxURL: 2048}
 }
+
+// linkCost is what a cached link is counted as: its strings plus the entry's
+// own size and the map's share.
+func linkCost(l store.Link) int { return len(l.Token) + len(l.URL) + 160 }
 
 func (lc *linkCache) get(token string, now time.Time) (store.Link, bool) {
 	if lc == nil || lc.max <= 0 {
@@ -108,7 +155,7 @@ func (lc *linkCache) get(token string, now time.Time) (store.Link, bool) {
 		return store.Link{}, false
 	}
 	if now.After(e.expires) {
-		delete(lc.byTok, token)
+		lc.drop(token, e)
 		return store.Link{}, false
 	}
 	return e.link, true
@@ -120,12 +167,35 @@ func (lc *linkCache) put(l store.Link, now time.Time) {
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	if len(lc.byTok) >= lc.max {
+	if old, ok := lc.byTok[l.Token]; ok {
+		lc.drop(l.Token, old)
+	}
+	for len(lc.byTok) > 0 && (len(lc.byTok) >= lc.max || lc.bytes+linkCost(l) > lc.maxBytes) {
 		// Evict an arbitrary entry (Go's map order is random): O(1), bounded.
-		for k := range lc.byTok {
-			delete(lc.byTok, k)
+		for k, e := range lc.byTok {
+			lc.drop(k, e)
 			break
 		}
 	}
 	lc.byTok[l.Token] = cachedLink{link: l, expires: now.Add(lc.ttl)}
+	lc.bytes += linkCost(l)
 }
+
+func (lc *linkCache) drop(token string, e cachedLink) {
+	delete(lc.byTok, token)
+	lc.bytes -= linkCost(e.link)
+}
+
+// The link cache's bounds: enough for the links of a campaign's busy hour of
+// clicks, and at most 16 MiB whatever the links' URLs.
+const (
+	linkCacheEntries = 100_000
+	linkCacheBytes   = 16 << 20
+)
+
+// The user-agent cache's bounds: the agents of a busy hour's clicks, at
+// most 4,096 × 512 bytes.
+const (
+	agentCacheEntries = 4096
+	agentCacheLen     = 512
+)

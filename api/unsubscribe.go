@@ -92,7 +92,7 @@ func (s *Server) renderUnsubscribe(c *gin.Context, status int, kind string, u st
 // never opts anyone out, since mail scanners fetch every link they see.
 func (s *Server) unsubscribeForm(c *gin.Context) {
 	token := c.Param("token")
-	if !tokenPattern.MatchString(token) {
+	if !isToken(token) {
 		s.renderUnsubscribe(c, http.StatusNotFound, "missing", store.Unsubscription{})
 		return
 	}
@@ -120,7 +120,7 @@ func (s *Server) unsubscribe(c *gin.Context) {
 	// The body says nothing we need; read at most a little of it so the
 	// connection can be reused, and never more.
 	_, _ = io.Copy(io.Discard, io.LimitReader(c.Request.Body, 1<<10))
-	if !tokenPattern.MatchString(token) {
+	if !isToken(token) {
 		s.renderUnsubscribe(c, http.StatusNotFound, "missing", store.Unsubscription{})
 		return
 	}

@@ -126,6 +126,59 @@ func TestClickRecorderQueueIsBounded(t *testing.T) {
 	}
 }
 
+// A committer keeps its own connection (with its prepared INSERTs). When the
+// server has dropped it while it idled (wait_timeout, a restart, a killed
+// session), the next clicks are stored and answered on a fresh one.
+func TestClickRecorderSurvivesALostConnection(t *testing.T) {
+	st, db := clickStore(t)
+	const campaign = 880005
+	key := store.CampaignKey{AccountID: 77, ID: campaign}
+	// Every use counts as after idling: the connection is checked each time.
+	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1, IdleCheck: time.Nanosecond})
+	defer r.Close()
+	batch := func(from, n int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = r.Record(context.Background(), testClick(campaign, from+i)) }()
+		}
+		waitQueued(t, r, n)
+		r.Start()
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("click %d: %v", from+i, err)
+			}
+		}
+	}
+	batch(0, 5)
+	if r.Commits() != 1 {
+		t.Fatalf("5 queued clicks took %d commits, want 1", r.Commits())
+	}
+	var dbName string
+	if err := db.Get(&dbName, `SELECT DATABASE()`); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := db.Select(&ids, `SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()`, dbName); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		_, _ = db.Exec(fmt.Sprintf("KILL %d", id))
+	}
+	if err := r.Record(context.Background(), testClick(campaign, 5)); err != nil {
+		t.Fatalf("the click after the connection was lost: %v", err)
+	}
+	if err := r.Record(context.Background(), testClick(campaign, 6)); err != nil {
+		t.Fatalf("the next click: %v", err)
+	}
+	if got, _ := st.CountClicks(context.Background(), key); got != 7 {
+		t.Fatalf("%d clicks stored, want 7", got)
+	}
+}
+
 // LinkTokens answers a campaign's tokens only under its own account's key.
 func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
 	st, db := clickStore(t)

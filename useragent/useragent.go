@@ -4,7 +4,10 @@
 // Samsung Internet, the NAVER app) besides the usual browsers.
 package useragent
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Agent is what a User-Agent header says.
 type Agent struct {
@@ -90,5 +93,47 @@ func Parse(ua string) Agent {
 	if a.Bot {
 		a.Device, a.OS, a.Browser = "bot", "", ""
 	}
+	return a
+}
+
+// Cache remembers what recent User-Agents parsed to: clicks come from a few
+// thousand distinct agents, and Parse lower-cases and scans each one. It
+// holds at most max agents of at most maxLen bytes (longer ones are parsed
+// every time), so whatever a public route is sent, it stays bounded. Safe for
+// concurrent use.
+type Cache struct {
+	mu     sync.Mutex
+	max    int
+	maxLen int
+	m      map[string]Agent
+}
+
+// NewCache remembers up to max agents of up to maxLen bytes.
+func NewCache(max, maxLen int) *Cache {
+	return &Cache{max: max, maxLen: maxLen, m: map[string]Agent{}}
+}
+
+// Parse is Parse(ua), remembered.
+func (c *Cache) Parse(ua string) Agent {
+	if len(ua) > c.maxLen || c.max <= 0 {
+		return Parse(ua)
+	}
+	c.mu.Lock()
+	a, ok := c.m[ua]
+	c.mu.Unlock()
+	if ok {
+		return a
+	}
+	a = Parse(ua)
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		// Drop an arbitrary agent (map order is random): O(1), bounded.
+		for k := range c.m {
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[strings.Clone(ua)] = a
+	c.mu.Unlock()
 	return a
 }

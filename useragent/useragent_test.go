@@ -1,6 +1,9 @@
 package useragent
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestParse(t *testing.T) {
 	cases := []struct {
@@ -30,6 +33,32 @@ func TestParse(t *testing.T) {
 	for _, c := range cases {
 		if got := Parse(c.ua); got != c.want {
 			t.Errorf("Parse(%q) = %+v, want %+v", c.ua, got, c.want)
+		}
+	}
+}
+
+// The cache answers what Parse does, and stays within its bounds whatever
+// agents it is shown.
+func TestCacheAnswersParseWithinBounds(t *testing.T) {
+	c := NewCache(8, 64)
+	uas := []string{"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", // longer than 64: not kept
+		"TelegramBot (like TwitterBot)", "", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"}
+	for i := 0; i < 100; i++ {
+		uas = append(uas, fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0) Chrome/%d.0", i))
+	}
+	for round := 0; round < 2; round++ {
+		for _, ua := range uas {
+			if got, want := c.Parse(ua), Parse(ua); got != want {
+				t.Fatalf("cached Parse(%q) = %+v, want %+v", ua, got, want)
+			}
+		}
+	}
+	if len(c.m) > 8 {
+		t.Fatalf("the cache holds %d agents, more than its 8", len(c.m))
+	}
+	for ua := range c.m {
+		if len(ua) > 64 {
+			t.Fatalf("the cache kept a %d-byte agent, past its 64", len(ua))
 		}
 	}
 }

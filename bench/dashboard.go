@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -52,58 +51,6 @@ func (s *Stack) MeasureAt(ctx context.Context, base, name string, n int, path fu
 		ds = append(ds, time.Since(start))
 	}
 	return summarise(name, ds), nil
-}
-
-// RedirectsAt loads tracking links at base: concurrency closed-loop clients
-// fetch random tokens for d, without following redirects. Every answer must be
-// a 302.
-func RedirectsAt(ctx context.Context, base string, tokens []string, concurrency int, d time.Duration) Latency {
-	transport := &http.Transport{MaxIdleConnsPerHost: concurrency * 2, MaxConnsPerHost: concurrency * 2}
-	client := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer transport.CloseIdleConnections()
-	var (
-		mu       sync.Mutex
-		all      []time.Duration
-		failures atomic.Int64
-		wg       sync.WaitGroup
-	)
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	for w := 0; w < concurrency; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			local := make([]time.Duration, 0, 4096)
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				tok := tokens[rng.IntN(len(tokens))]
-				req, _ := http.NewRequestWithContext(ctx, "GET", base+"/t/"+tok, nil)
-				req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 KAKAOTALK 10.8.5")
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					failures.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusFound {
-					failures.Add(1)
-					continue
-				}
-				local = append(local, time.Since(t0))
-			}
-			mu.Lock()
-			all = append(all, local...)
-			mu.Unlock()
-		}(w)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	l := summarise("GET /t/{token}", all)
-	l.PerSecond = float64(len(all)) / elapsed.Seconds()
-	l.Failures = failures.Load()
-	return l
 }
 
 // RandomCursor picks a keyset cursor anywhere in [first, last].

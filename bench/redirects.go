@@ -104,9 +104,9 @@ func WrkRedirects(ctx context.Context, wrk, base string, tokens []string, conns 
 		fmt.Fprintf(&b, "%q", t)
 	}
 	b.WriteString("}\n")
-	b.WriteString(`math.randomseed(os.time())
-wrk.headers["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 KAKAOTALK 10.8.5"
-request = function()
+	b.WriteString("math.randomseed(os.time())\n")
+	fmt.Fprintf(&b, "wrk.headers[\"User-Agent\"] = %q\n", clickUA)
+	b.WriteString(`request = function()
   return wrk.format("GET", "/t/" .. tokens[math.random(#tokens)])
 end
 `)

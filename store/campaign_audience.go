@@ -27,8 +27,9 @@ var Outcomes = []string{OutcomeClicked, OutcomeNotClicked, OutcomeDelivered, Out
 
 // outcomeCondition is the SQL condition (on campaign_messages m) of an outcome.
 var outcomeCondition = map[string]string{
-	OutcomeClicked:    "EXISTS (SELECT 1 FROM clicks k WHERE k.message_id = m.id AND k.bot = 0)",
-	OutcomeNotClicked: "m.status IN ('sent', 'delivered', 'unknown') AND NOT EXISTS (SELECT 1 FROM clicks k WHERE k.message_id = m.id AND k.bot = 0)",
+	// A message's clicks are found by (campaign, bot, message): ix_clicks_campaign.
+	OutcomeClicked:    "EXISTS (SELECT 1 FROM clicks k WHERE k.campaign_id = m.campaign_id AND k.bot = 0 AND k.message_id = m.id)",
+	OutcomeNotClicked: "m.status IN ('sent', 'delivered', 'unknown') AND NOT EXISTS (SELECT 1 FROM clicks k WHERE k.campaign_id = m.campaign_id AND k.bot = 0 AND k.message_id = m.id)",
 	OutcomeDelivered:  "m.status = 'delivered'",
 	OutcomeFailed:     "m.status = 'failed'",
 	OutcomeUnknown:    "m.status = 'unknown'",

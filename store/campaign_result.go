@@ -140,7 +140,7 @@ func (s *Store) MessageLinks(ctx context.Context, k CampaignKey, messageIDs []in
 	}
 	q, args, _ := sqlx.In(`SELECT l.token, l.message_id, l.idx, l.url, COUNT(k.id) AS clicks,
 		MIN(k.clicked_at) AS first_click
-		FROM message_links l LEFT JOIN clicks k ON k.token = l.token AND k.message_id = l.message_id AND k.bot = 0
+		FROM message_links l LEFT JOIN clicks k ON k.campaign_id = l.campaign_id AND k.bot = 0 AND k.message_id = l.message_id AND k.token = l.token
 		  AND k.account_id = l.account_id
 		WHERE l.message_id IN (?) AND l.campaign_id = ? AND l.account_id = ?
 		GROUP BY l.token, l.message_id, l.idx, l.url ORDER BY l.message_id, l.idx, l.token`, messageIDs, k.ID, k.AccountID)

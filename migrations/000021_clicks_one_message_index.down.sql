@@ -1,0 +1,1 @@
+CREATE INDEX ix_clicks_message ON clicks (message_id, bot);

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -328,6 +330,29 @@ func TestClickNotStoredIsNotRedirected(t *testing.T) {
 	if len(stored) != 3 || stored[0] != good {
 		t.Fatalf("stored clicks %v, want the 3 good ones", stored)
 	}
+	// /metrics counts the committed clicks, and the commits they took.
+	metrics := string(h.c.Do("GET", "/metrics", nil).Expect(200).Body)
+	if !strings.Contains(metrics, "\nsendingo_clicks_recorded_total 3\n") {
+		t.Errorf("/metrics does not count the 3 stored clicks:\n%s", grepLines(metrics, "sendingo_click"))
+	}
+	commits := -1
+	if m := regexp.MustCompile(`\nsendingo_click_commits_total (\d+)\n`).FindStringSubmatch(metrics); m != nil {
+		commits, _ = strconv.Atoi(m[1])
+	}
+	if commits < 1 || commits > 3 {
+		t.Errorf("/metrics counts %d commits, want 1 to 3 for 3 clicks:\n%s", commits, grepLines(metrics, "sendingo_click"))
+	}
+}
+
+// grepLines is the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // The access log never carries a link's token (the path is the secret), and a

@@ -20,6 +20,9 @@ type Latency struct {
 	PerSecond      float64 // requests completed per second (load runs)
 	Failures       int64
 	RecordedClicks int64 // load runs of tracking links: clicks found in MySQL
+	// ClientCPU is the load generator's own CPU time over the run (user and
+	// system), where it was measured.
+	ClientCPU time.Duration
 }
 
 func summarise(name string, ds []time.Duration) Latency {

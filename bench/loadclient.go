@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,7 @@ func RedirectsAt(ctx context.Context, base string, tokens []string, concurrency 
 	)
 	deadline := time.Now().Add(d)
 	start := time.Now()
+	cpu0 := ProcessCPU(os.Getpid()) // this process is the load generator
 	for w := 0; w < concurrency; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -83,6 +85,7 @@ func RedirectsAt(ctx context.Context, base string, tokens []string, concurrency 
 	l := summarise("GET /t/{token}", all)
 	l.PerSecond = float64(len(all)) / elapsed.Seconds()
 	l.Failures = failures.Load()
+	l.ClientCPU = ProcessCPU(os.Getpid()) - cpu0
 	return l
 }
 

@@ -120,7 +120,9 @@ end
 	if err != nil {
 		return Latency{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
-	return parseWrk(string(out))
+	l, err := parseWrk(string(out))
+	l.ClientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return l, err
 }
 
 var (

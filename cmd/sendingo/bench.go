@@ -463,6 +463,9 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 						fmt.Fprintf(out, "[%s #%d] %-18s %6.0f redirects/s (%d); p50 %v, %s %v, p99 %v, max %v; failures %d",
 							client, round, t.name, l.PerSecond, l.N, l.P50.Round(10*time.Microsecond), p95, l.P95.Round(10*time.Microsecond),
 							l.P99.Round(10*time.Microsecond), l.Max.Round(10*time.Microsecond), l.Failures)
+						if l.N > 0 && l.ClientCPU > 0 {
+							fmt.Fprintf(out, "; client CPU %.0f µs/request", float64(l.ClientCPU.Microseconds())/float64(l.N))
+						}
 						if t.pid != 0 && l.N > 0 {
 							fmt.Fprintf(out, "; API CPU %.0f µs/redirect", float64((bench.ProcessCPU(t.pid)-cpu0).Microseconds())/float64(l.N))
 							if dbPid != 0 {

@@ -164,6 +164,21 @@ func TestCampaignScheduleEveryMinute(t *testing.T) {
 		t.Fatalf("Temporal Schedule not paused: %+v %v", d, err)
 	}
 	pausedAt := time.Now()
+	// A run that began at the minute before the pause may still be sending,
+	// and a trigger meanwhile is skipped (the overlap policy, as documented):
+	// wait for it to end, so the trigger below is the only thing that runs.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		d, err := handle.Describe(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Info.RunningWorkflows) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the schedule's run %v still running after 2 minutes", d.Info.RunningWorkflows)
+		}
+	}
 	before := len(getSchedule(t, c, s.ID).RecentRuns)
 
 	// Trigger runs once now, paused or not.

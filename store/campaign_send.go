@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -204,24 +205,19 @@ const resultBatch = 500
 // 500 rows per statement (UPDATE ... JOIN JSON_TABLE), and answers how many rows
 // changed for each new status. A row that has meanwhile moved on is left alone,
 // so replaying results is harmless.
+//
+// A statement's JSON carries per row only the columns whose values differ
+// between its rows; the rest are parameters. A relay's hand-over of a slice
+// differs only in the provider id (the status, relay, channel and sent time
+// are the slice's), a page of delivery reports only in the result time, and
+// MariaDB's cost of the statement follows what it reads per row
+// (BenchmarkHandOverWrite).
 func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []MessageResult, from ...string) (map[string]int64, error) {
 	changed := map[string]int64{}
 	if len(results) == 0 {
 		return changed, nil
 	}
-	type row struct {
-		I  int64  `json:"i"`
-		S  string `json:"s"`
-		R  int64  `json:"r"`
-		C  string `json:"c"`
-		F  int    `json:"f"`
-		P  string `json:"p"`
-		D  string `json:"d"`
-		X  string `json:"x"`
-		SA string `json:"sa"`
-		RA string `json:"ra"`
-	}
-	byStatus := map[string][]row{}
+	byStatus := map[string][]resultRow{}
 	var order []string
 	for _, r := range results {
 		if _, ok := byStatus[r.Status]; !ok {
@@ -231,9 +227,9 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 		if r.Fallback {
 			fb = 1
 		}
-		byStatus[r.Status] = append(byStatus[r.Status], row{I: r.ID, S: r.Status, R: r.RelayID, C: r.SentChannel, F: fb,
-			P: truncateASCII(r.ProviderID, 40), D: truncateASCII(r.Code, 32), X: render.TruncateRunes(r.Reason, 255),
-			SA: sqlTime(r.SentAt), RA: sqlTime(r.ResultAt)})
+		byStatus[r.Status] = append(byStatus[r.Status], resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb,
+			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
+			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)})
 	}
 	fromSQL, fromArgs, _ := sqlx.In(`m.status IN (?)`, from)
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
@@ -241,27 +237,13 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			rows := byStatus[st]
 			for i := 0; i < len(rows); i += resultBatch {
 				part := rows[i:min(i+resultBatch, len(rows))]
-				doc, _ := json.Marshal(part)
+				q, args := resultUpdate(st, part)
 				// The JSON rows drive the join and find their message by primary key,
 				// whatever the table statistics say. Left to the optimizer, stale
 				// statistics (a freshly filled table after a server restart says 0
 				// rows) make it scan the messages and re-read the JSON per message:
 				// tens of seconds a statement, lock waits, a stalled campaign.
-				res, err := tx.ExecContext(ctx, `UPDATE JSON_TABLE(?, '$[*]' COLUMNS (
-						id BIGINT UNSIGNED PATH '$.i', st VARCHAR(9) PATH '$.s', rl BIGINT UNSIGNED PATH '$.r',
-						ch VARCHAR(8) PATH '$.c', fb INT PATH '$.f', pid VARCHAR(40) PATH '$.p',
-						cd VARCHAR(32) PATH '$.d', rs VARCHAR(255) PATH '$.x',
-						sa VARCHAR(26) PATH '$.sa', ra VARCHAR(26) PATH '$.ra')) j
-					STRAIGHT_JOIN campaign_messages m FORCE INDEX (PRIMARY) ON m.id = j.id
-					SET m.status = j.st,
-					    m.relay_id = IF(j.rl > 0, j.rl, m.relay_id),
-					    m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel),
-					    m.fallback = GREATEST(m.fallback, j.fb),
-					    m.provider_id = IF(j.pid <> '', j.pid, m.provider_id),
-					    m.code = j.cd, m.reason = j.rs,
-					    m.sent_at = IF(j.sa > '1970-01-02', j.sa, m.sent_at),
-					    m.result_at = IF(j.ra > '1970-01-02', j.ra, m.result_at)
-					WHERE m.account_id = ? AND `+fromSQL, append([]any{string(doc), accountID}, fromArgs...)...)
+				res, err := tx.ExecContext(ctx, q+` WHERE m.account_id = ? AND `+fromSQL, append(append(args, accountID), fromArgs...)...)
 				if err != nil {
 					return fmt.Errorf("write %d %s results: %w", len(part), st, err)
 				}
@@ -272,6 +254,114 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 		return nil
 	})
 	return changed, err
+}
+
+// resultRow is a MessageResult as it is stored: truncated, times formatted.
+type resultRow struct {
+	id                     int64
+	relay                  int64
+	channel                string
+	fallback               int
+	provider, code, reason string
+	sentAt, resultAt       string
+}
+
+// unsetTime is the sent or result time that leaves a row's own as it is.
+const unsetTime = "1970-01-02"
+
+// resultColumn is a result column ApplyResults writes: its JSON key and
+// JSON_TABLE column, its value in a row, the SET for a value the rows share
+// (false: leave the row's own) and the SET from the JSON column.
+type resultColumn struct {
+	key, def string
+	of       func(resultRow) any
+	shared   func(v any) (string, bool)
+	varying  string
+}
+
+// resultColumns are written in this order, after the status.
+var resultColumns = []resultColumn{
+	{"r", "rl BIGINT UNSIGNED PATH '$.r'", func(r resultRow) any { return r.relay },
+		func(v any) (string, bool) { return "m.relay_id = ?", v.(int64) > 0 }, "m.relay_id = IF(j.rl > 0, j.rl, m.relay_id)"},
+	{"c", "ch VARCHAR(8) PATH '$.c'", func(r resultRow) any { return r.channel },
+		func(v any) (string, bool) { return "m.sent_channel = ?", v.(string) != "" }, "m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel)"},
+	{"f", "fb INT PATH '$.f'", func(r resultRow) any { return r.fallback },
+		func(v any) (string, bool) { return "m.fallback = GREATEST(m.fallback, ?)", v.(int) > 0 }, "m.fallback = GREATEST(m.fallback, j.fb)"},
+	{"p", "pid VARCHAR(40) PATH '$.p'", func(r resultRow) any { return r.provider },
+		func(v any) (string, bool) { return "m.provider_id = ?", v.(string) != "" }, "m.provider_id = IF(j.pid <> '', j.pid, m.provider_id)"},
+	{"d", "cd VARCHAR(32) PATH '$.d'", func(r resultRow) any { return r.code },
+		func(any) (string, bool) { return "m.code = ?", true }, "m.code = j.cd"},
+	{"x", "rs VARCHAR(255) PATH '$.x'", func(r resultRow) any { return r.reason },
+		func(any) (string, bool) { return "m.reason = ?", true }, "m.reason = j.rs"},
+	{"sa", "sa VARCHAR(26) PATH '$.sa'", func(r resultRow) any { return r.sentAt },
+		func(v any) (string, bool) { return "m.sent_at = ?", v.(string) > unsetTime }, "m.sent_at = IF(j.sa > '" + unsetTime + "', j.sa, m.sent_at)"},
+	{"ra", "ra VARCHAR(26) PATH '$.ra'", func(r resultRow) any { return r.resultAt },
+		func(v any) (string, bool) { return "m.result_at = ?", v.(string) > unsetTime }, "m.result_at = IF(j.ra > '" + unsetTime + "', j.ra, m.result_at)"},
+}
+
+// resultUpdate is the UPDATE (without its WHERE) writing status and the rows'
+// results, and its arguments: the JSON document first, then the values the
+// rows share.
+func resultUpdate(status string, rows []resultRow) (string, []any) {
+	same := func(f func(resultRow) any) bool {
+		for _, r := range rows[1:] {
+			if f(r) != f(rows[0]) {
+				return false
+			}
+		}
+		return true
+	}
+	first := rows[0]
+	var cols, set []string
+	var args []any
+	var varying []resultColumn
+	for _, c := range resultColumns {
+		if same(c.of) {
+			if clause, ok := c.shared(c.of(first)); ok {
+				set = append(set, clause)
+				args = append(args, c.of(first))
+			}
+			continue
+		}
+		varying = append(varying, c)
+		cols = append(cols, c.def)
+		set = append(set, c.varying)
+	}
+	// The document: per row its id and the varying columns only.
+	var doc []byte
+	doc = append(doc, '[')
+	for i, r := range rows {
+		if i > 0 {
+			doc = append(doc, ',')
+		}
+		doc = append(doc, `{"i":`...)
+		doc = strconv.AppendInt(doc, r.id, 10)
+		for _, c := range varying {
+			doc = append(doc, `,"`...)
+			doc = append(doc, c.key...)
+			doc = append(doc, `":`...)
+			switch v := c.of(r).(type) {
+			case int64:
+				doc = strconv.AppendInt(doc, v, 10)
+			case int:
+				doc = strconv.AppendInt(doc, int64(v), 10)
+			case string:
+				b, _ := json.Marshal(v)
+				doc = append(doc, b...)
+			}
+		}
+		doc = append(doc, '}')
+	}
+	doc = append(doc, ']')
+	q := `UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.i'`
+	for _, c := range cols {
+		q += ", " + c
+	}
+	q += `)) j STRAIGHT_JOIN campaign_messages m FORCE INDEX (PRIMARY) ON m.id = j.id SET m.status = ?`
+	for _, c := range set {
+		q += ", " + c
+	}
+	return q, append([]any{string(doc), status}, args...)
 }
 
 func truncateASCII(s string, n int) string {

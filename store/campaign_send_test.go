@@ -70,3 +70,99 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 		t.Fatalf("two attempts in one millisecond share the claim time %v", a)
 	}
 }
+
+// ApplyResults writes each row's own outcome whether a value is shared by
+// the batch (sent as a parameter) or differs per row (in the JSON): a
+// hand-over (provider ids differ), reports (result times differ), failures
+// (codes and reasons differ) and a mix; an empty relay, channel, provider or
+// time keeps the row's own; a row that has moved on is left alone.
+func TestApplyResultsWritesEachRowsOwnOutcome(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	db := testenv.DB(t)
+	const account, campaign = 990401, 990401
+	for i := range 8 {
+		if _, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, body, buttons, fallback_body, status, relay_id, sent_channel, provider_id, sent_at)
+			VALUES (?, ?, ?, 1, ?, 'n', 'sms', 'b', '', '', 'sending', 9, 'lms', 'old', '2026-01-01 00:00:00')`,
+			campaign, account, i+1, fmt.Sprintf("+8210000001%02d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []int64
+	if err := db.Select(&ids, `SELECT id FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, campaign); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE campaign_messages SET status = 'delivered' WHERE id = ?`, ids[7]); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Date(2026, 11, 26, 1, 2, 3, 456000000, time.UTC)
+	// Hand-over of 0–3: one relay, channel and time; provider ids differ, and 3 has none.
+	// 4–5 failed with their own codes; 6 fell back to SMS on relay 2. 7 has moved on.
+	res := []store.MessageResult{
+		{ID: ids[0], Status: store.MessageSent, RelayID: 1, SentChannel: "alimtalk", ProviderID: "p-0", SentAt: sent},
+		{ID: ids[1], Status: store.MessageSent, RelayID: 1, SentChannel: "alimtalk", ProviderID: "p-1", SentAt: sent},
+		{ID: ids[2], Status: store.MessageSent, RelayID: 1, SentChannel: "alimtalk", ProviderID: "p-2", SentAt: sent},
+		{ID: ids[3], Status: store.MessageSent, RelayID: 1, SentChannel: "alimtalk", SentAt: sent},
+		{ID: ids[4], Status: store.MessageFailed, RelayID: 1, SentChannel: "alimtalk", Code: "invalid_number", Reason: "번호 오류", SentAt: sent, ResultAt: sent},
+		{ID: ids[5], Status: store.MessageFailed, Code: "no_relay", Reason: "no relay took it", ResultAt: sent.Add(time.Second)},
+		{ID: ids[6], Status: store.MessageSent, RelayID: 2, SentChannel: "sms", Fallback: true, ProviderID: "p-6", SentAt: sent},
+		{ID: ids[7], Status: store.MessageFailed, Code: "late", ResultAt: sent},
+	}
+	changed, err := st.ApplyResults(ctx, account, res, store.MessageSending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed[store.MessageSent] != 5 || changed[store.MessageFailed] != 2 {
+		t.Fatalf("changed %v, want 5 sent and 2 failed (the delivered row stays)", changed)
+	}
+	type row struct {
+		Status, SentChannel, ProviderID, Code, Reason string
+		RelayID                                       int64
+		Fallback                                      bool
+		SentAt, ResultAt                              time.Time
+	}
+	read := func(id int64) row {
+		var r row
+		if err := db.QueryRow(`SELECT status, sent_channel, provider_id, code, reason, relay_id, fallback, sent_at, result_at
+			FROM campaign_messages WHERE id = ?`, id).Scan(&r.Status, &r.SentChannel, &r.ProviderID, &r.Code, &r.Reason, &r.RelayID, &r.Fallback, &r.SentAt, &r.ResultAt); err != nil {
+			t.Fatal(err)
+		}
+		r.SentAt, r.ResultAt = r.SentAt.UTC(), r.ResultAt.UTC()
+		return r
+	}
+	epoch := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	before := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // the rows' own sent time
+	want := []row{
+		{"sent", "alimtalk", "p-0", "", "", 1, false, sent, epoch},
+		{"sent", "alimtalk", "p-1", "", "", 1, false, sent, epoch},
+		{"sent", "alimtalk", "p-2", "", "", 1, false, sent, epoch},
+		{"sent", "alimtalk", "old", "", "", 1, false, sent, epoch},
+		{"failed", "alimtalk", "old", "invalid_number", "번호 오류", 1, false, sent, sent},
+		{"failed", "lms", "old", "no_relay", "no relay took it", 9, false, before, sent.Add(time.Second)},
+		{"sent", "sms", "p-6", "", "", 2, true, sent, epoch},
+		{"delivered", "lms", "old", "", "", 9, false, before, epoch},
+	}
+	for i, id := range ids {
+		if got := read(id); got != want[i] {
+			t.Errorf("row %d: %+v\n want %+v", i, got, want[i])
+		}
+	}
+	// A page of reports: one status, result times differ.
+	reports := []store.MessageResult{
+		{ID: ids[0], Status: store.MessageDelivered, ResultAt: sent.Add(2 * time.Second)},
+		{ID: ids[1], Status: store.MessageDelivered, ResultAt: sent.Add(3 * time.Second)},
+	}
+	if _, err := st.ApplyResults(ctx, account, reports, store.MessageSent); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range reports {
+		if got := read(r.ID); got.Status != "delivered" || !got.ResultAt.Equal(r.ResultAt) || got.ProviderID != fmt.Sprintf("p-%d", i) || !got.SentAt.Equal(sent) {
+			t.Errorf("report %d left %+v", i, got)
+		}
+	}
+	// Another account's key changes nothing.
+	if changed, err := st.ApplyResults(ctx, account+1, []store.MessageResult{{ID: ids[2], Status: store.MessageFailed, Code: "x"}}, store.MessageSent); err != nil || changed[store.MessageFailed] != 0 {
+		t.Fatalf("another account changed %v (%v)", changed, err)
+	}
+}

@@ -52,7 +52,7 @@ func (c Click) args() []any {
 
 // RecordClick stores one click with a single-row insert (its own commit).
 func (s *Store) RecordClick(ctx context.Context, c Click) error {
-	if _, err := s.db.ExecContext(ctx, clickColumns+`(?,?,?,?,?,?,?,?,?,?,?)`, c.args()...); err != nil {
+	if _, err := s.db.ExecContext(ctx, clickInsert(1), c.args()...); err != nil {
 		return fmt.Errorf("record click: %w", err)
 	}
 	return nil
@@ -60,21 +60,33 @@ func (s *Store) RecordClick(ctx context.Context, c Click) error {
 
 // recordClicks stores clicks with one multi-row insert: one statement, one commit.
 func (s *Store) recordClicks(ctx context.Context, cs []Click) error {
-	var b strings.Builder
-	b.Grow(len(clickColumns) + len(cs)*26)
-	b.WriteString(clickColumns)
-	args := make([]any, 0, len(cs)*11)
-	for i, c := range cs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
-		args = append(args, c.args()...)
-	}
-	if _, err := s.db.ExecContext(ctx, b.String(), args...); err != nil {
+	if _, err := s.db.ExecContext(ctx, clickInsert(len(cs)), clickArgs(cs)...); err != nil {
 		return fmt.Errorf("record %d clicks: %w", len(cs), err)
 	}
 	return nil
+}
+
+// clickInsert is the INSERT of n clicks; clickArgs are its arguments.
+func clickInsert(n int) string {
+	const row = "(?,?,?,?,?,?,?,?,?,?,?)"
+	var b strings.Builder
+	b.Grow(len(clickColumns) + n*(len(row)+1))
+	b.WriteString(clickColumns)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+func clickArgs(cs []Click) []any {
+	args := make([]any, 0, len(cs)*11)
+	for _, c := range cs {
+		args = append(args, c.args()...)
+	}
+	return args
 }
 
 // LinkTokens lists up to limit tracking tokens of one account's campaign (benchmarks).
@@ -366,11 +378,7 @@ func (p *preparedClicks) record(ctx context.Context, cs []Click) error {
 	p.used = time.Now()
 	st, err := p.stmt(ctx, len(cs))
 	if err == nil {
-		args := make([]any, 0, len(cs)*11)
-		for _, c := range cs {
-			args = append(args, c.args()...)
-		}
-		if _, err = st.ExecContext(ctx, args...); err == nil {
+		if _, err = st.ExecContext(ctx, clickArgs(cs)...); err == nil {
 			return nil
 		}
 	}
@@ -391,15 +399,7 @@ func (p *preparedClicks) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 		}
 		p.conn, p.stmts = conn, map[int]*sql.Stmt{}
 	}
-	var b strings.Builder
-	b.WriteString(clickColumns)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
-	}
-	st, err := p.conn.PrepareContext(ctx, b.String())
+	st, err := p.conn.PrepareContext(ctx, clickInsert(n))
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func withServices(cmd *cobra.Command, load loader, lazyTemporal bool, metrics cl
 // address once the listener is open.
 func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, tc client.Client,
 	reg *prometheus.Registry, ready chan<- string) error {
-	stopPprof, err := servePprof(cfg.PprofAddr, log, "api")
+	_, stopPprof, err := servePprof(cfg.PprofAddr, log, "api")
 	if err != nil {
 		return err
 	}

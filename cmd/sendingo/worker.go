@@ -62,7 +62,7 @@ func serveWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *s
 		// return their memory sooner instead of letting the heap double.
 		debug.SetMemoryLimit(cfg.WorkerMemoryLimit)
 	}
-	stopPprof, err := servePprof(cfg.PprofAddr, log, "worker")
+	_, stopPprof, err := servePprof(cfg.PprofAddr, log, "worker")
 	if err != nil {
 		return err
 	}

@@ -2,140 +2,20 @@ package outbound
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"io"
-	"math/big"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"github.com/sendingo/sendingo/relay"
+	"github.com/sendingo/sendingo/testenv/smtptest"
 )
 
-// authServer is an in-process SMTP server (emersion/go-smtp) that, like SES's
-// SMTP endpoint, accepts mail only from an authenticated session.
-type authServer struct {
-	addr       string
-	user, pass string
-	mu         sync.Mutex
-	auths      []authAttempt // every AUTH the server saw
-	mails      []string      // recipients of accepted mail
-}
-
-type authAttempt struct {
-	user string
-	tls  bool // whether the session was encrypted when it authenticated
-	ok   bool
-}
-
-type authSession struct {
-	srv    *authServer
-	conn   *smtp.Conn
-	authed bool
-	to     []string
-}
-
-func (s *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *authSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		_, encrypted := s.conn.TLSConnectionState()
-		ok := user == s.srv.user && pass == s.srv.pass
-		s.srv.mu.Lock()
-		s.srv.auths = append(s.srv.auths, authAttempt{user: user, tls: encrypted, ok: ok})
-		s.srv.mu.Unlock()
-		if !ok {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication Credentials Invalid"}
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *authSession) Mail(string, *smtp.MailOptions) error {
-	if !s.authed {
-		return smtp.ErrAuthRequired
-	}
-	return nil
-}
-
-func (s *authSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *authSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	s.srv.mails = append(s.srv.mails, s.to...)
-	s.srv.mu.Unlock()
-	return nil
-}
-
-func (s *authSession) Reset()        { s.to = nil }
-func (s *authSession) Logout() error { return nil }
-
-// startAuthServer serves SMTP on a loopback port. With serverTLS it offers
-// STARTTLS; without, it offers AUTH in clear text (as a misconfigured relay
-// would), so the test can see whether the client sends its password anyway.
-func startAuthServer(t *testing.T, serverTLS *tls.Config, user, pass string) *authServer {
-	t.Helper()
-	as := &authServer{user: user, pass: pass}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &authSession{srv: as, conn: c}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.TLSConfig = serverTLS
-	srv.AllowInsecureAuth = serverTLS == nil
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	as.addr = ln.Addr().String()
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return as
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and a client TLS configuration
+// selfSigned is a server TLS configuration for 127.0.0.1 and a client one
 // that trusts it.
 func selfSigned(t *testing.T) (server, client *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "smtp test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
-		&tls.Config{RootCAs: pool}
+	server, pool := smtptest.SelfSigned(t)
+	return server, &tls.Config{RootCAs: pool}
 }
 
 func alert() Mail {
@@ -147,8 +27,8 @@ func alert() Mail {
 // server takes the mail; only the encrypted session ever saw the password.
 func TestSMTPMailerAuthenticatesAfterSTARTTLS(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
-	srv := startAuthServer(t, serverTLS, "AKIASESUSER", "ses-smtp-password")
-	m, err := NewSMTPMailer(srv.addr, "alerts@example.com", relay.Options{TLSConfig: clientTLS, Timeout: 5 * time.Second},
+	srv := smtptest.Start(t, serverTLS, "AKIASESUSER", "ses-smtp-password")
+	m, err := NewSMTPMailer(srv.Addr, "alerts@example.com", relay.Options{TLSConfig: clientTLS, Timeout: 5 * time.Second},
 		SMTPAuth{Username: "AKIASESUSER", Password: "ses-smtp-password"})
 	if err != nil {
 		t.Fatal(err)
@@ -156,13 +36,15 @@ func TestSMTPMailerAuthenticatesAfterSTARTTLS(t *testing.T) {
 	if err := m.SendMail(context.Background(), alert()); err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if len(srv.auths) != 1 || !srv.auths[0].ok || !srv.auths[0].tls || srv.auths[0].user != "AKIASESUSER" {
-		t.Fatalf("AUTH attempts %+v, want one successful AUTH inside TLS", srv.auths)
+	if auths := srv.Auths(); len(auths) != 1 || !auths[0].OK || !auths[0].TLS || auths[0].User != "AKIASESUSER" {
+		t.Fatalf("AUTH attempts %+v, want one successful AUTH inside TLS", auths)
 	}
-	if strings.Join(srv.mails, ",") != "ops@example.com,owner@example.com" {
-		t.Fatalf("server accepted mail for %q", srv.mails)
+	var to []string
+	for _, m := range srv.Mails() {
+		to = append(to, m.To...)
+	}
+	if strings.Join(to, ",") != "ops@example.com,owner@example.com" {
+		t.Fatalf("server accepted mail for %q", to)
 	}
 }
 
@@ -170,8 +52,8 @@ func TestSMTPMailerAuthenticatesAfterSTARTTLS(t *testing.T) {
 // requires AUTH refuses the mail: the operator learns the credentials are missing.
 func TestSMTPMailerWithoutCredentialsIsRefusedByAnAuthServer(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
-	srv := startAuthServer(t, serverTLS, "AKIASESUSER", "ses-smtp-password")
-	m, err := NewSMTPMailer(srv.addr, "alerts@example.com", relay.Options{TLSConfig: clientTLS, Timeout: 5 * time.Second})
+	srv := smtptest.Start(t, serverTLS, "AKIASESUSER", "ses-smtp-password")
+	m, err := NewSMTPMailer(srv.Addr, "alerts@example.com", relay.Options{TLSConfig: clientTLS, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +66,8 @@ func TestSMTPMailerWithoutCredentialsIsRefusedByAnAuthServer(t *testing.T) {
 // Wrong credentials: the error carries the server's answer, not the password.
 func TestSMTPMailerReportsRejectedCredentials(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
-	srv := startAuthServer(t, serverTLS, "AKIASESUSER", "ses-smtp-password")
-	m, err := NewSMTPMailer(srv.addr, "alerts@example.com", relay.Options{TLSConfig: clientTLS, Timeout: 5 * time.Second},
+	srv := smtptest.Start(t, serverTLS, "AKIASESUSER", "ses-smtp-password")
+	m, err := NewSMTPMailer(srv.Addr, "alerts@example.com", relay.Options{TLSConfig: clientTLS, Timeout: 5 * time.Second},
 		SMTPAuth{Username: "AKIASESUSER", Password: "stale-password-9f8e"})
 	if err != nil {
 		t.Fatal(err)
@@ -202,8 +84,8 @@ func TestSMTPMailerReportsRejectedCredentials(t *testing.T) {
 // A server that offers no STARTTLS never receives the password: the mailer
 // refuses before AUTH.
 func TestSMTPMailerNeverSendsCredentialsInClear(t *testing.T) {
-	srv := startAuthServer(t, nil, "AKIASESUSER", "ses-smtp-password")
-	m, err := NewSMTPMailer(srv.addr, "alerts@example.com", relay.Options{Timeout: 5 * time.Second},
+	srv := smtptest.Start(t, nil, "AKIASESUSER", "ses-smtp-password")
+	m, err := NewSMTPMailer(srv.Addr, "alerts@example.com", relay.Options{Timeout: 5 * time.Second},
 		SMTPAuth{Username: "AKIASESUSER", Password: "ses-smtp-password"})
 	if err != nil {
 		t.Fatal(err)
@@ -212,9 +94,7 @@ func TestSMTPMailerNeverSendsCredentialsInClear(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("send over a plain connection: %v, want a refusal naming STARTTLS", err)
 	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if len(srv.auths) != 0 {
-		t.Fatalf("the server saw AUTH in clear text: %+v", srv.auths)
+	if auths := srv.Auths(); len(auths) != 0 {
+		t.Fatalf("the server saw AUTH in clear text: %+v", auths)
 	}
 }

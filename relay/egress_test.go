@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sendingo/sendingo/egress"
+	"github.com/sendingo/sendingo/testenv/smtptest"
 )
 
 // Adapters built with a guard connect nowhere private: not by address, not by a
@@ -47,13 +48,13 @@ func TestAdaptersRefusePrivateAddressesWhenDialling(t *testing.T) {
 			}
 		}
 	}
-	ms := startMailServer(t, nil, "", "")
-	_, err := NewSMTP(smtpConfig(ms.addr, "none"), opts).Send(context.Background(), emails(1))
+	ms := smtptest.Start(t, nil, "", "")
+	_, err := NewSMTP(smtpConfig(ms.Addr, "none"), opts).Send(context.Background(), emails(1))
 	if ErrorCode(err) != CodeAddressRefused {
 		t.Errorf("smtp: %v", err)
 	}
-	if hits.Load() != 0 || ms.conns != 0 {
-		t.Fatalf("the servers were reached: %d requests, %d SMTP connections", hits.Load(), ms.conns)
+	if hits.Load() != 0 || ms.Conns() != 0 {
+		t.Fatalf("the servers were reached: %d requests, %d SMTP connections", hits.Load(), ms.Conns())
 	}
 
 	// Listed, the same relays work; a redirect from there to an unlisted address

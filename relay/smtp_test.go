@@ -2,139 +2,20 @@ package relay
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"io"
-	"math/big"
 	"mime"
 	"net"
 	"net/mail"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
+	"github.com/sendingo/sendingo/testenv/smtptest"
 )
-
-type receivedMail struct {
-	from string
-	to   []string
-	data []byte
-	tls  bool
-}
-
-// mailServer is an in-process SMTP server (emersion/go-smtp) that keeps what it
-// receives.
-type mailServer struct {
-	addr   string
-	mu     sync.Mutex
-	conns  int // TCP connections accepted
-	mails  []receivedMail
-	reject map[string]bool // recipients refused with 550
-	user   string          // when set, AUTH PLAIN with user/pass is required
-	pass   string
-	authed int
-}
-
-type mailSession struct {
-	srv   *mailServer
-	conn  *smtp.Conn
-	from  string
-	to    []string
-	authd bool
-}
-
-func (s *mailSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *mailSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.srv.user || pass != s.srv.pass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
-		}
-		s.authd = true
-		s.srv.mu.Lock()
-		s.srv.authed++
-		s.srv.mu.Unlock()
-		return nil
-	}), nil
-}
-
-func (s *mailSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.srv.user != "" && !s.authd {
-		return smtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.srv.reject[to] {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.srv.mu.Lock()
-	s.srv.mails = append(s.srv.mails, receivedMail{from: s.from, to: s.to, data: b, tls: isTLS})
-	s.srv.mu.Unlock()
-	return nil
-}
-
-func (s *mailSession) Reset()        { s.from, s.to = "", nil }
-func (s *mailSession) Logout() error { return nil }
-
-func startMailServer(t *testing.T, tlsConf *tls.Config, user, pass string) *mailServer {
-	t.Helper()
-	ms := &mailServer{reject: map[string]bool{}, user: user, pass: pass}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &mailSession{srv: ms, conn: c}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.TLSConfig = tlsConf
-	srv.AllowInsecureAuth = tlsConf == nil
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = ln.Addr().String()
-	go func() { _ = srv.Serve(countingListener{ln, ms}) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ms
-}
-
-// countingListener counts TCP connections (go-smtp starts a new session after
-// STARTTLS, so sessions are not connections).
-type countingListener struct {
-	net.Listener
-	ms *mailServer
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.ms.mu.Lock()
-		l.ms.conns++
-		l.ms.mu.Unlock()
-	}
-	return c, err
-}
 
 func smtpConfig(addr, tlsMode string) SMTPConfig {
 	host, port, _ := net.SplitHostPort(addr)
@@ -153,9 +34,8 @@ func emails(n int) []Message {
 }
 
 func TestSMTPOneConnectionPerBatch(t *testing.T) {
-	ms := startMailServer(t, nil, "", "")
-	ms.reject["user2@example.net"] = true
-	s := NewSMTP(smtpConfig(ms.addr, "none"), Options{Timeout: 5 * time.Second})
+	ms := smtptest.Start(t, nil, "", "", "user2@example.net")
+	s := NewSMTP(smtpConfig(ms.Addr, "none"), Options{Timeout: 5 * time.Second})
 	msgs := emails(4)
 	msgs[3].To = "not an address"
 	res, err := s.Send(context.Background(), msgs)
@@ -174,20 +54,19 @@ func TestSMTPOneConnectionPerBatch(t *testing.T) {
 	if !strings.Contains(res[1].Reason, "550") {
 		t.Errorf("reason %q does not name the server's answer", res[1].Reason)
 	}
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	if ms.conns != 1 {
-		t.Errorf("%d connections for one batch", ms.conns)
+	if n := ms.Conns(); n != 1 {
+		t.Errorf("%d connections for one batch", n)
 	}
-	if len(ms.mails) != 2 {
-		t.Fatalf("%d mails received", len(ms.mails))
+	mails := ms.Mails()
+	if len(mails) != 2 {
+		t.Fatalf("%d mails received", len(mails))
 	}
 	for k, i := range []int{0, 2} {
-		got := ms.mails[k]
-		if got.from != "shop@example.com" || len(got.to) != 1 || got.to[0] != msgs[i].To {
-			t.Errorf("envelope %q → %q", got.from, got.to)
+		got := mails[k]
+		if got.From != "shop@example.com" || len(got.To) != 1 || got.To[0] != msgs[i].To {
+			t.Errorf("envelope %q → %q", got.From, got.To)
 		}
-		m, err := mail.ReadMessage(strings.NewReader(string(got.data)))
+		m, err := mail.ReadMessage(strings.NewReader(string(got.Data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,9 +117,9 @@ func TestSMTPConnectionFailureIsARelayFault(t *testing.T) {
 }
 
 func TestSMTPStartTLSAndAuth(t *testing.T) {
-	serverTLS, roots := selfSignedTLS(t)
-	ms := startMailServer(t, serverTLS, "mailer", "SMTP-PASSWORD-SECRET")
-	cfg := smtpConfig(ms.addr, "starttls")
+	serverTLS, roots := smtptest.SelfSigned(t)
+	ms := smtptest.Start(t, serverTLS, "mailer", "SMTP-PASSWORD-SECRET")
+	cfg := smtpConfig(ms.Addr, "starttls")
 	cfg.Username, cfg.Password = "mailer", "SMTP-PASSWORD-SECRET"
 	s := NewSMTP(cfg, Options{Timeout: 5 * time.Second, TLSConfig: &tls.Config{RootCAs: roots}})
 	res, err := s.Send(context.Background(), emails(3))
@@ -252,11 +131,10 @@ func TestSMTPStartTLSAndAuth(t *testing.T) {
 			t.Errorf("%+v", r)
 		}
 	}
-	ms.mu.Lock()
-	if ms.conns != 1 || ms.authed != 1 || len(ms.mails) != 3 || !ms.mails[0].tls {
-		t.Errorf("conns %d authed %d mails %d tls %v", ms.conns, ms.authed, len(ms.mails), len(ms.mails) > 0 && ms.mails[0].tls)
+	auths, mails := ms.Auths(), ms.Mails()
+	if ms.Conns() != 1 || len(auths) != 1 || !auths[0].OK || len(mails) != 3 || !mails[0].TLS {
+		t.Errorf("conns %d auths %+v mails %d tls %v", ms.Conns(), auths, len(mails), len(mails) > 0 && mails[0].TLS)
 	}
-	ms.mu.Unlock()
 
 	// A wrong password fails the call as an authentication fault, without quoting it.
 	cfg.Password = "WRONG-PASSWORD-SECRET"
@@ -267,8 +145,8 @@ func TestSMTPStartTLSAndAuth(t *testing.T) {
 }
 
 func TestSMTPRefusesClearTextPassword(t *testing.T) {
-	ms := startMailServer(t, nil, "mailer", "pw") // no STARTTLS offered
-	cfg := smtpConfig(ms.addr, "starttls")
+	ms := smtptest.Start(t, nil, "mailer", "pw") // no STARTTLS offered
+	cfg := smtpConfig(ms.Addr, "starttls")
 	cfg.Username, cfg.Password = "mailer", "pw"
 	_, err := NewSMTP(cfg, Options{Timeout: 5 * time.Second}).Send(context.Background(), emails(1))
 	if ErrorCode(err) != CodeAuth || !strings.Contains(err.Error(), "clear text") {
@@ -293,50 +171,22 @@ func TestSMTPRefusesOtherChannelsAndBigBatches(t *testing.T) {
 	}
 }
 
-// selfSignedTLS returns a server TLS config for 127.0.0.1 and the pool that trusts it.
-func selfSignedTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test smtp"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
-}
-
 // A message with an unsubscribe address carries RFC 8058's two headers; one
 // without carries neither.
 func TestSMTPListUnsubscribeHeaders(t *testing.T) {
-	ms := startMailServer(t, nil, "", "")
-	s := NewSMTP(smtpConfig(ms.addr, "none"), Options{Timeout: 5 * time.Second})
+	ms := smtptest.Start(t, nil, "", "")
+	s := NewSMTP(smtpConfig(ms.Addr, "none"), Options{Timeout: 5 * time.Second})
 	msgs := emails(2)
 	msgs[0].Unsubscribe = "https://send.example/u/abcdefghijklmnopqrstuv"
 	if _, err := s.Send(context.Background(), msgs); err != nil {
 		t.Fatal(err)
 	}
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	if len(ms.mails) != 2 {
-		t.Fatalf("%d mails received", len(ms.mails))
+	mails := ms.Mails()
+	if len(mails) != 2 {
+		t.Fatalf("%d mails received", len(mails))
 	}
-	for i, got := range ms.mails {
-		m, err := mail.ReadMessage(strings.NewReader(string(got.data)))
+	for i, got := range mails {
+		m, err := mail.ReadMessage(strings.NewReader(string(got.Data)))
 		if err != nil {
 			t.Fatal(err)
 		}

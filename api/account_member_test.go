@@ -69,7 +69,7 @@ func (h *harness) countWhere(t *testing.T, query string, args ...any) int {
 func TestInvitationIsMailedAndWorksOnce(t *testing.T) {
 	box := startMailbox(t)
 	clock := &testClock{t: time.Now()}
-	h := newHarness(t, withSMTP(box.addr), withDev(), withClock(clock.Now))
+	h := newHarness(t, withSMTP(box.Addr), withDev(), withClock(clock.Now))
 	token, _ := h.signup(t)
 	owner := h.c.As(token)
 
@@ -324,7 +324,7 @@ func TestLogoutAllRevokesEveryEarlierToken(t *testing.T) {
 func TestPasswordResetByMail(t *testing.T) {
 	box := startMailbox(t)
 	clock := &testClock{t: time.Now()}
-	h := newHarness(t, withSMTP(box.addr), withClock(clock.Now))
+	h := newHarness(t, withSMTP(box.Addr), withClock(clock.Now))
 	email := uniqueEmail("Reset")
 	var su struct{ Token string }
 	h.c.Do("POST", "/api/v1/auth/signup", signupBody(email)).Expect(201).JSON(&su)

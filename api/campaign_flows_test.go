@@ -428,8 +428,8 @@ func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 		}
 		c.Do("POST", "/api/v1/customers", body).Expect(201)
 	}
-	host, port, _ := strings.Cut(box.addr, ":")
-	if err := testEgress.Allow(box.addr); err != nil {
+	host, port, _ := strings.Cut(box.Addr, ":")
+	if err := testEgress.Allow(box.Addr); err != nil {
 		t.Fatal(err)
 	}
 	var rel relayOut

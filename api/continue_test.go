@@ -139,7 +139,7 @@ func TestCampaignContinuesAsNewOnTheServerAndCompletes(t *testing.T) {
 // threshold and re-arms on the restock.
 func TestStockMonitorsNextRunCarriesOn(t *testing.T) {
 	box := startMailbox(t)
-	h := newHarness(t, withSMTP(box.addr))
+	h := newHarness(t, withSMTP(box.Addr))
 	token, accountID := h.signup(t)
 	c := h.c.As(token)
 	ctx := context.Background()

@@ -1,13 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -17,81 +17,49 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/testenv/smtptest"
 	"github.com/sendingo/sendingo/workflows"
 )
 
-// mailbox is an in-process SMTP server that keeps every mail it receives.
-type mailbox struct {
-	addr  string
-	mu    sync.Mutex
-	mails []receivedMail
-}
+// mailbox is an in-process SMTP server (smtptest) whose mails are read back
+// parsed: headers, the decoded subject and the decoded body.
+type mailbox struct{ *smtptest.Server }
 
 type receivedMail struct {
 	To        []string
 	From      string
 	Subject   string
 	MessageID string
+	Header    mail.Header
 	Body      string
 }
 
+func startMailbox(t *testing.T) *mailbox { return &mailbox{smtptest.Start(t, nil, "", "")} }
+
+// received is every mail the box took, in order, parsed.
 func (m *mailbox) received() []receivedMail {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]receivedMail(nil), m.mails...)
-}
-
-type mailboxSession struct {
-	box *mailbox
-	to  []string
-}
-
-func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *mailboxSession) Reset()        { s.to = nil }
-func (s *mailboxSession) Logout() error { return nil }
-
-func (s *mailboxSession) Data(r io.Reader) error {
-	msg, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
+	var out []receivedMail
+	for _, raw := range m.Mails() {
+		msg, err := mail.ReadMessage(bytes.NewReader(raw.Data))
+		if err != nil {
+			out = append(out, receivedMail{To: raw.To, Body: "unreadable mail: " + err.Error()})
+			continue
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		b, _ := io.ReadAll(msg.Body)
+		body := string(b)
+		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "base64") {
+			d, _ := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
+			body = string(d)
+		}
+		out = append(out, receivedMail{To: raw.To, From: msg.Header.Get("From"), Subject: subject,
+			MessageID: msg.Header.Get("Message-ID"), Header: msg.Header, Body: body})
 	}
-	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	raw, _ := io.ReadAll(msg.Body)
-	body := string(raw)
-	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "base64") {
-		b, _ := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
-		body = string(b)
-	}
-	s.box.mu.Lock()
-	s.box.mails = append(s.box.mails, receivedMail{To: s.to, From: msg.Header.Get("From"), Subject: subject,
-		MessageID: msg.Header.Get("Message-ID"), Body: body})
-	s.box.mu.Unlock()
-	return nil
-}
-
-func startMailbox(t *testing.T) *mailbox {
-	t.Helper()
-	box := &mailbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{box: box}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	box.addr = ln.Addr().String()
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return box
+	return out
 }
 
 // webhookSink counts the low-stock webhooks it accepts. It refuses the first
@@ -203,7 +171,7 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 	box := startMailbox(t)
 	hook, hookURL := startWebhookSink(t, 1) // the first delivery is refused and retried
 	now, today := seoulDay(t)
-	h := newHarness(t, withSMTP(box.addr), withClock(now))
+	h := newHarness(t, withSMTP(box.Addr), withClock(now))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	simulator, simBase := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
@@ -409,7 +377,7 @@ func TestConcurrentCheckInsTakeStockExactlyOnce(t *testing.T) {
 func TestLowStockAlertRearmsAfterARestock(t *testing.T) {
 	box := startMailbox(t)
 	now, today := seoulDay(t)
-	h := newHarness(t, withSMTP(box.addr), withClock(now))
+	h := newHarness(t, withSMTP(box.Addr), withClock(now))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	ev := createEvent(t, c, map[string]any{"name": "재고 알림", "starts_on": today, "ends_on": today,

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,7 +62,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			changed, err := a.pollRelay(ctx, in, r, aw, fetcher)
+			changed, more, err := a.pollRelay(ctx, in, r, aw, fetcher)
 			var unreadable *unreadableReportsError
 			if errors.As(err, &unreadable) {
 				// Asking again will not help: what awaits this relay's report is
@@ -79,6 +80,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 				pollErr = errors.Join(pollErr, err)
 				return
 			}
+			out.More = out.More || more
 			out.Unknown += changed[store.MessageUnknown]
 			out.Delivered += changed[store.MessageDelivered]
 			out.Failed += changed[store.MessageFailed]
@@ -108,9 +110,11 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 // pollRelay reads one relay's reports. Relays with a report stream (generic,
 // simulator) are read from the relay's shared cursor and reports are matched by
 // message id across campaigns; Aligo is asked about the campaign's request ids and
-// matched by recipient.
-func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsInput, r store.Relay, aw store.AwaitedRelay, f relay.ReportFetcher) (map[string]int64, error) {
-	total := map[string]int64{}
+// matched by recipient. more is true when the relay said it has more reports
+// ready than this poll read.
+func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsInput, r store.Relay, aw store.AwaitedRelay,
+	f relay.ReportFetcher) (total map[string]int64, more bool, err error) {
+	total = map[string]int64{}
 	var touched []int64 // message ids whose statistics changed
 	defer func() {
 		if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(touched)); err != nil {
@@ -130,12 +134,13 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		// moved by another stops: that one is ahead.
 		cursor, err := a.Store.ReportCursor(ctx, r.AccountID, r.ID)
 		if err != nil {
-			return total, err
+			return total, false, err
 		}
-		for page := 0; page < reportPagesPerPoll; page++ {
-			p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: reportPageLimit})
+		size, pages := cmp.Or(a.ReportPageSize, reportPageLimit), cmp.Or(a.ReportPages, reportPagesPerPoll)
+		for page := 0; page < pages; page++ {
+			p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: size})
 			if err != nil {
-				return total, reportsError(r.ID, err)
+				return total, false, reportsError(r.ID, err)
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
 			for _, rep := range p.Reports {
@@ -146,29 +151,29 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}
 			changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
 			if err != nil {
-				return total, err
+				return total, false, err
 			}
 			merge(changed)
 			if p.Next != "" && p.Next != cursor {
 				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, p.Next)
 				if err != nil || !moved {
-					return total, err
+					return total, false, err
 				}
 				cursor = p.Next
 			}
 			if !p.More {
-				break
+				return total, false, nil
 			}
 		}
-		return total, nil
+		return total, true, nil // stopped at the page bound with more ready
 	}
 	mids, err := a.Store.AwaitedProviderIDs(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID)
 	if err != nil || len(mids) == 0 {
-		return total, err
+		return total, false, err
 	}
 	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: reportPageLimit})
 	if err != nil {
-		return total, reportsError(r.ID, err)
+		return total, false, reportsError(r.ID, err)
 	}
 	var byRecipient []store.ReportByRecipient
 	for _, rep := range p.Reports {
@@ -187,7 +192,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			touched = append(touched, b*store.StatsBlock)
 		}
 	}
-	return total, err
+	return total, p.More && err == nil, err
 }
 
 // unreadableReportsError says a relay's delivery reports cannot be read and

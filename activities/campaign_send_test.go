@@ -475,3 +475,55 @@ func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
 		t.Fatalf("simulator %+v: the retry sent again", st)
 	}
 }
+
+// A poll reads a bounded number of report pages; one that stops with reports
+// still ready says so (More), so the workflow polls again without a pause, and
+// the last one does not.
+func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
+	f := newFixture(t, 25, sim.Settings{}, relay.KindSimulator, false)
+	p := f.prepare()
+	v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
+		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent workflows.SendChunkResult
+	if err := v.Get(&sent); err != nil || sent.Sent != 25 {
+		t.Fatalf("send %+v %v", sent, err)
+	}
+	f.acts.ReportPageSize, f.acts.ReportPages = 4, 2
+	var got []workflows.CollectReportsResult
+	for i := 0; i < 10; i++ {
+		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
+			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r workflows.CollectReportsResult
+		if err := v.Get(&r); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+		if r.Awaiting == 0 {
+			break
+		}
+		if !r.More {
+			// Reports not yet final at the simulator: ask again shortly.
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	last := got[len(got)-1]
+	if last.Awaiting != 0 || last.More {
+		t.Fatalf("the last poll answered %+v (polls %+v)", last, got)
+	}
+	var applied int64
+	for i, r := range got {
+		applied += r.Delivered + r.Failed
+		if n := r.Delivered + r.Failed; n > 8 || (r.More && n != 8) {
+			t.Errorf("poll %d applied %d reports with More %v: a poll reads at most 2 pages of 4", i, n, r.More)
+		}
+	}
+	if applied != 25 || !got[0].More {
+		t.Fatalf("polls %+v: want 25 reports over several polls, the first saying More", got)
+	}
+}

@@ -231,6 +231,9 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 		t.Fatalf("API progress %+v, workflow %+v", api.Counts, p.Counts)
 	}
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-two-groups.json")
+	// The same run, kept apart: recorded after versionReportPacing, it replays
+	// the paced report polls (campaign-two-groups.json was recorded before).
+	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-report-pacing.json")
 }
 
 // A send that cannot start is refused with the reason, and nothing is sent.

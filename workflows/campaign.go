@@ -51,6 +51,11 @@ const (
 	// prepares its audience in batches (PrepareAudience with Batch) while the
 	// chunks of the batches already stored are sent.
 	versionPipelined = "pipelined-prepare"
+	// versionReportPacing: a report poll that stopped with reports still
+	// waiting at a relay is followed at once by the next, and one that found
+	// results starts the pauses over from firstReportPoll; the pauses grow only
+	// while nothing arrives.
+	versionReportPacing = "report-poll-pacing"
 )
 
 // Pipelined send tuning.
@@ -563,6 +568,7 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 	if workflow.GetVersion(ctx, versionCancellableReports, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return w.collectUncancellable(ctx)
 	}
+	paced := workflow.GetVersion(ctx, versionReportPacing, workflow.DefaultVersion, 1) >= 1
 	interval := firstReportPoll
 	polls := 0
 	for {
@@ -576,6 +582,9 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 			w.applyReports(workflow.Now(ctx), r)
 			if giveUp || r.Awaiting == 0 {
 				return false, nil
+			}
+			if paced {
+				interval = nextPoll(interval, r)
 			}
 		case giveUp:
 			return false, err
@@ -599,10 +608,30 @@ func (w *campaignWorkflow) pausePolling(ctx workflow.Context, polls int, interva
 	if polls >= w.pollsPerRun() || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 		return true
 	}
+	if *interval == 0 {
+		// A relay has more reports ready than one poll reads: no pause.
+		*interval = firstReportPoll
+		return false
+	}
 	wait := min(*interval, deadline.Sub(workflow.Now(ctx)))
 	*interval = min(*interval*2, maxReportPoll)
 	w.sleep(ctx, max(wait, time.Millisecond))
 	return false
+}
+
+// nextPoll is the pause before the next report poll after a poll that
+// answered r (versionReportPacing): none while a relay has more reports ready
+// than a poll reads, firstReportPoll after a poll that found results (more are
+// arriving; a million messages' reports come in pages of thousands), and the
+// growing pause, interval, only while nothing arrives.
+func nextPoll(interval time.Duration, r CollectReportsResult) time.Duration {
+	switch {
+	case r.More:
+		return 0
+	case r.Delivered+r.Failed+r.Unknown > 0:
+		return firstReportPoll
+	}
+	return interval
 }
 
 // poll runs one CollectReports. Unless it gives up (a short write), it runs in a

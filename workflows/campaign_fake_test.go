@@ -48,6 +48,7 @@ type fakeCampaign struct {
 	rejects     func(id int64) bool                // refused by the relay at send time
 	reportFails func(id int64) bool                // its delivery report says failed
 	reportAfter map[int64]int                      // relay → polls before its reports arrive (default 1; <0 never)
+	pollLimit   int                                // results one poll applies at most, answering More past it (0: all)
 	failChunk   func(SendChunkInput, int32) error
 	// partialFail makes an attempt hand its first n pending messages to their
 	// relays and then fail with err (n ≤ 0 or a nil err: no failure).
@@ -498,6 +499,13 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 		}
 		if after < 0 || m.polls < after {
 			out.Awaiting++
+			continue
+		}
+		if f.pollLimit > 0 && out.Delivered+out.Failed == int64(f.pollLimit) {
+			// Ready, but past what one poll reads: the next poll's.
+			m.polls--
+			out.Awaiting++
+			out.More = true
 			continue
 		}
 		rc := relays[m.relay]

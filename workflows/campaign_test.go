@@ -394,6 +394,8 @@ func TestCampaignAdvertisementWaitsForQuietHoursToEnd(t *testing.T) {
 	})
 }
 
+// The pauses between report polls grow (1 s, 2 s, …) while nothing arrives,
+// and start over at 1 s after a poll that found results.
 func TestCampaignCollectsReportsWithGrowingPauses(t *testing.T) {
 	f := newFakeCampaign(t, 1, 30)
 	f.relayOf = func(id int64) int64 { return 1 + id%2 }
@@ -412,7 +414,8 @@ func TestCampaignCollectsReportsWithGrowingPauses(t *testing.T) {
 			t.Errorf("poll %d: %+v", i, p.in)
 		}
 		if i > 0 {
-			want := time.Second << (i - 1) // 1 s, 2 s, 4 s, 8 s
+			// Relay 1 reports at poll 3 (index 2), relay 2 at poll 5.
+			want := []time.Duration{time.Second, 2 * time.Second, time.Second, 2 * time.Second}[i-1]
 			if gap := p.at.Sub(polls[i-1].at); gap != want {
 				t.Errorf("pause before poll %d: %v, want %v", i, gap, want)
 			}
@@ -428,6 +431,29 @@ func TestCampaignCollectsReportsWithGrowingPauses(t *testing.T) {
 	}
 	if !slices.Equal(p.Relays, f.relayCounts()) {
 		t.Fatalf("relays %+v, want %+v", p.Relays, f.relayCounts())
+	}
+}
+
+// A poll that stops with more reports ready at a relay (a million messages'
+// reports are more than one poll reads) is followed by the next at once.
+func TestCampaignPollsAgainAtOnceWhileReportsAreReady(t *testing.T) {
+	f := newFakeCampaign(t, 1, 30)
+	f.pollLimit = 12
+	env := f.newEnv(t0)
+	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 3})
+	res := completed(t, env)
+
+	polls := f.pollList()
+	if len(polls) != 3 {
+		t.Fatalf("%d report polls, want 3 (12, 12 and 6 reports)", len(polls))
+	}
+	for i := 1; i < len(polls); i++ {
+		if gap := polls[i].at.Sub(polls[i-1].at); gap != 0 {
+			t.Errorf("pause before poll %d: %v, want none", i, gap)
+		}
+	}
+	if want := (Counts{Total: 30, Delivered: 30}); res.Counts != want || f.counts() != want {
+		t.Fatalf("final counts %+v (store %+v), want %+v", res.Counts, f.counts(), want)
 	}
 }
 

@@ -280,6 +280,9 @@ type CollectReportsResult struct {
 	Delivered, Failed, Unknown int64
 	Awaiting                   int64 // still without a final result
 	Relays                     []RelayCounts
+	// More: a relay had more reports ready than the poll read (it stopped at
+	// its page limit); the next poll need not wait.
+	More bool `json:",omitempty"`
 }
 
 // FinalizeInput aggregates the campaign's counts into its row.

@@ -45,6 +45,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		mu      sync.Mutex
 		wg      sync.WaitGroup
 		pollErr error
+		touched []int64 // message ids whose statistics changed, every relay's
 	)
 	for _, aw := range awaited {
 		r, ok := byID[aw.RelayID]
@@ -62,7 +63,8 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			changed, more, err := a.pollRelay(ctx, in, r, aw, fetcher)
+			res, err := a.pollRelay(ctx, in, r, aw, fetcher)
+			changed := res.changed
 			var unreadable *unreadableReportsError
 			if errors.As(err, &unreadable) {
 				// Asking again will not help: what awaits this relay's report is
@@ -76,11 +78,12 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			touched = append(touched, res.touched...)
 			if err != nil {
 				pollErr = errors.Join(pollErr, err)
 				return
 			}
-			out.More = out.More || more
+			out.More = out.More || res.more
 			out.Unknown += changed[store.MessageUnknown]
 			out.Delivered += changed[store.MessageDelivered]
 			out.Failed += changed[store.MessageFailed]
@@ -89,6 +92,11 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	}
 	stop := heartbeatEvery(ctx, 5*time.Second)
 	wg.Wait()
+	// The statistics of what changed, once for all relays (their reports
+	// interleave over the same blocks), even when a poll failed half way.
+	if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(touched)); err != nil {
+		a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
+	}
 	stop()
 	if pollErr != nil {
 		return out, pollErr
@@ -107,23 +115,25 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	return out, nil
 }
 
+// relayPoll is what one relay's poll found: the changes by status, the message
+// ids whose statistics changed, and whether the relay said it has more reports
+// ready than the poll read.
+type relayPoll struct {
+	changed map[string]int64
+	touched []int64
+	more    bool
+}
+
 // pollRelay reads one relay's reports. Relays with a report stream (generic,
 // simulator) are read from the relay's shared cursor and reports are matched by
 // message id across campaigns; Aligo is asked about the campaign's request ids and
-// matched by recipient. more is true when the relay said it has more reports
-// ready than this poll read.
+// matched by recipient. What it applied is in the answer even with an error.
 func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsInput, r store.Relay, aw store.AwaitedRelay,
-	f relay.ReportFetcher) (total map[string]int64, more bool, err error) {
-	total = map[string]int64{}
-	var touched []int64 // message ids whose statistics changed
-	defer func() {
-		if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(touched)); err != nil {
-			a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
-		}
-	}()
+	f relay.ReportFetcher) (relayPoll, error) {
+	res := relayPoll{changed: map[string]int64{}}
 	merge := func(m map[string]int64) {
 		for k, v := range m {
-			total[k] += v
+			res.changed[k] += v
 		}
 	}
 	kind, _ := relay.KindOf(r.Kind)
@@ -134,65 +144,67 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		// moved by another stops: that one is ahead.
 		cursor, err := a.Store.ReportCursor(ctx, r.AccountID, r.ID)
 		if err != nil {
-			return total, false, err
+			return res, err
 		}
 		size, pages := cmp.Or(a.ReportPageSize, reportPageLimit), cmp.Or(a.ReportPages, reportPagesPerPoll)
 		for page := 0; page < pages; page++ {
 			p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: size})
 			if err != nil {
-				return total, false, reportsError(r.ID, err)
+				return res, reportsError(r.ID, err)
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
 			for _, rep := range p.Reports {
-				if res, ok := reportResult(rep); ok {
-					results = append(results, res)
-					touched = append(touched, res.ID)
+				if mr, ok := reportResult(rep); ok {
+					results = append(results, mr)
+					res.touched = append(res.touched, mr.ID)
 				}
 			}
 			changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
 			if err != nil {
-				return total, false, err
+				return res, err
 			}
 			merge(changed)
 			if p.Next != "" && p.Next != cursor {
 				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, p.Next)
 				if err != nil || !moved {
-					return total, false, err
+					return res, err
 				}
 				cursor = p.Next
 			}
 			if !p.More {
-				return total, false, nil
+				return res, nil
 			}
 		}
-		return total, true, nil // stopped at the page bound with more ready
+		res.more = true // stopped at the page bound with more ready
+		return res, nil
 	}
 	mids, err := a.Store.AwaitedProviderIDs(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID)
 	if err != nil || len(mids) == 0 {
-		return total, false, err
+		return res, err
 	}
 	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: reportPageLimit})
 	if err != nil {
-		return total, false, reportsError(r.ID, err)
+		return res, reportsError(r.ID, err)
 	}
 	var byRecipient []store.ReportByRecipient
 	for _, rep := range p.Reports {
-		res, ok := reportResult(rep)
+		mr, ok := reportResult(rep)
 		if !ok || rep.ProviderID == "" || rep.To == "" {
 			continue
 		}
 		byRecipient = append(byRecipient, store.ReportByRecipient{ProviderID: rep.ProviderID, Recipient: rep.To,
-			Status: res.Status, Code: res.Code, Reason: res.Reason, At: res.ResultAt})
+			Status: mr.Status, Code: mr.Code, Reason: mr.Reason, At: mr.ResultAt})
 	}
 	changed, err := a.Store.ApplyRecipientReports(ctx, keyOf(in.AccountID, in.CampaignID), r.ID, byRecipient)
 	merge(changed)
 	if changed[store.MessageDelivered]+changed[store.MessageFailed] > 0 {
-		touched = append(touched, in.FirstID, in.LastID)
+		res.touched = append(res.touched, in.FirstID, in.LastID)
 		for b := in.FirstID / store.StatsBlock; b <= in.LastID/store.StatsBlock; b++ {
-			touched = append(touched, b*store.StatsBlock)
+			res.touched = append(res.touched, b*store.StatsBlock)
 		}
 	}
-	return total, p.More && err == nil, err
+	res.more = p.More && err == nil
+	return res, err
 }
 
 // unreadableReportsError says a relay's delivery reports cannot be read and

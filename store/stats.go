@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -40,30 +41,95 @@ func BlocksOfIDs(ids []int64) []int64 {
 // themselves. It is idempotent: run it whenever messages of a block change.
 func (s *Store) RollUp(ctx context.Context, blocks []int64) error {
 	for _, b := range blocks {
-		lo, hi := b*StatsBlock, b*StatsBlock+StatsBlock-1
-		err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-			// Deleting first locks the block's rows, so concurrent roll-ups of one
-			// block take turns and the last one writes the newest state.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM message_stats WHERE block_id = ?`, b); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO message_stats (block_id, account_id, hour, sent, delivered, failed)
-				SELECT ?, account_id, h, SUM(s), SUM(d), SUM(f) FROM (
-					SELECT account_id, DATE_FORMAT(sent_at, '%Y-%m-%d %H:00:00') AS h, 1 AS s, 0 AS d, 0 AS f
-					  FROM campaign_messages WHERE id BETWEEN ? AND ? AND sent_at > '1970-01-02'
-					UNION ALL
-					SELECT account_id, DATE_FORMAT(result_at, '%Y-%m-%d %H:00:00'), 0, status = 'delivered', status = 'failed'
-					  FROM campaign_messages WHERE id BETWEEN ? AND ? AND result_at > '1970-01-02' AND status IN ('delivered', 'failed')
-				) x GROUP BY account_id, h
-				ON DUPLICATE KEY UPDATE sent = VALUES(sent), delivered = VALUES(delivered), failed = VALUES(failed)`,
-				b, lo, hi, lo, hi)
-			return err
-		})
-		if err != nil {
+		if err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+			return rollUpBlock(ctx, tx, b)
+		}); err != nil {
 			return fmt.Errorf("roll up block %d: %w", b, err)
 		}
 	}
 	return nil
+}
+
+// statsHour is one (account, hour) row of a block's statistics.
+type statsHour struct {
+	account                 int64
+	hour                    time.Time
+	sent, delivered, failed int64
+}
+
+// rollUpBlock replaces block b's rows of message_stats with what its messages
+// say: each message counts as sent in the hour of sent_at, and as delivered or
+// failed in the hour of result_at. The messages are read in one pass over the
+// block's ids and counted here: the database reads each row once (counting
+// sends and results in SQL took two scans of the block, and the roll-up is
+// run for every chunk and every report poll).
+func rollUpBlock(ctx context.Context, tx *sqlx.Tx, b int64) error {
+	lo, hi := b*StatsBlock, b*StatsBlock+StatsBlock-1
+	// Deleting first locks the block's rows, so concurrent roll-ups of one
+	// block take turns and the last one writes the newest state.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM message_stats WHERE block_id = ?`, b); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT account_id, sent_at, result_at, status FROM campaign_messages
+		WHERE id BETWEEN ? AND ?`, lo, hi)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var hours []statsHour // a block's messages fall in a few hours: a short list beats a map
+	at := func(account int64, t time.Time) *statsHour {
+		h := t.Truncate(time.Hour)
+		for i := range hours {
+			if hours[i].account == account && hours[i].hour.Equal(h) {
+				return &hours[i]
+			}
+		}
+		hours = append(hours, statsHour{account: account, hour: h})
+		return &hours[len(hours)-1]
+	}
+	unset := time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)
+	var (
+		account          int64
+		sentAt, resultAt time.Time
+		status           string
+	)
+	for rows.Next() {
+		if err := rows.Scan(&account, &sentAt, &resultAt, &status); err != nil {
+			return err
+		}
+		if sentAt.After(unset) {
+			at(account, sentAt).sent++
+		}
+		if resultAt.After(unset) {
+			switch status {
+			case MessageDelivered:
+				at(account, resultAt).delivered++
+			case MessageFailed:
+				at(account, resultAt).failed++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(hours) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO message_stats (block_id, account_id, hour, sent, delivered, failed) VALUES `)
+	args := make([]any, 0, len(hours)*6)
+	for i, h := range hours {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?,?,?,?,?,?)")
+		args = append(args, b, h.account, sqlTime(h.hour), h.sent, h.delivered, h.failed)
+	}
+	// Under READ COMMITTED two roll-ups of a block that had no rows yet can
+	// both reach here: the later one's counts win.
+	q.WriteString(` ON DUPLICATE KEY UPDATE sent = VALUES(sent), delivered = VALUES(delivered), failed = VALUES(failed)`)
+	_, err = tx.ExecContext(ctx, q.String(), args...)
+	return err
 }
 
 // HourStats is one hour of an account's outcomes.

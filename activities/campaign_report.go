@@ -83,7 +83,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 				pollErr = errors.Join(pollErr, err)
 				return
 			}
-			out.More = out.More || res.more
+			out.More = out.More || res.readyMore()
 			out.Unknown += changed[store.MessageUnknown]
 			out.Delivered += changed[store.MessageDelivered]
 			out.Failed += changed[store.MessageFailed]
@@ -122,6 +122,22 @@ type relayPoll struct {
 	changed map[string]int64
 	touched []int64
 	more    bool
+}
+
+// readyMore is whether the workflow should poll again at once: the relay said
+// it has more ready and this poll changed messages. A relay endpoint that keeps
+// saying "more" while its reports match nothing (a tenant's broken or hostile
+// report feed) gets the growing pauses, not a worker polling it back to back.
+func (p relayPoll) readyMore() bool {
+	if !p.more {
+		return false
+	}
+	for _, n := range p.changed {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // pollRelay reads one relay's reports. Relays with a report stream (generic,

@@ -476,6 +476,76 @@ func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
 	}
 }
 
+// A relay feed that keeps saying it has more while its reports match none of
+// the account's messages (a broken or hostile endpoint) does not get polled back
+// to back: a poll asks for the next at once only when it changed something.
+func TestReportPollWantsMoreOnlyWhenItChangedSomething(t *testing.T) {
+	clock := &skewClock{}
+	f := newFixtureWith(t, 10, sim.Options{Seed: 3, Now: clock.Now,
+		Settings: sim.Settings{ReportDelay: sim.Duration(time.Hour)}}, relay.KindSimulator, false)
+	ctx := context.Background()
+	// 20 messages the relay reports on that are no message of ours.
+	sender, err := relay.New(f.relay.Kind, []byte(f.relay.Config), f.acts.RelayOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := make([]relay.Message, 20)
+	for i := range junk {
+		junk[i] = relay.Message{ID: 9_000_000_000 + int64(i), To: fmt.Sprintf("+8210999%05d", i), Channel: relay.ChannelSMS, Body: "x"}
+	}
+	if _, err := sender.Send(ctx, junk); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Minute)
+	p := f.prepare()
+	v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
+		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent workflows.SendChunkResult
+	if err := v.Get(&sent); err != nil || sent.Sent != 10 {
+		t.Fatalf("send %+v %v", sent, err)
+	}
+	f.acts.ReportPageSize, f.acts.ReportPages = 4, 2
+	collect := func() workflows.CollectReportsResult {
+		t.Helper()
+		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
+			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out workflows.CollectReportsResult
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// Only the foreign reports are due: pages of them, the relay says more.
+	clock.Advance(45 * time.Minute)
+	if r := collect(); r.More || r.Delivered+r.Failed != 0 || r.Awaiting != 10 {
+		t.Fatalf("a poll of reports matching nothing answered %+v: want no More", r)
+	}
+	// Ours are due too: a poll that changes messages and stops at its bound
+	// asks for the next at once.
+	clock.Advance(time.Hour)
+	var polls []workflows.CollectReportsResult
+	for len(polls) < 10 {
+		r := collect()
+		polls = append(polls, r)
+		if r.Awaiting == 0 {
+			break
+		}
+	}
+	var more bool
+	for _, r := range polls {
+		more = more || (r.More && r.Delivered > 0)
+	}
+	if last := polls[len(polls)-1]; last.Awaiting != 0 || last.More || !more {
+		t.Fatalf("polls %+v: want one that changed messages asking for more, and a last one not", polls)
+	}
+}
+
 // A poll reads a bounded number of report pages; one that stops with reports
 // still ready says so (More), so the workflow polls again without a pause, and
 // the last one does not.

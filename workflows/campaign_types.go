@@ -281,7 +281,8 @@ type CollectReportsResult struct {
 	Awaiting                   int64 // still without a final result
 	Relays                     []RelayCounts
 	// More: a relay had more reports ready than the poll read (it stopped at
-	// its page limit); the next poll need not wait.
+	// its page limit) and the poll changed messages; the next poll need not
+	// wait.
 	More bool `json:",omitempty"`
 }
 

@@ -163,10 +163,33 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			return res, err
 		}
 		size, pages := cmp.Or(a.ReportPageSize, reportPageLimit), cmp.Or(a.ReportPages, reportPagesPerPoll)
+		fctx, cancel := context.WithCancel(ctx)
+		defer cancel() // a page asked for ahead and no longer wanted
+		type fetched struct {
+			page relay.ReportPage
+			err  error
+		}
+		fetch := func(cursor string) <-chan fetched {
+			ch := make(chan fetched, 1)
+			go func() {
+				p, err := f.Reports(fctx, relay.ReportQuery{Cursor: cursor, Limit: size})
+				ch <- fetched{p, err}
+			}()
+			return ch
+		}
+		next := fetch(cursor)
 		for page := 0; page < pages; page++ {
-			p, err := f.Reports(ctx, relay.ReportQuery{Cursor: cursor, Limit: size})
-			if err != nil {
-				return res, reportsError(r.ID, err)
+			got := <-next
+			if got.err != nil {
+				return res, reportsError(r.ID, got.err)
+			}
+			p := got.page
+			if p.More && page+1 < pages {
+				// The next page is asked for while this one is applied: reading
+				// the stream moves nothing (the cursor moves below, once this
+				// page is applied), so the relay's answer and the database's
+				// writes overlap instead of taking turns.
+				next = fetch(cmp.Or(p.Next, cursor))
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
 			for _, rep := range p.Reports {

@@ -151,6 +151,33 @@ func (f *fixture) prepare() workflows.PrepareAudienceResult {
 	return out
 }
 
+// sendChunk runs SendChunk over the campaign's messages in [p.FirstID,
+// p.LastID] as run 1.
+func (f *fixture) sendChunk(p workflows.PrepareAudienceResult) (workflows.SendChunkResult, error) {
+	var out workflows.SendChunkResult
+	v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
+		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
+	if err == nil {
+		err = v.Get(&out)
+	}
+	return out, err
+}
+
+// collectReports runs one CollectReports over [p.FirstID, p.LastID].
+func (f *fixture) collectReports(p workflows.PrepareAudienceResult) workflows.CollectReportsResult {
+	f.t.Helper()
+	v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
+		CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out workflows.CollectReportsResult
+	if err := v.Get(&out); err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
 type row struct {
 	ID         int64  `db:"id"`
 	Recipient  string `db:"recipient"`
@@ -184,9 +211,7 @@ func byStatus(rs []row) map[string]int {
 func TestSendChunkGivesMessagesBackWhenNoRelayTakesThem(t *testing.T) {
 	f := newFixture(t, 20, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
 	p := f.prepare()
-	_, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
-	if err == nil {
+	if _, err := f.sendChunk(p); err == nil {
 		t.Fatal("the chunk succeeded although no relay took a message")
 	}
 	rs := f.rows()
@@ -370,8 +395,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 	}
 
 	// The retried chunk.
-	if _, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID}); err != nil {
+	if _, err := f.sendChunk(p); err != nil {
 		t.Fatal(err)
 	}
 	if st := f.sim.Stats(); st.Relays["aligo"].Received != 30 || st.Relays["aligo"].Requests < 2 {
@@ -398,24 +422,11 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 	}
 
 	// Nothing is final before the report delay; afterwards every line is.
-	collect := func() workflows.CollectReportsResult {
-		t.Helper()
-		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
-			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out workflows.CollectReportsResult
-		if err := v.Get(&out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	if r := collect(); r.Awaiting != 30 || r.Delivered+r.Failed != 0 {
+	if r := f.collectReports(p); r.Awaiting != 30 || r.Delivered+r.Failed != 0 {
 		t.Fatalf("before the reports are due: %+v", r)
 	}
 	clock.Advance(2 * time.Hour)
-	r := collect()
+	r := f.collectReports(p)
 	if r.Awaiting != 0 || r.Delivered+r.Failed != 30 || r.Failed == 0 || r.Delivered == 0 {
 		t.Fatalf("after the reports are due: %+v (the test needs some of each)", r)
 	}
@@ -438,7 +449,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 			t.Fatalf("message %d is %s (code %q); Aligo says %v", row.ID, row.Status, row.Code, outcome)
 		}
 	}
-	if again := collect(); again.Delivered+again.Failed+again.Awaiting != 0 {
+	if again := f.collectReports(p); again.Delivered+again.Failed+again.Awaiting != 0 {
 		t.Fatalf("a second poll changed %+v", again)
 	}
 }
@@ -450,15 +461,10 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 func TestRetriedChunkWithNothingLeftReportsItsRange(t *testing.T) {
 	f := newFixture(t, 25, sim.Settings{ReportDelay: sim.Duration(time.Hour)}, relay.KindSimulator, false)
 	p := f.prepare()
-	in := workflows.SendChunkInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID}
 	send := func() workflows.SendChunkResult {
 		t.Helper()
-		v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, in)
+		out, err := f.sendChunk(p)
 		if err != nil {
-			t.Fatal(err)
-		}
-		var out workflows.SendChunkResult
-		if err := v.Get(&out); err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -498,32 +504,13 @@ func TestReportPollWantsMoreOnlyWhenItChangedSomething(t *testing.T) {
 	}
 	clock.Advance(30 * time.Minute)
 	p := f.prepare()
-	v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sent workflows.SendChunkResult
-	if err := v.Get(&sent); err != nil || sent.Sent != 10 {
+	if sent, err := f.sendChunk(p); err != nil || sent.Sent != 10 {
 		t.Fatalf("send %+v %v", sent, err)
 	}
 	f.acts.ReportPageSize, f.acts.ReportPages = 4, 2
-	collect := func() workflows.CollectReportsResult {
-		t.Helper()
-		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
-			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out workflows.CollectReportsResult
-		if err := v.Get(&out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
 	// Only the foreign reports are due: pages of them, the relay says more.
 	clock.Advance(45 * time.Minute)
-	if r := collect(); r.More || r.Delivered+r.Failed != 0 || r.Awaiting != 10 {
+	if r := f.collectReports(p); r.More || r.Delivered+r.Failed != 0 || r.Awaiting != 10 {
 		t.Fatalf("a poll of reports matching nothing answered %+v: want no More", r)
 	}
 	// Ours are due too: a poll that changes messages and stops at its bound
@@ -531,7 +518,7 @@ func TestReportPollWantsMoreOnlyWhenItChangedSomething(t *testing.T) {
 	clock.Advance(time.Hour)
 	var polls []workflows.CollectReportsResult
 	for len(polls) < 10 {
-		r := collect()
+		r := f.collectReports(p)
 		polls = append(polls, r)
 		if r.Awaiting == 0 {
 			break
@@ -552,27 +539,13 @@ func TestReportPollWantsMoreOnlyWhenItChangedSomething(t *testing.T) {
 func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
 	f := newFixture(t, 25, sim.Settings{}, relay.KindSimulator, false)
 	p := f.prepare()
-	v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sent workflows.SendChunkResult
-	if err := v.Get(&sent); err != nil || sent.Sent != 25 {
+	if sent, err := f.sendChunk(p); err != nil || sent.Sent != 25 {
 		t.Fatalf("send %+v %v", sent, err)
 	}
 	f.acts.ReportPageSize, f.acts.ReportPages = 4, 2
 	var got []workflows.CollectReportsResult
 	for i := 0; i < 10; i++ {
-		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
-			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r workflows.CollectReportsResult
-		if err := v.Get(&r); err != nil {
-			t.Fatal(err)
-		}
+		r := f.collectReports(p)
 		got = append(got, r)
 		if r.Awaiting == 0 {
 			break

@@ -44,9 +44,10 @@ type Activities struct {
 	// Temporal starts the workflows the outbox owes and keeps reminder and
 	// campaign Schedules in line with their rows (the worker sets its own client).
 	Temporal client.Client
-	// ReportPageSize and ReportPages bound one report poll of a relay's
-	// stream: at most ReportPages pages of ReportPageSize reports (zero: the
-	// defaults, reportPageLimit and reportPagesPerPoll).
+	// ReportPageSize and ReportPages bound one report poll of a relay: at most
+	// ReportPages pages of ReportPageSize reports from a stream, one page of
+	// ReportPageSize from Aligo (zero: the defaults, reportPageLimit and
+	// reportPagesPerPoll).
 	ReportPageSize, ReportPages int
 }
 

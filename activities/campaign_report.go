@@ -152,6 +152,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			res.changed[k] += v
 		}
 	}
+	size, pages := cmp.Or(a.ReportPageSize, reportPageLimit), cmp.Or(a.ReportPages, reportPagesPerPoll)
 	kind, _ := relay.KindOf(r.Kind)
 	if kind.Idempotent {
 		// No lock or transaction is held while the relay is asked: the cursor is
@@ -162,7 +163,6 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		if err != nil {
 			return res, err
 		}
-		size, pages := cmp.Or(a.ReportPageSize, reportPageLimit), cmp.Or(a.ReportPages, reportPagesPerPoll)
 		fctx, cancel := context.WithCancel(ctx)
 		defer cancel() // a page asked for ahead and no longer wanted
 		type fetched struct {
@@ -221,7 +221,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 	if err != nil || len(mids) == 0 {
 		return res, err
 	}
-	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: reportPageLimit})
+	p, err := f.Reports(ctx, relay.ReportQuery{ProviderIDs: mids, Since: aw.FirstSentAt.Add(-time.Minute), Limit: size})
 	if err != nil {
 		return res, reportsError(r.ID, err)
 	}

@@ -337,6 +337,11 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
+			switch only {
+			case "go", "wrk", "both":
+			default:
+				return fmt.Errorf("--client %q: want go, wrk or both", only)
+			}
 			stack, self, baseBin, done, err := startSeedStackWithBaseline(cmd, load, "redirects", baseline)
 			if err != nil {
 				return err

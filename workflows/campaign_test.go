@@ -457,6 +457,33 @@ func TestCampaignPollsAgainAtOnceWhileReportsAreReady(t *testing.T) {
 	}
 }
 
+// While nothing arrives the pause doubles up to a minute and stays there,
+// until the deadline gives up on what is left.
+func TestCampaignReportPausesStopGrowingAtAMinute(t *testing.T) {
+	f := newFakeCampaign(t, 1, 10)
+	f.reportAfter = map[int64]int{1: -1} // the relay never reports
+	env := f.newEnv(t0)
+	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 3,
+		ReportDeadline: 5 * time.Minute})
+	completed(t, env)
+
+	polls := f.pollList()
+	var gaps []time.Duration
+	for i := 1; i < len(polls); i++ {
+		gaps = append(gaps, polls[i].at.Sub(polls[i-1].at))
+	}
+	// 1+2+4+8+16+32 s = 63 s, then a minute a pause; the last (57 s) is cut at
+	// the deadline, 5 minutes after the first poll.
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second,
+		32 * time.Second, time.Minute, time.Minute, time.Minute}
+	if len(gaps) != len(want)+1 || !slices.Equal(gaps[:len(want)], want) || gaps[len(want)] >= time.Minute {
+		t.Fatalf("pauses between polls %v, want %v and one cut short at the deadline", gaps, want)
+	}
+	if last := polls[len(polls)-1]; !last.in.GiveUp {
+		t.Fatalf("last poll %+v: want the give-up", last.in)
+	}
+}
+
 func TestCampaignReportDeadlineMakesTheRestUnknown(t *testing.T) {
 	f := newFakeCampaign(t, 1, 30)
 	f.relayOf = func(id int64) int64 { return 1 + id%2 }

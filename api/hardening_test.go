@@ -114,7 +114,7 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("%s over plain HTTP: HSTS %q", resp.Request.URL.Path, hsts)
 		}
 	}
-	paths := []string{"/healthz", "/api/v1/me", "/no/such/route", "/t/AAAAAAAAAAAAAAAAAAAAAA", "/api/openapi.yaml", "/metrics"}
+	paths := []string{"/healthz", "/api/v1/me", "/no/such/route", "/t/AAAAAAAAAAAAAAAAAAAAAA", "/u/AAAAAAAAAAAAAAAAAAAAAA", "/api/openapi.yaml", "/metrics"}
 	for _, p := range paths {
 		resp, err := http.Get(h.srv.URL + p)
 		if err != nil {

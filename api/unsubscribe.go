@@ -79,8 +79,8 @@ func (s *Server) renderUnsubscribe(c *gin.Context, status int, kind string, u st
 	default:
 		v.Text = fmt.Sprintf(words[kind+".text"], u.AccountName, maskEmail(u.Email))
 	}
+	// Referrer-Policy: no-referrer comes with every answer (securityHeaders).
 	c.Header("Cache-Control", "no-store")
-	c.Header("Referrer-Policy", "no-referrer")
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
 	if err := unsubscribePage.Execute(c.Writer, v); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/sendingo/sendingo/devserver"
 )
 
@@ -85,4 +87,31 @@ func (s *Stack) StartAPIProcess(ctx context.Context, binary string, env ...strin
 		return APIProc{}, err
 	}
 	return APIProc{Base: base, Process: cmd.Process, Stop: stop}, nil
+}
+
+// LinksDatabase is a database of binary's own schema (`sendingo migrate up`
+// as binary has it) holding a copy of the stack's tracking links, and its DSN:
+// an API of another build resolves the same tokens there and writes its clicks
+// in the shape its own code knows, into a table of its own. The stack drops it
+// when it closes.
+func (s *Stack) LinksDatabase(ctx context.Context, binary, label string) (string, error) {
+	dsn, err := freshDatabase(s.Cfg.MySQLDSN, label)
+	if err != nil {
+		return "", err
+	}
+	s.closers = append(s.closers, func() { dropDatabase(dsn) })
+	cmd := exec.CommandContext(ctx, binary, "migrate", "up")
+	cmd.Env = append(append([]string{}, s.WorkerEnv...), "SENDINGO_MYSQL_DSN="+dsn)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s migrate up: %w\n%s", binary, err, out)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.DB.ExecContext(ctx, "INSERT INTO `"+cfg.DBName+"`.message_links (token, message_id, campaign_id, account_id, idx, url) "+
+		"SELECT token, message_id, campaign_id, account_id, idx, url FROM message_links"); err != nil {
+		return "", fmt.Errorf("copy the tracking links: %w", err)
+	}
+	return dsn, nil
 }

@@ -114,7 +114,10 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 		t.Fatalf("redirect %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), m[0].Links[0].URL)
 	}
 	h.click(t, m[1].Links[0].TrackingURL, browserUA)
-	h.click(t, m[1].Links[0].TrackingURL, browserUA)
+	// An agent that is not UTF-8 (a header may carry Latin-1) is recorded all the same.
+	if r := h.click(t, m[1].Links[0].TrackingURL, browserUA+" caf\xe9"); r.StatusCode != 302 {
+		t.Fatalf("a Latin-1 agent got %d", r.StatusCode)
+	}
 	if r := h.click(t, m[2].Links[0].TrackingURL, scraperUA); r.StatusCode != 302 {
 		t.Fatalf("the bot got %d", r.StatusCode)
 	}
@@ -133,6 +136,13 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 		if it.Clicks != wantClicks[i] || it.Links[0].Clicks != wantClicks[i] || (it.FirstClickAt != nil) != (wantClicks[i] > 0) {
 			t.Fatalf("message %d: clicks %d, link clicks %d, first click %v; want %d", i, it.Clicks, it.Links[0].Clicks, it.FirstClickAt, wantClicks[i])
 		}
+	}
+	// Each click keeps its user agent, and what the agent parsed to.
+	var agents []struct{ Agent, Device string }
+	_ = h.db.Select(&agents, `SELECT a.agent, a.device FROM clicks c JOIN user_agents a ON a.id = c.agent_id
+		WHERE c.message_id IN (?, ?) ORDER BY c.message_id, c.id`, m[0].ID, m[2].ID)
+	if len(agents) != 2 || agents[0].Agent != browserUA || agents[0].Device != "mobile" || agents[1].Agent != scraperUA {
+		t.Fatalf("clicks read back with agents %+v", agents)
 	}
 	var bots int
 	_ = h.db.Get(&bots, `SELECT COUNT(*) FROM clicks WHERE message_id = ? AND bot = 1`, m[2].ID)

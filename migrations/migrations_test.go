@@ -72,3 +72,76 @@ func TestUpDownUpOnFreshDatabase(t *testing.T) {
 		t.Fatalf("up after down 1: %v", err)
 	}
 }
+
+// Moving click agents into user_agents keeps every click's agent and what it
+// parsed to, one row per distinct agent (agents differing only in case are
+// two), and stepping back puts them on the clicks again.
+func TestClickAgentsSurviveTheirMove(t *testing.T) {
+	dsn, drop, err := testenv.CreateDatabase("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
+	m, err := migrations.New(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	if err := m.Down(1); err != nil {
+		t.Fatalf("down 1: %v", err)
+	}
+	db, err := sqlx.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	type click struct {
+		Token   string `db:"token"`
+		Agent   string `db:"user_agent"`
+		Device  string `db:"device"`
+		OS      string `db:"os"`
+		Browser string `db:"browser"`
+	}
+	clicks := []click{
+		{"tok0000000000000000001", "Mozilla/5.0 KAKAOTALK", "mobile", "Android", "KakaoTalk"},
+		{"tok0000000000000000002", "mozilla/5.0 kakaotalk", "mobile", "Android", "KakaoTalk"},
+		{"tok0000000000000000003", "Mozilla/5.0 KAKAOTALK", "mobile", "Android", "KakaoTalk"},
+		{"tok0000000000000000004", "Slackbot-LinkExpanding 1.0", "bot", "", "Slackbot"},
+	}
+	for i, c := range clicks {
+		if _, err := db.Exec(`INSERT INTO clicks (token, message_id, campaign_id, account_id, link_idx, bot, clicked_at, user_agent, device, os, browser)
+			VALUES (?, ?, 9, 3, 0, 0, NOW(6), ?, ?, ?, ?)`, c.Token, 100+i, c.Agent, c.Device, c.OS, c.Browser); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Up(); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	var agents int
+	if err := db.Get(&agents, `SELECT COUNT(*) FROM user_agents`); err != nil || agents != 3 {
+		t.Fatalf("%d user_agents rows (%v), want 3", agents, err)
+	}
+	check := func(q string) {
+		t.Helper()
+		var got []click
+		if err := db.Select(&got, q); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(clicks) {
+			t.Fatalf("%d clicks, want %d", len(got), len(clicks))
+		}
+		for i := range got {
+			if got[i] != clicks[i] {
+				t.Errorf("click %d reads %+v, want %+v", i, got[i], clicks[i])
+			}
+		}
+	}
+	check(`SELECT c.token, a.agent AS user_agent, a.device, a.os, a.browser FROM clicks c JOIN user_agents a ON a.id = c.agent_id ORDER BY c.token`)
+	if err := m.Down(1); err != nil {
+		t.Fatalf("down 1 again: %v", err)
+	}
+	check(`SELECT token, user_agent, device, os, browser FROM clicks ORDER BY token`)
+}

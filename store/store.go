@@ -26,7 +26,8 @@ var (
 
 // Store wraps the connection pool.
 type Store struct {
-	db *sqlx.DB
+	db     *sqlx.DB
+	agents agentMemory // user_agents ids of recent click agents
 }
 
 // DSN returns dsn with the parameters sendingo relies on: UTC times parsed into

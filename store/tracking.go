@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -42,25 +43,27 @@ type Click struct {
 	Browser   string
 }
 
-const clickColumns = `INSERT INTO clicks (token, message_id, campaign_id, account_id, link_idx, bot, clicked_at,
-		user_agent, device, os, browser) VALUES `
+const clickColumns = `INSERT INTO clicks (token, message_id, campaign_id, account_id, link_idx, bot, clicked_at, agent_id) VALUES `
 
-func (c Click) args() []any {
-	return []any{c.Token, c.MessageID, c.CampaignID, c.AccountID, c.Index, c.Bot, sqlTime(c.At),
-		render.TruncateRunes(c.UserAgent, 512), c.Device, c.OS, c.Browser}
+func (c Click) args(agent int64) []any {
+	return []any{c.Token, c.MessageID, c.CampaignID, c.AccountID, c.Index, c.Bot, sqlTime(c.At), agent}
 }
 
 // RecordClick stores one click with a single-row insert (its own commit).
 func (s *Store) RecordClick(ctx context.Context, c Click) error {
-	if _, err := s.db.ExecContext(ctx, clickInsert(1), c.args()...); err != nil {
+	agents, err := s.clickAgents(ctx, []Click{c})
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, clickInsert(1), c.args(agents[0])...); err != nil {
 		return fmt.Errorf("record click: %w", err)
 	}
 	return nil
 }
 
 // recordClicks stores clicks with one multi-row insert: one statement, one commit.
-func (s *Store) recordClicks(ctx context.Context, cs []Click) error {
-	if _, err := s.db.ExecContext(ctx, clickInsert(len(cs)), clickArgs(cs)...); err != nil {
+func (s *Store) recordClicks(ctx context.Context, cs []Click, agents []int64) error {
+	if _, err := s.db.ExecContext(ctx, clickInsert(len(cs)), clickArgs(cs, agents)...); err != nil {
 		return fmt.Errorf("record %d clicks: %w", len(cs), err)
 	}
 	return nil
@@ -68,7 +71,7 @@ func (s *Store) recordClicks(ctx context.Context, cs []Click) error {
 
 // clickInsert is the INSERT of n clicks; clickArgs are its arguments.
 func clickInsert(n int) string {
-	const row = "(?,?,?,?,?,?,?,?,?,?,?)"
+	const row = "(?,?,?,?,?,?,?,?)"
 	var b strings.Builder
 	b.Grow(len(clickColumns) + n*(len(row)+1))
 	b.WriteString(clickColumns)
@@ -81,12 +84,128 @@ func clickInsert(n int) string {
 	return b.String()
 }
 
-func clickArgs(cs []Click) []any {
-	args := make([]any, 0, len(cs)*11)
-	for _, c := range cs {
-		args = append(args, c.args()...)
+func clickArgs(cs []Click, agents []int64) []any {
+	args := make([]any, 0, len(cs)*8)
+	for i, c := range cs {
+		args = append(args, c.args(agents[i])...)
 	}
 	return args
+}
+
+// storedAgent is a User-Agent as user_agents keeps it: valid UTF-8 (a header
+// may carry any bytes; the column holds text) of at most 512 characters.
+func storedAgent(ua string) string {
+	return render.TruncateRunes(strings.ToValidUTF8(ua, "\uFFFD"), 512)
+}
+
+// agentMemory remembers the user_agents ids of recent agents, so that a click
+// from an agent seen before costs no lookup. It holds at most agentMemoryMax
+// agents of at most agentMemoryLen bytes (longer ones are looked up every
+// time), so whatever a public route is sent, it stays bounded.
+type agentMemory struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+const (
+	agentMemoryMax = 4096
+	agentMemoryLen = 512
+)
+
+func (a *agentMemory) get(agent string) (int64, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	id, ok := a.m[agent]
+	return id, ok
+}
+
+func (a *agentMemory) put(agent string, id int64) {
+	if len(agent) > agentMemoryLen {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[string]int64{}
+	}
+	if len(a.m) >= agentMemoryMax {
+		// Drop an arbitrary agent (map order is random): O(1), bounded.
+		for k := range a.m {
+			delete(a.m, k)
+			break
+		}
+	}
+	a.m[strings.Clone(agent)] = id
+}
+
+// clickAgents answers the user_agents id of each click's agent. The agents
+// not remembered are stored if new (one INSERT for all of them; a known one
+// is left as it is) and their ids read back by hash (one SELECT).
+func (s *Store) clickAgents(ctx context.Context, cs []Click) ([]int64, error) {
+	ids := make([]int64, len(cs))
+	var missing map[string][]int // agent → the clicks naming it
+	for i, c := range cs {
+		agent := storedAgent(c.UserAgent)
+		if id, ok := s.agents.get(agent); ok {
+			ids[i] = id
+			continue
+		}
+		if missing == nil {
+			missing = map[string][]int{}
+		}
+		missing[agent] = append(missing[agent], i)
+	}
+	if len(missing) == 0 {
+		return ids, nil
+	}
+	var ins, sel strings.Builder
+	ins.WriteString(`INSERT INTO user_agents (hash, agent, device, os, browser) VALUES `)
+	sel.WriteString(`SELECT id, hash FROM user_agents WHERE hash IN (`)
+	var insArgs, selArgs []any
+	byHash := map[[sha256.Size]byte]string{}
+	for agent, at := range missing {
+		h := sha256.Sum256([]byte(agent))
+		byHash[h] = agent
+		if len(selArgs) > 0 {
+			ins.WriteByte(',')
+			sel.WriteByte(',')
+		}
+		ins.WriteString("(?,?,?,?,?)")
+		sel.WriteByte('?')
+		c := cs[at[0]]
+		insArgs = append(insArgs, h[:], agent, c.Device, c.OS, c.Browser)
+		selArgs = append(selArgs, h[:])
+	}
+	ins.WriteString(` ON DUPLICATE KEY UPDATE id = id`)
+	sel.WriteByte(')')
+	if _, err := s.db.ExecContext(ctx, ins.String(), insArgs...); err != nil {
+		return nil, fmt.Errorf("store %d user agents: %w", len(missing), err)
+	}
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Hash []byte `db:"hash"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, sel.String(), selArgs...); err != nil {
+		return nil, fmt.Errorf("read %d user agents: %w", len(missing), err)
+	}
+	for _, r := range rows {
+		if len(r.Hash) != sha256.Size {
+			continue
+		}
+		agent, ok := byHash[[sha256.Size]byte(r.Hash)]
+		if !ok {
+			continue
+		}
+		for _, i := range missing[agent] {
+			ids[i] = r.ID
+		}
+		s.agents.put(agent, r.ID)
+		delete(missing, agent)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%d user agents stored but not found", len(missing))
+	}
+	return ids, nil
 }
 
 // LinkTokens lists up to limit tracking tokens of one account's campaign (benchmarks).
@@ -367,8 +486,12 @@ type preparedClicks struct {
 }
 
 func (p *preparedClicks) record(ctx context.Context, cs []Click) error {
+	agents, err := p.s.clickAgents(ctx, cs)
+	if err != nil {
+		return err
+	}
 	if len(cs) > preparedClickSizes {
-		return p.s.recordClicks(ctx, cs)
+		return p.s.recordClicks(ctx, cs, agents)
 	}
 	if p.conn != nil && time.Since(p.used) > p.idleCheck {
 		if err := p.conn.PingContext(ctx); err != nil {
@@ -378,7 +501,7 @@ func (p *preparedClicks) record(ctx context.Context, cs []Click) error {
 	p.used = time.Now()
 	st, err := p.stmt(ctx, len(cs))
 	if err == nil {
-		if _, err = st.ExecContext(ctx, clickArgs(cs)...); err == nil {
+		if _, err = st.ExecContext(ctx, clickArgs(cs, agents)...); err == nil {
 			return nil
 		}
 	}

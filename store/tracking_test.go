@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,5 +196,79 @@ func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
 	}
 	if other, _ := st.LinkTokens(context.Background(), store.CampaignKey{AccountID: 78, ID: campaign}, 10); len(other) != 0 {
 		t.Fatalf("another account's key sees %v", other)
+	}
+}
+
+// A click's agent is stored once and named by id: each distinct agent (by its
+// bytes: agents differing only in case are two) has one user_agents row with
+// what it parsed to, whichever process or batch sees it first, and every
+// click reads back its own agent. Bytes that are not UTF-8 and agents past 512
+// characters are stored, not refused.
+func TestClicksNameTheirAgentOnce(t *testing.T) {
+	st, db := clickStore(t)
+	const campaign = 880006
+	long := strings.Repeat("가", 600)
+	agents := []string{"Mozilla/5.0 KAKAOTALK 10.4.3", "mozilla/5.0 kakaotalk 10.4.3", "Bot\xff\xfe/1.0", long, ""}
+	want := []string{agents[0], agents[1], "Bot\uFFFD/1.0", strings.Repeat("가", 512), ""}
+	record := func(st *store.Store, from int) {
+		t.Helper()
+		r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
+		var wg sync.WaitGroup
+		errs := make([]error, 2*len(agents))
+		for i := range errs {
+			c := testClick(campaign, from+i)
+			c.UserAgent, c.Device, c.OS, c.Browser = agents[i%len(agents)], "mobile", "Android", fmt.Sprintf("b%d", i%len(agents))
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = r.Record(context.Background(), c) }()
+		}
+		waitQueued(t, r, len(errs))
+		r.Start()
+		wg.Wait()
+		r.Close()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("click %d: %v", from+i, err)
+			}
+		}
+	}
+	record(st, 0)
+	record(openStore(t), 100) // another process: nothing remembered
+	if err := st.RecordClick(context.Background(), testClick(campaign, 200)); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Token   string `db:"token"`
+		Agent   string `db:"agent"`
+		Browser string `db:"browser"`
+	}
+	if err := db.Select(&rows, `SELECT c.token, a.agent, a.browser FROM clicks c JOIN user_agents a ON a.id = c.agent_id
+		WHERE c.campaign_id = ? ORDER BY c.token`, campaign); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4*len(agents)+1 {
+		t.Fatalf("%d clicks read back with their agent, want %d", len(rows), 4*len(agents)+1)
+	}
+	for _, r := range rows {
+		var i int
+		if _, err := fmt.Sscanf(r.Token, "tok%d", &i); err != nil {
+			t.Fatal(err)
+		}
+		if i == 200 {
+			if r.Agent != "test" {
+				t.Errorf("click %d reads agent %q, want %q", i, r.Agent, "test")
+			}
+			continue
+		}
+		j := i % 100 % len(agents)
+		if r.Agent != want[j] || r.Browser != fmt.Sprintf("b%d", j) {
+			t.Errorf("click %d reads agent %.20q (browser %s), want %.20q (b%d)", i, r.Agent, r.Browser, want[j], j)
+		}
+	}
+	var n int
+	if err := db.Get(&n, `SELECT COUNT(DISTINCT a.id) FROM user_agents a JOIN clicks c ON c.agent_id = a.id WHERE c.campaign_id = ?`, campaign); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(agents)+1 {
+		t.Fatalf("the clicks name %d user_agents rows, want one per agent (%d)", n, len(agents)+1)
 	}
 }

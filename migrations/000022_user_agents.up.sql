@@ -16,15 +16,19 @@ CREATE TABLE user_agents (
     UNIQUE KEY uq_user_agents_hash (hash)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- The agents of the clicks stored so far (grouped by their bytes: the column's
--- collation would merge agents differing only in case).
+-- The agents of the clicks stored so far, each with its latest click's parse
+-- (told apart by their bytes: the column's collation would merge agents that
+-- differ only in case).
 INSERT INTO user_agents (hash, agent, device, os, browser)
-    SELECT h, MIN(user_agent), MIN(device), MIN(os), MIN(browser)
-    FROM (SELECT UNHEX(SHA2(user_agent, 256)) AS h, user_agent, device, os, browser FROM clicks) c
-    GROUP BY h;
+    SELECT h, user_agent, device, os, browser
+    FROM (SELECT UNHEX(SHA2(user_agent, 256)) AS h, user_agent, device, os, browser,
+                 ROW_NUMBER() OVER (PARTITION BY UNHEX(SHA2(user_agent, 256)) ORDER BY id DESC) AS latest
+          FROM clicks) c
+    WHERE latest = 1;
 
 ALTER TABLE clicks ADD COLUMN agent_id BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'user_agents.id' AFTER clicked_at;
 
 UPDATE clicks c JOIN user_agents a ON a.hash = UNHEX(SHA2(c.user_agent, 256)) SET c.agent_id = a.id;
 
-ALTER TABLE clicks DROP COLUMN user_agent, DROP COLUMN device, DROP COLUMN os, DROP COLUMN browser;
+ALTER TABLE clicks ALTER COLUMN agent_id DROP DEFAULT,
+    DROP COLUMN user_agent, DROP COLUMN device, DROP COLUMN os, DROP COLUMN browser;

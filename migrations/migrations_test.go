@@ -1,6 +1,8 @@
 package migrations_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -90,8 +92,13 @@ func TestClickAgentsSurviveTheirMove(t *testing.T) {
 	if err := m.Up(); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	if err := m.Down(1); err != nil {
-		t.Fatalf("down 1: %v", err)
+	// Back to version 21, the last with the agent on every click.
+	_, _, latest, err := m.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Down(int(latest) - 21); err != nil {
+		t.Fatalf("down to 21: %v", err)
 	}
 	db, err := sqlx.Open("mysql", dsn)
 	if err != nil {
@@ -108,9 +115,13 @@ func TestClickAgentsSurviveTheirMove(t *testing.T) {
 	clicks := []click{
 		{"tok0000000000000000001", "Mozilla/5.0 KAKAOTALK", "mobile", "Android", "KakaoTalk"},
 		{"tok0000000000000000002", "mozilla/5.0 kakaotalk", "mobile", "Android", "KakaoTalk"},
-		{"tok0000000000000000003", "Mozilla/5.0 KAKAOTALK", "mobile", "Android", "KakaoTalk"},
-		{"tok0000000000000000004", "Slackbot-LinkExpanding 1.0", "bot", "", "Slackbot"},
+		{"tok0000000000000000003", "Mozilla/5.0 KAKAOTALK", "mobile", "Android", "KakaoTalk 10"}, // a later parser's reading
+		{"tok0000000000000000004", "Mozilla/5.0 (Linux; 안드로이드)", "mobile", "Android", "Chrome"},
+		{"tok0000000000000000005", "Slackbot-LinkExpanding 1.0", "bot", "", "Slackbot"},
 	}
+	// Moved, an agent's clicks read its latest click's parse.
+	moved := append([]click(nil), clicks...)
+	moved[0].Browser = "KakaoTalk 10"
 	for i, c := range clicks {
 		if _, err := db.Exec(`INSERT INTO clicks (token, message_id, campaign_id, account_id, link_idx, bot, clicked_at, user_agent, device, os, browser)
 			VALUES (?, ?, 9, 3, 0, 0, NOW(6), ?, ?, ?, ?)`, c.Token, 100+i, c.Agent, c.Device, c.OS, c.Browser); err != nil {
@@ -120,28 +131,37 @@ func TestClickAgentsSurviveTheirMove(t *testing.T) {
 	if err := m.Up(); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	var agents int
-	if err := db.Get(&agents, `SELECT COUNT(*) FROM user_agents`); err != nil || agents != 3 {
-		t.Fatalf("%d user_agents rows (%v), want 3", agents, err)
+	// One row per agent, keyed by the SHA-256 the recorder computes in Go.
+	var agents []struct {
+		Hash  []byte `db:"hash"`
+		Agent string `db:"agent"`
 	}
-	check := func(q string) {
+	if err := db.Select(&agents, `SELECT hash, agent FROM user_agents`); err != nil || len(agents) != 4 {
+		t.Fatalf("%d user_agents rows (%v), want 4", len(agents), err)
+	}
+	for _, a := range agents {
+		if h := sha256.Sum256([]byte(a.Agent)); !bytes.Equal(a.Hash, h[:]) {
+			t.Errorf("agent %q stored with hash %x, Go's is %x", a.Agent, a.Hash, h)
+		}
+	}
+	check := func(q string, want []click) {
 		t.Helper()
 		var got []click
 		if err := db.Select(&got, q); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != len(clicks) {
-			t.Fatalf("%d clicks, want %d", len(got), len(clicks))
+		if len(got) != len(want) {
+			t.Fatalf("%d clicks, want %d", len(got), len(want))
 		}
 		for i := range got {
-			if got[i] != clicks[i] {
-				t.Errorf("click %d reads %+v, want %+v", i, got[i], clicks[i])
+			if got[i] != want[i] {
+				t.Errorf("click %d reads %+v, want %+v", i, got[i], want[i])
 			}
 		}
 	}
-	check(`SELECT c.token, a.agent AS user_agent, a.device, a.os, a.browser FROM clicks c JOIN user_agents a ON a.id = c.agent_id ORDER BY c.token`)
-	if err := m.Down(1); err != nil {
-		t.Fatalf("down 1 again: %v", err)
+	check(`SELECT c.token, a.agent AS user_agent, a.device, a.os, a.browser FROM clicks c JOIN user_agents a ON a.id = c.agent_id ORDER BY c.token`, moved)
+	if err := m.Down(int(latest) - 21); err != nil {
+		t.Fatalf("down to 21 again: %v", err)
 	}
-	check(`SELECT token, user_agent, device, os, browser FROM clicks ORDER BY token`)
+	check(`SELECT token, user_agent, device, os, browser FROM clicks ORDER BY token`, moved)
 }

@@ -1,15 +1,18 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sendingo/sendingo/render"
 )
@@ -93,10 +96,22 @@ func clickArgs(cs []Click, agents []int64) []any {
 }
 
 // storedAgent is a User-Agent as user_agents keeps it: valid UTF-8 (a header
-// may carry any bytes; the column holds text) of at most 512 characters.
+// may carry any bytes; the column holds text; each byte that is not UTF-8
+// becomes U+FFFD) of at most agentRunes characters.
 func storedAgent(ua string) string {
-	return render.TruncateRunes(strings.ToValidUTF8(ua, "\uFFFD"), 512)
+	// Characters past the first agentRunes are dropped anyway; a header may be
+	// far longer (up to the server's header limit), so look no further.
+	if len(ua) > utf8.UTFMax*agentRunes {
+		ua = ua[:utf8.UTFMax*agentRunes]
+	}
+	if !utf8.ValidString(ua) {
+		ua = string([]rune(ua))
+	}
+	return render.TruncateRunes(ua, agentRunes)
 }
+
+// agentRunes is how many characters of an agent are kept (user_agents.agent).
+const agentRunes = 512
 
 // agentMemory remembers the user_agents ids of recent agents, so that a click
 // from an agent seen before costs no lookup. It holds at most agentMemoryMax
@@ -139,8 +154,8 @@ func (a *agentMemory) put(agent string, id int64) {
 }
 
 // clickAgents answers the user_agents id of each click's agent. The agents
-// not remembered are stored if new (one INSERT for all of them; a known one
-// is left as it is) and their ids read back by hash (one SELECT).
+// not remembered are stored if new, with their parse (one INSERT for all of
+// them), and their ids read back by hash (one SELECT).
 func (s *Store) clickAgents(ctx context.Context, cs []Click) ([]int64, error) {
 	ids := make([]int64, len(cs))
 	var missing map[string][]int // agent → the clicks naming it
@@ -163,8 +178,19 @@ func (s *Store) clickAgents(ctx context.Context, cs []Click) ([]int64, error) {
 	sel.WriteString(`SELECT id, hash FROM user_agents WHERE hash IN (`)
 	var insArgs, selArgs []any
 	byHash := map[[sha256.Size]byte]string{}
-	for agent, at := range missing {
-		h := sha256.Sum256([]byte(agent))
+	// In the order of their hashes: processes storing the same new agents at
+	// once lock their rows in one order, never in a cycle.
+	type newAgent struct {
+		hash  [sha256.Size]byte
+		agent string
+	}
+	news := make([]newAgent, 0, len(missing))
+	for agent := range missing {
+		news = append(news, newAgent{sha256.Sum256([]byte(agent)), agent})
+	}
+	slices.SortFunc(news, func(a, b newAgent) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+	for _, n := range news {
+		h, agent, at := n.hash, n.agent, missing[n.agent]
 		byHash[h] = agent
 		if len(selArgs) > 0 {
 			ins.WriteByte(',')
@@ -176,7 +202,9 @@ func (s *Store) clickAgents(ctx context.Context, cs []Click) ([]int64, error) {
 		insArgs = append(insArgs, h[:], agent, c.Device, c.OS, c.Browser)
 		selArgs = append(selArgs, h[:])
 	}
-	ins.WriteString(` ON DUPLICATE KEY UPDATE id = id`)
+	// A known agent takes this build's parse (a parser fix reaches the agents
+	// seen before it, as it did when every click carried its own).
+	ins.WriteString(` ON DUPLICATE KEY UPDATE device = VALUES(device), os = VALUES(os), browser = VALUES(browser)`)
 	sel.WriteByte(')')
 	if _, err := s.db.ExecContext(ctx, ins.String(), insArgs...); err != nil {
 		return nil, fmt.Errorf("store %d user agents: %w", len(missing), err)

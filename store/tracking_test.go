@@ -207,9 +207,12 @@ func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
 func TestClicksNameTheirAgentOnce(t *testing.T) {
 	st, db := clickStore(t)
 	const campaign = 880006
+	if _, err := db.Exec(`DELETE FROM clicks WHERE campaign_id = ?`, campaign); err != nil {
+		t.Fatal(err)
+	}
 	long := strings.Repeat("가", 600)
 	agents := []string{"Mozilla/5.0 KAKAOTALK 10.4.3", "mozilla/5.0 kakaotalk 10.4.3", "Bot\xff\xfe/1.0", long, ""}
-	want := []string{agents[0], agents[1], "Bot\uFFFD/1.0", strings.Repeat("가", 512), ""}
+	want := []string{agents[0], agents[1], "Bot\uFFFD\uFFFD/1.0", strings.Repeat("가", 512), ""}
 	record := func(st *store.Store, from int) {
 		t.Helper()
 		r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
@@ -270,5 +273,61 @@ func TestClicksNameTheirAgentOnce(t *testing.T) {
 	}
 	if n != len(agents)+1 {
 		t.Fatalf("the clicks name %d user_agents rows, want one per agent (%d)", n, len(agents)+1)
+	}
+}
+
+// Two processes that meet the same new agents at the same moment store each
+// once, and both have every click stored with its own agent.
+func TestTwoProcessesStoreANewAgentOnce(t *testing.T) {
+	_, db := clickStore(t)
+	const campaign, n = 880007, 60
+	if _, err := db.Exec(`DELETE FROM clicks WHERE campaign_id = ?`, campaign); err != nil {
+		t.Fatal(err)
+	}
+	var recorders []*store.ClickRecorder
+	var wg sync.WaitGroup
+	errs := make([]error, 2*n)
+	for p := range 2 {
+		r := openStore(t).NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
+		recorders = append(recorders, r)
+		for i := range n {
+			c := testClick(campaign, p*n+i)
+			c.UserAgent = fmt.Sprintf("race/%d", (i+p*7)%n) // the same agents, in another order
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[p*n+i] = r.Record(context.Background(), c) }()
+		}
+		waitQueued(t, r, n)
+	}
+	for _, r := range recorders {
+		go r.Start()
+	}
+	wg.Wait()
+	for _, r := range recorders {
+		r.Close()
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("click %d: %v", i, err)
+		}
+	}
+	var agents int
+	if err := db.Get(&agents, `SELECT COUNT(*) FROM user_agents WHERE agent LIKE 'race/%'`); err != nil || agents != n {
+		t.Fatalf("%d user_agents rows for %d agents (%v)", agents, n, err)
+	}
+	var rows []struct{ Token, Agent string }
+	if err := db.Select(&rows, `SELECT c.token, a.agent FROM clicks c JOIN user_agents a ON a.id = c.agent_id WHERE c.campaign_id = ?`, campaign); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2*n {
+		t.Fatalf("%d clicks read back with their agent, want %d", len(rows), 2*n)
+	}
+	for _, r := range rows {
+		var k int
+		if _, err := fmt.Sscanf(r.Token, "tok%d", &k); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("race/%d", (k%n+k/n*7)%n); r.Agent != want {
+			t.Errorf("click %d reads agent %q, want %q", k, r.Agent, want)
+		}
 	}
 }

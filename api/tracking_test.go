@@ -137,11 +137,13 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 			t.Fatalf("message %d: clicks %d, link clicks %d, first click %v; want %d", i, it.Clicks, it.Links[0].Clicks, it.FirstClickAt, wantClicks[i])
 		}
 	}
-	// Each click keeps its user agent, and what the agent parsed to.
+	// Each click keeps its user agent (bytes that are not UTF-8 as U+FFFD), and
+	// what the agent parsed to.
 	var agents []struct{ Agent, Device string }
 	_ = h.db.Select(&agents, `SELECT a.agent, a.device FROM clicks c JOIN user_agents a ON a.id = c.agent_id
-		WHERE c.message_id IN (?, ?) ORDER BY c.message_id, c.id`, m[0].ID, m[2].ID)
-	if len(agents) != 2 || agents[0].Agent != browserUA || agents[0].Device != "mobile" || agents[1].Agent != scraperUA {
+		WHERE c.message_id IN (?, ?, ?) ORDER BY c.message_id, c.id`, m[0].ID, m[1].ID, m[2].ID)
+	if len(agents) != 4 || agents[0].Agent != browserUA || agents[0].Device != "mobile" || agents[1].Agent != browserUA ||
+		agents[2].Agent != browserUA+" caf\uFFFD" || agents[2].Device != "mobile" || agents[3].Agent != scraperUA {
 		t.Fatalf("clicks read back with agents %+v", agents)
 	}
 	var bots int

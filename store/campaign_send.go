@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -198,20 +200,27 @@ type MessageResult struct {
 	ResultAt    time.Time
 }
 
-// resultBatch is how many rows one JSON_TABLE update carries.
-const resultBatch = 500
+// resultBatch is how many rows one result UPDATE carries, and resultSpan the
+// widest id range it covers (its value lists have an entry per id in it).
+const (
+	resultBatch = 500
+	resultSpan  = 2 * resultBatch
+)
 
 // ApplyResults writes outcomes to messages still in one of the from statuses,
-// 500 rows per statement (UPDATE ... JOIN JSON_TABLE), and answers how many rows
-// changed for each new status. A row that has meanwhile moved on is left alone,
-// so replaying results is harmless.
+// up to 500 rows per statement, and answers how many rows changed for each new
+// status. A row that has meanwhile moved on is left alone, so replaying
+// results is harmless.
 //
-// A statement's JSON carries per row only the columns whose values differ
-// between its rows; the rest are parameters. A relay's hand-over of a slice
-// differs only in the provider id (the status, relay, channel and sent time
-// are the slice's), a page of delivery reports only in the result time, and
-// MariaDB's cost of the statement follows what it reads per row
-// (BenchmarkHandOverWrite).
+// A statement is a single-table UPDATE of the rows named by id (a range when
+// they are consecutive): the columns whose values the statement's rows share
+// are parameters, and a column whose values differ takes the row's own from a
+// list indexed by the row's offset in the statement's id range (ELT). A
+// relay's hand-over of a slice differs only in the provider id, a page of
+// delivery reports only in the result time. MariaDB updates such rows as it
+// finds them by primary key, where an UPDATE joined to a JSON_TABLE of the
+// rows collected them in a temporary table first and cost about twice as
+// much (BenchmarkHandOverWrite).
 func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []MessageResult, from ...string) (map[string]int64, error) {
 	changed := map[string]int64{}
 	if len(results) == 0 {
@@ -235,20 +244,25 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		for _, st := range order {
 			rows := byStatus[st]
-			for i := 0; i < len(rows); i += resultBatch {
-				part := rows[i:min(i+resultBatch, len(rows))]
+			// In id order: statements take their rows' locks in one order, and
+			// each covers a narrow id range. A message named twice takes its
+			// first outcome (as a row is updated once per statement).
+			slices.SortStableFunc(rows, func(a, b resultRow) int { return cmp.Compare(a.id, b.id) })
+			rows = slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
+			for i := 0; i < len(rows); {
+				n := 1
+				for i+n < len(rows) && n < resultBatch && rows[i+n].id-rows[i].id < resultSpan {
+					n++
+				}
+				part := rows[i : i+n]
+				i += n
 				q, args := resultUpdate(st, part)
-				// The JSON rows drive the join and find their message by primary key,
-				// whatever the table statistics say. Left to the optimizer, stale
-				// statistics (a freshly filled table after a server restart says 0
-				// rows) make it scan the messages and re-read the JSON per message:
-				// tens of seconds a statement, lock waits, a stalled campaign.
-				res, err := tx.ExecContext(ctx, q+` WHERE m.account_id = ? AND `+fromSQL, append(append(args, accountID), fromArgs...)...)
+				res, err := tx.ExecContext(ctx, q+` AND m.account_id = ? AND `+fromSQL, append(append(args, accountID), fromArgs...)...)
 				if err != nil {
 					return fmt.Errorf("write %d %s results: %w", len(part), st, err)
 				}
-				n, _ := res.RowsAffected()
-				changed[st] += n
+				n64, _ := res.RowsAffected()
+				changed[st] += n64
 			}
 		}
 		return nil
@@ -269,99 +283,85 @@ type resultRow struct {
 // unsetTime is the sent or result time that leaves a row's own as it is.
 const unsetTime = "1970-01-02"
 
-// resultColumn is a result column ApplyResults writes: its JSON key and
-// JSON_TABLE column, its value in a row, the SET for a value the rows share
-// (false: leave the row's own) and the SET from the JSON column.
+// resultColumn is a result column ApplyResults writes: its name, its value
+// in a row, and whether that value leaves the row's own as it is (no relay,
+// channel, provider id or time; no fallback).
 type resultColumn struct {
-	key, def string
-	of       func(resultRow) any
-	shared   func(v any) (string, bool)
-	varying  string
+	name string
+	of   func(resultRow) any
+	keep func(v any) bool
 }
 
 // resultColumns are written in this order, after the status.
 var resultColumns = []resultColumn{
-	{"r", "rl BIGINT UNSIGNED PATH '$.r'", func(r resultRow) any { return r.relay },
-		func(v any) (string, bool) { return "m.relay_id = ?", v.(int64) > 0 }, "m.relay_id = IF(j.rl > 0, j.rl, m.relay_id)"},
-	{"c", "ch VARCHAR(8) PATH '$.c'", func(r resultRow) any { return r.channel },
-		func(v any) (string, bool) { return "m.sent_channel = ?", v.(string) != "" }, "m.sent_channel = IF(j.ch <> '', j.ch, m.sent_channel)"},
-	{"f", "fb INT PATH '$.f'", func(r resultRow) any { return r.fallback },
-		func(v any) (string, bool) { return "m.fallback = GREATEST(m.fallback, ?)", v.(int) > 0 }, "m.fallback = GREATEST(m.fallback, j.fb)"},
-	{"p", "pid VARCHAR(40) PATH '$.p'", func(r resultRow) any { return r.provider },
-		func(v any) (string, bool) { return "m.provider_id = ?", v.(string) != "" }, "m.provider_id = IF(j.pid <> '', j.pid, m.provider_id)"},
-	{"d", "cd VARCHAR(32) PATH '$.d'", func(r resultRow) any { return r.code },
-		func(any) (string, bool) { return "m.code = ?", true }, "m.code = j.cd"},
-	{"x", "rs VARCHAR(255) PATH '$.x'", func(r resultRow) any { return r.reason },
-		func(any) (string, bool) { return "m.reason = ?", true }, "m.reason = j.rs"},
-	{"sa", "sa VARCHAR(26) PATH '$.sa'", func(r resultRow) any { return r.sentAt },
-		func(v any) (string, bool) { return "m.sent_at = ?", v.(string) > unsetTime }, "m.sent_at = IF(j.sa > '" + unsetTime + "', j.sa, m.sent_at)"},
-	{"ra", "ra VARCHAR(26) PATH '$.ra'", func(r resultRow) any { return r.resultAt },
-		func(v any) (string, bool) { return "m.result_at = ?", v.(string) > unsetTime }, "m.result_at = IF(j.ra > '" + unsetTime + "', j.ra, m.result_at)"},
+	{"relay_id", func(r resultRow) any { return r.relay }, func(v any) bool { return v.(int64) <= 0 }},
+	{"sent_channel", func(r resultRow) any { return r.channel }, func(v any) bool { return v.(string) == "" }},
+	{"fallback", func(r resultRow) any { return r.fallback }, func(v any) bool { return v.(int) == 0 }},
+	{"provider_id", func(r resultRow) any { return r.provider }, func(v any) bool { return v.(string) == "" }},
+	{"code", func(r resultRow) any { return r.code }, func(any) bool { return false }},
+	{"reason", func(r resultRow) any { return r.reason }, func(any) bool { return false }},
+	{"sent_at", func(r resultRow) any { return r.sentAt }, func(v any) bool { return v.(string) <= unsetTime }},
+	{"result_at", func(r resultRow) any { return r.resultAt }, func(v any) bool { return v.(string) <= unsetTime }},
 }
 
-// resultUpdate is the UPDATE (without its WHERE) writing status and the rows'
-// results, and its arguments: the JSON document first, then the values the
-// rows share.
+// resultUpdate is the UPDATE writing status and the rows' results (rows in
+// id order, within resultSpan), up to its WHERE's id condition, and its
+// arguments. A column the rows share is a parameter (or left out, when the
+// shared value keeps the row's own); a varying column is
+// COALESCE(ELT(m.id - (first id - 1), v₁, …, vₙ), own) with an entry per id
+// of the range, NULL where a row keeps its own or no row of the statement has
+// that id.
 func resultUpdate(status string, rows []resultRow) (string, []any) {
-	same := func(f func(resultRow) any) bool {
+	first, last := rows[0].id, rows[len(rows)-1].id
+	var q strings.Builder
+	q.WriteString(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = ?`)
+	args := []any{status}
+	for _, c := range resultColumns {
+		v0 := c.of(rows[0])
+		same := true
 		for _, r := range rows[1:] {
-			if f(r) != f(rows[0]) {
-				return false
+			if c.of(r) != v0 {
+				same = false
+				break
 			}
 		}
-		return true
-	}
-	first := rows[0]
-	var cols, set []string
-	var args []any
-	var varying []resultColumn
-	for _, c := range resultColumns {
-		if same(c.of) {
-			if clause, ok := c.shared(c.of(first)); ok {
-				set = append(set, clause)
-				args = append(args, c.of(first))
+		if same {
+			if !c.keep(v0) {
+				q.WriteString(", m." + c.name + " = ?")
+				args = append(args, v0)
 			}
 			continue
 		}
-		varying = append(varying, c)
-		cols = append(cols, c.def)
-		set = append(set, c.varying)
-	}
-	// The document: per row its id and the varying columns only.
-	var doc []byte
-	doc = append(doc, '[')
-	for i, r := range rows {
-		if i > 0 {
-			doc = append(doc, ',')
-		}
-		doc = append(doc, `{"i":`...)
-		doc = strconv.AppendInt(doc, r.id, 10)
-		for _, c := range varying {
-			doc = append(doc, `,"`...)
-			doc = append(doc, c.key...)
-			doc = append(doc, `":`...)
-			switch v := c.of(r).(type) {
-			case int64:
-				doc = strconv.AppendInt(doc, v, 10)
-			case int:
-				doc = strconv.AppendInt(doc, int64(v), 10)
-			case string:
-				b, _ := json.Marshal(v)
-				doc = append(doc, b...)
+		q.WriteString(", m." + c.name + " = COALESCE(ELT(m.id - ?")
+		args = append(args, first-1)
+		next := first
+		for _, r := range rows {
+			for ; next < r.id; next++ {
+				q.WriteString(",NULL")
+			}
+			next = r.id + 1
+			if v := c.of(r); c.keep(v) {
+				q.WriteString(",NULL")
+			} else {
+				q.WriteString(",?")
+				args = append(args, v)
 			}
 		}
-		doc = append(doc, '}')
+		q.WriteString("), m." + c.name + ")")
 	}
-	doc = append(doc, ']')
-	q := `UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.i'`
-	for _, c := range cols {
-		q += ", " + c
+	if last-first+1 == int64(len(rows)) {
+		q.WriteString(" WHERE m.id BETWEEN ? AND ?")
+		return q.String(), append(args, first, last)
 	}
-	q += `)) j STRAIGHT_JOIN campaign_messages m FORCE INDEX (PRIMARY) ON m.id = j.id SET m.status = ?`
-	for _, c := range set {
-		q += ", " + c
+	q.WriteString(" WHERE m.id IN (")
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(strconv.FormatInt(r.id, 10))
 	}
-	return q, append([]any{string(doc), status}, args...)
+	q.WriteByte(')')
+	return q.String(), args
 }
 
 func truncateASCII(s string, n int) string {

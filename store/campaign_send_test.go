@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,5 +165,85 @@ func TestApplyResultsWritesEachRowsOwnOutcome(t *testing.T) {
 	// Another account's key changes nothing.
 	if changed, err := st.ApplyResults(ctx, account+1, []store.MessageResult{{ID: ids[2], Status: store.MessageFailed, Code: "x"}}, store.MessageSent); err != nil || changed[store.MessageFailed] != 0 {
 		t.Fatalf("another account changed %v (%v)", changed, err)
+	}
+}
+
+// Outcomes of many messages, given in no order, with gaps, a message named
+// twice and values that differ from row to row, are each written to their
+// own row however the rows are split into statements.
+func TestApplyResultsWritesManyRowsAcrossGapsAndStatements(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	db := testenv.DB(t)
+	const account, campaign, n = 990402, 990402, 2600
+	for lo := 0; lo < n; lo += 650 {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name, channel, body, buttons, fallback_body, status) VALUES `)
+		var args []any
+		for i := lo; i < lo+650; i++ {
+			if i > lo {
+				q.WriteByte(',')
+			}
+			q.WriteString(`(?, ?, ?, 1, ?, 'n', 'sms', 'b', '', '', 'sending')`)
+			args = append(args, campaign, account, i+1, fmt.Sprintf("+821000%06d", i))
+		}
+		if _, err := db.Exec(q.String(), args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []int64
+	if err := db.Select(&ids, `SELECT id FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, campaign); err != nil || len(ids) != n {
+		t.Fatalf("%d messages (%v)", len(ids), err)
+	}
+	sent := time.Date(2026, 11, 26, 3, 4, 5, 0, time.UTC)
+	var res []store.MessageResult
+	for k := range n {
+		i := k * 1013 % n // every message once, in no order
+		switch {
+		case i%7 == 3: // left alone: a gap in the hand-over
+		case i%11 == 5:
+			res = append(res, store.MessageResult{ID: ids[i], Status: store.MessageFailed, RelayID: 1, Code: fmt.Sprintf("c-%d", i), ResultAt: sent})
+		default:
+			res = append(res, store.MessageResult{ID: ids[i], Status: store.MessageSent, RelayID: int64(1 + i%2), SentChannel: "sms",
+				ProviderID: fmt.Sprintf("p-%d", i), SentAt: sent.Add(time.Duration(i%3) * time.Second)})
+		}
+	}
+	res = append(res, store.MessageResult{ID: ids[12], Status: store.MessageSent, RelayID: 1, SentChannel: "sms", ProviderID: "second", SentAt: sent}) // named twice: the first outcome counts
+	changed, err := st.ApplyResults(ctx, account, res, store.MessageSending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		ID       int64     `db:"id"`
+		Status   string    `db:"status"`
+		Relay    int64     `db:"relay_id"`
+		Provider string    `db:"provider_id"`
+		Code     string    `db:"code"`
+		SentAt   time.Time `db:"sent_at"`
+	}
+	if err := db.Select(&rows, `SELECT id, status, relay_id, provider_id, code, sent_at FROM campaign_messages WHERE campaign_id = ? ORDER BY id`, campaign); err != nil {
+		t.Fatal(err)
+	}
+	var wantSent, wantFailed int64
+	for i, r := range rows {
+		switch {
+		case i%7 == 3:
+			if r.Status != "sending" || r.Provider != "" || r.Relay != 0 {
+				t.Errorf("message %d, given no outcome, reads %+v", i, r)
+			}
+		case i%11 == 5:
+			wantFailed++
+			if r.Status != "failed" || r.Code != fmt.Sprintf("c-%d", i) || r.Relay != 1 || r.Provider != "" {
+				t.Errorf("message %d reads %+v, want failed with c-%d", i, r, i)
+			}
+		default:
+			wantSent++
+			if r.Status != "sent" || r.Provider != fmt.Sprintf("p-%d", i) || r.Relay != int64(1+i%2) || !r.SentAt.UTC().Equal(sent.Add(time.Duration(i%3)*time.Second)) {
+				t.Errorf("message %d reads %+v, want sent as p-%d on relay %d", i, r, i, 1+i%2)
+			}
+		}
+	}
+	if changed[store.MessageSent] != wantSent || changed[store.MessageFailed] != wantFailed {
+		t.Fatalf("changed %v, want %d sent and %d failed", changed, wantSent, wantFailed)
 	}
 }

@@ -32,17 +32,10 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 	if err != nil {
 		return nil, 0, fmt.Errorf("campaign %d: %w", c.ID, err)
 	}
-	groupOf := "0"
-	var groupArgs []any
-	if c.AudienceKind == AudienceGroups && len(c.GroupIDs) > 0 {
-		q, a, _ := sqlx.In(`(SELECT MIN(g.group_id) FROM group_members g
-			WHERE g.account_id = c.account_id AND g.customer_id = c.id AND g.group_id IN (?))`, []int64(c.GroupIDs))
-		groupOf, groupArgs = q, a
-	}
 	load := func(where string, whereArgs ...any) ([]AudienceMember, error) {
-		q := `SELECT ` + audienceColumns + `, ` + groupOf + ` AS group_id FROM customers c
+		q := `SELECT ` + audienceColumns + `, 0 AS group_id FROM customers c
 			WHERE ` + cond + ` AND ` + where + ` ORDER BY c.id LIMIT ?`
-		args := append(append(append(append([]any{}, groupArgs...), condArgs...), whereArgs...), limit)
+		args := append(append(append([]any{}, condArgs...), whereArgs...), limit)
 		var out []AudienceMember
 		if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
 			return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
@@ -51,16 +44,28 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 	}
 
 	var candidates []int64
+	var groupOf map[int64]int64 // a candidate's first group of the campaign's
 	switch c.AudienceKind {
 	case AudienceGroups:
 		if len(c.GroupIDs) == 0 {
 			return nil, 0, nil
 		}
-		q, args, _ := sqlx.In(`SELECT DISTINCT customer_id FROM group_members
+		// Each candidate with the first of the campaign's groups it is in, read
+		// in the same pass over the membership (not a subquery per member).
+		q, args, _ := sqlx.In(`SELECT customer_id, MIN(group_id) AS group_id FROM group_members
 			WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
-			ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
-		if err := s.db.SelectContext(ctx, &candidates, q, args...); err != nil {
+			GROUP BY customer_id ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
+		var rows []struct {
+			Customer int64 `db:"customer_id"`
+			Group    int64 `db:"group_id"`
+		}
+		if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
 			return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
+		}
+		groupOf = make(map[int64]int64, len(rows))
+		for _, r := range rows {
+			candidates = append(candidates, r.Customer)
+			groupOf[r.Customer] = r.Group
 		}
 	case AudienceCustomers:
 		for _, id := range uniqueIDs(c.CustomerIDs) {
@@ -86,6 +91,9 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 	out, err := load(in, inArgs...)
 	if err != nil {
 		return nil, 0, err
+	}
+	for i := range out {
+		out[i].GroupID = groupOf[out[i].ID]
 	}
 	return out, candidates[len(candidates)-1], nil
 }

@@ -104,7 +104,9 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 	if err != nil {
 		return 0, 0, classify(err)
 	}
-	content := store.Template(c.Content).Content()
+	// The content is checked once; a template the account's settings refuse
+	// (nil) renders for nobody, as rendering it for each would fail.
+	compiled, _ := render.Compile(store.Template(c.Content).Content(), settings)
 	exhausted := false
 	type batch struct {
 		seq     int
@@ -148,7 +150,7 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 			}
 			b := batch{seq: seq, next: next, msgs: make([]store.NewMessage, 0, len(members))}
 			for _, m := range members {
-				if msg, ok := a.messageFor(c, content, settings, m); ok {
+				if msg, ok := a.messageFor(c, compiled, m); ok {
 					b.msgs = append(b.msgs, msg)
 				} else {
 					b.skipped++
@@ -200,9 +202,12 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 
 // messageFor renders the campaign's content for one recipient; false means the
 // recipient cannot get it (no address for the channel, a missing variable).
-func (a *Activities) messageFor(c store.Campaign, t render.Template, acct render.AccountSettings, m store.AudienceMember) (store.NewMessage, bool) {
+func (a *Activities) messageFor(c store.Campaign, t *render.Compiled, m store.AudienceMember) (store.NewMessage, bool) {
+	if t == nil {
+		return store.NewMessage{}, false
+	}
 	recipient := m.Phone
-	if t.Channel == render.ChannelEmail {
+	if t.Template().Channel == render.ChannelEmail {
 		if m.Email == "" {
 			return store.NewMessage{}, false
 		}
@@ -214,7 +219,7 @@ func (a *Activities) messageFor(c store.Campaign, t render.Template, acct render
 	for k, v := range c.Variables {
 		vars[k] = v
 	}
-	r, err := render.Render(t, vars, acct)
+	r, err := t.Render(vars)
 	if err != nil {
 		return store.NewMessage{}, false
 	}
@@ -247,7 +252,7 @@ func (a *Activities) messageFor(c store.Campaign, t render.Template, acct render
 		// Every campaign e-mail carries its own one-click unsubscribe address
 		// (List-Unsubscribe); an advertisement shows it in the body too.
 		msg.UnsubscribeToken = newToken()
-		if t.Advertisement {
+		if t.Template().Advertisement {
 			msg.Body = render.WithUnsubscribeLink(msg.Body, a.unsubscribeURL(msg.UnsubscribeToken))
 		}
 	}

@@ -41,12 +41,36 @@ type RenderedFallback struct {
 // Values are inserted literally and never expanded again. vars may be nil when
 // the template has no variables.
 func Render(t Template, vars map[string]string, acct AccountSettings) (Rendered, error) {
-	if problems := Validate(t, acct); len(problems) > 0 {
-		return Rendered{}, &InvalidTemplateError{Problems: problems}
+	c, err := Compile(t, acct)
+	if err != nil {
+		return Rendered{}, err
 	}
+	return c.Render(vars)
+}
+
+// Compiled is a template Validate accepted for an account, with its variables
+// listed: what rendering it for one recipient after another needs only once.
+type Compiled struct {
+	t    Template
+	acct AccountSettings
+	vars []string
+}
+
+// Compile checks t for acct once (*InvalidTemplateError when Validate refuses
+// it), for many Render calls on the result.
+func Compile(t Template, acct AccountSettings) (*Compiled, error) {
+	if problems := Validate(t, acct); len(problems) > 0 {
+		return nil, &InvalidTemplateError{Problems: problems}
+	}
+	return &Compiled{t: t, acct: acct, vars: t.Variables()}, nil
+}
+
+// Render is Render(t, vars, acct) for the compiled template.
+func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
+	t, acct := c.t, c.acct
 	values := nfcKeys(vars)
 	var missing []string
-	for _, name := range t.Variables() {
+	for _, name := range c.vars {
 		if _, ok := values[name]; !ok {
 			missing = append(missing, name)
 		}
@@ -157,3 +181,6 @@ func renderButtons(buttons []Button, fill func(string) string) ([]Button, []erro
 	}
 	return out, errs
 }
+
+// Template is the template compiled.
+func (c *Compiled) Template() Template { return c.t }

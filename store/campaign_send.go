@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -240,8 +241,14 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
 			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)})
 	}
-	fromSQL, fromArgs, _ := sqlx.In(`m.status IN (?)`, from)
-	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+	if len(from) == 0 {
+		return nil, errors.New("apply results: no status to move the messages from")
+	}
+	fromSQL, fromArgs, err := sqlx.In(`m.status IN (?)`, from)
+	if err != nil {
+		return nil, err
+	}
+	err = s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		for _, st := range order {
 			rows := byStatus[st]
 			// In id order: statements take their rows' locks in one order, and

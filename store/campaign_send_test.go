@@ -162,6 +162,10 @@ func TestApplyResultsWritesEachRowsOwnOutcome(t *testing.T) {
 			t.Errorf("report %d left %+v", i, got)
 		}
 	}
+	// Results with no status to move from are refused, not sent as broken SQL.
+	if _, err := st.ApplyResults(ctx, account, reports); err == nil || !strings.Contains(err.Error(), "no status to move") {
+		t.Fatalf("ApplyResults with no from status answered %v", err)
+	}
 	// Another account's key changes nothing.
 	if changed, err := st.ApplyResults(ctx, account+1, []store.MessageResult{{ID: ids[2], Status: store.MessageFailed, Code: "x"}}, store.MessageSent); err != nil || changed[store.MessageFailed] != 0 {
 		t.Fatalf("another account changed %v (%v)", changed, err)

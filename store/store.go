@@ -15,6 +15,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/sendingo/sendingo/memo"
 	"github.com/sendingo/sendingo/phone"
 )
 
@@ -27,7 +28,7 @@ var (
 // Store wraps the connection pool.
 type Store struct {
 	db     *sqlx.DB
-	agents agentMemory // user_agents ids of recent click agents
+	agents *memo.Bounded[int64] // user_agents ids of recent click agents
 }
 
 // DSN returns dsn with the parameters sendingo relies on: UTC times parsed into
@@ -67,7 +68,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to MySQL: %w", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, agents: memo.New[int64](agentMemoryMax, agentMemoryLen)}, nil
 }
 
 // Close closes the pool.

@@ -113,45 +113,13 @@ func storedAgent(ua string) string {
 // agentRunes is how many characters of an agent are kept (user_agents.agent).
 const agentRunes = 512
 
-// agentMemory remembers the user_agents ids of recent agents, so that a click
-// from an agent seen before costs no lookup. It holds at most agentMemoryMax
-// agents of at most agentMemoryLen bytes (longer ones are looked up every
-// time), so whatever a public route is sent, it stays bounded.
-type agentMemory struct {
-	mu sync.Mutex
-	m  map[string]int64
-}
-
+// agentMemoryMax and agentMemoryLen bound the memory of user_agents ids
+// (Store.agents): a click from an agent seen before costs no lookup, and
+// whatever the public tracking route is sent, the memory stays bounded.
 const (
 	agentMemoryMax = 4096
 	agentMemoryLen = 512
 )
-
-func (a *agentMemory) get(agent string) (int64, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	id, ok := a.m[agent]
-	return id, ok
-}
-
-func (a *agentMemory) put(agent string, id int64) {
-	if len(agent) > agentMemoryLen {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.m == nil {
-		a.m = map[string]int64{}
-	}
-	if len(a.m) >= agentMemoryMax {
-		// Drop an arbitrary agent (map order is random): O(1), bounded.
-		for k := range a.m {
-			delete(a.m, k)
-			break
-		}
-	}
-	a.m[strings.Clone(agent)] = id
-}
 
 // clickAgents answers the user_agents id of each click's agent. The agents
 // not remembered are stored if new, with their parse (one INSERT for all of
@@ -161,7 +129,7 @@ func (s *Store) clickAgents(ctx context.Context, cs []Click) ([]int64, error) {
 	var missing map[string][]int // agent → the clicks naming it
 	for i, c := range cs {
 		agent := storedAgent(c.UserAgent)
-		if id, ok := s.agents.get(agent); ok {
+		if id, ok := s.agents.Get(agent); ok {
 			ids[i] = id
 			continue
 		}
@@ -227,7 +195,7 @@ func (s *Store) clickAgents(ctx context.Context, cs []Click) ([]int64, error) {
 		for _, i := range missing[agent] {
 			ids[i] = r.ID
 		}
-		s.agents.put(agent, r.ID)
+		s.agents.Put(agent, r.ID)
 		delete(missing, agent)
 	}
 	if len(missing) > 0 {

@@ -6,7 +6,8 @@ package useragent
 
 import (
 	"strings"
-	"sync"
+
+	"github.com/sendingo/sendingo/memo"
 )
 
 // Agent is what a User-Agent header says.
@@ -102,38 +103,20 @@ func Parse(ua string) Agent {
 // every time), so whatever a public route is sent, it stays bounded. Safe for
 // concurrent use.
 type Cache struct {
-	mu     sync.Mutex
-	max    int
-	maxLen int
-	m      map[string]Agent
+	m *memo.Bounded[Agent]
 }
 
 // NewCache remembers up to max agents of up to maxLen bytes.
 func NewCache(max, maxLen int) *Cache {
-	return &Cache{max: max, maxLen: maxLen, m: map[string]Agent{}}
+	return &Cache{m: memo.New[Agent](max, maxLen)}
 }
 
 // Parse is Parse(ua), remembered.
 func (c *Cache) Parse(ua string) Agent {
-	if len(ua) > c.maxLen || c.max <= 0 {
-		return Parse(ua)
-	}
-	c.mu.Lock()
-	a, ok := c.m[ua]
-	c.mu.Unlock()
-	if ok {
+	if a, ok := c.m.Get(ua); ok {
 		return a
 	}
-	a = Parse(ua)
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		// Drop an arbitrary agent (map order is random): O(1), bounded.
-		for k := range c.m {
-			delete(c.m, k)
-			break
-		}
-	}
-	c.m[strings.Clone(ua)] = a
-	c.mu.Unlock()
+	a := Parse(ua)
+	c.m.Put(ua, a)
 	return a
 }

@@ -1,0 +1,54 @@
+// Package memo remembers values by string key within fixed bounds, for caches
+// that whatever a public route is sent must not grow: at most Max keys, none
+// longer than MaxKeyLen bytes (longer ones are never kept), and when full an
+// arbitrary key makes room (map order is random: O(1), no bookkeeping).
+package memo
+
+import (
+	"strings"
+	"sync"
+)
+
+// Bounded is a bounded memory of values by key, safe for concurrent use.
+type Bounded[V any] struct {
+	mu        sync.Mutex
+	max       int
+	maxKeyLen int
+	m         map[string]V
+}
+
+// New remembers up to max keys of up to maxKeyLen bytes.
+func New[V any](max, maxKeyLen int) *Bounded[V] {
+	return &Bounded[V]{max: max, maxKeyLen: maxKeyLen, m: map[string]V{}}
+}
+
+// Get answers the value remembered for key.
+func (b *Bounded[V]) Get(key string) (V, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v, ok := b.m[key]
+	return v, ok
+}
+
+// Put remembers v for key, unless key is past the length bound.
+func (b *Bounded[V]) Put(key string, v V) {
+	if len(key) > b.maxKeyLen || b.max <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.m[key]; !ok && len(b.m) >= b.max {
+		for k := range b.m {
+			delete(b.m, k)
+			break
+		}
+	}
+	b.m[strings.Clone(key)] = v
+}
+
+// Len is how many keys are remembered.
+func (b *Bounded[V]) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.m)
+}

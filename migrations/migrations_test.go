@@ -25,21 +25,29 @@ func tables(t *testing.T, dsn string) []string {
 	return names
 }
 
-// A fresh database migrates up, all the way down (leaving no table), and up again.
-func TestUpDownUpOnFreshDatabase(t *testing.T) {
+// migrated is a fresh database migrated up, and its migrator; both go when
+// the test ends.
+func migrated(t *testing.T) (string, *migrations.Migrator) {
+	t.Helper()
 	dsn, drop, err := testenv.CreateDatabase("migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer drop()
+	t.Cleanup(func() { _ = drop() })
 	m, err := migrations.New(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	t.Cleanup(func() { m.Close() })
 	if err := m.Up(); err != nil {
 		t.Fatalf("up: %v", err)
 	}
+	return dsn, m
+}
+
+// A fresh database migrates up, all the way down (leaving no table), and up again.
+func TestUpDownUpOnFreshDatabase(t *testing.T) {
+	dsn, m := migrated(t)
 	v, dirty, latest, err := m.Status()
 	if err != nil || dirty || v != latest || v == 0 {
 		t.Fatalf("after up: version %d of %d dirty=%v err=%v", v, latest, dirty, err)
@@ -79,19 +87,7 @@ func TestUpDownUpOnFreshDatabase(t *testing.T) {
 // parsed to, one row per distinct agent (agents differing only in case are
 // two), and stepping back puts them on the clicks again.
 func TestClickAgentsSurviveTheirMove(t *testing.T) {
-	dsn, drop, err := testenv.CreateDatabase("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop()
-	m, err := migrations.New(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.Up(); err != nil {
-		t.Fatalf("up: %v", err)
-	}
+	dsn, m := migrated(t)
 	// Back to version 21, the last with the agent on every click.
 	_, _, latest, err := m.Status()
 	if err != nil {

@@ -223,6 +223,9 @@ const (
 // rows collected them in a temporary table first and cost about twice as
 // much (BenchmarkHandOverWrite).
 func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []MessageResult, from ...string) (map[string]int64, error) {
+	if len(from) == 0 {
+		return nil, errors.New("apply results: no status to move the messages from")
+	}
 	changed := map[string]int64{}
 	if len(results) == 0 {
 		return changed, nil
@@ -240,9 +243,6 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 		byStatus[r.Status] = append(byStatus[r.Status], resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb,
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
 			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)})
-	}
-	if len(from) == 0 {
-		return nil, errors.New("apply results: no status to move the messages from")
 	}
 	fromSQL, fromArgs, err := sqlx.In(`m.status IN (?)`, from)
 	if err != nil {

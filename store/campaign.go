@@ -343,8 +343,12 @@ func (r Routing) String() string { b, _ := json.Marshal(r); return string(b) }
 // reaches, used by the counts and previews (AudienceSize, AudienceMissing) and
 // by AudienceBatch, which materialises the messages.
 func audienceCondition(c Campaign) (string, []any, error) {
-	return audienceMembers(c, "c.account_id = ? AND c.opted_out = 0")
+	return audienceMembers(c, audienceBase)
 }
+
+// audienceBase is the part of audienceCondition that is not the audience's
+// kind: the account (its one argument), and customers who have not opted out.
+const audienceBase = "c.account_id = ? AND c.opted_out = 0"
 
 // audienceMembers is the SQL condition (on customers c) of the customers the
 // campaign's audience names, base (which binds the account id) and'ed in front.

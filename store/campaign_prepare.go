@@ -23,79 +23,100 @@ type AudienceMember struct {
 // the groups or customers named, the event reminder's rule); a customer in
 // several of the campaign's groups comes once, under the first of them.
 //
-// For groups and explicit customers the batch's candidates are read first from
-// the membership (an index range, whatever the account's size), then loaded
-// through the condition; an event reminder's audience is read through it
-// directly.
+// For groups and explicit customers the batch's candidates are read first (from
+// the membership, an index range whatever the account's size, or from the
+// campaign's list), then loaded by id with the account and opt-out part of the
+// condition: the candidates are already the members, so the membership is not
+// checked again per customer (that look-up was most of the load's work). For
+// groups both reads share one snapshot, so the load sees the membership the
+// candidates came from. An event reminder's audience is read through the
+// condition directly.
 func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limit int) ([]AudienceMember, int64, error) {
-	cond, condArgs, err := audienceCondition(c)
-	if err != nil {
-		return nil, 0, fmt.Errorf("campaign %d: %w", c.ID, err)
-	}
-	load := func(where string, whereArgs ...any) ([]AudienceMember, error) {
-		q := `SELECT ` + audienceColumns + `, 0 AS group_id FROM customers c
-			WHERE ` + cond + ` AND ` + where + ` ORDER BY c.id LIMIT ?`
-		args := append(append(append([]any{}, condArgs...), whereArgs...), limit)
-		var out []AudienceMember
-		if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
-			return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
-		}
-		return out, nil
-	}
-
-	var candidates []int64
-	var groupOf map[int64]int64 // a candidate's first group of the campaign's
+	var (
+		out  []AudienceMember
+		next int64
+	)
 	switch c.AudienceKind {
 	case AudienceGroups:
 		if len(c.GroupIDs) == 0 {
 			return nil, 0, nil
 		}
-		// Each candidate with the first of the campaign's groups it is in, read
-		// in the same pass over the membership (not a subquery per member).
-		q, args, _ := sqlx.In(`SELECT customer_id, MIN(group_id) AS group_id FROM group_members
-			WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
-			GROUP BY customer_id ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
-		var rows []struct {
-			Customer int64 `db:"customer_id"`
-			Group    int64 `db:"group_id"`
-		}
-		if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
-			return nil, 0, fmt.Errorf("audience of campaign %d: %w", c.ID, err)
-		}
-		groupOf = make(map[int64]int64, len(rows))
-		for _, r := range rows {
-			candidates = append(candidates, r.Customer)
-			groupOf[r.Customer] = r.Group
-		}
+		err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, func(tx *sqlx.Tx) error {
+			// Each candidate with the first of the campaign's groups it is in,
+			// read in the same pass over the membership.
+			q, args, _ := sqlx.In(`SELECT customer_id, MIN(group_id) AS group_id FROM group_members
+				WHERE account_id = ? AND group_id IN (?) AND customer_id > ?
+				GROUP BY customer_id ORDER BY customer_id LIMIT ?`, c.AccountID, []int64(c.GroupIDs), after, limit)
+			var rows []struct {
+				Customer int64 `db:"customer_id"`
+				Group    int64 `db:"group_id"`
+			}
+			if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
+				return fmt.Errorf("audience of campaign %d: %w", c.ID, err)
+			}
+			if len(rows) == 0 {
+				return nil
+			}
+			candidates := make([]int64, len(rows))
+			groupOf := make(map[int64]int64, len(rows))
+			for i, r := range rows {
+				candidates[i] = r.Customer
+				groupOf[r.Customer] = r.Group
+			}
+			var err error
+			if out, err = loadCandidates(ctx, tx, c, candidates); err != nil {
+				return err
+			}
+			for i := range out {
+				out[i].GroupID = groupOf[out[i].ID]
+			}
+			next = candidates[len(candidates)-1]
+			return nil
+		})
+		return out, next, err
 	case AudienceCustomers:
+		var candidates []int64
 		for _, id := range uniqueIDs(c.CustomerIDs) {
 			if id > after {
 				candidates = append(candidates, id)
 			}
 		}
-		slices.Sort(candidates)
-		if len(candidates) > limit {
-			candidates = candidates[:limit]
+		if len(candidates) == 0 {
+			return nil, 0, nil
 		}
-	default: // read through the condition itself
-		out, err := load(`c.id > ?`, after)
-		if err != nil || len(out) == 0 {
+		slices.Sort(candidates)
+		candidates = candidates[:min(len(candidates), limit)]
+		out, err := loadCandidates(ctx, s.db, c, candidates)
+		if err != nil {
 			return nil, 0, err
 		}
-		return out, out[len(out)-1].ID, nil
+		return out, candidates[len(candidates)-1], nil
 	}
-	if len(candidates) == 0 {
+	cond, condArgs, err := audienceCondition(c)
+	if err != nil {
+		return nil, 0, fmt.Errorf("campaign %d: %w", c.ID, err)
+	}
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+audienceColumns+`, 0 AS group_id FROM customers c
+		WHERE `+cond+` AND c.id > ? ORDER BY c.id LIMIT ?`, append(condArgs, after, limit)...); err != nil {
+		return nil, 0, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
+	}
+	if len(out) == 0 {
 		return nil, 0, nil
 	}
-	in, inArgs, _ := sqlx.In(`c.id IN (?)`, candidates)
-	out, err := load(in, inArgs...)
-	if err != nil {
-		return nil, 0, err
+	return out, out[len(out)-1].ID, nil
+}
+
+// loadCandidates loads the customers among candidates (members of the
+// campaign's audience) that it may still reach: the account's, not opted out
+// (audienceBase).
+func loadCandidates(ctx context.Context, q sqlx.QueryerContext, c Campaign, candidates []int64) ([]AudienceMember, error) {
+	query, args, _ := sqlx.In(`SELECT `+audienceColumns+`, 0 AS group_id FROM customers c
+		WHERE `+audienceBase+` AND c.id IN (?) ORDER BY c.id`, c.AccountID, candidates)
+	var out []AudienceMember
+	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
 	}
-	for i := range out {
-		out[i].GroupID = groupOf[out[i].ID]
-	}
-	return out, candidates[len(candidates)-1], nil
+	return out, nil
 }
 
 // audienceColumns are the customer columns an AudienceMember carries.

@@ -22,14 +22,23 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	if in.LastID == 0 {
 		return out, nil
 	}
-	awaited, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
-	if err != nil {
-		return out, err
-	}
 	if in.GiveUp {
 		n, err := a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
 		out.Unknown = n
 		return out, err
+	}
+	// Messages below from all have their results (the previous poll found
+	// none awaiting there, and a result is never taken back), so the range is
+	// read from there on; the previous poll's answer also says which relays
+	// to ask.
+	from := max(in.FirstID, in.AwaitFrom)
+	awaited := storeAwaited(in.Awaited)
+	if len(awaited) == 0 {
+		var err error
+		if awaited, err = a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID); err != nil {
+			return out, err
+		}
+		from = firstAwaited(awaited, in.LastID)
 	}
 	relays, err := a.Store.Relays(ctx, in.AccountID, "", false)
 	if err != nil {
@@ -105,14 +114,36 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		out.Relays = append(out.Relays, *rc)
 	}
 	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
-	after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID)
+	after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), from, in.LastID)
 	if err != nil {
 		return out, err
 	}
 	for _, aw := range after {
 		out.Awaiting += aw.Awaiting
+		out.Awaited = append(out.Awaited, workflows.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting,
+			FirstID: aw.FirstID, FirstSentAt: aw.FirstSentAt})
 	}
+	out.AwaitFrom = firstAwaited(after, in.LastID)
 	return out, nil
+}
+
+// storeAwaited is the store's form of what a previous poll left awaiting.
+func storeAwaited(aws []workflows.AwaitedRelay) []store.AwaitedRelay {
+	out := make([]store.AwaitedRelay, len(aws))
+	for i, aw := range aws {
+		out[i] = store.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting, FirstID: aw.FirstID, FirstSentAt: aw.FirstSentAt}
+	}
+	return out
+}
+
+// firstAwaited is the lowest message id still awaiting a report among aws, or
+// last+1 when none does.
+func firstAwaited(aws []store.AwaitedRelay, last int64) int64 {
+	first := last + 1
+	for _, aw := range aws {
+		first = min(first, aw.FirstID)
+	}
+	return first
 }
 
 // relayPoll is what one relay's poll found: the changes by status, the message

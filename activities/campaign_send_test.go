@@ -40,6 +40,9 @@ type fixture struct {
 	relay    store.Relay
 	sim      *sim.Simulator
 	base     string
+	// lastPoll is the answer of the previous collectReports, carried into the
+	// next as the workflow carries it.
+	lastPoll workflows.CollectReportsResult
 }
 
 var accountSeq struct {
@@ -163,11 +166,12 @@ func (f *fixture) sendChunk(p workflows.PrepareAudienceResult) (workflows.SendCh
 	return out, err
 }
 
-// collectReports runs one CollectReports over [p.FirstID, p.LastID].
+// collectReports runs one CollectReports over [p.FirstID, p.LastID], given what
+// the previous one left awaiting, as the workflow polls.
 func (f *fixture) collectReports(p workflows.PrepareAudienceResult) workflows.CollectReportsResult {
 	f.t.Helper()
 	v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID})
+		CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID, Awaited: f.lastPoll.Awaited, AwaitFrom: f.lastPoll.AwaitFrom})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -175,6 +179,7 @@ func (f *fixture) collectReports(p workflows.PrepareAudienceResult) workflows.Co
 	if err := v.Get(&out); err != nil {
 		f.t.Fatal(err)
 	}
+	f.lastPoll = out
 	return out
 }
 
@@ -568,5 +573,46 @@ func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
 	}
 	if applied != 25 || !got[0].More {
 		t.Fatalf("polls %+v: want 25 reports over several polls, the first saying More", got)
+	}
+}
+
+// Each poll starts where the previous one left messages awaiting a report, so
+// it never reads the whole campaign again; reports that come in out of id
+// order (the later half of the messages sent first) leave the lower ids still
+// counted as awaiting until their own reports arrive.
+func TestReportPollsGoOnFromWhatStillAwaits(t *testing.T) {
+	clock := &skewClock{}
+	f := newFixtureWith(t, 20, sim.Options{Seed: 5, Now: clock.Now,
+		Settings: sim.Settings{ReportDelay: sim.Duration(time.Hour)}}, relay.KindSimulator, false)
+	p := f.prepare()
+	low, high := p, p
+	low.LastID, high.FirstID = p.FirstID+9, p.FirstID+10
+	if sent, err := f.sendChunk(high); err != nil || sent.Sent != 10 {
+		t.Fatalf("send the higher ids %+v %v", sent, err)
+	}
+	clock.Advance(30 * time.Minute)
+	if sent, err := f.sendChunk(low); err != nil || sent.Sent != 10 {
+		t.Fatalf("send the lower ids %+v %v", sent, err)
+	}
+	first := f.collectReports(p)
+	if first.Awaiting != 20 || first.AwaitFrom != p.FirstID || len(first.Awaited) != 1 || first.Awaited[0].RelayID != f.relay.ID {
+		t.Fatalf("before any report is due the poll answered %+v", first)
+	}
+	// The higher ids' reports are due, the lower ids' not yet.
+	clock.Advance(45 * time.Minute)
+	for i, want := range []int64{10, 10} { // the second poll finds nothing new
+		r := f.collectReports(p)
+		if r.Delivered+r.Failed != 20-want-int64(10*i) || r.Awaiting != want || r.AwaitFrom != p.FirstID {
+			t.Fatalf("poll %d with the higher half due answered %+v: want %d awaiting from id %d", i+1, r, want, p.FirstID)
+		}
+	}
+	clock.Advance(time.Hour)
+	if r := f.collectReports(p); r.Delivered+r.Failed != 10 || r.Awaiting != 0 || len(r.Awaited) != 0 {
+		t.Fatalf("with every report due the poll answered %+v", r)
+	}
+	for _, row := range f.rows() {
+		if row.Status != store.MessageDelivered && row.Status != store.MessageFailed {
+			t.Fatalf("message %d is %s after every report", row.ID, row.Status)
+		}
 	}
 }

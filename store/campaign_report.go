@@ -15,13 +15,15 @@ import (
 type AwaitedRelay struct {
 	RelayID     int64     `db:"relay_id"`
 	Awaiting    int64     `db:"awaiting"`
+	FirstID     int64     `db:"first_id"` // the lowest id among them
 	FirstSentAt time.Time `db:"first_sent_at"`
 }
 
-// AwaitedRelays lists, per relay, the campaign's messages still awaiting a report.
+// AwaitedRelays lists, per relay, the campaign's messages with ids in [first,
+// last] still awaiting a report. It reads every row of the range.
 func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last int64) ([]AwaitedRelay, error) {
 	var out []AwaitedRelay
-	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, COUNT(*) AS awaiting, MIN(sent_at) AS first_sent_at
+	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, COUNT(*) AS awaiting, MIN(id) AS first_id, MIN(sent_at) AS first_sent_at
 		FROM campaign_messages FORCE INDEX (PRIMARY)
 		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id ORDER BY relay_id`,
 		first, last, k.ID, k.AccountID)

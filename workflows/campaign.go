@@ -576,10 +576,13 @@ func (w *campaignWorkflow) collect(ctx workflow.Context) (bool, error) {
 		deadline := w.st.SendDoneAt.Add(w.in.ReportDeadline)
 		giveUp := w.st.Cancelled || !workflow.Now(ctx).Before(deadline)
 		r, err := w.poll(ctx, CollectReportsInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID,
-			FirstID: w.st.FirstID, LastID: w.st.LastID, GiveUp: giveUp}, deadline)
+			FirstID: w.st.FirstID, LastID: w.st.LastID, GiveUp: giveUp, Awaited: w.st.Awaited, AwaitFrom: w.st.AwaitFrom}, deadline)
 		switch {
 		case err == nil:
 			w.applyReports(workflow.Now(ctx), r)
+			// A poll answered before these fields existed (a replayed history)
+			// leaves them empty: the next poll reads the whole range, as then.
+			w.st.Awaited, w.st.AwaitFrom = r.Awaited, r.AwaitFrom
 			if giveUp || r.Awaiting == 0 {
 				return false, nil
 			}

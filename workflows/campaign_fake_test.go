@@ -111,8 +111,9 @@ type fakeChunk struct {
 }
 
 type fakePoll struct {
-	in CollectReportsInput
-	at time.Time
+	in  CollectReportsInput
+	at  time.Time
+	out CollectReportsResult // what it answered
 }
 
 // newFakeCampaign is a campaign of n pending messages with ids first..first+n-1
@@ -527,6 +528,22 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 	for _, r := range order {
 		out.Relays = append(out.Relays, *relays[r])
 	}
+	// What still awaits a report, per relay in id order, and the lowest id.
+	out.AwaitFrom = in.LastID + 1
+	for id := in.FirstID; id <= in.LastID; id++ {
+		m := f.msgs[id]
+		if m == nil || m.status != msgSent {
+			continue
+		}
+		out.AwaitFrom = min(out.AwaitFrom, id)
+		i := slices.IndexFunc(out.Awaited, func(a AwaitedRelay) bool { return a.RelayID == m.relay })
+		if i < 0 {
+			out.Awaited = append(out.Awaited, AwaitedRelay{RelayID: m.relay, FirstID: id})
+			i = len(out.Awaited) - 1
+		}
+		out.Awaited[i].Awaiting++
+	}
+	f.polls[len(f.polls)-1].out = out
 	return out, nil
 }
 

@@ -688,6 +688,15 @@ func TestCampaignContinuesAsNewWhileCollectingReports(t *testing.T) {
 		if p.in.GiveUp != last || p.at.After(sendDone.Add(deadline)) {
 			t.Fatalf("poll %d at %v gave up %v", i, p.at.Sub(sendDone), p.in.GiveUp)
 		}
+		// Each poll starts from what the one before left awaiting, across
+		// runs too.
+		if i > 0 && (p.in.AwaitFrom != polls[i-1].out.AwaitFrom || !slices.Equal(p.in.Awaited, polls[i-1].out.Awaited)) {
+			t.Fatalf("poll %d was given %d %+v; the poll before answered %d %+v", i, p.in.AwaitFrom, p.in.Awaited,
+				polls[i-1].out.AwaitFrom, polls[i-1].out.Awaited)
+		}
+	}
+	if first := polls[0].in; first.AwaitFrom != 0 || first.Awaited != nil {
+		t.Fatalf("the first poll was given %+v: it should read the whole range", first)
 	}
 	if at := polls[len(polls)-1].at; !at.Equal(sendDone.Add(deadline)) {
 		t.Fatalf("gave up %v after the send, want at the %v deadline", at.Sub(sendDone), deadline)

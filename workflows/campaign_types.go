@@ -179,6 +179,10 @@ type CampaignState struct {
 	// starts after.
 	Pipelined    bool  `json:",omitempty"`
 	PrepareAfter int64 `json:",omitempty"`
+	// Awaited and AwaitFrom are what the last report poll left awaiting
+	// (CollectReportsResult), for the next poll.
+	Awaited   []AwaitedRelay `json:",omitempty"`
+	AwaitFrom int64          `json:",omitempty"`
 }
 
 // Activity names of the campaign send.
@@ -273,6 +277,20 @@ type CollectReportsInput struct {
 	FirstID, LastID       int64
 	// GiveUp marks every message still awaiting a report unknown.
 	GiveUp bool
+	// What the previous poll of this run left awaiting (its answer's Awaited
+	// and AwaitFrom): the relays to poll, and the lowest id still awaiting a
+	// report. Without them (the first poll) the poll reads the whole range to
+	// find both.
+	Awaited   []AwaitedRelay `json:",omitempty"`
+	AwaitFrom int64          `json:",omitempty"`
+}
+
+// AwaitedRelay is a relay with messages of the campaign awaiting reports.
+type AwaitedRelay struct {
+	RelayID     int64
+	Awaiting    int64
+	FirstID     int64 // the lowest id among them
+	FirstSentAt time.Time
 }
 
 // CollectReportsResult is what the poll found.
@@ -284,6 +302,11 @@ type CollectReportsResult struct {
 	// its page limit) and the poll changed messages; the next poll need not
 	// wait.
 	More bool `json:",omitempty"`
+	// Awaited lists, per relay, what still awaits a report after the poll, and
+	// AwaitFrom is the lowest id among them (every message of the range below
+	// it has its result): the next poll's starting point.
+	Awaited   []AwaitedRelay `json:",omitempty"`
+	AwaitFrom int64          `json:",omitempty"`
 }
 
 // FinalizeInput aggregates the campaign's counts into its row.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,13 +144,11 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		return out, err
 	}
 	// Only what this attempt's claim holds is sent: rows another attempt of the
-	// chunk claimed meanwhile are that attempt's to send.
-	var toSend []store.ChunkMessage
-	for _, r := range rows {
-		if mine[r.ID] && (r.Status == store.MessagePending || resend[r.ID]) {
-			toSend = append(toSend, r)
-		}
-	}
+	// chunk claimed meanwhile are that attempt's to send. (Filtered in place:
+	// the rows are not needed past this point, and a chunk's copy is megabytes.)
+	toSend := slices.DeleteFunc(rows, func(r store.ChunkMessage) bool {
+		return !mine[r.ID] || (r.Status != store.MessagePending && !resend[r.ID])
+	})
 	unsubscribe, err := a.unsubscribeTokens(ctx, c.Key(), toSend)
 	if err != nil {
 		return out, err

@@ -107,21 +107,52 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 }
 
 // loadCandidates loads the customers among candidates (members of the
-// campaign's audience) that it may still reach: the account's, not opted out
-// (audienceBase).
+// campaign's audience, in id order) that it may still reach: the account's,
+// not opted out (audienceBase). Candidates that fill most of their id span (a
+// group imported at once, an account's whole list) are read as that range and
+// picked out here: one range read instead of an index look-up per id.
 func loadCandidates(ctx context.Context, q sqlx.QueryerContext, c Campaign, candidates []int64) ([]AudienceMember, error) {
-	query, args, _ := sqlx.In(`SELECT `+audienceColumns+`, 0 AS group_id FROM customers c
-		WHERE `+audienceBase+` AND c.id IN (?) ORDER BY c.id`, c.AccountID, candidates)
-	var out []AudienceMember
+	first, last := candidates[0], candidates[len(candidates)-1]
+	dense := last-first+1 <= int64(len(candidates))*denseSpan
+	var (
+		query string
+		args  []any
+	)
+	if dense {
+		query, args = `SELECT `+audienceColumns+`, 0 AS group_id FROM customers c
+			WHERE `+audienceBase+` AND c.id BETWEEN ? AND ? ORDER BY c.id`, []any{c.AccountID, first, last}
+	} else {
+		query, args, _ = sqlx.In(`SELECT `+audienceColumns+`, 0 AS group_id FROM customers c
+			WHERE `+audienceBase+` AND c.id IN (?) ORDER BY c.id`, c.AccountID, candidates)
+	}
+	out := make([]AudienceMember, 0, len(candidates)) // no growing copies
 	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("load the audience of campaign %d: %w", c.ID, err)
 	}
-	return out, nil
+	if !dense {
+		return out, nil
+	}
+	// Both in id order: keep the rows that are candidates.
+	kept, i := out[:0], 0
+	for _, m := range out {
+		for i < len(candidates) && candidates[i] < m.ID {
+			i++
+		}
+		if i < len(candidates) && candidates[i] == m.ID {
+			kept = append(kept, m)
+		}
+	}
+	return kept, nil
 }
 
-// audienceColumns are the customer columns an AudienceMember carries.
-const audienceColumns = `c.id, c.account_id, c.name, c.phone, c.email, c.attributes, c.opted_out, c.night_ad_consent,
-	c.not_mobile, c.opted_out_at, c.opt_out_source, c.created_at, c.updated_at`
+// denseSpan: candidates are read as their id range when it is at most this
+// many times their number (the rows read beyond them are discarded).
+const denseSpan = 2
+
+// audienceColumns are the customer columns an AudienceMember carries: what
+// rendering and addressing its message need (not the opt-out record or the
+// row's times, which cost a fifth of the load to read).
+const audienceColumns = `c.id, c.account_id, c.name, c.phone, c.email, c.attributes, c.night_ad_consent, c.not_mobile`
 
 // NewMessage is a message materialised for one recipient.
 type NewMessage struct {

@@ -74,6 +74,10 @@ func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 	}{
 		{"groups", store.Campaign{ID: 1, AccountID: account, AudienceKind: store.AudienceGroups, GroupIDs: []int64{g1.ID, g2.ID}},
 			[]int64{ids[0], ids[1], ids[2], ids[4]}, []int64{g1.ID, g1.ID, min(g1.ID, g2.ID), g2.ID}},
+		// Members 0-2 and 5 span ids that hold 4 (reachable, in group two
+		// only) and 3 (opted out): read as a range, neither comes along.
+		{"groups around a non-member", store.Campaign{ID: 3, AccountID: account, AudienceKind: store.AudienceGroups, GroupIDs: []int64{g1.ID, g3.ID}},
+			[]int64{ids[0], ids[1], ids[2], ids[5]}, []int64{g1.ID, g1.ID, g1.ID, g3.ID}},
 		{"customers", store.Campaign{ID: 2, AccountID: account, AudienceKind: store.AudienceCustomers,
 			CustomerIDs: []int64{ids[6], ids[5], ids[3], ids[1], ids[5]}},
 			[]int64{ids[1], ids[5]}, []int64{0, 0}},

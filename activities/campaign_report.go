@@ -114,17 +114,47 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		out.Relays = append(out.Relays, *rc)
 	}
 	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
-	after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), from, in.LastID)
+	// What still awaits: first the lowest id that does, read from where the
+	// last poll left off over the messages settled since (reports come in
+	// roughly in id order, so that is about what this poll settled).
+	mark, err := a.Store.FirstAwaited(ctx, keyOf(in.AccountID, in.CampaignID), from, in.LastID)
 	if err != nil {
 		return out, err
 	}
-	for _, aw := range after {
-		out.Awaiting += aw.Awaiting
-		out.Awaited = append(out.Awaited, workflows.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting,
-			FirstID: aw.FirstID, FirstSentAt: aw.FirstSentAt})
+	switch {
+	case mark == 0:
+		out.AwaitFrom = in.LastID + 1 // nothing: the campaign's reports are in
+	case out.More:
+		// The workflow polls again at once, and that poll counts again: the
+		// relays polled stay, their counts less what this poll settled (at
+		// least 1 each: an estimate), instead of reading every message still
+		// awaiting (most of the campaign, early on) to count them.
+		out.AwaitFrom = mark
+		for _, aw := range awaited {
+			if rc, ok := perRelay[aw.RelayID]; ok {
+				aw.Awaiting -= rc.Delivered + rc.Failed
+			}
+			aw.Awaiting = max(aw.Awaiting, 1)
+			out.Awaiting += aw.Awaiting
+			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
+		}
+	default:
+		after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), mark, in.LastID)
+		if err != nil {
+			return out, err
+		}
+		for _, aw := range after {
+			out.Awaiting += aw.Awaiting
+			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
+		}
+		out.AwaitFrom = firstAwaited(after, in.LastID)
 	}
-	out.AwaitFrom = firstAwaited(after, in.LastID)
 	return out, nil
+}
+
+// workflowsAwaited is the workflow's form of a relay's awaited messages.
+func workflowsAwaited(aw store.AwaitedRelay) workflows.AwaitedRelay {
+	return workflows.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting, FirstID: aw.FirstID, FirstSentAt: aw.FirstSentAt}
 }
 
 // storeAwaited is the store's form of what a previous poll left awaiting.

@@ -570,6 +570,12 @@ func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
 		if n := r.Delivered + r.Failed; n > 8 || (r.More && n != 8) {
 			t.Errorf("poll %d applied %d reports with More %v: a poll reads at most 2 pages of 4", i, n, r.More)
 		}
+		// A poll that stops with more ready estimates what awaits (the next
+		// counts again), but never says nothing does while something does;
+		// one that read everything ready counts exactly.
+		if left := 25 - applied; (r.More && (r.Awaiting == 0) != (left == 0)) || (!r.More && r.Awaiting != left) {
+			t.Errorf("poll %d (More %v) says %d await a report; %d do", i, r.More, r.Awaiting, left)
+		}
 	}
 	if applied != 25 || !got[0].More {
 		t.Fatalf("polls %+v: want 25 reports over several polls, the first saying More", got)
@@ -613,6 +619,61 @@ func TestReportPollsGoOnFromWhatStillAwaits(t *testing.T) {
 	for _, row := range f.rows() {
 		if row.Status != store.MessageDelivered && row.Status != store.MessageFailed {
 			t.Fatalf("message %d is %s after every report", row.ID, row.Status)
+		}
+	}
+}
+
+// A poll that stops with more reports ready estimates what still awaits from
+// what it settled; reports of another campaign on the same relay, settled by
+// this campaign's polls, must not make that estimate say nothing awaits while
+// this campaign's messages still do (the workflow would stop polling).
+func TestReportPollEstimateNeverEndsTheWaitEarly(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 20, sim.Settings{}, relay.KindSimulator, false)
+	p := f.prepare()
+	firstHalf := p
+	firstHalf.LastID = p.FirstID + 9
+	if sent, err := f.sendChunk(firstHalf); err != nil || sent.Sent != 10 {
+		t.Fatalf("send %+v %v", sent, err)
+	}
+	// Another campaign to the same customers through the same relay, sent in
+	// between: its reports come between this campaign's in the relay's stream.
+	other, mine := *f, f.campaign
+	tpl, err := f.st.SaveTemplate(ctx, f.account, store.Template{Name: "다른 안내", Channel: "sms", Body: "#{이름}님 또 안내드립니다"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := f.st.CreateCampaign(ctx, f.account, store.NewCampaign{Name: "다른 발송", TemplateID: tpl.ID, GroupIDs: []int64{f.group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.BeginSend(ctx, f.account, camp.ID, tpl, store.CampaignRunning); err != nil {
+		t.Fatal(err)
+	}
+	if other.campaign, err = f.st.Campaign(ctx, f.account, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := other.sendChunk(other.prepare()); err != nil || sent.Sent != 20 {
+		t.Fatalf("send the other campaign %+v %v", sent, err)
+	}
+	rest := p
+	rest.FirstID = p.FirstID + 10
+	if sent, err := f.sendChunk(rest); err != nil || sent.Sent != 10 {
+		t.Fatalf("send the rest %+v %v", sent, err)
+	}
+	f.campaign = mine
+	f.acts.ReportPageSize, f.acts.ReportPages = 4, 2
+	for i := 0; ; i++ {
+		r := f.collectReports(p)
+		left := int64(byStatus(f.rows())["sent"])
+		if (r.Awaiting == 0) != (left == 0) || (!r.More && r.Awaiting != left) {
+			t.Fatalf("poll %d (More %v) says %d await a report; %d do", i, r.More, r.Awaiting, left)
+		}
+		if r.Awaiting == 0 {
+			break
+		}
+		if i == 20 {
+			t.Fatalf("still awaiting after %d polls: %+v", i, r)
 		}
 	}
 }

@@ -30,6 +30,23 @@ func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last in
 	return out, err
 }
 
+// FirstAwaited answers the lowest id in [first, last] of the campaign's
+// messages still awaiting a report, 0 when none does. It reads the range in id
+// order up to that message.
+func (s *Store) FirstAwaited(ctx context.Context, k CampaignKey, first, last int64) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, `SELECT id FROM campaign_messages FORCE INDEX (PRIMARY)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' ORDER BY id LIMIT 1`,
+		first, last, k.ID, k.AccountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("first message of campaign %d awaiting a report: %w", k.ID, err)
+	}
+	return id, nil
+}
+
 // AwaitedProviderIDs lists the provider request ids (Aligo mids) of a relay's
 // messages in the campaign that still await a report.
 func (s *Store) AwaitedProviderIDs(ctx context.Context, k CampaignKey, first, last, relayID int64) ([]string, error) {

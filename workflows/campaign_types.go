@@ -296,8 +296,12 @@ type AwaitedRelay struct {
 // CollectReportsResult is what the poll found.
 type CollectReportsResult struct {
 	Delivered, Failed, Unknown int64
-	Awaiting                   int64 // still without a final result
-	Relays                     []RelayCounts
+	// Awaiting is how many of the campaign's messages still await a report:
+	// exact, except after a poll that stopped with More (the next poll
+	// follows at once and counts again), where it is an estimate, at least 1
+	// while any awaits. Zero means none does.
+	Awaiting int64
+	Relays   []RelayCounts
 	// More: a relay had more reports ready than the poll read (it stopped at
 	// its page limit) and the poll changed messages; the next poll need not
 	// wait.

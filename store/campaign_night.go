@@ -14,10 +14,7 @@ import (
 // NightChunkMessages is ChunkMessages for the messages of customers who
 // currently consent to advertising at night.
 func (s *Store) NightChunkMessages(ctx context.Context, k CampaignKey, from, to int64) ([]ChunkMessage, error) {
-	var ms []ChunkMessage
-	err := s.db.SelectContext(ctx, &ms, `SELECT m.id, m.customer_id, m.recipient, m.name, m.channel, m.subject, m.body, m.buttons,
-		m.fallback_channel, m.fallback_subject, m.fallback_body, m.status, m.attempt, m.claimed_at
-		FROM campaign_messages m FORCE INDEX (PRIMARY)
+	ms, err := s.scanChunk(ctx, from, to, `SELECT `+chunkColumns+` FROM campaign_messages m FORCE INDEX (PRIMARY)
 		JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
 		WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status IN ('pending', 'sending')
 		  AND c.night_ad_consent = 1

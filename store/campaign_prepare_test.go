@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/sendingo/sendingo/store"
@@ -95,6 +96,12 @@ func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 				}
 				for _, m := range batch {
 					got, grp = append(got, m.ID), append(grp, m.GroupID)
+					// Each member carries what its message is rendered from.
+					i := slices.Index(ids, m.ID)
+					if m.Name != fmt.Sprint("고객", i) || m.Phone != fmt.Sprintf("+8210777700%02d", i) || m.AccountID != account ||
+						(m.Attributes["등급"] == "VIP") != (i == 0) {
+						t.Fatalf("member %d loaded as %+v", i, m.Customer)
+					}
 				}
 				after = next
 				if pages > 10 {

@@ -3,9 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
@@ -20,36 +23,8 @@ import (
 //	go test ./store -run '^$' -bench HandOverWrite -benchtime 20x
 func BenchmarkHandOverWrite(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Current().DSN)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	db := testenv.DB(b)
-	const account, campaign, n = 990301, 990301, 10_000
-	if _, err := db.Exec(`DELETE FROM campaign_messages WHERE account_id = ?`, account); err != nil {
-		b.Fatal(err)
-	}
-	for lo := 0; lo < n; lo += 1000 {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name, channel, body, buttons, fallback_body) VALUES `)
-		args := []any{}
-		for i := lo; i < lo+1000; i++ {
-			if i > lo {
-				q.WriteByte(',')
-			}
-			q.WriteString("(?,?,?,1,?,?,'sms',?,'','')")
-			args = append(args, campaign, account, i+1, fmt.Sprintf("+8210%08d", i), fmt.Sprintf("고객%d", i), fmt.Sprintf("고객%d님, VIP 회원 혜택을 확인하세요", i))
-		}
-		if _, err := db.Exec(q.String(), args...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	defer db.Exec(`DELETE FROM campaign_messages WHERE account_id = ?`, account)
-	var first int64
-	if err := db.Get(&first, `SELECT MIN(id) FROM campaign_messages WHERE account_id = ?`, account); err != nil {
-		b.Fatal(err)
-	}
+	st, db, account, first := chunkFixture(b, 990301)
+	const n = chunkFixtureRows
 	claim := func() {
 		if _, err := db.Exec(`UPDATE campaign_messages SET status = 'sending', provider_id = '', relay_id = 0 WHERE account_id = ?`, account); err != nil {
 			b.Fatal(err)
@@ -97,4 +72,91 @@ func BenchmarkHandOverWrite(b *testing.B) {
 	b.ReportMetric(perRow.Seconds()/float64(b.N), "s-per-row/10k")
 	b.ReportMetric(floor.Seconds()/float64(b.N), "s-range/10k")
 	b.ReportMetric(float64(perRow)/float64(max(floor, 1)), "x-floor")
+}
+
+// chunkFixtureRows is how many messages chunkFixture stores.
+const chunkFixtureRows = 10_000
+
+// chunkFixture stores chunkFixtureRows pending SMS messages of a campaign of
+// account (the campaign's id is the account's), removed when the benchmark
+// ends, and answers the store, the database, the account and the first id.
+func chunkFixture(b *testing.B, account int64) (*store.Store, *sqlx.DB, int64, int64) {
+	b.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, testenv.Current().DSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	db := testenv.DB(b)
+	campaign, n := account, chunkFixtureRows
+	if _, err := db.Exec(`DELETE FROM campaign_messages WHERE account_id = ?`, account); err != nil {
+		b.Fatal(err)
+	}
+	for lo := 0; lo < n; lo += 1000 {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name, channel, body, buttons, fallback_body) VALUES `)
+		args := []any{}
+		for i := lo; i < lo+1000; i++ {
+			if i > lo {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,1,?,?,'sms',?,'','')")
+			args = append(args, campaign, account, i+1, fmt.Sprintf("+8210%08d", i), fmt.Sprintf("고객%d", i), fmt.Sprintf("고객%d님, VIP 회원 혜택을 확인하세요", i))
+		}
+		if _, err := db.Exec(q.String(), args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Cleanup(func() { db.Exec(`DELETE FROM campaign_messages WHERE account_id = ?`, account) })
+	var first int64
+	if err := db.Get(&first, `SELECT MIN(id) FROM campaign_messages WHERE account_id = ?`, account); err != nil {
+		b.Fatal(err)
+	}
+	return st, db, account, first
+}
+
+// BenchmarkLoadChunk measures loading a chunk of 10,000 messages to send
+// (ChunkMessages, scanned field by field into room made up front) against the
+// same query through sqlx's reflection into a growing slice, as it was loaded
+// before, in the same run; it reports the ratio and the allocations of each.
+//
+//	go test ./store -run '^$' -bench LoadChunk -benchtime 50x
+func BenchmarkLoadChunk(b *testing.B) {
+	ctx := context.Background()
+	st, db, account, first := chunkFixture(b, 990302)
+	key := store.CampaignKey{ID: account, AccountID: account}
+	last := first + chunkFixtureRows - 1
+	var direct, reflected time.Duration
+	var directBytes, reflectedBytes uint64
+	var ms runtime.MemStats
+	allocated := func() uint64 { runtime.ReadMemStats(&ms); return ms.TotalAlloc }
+	for i := 0; i < b.N; i++ {
+		a0, t0 := allocated(), time.Now()
+		rows, err := st.ChunkMessages(ctx, key, first, last)
+		direct += time.Since(t0)
+		directBytes += allocated() - a0
+		if err != nil || len(rows) != chunkFixtureRows {
+			b.Fatalf("ChunkMessages loaded %d rows (%v)", len(rows), err)
+		}
+		a0, t0 = allocated(), time.Now()
+		var old []store.ChunkMessage
+		if err := db.Select(&old, `SELECT id, customer_id, recipient, name, channel, subject, body, buttons,
+			fallback_channel, fallback_subject, fallback_body, status, attempt, claimed_at
+			FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status IN ('pending', 'sending') ORDER BY id`,
+			first, last, key.ID, key.AccountID); err != nil || len(old) != chunkFixtureRows {
+			b.Fatalf("the reflected load read %d rows (%v)", len(old), err)
+		}
+		reflected += time.Since(t0)
+		reflectedBytes += allocated() - a0
+		if old[len(old)-1] != rows[len(rows)-1] {
+			b.Fatalf("the loads differ: %+v against %+v", rows[len(rows)-1], old[len(old)-1])
+		}
+	}
+	b.ReportMetric(direct.Seconds()/float64(b.N), "s-direct/10k")
+	b.ReportMetric(reflected.Seconds()/float64(b.N), "s-sqlx/10k")
+	b.ReportMetric(float64(reflected)/float64(max(direct, 1)), "x-faster")
+	b.ReportMetric(float64(directBytes)/float64(b.N)/1e6, "MB-direct/10k")
+	b.ReportMetric(float64(reflectedBytes)/float64(b.N)/1e6, "MB-sqlx/10k")
 }

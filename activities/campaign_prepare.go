@@ -137,6 +137,7 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 	go func() {
 		defer close(batches)
 		after := p.After
+		vars := map[string]string{} // each member's variables in turn
 		for seq := 0; ; seq++ {
 			if maxBatches > 0 && seq == maxBatches {
 				readErr <- nil
@@ -150,7 +151,7 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 			}
 			b := batch{seq: seq, next: next, msgs: make([]store.NewMessage, 0, len(members))}
 			for _, m := range members {
-				if msg, ok := a.messageFor(c, compiled, m); ok {
+				if msg, ok := a.messageFor(c, compiled, m, vars); ok {
 					b.msgs = append(b.msgs, msg)
 				} else {
 					b.skipped++
@@ -202,7 +203,9 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 
 // messageFor renders the campaign's content for one recipient; false means the
 // recipient cannot get it (no address for the channel, a missing variable).
-func (a *Activities) messageFor(c store.Campaign, t *render.Compiled, m store.AudienceMember) (store.NewMessage, bool) {
+// vars is scratch room for the recipient's variables (its contents are
+// replaced).
+func (a *Activities) messageFor(c store.Campaign, t *render.Compiled, m store.AudienceMember, vars map[string]string) (store.NewMessage, bool) {
 	if t == nil {
 		return store.NewMessage{}, false
 	}
@@ -215,7 +218,7 @@ func (a *Activities) messageFor(c store.Campaign, t *render.Compiled, m store.Au
 	} else if m.NotMobile {
 		return store.NewMessage{}, false // SMS, LMS and AlimTalk need a mobile number
 	}
-	vars := m.Variables()
+	m.VariablesInto(vars)
 	for k, v := range c.Variables {
 		vars[k] = v
 	}

@@ -371,6 +371,14 @@ var (
 // attributes of the same name).
 func (c Customer) Variables() map[string]string {
 	vars := make(map[string]string, len(c.Attributes)+6)
+	c.VariablesInto(vars)
+	return vars
+}
+
+// VariablesInto puts Variables into vars, emptied first: for rendering many
+// customers' messages with one map instead of one each.
+func (c Customer) VariablesInto(vars map[string]string) {
+	clear(vars)
 	for k, v := range c.Attributes {
 		vars[k] = v
 	}
@@ -387,7 +395,6 @@ func (c Customer) Variables() map[string]string {
 			vars[name] = c.Email
 		}
 	}
-	return vars
 }
 
 // MaxAttributeKeys caps how many distinct attribute names AttributeKeys returns.

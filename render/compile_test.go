@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // A template compiled once renders for one recipient after another exactly
@@ -73,4 +75,23 @@ func BenchmarkCompiledRender(b *testing.B) {
 	b.ReportMetric(float64(each.Nanoseconds())/float64(b.N), "ns-checked-each")
 	b.ReportMetric(float64(once.Nanoseconds())/float64(b.N), "ns-compiled")
 	b.ReportMetric(float64(each)/float64(max(once, 1)), "x")
+}
+
+// A name's form is remembered once known; a name not in NFC still matches its
+// NFC placeholder however often it is rendered (and its NFC twin still wins).
+func TestNamesFormIsRememberedRightly(t *testing.T) {
+	c, err := Compile(Template{Channel: ChannelSMS, Body: "#{등급} 회원 #{이름}님"}, AccountSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		r, err := c.Render(map[string]string{norm.NFD.String("등급"): "VIP", "이름": "홍길동"})
+		if err != nil || r.Body != "VIP 회원 홍길동님" {
+			t.Fatalf("render %d with an NFD name: %q %v", i, r.Body, err)
+		}
+		r, err = c.Render(map[string]string{norm.NFD.String("이름"): "NFD", "이름": "NFC", "등급": "VIP"})
+		if err != nil || r.Body != "VIP 회원 NFC님" {
+			t.Fatalf("render %d with both forms: %q %v", i, r.Body, err)
+		}
+	}
 }

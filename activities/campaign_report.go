@@ -154,14 +154,15 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 
 // workflowsAwaited is the workflow's form of a relay's awaited messages.
 func workflowsAwaited(aw store.AwaitedRelay) workflows.AwaitedRelay {
-	return workflows.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting, FirstID: aw.FirstID, FirstSentAt: aw.FirstSentAt}
+	return workflows.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting, FirstSentAt: aw.FirstSentAt}
 }
 
-// storeAwaited is the store's form of what a previous poll left awaiting.
+// storeAwaited is the store's form of what a previous poll left awaiting
+// (without each relay's lowest id: the poll goes on from its AwaitFrom).
 func storeAwaited(aws []workflows.AwaitedRelay) []store.AwaitedRelay {
 	out := make([]store.AwaitedRelay, len(aws))
 	for i, aw := range aws {
-		out[i] = store.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting, FirstID: aw.FirstID, FirstSentAt: aw.FirstSentAt}
+		out[i] = store.AwaitedRelay{RelayID: aw.RelayID, Awaiting: aw.Awaiting, FirstSentAt: aw.FirstSentAt}
 	}
 	return out
 }

@@ -538,7 +538,7 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 		out.AwaitFrom = min(out.AwaitFrom, id)
 		i := slices.IndexFunc(out.Awaited, func(a AwaitedRelay) bool { return a.RelayID == m.relay })
 		if i < 0 {
-			out.Awaited = append(out.Awaited, AwaitedRelay{RelayID: m.relay, FirstID: id})
+			out.Awaited = append(out.Awaited, AwaitedRelay{RelayID: m.relay})
 			i = len(out.Awaited) - 1
 		}
 		out.Awaited[i].Awaiting++

@@ -285,11 +285,11 @@ type CollectReportsInput struct {
 	AwaitFrom int64          `json:",omitempty"`
 }
 
-// AwaitedRelay is a relay with messages of the campaign awaiting reports.
+// AwaitedRelay is a relay with messages of the campaign awaiting reports
+// (where the lowest of them is, is the answer's AwaitFrom, for all relays).
 type AwaitedRelay struct {
 	RelayID     int64
 	Awaiting    int64
-	FirstID     int64 // the lowest id among them
 	FirstSentAt time.Time
 }
 

@@ -58,17 +58,21 @@ func (s *Store) AudienceBatch(ctx context.Context, c Campaign, after int64, limi
 				return nil
 			}
 			candidates := make([]int64, len(rows))
-			groupOf := make(map[int64]int64, len(rows))
 			for i, r := range rows {
 				candidates[i] = r.Customer
-				groupOf[r.Customer] = r.Group
 			}
 			var err error
 			if out, err = loadCandidates(ctx, tx, c, candidates); err != nil {
 				return err
 			}
-			for i := range out {
-				out[i].GroupID = groupOf[out[i].ID]
+			// Both in id order, the members a subset: each takes its
+			// candidate's group.
+			i := 0
+			for j := range out {
+				for rows[i].Customer < out[j].ID {
+					i++
+				}
+				out[j].GroupID = rows[i].Group
 			}
 			next = candidates[len(candidates)-1]
 			return nil

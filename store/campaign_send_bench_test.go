@@ -16,9 +16,9 @@ import (
 
 // BenchmarkHandOverWrite measures what recording a relay's hand-over of 10,000
 // messages costs MariaDB, the way the send path writes it (ApplyResults: a
-// provider id and sent time per row, UPDATE … JOIN JSON_TABLE, 500 rows a
-// statement), against the floor of the same rows written as range UPDATEs
-// of 500 consecutive ids with one value for all; it reports the ratio.
+// provider id per row, single-table UPDATEs taking it from an ELT list, 500
+// rows a statement), against the floor of the same rows written as range
+// UPDATEs of 500 consecutive ids with one value for all; it reports the ratio.
 //
 //	go test ./store -run '^$' -bench HandOverWrite -benchtime 20x
 func BenchmarkHandOverWrite(b *testing.B) {

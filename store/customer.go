@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -57,13 +58,84 @@ func (a *Attributes) Scan(src any) error {
 		return fmt.Errorf("attributes: unexpected %T", src)
 	}
 	m := Attributes{}
-	if len(b) > 0 {
+	if len(b) > 0 && !m.readPlain(b) {
+		clear(m)
 		if err := json.Unmarshal(b, &m); err != nil {
 			return fmt.Errorf("attributes: %w", err)
 		}
 	}
 	*a = m
 	return nil
+}
+
+// readPlain reads b into a when b is a JSON object whose keys and values are
+// all strings without escapes, control characters or invalid UTF-8 (what the
+// column holds for nearly every customer), and answers false for anything else,
+// which encoding/json then reads. A campaign reads every recipient's attributes,
+// and encoding/json's reflection was a seventh of the worker's time there.
+func (a Attributes) readPlain(b []byte) bool {
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		k, next, ok := plainString(b, i)
+		if !ok {
+			return false
+		}
+		i = skipSpace(b, next)
+		if i == len(b) || b[i] != ':' {
+			return false
+		}
+		v, next, ok := plainString(b, skipSpace(b, i+1))
+		if !ok {
+			return false
+		}
+		a[k] = v
+		i = skipSpace(b, next)
+		if i == len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+// plainString reads the JSON string at b[i:] when it has no escape, control
+// character or invalid UTF-8, and answers it and the index after its quote.
+func plainString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	j := i + 1
+	for ; j < len(b) && b[j] != '"'; j++ {
+		if b[j] == '\\' || b[j] < 0x20 {
+			return "", 0, false
+		}
+	}
+	if j == len(b) || !utf8.Valid(b[i+1:j]) {
+		return "", 0, false
+	}
+	return string(b[i+1 : j]), j + 1, true
+}
+
+// skipSpace answers the index of the first byte at or after i that is not
+// JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // JSON encodes the attributes for the JSON column ("{}" when empty).

@@ -249,7 +249,7 @@ func (h *HTTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 		return nil, err
 	}
 	var v WireSendAnswer
-	if err := json.Unmarshal(ans.body, &v); err != nil {
+	if err := readAnswer(ans.body, &v); err != nil {
 		return nil, fault(CodeBadAnswer, fmt.Errorf("%s relay send: unreadable answer: %s", h.kind, h.scrub.clean(snippet(ans.body))))
 	}
 	byKey := make(map[string]WireResult, len(v.Messages))
@@ -327,7 +327,7 @@ func (h *HTTP) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
 		return ReportPage{}, err
 	}
 	var w WireReports
-	if err := json.Unmarshal(ans.body, &w); err != nil {
+	if err := readAnswer(ans.body, &w); err != nil {
 		return ReportPage{}, fault(CodeBadAnswer, fmt.Errorf("%s relay reports: unreadable answer: %s", h.kind, h.scrub.clean(snippet(ans.body))))
 	}
 	page := ReportPage{Next: w.Next, More: w.More, Reports: make([]Report, 0, len(w.Reports))}
@@ -373,7 +373,7 @@ func (h *HTTP) Lookup(ctx context.Context, msgs []Message, _ time.Time) ([]Repor
 		return nil, err
 	}
 	var v WireSendAnswer
-	if err := json.Unmarshal(ans.body, &v); err != nil {
+	if err := readAnswer(ans.body, &v); err != nil {
 		return nil, fault(CodeBadAnswer, fmt.Errorf("%s relay lookup: unreadable answer: %s", h.kind, h.scrub.clean(snippet(ans.body))))
 	}
 	out := make([]Report, 0, len(v.Messages))

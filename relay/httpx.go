@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,9 +12,25 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/sendingo/sendingo/egress"
 )
+
+// readAnswer decodes a 2xx answer of the generic dialect: a result per message
+// sent (500 a call) or a report per message. That is per-message work in the
+// worker, so it is done with goccy/go-json, which reads the same JSON into the
+// same values about four times as fast as encoding/json (BenchmarkReadAnswer).
+// A body that is not valid UTF-8 goes to encoding/json, which turns the bad
+// bytes into U+FFFD where go-json would keep them (and MySQL would refuse them).
+func readAnswer(body []byte, v any) error {
+	if !utf8.Valid(body) {
+		return json.Unmarshal(body, v)
+	}
+	return gojson.Unmarshal(body, v)
+}
 
 // DefaultTimeout bounds one provider call when Options.Timeout is zero.
 const DefaultTimeout = 30 * time.Second

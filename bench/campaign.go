@@ -53,6 +53,11 @@ type CampaignResult struct {
 	SimReceived, SimDupes int64
 	SimUnique             int64
 	Delivered             int64
+	// CPU time from the send request to the campaign's completion: the
+	// workers' summed, the local MariaDB's (0 when it runs elsewhere) and the
+	// relay simulator's. On a shared machine these move less between runs than
+	// the wall time, and say whose work the run was.
+	WorkerCPU, DatabaseCPU, SimulatorCPU time.Duration
 }
 
 // MessagesPerSecond is recipients over the end-to-end time.
@@ -175,6 +180,17 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 		}
 	}()
 
+	dbPid := LocalMySQLPid()
+	cpu := func() (worker, db, sim time.Duration) {
+		for _, w := range workers {
+			worker += ProcessCPU(w.Process.Pid)
+		}
+		if dbPid > 0 {
+			db = ProcessCPU(dbPid)
+		}
+		return worker, db, ProcessCPU(simCmd.Process.Pid)
+	}
+	w0, db0, sim0 := cpu()
 	start = time.Now()
 	if err := s.Call(ctx, "POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), "", nil, 202, nil); err != nil {
 		return res, err
@@ -204,6 +220,8 @@ func (s *Stack) RunCampaign(ctx context.Context, o CampaignOptions) (CampaignRes
 		}
 	}
 	close(stopSampling)
+	w1, db1, sim1 := cpu()
+	res.WorkerCPU, res.DatabaseCPU, res.SimulatorCPU = w1-w0, db1-db0, sim1-sim0
 	for _, w := range workers {
 		peak := ProcessPeakRSS(w.Process.Pid)
 		res.WorkerPeakRSSEach = append(res.WorkerPeakRSSEach, peak)

@@ -186,9 +186,10 @@ func campaignBenchCmd(load loader) *cobra.Command {
 					float64(f.Rows)/f.Total().Seconds())
 			}
 			fmt.Fprintf(out, "\n== summary (load %s) ==\n", loadAverage())
-			fmt.Fprintf(out, "this build: %.1fs end to end, worker peak RSS %s, duplicates %d\n", r.Total.Seconds(), bench.MB(r.WorkerPeakRSS), r.SimDupes)
+			fmt.Fprintf(out, "this build: %.1fs end to end, worker peak RSS %s, duplicates %d; CPU: workers %.1fs, MariaDB %.1fs\n",
+				r.Total.Seconds(), bench.MB(r.WorkerPeakRSS), r.SimDupes, r.WorkerCPU.Seconds(), r.DatabaseCPU.Seconds())
 			if base != nil {
-				fmt.Fprintf(out, "baseline %s: %.1fs end to end, worker peak RSS %s\n", baseline, base.total.Seconds(), base.rss)
+				fmt.Fprintf(out, "baseline %s: %.1fs end to end, worker peak RSS %s%s\n", baseline, base.total.Seconds(), base.rss, base.cpu)
 				fmt.Fprintf(out, "baseline ÷ this build: %.2f× (target ≥ 2×)\n", base.total.Seconds()/r.Total.Seconds())
 			}
 			if floor {
@@ -233,6 +234,9 @@ func printCampaign(out io.Writer, r bench.CampaignResult) {
 		each = append(each, bench.MB(p))
 	}
 	fmt.Fprintf(out, "worker peak RSS: %s (each: %s); RSS every 2 s, MB: %s\n", bench.MB(r.WorkerPeakRSS), strings.Join(each, ", "), strings.Join(samples, " "))
+	fmt.Fprintf(out, "CPU from send to completion: workers %.1fs, MariaDB %.1fs, simulator %.1fs (%.2f cores busy)\n",
+		r.WorkerCPU.Seconds(), r.DatabaseCPU.Seconds(), r.SimulatorCPU.Seconds(),
+		(r.WorkerCPU+r.DatabaseCPU+r.SimulatorCPU).Seconds()/r.Total.Seconds())
 	fmt.Fprintf(out, "workflow history: %d events over %d run(s)\n", r.HistoryEvents, r.Runs)
 	fmt.Fprintf(out, "simulator: received %d, unique %d, duplicates %d; delivered %d\n", r.SimReceived, r.SimUnique, r.SimDupes, r.Delivered)
 }
@@ -241,11 +245,13 @@ func printCampaign(out io.Writer, r bench.CampaignResult) {
 type baselineRun struct {
 	total time.Duration
 	rss   string
+	cpu   string // "; CPU: workers …, MariaDB …", when its bench prints them
 }
 
 var (
 	endToEndLine = regexp.MustCompile(`end to end \(send → last status written\): ([0-9.]+)s`)
 	peakRSSLine  = regexp.MustCompile(`worker peak RSS: ([0-9]+ MB)`)
+	cpuLine      = regexp.MustCompile(`CPU from send to completion: workers ([0-9.]+s), MariaDB ([0-9.]+s)`)
 )
 
 // startSeedStackWithBaseline builds the baseline ref, if any, then starts the
@@ -302,6 +308,9 @@ func runBaseline(ctx context.Context, out io.Writer, ref string, o bench.Campaig
 	r := &baselineRun{total: time.Duration(secs * float64(time.Second))}
 	if m := peakRSSLine.FindStringSubmatch(buf.String()); m != nil {
 		r.rss = m[1]
+	}
+	if m := cpuLine.FindStringSubmatch(buf.String()); m != nil {
+		r.cpu = fmt.Sprintf("; CPU: workers %s, MariaDB %s", m[1], m[2])
 	}
 	return r, nil
 }

@@ -204,6 +204,9 @@ type NewLink struct {
 	URL   string
 }
 
+// insertRowBytes is about what a message row takes in the INSERT's text.
+const insertRowBytes = 256
+
 // InsertMessages stores a batch of messages and their tracking links. A recipient
 // already in the campaign (a replayed batch) keeps its row (INSERT IGNORE on the
 // unique recipient key); the replay's links then point at that row but appear in
@@ -215,35 +218,49 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 	inserted := 0
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		skip := make(map[string]bool, len(msgs))
-		var b strings.Builder
-		b.WriteString(`INSERT IGNORE INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+		// The rows' values are written into the statement (sqlText): a batch
+		// is thousands of rows of 13 values.
+		ins := sqlText{b: make([]byte, 0, len(msgs)*insertRowBytes)}
+		ins.sql(`INSERT IGNORE INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, subject, body, buttons, fallback_channel, fallback_subject, fallback_body) VALUES `)
-		vals := make([]any, 0, len(msgs)*13)
+		n := 0
 		var withLinks []NewMessage
 		for _, m := range msgs {
 			if skip[m.Recipient] {
 				continue
 			}
 			skip[m.Recipient] = true // a recipient twice in one batch is inserted once
-			if len(vals) > 0 {
-				b.WriteByte(',')
+			if n > 0 {
+				ins.sql(",")
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
-			vals = append(vals, c.ID, c.AccountID, m.CustomerID, m.GroupID, m.Recipient, m.Name, m.Channel,
-				m.Subject, m.Body, m.Buttons, m.FallbackChannel, m.FallbackSubject, m.FallbackBody)
+			n++
+			ins.sql("(")
+			ins.int(c.ID)
+			ins.sql(",")
+			ins.int(c.AccountID)
+			ins.sql(",")
+			ins.int(m.CustomerID)
+			ins.sql(",")
+			ins.int(m.GroupID)
+			for _, v := range [...]string{m.Recipient, m.Name, m.Channel, m.Subject, m.Body, m.Buttons,
+				m.FallbackChannel, m.FallbackSubject, m.FallbackBody} {
+				ins.sql(",")
+				ins.str(v)
+			}
+			ins.sql(")")
 			if len(m.Links) > 0 {
 				withLinks = append(withLinks, m)
 			}
 		}
-		if len(vals) == 0 {
+		if n == 0 {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, b.String(), vals...)
+		res, err := tx.ExecContext(ctx, ins.String())
 		if err != nil {
-			return fmt.Errorf("insert %d messages: %w", len(vals)/13, err)
+			return fmt.Errorf("insert %d messages: %w", n, err)
 		}
-		n, _ := res.RowsAffected()
-		inserted = int(n)
+		affected, _ := res.RowsAffected()
+		inserted = int(affected)
 		var unsubscribes []NewUnsubscribe
 		for _, m := range msgs {
 			if m.UnsubscribeToken != "" {
@@ -277,9 +294,9 @@ func (s *Store) InsertMessages(ctx context.Context, c Campaign, msgs []NewMessag
 			idOf[r] = id
 		}
 		rows.Close()
-		b.Reset()
+		var b strings.Builder
 		b.WriteString(`INSERT IGNORE INTO message_links (token, message_id, campaign_id, account_id, idx, url) VALUES `)
-		vals = vals[:0]
+		vals := make([]any, 0, 6*len(withLinks))
 		for _, m := range withLinks {
 			for _, l := range m.Links {
 				if len(vals) > 0 {

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -242,9 +240,10 @@ const (
 // results is harmless.
 //
 // A statement is a single-table UPDATE of the rows named by id (a range when
-// they are consecutive): the columns whose values the statement's rows share
-// are parameters, and a column whose values differ takes the row's own from a
-// list indexed by the row's offset in the statement's id range (ELT). A
+// they are consecutive), its values written in as literals (sqlText): a
+// column whose value the statement's rows share is set once, and a column
+// whose values differ takes the row's own from a list indexed by the row's
+// offset in the statement's id range (ELT). A
 // relay's hand-over of a slice differs only in the provider id, a page of
 // delivery reports only in the result time. MariaDB updates such rows as it
 // finds them by primary key, where an UPDATE joined to a JSON_TABLE of the
@@ -272,11 +271,19 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
 			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)})
 	}
-	fromSQL, fromArgs, err := sqlx.In(`m.status IN (?)`, from)
-	if err != nil {
-		return nil, err
+	var where sqlText // the statements' common end: the account, the statuses moved from
+	where.sql(" AND m.account_id = ")
+	where.int(accountID)
+	where.sql(" AND m.status IN (")
+	for i, st := range from {
+		if i > 0 {
+			where.sql(",")
+		}
+		where.str(st)
 	}
-	err = s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+	where.sql(")")
+	var q sqlText
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		for _, st := range order {
 			rows := byStatus[st]
 			// In id order: statements take their rows' locks in one order, and
@@ -291,8 +298,10 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 				}
 				part := rows[i : i+n]
 				i += n
-				q, args := resultUpdate(st, part)
-				res, err := tx.ExecContext(ctx, q+` AND m.account_id = ? AND `+fromSQL, append(append(args, accountID), fromArgs...)...)
+				q.b = q.b[:0]
+				resultUpdate(&q, st, part)
+				q.b = append(q.b, where.b...)
+				res, err := tx.ExecContext(ctx, q.String())
 				if err != nil {
 					return fmt.Errorf("write %d %s results: %w", len(part), st, err)
 				}
@@ -318,85 +327,94 @@ type resultRow struct {
 // unsetTime is the sent or result time that leaves a row's own as it is.
 const unsetTime = "1970-01-02"
 
-// resultColumn is a result column ApplyResults writes: its name, its value
-// in a row, and whether that value leaves the row's own as it is (no relay,
-// channel, provider id or time; no fallback).
+// resultColumn is a result column ApplyResults writes: its name, whether two
+// rows' values are the same, whether a row's value leaves the row's own as it
+// is (no relay, channel, provider id or time; no fallback), and its literal.
 type resultColumn struct {
-	name string
-	of   func(resultRow) any
-	keep func(v any) bool
+	name  string
+	same  func(a, b resultRow) bool
+	keep  func(r resultRow) bool
+	write func(t *sqlText, r resultRow)
 }
 
 // resultColumns are written in this order, after the status.
 var resultColumns = []resultColumn{
-	{"relay_id", func(r resultRow) any { return r.relay }, func(v any) bool { return v.(int64) <= 0 }},
-	{"sent_channel", func(r resultRow) any { return r.channel }, func(v any) bool { return v.(string) == "" }},
-	{"fallback", func(r resultRow) any { return r.fallback }, func(v any) bool { return v.(int) == 0 }},
-	{"provider_id", func(r resultRow) any { return r.provider }, func(v any) bool { return v.(string) == "" }},
-	{"code", func(r resultRow) any { return r.code }, func(any) bool { return false }},
-	{"reason", func(r resultRow) any { return r.reason }, func(any) bool { return false }},
-	{"sent_at", func(r resultRow) any { return r.sentAt }, func(v any) bool { return v.(string) <= unsetTime }},
-	{"result_at", func(r resultRow) any { return r.resultAt }, func(v any) bool { return v.(string) <= unsetTime }},
+	{"relay_id", func(a, b resultRow) bool { return a.relay == b.relay },
+		func(r resultRow) bool { return r.relay <= 0 }, func(t *sqlText, r resultRow) { t.int(r.relay) }},
+	{"sent_channel", func(a, b resultRow) bool { return a.channel == b.channel },
+		func(r resultRow) bool { return r.channel == "" }, func(t *sqlText, r resultRow) { t.str(r.channel) }},
+	{"fallback", func(a, b resultRow) bool { return a.fallback == b.fallback },
+		func(r resultRow) bool { return r.fallback == 0 }, func(t *sqlText, r resultRow) { t.int(int64(r.fallback)) }},
+	{"provider_id", func(a, b resultRow) bool { return a.provider == b.provider },
+		func(r resultRow) bool { return r.provider == "" }, func(t *sqlText, r resultRow) { t.str(r.provider) }},
+	{"code", func(a, b resultRow) bool { return a.code == b.code },
+		func(resultRow) bool { return false }, func(t *sqlText, r resultRow) { t.str(r.code) }},
+	{"reason", func(a, b resultRow) bool { return a.reason == b.reason },
+		func(resultRow) bool { return false }, func(t *sqlText, r resultRow) { t.str(r.reason) }},
+	{"sent_at", func(a, b resultRow) bool { return a.sentAt == b.sentAt },
+		func(r resultRow) bool { return r.sentAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.sentAt) }},
+	{"result_at", func(a, b resultRow) bool { return a.resultAt == b.resultAt },
+		func(r resultRow) bool { return r.resultAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.resultAt) }},
 }
 
-// resultUpdate is the UPDATE writing status and the rows' results (rows in
-// id order, within resultSpan), up to its WHERE's id condition, and its
-// arguments. A column the rows share is a parameter (or left out, when the
-// shared value keeps the row's own); a varying column is
-// COALESCE(ELT(m.id - (first id - 1), v₁, …, vₙ), own) with an entry per id
-// of the range, NULL where a row keeps its own or no row of the statement has
-// that id.
-func resultUpdate(status string, rows []resultRow) (string, []any) {
+// resultUpdate writes into t the UPDATE of status and the rows' results
+// (rows in id order, within resultSpan), up to and including its WHERE's id
+// condition, with the values as literals. A column the rows share is written
+// once (or left out, when the shared value keeps the row's own); a varying
+// column is COALESCE(ELT(m.id - (first id - 1), v₁, …, vₙ), own) with an entry
+// per id of the range, NULL where a row keeps its own or no row of the
+// statement has that id.
+func resultUpdate(t *sqlText, status string, rows []resultRow) {
 	first, last := rows[0].id, rows[len(rows)-1].id
-	var q strings.Builder
-	q.WriteString(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = ?`)
-	args := []any{status}
+	t.sql(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = `)
+	t.str(status)
 	for _, c := range resultColumns {
-		v0 := c.of(rows[0])
 		same := true
 		for _, r := range rows[1:] {
-			if c.of(r) != v0 {
+			if !c.same(rows[0], r) {
 				same = false
 				break
 			}
 		}
 		if same {
-			if !c.keep(v0) {
-				q.WriteString(", m." + c.name + " = ?")
-				args = append(args, v0)
+			if !c.keep(rows[0]) {
+				t.sql(", m." + c.name + " = ")
+				c.write(t, rows[0])
 			}
 			continue
 		}
-		q.WriteString(", m." + c.name + " = COALESCE(ELT(m.id - ?")
-		args = append(args, first-1)
+		t.sql(", m." + c.name + " = COALESCE(ELT(m.id - ")
+		t.int(first - 1)
 		next := first
 		for _, r := range rows {
 			for ; next < r.id; next++ {
-				q.WriteString(",NULL")
+				t.sql(",NULL")
 			}
 			next = r.id + 1
-			if v := c.of(r); c.keep(v) {
-				q.WriteString(",NULL")
+			t.sql(",")
+			if c.keep(r) {
+				t.sql("NULL")
 			} else {
-				q.WriteString(",?")
-				args = append(args, v)
+				c.write(t, r)
 			}
 		}
-		q.WriteString("), m." + c.name + ")")
+		t.sql("), m." + c.name + ")")
 	}
 	if last-first+1 == int64(len(rows)) {
-		q.WriteString(" WHERE m.id BETWEEN ? AND ?")
-		return q.String(), append(args, first, last)
+		t.sql(" WHERE m.id BETWEEN ")
+		t.int(first)
+		t.sql(" AND ")
+		t.int(last)
+		return
 	}
-	q.WriteString(" WHERE m.id IN (")
+	t.sql(" WHERE m.id IN (")
 	for i, r := range rows {
 		if i > 0 {
-			q.WriteByte(',')
+			t.sql(",")
 		}
-		q.WriteString(strconv.FormatInt(r.id, 10))
+		t.int(r.id)
 	}
-	q.WriteByte(')')
-	return q.String(), args
+	t.sql(")")
 }
 
 func truncateASCII(s string, n int) string {

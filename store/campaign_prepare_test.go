@@ -129,6 +129,18 @@ func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 			if none, _, _ := st.AudienceCheck(ctx, tc.c, false, []string{"이름"}); none != n {
 				t.Fatalf("AudienceCheck with field variables only reaches %d, want %d", none, n)
 			}
+			// Counted in id ranges side by side, down to ranges of 3 ids (so
+			// range ends fall between these customers): the same counts.
+			var lo, hi int64
+			if err := db.QueryRow(`SELECT MIN(id), MAX(id) FROM customers`).Scan(&lo, &hi); err != nil {
+				t.Fatal(err)
+			}
+			for _, parts := range []int{2, 3, int((hi-lo)/3) + 2} {
+				store.SplitAudienceCheck(t, 0, parts)
+				if s, l, err := st.AudienceCheck(ctx, tc.c, false, vars); err != nil || s != n || l != missing {
+					t.Fatalf("AudienceCheck in %d ranges: %d reachable, %d lacking (%v); want %d and %d", parts, s, l, err, n, missing)
+				}
+			}
 		})
 	}
 }

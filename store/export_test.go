@@ -6,3 +6,11 @@ func StringLiteral(s string) string {
 	t.str(s)
 	return t.String()
 }
+
+// SplitAudienceCheck makes AudienceCheck count in parts ranges whenever the
+// customers' ids span at least minSpan, until the test ends.
+func SplitAudienceCheck(t interface{ Cleanup(func()) }, minSpan int64, parts int) {
+	split, n := audienceCheckSplit, audienceCheckParts
+	audienceCheckSplit, audienceCheckParts = minSpan, parts
+	t.Cleanup(func() { audienceCheckSplit, audienceCheckParts = split, n })
+}

@@ -582,46 +582,6 @@ func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
 	}
 }
 
-// A poll while the campaign is still sending applies the reports its relays
-// hold and answers only what it changed; the polls after the send count what
-// still awaits from the whole range, exactly.
-func TestReportPollWhileSendingAppliesWhatIsReady(t *testing.T) {
-	clock := &skewClock{}
-	f := newFixtureWith(t, 20, sim.Options{Seed: 7, Now: clock.Now,
-		Settings: sim.Settings{ReportDelay: sim.Duration(time.Hour)}}, relay.KindSimulator, false)
-	p := f.prepare()
-	low, high := p, p
-	low.LastID, high.FirstID = p.FirstID+9, p.FirstID+10
-	if sent, err := f.sendChunk(low); err != nil || sent.Sent != 10 {
-		t.Fatalf("send the lower ids %+v %v", sent, err)
-	}
-	clock.Advance(90 * time.Minute) // the lower ids' reports are due
-	if sent, err := f.sendChunk(high); err != nil || sent.Sent != 10 {
-		t.Fatalf("send the higher ids %+v %v", sent, err)
-	}
-	v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID, WhileSending: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var during workflows.CollectReportsResult
-	if err := v.Get(&during); err != nil {
-		t.Fatal(err)
-	}
-	if during.Delivered+during.Failed != 10 || during.Awaiting != 0 || len(during.Awaited) != 0 || during.AwaitFrom != 0 ||
-		len(during.Relays) != 1 || during.Relays[0].Delivered+during.Relays[0].Failed != 10 {
-		t.Fatalf("the poll while sending answered %+v: want the 10 due reports and nothing about what awaits", during)
-	}
-	for _, r := range f.rows() {
-		if final := r.Status == store.MessageDelivered || r.Status == store.MessageFailed; final != (r.ID <= low.LastID) {
-			t.Errorf("message %d is %s after the poll while sending", r.ID, r.Status)
-		}
-	}
-	if r := f.collectReports(p); r.Delivered+r.Failed != 0 || r.Awaiting != 10 || r.AwaitFrom != high.FirstID {
-		t.Fatalf("the first poll after the send answered %+v: want 10 awaiting from %d", r, high.FirstID)
-	}
-}
-
 // Each poll starts where the previous one left messages awaiting a report, so
 // it never reads the whole campaign again; reports that come in out of id
 // order (the later half of the messages sent first) leave the lower ids still

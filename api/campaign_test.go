@@ -234,9 +234,6 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	// The same run, kept apart: recorded after versionReportPacing, it replays
 	// the paced report polls (campaign-two-groups.json was recorded before).
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-report-pacing.json")
-	// Recorded after versionReportsWhileSending: a report poll while chunks
-	// are still being sent.
-	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-reports-while-sending.json")
 }
 
 // A send that cannot start is refused with the reason, and nothing is sent.

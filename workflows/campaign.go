@@ -56,11 +56,6 @@ const (
 	// results starts the pauses over from firstReportPoll; the pauses grow only
 	// while nothing arrives.
 	versionReportPacing = "report-poll-pacing"
-	// versionReportsWhileSending: while chunks are being sent, a report poll
-	// (CollectReports with WhileSending) runs after every Window chunks that
-	// finished, so reports are applied beside the sending instead of all after
-	// it.
-	versionReportsWhileSending = "reports-while-sending"
 )
 
 // Pipelined send tuning.
@@ -335,18 +330,6 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 	)
 	prepCtx := workflow.WithActivityOptions(chunkCtx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy(prepareAttempts)})
-	// Report polls while sending: one at a time, after every Window chunks
-	// that finished (the chunks, not a clock, pace them, so a run's history
-	// grows by a few events per Window chunks). One that fails is not retried:
-	// the next one, or the polls after the send, read what it left.
-	var (
-		whileSending    = workflow.GetVersion(ctx, versionReportsWhileSending, workflow.DefaultVersion, 1) == 1
-		pollInflight    bool
-		chunksSincePoll int
-	)
-	pollCtx := workflow.WithActivityOptions(chunkCtx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: 20 * time.Second, WaitForCancellation: true,
-		RetryPolicy: quickRetry(1)})
 	for {
 		// Act on what has already come in before launching more: a pause or
 		// cancel sent while the audience was prepared, or while a status was
@@ -421,7 +404,6 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 				switch {
 				case err == nil:
 					w.applyChunk(workflow.Now(ctx), r)
-					chunksSincePoll++
 				case errors.As(err, &canceled) && w.st.Cancelled:
 				default:
 					chunkErr = fmt.Errorf("chunk %d-%d: %w", from, to, err)
@@ -430,25 +412,6 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 			if (w.in.MaxChunksPerRun > 0 && w.chunks >= w.in.MaxChunksPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 				stopForCAN = true
 			}
-		}
-		if whileSending && !pollInflight && chunksSincePoll >= w.in.Window && !w.st.Cancelled && chunkErr == nil {
-			chunksSincePoll = 0
-			pollInflight = true
-			f := workflow.ExecuteActivity(pollCtx, ActivityCollectReports, CollectReportsInput{AccountID: w.in.AccountID,
-				CampaignID: w.in.CampaignID, FirstID: w.st.FirstID, LastID: w.st.LastID, WhileSending: true})
-			sel.AddFuture(f, func(f workflow.Future) {
-				pollInflight = false
-				var r CollectReportsResult
-				if err := f.Get(ctx, &r); err != nil {
-					var canceled *temporal.CanceledError
-					if !errors.As(err, &canceled) {
-						workflow.GetLogger(ctx).Warn("report poll while sending failed; later polls read what it left",
-							"campaign_id", w.in.CampaignID, "error", err)
-					}
-					return
-				}
-				w.applyReports(workflow.Now(ctx), r)
-			})
 		}
 		switch {
 		case w.st.Cancelled:
@@ -462,7 +425,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		default:
 			w.st.Progress.Stage = StageSending
 		}
-		if inflight == 0 && !prepInflight && !pollInflight {
+		if inflight == 0 && !prepInflight {
 			switch {
 			case chunkErr != nil:
 				return false, chunkErr

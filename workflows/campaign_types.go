@@ -283,11 +283,6 @@ type CollectReportsInput struct {
 	// find both.
 	Awaited   []AwaitedRelay `json:",omitempty"`
 	AwaitFrom int64          `json:",omitempty"`
-	// WhileSending: a poll while the campaign's chunks are still being sent
-	// (versionReportsWhileSending). It reads the report streams of the
-	// campaign's relays and applies what they hold, and answers the changes
-	// only: what still awaits is the polls' after the send to find.
-	WhileSending bool `json:",omitempty"`
 }
 
 // AwaitedRelay is a relay with messages of the campaign awaiting reports

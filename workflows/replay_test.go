@@ -24,8 +24,7 @@ var recordedHistories = []string{
 	"campaign-cancel-during-reports", "campaign-retry-run", "event-schedule-sync", "outbox-sweeper",
 	"campaign-zone-activity", // the zone from ResolveZone (versionZoneActivity)
 	"campaign-pipelined-prepare",
-	"campaign-report-pacing",         // report polls paced by what they found (versionReportPacing)
-	"campaign-reports-while-sending", // a report poll while chunks are sent (versionReportsWhileSending)
+	"campaign-report-pacing", // report polls paced by what they found (versionReportPacing)
 }
 
 // Every history under testdata/histories was recorded from a real run (see

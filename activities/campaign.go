@@ -23,6 +23,9 @@ const (
 	relayFaultAttempts = 10
 	reportPageLimit    = 5000
 	reportPagesPerPoll = 40
+	// reportApplyDepth is how many pages of one relay's reports are written
+	// at once: one transaction at a time left a core idle after the send.
+	reportApplyDepth = 2
 )
 
 // StartCampaign begins the workflow's run of the campaign and loads what the

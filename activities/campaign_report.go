@@ -239,19 +239,63 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}()
 			return ch
 		}
-		next := fetch(cursor)
+		// Pages are applied reportApplyDepth at a time (each its own
+		// transaction; a report names its message once, so they write other
+		// rows), and the cursor moves past a page once it and every page
+		// before it are applied.
+		type applied struct {
+			next    string
+			changed map[string]int64
+			err     error
+		}
+		var inflight []chan applied
+		settle := func() (stop bool, err error) {
+			done := <-inflight[0]
+			inflight = inflight[1:]
+			if done.err != nil {
+				return true, done.err
+			}
+			merge(done.changed)
+			if done.next != "" && done.next != cursor {
+				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, done.next)
+				if err != nil || !moved {
+					return true, err // moved by another poller: that one is ahead
+				}
+				cursor = done.next
+			}
+			return false, nil
+		}
+		// finish waits for the pages still being applied; what they changed
+		// is counted even when the poll stops (the rows did change).
+		finish := func(err error) (relayPoll, error) {
+			for len(inflight) > 0 {
+				done := <-inflight[0]
+				inflight = inflight[1:]
+				if done.err == nil {
+					merge(done.changed)
+				} else if err == nil {
+					err = done.err
+				}
+			}
+			return res, err
+		}
+		from := cursor // where the next page is asked from
+		next := fetch(from)
+		more := false // the last page read said more are ready
 		for page := 0; page < pages; page++ {
 			got := <-next
 			if got.err != nil {
-				return res, reportsError(r.ID, got.err)
+				return finish(reportsError(r.ID, got.err))
 			}
 			p := got.page
+			more = p.More
 			if p.More && page+1 < pages {
 				// The next page is asked for while this one is applied: reading
-				// the stream moves nothing (the cursor moves below, once this
-				// page is applied), so the relay's answer and the database's
-				// writes overlap instead of taking turns.
-				next = fetch(cmp.Or(p.Next, cursor))
+				// the stream moves nothing (the cursor moves once a page is
+				// applied), so the relay's answer and the database's writes
+				// overlap instead of taking turns.
+				from = cmp.Or(p.Next, from)
+				next = fetch(from)
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
 			for _, rep := range p.Reports {
@@ -260,23 +304,27 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 					res.touched = append(res.touched, mr.ID)
 				}
 			}
-			changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
-			if err != nil {
-				return res, err
-			}
-			merge(changed)
-			if p.Next != "" && p.Next != cursor {
-				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, p.Next)
-				if err != nil || !moved {
-					return res, err
-				}
-				cursor = p.Next
-			}
+			ch := make(chan applied, 1)
+			go func() {
+				changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
+				ch <- applied{next: p.Next, changed: changed, err: err}
+			}()
+			inflight = append(inflight, ch)
 			if !p.More {
-				return res, nil
+				break
+			}
+			if len(inflight) == reportApplyDepth {
+				if stop, err := settle(); stop {
+					return finish(err)
+				}
 			}
 		}
-		res.more = true // stopped at the page bound with more ready
+		for len(inflight) > 0 {
+			if stop, err := settle(); stop {
+				return finish(err)
+			}
+		}
+		res.more = more // stopped at the page bound with more ready
 		return res, nil
 	}
 	mids, err := a.Store.AwaitedProviderIDs(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, r.ID)

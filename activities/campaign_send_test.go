@@ -580,6 +580,19 @@ func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
 	if applied != 25 || !got[0].More {
 		t.Fatalf("polls %+v: want 25 reports over several polls, the first saying More", got)
 	}
+	// Pages are written two at a time, and the relay's cursor still stands
+	// after the last report written: reading on from it finds none.
+	cursor, err := f.st.ReportCursor(context.Background(), f.account, f.relay.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := relay.New(f.relay.Kind, []byte(f.relay.Config), f.acts.RelayOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rest, err := sender.(relay.ReportFetcher).Reports(context.Background(), relay.ReportQuery{Cursor: cursor, Limit: 100}); err != nil || len(rest.Reports) != 0 {
+		t.Fatalf("the stored cursor %q leaves %d reports unread (%v)", cursor, len(rest.Reports), err)
+	}
 }
 
 // Each poll starts where the previous one left messages awaiting a report, so

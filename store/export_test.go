@@ -1,5 +1,7 @@
 package store
 
+import "testing"
+
 // StringLiteral is how sqlText writes s into a statement.
 func StringLiteral(s string) string {
 	var t sqlText
@@ -9,7 +11,7 @@ func StringLiteral(s string) string {
 
 // SplitAudienceCheck makes AudienceCheck count in parts ranges whenever the
 // customers' ids span at least minSpan, until the test ends.
-func SplitAudienceCheck(t interface{ Cleanup(func()) }, minSpan int64, parts int) {
+func SplitAudienceCheck(t testing.TB, minSpan int64, parts int) {
 	split, n := audienceCheckSplit, audienceCheckParts
 	audienceCheckSplit, audienceCheckParts = minSpan, parts
 	t.Cleanup(func() { audienceCheckSplit, audienceCheckParts = split, n })

@@ -11,7 +11,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // openStore opens a store on the package's test database, closed when t ends.
-func openStore(t *testing.T) *store.Store {
+func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), testenv.Current().DSN)
 	if err != nil {

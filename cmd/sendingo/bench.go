@@ -300,16 +300,23 @@ func runBaseline(ctx context.Context, out io.Writer, ref string, o bench.Campaig
 	if err := run.Run(); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
 	}
-	m := endToEndLine.FindStringSubmatch(buf.String())
+	return parseBaselineRun(buf.String())
+}
+
+// parseBaselineRun reads the figures a campaign bench printed (printCampaign,
+// or an older build's own lines): the end-to-end time, which it must hold,
+// and the worker's peak RSS and the CPU times where it has them.
+func parseBaselineRun(out string) (*baselineRun, error) {
+	m := endToEndLine.FindStringSubmatch(out)
 	if m == nil {
 		return nil, fmt.Errorf("no end-to-end figure in the baseline's output")
 	}
 	secs, _ := strconv.ParseFloat(m[1], 64)
 	r := &baselineRun{total: time.Duration(secs * float64(time.Second))}
-	if m := peakRSSLine.FindStringSubmatch(buf.String()); m != nil {
+	if m := peakRSSLine.FindStringSubmatch(out); m != nil {
 		r.rss = m[1]
 	}
-	if m := cpuLine.FindStringSubmatch(buf.String()); m != nil {
+	if m := cpuLine.FindStringSubmatch(out); m != nil {
 		r.cpu = fmt.Sprintf("; CPU: workers %s, MariaDB %s", m[1], m[2])
 	}
 	return r, nil

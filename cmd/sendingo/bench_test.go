@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sendingo/sendingo/bench"
 )
 
 // An unknown load generator is refused by name before anything is started.
@@ -13,5 +16,25 @@ func TestBenchRedirectsRefusesAnUnknownClient(t *testing.T) {
 	err := root.ExecuteContext(context.Background())
 	if err == nil || !strings.Contains(err.Error(), `--client "curl": want go, wrk or both`) {
 		t.Fatalf("bench redirects --client curl: %v", err)
+	}
+}
+
+// A baseline build's campaign bench is read back from what it prints: what
+// printCampaign writes today, and an older build's lines without the CPU.
+func TestBaselineCampaignFiguresAreReadFromItsOutput(t *testing.T) {
+	var out strings.Builder
+	printCampaign(&out, bench.CampaignResult{Recipients: 1000, Total: 24200 * time.Millisecond, WorkerPeakRSS: 114 << 20,
+		WorkerPeakRSSEach: []uint64{114 << 20}, WorkerCPU: 12300 * time.Millisecond, DatabaseCPU: 22600 * time.Millisecond,
+		SimulatorCPU: 3200 * time.Millisecond})
+	r, err := parseBaselineRun(out.String())
+	if err != nil || r.total != 24200*time.Millisecond || r.rss != bench.MB(114<<20) || r.cpu != "; CPU: workers 12.3s, MariaDB 22.6s" {
+		t.Fatalf("read %+v (%v) from:\n%s", r, err, out.String())
+	}
+	older := "end to end (send → last status written): 49.2s = 20327 messages/s\nworker peak RSS: 229 MB; RSS every 5 s: 76 MB\n"
+	if r, err := parseBaselineRun(older); err != nil || r.total != 49200*time.Millisecond || r.rss != "229 MB" || r.cpu != "" {
+		t.Fatalf("read %+v (%v) from an older build's lines", r, err)
+	}
+	if _, err := parseBaselineRun("no figures"); err == nil {
+		t.Fatal("output without an end-to-end figure was read")
 	}
 }

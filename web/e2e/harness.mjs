@@ -69,8 +69,18 @@ export async function open(browser) {
 
 /** axe checks the page as it is now: no serious or critical violation. */
 export async function axe(page, what) {
-  // A dialog fading in is half transparent: check it once it has arrived.
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  // A dialog fading in is half transparent: check it once it has arrived. A
+  // transition shows up only once it runs, a frame or so after the dialog
+  // mounts, so the page must be still for three frames in a row (the
+  // predicate runs once a frame), not at one look.
+  await page.evaluate(() => {
+    window.stillFrames = 0;
+  });
+  await page.waitForFunction(() => {
+    const still = document.getAnimations().every((a) => a.playState !== 'running');
+    window.stillFrames = still ? window.stillFrames + 1 : 0;
+    return window.stillFrames >= 3;
+  });
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -160,6 +160,10 @@ func TestStockMonitorsNextRunCarriesOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its first wake-up (the start's signal) is over before the first change:
+	// a change signalled meanwhile would be taken in the same wake-up, and
+	// the run would continue as new one change later than counted below.
+	h.waitMonitorCaughtUp(t, tier.ID)
 	step := func(delta int) workflows.StockMonitorState {
 		t.Helper()
 		c.Do("POST", fmt.Sprintf("/api/v1/events/%d/tiers/%d/stock", ev.ID, tier.ID), map[string]any{"delta": delta, "reason": "점검"}).Expect(201)

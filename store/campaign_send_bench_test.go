@@ -154,3 +154,51 @@ func BenchmarkLoadChunk(b *testing.B) {
 	b.ReportMetric(float64(directBytes)/float64(b.N)/1e6, "MB-direct/10k")
 	b.ReportMetric(float64(reflectedBytes)/float64(b.N)/1e6, "MB-sqlx/10k")
 }
+
+// BenchmarkRollUpBlock measures rolling up the statistics blocks of 10,000
+// delivered messages (RollUp: a transaction per block that deletes its rows,
+// reads the messages and writes the hours), against only reading the same
+// rows' columns in the same run (what MariaDB has to send whatever the
+// roll-up does with it), and reports the ratio.
+//
+//	go test ./store -run '^$' -bench RollUpBlock -benchtime 100x
+func BenchmarkRollUpBlock(b *testing.B) {
+	ctx := context.Background()
+	st, db, account, first := chunkFixture(b, 990303)
+	now := time.Now().UTC()
+	if _, err := db.Exec(`UPDATE campaign_messages SET status = 'delivered', relay_id = 1, sent_at = ?, result_at = ? WHERE account_id = ?`,
+		now, now.Add(time.Second), account); err != nil {
+		b.Fatal(err)
+	}
+	blocks := store.BlocksOf(first, first+chunkFixtureRows-1)
+	var rollUp, read time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := st.RollUp(ctx, blocks); err != nil {
+			b.Fatal(err)
+		}
+		rollUp += time.Since(t0)
+		t0 = time.Now()
+		n := 0
+		for _, blk := range blocks {
+			rows, err := db.Query(`SELECT account_id, LEFT(sent_at, 13), LEFT(result_at, 13), status FROM campaign_messages WHERE id BETWEEN ? AND ?`,
+				blk*store.StatsBlock, blk*store.StatsBlock+store.StatsBlock-1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				n++
+			}
+			rows.Close()
+		}
+		read += time.Since(t0)
+		var sent int64
+		if err := db.Get(&sent, `SELECT COALESCE(SUM(sent), 0) FROM message_stats WHERE account_id = ? AND block_id BETWEEN ? AND ?`,
+			account, blocks[0], blocks[len(blocks)-1]); err != nil || sent != chunkFixtureRows || n < chunkFixtureRows {
+			b.Fatalf("rolled up %d sent of %d, read %d rows (%v)", sent, chunkFixtureRows, n, err)
+		}
+	}
+	b.ReportMetric(rollUp.Seconds()/float64(b.N), "s-rollup/10k")
+	b.ReportMetric(read.Seconds()/float64(b.N), "s-read/10k")
+	b.ReportMetric(float64(rollUp)/float64(max(read, 1)), "x-read")
+}

@@ -690,3 +690,11 @@ func TestReportPollEstimateNeverEndsTheWaitEarly(t *testing.T) {
 		}
 	}
 }
+
+// The workflow ends chunks with the statistics blocks the store rolls up, so
+// that a chunk's roll-up reads one block: both must mean the same block.
+func TestChunksAndStatisticsShareTheirBlock(t *testing.T) {
+	if workflows.StatsBlock != store.StatsBlock {
+		t.Fatalf("the workflow's chunks end with blocks of %d ids, the statistics roll up blocks of %d", workflows.StatsBlock, store.StatsBlock)
+	}
+}

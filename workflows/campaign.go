@@ -56,7 +56,16 @@ const (
 	// results starts the pauses over from firstReportPoll; the pauses grow only
 	// while nothing arrives.
 	versionReportPacing = "report-poll-pacing"
+	// versionAlignedChunks: a chunk that would run past the end of a
+	// statistics block ends with the block (chunkEnd).
+	versionAlignedChunks = "chunks-aligned-to-statistics-blocks"
 )
+
+// StatsBlock is how many consecutive message ids the statistics roll up
+// together (store.StatsBlock, which a test holds it equal to). Chunks end
+// with a block, so a chunk's roll-up reads its own block, not two of which it
+// wrote half each.
+const StatsBlock = 10000
 
 // Pipelined send tuning.
 const (
@@ -95,6 +104,9 @@ type campaignWorkflow struct {
 	// stopped receives once when the workflow itself is cancelled (from
 	// Temporal Web or the CLI); it is handled like the cancel signal.
 	stopped workflow.Channel
+	// aligned is versionAlignedChunks, once asked: 1 chunks end with their
+	// statistics block, -1 they do not, 0 not yet asked.
+	aligned int
 }
 
 type rateSample struct {
@@ -372,7 +384,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		for !w.st.Cancelled && !w.st.Paused && chunkErr == nil && !stopForCAN &&
 			inflight < w.in.Window && w.st.LastID > 0 && w.st.NextID <= w.st.LastID &&
 			// While the audience is still being prepared, only whole chunks go.
-			(!preparing || w.st.NextID+int64(w.in.ChunkSize)-1 <= w.st.LastID) {
+			(!preparing || w.chunkEnd(ctx, w.st.NextID) <= w.st.LastID) {
 			in := SendChunkInput{AccountID: w.in.AccountID, CampaignID: w.in.CampaignID, Run: w.in.Run}
 			if resume, ok := w.quietUntil(now); ok {
 				quiet = true
@@ -388,7 +400,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 			} else {
 				w.st.Progress.ResumeAt = time.Time{}
 				in.FromID = w.st.NextID
-				in.ToID = min(in.FromID+int64(w.in.ChunkSize)-1, w.st.LastID)
+				in.ToID = min(w.chunkEnd(ctx, in.FromID), w.st.LastID)
 				in.OwnCounts = w.st.NightFromID > 0 && in.FromID >= w.st.NightFromID
 				w.st.NextID = in.ToID + 1
 			}
@@ -439,6 +451,26 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 	}
 }
 
+// chunkEnd is the last id of the chunk that starts at from, before the
+// campaign's last id bounds it: ChunkSize ids, cut back to the end of the
+// statistics block where one ends inside them (versionAlignedChunks; a run
+// recorded before it keeps the uncut chunks when replayed). A 10,000-id chunk
+// of a campaign whose first id is not on a block boundary then covers the
+// rest of that block, and every chunk after it exactly one block.
+func (w *campaignWorkflow) chunkEnd(ctx workflow.Context, from int64) int64 {
+	end := from + int64(w.in.ChunkSize) - 1
+	if w.aligned == 0 {
+		w.aligned = -1
+		if workflow.GetVersion(ctx, versionAlignedChunks, workflow.DefaultVersion, 1) == 1 {
+			w.aligned = 1
+		}
+	}
+	if cut := (end+1)/StatsBlock*StatsBlock - 1; w.aligned == 1 && cut >= from {
+		end = cut
+	}
+	return end
+}
+
 // prepared takes in what a batch of the pipelined prepare stored.
 func (w *campaignWorkflow) prepared(prep PrepareAudienceResult) {
 	added := prep.Total - w.st.Progress.Counts.Total
@@ -469,7 +501,7 @@ func (w *campaignWorkflow) nightChunk(ctx workflow.Context, in *SendChunkInput) 
 	if from > w.st.LastID {
 		return false
 	}
-	in.FromID, in.ToID = from, min(from+int64(w.in.ChunkSize)-1, w.st.LastID)
+	in.FromID, in.ToID = from, min(w.chunkEnd(ctx, from), w.st.LastID)
 	in.NightOnly, in.OwnCounts = true, true
 	w.st.NightNextID = in.ToID + 1
 	if w.st.NightFromID == 0 {

@@ -985,3 +985,33 @@ func TestCampaignSendsWhileItPreparesInBatches(t *testing.T) {
 		t.Fatalf("final counts %+v, want %+v", res.Counts, want)
 	}
 }
+
+func TestCampaignChunksEndWithTheirStatisticsBlock(t *testing.T) {
+	// Ids 19,995 to 20,034: the block boundary at 20,000 falls inside the
+	// first chunk of 10, both while the audience is still being prepared
+	// in batches and after.
+	for _, batch := range []int{0, 15} {
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) {
+			f := newFakeCampaign(t, 2*StatsBlock-5, 40)
+			env := f.newEnv(t0)
+			env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2, PrepareBatch: batch})
+			res := completed(t, env)
+			if batch > 0 && len(f.prepares) != 3 {
+				t.Fatalf("%d prepare batches, want 3 of %d", len(f.prepares), batch)
+			}
+			var got []string
+			for _, c := range f.chunkList() {
+				got = append(got, fmt.Sprintf("%d-%d", c.in.FromID, c.in.ToID))
+			}
+			slices.Sort(got)
+			want := []string{"19995-19999", "20000-20009", "20010-20019", "20020-20029", "20030-20034"}
+			if !slices.Equal(got, want) {
+				t.Fatalf("chunks %v, want %v", got, want)
+			}
+			checkSentOnce(t, f)
+			if want := (Counts{Total: 40, Delivered: 40}); res.Counts != want {
+				t.Fatalf("final counts %+v, want %+v", res.Counts, want)
+			}
+		})
+	}
+}

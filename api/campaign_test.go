@@ -125,6 +125,18 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	var tpl templateOut
 	c.Do("POST", "/api/v1/templates", map[string]any{"name": "안내", "channel": "sms", "body": "#{이름}님, #{등급} 혜택 안내"}).Expect(201).JSON(&tpl)
 
+	// The messages' ids run across the end of a statistics block, so the
+	// chunk there is cut at it (versionAlignedChunks, in the recorded history).
+	var top int64
+	if err := h.db.Get(&top, `SELECT COALESCE(MAX(id), 0) FROM campaign_messages`); err != nil {
+		t.Fatal(err)
+	}
+	end := (top/workflows.StatsBlock + 1) * workflows.StatsBlock
+	if end-top < 100 {
+		end += workflows.StatsBlock
+	}
+	h.db.MustExec(fmt.Sprintf(`ALTER TABLE campaign_messages AUTO_INCREMENT = %d`, end-99))
+
 	var camp campaignOut
 	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "여름 세일", "template_id": tpl.ID, "group_ids": []int64{g1, g2},
 		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": a, "weight": 70}, {"relay_id": b, "weight": 30}}}}).
@@ -234,6 +246,9 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	// The same run, kept apart: recorded after versionReportPacing, it replays
 	// the paced report polls (campaign-two-groups.json was recorded before).
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-report-pacing.json")
+	// And again after versionAlignedChunks (chunks that end with their
+	// statistics block): the histories above replay the uncut chunks.
+	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-aligned-chunks.json")
 }
 
 // A send that cannot start is refused with the reason, and nothing is sent.

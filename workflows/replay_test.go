@@ -24,7 +24,8 @@ var recordedHistories = []string{
 	"campaign-cancel-during-reports", "campaign-retry-run", "event-schedule-sync", "outbox-sweeper",
 	"campaign-zone-activity", // the zone from ResolveZone (versionZoneActivity)
 	"campaign-pipelined-prepare",
-	"campaign-report-pacing", // report polls paced by what they found (versionReportPacing)
+	"campaign-report-pacing",  // report polls paced by what they found (versionReportPacing)
+	"campaign-aligned-chunks", // chunks that end with their statistics block (versionAlignedChunks)
 }
 
 // Every history under testdata/histories was recorded from a real run (see

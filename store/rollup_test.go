@@ -98,4 +98,30 @@ func TestRollUpCountsEachMessageInItsHours(t *testing.T) {
 	if got := stats(); !slices.Equal(got, want) {
 		t.Fatalf("after the report\n got %s\nwant %s", fmt.Sprint(got), fmt.Sprint(want))
 	}
+
+	// Several blocks in one call (rolled up side by side): each says what
+	// its own messages do, the empty one nothing.
+	moved := int64(block + 2)
+	db.MustExec(`DELETE FROM message_stats WHERE block_id IN (?, ?)`, block+1, moved)
+	t.Cleanup(func() { db.MustExec(`DELETE FROM message_stats WHERE block_id IN (?, ?)`, block+1, moved) })
+	if err := st.RollUp(ctx, []int64{block, block + 1, moved}); err != nil {
+		t.Fatal(err)
+	}
+	var all []struct {
+		Block int64 `db:"block_id"`
+		row
+	}
+	if err := db.Select(&all, `SELECT block_id, account_id, hour, sent, delivered, failed FROM message_stats
+		WHERE block_id BETWEEN ? AND ? ORDER BY block_id, account_id, hour`, block, moved); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range all {
+		got = append(got, fmt.Sprint(r.Block-block, r.row))
+	}
+	wantAll := []string{fmt.Sprint(0, want[0]), fmt.Sprint(0, want[1]), fmt.Sprint(0, want[2]),
+		fmt.Sprint(2, row{424202, h0, 2, 1, 0})}
+	if !slices.Equal(got, wantAll) {
+		t.Fatalf("three blocks rolled up together\n got %v\nwant %v", got, wantAll)
+	}
 }

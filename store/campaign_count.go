@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/sync/errgroup"
 )
 
 // CampaignCounts aggregates the campaign's messages by status with SQL.
@@ -13,8 +15,47 @@ type CampaignCounts struct {
 	Total, Pending, Sending, Sent, Delivered, Failed, Unknown, Fallback int64
 }
 
-// CountMessages aggregates the campaign's messages.
+// CountMessages aggregates the campaign's messages. A range of at least
+// countSplit ids is counted in countParts ranges side by side: MariaDB runs
+// a statement on one core, and one statement over a million messages took
+// about a second at the end of every send (FinalizeCampaign), with the other
+// core idle.
 func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last int64) (CampaignCounts, error) {
+	parts := int64(1)
+	if last-first+1 >= countSplit {
+		parts = countParts
+	}
+	step := max((last-first+parts)/parts, 1)
+	var (
+		c  CampaignCounts
+		mu sync.Mutex
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	for lo := first; lo <= last; lo += step {
+		hi := min(lo+step-1, last)
+		g.Go(func() error {
+			part, err := s.countRange(gctx, k, lo, hi)
+			mu.Lock()
+			defer mu.Unlock()
+			c.add(part)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", k.ID, err)
+	}
+	return c, nil
+}
+
+// CountMessages' split: a range of at least countSplit ids is counted in
+// countParts ranges at once.
+var (
+	countSplit int64 = 200_000
+	countParts int64 = 4
+)
+
+// countRange aggregates the campaign's messages with ids in [first, last].
+func (s *Store) countRange(ctx context.Context, k CampaignKey, first, last int64) (CampaignCounts, error) {
 	var rows []struct {
 		Status   string `db:"status"`
 		Fallback bool   `db:"fallback"`
@@ -23,7 +64,7 @@ func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last in
 	if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
 		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY status, fallback`,
 		first, last, k.ID, k.AccountID); err != nil {
-		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", k.ID, err)
+		return CampaignCounts{}, err
 	}
 	var c CampaignCounts
 	for _, r := range rows {
@@ -47,6 +88,18 @@ func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last in
 		}
 	}
 	return c, nil
+}
+
+// add adds o's counts to c's.
+func (c *CampaignCounts) add(o CampaignCounts) {
+	c.Total += o.Total
+	c.Pending += o.Pending
+	c.Sending += o.Sending
+	c.Sent += o.Sent
+	c.Delivered += o.Delivered
+	c.Failed += o.Failed
+	c.Unknown += o.Unknown
+	c.Fallback += o.Fallback
 }
 
 // FinalizeCampaign writes the aggregated counts and the final status.

@@ -16,3 +16,11 @@ func SplitAudienceCheck(t testing.TB, minSpan int64, parts int) {
 	audienceCheckSplit, audienceCheckParts = minSpan, parts
 	t.Cleanup(func() { audienceCheckSplit, audienceCheckParts = split, n })
 }
+
+// SplitCountMessages makes CountMessages count in parts ranges whenever its
+// range holds at least minSpan ids, until the test ends.
+func SplitCountMessages(t testing.TB, minSpan, parts int64) {
+	split, n := countSplit, countParts
+	countSplit, countParts = minSpan, parts
+	t.Cleanup(func() { countSplit, countParts = split, n })
+}

@@ -15,43 +15,50 @@ type CampaignCounts struct {
 	Total, Pending, Sending, Sent, Delivered, Failed, Unknown, Fallback int64
 }
 
-// CountMessages aggregates the campaign's messages. A range of at least
-// countSplit ids is counted in countParts ranges side by side: MariaDB runs
-// a statement on one core, and one statement over a million messages took
-// about a second at the end of every send (FinalizeCampaign), with the other
-// core idle.
+// CountMessages aggregates the campaign's messages, a large range in parts
+// side by side (inIDRanges): one statement over a million messages took about
+// a second at the end of every send (FinalizeCampaign), with a core idle.
 func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last int64) (CampaignCounts, error) {
-	parts := int64(1)
-	if last-first+1 >= countSplit {
-		parts = countParts
-	}
-	step := max((last-first+parts)/parts, 1)
 	var (
 		c  CampaignCounts
 		mu sync.Mutex
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	for lo := first; lo <= last; lo += step {
-		hi := min(lo+step-1, last)
-		g.Go(func() error {
-			part, err := s.countRange(gctx, k, lo, hi)
-			mu.Lock()
-			defer mu.Unlock()
-			c.add(part)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := inIDRanges(ctx, first, last, func(ctx context.Context, lo, hi int64) error {
+		part, err := s.countRange(ctx, k, lo, hi)
+		mu.Lock()
+		defer mu.Unlock()
+		c.add(part)
+		return err
+	})
+	if err != nil {
 		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", k.ID, err)
 	}
 	return c, nil
 }
 
-// CountMessages' split: a range of at least countSplit ids is counted in
-// countParts ranges at once.
+// inIDRanges calls fn for [first, last], or, when the range holds at least
+// rangeSplit ids, for each of rangeParts consecutive ranges that cover it,
+// all at once. MariaDB runs a statement on one core: a scan of a large
+// campaign's rows in one statement leaves the other idle.
+func inIDRanges(ctx context.Context, first, last int64, fn func(ctx context.Context, lo, hi int64) error) error {
+	parts := int64(1)
+	if last-first+1 >= rangeSplit {
+		parts = rangeParts
+	}
+	step := max((last-first+parts)/parts, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	for lo := first; lo <= last; lo += step {
+		hi := min(lo+step-1, last)
+		g.Go(func() error { return fn(gctx, lo, hi) })
+	}
+	return g.Wait()
+}
+
+// inIDRanges' split: a range of at least rangeSplit ids is read in rangeParts
+// ranges at once.
 var (
-	countSplit int64 = 200_000
-	countParts int64 = 4
+	rangeSplit int64 = 200_000
+	rangeParts int64 = 4
 )
 
 // countRange aggregates the campaign's messages with ids in [first, last].

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/sendingo/sendingo/render"
@@ -20,14 +23,43 @@ type AwaitedRelay struct {
 }
 
 // AwaitedRelays lists, per relay, the campaign's messages with ids in [first,
-// last] still awaiting a report. It reads every row of the range.
+// last] still awaiting a report. It reads every row of the range, a large
+// range in parts side by side (inIDRanges): the first report poll after a
+// send reads the whole campaign before it asks any relay.
 func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last int64) ([]AwaitedRelay, error) {
-	var out []AwaitedRelay
-	err := s.db.SelectContext(ctx, &out, `SELECT relay_id, COUNT(*) AS awaiting, MIN(id) AS first_id, MIN(sent_at) AS first_sent_at
-		FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id ORDER BY relay_id`,
-		first, last, k.ID, k.AccountID)
-	return out, err
+	var (
+		out []AwaitedRelay
+		mu  sync.Mutex
+	)
+	err := inIDRanges(ctx, first, last, func(ctx context.Context, lo, hi int64) error {
+		var part []AwaitedRelay
+		if err := s.db.SelectContext(ctx, &part, `SELECT relay_id, COUNT(*) AS awaiting, MIN(id) AS first_id, MIN(sent_at) AS first_sent_at
+			FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id`,
+			lo, hi, k.ID, k.AccountID); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range part {
+			i := slices.IndexFunc(out, func(aw AwaitedRelay) bool { return aw.RelayID == p.RelayID })
+			if i < 0 {
+				out = append(out, p)
+				continue
+			}
+			out[i].Awaiting += p.Awaiting
+			out[i].FirstID = min(out[i].FirstID, p.FirstID)
+			if p.FirstSentAt.Before(out[i].FirstSentAt) {
+				out[i].FirstSentAt = p.FirstSentAt
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b AwaitedRelay) int { return cmp.Compare(a.RelayID, b.RelayID) })
+	return out, nil
 }
 
 // FirstAwaited answers the lowest id in [first, last] of the campaign's

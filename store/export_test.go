@@ -17,10 +17,11 @@ func SplitAudienceCheck(t testing.TB, minSpan int64, parts int) {
 	t.Cleanup(func() { audienceCheckSplit, audienceCheckParts = split, n })
 }
 
-// SplitCountMessages makes CountMessages count in parts ranges whenever its
-// range holds at least minSpan ids, until the test ends.
-func SplitCountMessages(t testing.TB, minSpan, parts int64) {
-	split, n := countSplit, countParts
-	countSplit, countParts = minSpan, parts
-	t.Cleanup(func() { countSplit, countParts = split, n })
+// SplitRangeScans makes the scans over a campaign's id range (CountMessages,
+// AwaitedRelays) read in parts ranges whenever the range holds at least
+// minSpan ids, until the test ends.
+func SplitRangeScans(t testing.TB, minSpan, parts int64) {
+	split, n := rangeSplit, rangeParts
+	rangeSplit, rangeParts = minSpan, parts
+	t.Cleanup(func() { rangeSplit, rangeParts = split, n })
 }

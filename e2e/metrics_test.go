@@ -164,7 +164,15 @@ func TestWorkerServesMetrics(t *testing.T) {
 		t.Fatalf("campaign workflow: %v", err)
 	}
 
+	// The worker counts a completed workflow once the server has taken the
+	// completing task, which may be a moment after the client above heard of
+	// it: scrape until the count is there (the checks below say what is missing).
 	fams := scrape(t, metricsURL+"/metrics")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) &&
+		sample(fams, "temporal_workflow_completed_total", map[string]string{"workflow_type": "Campaign"}) == nil; {
+		time.Sleep(100 * time.Millisecond)
+		fams = scrape(t, metricsURL+"/metrics")
+	}
 	upID, downID := fmt.Sprint(relays["up"]), fmt.Sprint(relays["down"])
 
 	// Every message's verdict came from "up", the relay that took it.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"golang.org/x/sync/errgroup"
 )
 
 // Campaign statuses.
@@ -427,11 +426,11 @@ func lacking(vars []string) (string, []any) {
 //
 // MySQL runs a statement on one core, and the check reads every member of the
 // audience while the sender waits (1.8 s for 1,000,000 customers here), so a
-// table whose ids span at least audienceCheckSplit is counted in
-// audienceCheckParts id ranges side by side (1.0–1.2 s). The first range has
-// no lower end and the last no upper end, so a customer added meanwhile is
-// not missed; each range is its own statement, so the check is no more a
-// single snapshot than the send that follows it.
+// large customers table is counted in customer-id ranges side by side
+// (inIDRanges; 1.0–1.2 s). The first range has no lower end and the last no
+// upper end, so a customer added meanwhile is not missed; each range is its
+// own statement, so the check is no more a single snapshot than the send that
+// follows it.
 func (s *Store) AudienceCheck(ctx context.Context, c Campaign, needEmail bool, vars []string) (size, missing int64, err error) {
 	cond, args, err := audienceCondition(c)
 	if err != nil {
@@ -451,47 +450,32 @@ func (s *Store) AudienceCheck(ctx context.Context, c Campaign, needEmail bool, v
 	if err := s.db.GetContext(ctx, &ids, `SELECT MIN(id) AS lo, MAX(id) AS hi FROM customers`); err != nil {
 		return 0, 0, fmt.Errorf("check the audience of campaign %d: %w", c.ID, err)
 	}
-	parts := 1
-	if ids.Hi.Int64-ids.Lo.Int64 >= audienceCheckSplit {
-		parts = audienceCheckParts
-	}
-	step := (ids.Hi.Int64 - ids.Lo.Int64 + int64(parts)) / int64(parts)
 	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	for p := range parts {
-		q, a := query, args
-		if p > 0 {
-			q, a = q+" AND c.id >= ?", append(a[:len(a):len(a)], ids.Lo.Int64+int64(p)*step)
+	err = inIDRanges(ctx, ids.Lo.Int64, ids.Hi.Int64, func(ctx context.Context, lo, hi int64) error {
+		q, a := query, args[:len(args):len(args)]
+		if lo > ids.Lo.Int64 {
+			q, a = q+" AND c.id >= ?", append(a, lo)
 		}
-		if p < parts-1 {
-			q, a = q+" AND c.id < ?", append(a[:len(a):len(a)], ids.Lo.Int64+int64(p+1)*step)
+		if hi < ids.Hi.Int64 {
+			q, a = q+" AND c.id <= ?", append(a, hi)
 		}
-		g.Go(func() error {
-			var r struct {
-				Size    int64 `db:"size"`
-				Missing int64 `db:"missing"`
-			}
-			if err := s.db.GetContext(gctx, &r, q, a...); err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			size, missing = size+r.Size, missing+r.Missing
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		var r struct {
+			Size    int64 `db:"size"`
+			Missing int64 `db:"missing"`
+		}
+		if err := s.db.GetContext(ctx, &r, q, a...); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		size, missing = size+r.Size, missing+r.Missing
+		return nil
+	})
+	if err != nil {
 		return 0, 0, fmt.Errorf("check the audience of campaign %d: %w", c.ID, err)
 	}
 	return size, missing, nil
 }
-
-// AudienceCheck's split: a customers table whose ids span at least
-// audienceCheckSplit is counted in audienceCheckParts ranges at once.
-var (
-	audienceCheckSplit int64 = 200_000
-	audienceCheckParts       = 4
-)
 
 // MissingVariables is a customer of the audience without a value for some of the
 // template's variables.

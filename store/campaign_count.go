@@ -24,11 +24,22 @@ func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last in
 		mu sync.Mutex
 	)
 	err := inIDRanges(ctx, first, last, func(ctx context.Context, lo, hi int64) error {
-		part, err := s.countRange(ctx, k, lo, hi)
+		var rows []struct {
+			Status   string `db:"status"`
+			Fallback bool   `db:"fallback"`
+			N        int64  `db:"n"`
+		}
+		if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY status, fallback`,
+			lo, hi, k.ID, k.AccountID); err != nil {
+			return err
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		c.add(part)
-		return err
+		for _, r := range rows {
+			c.count(strings.TrimSpace(r.Status), r.Fallback, r.N)
+		}
+		return nil
 	})
 	if err != nil {
 		return CampaignCounts{}, fmt.Errorf("count messages of campaign %d: %w", k.ID, err)
@@ -39,7 +50,8 @@ func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last in
 // inIDRanges calls fn for [first, last], or, when the range holds at least
 // rangeSplit ids, for each of rangeParts consecutive ranges that cover it,
 // all at once. MariaDB runs a statement on one core: a scan of a large
-// campaign's rows in one statement leaves the other idle.
+// campaign's rows (or of the customers, AudienceCheck) in one statement
+// leaves the other idle.
 func inIDRanges(ctx context.Context, first, last int64, fn func(ctx context.Context, lo, hi int64) error) error {
 	parts := int64(1)
 	if last-first+1 >= rangeSplit {
@@ -61,52 +73,26 @@ var (
 	rangeParts int64 = 4
 )
 
-// countRange aggregates the campaign's messages with ids in [first, last].
-func (s *Store) countRange(ctx context.Context, k CampaignKey, first, last int64) (CampaignCounts, error) {
-	var rows []struct {
-		Status   string `db:"status"`
-		Fallback bool   `db:"fallback"`
-		N        int64  `db:"n"`
+// count adds n messages of the status to c.
+func (c *CampaignCounts) count(status string, fallback bool, n int64) {
+	c.Total += n
+	if fallback {
+		c.Fallback += n
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY status, fallback`,
-		first, last, k.ID, k.AccountID); err != nil {
-		return CampaignCounts{}, err
+	switch status {
+	case MessagePending:
+		c.Pending += n
+	case MessageSending:
+		c.Sending += n
+	case MessageSent:
+		c.Sent += n
+	case MessageDelivered:
+		c.Delivered += n
+	case MessageFailed:
+		c.Failed += n
+	case MessageUnknown:
+		c.Unknown += n
 	}
-	var c CampaignCounts
-	for _, r := range rows {
-		c.Total += r.N
-		if r.Fallback {
-			c.Fallback += r.N
-		}
-		switch strings.TrimSpace(r.Status) {
-		case MessagePending:
-			c.Pending += r.N
-		case MessageSending:
-			c.Sending += r.N
-		case MessageSent:
-			c.Sent += r.N
-		case MessageDelivered:
-			c.Delivered += r.N
-		case MessageFailed:
-			c.Failed += r.N
-		case MessageUnknown:
-			c.Unknown += r.N
-		}
-	}
-	return c, nil
-}
-
-// add adds o's counts to c's.
-func (c *CampaignCounts) add(o CampaignCounts) {
-	c.Total += o.Total
-	c.Pending += o.Pending
-	c.Sending += o.Sending
-	c.Sent += o.Sent
-	c.Delivered += o.Delivered
-	c.Failed += o.Failed
-	c.Unknown += o.Unknown
-	c.Fallback += o.Fallback
 }
 
 // FinalizeCampaign writes the aggregated counts and the final status.

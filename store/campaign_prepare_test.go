@@ -135,8 +135,8 @@ func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 			if err := db.QueryRow(`SELECT MIN(id), MAX(id) FROM customers`).Scan(&lo, &hi); err != nil {
 				t.Fatal(err)
 			}
-			for _, parts := range []int{2, 3, int((hi-lo)/3) + 2} {
-				store.SplitAudienceCheck(t, 0, parts)
+			for _, parts := range []int64{2, 3, (hi-lo)/3 + 2} {
+				store.SplitRangeScans(t, 0, parts)
 				if s, l, err := st.AudienceCheck(ctx, tc.c, false, vars); err != nil || s != n || l != missing {
 					t.Fatalf("AudienceCheck in %d ranges: %d reachable, %d lacking (%v); want %d and %d", parts, s, l, err, n, missing)
 				}

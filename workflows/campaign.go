@@ -104,9 +104,6 @@ type campaignWorkflow struct {
 	// stopped receives once when the workflow itself is cancelled (from
 	// Temporal Web or the CLI); it is handled like the cancel signal.
 	stopped workflow.Channel
-	// aligned is versionAlignedChunks, once asked: 1 chunks end with their
-	// statistics block, -1 they do not, 0 not yet asked.
-	aligned int
 }
 
 type rateSample struct {
@@ -459,13 +456,10 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 // rest of that block, and every chunk after it exactly one block.
 func (w *campaignWorkflow) chunkEnd(ctx workflow.Context, from int64) int64 {
 	end := from + int64(w.in.ChunkSize) - 1
-	if w.aligned == 0 {
-		w.aligned = -1
-		if workflow.GetVersion(ctx, versionAlignedChunks, workflow.DefaultVersion, 1) == 1 {
-			w.aligned = 1
-		}
+	if workflow.GetVersion(ctx, versionAlignedChunks, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return end
 	}
-	if cut := (end+1)/StatsBlock*StatsBlock - 1; w.aligned == 1 && cut >= from {
+	if cut := (end+1)/StatsBlock*StatsBlock - 1; cut >= from {
 		end = cut
 	}
 	return end

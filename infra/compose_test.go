@@ -23,9 +23,16 @@ const composeFile = "../docker-compose.yml"
 // defaults are what is checked. interpolate=false keeps ${VAR:-default} as written.
 func loadCompose(t *testing.T, interpolate bool) *types.Project {
 	t.Helper()
+	return loadComposeWith(t, interpolate, []string{})
+}
+
+// loadComposeWith is loadCompose with env (KEY=value) as the environment, as a
+// .env file beside the compose file would set it.
+func loadComposeWith(t *testing.T, interpolate bool, env []string) *types.Project {
+	t.Helper()
 	opts, err := cli.NewProjectOptions([]string{composeFile},
 		cli.WithWorkingDirectory(".."),
-		cli.WithEnv([]string{}),
+		cli.WithEnv(env),
 		cli.WithProfiles([]string{"observability"}),
 		cli.WithInterpolation(interpolate),
 	)
@@ -159,6 +166,34 @@ func TestComposeStack(t *testing.T) {
 				t.Errorf("%s mounts %s: %v", name, v.Source, err)
 			}
 		}
+	}
+}
+
+// MySQL is sized for a large campaign rather than left at its 128M buffer pool
+// and 100M redo log, and an operator sizes it to the host from .env.
+func TestComposeMySQLIsSizedForLargeCampaigns(t *testing.T) {
+	flags := func(p *types.Project) map[string]string {
+		out := map[string]string{}
+		for _, a := range service(t, p, "mysql").Command {
+			if k, v, ok := strings.Cut(a, "="); ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	def := flags(loadCompose(t, true))
+	for _, k := range []string{"--innodb-buffer-pool-size", "--innodb-redo-log-capacity"} {
+		if def[k] != "1G" {
+			t.Errorf("mysql runs with %s=%q by default, want 1G", k, def[k])
+		}
+	}
+	set := flags(loadComposeWith(t, true, []string{"MYSQL_BUFFER_POOL_SIZE=8G", "MYSQL_REDO_LOG_CAPACITY=2G"}))
+	if set["--innodb-buffer-pool-size"] != "8G" || set["--innodb-redo-log-capacity"] != "2G" {
+		t.Errorf("with MYSQL_BUFFER_POOL_SIZE=8G and MYSQL_REDO_LOG_CAPACITY=2G mysql runs with %q and %q",
+			set["--innodb-buffer-pool-size"], set["--innodb-redo-log-capacity"])
+	}
+	if def["--log-bin-trust-function-creators"] != "1" {
+		t.Error("mysql lost --log-bin-trust-function-creators=1, which the migrations' triggers need")
 	}
 }
 

@@ -32,18 +32,33 @@ func (b *Bounded[V]) Get(key string) (V, bool) {
 
 // Put remembers v for key, unless key is past the length bound.
 func (b *Bounded[V]) Put(key string, v V) {
-	if len(key) > b.maxKeyLen || b.max <= 0 {
-		return
-	}
+	b.Update(key, func(V, bool) V { return v })
+}
+
+// Update remembers fn(the value remembered for key, whether there was one)
+// for key and answers it, in one step: concurrent updates of a key each see
+// the one before. A key past the length bound is never remembered, so fn
+// sees it afresh each time.
+func (b *Bounded[V]) Update(key string, fn func(V, bool) V) V {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.m[key]; !ok && len(b.m) >= b.max {
+	old, ok := b.m[key]
+	v := fn(old, ok)
+	if len(key) > b.maxKeyLen || b.max <= 0 {
+		return v
+	}
+	if !ok && len(b.m) >= b.max {
 		for k := range b.m {
 			delete(b.m, k)
 			break
 		}
 	}
-	b.m[strings.Clone(key)] = v
+	if ok {
+		b.m[key] = v
+	} else {
+		b.m[strings.Clone(key)] = v
+	}
+	return v
 }
 
 // Len is how many keys are remembered.

@@ -1,8 +1,10 @@
 package memo
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -33,5 +35,40 @@ func TestBoundedStaysWithinItsBounds(t *testing.T) {
 	}
 	if v, ok := full.Get("a"); !ok || v != 1 || full.Len() != 2 {
 		t.Fatalf("putting a known key again dropped another (a: %d, %v; %d keys)", v, ok, full.Len())
+	}
+}
+
+// Update is one step per key: counts kept by concurrent updates add up
+// exactly, and an update sees the value put before it.
+func TestUpdateIsOneStep(t *testing.T) {
+	b := New[int](16, 8)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				b.Update("n", func(n int, _ bool) int {
+					runtime.Gosched() // another update would come in here, were it not one step
+					return n + 1
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := b.Get("n"); n != 50*200 {
+		t.Fatalf("50 × 200 increments counted %d", n)
+	}
+	b.Put("k", 7)
+	if got := b.Update("k", func(n int, ok bool) int {
+		if !ok {
+			return -1
+		}
+		return n * 2
+	}); got != 14 {
+		t.Fatalf("an update of a put 7 answered %d, want 14", got)
+	}
+	if got := b.Update("a-key-too-long", func(n int, ok bool) int { return n + 1 }); got != 1 || b.Len() != 2 {
+		t.Fatalf("a key past the bound answered %d and left %d keys (want 1, 2)", got, b.Len())
 	}
 }

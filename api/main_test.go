@@ -54,6 +54,14 @@ func allowTestServer(t *testing.T, rawURL string) {
 	}
 }
 
+// serveWith serves another API on the harness's database and Temporal with
+// cfg (the harness's configuration with a limit changed), until the test ends.
+func (h *harness) serveWith(t *testing.T, cfg config.Config) *httptest.Server {
+	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: h.store, Temporal: h.tc, Log: slog.New(slog.DiscardHandler)}).Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // testConfig is the configuration the tests' API runs with.
 func testConfig() config.Config {
 	cfg, err := config.Load(func(string) string { return "" })

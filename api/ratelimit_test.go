@@ -89,8 +89,7 @@ func TestLoginRateLimitKeysOnTheRealClient(t *testing.T) {
 	h := newHarness(t)
 	cfg := h.cfg
 	cfg.AuthFailuresPerIP = 12
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: h.store, Temporal: h.tc, Log: slog.New(slog.DiscardHandler)}).Handler())
-	defer srv.Close()
+	srv := h.serveWith(t, cfg)
 	c := apitest.New(t, srv.URL)
 	// No trusted proxy: every forged address is still 127.0.0.1.
 	for i := range 12 {
@@ -108,8 +107,7 @@ func TestSignupsRateLimited(t *testing.T) {
 	cfg := h.cfg
 	cfg.SignupsPerIP = 3
 	cfg.TrustedProxies = "127.0.0.1"
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: h.store, Temporal: h.tc, Log: slog.New(slog.DiscardHandler)}).Handler())
-	defer srv.Close()
+	srv := h.serveWith(t, cfg)
 	c := from(apitest.New(t, srv.URL), "198.51.100.20")
 	for range 3 {
 		c.Do("POST", "/api/v1/auth/signup", signupBody(uniqueEmail("mass"))).Expect(201)

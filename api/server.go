@@ -58,9 +58,10 @@ type Server struct {
 	campaigns *campaign.Service
 	// clicks group-commits tracking link clicks; links caches resolved
 	// tokens, agents what recent clicks' User-Agents parsed to.
-	clicks *store.ClickRecorder
-	links  *linkCache
-	agents *useragent.Cache
+	clicks   *store.ClickRecorder
+	clickCap *clickCap
+	links    *linkCache
+	agents   *useragent.Cache
 }
 
 // Deps are what New needs.
@@ -112,18 +113,22 @@ func New(d Deps) *Server {
 		keepAlive = DefaultStreamKeepAlive
 	}
 	clicks := d.Store.NewClickRecorder(store.ClickRecorderOptions{})
+	clickCap := newClickCap(d.Config.ClicksPerLink, time.Hour)
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sendingo_clicks_recorded_total",
 			Help: "Tracking-link clicks committed to the database."}, func() float64 { return float64(clicks.Clicks()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sendingo_click_commits_total",
 			Help: "INSERTs that committed clicks (group commit: clicks per commit is the batch size)."},
-			func() float64 { return float64(clicks.Commits()) }))
+			func() float64 { return float64(clicks.Commits()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sendingo_clicks_unrecorded_total",
+			Help: "Tracking-link clicks redirected without being recorded: past SENDINGO_CLICKS_PER_LINK for their link this hour."},
+			func() float64 { return float64(clickCap.unrecorded.Load()) }))
 	return &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, log: d.Log, metrics: NewMetrics(reg), now: now, egress: guard,
 		uploads: make(chan struct{}, max(d.Config.MaxConcurrentUploads, 1)), hashes: newHashGate(),
 		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
 		campaigns: &campaign.Service{Store: d.Store, Temporal: d.Temporal, TaskQueue: d.Config.TaskQueue,
 			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow},
-		clicks: clicks, links: newLinkCache(linkCacheEntries, linkCacheBytes, time.Minute),
+		clicks: clicks, clickCap: clickCap, links: newLinkCache(linkCacheEntries, linkCacheBytes, time.Minute),
 		agents: useragent.NewCache(agentCacheEntries, agentCacheLen)}
 }
 

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sendingo/sendingo/memo"
 	"github.com/sendingo/sendingo/store"
 )
 
@@ -68,6 +70,12 @@ func (s *Server) track(c *gin.Context) {
 		}
 		s.links.put(link, time.Now())
 	}
+	if !s.clickCap.allow(token, time.Now()) {
+		// The link's share of recorded clicks this hour is used up: the
+		// customer still goes where the link leads, without another row.
+		redirectTo(c, link.URL)
+		return
+	}
 	ua := c.Request.Header.Get("User-Agent")
 	agent := s.agents.Parse(ua)
 	click := store.Click{Link: link, Bot: agent.Bot, At: s.now(), UserAgent: ua,
@@ -83,12 +91,59 @@ func (s *Server) track(c *gin.Context) {
 		c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", []byte(linkBusy))
 		return
 	}
-	// A stored link is an absolute http(s) URL (templates are checked when
-	// saved): it goes out with its non-ASCII bytes percent-encoded (headers
-	// are ASCII), and no body.
-	c.Writer.Header()["Location"] = []string{locationHeader(link.URL)}
+	redirectTo(c, link.URL)
+}
+
+// redirectTo answers 302 to a stored link's URL: an absolute http(s) URL
+// (templates are checked when saved), sent with its non-ASCII bytes
+// percent-encoded (headers are ASCII), and no body.
+func redirectTo(c *gin.Context, url string) {
+	c.Writer.Header()["Location"] = []string{locationHeader(url)}
 	c.Status(http.StatusFound)
 }
+
+// clickCap bounds how many clicks of one tracking link a process records
+// per window (an hour): the route is public, and a link posted where a
+// crowd or a script fetches it would otherwise add a row per request for
+// as long as it lasts. Counts are per process and kept for up to
+// clickCapLinks links (an evicted link starts counting afresh).
+type clickCap struct {
+	per        int
+	window     time.Duration
+	counts     *memo.Bounded[clickCount]
+	unrecorded atomic.Int64 // clicks redirected past the cap
+}
+
+type clickCount struct {
+	since time.Time
+	n     int
+}
+
+func newClickCap(per int, window time.Duration) *clickCap {
+	return &clickCap{per: per, window: window, counts: memo.New[clickCount](clickCapLinks, 64)}
+}
+
+// allow counts a click of token at now and tells whether it is within the
+// link's share of the current window (which starts at the link's first
+// click after the previous one ended).
+func (cc *clickCap) allow(token string, now time.Time) bool {
+	c := cc.counts.Update(token, func(c clickCount, ok bool) clickCount {
+		if !ok || now.Sub(c.since) >= cc.window {
+			return clickCount{since: now, n: 1}
+		}
+		c.n++
+		return c
+	})
+	if c.n > cc.per {
+		cc.unrecorded.Add(1)
+		return false
+	}
+	return true
+}
+
+// clickCapLinks is how many links' click counts a process keeps: the links
+// of a busy hour of clicks, a few MiB.
+const clickCapLinks = 100_000
 
 // locationHeader is an absolute URL as a Location header carries it: bytes outside
 // printable ASCII (UTF-8 in a path or query, spaces, controls) percent-encoded,

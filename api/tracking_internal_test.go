@@ -58,3 +58,29 @@ func TestLocationHeaderEncodesWhatIsNotASCII(t *testing.T) {
 		}
 	}
 }
+
+// A link's clicks are recorded up to its share per window; the share starts
+// over once the window has passed, and another link has its own.
+func TestClickCapCountsEachLinkPerWindow(t *testing.T) {
+	cc := newClickCap(3, time.Hour)
+	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	var got []bool
+	for i := range 5 {
+		got = append(got, cc.allow("A", t0.Add(time.Duration(i)*time.Minute)))
+	}
+	if fmt.Sprint(got) != "[true true true false false]" {
+		t.Fatalf("five clicks of one link in an hour, share 3: %v", got)
+	}
+	if !cc.allow("B", t0.Add(10*time.Minute)) {
+		t.Fatal("another link's first click was refused")
+	}
+	if cc.allow("A", t0.Add(59*time.Minute)) {
+		t.Fatal("a click 59 minutes after the window began was recorded past the share")
+	}
+	if !cc.allow("A", t0.Add(time.Hour)) {
+		t.Fatal("a click an hour after the window began was not recorded: the share did not start over")
+	}
+	if n := cc.unrecorded.Load(); n != 3 {
+		t.Fatalf("%d clicks counted as unrecorded, want 3", n)
+	}
+}

@@ -356,6 +356,69 @@ func TestClickNotStoredIsNotRedirected(t *testing.T) {
 	}
 }
 
+// A link fetched past its share of recorded clicks this hour
+// (SENDINGO_CLICKS_PER_LINK) still redirects, but adds no row: a link posted
+// where a crowd or a script fetches it cannot fill the disk. Another link
+// keeps its own share, and /metrics counts the clicks left unrecorded.
+func TestClicksPastALinksShareRedirectWithoutARow(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.cfg
+	cfg.ClicksPerLink = 3
+	srv := h.serveWith(t, cfg)
+	const busy, quiet = "CAPCAPCAPCAPCAPCAPCAP1", "CAPCAPCAPCAPCAPCAPCAP2"
+	for _, tok := range []string{busy, quiet} {
+		if _, err := h.db.Exec(`INSERT INTO message_links (token, message_id, campaign_id, account_id, idx, url)
+			VALUES (?, 990003, 990003, 990003, 0, 'https://shop.example/cap')`, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	click := func(tok string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+"/t/"+tok, nil)
+		req.Header.Set("User-Agent", browserUA)
+		r, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "https://shop.example/cap" {
+			t.Fatalf("a click answered %d to %q, want 302 to the link", r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	for range 5 {
+		click(busy)
+	}
+	click(quiet)
+	stored := map[string]int{}
+	rows, err := h.db.Query(`SELECT token, COUNT(*) FROM clicks WHERE campaign_id = 990003 GROUP BY token`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tok string
+		var n int
+		if err := rows.Scan(&tok, &n); err != nil {
+			t.Fatal(err)
+		}
+		stored[tok] = n
+	}
+	if stored[busy] != 3 || stored[quiet] != 1 {
+		t.Fatalf("clicks stored: %d of the busy link's 5 (want its share, 3) and %d of the other's 1", stored[busy], stored[quiet])
+	}
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	if !strings.Contains(b.String(), "\nsendingo_clicks_unrecorded_total 2\n") {
+		t.Errorf("/metrics does not count the 2 unrecorded clicks:\n%s", grepLines(b.String(), "sendingo_click"))
+	}
+}
+
 // grepLines is the lines of text that contain s.
 func grepLines(text, s string) string {
 	var out []string

@@ -60,6 +60,7 @@ type Config struct {
 	AuthFailuresPerEmail int           // SENDINGO_AUTH_FAILURES_PER_EMAIL
 	AuthFailuresPerIP    int           // SENDINGO_AUTH_FAILURES_PER_IP
 	SignupsPerIP         int           // SENDINGO_SIGNUPS_PER_IP
+	ClicksPerLink        int           // SENDINGO_CLICKS_PER_LINK: recorded per tracking link per hour
 	// PasswordResetsPerEmail and PasswordResetsPerIP bound password reset
 	// requests per window (SENDINGO_PASSWORD_RESETS_PER_EMAIL, _PER_IP).
 	PasswordResetsPerEmail int
@@ -132,6 +133,7 @@ var Vars = []Var{
 	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
 	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client IP per window"},
 	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client IP per window"},
+	{"SENDINGO_CLICKS_PER_LINK", "1000", "clicks one API process records per tracking link per hour; later ones are still redirected, not recorded (a leaked link cannot fill the disk)"},
 	{"SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3", "password reset requests per e-mail per window (429 beyond)"},
 	{"SENDINGO_PASSWORD_RESETS_PER_IP", "20", "password reset requests per client IP per window"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
@@ -248,6 +250,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AuthFailuresPerEmail:   int(integer("SENDINGO_AUTH_FAILURES_PER_EMAIL", "10")),
 		AuthFailuresPerIP:      int(integer("SENDINGO_AUTH_FAILURES_PER_IP", "50")),
 		SignupsPerIP:           int(integer("SENDINGO_SIGNUPS_PER_IP", "20")),
+		ClicksPerLink:          int(integer("SENDINGO_CLICKS_PER_LINK", "1000")),
 		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
 		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
 		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),

@@ -84,3 +84,32 @@ func TestClickCapCountsEachLinkPerWindow(t *testing.T) {
 		t.Fatalf("%d clicks counted as unrecorded, want 3", n)
 	}
 }
+
+// BenchmarkClickCap is what the cap adds to a redirect: counting a click of
+// one of 10,000 links, against the link cache's look-up of the same link
+// that every redirect already makes, in the same run.
+//
+//	go test ./api -run '^$' -bench ClickCap
+func BenchmarkClickCap(b *testing.B) {
+	cc := newClickCap(1<<30, time.Hour)
+	lc := newLinkCache(linkCacheEntries, linkCacheBytes, time.Hour)
+	now := time.Now()
+	tokens := make([]string, 10_000)
+	for i := range tokens {
+		tokens[i] = fmt.Sprintf("%022d", i)
+		lc.put(store.Link{Token: tokens[i], URL: "https://shop.example/p"}, now)
+	}
+	var capTime, lookup time.Duration
+	for i := 0; i < b.N; i++ {
+		tok := tokens[(i*7)%len(tokens)]
+		t0 := time.Now()
+		cc.allow(tok, now)
+		t1 := time.Now()
+		lc.get(tok, now)
+		lookup += time.Since(t1)
+		capTime += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(capTime.Nanoseconds())/float64(b.N), "ns-cap")
+	b.ReportMetric(float64(lookup.Nanoseconds())/float64(b.N), "ns-link-lookup")
+	b.ReportMetric(float64(capTime)/float64(max(lookup, 1)), "x-lookup")
+}

@@ -197,6 +197,23 @@ func TestComposeMySQLIsSizedForLargeCampaigns(t *testing.T) {
 	}
 }
 
+// Every container's log is rotated and bounded, so what requests from anywhere
+// make the API log cannot fill the host's disk; .env sizes the bound.
+func TestComposeLogsAreBounded(t *testing.T) {
+	for _, c := range []struct {
+		env         []string
+		size, files string
+	}{{[]string{}, "20m", "5"}, {[]string{"LOG_MAX_SIZE=100m", "LOG_MAX_FILES=3"}, "100m", "3"}} {
+		p := loadComposeWith(t, true, c.env)
+		for name, s := range p.Services {
+			l := s.Logging
+			if l == nil || l.Driver != "json-file" || l.Options["max-size"] != c.size || l.Options["max-file"] != c.files {
+				t.Errorf("with %v, %s logs with %+v; want json-file rotated at %s × %s", c.env, name, l, c.size, c.files)
+			}
+		}
+	}
+}
+
 // The SENDINGO_* settings the stack passes are ones the binary reads.
 func TestComposeSettingsAreKnown(t *testing.T) {
 	known := map[string]bool{}

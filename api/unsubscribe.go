@@ -125,7 +125,7 @@ func (s *Server) unsubscribe(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	err := s.store.Unsubscribe(ctx, token, s.now())
+	changed, err := s.store.Unsubscribe(ctx, token, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderUnsubscribe(c, http.StatusNotFound, "missing", store.Unsubscription{})
 		return
@@ -134,7 +134,11 @@ func (s *Server) unsubscribe(c *gin.Context) {
 		internalError(c, err)
 		return
 	}
-	s.log.Info("customer unsubscribed", "token_prefix", token[:4])
+	if changed {
+		// Once per customer: the same link posted again changes nothing, and
+		// a public route must not be a way to fill the log.
+		s.log.Info("customer unsubscribed", "token_prefix", token[:4])
+	}
 	u, err := s.store.UnsubscriptionByToken(ctx, token)
 	if err != nil {
 		u = store.Unsubscription{}

@@ -86,9 +86,10 @@ func (s *Store) UnsubscriptionByToken(ctx context.Context, token string) (Unsubs
 
 // Unsubscribe opts out the customer an unsubscribe token was sent to: one
 // statement over the token's primary key. It is idempotent: a second call
-// changes nothing (the first opt-out's time and source stay). ErrNotFound when no
-// customer has the token (unknown token, or the customer was deleted).
-func (s *Store) Unsubscribe(ctx context.Context, token string, at time.Time) error {
+// changes nothing (the first opt-out's time and source stay), and it answers
+// whether this call changed anything. ErrNotFound when no customer has the
+// token (unknown token, or the customer was deleted).
+func (s *Store) Unsubscribe(ctx context.Context, token string, at time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE unsubscribe_tokens t
 		JOIN customers c ON c.id = t.customer_id AND c.account_id = t.account_id
 		SET c.opted_out_at = IF(c.opted_out = 1, c.opted_out_at, ?),
@@ -97,14 +98,14 @@ func (s *Store) Unsubscribe(ctx context.Context, token string, at time.Time) err
 		    t.used_at = IF(t.used_at > '1970-01-02', t.used_at, ?)
 		WHERE t.token = ?`, sqlTime(at), OptOutUnsubscribe, sqlTime(at), token)
 	if err != nil {
-		return fmt.Errorf("unsubscribe: %w", err)
+		return false, fmt.Errorf("unsubscribe: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		return nil
+		return true, nil
 	}
 	// Nothing changed: already unsubscribed, or no such token.
 	_, err = s.UnsubscriptionByToken(ctx, token)
-	return err
+	return false, err
 }
 
 // Opt-out list results, per row.

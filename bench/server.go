@@ -2,10 +2,7 @@ package bench
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // Server is what a benchmark's figures depend on in the MySQL server it ran
@@ -27,12 +24,7 @@ func (s Server) String() string {
 // innodb_log_file_size on MariaDB (one log file) and older MySQL.
 func ServerOf(ctx context.Context, dsn string) (Server, error) {
 	var s Server
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return s, err
-	}
-	cfg.DBName = ""
-	db, err := sql.Open("mysql", cfg.FormatDSN())
+	db, _, err := openServer(dsn)
 	if err != nil {
 		return s, err
 	}

@@ -2,12 +2,9 @@ package bench
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/sendingo/sendingo/testenv"
 )
@@ -21,11 +18,7 @@ func TestServerOfNamesTheServersMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := mysql.ParseDSN(testenv.ServerDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("mysql", cfg.FormatDSN())
+	db, _, err := openServer(testenv.ServerDSN())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,13 +207,21 @@ func (s *Stack) Call(ctx context.Context, method, path, contentType string, body
 	return nil
 }
 
-func freshDatabase(dsn, label string) (string, error) {
+// openServer opens the MySQL server dsn names without choosing a database,
+// answering the DSN's own settings too.
+func openServer(dsn string) (*sqlx.DB, *mysql.Config, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
-	cfg.DBName = ""
-	db, err := sqlx.Open("mysql", cfg.FormatDSN())
+	server := *cfg
+	server.DBName = ""
+	db, err := sqlx.Open("mysql", server.FormatDSN())
+	return db, cfg, err
+}
+
+func freshDatabase(dsn, label string) (string, error) {
+	db, cfg, err := openServer(dsn)
 	if err != nil {
 		return "", err
 	}
@@ -227,14 +235,8 @@ func freshDatabase(dsn, label string) (string, error) {
 }
 
 func dropDatabase(dsn string) {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return
-	}
-	name := cfg.DBName
-	cfg.DBName = ""
-	if db, err := sqlx.Open("mysql", cfg.FormatDSN()); err == nil {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS `" + name + "`")
+	if db, cfg, err := openServer(dsn); err == nil {
+		_, _ = db.Exec("DROP DATABASE IF EXISTS `" + cfg.DBName + "`")
 		db.Close()
 	}
 }

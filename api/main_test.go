@@ -54,10 +54,12 @@ func allowTestServer(t *testing.T, rawURL string) {
 	}
 }
 
-// serveWith serves another API on the harness's database and Temporal with
-// cfg (the harness's configuration with a limit changed), until the test ends.
+// serveWith serves another API on the harness's database, Temporal and clock
+// with cfg (the harness's configuration with a limit changed), until the test
+// ends.
 func (h *harness) serveWith(t *testing.T, cfg config.Config) *httptest.Server {
-	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: h.store, Temporal: h.tc, Log: slog.New(slog.DiscardHandler)}).Handler())
+	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: h.store, Temporal: h.tc, Now: h.opts.now,
+		Log: slog.New(slog.DiscardHandler)}).Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }

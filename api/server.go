@@ -71,7 +71,8 @@ type Deps struct {
 	Temporal client.Client
 	Log      *slog.Logger
 	Registry *prometheus.Registry // nil makes a fresh one with Go and process collectors
-	// Now is the clock check-ins are dated by and stream tickets expire by (nil:
+	// Now is the clock check-ins and clicks are dated by, a link's hourly
+	// share of recorded clicks runs by, and stream tickets expire by (nil:
 	// time.Now); tests set it.
 	Now func() time.Time
 	// Egress decides which relay and webhook addresses tenants may save (nil:

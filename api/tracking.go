@@ -70,7 +70,8 @@ func (s *Server) track(c *gin.Context) {
 		}
 		s.links.put(link, time.Now())
 	}
-	if !s.clickCap.allow(token, time.Now()) {
+	at := s.now()
+	if !s.clickCap.allow(token, at) {
 		// The link's share of recorded clicks this hour is used up: the
 		// customer still goes where the link leads, without another row.
 		redirectTo(c, link.URL)
@@ -78,7 +79,7 @@ func (s *Server) track(c *gin.Context) {
 	}
 	ua := c.Request.Header.Get("User-Agent")
 	agent := s.agents.Parse(ua)
-	click := store.Click{Link: link, Bot: agent.Bot, At: s.now(), UserAgent: ua,
+	click := store.Click{Link: link, Bot: agent.Bot, At: at, UserAgent: ua,
 		Device: agent.Device, OS: agent.OS, Browser: agent.Browser}
 	// The click is committed even if the customer's browser goes away meanwhile.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), clickWait)

@@ -359,9 +359,11 @@ func TestClickNotStoredIsNotRedirected(t *testing.T) {
 // A link fetched past its share of recorded clicks this hour
 // (SENDINGO_CLICKS_PER_LINK) still redirects, but adds no row: a link posted
 // where a crowd or a script fetches it cannot fill the disk. Another link
-// keeps its own share, and /metrics counts the clicks left unrecorded.
+// keeps its own share, the share starts over an hour after the link's first
+// click, and /metrics counts the clicks left unrecorded.
 func TestClicksPastALinksShareRedirectWithoutARow(t *testing.T) {
-	h := newHarness(t)
+	clock := &testClock{t: time.Now()}
+	h := newHarness(t, withClock(clock.Now))
 	cfg := h.cfg
 	cfg.ClicksPerLink = 3
 	srv := h.serveWith(t, cfg)
@@ -390,6 +392,8 @@ func TestClicksPastALinksShareRedirectWithoutARow(t *testing.T) {
 		click(busy)
 	}
 	click(quiet)
+	clock.Set(clock.Now().Add(time.Hour))
+	click(busy)
 	stored := map[string]int{}
 	rows, err := h.db.Query(`SELECT token, COUNT(*) FROM clicks WHERE campaign_id = 990003 GROUP BY token`)
 	if err != nil {
@@ -404,8 +408,9 @@ func TestClicksPastALinksShareRedirectWithoutARow(t *testing.T) {
 		}
 		stored[tok] = n
 	}
-	if stored[busy] != 3 || stored[quiet] != 1 {
-		t.Fatalf("clicks stored: %d of the busy link's 5 (want its share, 3) and %d of the other's 1", stored[busy], stored[quiet])
+	if stored[busy] != 4 || stored[quiet] != 1 {
+		t.Fatalf("clicks stored: %d of the busy link's 5 and 1 an hour later (want its share, 3, and 1) and %d of the other's 1",
+			stored[busy], stored[quiet])
 	}
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {

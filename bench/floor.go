@@ -18,9 +18,15 @@ import (
 // report, each in the best batching MySQL allows (multi-row INSERTs of
 // floorBatch rows, UPDATEs of floorRange consecutive primary keys), floorConns
 // statements at a time.
+//
+// DatabaseCPU is the local MariaDB's CPU time over the three phases (0 when
+// the server runs elsewhere): the MySQL work any implementation of the
+// campaign must pay for, which the cores share with everything else a send
+// runs (CPUBound).
 type FloorResult struct {
 	Rows                     int
 	Insert, Handover, Report time.Duration
+	DatabaseCPU              time.Duration
 }
 
 // Total is the floor: the three phases one after the other.
@@ -59,6 +65,8 @@ func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 	db.SetMaxOpenConns(floorConns)
 	// The rows the bench campaign writes: a Korean SMS rendered per recipient.
 	grades := []string{"VIP", "골드", "실버"}
+	dbPid := LocalMySQLPid()
+	cpu0 := ProcessCPU(dbPid)
 	start := time.Now()
 	err = parallel(ctx, (n+floorBatch-1)/floorBatch, func(b int) error {
 		lo, hi := b*floorBatch, min((b+1)*floorBatch, n)
@@ -104,7 +112,22 @@ func Floor(ctx context.Context, dsn string, n int) (FloorResult, error) {
 		WHERE id BETWEEN ? AND ?`); err != nil {
 		return res, fmt.Errorf("floor report: %w", err)
 	}
+	if dbPid != 0 {
+		res.DatabaseCPU = ProcessCPU(dbPid) - cpu0
+	}
 	return res, nil
+}
+
+// CPUBound is the shortest a campaign could run on cores cores if it did the
+// floor's MySQL work and nothing more there, while its own processes (the
+// worker and the relay simulator, on the same machine) still spent other: the
+// CPU they all need, spread perfectly over the cores. 0 when the floor's
+// database CPU is unknown (a server elsewhere).
+func (f FloorResult) CPUBound(other time.Duration, cores int) time.Duration {
+	if f.DatabaseCPU == 0 || cores < 1 {
+		return 0
+	}
+	return (f.DatabaseCPU + other) / time.Duration(cores)
 }
 
 // parallel runs do(0..n-1), floorConns at a time, and answers the first error.

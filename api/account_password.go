@@ -134,10 +134,10 @@ func (s *Server) requestPasswordReset(c *gin.Context) {
 		return
 	}
 	if s.countAttempt(c,
+		limit{key: store.LimitKey{Scope: store.LimitResetIP, Subject: clientNetwork(c)}, max: s.cfg.PasswordResetsPerIP,
+			why: "too many password reset requests from this address"},
 		limit{key: store.LimitKey{Scope: store.LimitResetEmail, Subject: email}, max: s.cfg.PasswordResetsPerEmail,
-			why: "too many password reset requests for this e-mail"},
-		limit{key: store.LimitKey{Scope: store.LimitResetIP, Subject: c.ClientIP()}, max: s.cfg.PasswordResetsPerIP,
-			why: "too many password reset requests from this address"}) {
+			why: "too many password reset requests for this e-mail"}) {
 		return
 	}
 	ctx := c.Request.Context()

@@ -122,7 +122,7 @@ func (s *Server) signup(c *gin.Context) {
 	}
 	// Sign-ups per address are capped (mass account creation), and an address
 	// with too many failures is refused here as at login.
-	if s.overLimit(c, s.ipLimit(c)) || s.countAttempt(c, limit{key: store.LimitKey{Scope: store.LimitSignupIP, Subject: c.ClientIP()},
+	if s.overLimit(c, s.ipLimit(c)) || s.countAttempt(c, limit{key: store.LimitKey{Scope: store.LimitSignupIP, Subject: clientNetwork(c)},
 		max: s.cfg.SignupsPerIP, why: "too many sign-ups from this address"}) {
 		return
 	}
@@ -181,7 +181,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	byEmail, byIP := s.loginLimits(c, email)
-	if s.countAttempt(c, byEmail, byIP) {
+	if s.countAttempt(c, byIP, byEmail) {
 		return
 	}
 	ctx := c.Request.Context()

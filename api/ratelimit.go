@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"time"
 
@@ -66,10 +68,14 @@ type limit struct {
 
 // countAttempt counts an attempt against each limit up front and answers 429
 // (true) when one is over its maximum. The attempt is counted even then: it
-// keeps the window closed only as long as it lasts (fixed windows).
+// keeps the window closed only as long as it lasts (fixed windows). Limits
+// are counted in the order given and the first one over stops the count, so
+// callers put the client's address first: a client over its limit adds to
+// its own counter only, not a row per e-mail it makes up.
 func (s *Server) countAttempt(c *gin.Context, limits ...limit) bool {
 	ctx := context.WithoutCancel(c.Request.Context()) // a client hanging up is still counted
 	now := s.now()
+	s.pruneLimits(now)
 	for _, l := range limits {
 		hits, err := s.store.LimitHit(ctx, l.key, s.cfg.AuthWindow, now)
 		if err != nil {
@@ -77,11 +83,10 @@ func (s *Server) countAttempt(c *gin.Context, limits ...limit) bool {
 			return true
 		}
 		if hits > l.max {
-			s.tooMany(c, l, now)
+			s.tooMany(c, l, now, hits == l.max+1)
 			return true
 		}
 	}
-	s.pruneLimits(now)
 	return false
 }
 
@@ -96,7 +101,7 @@ func (s *Server) overLimit(c *gin.Context, limits ...limit) bool {
 			return true
 		}
 		if w.Hits >= l.max {
-			s.tooMany(c, l, now)
+			s.tooMany(c, l, now, false)
 			return true
 		}
 	}
@@ -110,20 +115,28 @@ func (s *Server) hit(c *gin.Context, l limit) {
 	}
 }
 
-func (s *Server) tooMany(c *gin.Context, l limit, now time.Time) {
+// tooMany answers 429 for l. Only the first refusal of a window (first) is a
+// warning: the refusals after it are what the limit is for, and a client
+// hammering a public route must not fill the log.
+func (s *Server) tooMany(c *gin.Context, l limit, now time.Time, first bool) {
 	retry := time.Minute
 	if w, err := s.store.LimitCount(c.Request.Context(), l.key, s.cfg.AuthWindow, now); err == nil && w.Hits > 0 {
 		retry = w.Ends(s.cfg.AuthWindow).Sub(now)
 	}
 	secs := max(1, int(math.Ceil(retry.Seconds())))
 	c.Header("Retry-After", fmt.Sprint(secs))
-	s.log.Warn("auth rate limit", "scope", l.key.Scope, "remote", c.ClientIP(), "retry_after_s", secs)
+	level := slog.LevelDebug
+	if first {
+		level = slog.LevelWarn
+	}
+	s.log.Log(c.Request.Context(), level, "auth rate limit", "scope", l.key.Scope, "remote", c.ClientIP(), "retry_after_s", secs)
 	problem(c, http.StatusTooManyRequests, "too-many-attempts", "Too many attempts",
 		fmt.Sprintf("%s; try again in %d minutes", l.why, (secs+59)/60))
 }
 
 // pruneLimits deletes expired counters now and then (once a window per
-// process), in the background.
+// process, whether or not the attempt is refused), in the background, a
+// batch at a time until none is left.
 func (s *Server) pruneLimits(now time.Time) {
 	last := s.lastPrune.Load()
 	if now.UnixNano()-last < int64(s.cfg.AuthWindow) || !s.lastPrune.CompareAndSwap(last, now.UnixNano()) {
@@ -132,8 +145,15 @@ func (s *Server) pruneLimits(now time.Time) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := s.store.PruneLimits(ctx, s.cfg.AuthWindow, now); err != nil {
-			s.log.Warn("prune auth limits", "error", err)
+		for {
+			n, err := s.store.PruneLimits(ctx, s.cfg.AuthWindow, now)
+			if err != nil {
+				s.log.Warn("prune auth limits", "error", err)
+				return
+			}
+			if n < store.PruneLimitsBatch {
+				return
+			}
 		}
 	}()
 }
@@ -146,8 +166,24 @@ func (s *Server) loginLimits(c *gin.Context, email string) (byEmail, byIP limit)
 }
 
 func (s *Server) ipLimit(c *gin.Context) limit {
-	return limit{key: store.LimitKey{Scope: store.LimitAuthIP, Subject: c.ClientIP()}, max: s.cfg.AuthFailuresPerIP,
+	return limit{key: store.LimitKey{Scope: store.LimitAuthIP, Subject: clientNetwork(c)}, max: s.cfg.AuthFailuresPerIP,
 		why: "too many failed logins or sign-ups from this address"}
+}
+
+// clientNetwork is what the per-address limits count a client as: its IPv4
+// address, or the /64 its IPv6 address is in. A /64 is what one subscriber
+// or host is given, so counting single IPv6 addresses would hand anyone
+// 2^64 fresh counters.
+func clientNetwork(c *gin.Context) string {
+	ip, err := netip.ParseAddr(c.ClientIP())
+	if err != nil {
+		return c.ClientIP()
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
 }
 
 // compareHash checks a password through the hash gate.

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/config"
 )
 
 // from returns a client whose requests say, through X-Forwarded-For, that
@@ -114,4 +116,59 @@ func TestSignupsRateLimited(t *testing.T) {
 	}
 	retryAfter(t, c.Do("POST", "/api/v1/auth/signup", signupBody(uniqueEmail("mass"))))
 	from(c, "198.51.100.21").Do("POST", "/api/v1/auth/signup", signupBody(uniqueEmail("someone"))).Expect(201)
+}
+
+// TestPerAddressLimitsCountAnIPv6Network: an IPv6 client is counted by the /64
+// it is in, since one host or subscriber is given a whole /64: addresses of one
+// /64 share a counter, another /64 has its own, and IPv4 addresses stay single.
+func TestPerAddressLimitsCountAnIPv6Network(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.cfg
+	cfg.AuthFailuresPerIP = 3
+	cfg.TrustedProxies = "127.0.0.1"
+	c := apitest.New(t, h.serveWith(t, cfg).URL)
+	for _, ip := range []string{"2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:abcd::1"} {
+		login(from(c, ip), uniqueEmail("nobody"), "Wrong-Passw0rd").Expect(401)
+	}
+	retryAfter(t, login(from(c, "2001:db8:7:1:ffff:ffff:ffff:fffe"), uniqueEmail("nobody"), "Wrong-Passw0rd"))
+	retryAfter(t, c.Do("POST", "/api/v1/auth/signup", signupBody(uniqueEmail("new"))))
+	login(from(c, "2001:db8:7:2::1"), uniqueEmail("nobody"), "Wrong-Passw0rd").Expect(401)
+	for i := range 3 {
+		login(from(c, fmt.Sprintf("198.51.100.%d", 60+i)), uniqueEmail("nobody"), "Wrong-Passw0rd").Expect(401)
+	}
+	login(from(c, "198.51.100.63"), uniqueEmail("nobody"), "Wrong-Passw0rd").Expect(401)
+}
+
+// TestARefusedClientAddsNoRowsOrLogLines: a client over its address's limit
+// that keeps trying fresh e-mails (logins and password resets) is refused
+// without a counter row per e-mail, and only its first refusal is a warning:
+// a public route must not be a way to fill the disk or the log.
+func TestARefusedClientAddsNoRowsOrLogLines(t *testing.T) {
+	h := newHarness(t, withConfig(func(cfg *config.Config) {
+		cfg.AuthFailuresPerIP, cfg.PasswordResetsPerIP = 2, 2
+		cfg.TrustedProxies = "127.0.0.1"
+	}))
+	c := from(h.c, "198.51.100.77")
+	rows := func() (n int) {
+		t.Helper()
+		if err := h.db.Get(&n, `SELECT COUNT(*) FROM auth_limits`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for range 2 {
+		login(c, uniqueEmail("guess"), "Wrong-Passw0rd").Expect(401)
+		c.Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": uniqueEmail("reset")}).Expect(202)
+	}
+	before := rows()
+	for range 20 {
+		retryAfter(t, login(c, uniqueEmail("guess"), "Wrong-Passw0rd"))
+		retryAfter(t, c.Do("POST", "/api/v1/auth/password-reset", map[string]string{"email": uniqueEmail("reset")}))
+	}
+	if after := rows(); after != before {
+		t.Errorf("40 refused attempts with fresh e-mails added %d counter rows", after-before)
+	}
+	if n := strings.Count(h.logs.String(), `"level":"WARN","msg":"auth rate limit"`); n != 2 {
+		t.Errorf("40 refusals (logins and resets) logged %d warnings, want 2 (the first of each)", n)
+	}
 }

@@ -97,10 +97,13 @@ func (s *Store) LimitReset(ctx context.Context, key LimitKey) error {
 	return nil
 }
 
-// PruneLimits deletes counters whose window ended before now, a batch at a
-// time, and answers how many it deleted.
+// PruneLimitsBatch is how many counters one PruneLimits deletes at most.
+const PruneLimitsBatch = 5000
+
+// PruneLimits deletes counters whose window ended before now, up to
+// PruneLimitsBatch of them, and answers how many it deleted.
 func (s *Store) PruneLimits(ctx context.Context, window time.Duration, now time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM auth_limits WHERE window_start <= ? LIMIT 5000`, now.UTC().Add(-window))
+	res, err := s.db.ExecContext(ctx, `DELETE FROM auth_limits WHERE window_start <= ? LIMIT ?`, now.UTC().Add(-window), PruneLimitsBatch)
 	if err != nil {
 		return 0, fmt.Errorf("prune limits: %w", err)
 	}

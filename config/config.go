@@ -126,7 +126,7 @@ var Vars = []Var{
 	{"SENDINGO_MAX_CONCURRENT_UPLOADS", "2", "imports parsed at once per API process (503 with Retry-After beyond)"},
 	{"SENDINGO_HTTP_READ_TIMEOUT", "30s", "time to read a request, headers and body (uploads: SENDINGO_UPLOAD_TIMEOUT)"},
 	{"SENDINGO_HTTP_WRITE_TIMEOUT", "60s", "time to handle a request and write the answer (exports: SENDINGO_EXPORT_TIMEOUT)"},
-	{"SENDINGO_HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection is kept"},
+	{"SENDINGO_HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection is kept (these three also bound the worker's metrics port)"},
 	{"SENDINGO_UPLOAD_TIMEOUT", "10m", "time to receive and stage one import upload"},
 	{"SENDINGO_EXPORT_TIMEOUT", "30m", "time to stream one export"},
 	{"SENDINGO_AUTH_WINDOW", "15m", "window of the login and sign-up limits"},

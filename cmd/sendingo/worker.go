@@ -68,7 +68,7 @@ func serveWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *s
 	}
 	defer stopPprof()
 	health := &worker.Health{}
-	srv := &http.Server{Handler: worker.Handler(reg, health), ReadHeaderTimeout: 10 * time.Second}
+	srv := metricsServer(cfg, worker.Handler(reg, health))
 	log.Info("worker metrics listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -109,4 +109,19 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *sto
 	log.Info("worker started", "task_queue", cfg.TaskQueue)
 	defer log.Info("worker stopped")
 	return worker.Run(ctx, w, health)
+}
+
+// metricsServer serves the worker's /metrics and /healthz with the API's
+// timeouts (SENDINGO_HTTP_*_TIMEOUT): the port listens on every interface by
+// default, and a client that goes idle or stops reading must not hold a
+// connection, a goroutine and its buffers for good.
+func metricsServer(cfg config.Config, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
 }

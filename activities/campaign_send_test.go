@@ -90,7 +90,8 @@ func newFixtureWith(t *testing.T, n int, simOpts sim.Options, kind string, ad bo
 		t.Fatal(err)
 	}
 	f.account = acc.ID
-	if _, err := st.UpdateAccountSettings(ctx, acc.ID, "Acme 상점", "Asia/Seoul", "080-123-4567"); err != nil {
+	if _, err := st.UpdateAccountSettings(ctx, acc.ID, store.AccountSettings{Name: new("Acme 상점"), Timezone: new("Asia/Seoul"),
+		OptoutNumber: new("080-123-4567")}); err != nil {
 		t.Fatal(err)
 	}
 	g, err := st.CreateGroup(ctx, acc.ID, "대상")

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sendingo/sendingo/notify"
+	"github.com/sendingo/sendingo/store"
 )
 
 var optoutPattern = regexp.MustCompile(`^[0-9][0-9-]{6,18}[0-9]$`)
@@ -29,44 +30,44 @@ func (s *Server) updateAccount(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	acc, err := s.store.Account(c.Request.Context(), account(c))
-	if !storeErr(c, err, "account") {
-		return
-	}
-	var errs Fields
+	var (
+		errs   Fields
+		change store.AccountSettings
+	)
 	if req.Name != nil {
-		acc.Name = strings.TrimSpace(*req.Name)
-		if acc.Name == "" || utf8.RuneCountInString(acc.Name) > 200 {
+		name := strings.TrimSpace(*req.Name)
+		if name == "" || utf8.RuneCountInString(name) > 200 {
 			errs.Add("name", "must be 1 to 200 characters")
 		}
+		change.Name = &name
 	}
 	if req.Timezone != nil {
-		acc.Timezone = strings.TrimSpace(*req.Timezone)
-		if _, err := time.LoadLocation(acc.Timezone); err != nil || acc.Timezone == "" || acc.Timezone == "Local" {
+		tz := strings.TrimSpace(*req.Timezone)
+		if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
 			errs.Add("timezone", "is not an IANA time zone such as Asia/Seoul")
 		}
+		change.Timezone = &tz
 	}
 	if req.OptoutNumber != nil {
-		acc.OptoutNumber = strings.TrimSpace(*req.OptoutNumber)
-		if acc.OptoutNumber != "" && !optoutPattern.MatchString(acc.OptoutNumber) {
+		optout := strings.TrimSpace(*req.OptoutNumber)
+		if optout != "" && !optoutPattern.MatchString(optout) {
 			errs.Add("optout_number", "must be a phone number such as 080-123-4567")
 		}
+		change.OptoutNumber = &optout
 	}
 	if req.Language != nil {
-		acc.Language = strings.TrimSpace(*req.Language)
-		if !slices.Contains(notify.Languages, acc.Language) {
+		lang := strings.TrimSpace(*req.Language)
+		if !slices.Contains(notify.Languages, lang) {
 			errs.Add("language", "must be ko or en")
 		}
+		change.Language = &lang
 	}
 	if errs.Abort(c) {
 		return
 	}
-	if req.Language != nil {
-		if err := s.store.SetAccountLanguage(c.Request.Context(), acc.ID, acc.Language); !storeErr(c, err, "account") {
-			return
-		}
-	}
-	updated, err := s.store.UpdateAccountSettings(c.Request.Context(), acc.ID, acc.Name, acc.Timezone, acc.OptoutNumber)
+	// One transaction reads, changes and audits the account: a change of one
+	// setting never writes back another one's stale value.
+	updated, err := s.store.UpdateAccountSettings(c.Request.Context(), account(c), change)
 	if !storeErr(c, err, "account") {
 		return
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -45,5 +46,44 @@ func TestAccountSettingsAndLanguage(t *testing.T) {
 	}
 	if acc := c.Do("GET", "/api/v1/me", nil).Expect(200).Map()["account"].(map[string]any); acc["language"] != "en" {
 		t.Fatalf("a refused PATCH changed the account: %v", acc)
+	}
+}
+
+// TestAccountSettingsChangeTogether: PATCHes of different settings at once all
+// hold (none writes back a stale copy of another's setting), and a language
+// change is in the audit log with the language before and after.
+func TestAccountSettingsChangeTogether(t *testing.T) {
+	h := newHarness(t)
+	tok, _ := h.signup(t)
+	c := h.c.As(tok)
+	for round := range 5 {
+		name, optout := fmt.Sprintf("동시 상점 %d", round), fmt.Sprintf("080-123-45%02d", round)
+		lang := []string{"en", "ko"}[round%2]
+		var wg sync.WaitGroup
+		for _, body := range []map[string]any{{"name": name}, {"optout_number": optout}, {"language": lang}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r := c.Do("PATCH", "/api/v1/account", body); r.Status != 200 {
+					t.Errorf("PATCH %v: %d %s", body, r.Status, r.Body)
+				}
+			}()
+		}
+		wg.Wait()
+		acc := c.Do("GET", "/api/v1/me", nil).Expect(200).Map()["account"].(map[string]any)
+		if acc["name"] != name || acc["optout_number"] != optout || acc["language"] != lang {
+			t.Fatalf("round %d: after three PATCHes at once the account is %v, want %q, %q, %q", round, acc, name, optout, lang)
+		}
+	}
+	log, _ := auditLog(t, c, "action=account.update")
+	var langChange *auditOut
+	for i := range log {
+		if e := &log[i]; e.Before["language"] == "en" && e.After["language"] == "ko" {
+			langChange = e
+			break
+		}
+	}
+	if langChange == nil {
+		t.Fatalf("no audit entry records the language going from en to ko: %+v", log)
 	}
 }

@@ -112,32 +112,39 @@ func (s *Store) Account(ctx context.Context, accountID int64) (Account, error) {
 	return a, notFound(err)
 }
 
-// UpdateAccountSettings changes the account's editable settings (audited).
-func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, name, timezone, optout string) (Account, error) {
+// AccountSettings is a change to an account's settings: each field that is
+// not nil replaces the account's (the caller has checked the values).
+type AccountSettings struct {
+	Name, Timezone, OptoutNumber, Language *string
+}
+
+// UpdateAccountSettings applies the change to the account, read and written in
+// one transaction with its audit record, so two changes of different settings
+// at once both hold and the audit's before and after are the row's own.
+func (s *Store) UpdateAccountSettings(ctx context.Context, accountID int64, change AccountSettings) (Account, error) {
 	var after Account
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var before Account
 		if err := tx.GetContext(ctx, &before, `SELECT `+accountsColumns+` FROM accounts WHERE id = ? FOR UPDATE`, accountID); err != nil {
 			return notFound(err)
 		}
+		after = before
+		for _, f := range []struct{ to, from *string }{{&after.Name, change.Name}, {&after.Timezone, change.Timezone},
+			{&after.OptoutNumber, change.OptoutNumber}, {&after.Language, change.Language}} {
+			if f.from != nil {
+				*f.to = *f.from
+			}
+		}
+		if after == before {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx,
-			`UPDATE accounts SET name = ?, timezone = ?, optout_number = ? WHERE id = ?`,
-			name, timezone, optout, accountID); err != nil {
+			`UPDATE accounts SET name = ?, timezone = ?, optout_number = ?, language = ? WHERE id = ?`,
+			after.Name, after.Timezone, after.OptoutNumber, after.Language, accountID); err != nil {
 			return fmt.Errorf("update account %d: %w", accountID, err)
 		}
-		after = before
-		after.Name, after.Timezone, after.OptoutNumber = name, timezone, optout
 		return audit(ctx, tx, accountID, Change{Action: AuditAccountUpdate, Subject: SubjectAccount, SubjectID: accountID,
 			Before: before, After: after})
 	})
 	return after, err
-}
-
-// SetAccountLanguage sets the language the account's notifications are written
-// in (ko or en; the caller has checked it).
-func (s *Store) SetAccountLanguage(ctx context.Context, accountID int64, lang string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET language = ? WHERE id = ?`, lang, accountID); err != nil {
-		return fmt.Errorf("set language of account %d: %w", accountID, err)
-	}
-	return nil
 }

@@ -47,7 +47,7 @@ func TestNotifyStoresOnceInTheAccountsLanguage(t *testing.T) {
 	ctx := context.Background()
 	ko, _ := signup(t, st)
 	en, _ := signup(t, st)
-	if err := st.SetAccountLanguage(ctx, en.ID, "en"); err != nil {
+	if _, err := st.UpdateAccountSettings(ctx, en.ID, store.AccountSettings{Language: new("en")}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"go.temporal.io/sdk/client"
 
@@ -139,7 +141,10 @@ func TestReadyzIs503WhenMySQLIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv := httptest.NewServer(api.New(api.Deps{Config: h.cfg, Store: st, Temporal: h.tc, Log: slog.New(slog.DiscardHandler)}).Handler())
+	clock := &testClock{t: time.Now()}
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(api.New(api.Deps{Config: h.cfg, Store: st, Temporal: h.tc, Now: clock.Now,
+		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}).Handler())
 	defer srv.Close()
 	c := apitest.New(t, srv.URL)
 
@@ -152,6 +157,10 @@ func TestReadyzIs503WhenMySQLIsDown(t *testing.T) {
 		t.Fatalf("readyz through the proxy, MySQL up: %+v", up)
 	}
 	proxy.cut()
+	// Within a second the answer is the last check's: the route is public,
+	// and a check is a ping and a Temporal call.
+	c.Do("GET", "/readyz", nil).Expect(200)
+	clock.Set(clock.Now().Add(readyFresh))
 	var down struct {
 		Status string            `json:"status"`
 		Checks map[string]string `json:"checks"`
@@ -160,7 +169,29 @@ func TestReadyzIs503WhenMySQLIsDown(t *testing.T) {
 	if down.Status == "ok" || down.Checks["mysql"] == "ok" || down.Checks["mysql"] == "" || down.Checks["temporal"] != "ok" {
 		t.Fatalf("readyz with MySQL down: %+v", down)
 	}
+	// Many probes of a MySQL that stays down, each a new check, and one
+	// warning: the log says when it went down, not once per request.
+	var wg sync.WaitGroup
+	for range 10 {
+		clock.Set(clock.Now().Add(readyFresh))
+		for range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r := c.Do("GET", "/readyz", nil); r.Status != 503 {
+					t.Errorf("readyz with MySQL down: %d", r.Status)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if n := strings.Count(logs.String(), `"msg":"readiness check failed"`); n != 1 {
+		t.Errorf("11 checks of a MySQL that stayed down logged %d warnings, want 1:\n%s", n, logs)
+	}
 }
+
+// readyFresh is how long /readyz answers from its last check (api.readyFresh).
+const readyFresh = time.Second
 
 // A caller's sane X-Request-ID is answered back and is the request_id of the
 // request's access log line; an unsafe one is replaced.
@@ -202,4 +233,67 @@ func accessLine(t *testing.T, logs, id string) map[string]any {
 	}
 	t.Fatalf("no access log line with request_id %q in:\n%s", id, logs)
 	return nil
+}
+
+// blockingCollector holds every /metrics scrape in Collect until release closes.
+type blockingCollector struct {
+	desc    *prometheus.Desc
+	in      chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
+
+func (b *blockingCollector) Collect(ch chan<- prometheus.Metric) {
+	b.in <- struct{}{}
+	<-b.release
+	ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, 1)
+}
+
+// /metrics is public: it gathers a few answers at once and answers the rest
+// 503 at once, instead of piling up work behind slow ones.
+func TestMetricsScrapesAreBounded(t *testing.T) {
+	h := newHarness(t)
+	reg := prometheus.NewRegistry()
+	slow := &blockingCollector{desc: prometheus.NewDesc("test_slow", "a collector that waits", nil, nil),
+		in: make(chan struct{}, 16), release: make(chan struct{})}
+	reg.MustRegister(slow)
+	srv := httptest.NewServer(api.New(api.Deps{Config: h.cfg, Store: h.store, Temporal: h.tc, Registry: reg,
+		Log: slog.New(slog.DiscardHandler)}).Handler())
+	defer srv.Close()
+	const scrapes, gathered = 7, 4
+	codes := make(chan int, scrapes)
+	for range scrapes {
+		go func() {
+			res, err := http.Get(srv.URL + "/metrics")
+			if err != nil {
+				t.Error(err)
+				codes <- 0
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			codes <- res.StatusCode
+		}()
+	}
+	// Four scrapes are being gathered; the other three are refused meanwhile.
+	for range gathered {
+		<-slow.in
+	}
+	for range scrapes - gathered {
+		select {
+		case code := <-codes:
+			if code != http.StatusServiceUnavailable {
+				t.Errorf("a scrape beyond the four being gathered answered %d, want 503", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("a scrape beyond the four being gathered got no answer while they were")
+		}
+	}
+	close(slow.release)
+	for range gathered {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("a scrape being gathered answered %d, want 200", code)
+		}
+	}
 }

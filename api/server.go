@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,7 @@ type Server struct {
 	hashes   *hashGate        // bounds concurrent bcrypt work
 	// lastPrune is when expired auth limit counters were last deleted (unix ns).
 	lastPrune atomic.Int64
+	ready     readyCheck
 	// hub feeds this process's event streams; keepAlive is their comment interval.
 	hub       *hub
 	keepAlive time.Duration
@@ -207,7 +209,8 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(200, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
+	// Public: a few scrapes at a time, the rest answered 503 at once.
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{MaxRequestsInFlight: metricsInFlight})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(200, "application/yaml", openAPISpec) })
 	r.GET("/t/:token", s.track)
 	r.GET("/u/:token", s.unsubscribeForm)
@@ -346,35 +349,78 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
+// metricsInFlight is how many /metrics answers are gathered at once.
+const metricsInFlight = 4
+
 type readiness struct {
 	Status string            `json:"status"`
 	Checks map[string]string `json:"checks"`
 }
 
+// readyFresh is how long /readyz answers from its last check: the route is
+// public, and each check is a MySQL ping and a Temporal call.
+const readyFresh = time.Second
+
+// readyCheck is the last readiness check and what it found: one check runs at
+// a time, and requests meanwhile wait for it and share its answer.
+type readyCheck struct {
+	mu   sync.Mutex
+	at   time.Time
+	out  readiness
+	down map[string]bool // the dependencies the last check found down
+}
+
 // readyz checks MySQL and Temporal; 503 when either is down. The answer says
 // only "down": driver errors name hosts, ports and users, which is for the
-// log, not for anyone who can reach the port.
+// log, not for anyone who can reach the port. A check is at most readyFresh
+// old, and the log says when a dependency goes down or comes back, not on
+// every request that finds it down.
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-	defer cancel()
-	out := readiness{Status: "ok", Checks: map[string]string{"mysql": "ok", "temporal": "ok"}}
-	down := func(name string, err error) {
-		out.Status, out.Checks[name] = "unavailable", "down"
-		s.log.Warn("readiness check failed", "dependency", name, "error", err)
-	}
-	if err := s.store.Ping(ctx); err != nil {
-		down("mysql", err)
-	}
-	if s.temporal == nil {
-		down("temporal", errors.New("no Temporal client configured"))
-	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		down("temporal", err)
+	r := &s.ready
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now := s.now(); r.at.IsZero() || now.Sub(r.at) >= readyFresh || now.Before(r.at) {
+		r.out = s.checkReady(c.Request.Context(), r.down)
+		r.at = now
+		r.down = map[string]bool{}
+		for name, v := range r.out.Checks {
+			r.down[name] = v != "ok"
+		}
 	}
 	status := http.StatusOK
-	if out.Status != "ok" {
+	if r.out.Status != "ok" {
 		status = http.StatusServiceUnavailable
 	}
-	c.JSON(status, out)
+	c.JSON(status, r.out)
+}
+
+// checkReady pings MySQL and Temporal. wasDown is what the check before found
+// down: a dependency going down is a warning, one staying down a debug line.
+func (s *Server) checkReady(ctx context.Context, wasDown map[string]bool) readiness {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	out := readiness{Status: "ok", Checks: map[string]string{"mysql": "ok", "temporal": "ok"}}
+	check := func(name string, err error) {
+		switch {
+		case err != nil:
+			out.Status, out.Checks[name] = "unavailable", "down"
+			level := slog.LevelWarn
+			if wasDown[name] {
+				level = slog.LevelDebug
+			}
+			s.log.Log(ctx, level, "readiness check failed", "dependency", name, "error", err)
+		case wasDown[name]:
+			s.log.Info("readiness check passes again", "dependency", name)
+		}
+	}
+	check("mysql", s.store.Ping(ctx))
+	if s.temporal == nil {
+		check("temporal", errors.New("no Temporal client configured"))
+	} else {
+		_, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+		check("temporal", err)
+	}
+	return out
 }
 
 // pathID parses a positive integer path parameter, answering 404 for anything else

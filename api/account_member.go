@@ -146,6 +146,13 @@ func (s *Server) createInvitation(c *gin.Context) {
 		return
 	}
 	ctx, acc := c.Request.Context(), account(c)
+	// Each invitation is a mail from the platform's own server, to any
+	// address, with the account's name in it: an account cannot make it a
+	// bulk mailer.
+	if s.countAttempt(c, limit{key: store.LimitKey{Scope: store.LimitInvitation, Subject: itoa(acc)}, max: s.cfg.InvitationsPerAccount,
+		why: "too many invitations from this account"}) {
+		return
+	}
 	nonce, token, hash := onetime.New(s.linkKey, onetime.Invitation)
 	inv, err := s.store.CreateInvitation(ctx, acc, store.Invitation{Email: email, Role: role, TokenHash: hash, Nonce: nonce,
 		InvitedBy: me.UserID, InvitedByName: me.Name, ExpiresAt: s.now().Add(InvitationTTL)})

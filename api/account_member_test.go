@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/workflows"
 )
 
@@ -411,4 +412,33 @@ func TestPasswordResetByMail(t *testing.T) {
 		h.c.Do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).Expect(202)
 	}
 	h.c.Do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).Expect(429)
+}
+
+// TestInvitationsPerAccountAreCapped: every invitation is a mail from the
+// platform's own server to any address, so an account makes a bounded number
+// a window: past it 429 with Retry-After and no invitation or mail, another
+// account unaffected, and the next window opens again.
+func TestInvitationsPerAccountAreCapped(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	h := newHarness(t, withClock(clock.Now), withConfig(func(cfg *config.Config) { cfg.InvitationsPerAccount = 3 }))
+	token, _ := h.signup(t)
+	owner := h.c.As(token)
+	var me struct{ Account struct{ ID int64 } }
+	owner.Do("GET", "/api/v1/me", nil).Expect(200).JSON(&me)
+	account := me.Account
+	for range 3 {
+		owner.Do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("crowd"), "role": "viewer"}).Expect(201)
+	}
+	refused := uniqueEmail("crowd")
+	retryAfter(t, owner.Do("POST", "/api/v1/invitations", map[string]any{"email": refused, "role": "viewer"}))
+	if n := h.countWhere(t, `SELECT COUNT(*) FROM invitations WHERE account_id = ?`, account.ID); n != 3 {
+		t.Fatalf("the account has %d invitations after a refused fourth, want 3", n)
+	}
+	if n := h.countWhere(t, `SELECT COUNT(*) FROM invitations WHERE email = ?`, strings.ToLower(refused)); n != 0 {
+		t.Fatal("the refused invitation was stored")
+	}
+	otherToken, _ := h.signup(t)
+	h.c.As(otherToken).Do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("other"), "role": "viewer"}).Expect(201)
+	clock.Set(clock.Now().Add(16 * time.Minute))
+	owner.Do("POST", "/api/v1/invitations", map[string]any{"email": refused, "role": "viewer"}).Expect(201)
 }

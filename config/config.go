@@ -65,6 +65,10 @@ type Config struct {
 	// requests per window (SENDINGO_PASSWORD_RESETS_PER_EMAIL, _PER_IP).
 	PasswordResetsPerEmail int
 	PasswordResetsPerIP    int
+	// InvitationsPerAccount bounds the invitations (each a mail through the
+	// platform's mail server) an account makes per window
+	// (SENDINGO_INVITATIONS_PER_ACCOUNT).
+	InvitationsPerAccount int
 
 	// Temporal TLS: a client certificate and key for mTLS, a CA for a private
 	// server certificate (each PEM or a file path), the server name to verify,
@@ -131,11 +135,12 @@ var Vars = []Var{
 	{"SENDINGO_EXPORT_TIMEOUT", "30m", "time to stream one export"},
 	{"SENDINGO_AUTH_WINDOW", "15m", "window of the login and sign-up limits"},
 	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
-	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client IP per window"},
-	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client IP per window"},
+	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client address (IPv4, or IPv6 /64) per window"},
+	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client address per window"},
 	{"SENDINGO_CLICKS_PER_LINK", "1000", "clicks one API process records per tracking link per hour; later ones are still redirected, not recorded (a leaked link cannot fill the disk)"},
 	{"SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3", "password reset requests per e-mail per window (429 beyond)"},
-	{"SENDINGO_PASSWORD_RESETS_PER_IP", "20", "password reset requests per client IP per window"},
+	{"SENDINGO_PASSWORD_RESETS_PER_IP", "20", "password reset requests per client address per window"},
+	{"SENDINGO_INVITATIONS_PER_ACCOUNT", "30", "invitations (each a mail from the platform's mail server) an account makes per window (429 beyond)"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for the platform's e-mails: stock alerts, invitations, password resets"},
@@ -253,6 +258,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ClicksPerLink:          int(integer("SENDINGO_CLICKS_PER_LINK", "1000")),
 		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
 		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
+		InvitationsPerAccount:  int(integer("SENDINGO_INVITATIONS_PER_ACCOUNT", "30")),
 		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
 		PprofAddr:              get("SENDINGO_PPROF_ADDR", ""),
 		WorkerMemoryLimit:      mib("SENDINGO_WORKER_MEMORY_LIMIT", "80"),

@@ -9,13 +9,14 @@ import (
 	"time"
 )
 
-// Scopes of the login, sign-up and password reset limits.
+// Scopes of the login, sign-up, password reset and invitation limits.
 const (
 	LimitLoginEmail = "login-email" // failed logins of an e-mail
 	LimitAuthIP     = "auth-ip"     // failed logins and sign-ups of a client IP
 	LimitSignupIP   = "signup-ip"   // sign-ups of a client IP
 	LimitResetEmail = "reset-email" // password reset requests for an e-mail
 	LimitResetIP    = "reset-ip"    // password reset requests of a client IP
+	LimitInvitation = "invitation"  // invitations an account makes (its id)
 )
 
 // LimitKey names one counter: a scope and what it counts (an IP or an

@@ -378,20 +378,23 @@ type readyCheck struct {
 func (s *Server) readyz(c *gin.Context) {
 	r := &s.ready
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if now := s.now(); r.at.IsZero() || now.Sub(r.at) >= readyFresh || now.Before(r.at) {
-		r.out = s.checkReady(c.Request.Context(), r.down)
+		// The check is shared: the caller that runs it hanging up must not
+		// make it fail for the others.
+		r.out = s.checkReady(context.WithoutCancel(c.Request.Context()), r.down)
 		r.at = now
 		r.down = map[string]bool{}
 		for name, v := range r.out.Checks {
 			r.down[name] = v != "ok"
 		}
 	}
+	out := r.out // a check makes a new map: this one is not written again
+	r.mu.Unlock()
 	status := http.StatusOK
-	if r.out.Status != "ok" {
+	if out.Status != "ok" {
 		status = http.StatusServiceUnavailable
 	}
-	c.JSON(status, r.out)
+	c.JSON(status, out)
 }
 
 // checkReady pings MySQL and Temporal. wasDown is what the check before found

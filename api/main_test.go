@@ -75,6 +75,9 @@ func testConfig() config.Config {
 	cfg.MaxUploadBytes = 256 << 10
 	// Every test signs up from 127.0.0.1; the sign-up limit has its own test.
 	cfg.SignupsPerIP = 1 << 20
+	// The role tests invite a member for every route; the invitation cap has
+	// its own test.
+	cfg.InvitationsPerAccount = 1 << 20
 	// Small chunks make campaigns exercise the window at test sizes.
 	cfg.ChunkSize = 200
 	cfg.ChunkWindow = 3

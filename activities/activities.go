@@ -36,6 +36,10 @@ type Activities struct {
 	LinkKey []byte
 	// LogLinks logs mailed links too (development).
 	LogLinks bool
+	// AlertMailsPerHour bounds the low-stock alert e-mails one account's
+	// alerts send an hour (0: defaultAlertMailsPerHour); past it an alert is
+	// recorded and notified, its e-mail skipped.
+	AlertMailsPerHour int
 	// Webhooks posts low-stock alert webhooks (nil: a client through Egress).
 	Webhooks *outbound.Webhooks
 	// Egress checks connections to tenant-supplied addresses (nil refuses every

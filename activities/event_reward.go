@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,6 +49,9 @@ func (a *Activities) RecordStockAlert(ctx context.Context, in workflows.RecordSt
 		Email: al.EmailStatus == store.AlertPending, Webhook: al.WebhookStatus == store.AlertPending}, nil
 }
 
+// defaultAlertMailsPerHour is AlertMailsPerHour's default.
+const defaultAlertMailsPerHour = 20
+
 // SendStockAlertEmail mails a recorded alert to the event's alert addresses.
 // Each attempt's error is kept on the alert for the admin to see.
 func (a *Activities) SendStockAlertEmail(ctx context.Context, in workflows.SendStockAlertInput) error {
@@ -57,6 +61,20 @@ func (a *Activities) SendStockAlertEmail(ctx context.Context, in workflows.SendS
 	}
 	if al.EmailStatus != store.AlertPending {
 		return nil // delivered (or given up) by an earlier attempt
+	}
+	// The recipients are the tenant's to choose, and each fall below a
+	// threshold mails them all: an account's alerts must not make the
+	// platform's mail server a bulk mailer. Counted from what was mailed, so
+	// a retried attempt counts nothing twice.
+	limit := cmp.Or(a.AlertMailsPerHour, defaultAlertMailsPerHour)
+	mailed, err := a.Store.AlertMailsSince(ctx, in.AccountID, time.Now().Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	if mailed >= limit {
+		a.Log.Info("stock alert mail skipped: the account's hourly share is used", "account_id", in.AccountID, "alert_id", al.ID, "mailed", mailed)
+		return a.Store.MarkStockAlert(ctx, in.AccountID, al.ID, store.AlertEmail, store.AlertSkipped,
+			fmt.Sprintf("not mailed: this account's alerts already mailed %d in the last hour, the most an hour allows", mailed))
 	}
 	if a.Mail == nil {
 		return temporal.NewNonRetryableApplicationError("no mailer is configured", workflows.ErrTypeInvalidState, nil)

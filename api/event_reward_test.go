@@ -20,6 +20,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/relay/sim"
 	"github.com/sendingo/sendingo/testenv/smtptest"
 	"github.com/sendingo/sendingo/workflows"
@@ -110,6 +111,7 @@ type alertOut struct {
 	Stock         int64  `json:"stock"`
 	Threshold     int64  `json:"threshold"`
 	EmailStatus   string `json:"email_status"`
+	EmailError    string `json:"email_error"`
 	WebhookStatus string `json:"webhook_status"`
 }
 
@@ -430,6 +432,53 @@ func TestLowStockAlertRearmsAfterARestock(t *testing.T) {
 	}
 	if st := d.WorkflowExecutionInfo.Status; st != enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED {
 		t.Fatalf("monitor after the event was deleted: %s", st)
+	}
+}
+
+// An account's alerts mail at most their hourly share: an alert past it is
+// recorded (and the operators told) as ever, its e-mail skipped with the reason,
+// so alert addresses the tenant chose cannot be mailed without bound.
+func TestAlertMailsPerAccountAreCapped(t *testing.T) {
+	box := startMailbox(t)
+	now, today := seoulDay(t)
+	h := newHarness(t, withSMTP(box.Addr), withClock(now), withConfig(func(cfg *config.Config) { cfg.AlertMailsPerHour = 2 }))
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	ev := createEvent(t, c, map[string]any{"name": "재고 알림 한도", "starts_on": today, "ends_on": today,
+		"alert": map[string]any{"emails": []string{"ops@shop.example"}}})
+	tier := createTier(t, c, ev.ID, 1, "텀블러", 6, 5)
+	path := fmt.Sprintf("/api/v1/events/%d/tiers/%d/stock", ev.ID, tier.ID)
+	step := func(delta int) {
+		t.Helper()
+		c.Do("POST", path, map[string]any{"delta": delta, "reason": "점검"}).Expect(201)
+		h.waitMonitorCaughtUp(t, tier.ID)
+	}
+	for range 3 { // three falls to the threshold, each after a restock above it
+		step(-1)
+		waitFor(t, "the alert's e-mail settled", func() bool {
+			as := alerts(t, c, ev.ID)
+			return len(as) > 0 && as[0].EmailStatus != "pending"
+		})
+		step(+1)
+	}
+	as := alerts(t, c, ev.ID)
+	if len(as) != 3 || as[2].EmailStatus != "sent" || as[1].EmailStatus != "sent" || as[0].EmailStatus != "skipped" ||
+		!strings.Contains(as[0].EmailError, "not mailed") {
+		t.Fatalf("alerts, newest first: %+v", as)
+	}
+	if n := len(box.received()); n != 2 {
+		t.Fatalf("%d alert mails went out, want 2", n)
+	}
+	var notes struct{ Items []struct{ Kind string } }
+	c.Do("GET", "/api/v1/notifications", nil).Expect(200).JSON(&notes)
+	low := 0
+	for _, n := range notes.Items {
+		if n.Kind == "stock.low" {
+			low++
+		}
+	}
+	if low != 3 {
+		t.Fatalf("%d stock.low notifications, want one per alert (3): %+v", low, notes.Items)
 	}
 }
 

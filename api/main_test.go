@@ -197,7 +197,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if acts.Mail, err = outbound.NewSMTPMailer(cfg.SMTPAddr, "alerts@sendingo.test", acts.RelayOptions); err != nil {
 		t.Fatal(err)
 	}
-	acts.LinkKey, acts.LogLinks = onetime.Key(cfg.JWTSecret), o.dev
+	acts.LinkKey, acts.LogLinks, acts.AlertMailsPerHour = onetime.Key(cfg.JWTSecret), o.dev, cfg.AlertMailsPerHour
 	wo := worker.DefaultOptions()
 	wo.Sweeper = o.sweeper
 	w := worker.New(tc, cfg.TaskQueue, acts, wo)

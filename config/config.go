@@ -69,6 +69,9 @@ type Config struct {
 	// platform's mail server) an account makes per window
 	// (SENDINGO_INVITATIONS_PER_ACCOUNT).
 	InvitationsPerAccount int
+	// AlertMailsPerHour bounds the low-stock alert e-mails an account's
+	// alerts send an hour (SENDINGO_ALERT_MAILS_PER_HOUR).
+	AlertMailsPerHour int
 
 	// Temporal TLS: a client certificate and key for mTLS, a CA for a private
 	// server certificate (each PEM or a file path), the server name to verify,
@@ -141,6 +144,7 @@ var Vars = []Var{
 	{"SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3", "password reset requests per e-mail per window (429 beyond)"},
 	{"SENDINGO_PASSWORD_RESETS_PER_IP", "20", "password reset requests per client address per window"},
 	{"SENDINGO_INVITATIONS_PER_ACCOUNT", "30", "invitations (each a mail from the platform's mail server) an account makes per window (429 beyond)"},
+	{"SENDINGO_ALERT_MAILS_PER_HOUR", "20", "low-stock alert e-mails an account's alerts send an hour; later alerts are recorded and notified, their e-mail skipped"},
 	{"SENDINGO_RELAY_SIM_ADDR", "127.0.0.1:8090", "where `sendingo dev` starts the relay simulator"},
 	{"SENDINGO_TEMPORAL_UI_PORT", "8233", "Temporal Web port of the dev server `sendingo dev` starts"},
 	{"SENDINGO_SMTP_ADDR", "127.0.0.1:1025", "SMTP server for the platform's e-mails: stock alerts, invitations, password resets"},
@@ -259,6 +263,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PasswordResetsPerEmail: int(integer("SENDINGO_PASSWORD_RESETS_PER_EMAIL", "3")),
 		PasswordResetsPerIP:    int(integer("SENDINGO_PASSWORD_RESETS_PER_IP", "20")),
 		InvitationsPerAccount:  int(integer("SENDINGO_INVITATIONS_PER_ACCOUNT", "30")),
+		AlertMailsPerHour:      int(integer("SENDINGO_ALERT_MAILS_PER_HOUR", "20")),
 		WorkerMetricsAddr:      get("SENDINGO_WORKER_METRICS_ADDR", ":9090"),
 		PprofAddr:              get("SENDINGO_PPROF_ADDR", ""),
 		WorkerMemoryLimit:      mib("SENDINGO_WORKER_MEMORY_LIMIT", "80"),

@@ -238,11 +238,24 @@ func (s *Store) StockAdjustments(ctx context.Context, accountID, eventID, tierID
 }
 
 // Alert delivery statuses, per channel ("" when the event names no recipient).
+// An alert e-mail is skipped when its account's alerts already went out the
+// most an hour allows.
 const (
 	AlertPending = "pending"
 	AlertSent    = "sent"
 	AlertFailed  = "failed"
+	AlertSkipped = "skipped"
 )
+
+// AlertMailsSince counts the account's alerts mailed at or after since.
+func (s *Store) AlertMailsSince(ctx context.Context, accountID int64, since time.Time) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM stock_alerts WHERE account_id = ? AND email_status = 'sent' AND email_sent_at >= ?`,
+		accountID, since.UTC()); err != nil {
+		return 0, fmt.Errorf("count alert mails of account %d: %w", accountID, err)
+	}
+	return n, nil
+}
 
 // StockAlert is a low-stock alert: the tier's stock fell to or below its threshold.
 type StockAlert struct {

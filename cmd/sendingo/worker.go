@@ -105,6 +105,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *sto
 	acts.Mail = mailer
 	acts.LinkKey = onetime.Key(cfg.JWTSecret)
 	acts.LogLinks = cfg.Dev
+	acts.AlertMailsPerHour = cfg.AlertMailsPerHour
 	w := worker.New(tc, cfg.TaskQueue, acts, worker.DefaultOptions())
 	log.Info("worker started", "task_queue", cfg.TaskQueue)
 	defer log.Info("worker stopped")

@@ -19,8 +19,9 @@ const sweepBatch = 200
 // SweepOutbox starts the workflows the outbox still owes, for work older than
 // in.Grace (younger work is the API's, which starts it right after its commit):
 // the Campaign workflow of a draft notice campaign (which begins the draft; a
-// campaign no longer a draft owes nothing), the reminder Schedule sync of an
-// event, and the sync of every campaign schedule whose Temporal Schedule does
+// campaign no longer a draft owes nothing), the mail of an invitation (one
+// whose mail has an outcome, or that is gone, owes nothing), the reminder
+// Schedule sync of an event, and the sync of every campaign schedule whose Temporal Schedule does
 // not match its row. Starting is idempotent (the workflow IDs are the work's), so the API and
 // the sweeper may both start the same work; it is done once.
 func (a *Activities) SweepOutbox(ctx context.Context, in workflows.SweepOutboxInput) (workflows.SweepOutboxResult, error) {
@@ -76,6 +77,20 @@ func (a *Activities) sweepItem(ctx context.Context, taskQueue string, it store.O
 			workflows.Campaign, workflows.CampaignInput{AccountID: it.AccountID, CampaignID: it.RefID, Run: 1})
 		if err != nil {
 			return false, fmt.Errorf("start campaign %d: %w", it.RefID, err)
+		}
+		return false, nil
+	case store.OutboxInvitationMail:
+		inv, err := a.Store.Invitation(ctx, it.AccountID, it.RefID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && inv.MailStatus != store.MailPending) {
+			return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
+		}
+		if err != nil {
+			return false, err
+		}
+		_, err = a.Temporal.ExecuteWorkflow(ctx, workflows.InvitationMailStartOptions(taskQueue, it.AccountID, it.RefID),
+			workflows.InvitationMail, workflows.InvitationMailInput{AccountID: it.AccountID, InvitationID: it.RefID})
+		if err != nil {
+			return false, fmt.Errorf("start the mail of invitation %d: %w", it.RefID, err)
 		}
 		return false, nil
 	case store.OutboxReminderSchedule:

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
@@ -164,13 +162,10 @@ func (s *Server) createInvitation(c *gin.Context) {
 		s.log.Info("invitation link (dev)", "account_id", acc, "invitation_id", inv.ID, "email", email, "accept_url", link)
 	}
 	if err := s.startInvitationMail(ctx, acc, inv.ID); err != nil {
-		// The invitation stands and the inviter has the link; the list says
-		// the mail failed.
-		s.log.Error("queue invitation mail", "account_id", acc, "invitation_id", inv.ID, "error", err)
-		inv.MailStatus, inv.MailError = store.MailFailed, "the mail could not be queued; share the link another way"
-		if err := s.store.MarkInvitationMail(context.WithoutCancel(ctx), acc, inv.ID, inv.MailStatus, inv.MailError); err != nil {
-			s.log.Error("mark invitation mail", "invitation_id", inv.ID, "error", err)
-		}
+		// The invitation and the mail it owes were committed together (the
+		// outbox): the sweeper starts the mail once Temporal answers, and
+		// the inviter has the link meanwhile.
+		s.log.Warn("invitation mail not started; the outbox sweeper starts it", "account_id", acc, "invitation_id", inv.ID, "error", err)
 	}
 	out := toInvitationJSON(inv, s.now())
 	out.AcceptURL = link
@@ -182,13 +177,8 @@ func (s *Server) startInvitationMail(ctx context.Context, accountID, invitationI
 	if s.temporal == nil {
 		return errors.New("no Temporal client configured")
 	}
-	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.InvitationMailWorkflowID(invitationID),
-		TaskQueue:                s.cfg.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.AccountSearchAttributes(accountID),
-	}, workflows.InvitationMail, workflows.InvitationMailInput{AccountID: accountID, InvitationID: invitationID})
+	_, err := s.temporal.ExecuteWorkflow(ctx, workflows.InvitationMailStartOptions(s.cfg.TaskQueue, accountID, invitationID),
+		workflows.InvitationMail, workflows.InvitationMailInput{AccountID: accountID, InvitationID: invitationID})
 	return err
 }
 

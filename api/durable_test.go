@@ -23,6 +23,7 @@ import (
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )
@@ -305,7 +306,9 @@ func TestRestockNoticeOwedThroughAnOutageIsSentOnce(t *testing.T) {
 		trail.Items[1].NoticeCampaignID != restock.Notice.CampaignID {
 		t.Fatalf("audit trail %+v", trail.Items)
 	}
-	waitFor(t, "the outbox to empty", func() bool { return h.count(t, "outbox") == 0 })
+	waitFor(t, "the account's outbox to empty", func() bool {
+		return h.countWhere(t, `SELECT COUNT(*) FROM outbox WHERE account_id = ?`, acc) == 0
+	})
 
 	// The sweeper never ends by itself; ended here, its history is recorded.
 	if os.Getenv("SENDINGO_RECORD_HISTORIES") != "" {
@@ -343,7 +346,7 @@ func (h *harness) scheduleClock(t *testing.T, eventID int64) (hour, minute int, 
 // Temporal can be reached.
 func TestReminderScheduleFollowsTheEventThroughAnOutage(t *testing.T) {
 	h := newHarness(t, withSweeper(300*time.Millisecond, time.Second))
-	token, _ := h.signup(t)
+	token, acc := h.signup(t)
 	c := h.c.As(token)
 	down := h.apiWithoutTemporal(t).As(token)
 	var tpl templateOut
@@ -386,7 +389,9 @@ func TestReminderScheduleFollowsTheEventThroughAnOutage(t *testing.T) {
 		_, _, b := h.scheduleClock(t, created.ID)
 		return !a && !b
 	})
-	waitFor(t, "the outbox to empty", func() bool { return h.count(t, "outbox") == 0 })
+	waitFor(t, "the account's outbox to empty", func() bool {
+		return h.countWhere(t, `SELECT COUNT(*) FROM outbox WHERE account_id = ?`, acc) == 0
+	})
 }
 
 // fakeRelay is a generic HTTP relay (kind http) that accepts every message and
@@ -601,4 +606,52 @@ func TestCancelFinishesACampaignNoWorkflowRuns(t *testing.T) {
 		t.Fatalf("cancel answered %q; the campaign is %+v", sig.Status, row)
 	}
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", id), nil).Expect(409)
+}
+
+// An invitation made while Temporal is out of reach is saved (201, with its
+// link) and owes its mail: the outbox sweeper starts the mail once Temporal
+// can be reached. One whose process dies right after the commit is mailed the
+// same way. Each is mailed once, and then nothing is owed.
+func TestInvitationMailOwedThroughAnOutageIsSentOnce(t *testing.T) {
+	box := startMailbox(t)
+	h := newHarness(t, withSMTP(box.Addr), withSweeper(300*time.Millisecond, time.Second))
+	token, acc := h.signup(t)
+	owner := h.c.As(token)
+	down := h.apiWithoutTemporal(t).As(token)
+
+	during := uniqueEmail("outage")
+	var inv invitationOut
+	down.Do("POST", "/api/v1/invitations", map[string]any{"email": during, "role": "viewer"}).Expect(201).JSON(&inv)
+	if inv.MailStatus != "pending" || inv.AcceptURL == "" {
+		t.Fatalf("invitation made without Temporal: %+v", inv)
+	}
+	if mail := box.mailTo(t, strings.ToLower(during)); !strings.Contains(mail.Body, inv.AcceptURL) {
+		t.Fatalf("the owed mail does not carry the link %s:\n%s", inv.AcceptURL, mail.Body)
+	}
+
+	// The process dies between the commit and the start: only the commit happened.
+	interrupted := strings.ToLower(uniqueEmail("interrupted"))
+	nonce, link, hash := onetime.New(onetime.Key(h.cfg.JWTSecret), onetime.Invitation)
+	if _, err := h.store.CreateInvitation(context.Background(), acc, store.Invitation{Email: interrupted, Role: "viewer",
+		TokenHash: hash, Nonce: nonce, InvitedByName: "김철수", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if mail := box.mailTo(t, interrupted); !strings.Contains(mail.Body, link) {
+		t.Fatalf("the interrupted invitation's mail does not carry its link:\n%s", mail.Body)
+	}
+	waitFor(t, "both mails marked sent and nothing owed", func() bool {
+		var l struct{ Items []invitationOut }
+		owner.Do("GET", "/api/v1/invitations", nil).Expect(200).JSON(&l)
+		return len(l.Items) == 2 && l.Items[0].MailStatus == "sent" && l.Items[1].MailStatus == "sent" &&
+			h.countWhere(t, `SELECT COUNT(*) FROM outbox WHERE account_id = ?`, acc) == 0
+	})
+	got := map[string]int{}
+	for _, m := range box.received() {
+		for _, to := range m.To {
+			got[strings.ToLower(to)]++
+		}
+	}
+	if got[strings.ToLower(during)] != 1 || got[interrupted] != 1 {
+		t.Fatalf("mails by address %v, want one each", got)
+	}
 }

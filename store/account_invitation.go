@@ -86,6 +86,9 @@ func (s *Store) CreateInvitation(ctx context.Context, accountID int64, inv Invit
 			return fmt.Errorf("insert invitation: %w", err)
 		}
 		inv.ID, _ = res.LastInsertId()
+		if err := insertOutbox(ctx, tx, accountID, OutboxInvitationMail, inv.ID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, accountID, Change{Action: AuditInvitationCreate, Subject: SubjectInvitation, SubjectID: inv.ID,
 			After: snapshotInvitation(inv)})
 	})

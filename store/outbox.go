@@ -16,6 +16,9 @@ const (
 	// OutboxReminderSchedule: the reminder Schedule of event RefID must be made to
 	// match the event's row (which may be gone). Removed once synced.
 	OutboxReminderSchedule = "reminder_schedule"
+	// OutboxInvitationMail: invitation RefID is to be mailed. Removed once its
+	// mail has an outcome (sent or failed) or the invitation is gone.
+	OutboxInvitationMail = "invitation_mail"
 )
 
 // OutboxItem is one piece of owed work. ID is the newest row of its (kind, ref):

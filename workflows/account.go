@@ -5,12 +5,28 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 )
 
 // InvitationMailWorkflowID is the ID of the workflow that mails an invitation.
 func InvitationMailWorkflowID(invitationID int64) string {
 	return fmt.Sprintf("invitation-mail:%d", invitationID)
+}
+
+// InvitationMailStartOptions start an invitation's mail workflow, once: the
+// API (right after the commit) and the outbox sweeper (for a commit whose
+// start never happened) may both start it, and a start while it runs, or
+// after it ended, joins that run.
+func InvitationMailStartOptions(taskQueue string, accountID, invitationID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       InvitationMailWorkflowID(invitationID),
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    AccountSearchAttributes(accountID),
+	}
 }
 
 // PasswordResetWorkflowID is the ID of the workflow that mails a reset link

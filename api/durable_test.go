@@ -21,9 +21,9 @@ import (
 
 	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/apitest"
+	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/relay/sim"
-	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -80,17 +81,31 @@ func (a *Activities) sweepItem(ctx context.Context, taskQueue string, it store.O
 		}
 		return false, nil
 	case store.OutboxInvitationMail:
+		// Owed no more: gone (withdrawn, replaced), its mail has an outcome,
+		// or it can no longer be used (accepted, expired), which the mail
+		// workflow would skip without an outcome.
 		inv, err := a.Store.Invitation(ctx, it.AccountID, it.RefID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && inv.MailStatus != store.MailPending) {
+		if errors.Is(err, store.ErrNotFound) ||
+			(err == nil && (inv.MailStatus != store.MailPending || inv.Accepted() || !time.Now().Before(inv.ExpiresAt))) {
 			return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
 		}
 		if err != nil {
 			return false, err
 		}
-		_, err = a.Temporal.ExecuteWorkflow(ctx, workflows.InvitationMailStartOptions(taskQueue, it.AccountID, it.RefID),
+		run, err := a.Temporal.ExecuteWorkflow(ctx, workflows.InvitationMailStartOptions(taskQueue, it.AccountID, it.RefID),
 			workflows.InvitationMail, workflows.InvitationMailInput{AccountID: it.AccountID, InvitationID: it.RefID})
 		if err != nil {
 			return false, fmt.Errorf("start the mail of invitation %d: %w", it.RefID, err)
+		}
+		// A start after the workflow ended joins that run: it did what it
+		// could (its last step failed to record the outcome), and starting
+		// it again would not run it again, so nothing more is owed.
+		d, err := a.Temporal.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+		if err != nil {
+			return false, fmt.Errorf("describe the mail of invitation %d: %w", it.RefID, err)
+		}
+		if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
 		}
 		return false, nil
 	case store.OutboxReminderSchedule:

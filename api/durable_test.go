@@ -655,3 +655,19 @@ func TestInvitationMailOwedThroughAnOutageIsSentOnce(t *testing.T) {
 		t.Fatalf("mails by address %v, want one each", got)
 	}
 }
+
+// An invitation made during an outage and accepted before its mail went out
+// owes nothing more: the sweeper clears it instead of starting, every pass, a
+// mail the workflow would skip, so it never stands in front of other work.
+func TestInvitationAcceptedDuringAnOutageOwesNoMail(t *testing.T) {
+	box := startMailbox(t)
+	h := newHarness(t, withSMTP(box.Addr), withSweeper(300*time.Millisecond, 3*time.Second))
+	token, acc := h.signup(t)
+	down := h.apiWithoutTemporal(t).As(token)
+	var inv invitationOut
+	down.Do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("shared"), "role": "viewer"}).Expect(201).JSON(&inv)
+	accept(t, h.c, inv) // the inviter shared the link another way
+	waitFor(t, "the account's outbox to empty", func() bool {
+		return h.countWhere(t, `SELECT COUNT(*) FROM outbox WHERE account_id = ?`, acc) == 0
+	})
+}

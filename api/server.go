@@ -382,7 +382,10 @@ func (s *Server) readyz(c *gin.Context) {
 		// The check is shared: the caller that runs it hanging up must not
 		// make it fail for the others.
 		r.out = s.checkReady(context.WithoutCancel(c.Request.Context()), r.down)
-		r.at = now
+		// Dated when it ended: callers that queued behind a slow check (a
+		// dependency hanging until the timeout) take its answer, not a turn
+		// at one more.
+		r.at = s.now()
 		r.down = map[string]bool{}
 		for name, v := range r.out.Checks {
 			r.down[name] = v != "ok"

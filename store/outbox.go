@@ -16,8 +16,9 @@ const (
 	// OutboxReminderSchedule: the reminder Schedule of event RefID must be made to
 	// match the event's row (which may be gone). Removed once synced.
 	OutboxReminderSchedule = "reminder_schedule"
-	// OutboxInvitationMail: invitation RefID is to be mailed. Removed once its
-	// mail has an outcome (sent or failed) or the invitation is gone.
+	// OutboxInvitationMail: invitation RefID is to be mailed. Removed once
+	// nothing more can come of it: its mail has an outcome (sent or failed),
+	// the invitation is gone, accepted or expired, or its mail workflow ended.
 	OutboxInvitationMail = "invitation_mail"
 )
 

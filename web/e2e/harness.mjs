@@ -38,11 +38,18 @@ export async function open(browser) {
     if (m.type() === 'error') record(`console error: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => record(`page error: ${e.message}`));
+  // When the page last loaded a document (page.goto, a reload): reads still in
+  // flight then are cancelled by the browser, which is no failure of the app.
+  let navigatedAt = 0;
+  page.on('request', (r) => {
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigatedAt = Date.now();
+  });
   page.on('requestfailed', (r) => {
     // A download the browser hands over is not a failure, nor the event stream
-    // closed by leaving the page.
+    // closed by leaving the page, nor a read the page was making as it left.
     const handedOver = /sample\.xlsx|\/messages\/export|\/api\/v1\/stream$/.test(r.url());
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED' || !handedOver) {
+    const leftBehind = r.method() === 'GET' && Date.now() - navigatedAt < 5_000;
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED' || !(handedOver || leftBehind)) {
       record(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`);
     }
   });

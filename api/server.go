@@ -140,15 +140,23 @@ func New(d Deps) *Server {
 // that legitimately take longer (uploads, exports, event streams) move their
 // own deadlines with extendDeadlines.
 func (s *Server) HTTPServer() *http.Server {
+	srv := NewHTTPServer(s.cfg, s.Handler(), s.log)
+	srv.Addr = s.cfg.HTTPAddr
+	return srv
+}
+
+// NewHTTPServer serves h with the configured read, write and idle timeouts
+// (SENDINGO_HTTP_*_TIMEOUT) and a 64 KiB header limit: the API's port, and the
+// worker's /metrics and /healthz port, which listens on every interface too.
+func NewHTTPServer(cfg config.Config, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Addr:              s.cfg.HTTPAddr,
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: min(10*time.Second, s.cfg.HTTPReadTimeout),
-		ReadTimeout:       s.cfg.HTTPReadTimeout,
-		WriteTimeout:      s.cfg.HTTPWriteTimeout,
-		IdleTimeout:       s.cfg.HTTPIdleTimeout,
+		Handler:           h,
+		ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/activities"
+	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/onetime"
 	"github.com/sendingo/sendingo/outbound"
@@ -68,7 +69,7 @@ func serveWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *s
 	}
 	defer stopPprof()
 	health := &worker.Health{}
-	srv := metricsServer(cfg, worker.Handler(reg, health))
+	srv := api.NewHTTPServer(cfg, worker.Handler(reg, health), log)
 	log.Info("worker metrics listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -110,19 +111,4 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger, st *sto
 	log.Info("worker started", "task_queue", cfg.TaskQueue)
 	defer log.Info("worker stopped")
 	return worker.Run(ctx, w, health)
-}
-
-// metricsServer serves the worker's /metrics and /healthz with the API's
-// timeouts (SENDINGO_HTTP_*_TIMEOUT): the port listens on every interface by
-// default, and a client that goes idle or stops reading must not hold a
-// connection, a goroutine and its buffers for good.
-func metricsServer(cfg config.Config, h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
-		ReadTimeout:       cfg.HTTPReadTimeout,
-		WriteTimeout:      cfg.HTTPWriteTimeout,
-		IdleTimeout:       cfg.HTTPIdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sendingo/sendingo/api"
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/worker"
 )
@@ -28,30 +30,33 @@ func TestWorkerMetricsPortDropsIdleConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := metricsServer(cfg, worker.Handler(prometheus.NewRegistry(), &worker.Health{}))
+	srv := api.NewHTTPServer(cfg, worker.Handler(prometheus.NewRegistry(), &worker.Health{}), slog.New(slog.DiscardHandler))
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 
-	closedBy := func(conn net.Conn, r *bufio.Reader) bool {
+	// send opens a connection and writes text on it.
+	send := func(text string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		if _, err := io.WriteString(conn, text); err != nil {
+			t.Fatal(err)
+		}
+		return conn, bufio.NewReader(conn)
+	}
+	// closed says whether the server closed conn within 5 s.
+	closed := func(conn net.Conn, r *bufio.Reader) bool {
 		t.Helper()
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		_, err := r.ReadByte()
 		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return false
-		}
-		return errors.Is(err, io.EOF) || err != nil
+		return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 	}
 
-	idle, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	if _, err := io.WriteString(idle, "GET /metrics HTTP/1.1\r\nHost: worker\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(idle)
+	idle, r := send("GET /metrics HTTP/1.1\r\nHost: worker\r\n\r\n")
 	res, err := http.ReadResponse(r, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -61,19 +66,10 @@ func TestWorkerMetricsPortDropsIdleConnections(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("/metrics: %s", res.Status)
 	}
-	if !closedBy(idle, r) {
+	if !closed(idle, r) {
 		t.Error("an idle keep-alive connection was still open 5 s after the idle timeout")
 	}
-
-	half, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer half.Close()
-	if _, err := io.WriteString(half, "GET /metrics HTTP/1.1\r\nHost: wor"); err != nil {
-		t.Fatal(err)
-	}
-	if !closedBy(half, bufio.NewReader(half)) {
+	if !closed(send("GET /metrics HTTP/1.1\r\nHost: wor")) {
 		t.Error("a half-sent request held its connection 5 s after the read timeout")
 	}
 }

@@ -136,7 +136,7 @@ var Vars = []Var{
 	{"SENDINGO_HTTP_IDLE_TIMEOUT", "120s", "how long an idle keep-alive connection is kept (these three also bound the worker's metrics port)"},
 	{"SENDINGO_UPLOAD_TIMEOUT", "10m", "time to receive and stage one import upload"},
 	{"SENDINGO_EXPORT_TIMEOUT", "30m", "time to stream one export"},
-	{"SENDINGO_AUTH_WINDOW", "15m", "window of the login and sign-up limits"},
+	{"SENDINGO_AUTH_WINDOW", "15m", "window of the login, sign-up, password reset and invitation limits"},
 	{"SENDINGO_AUTH_FAILURES_PER_EMAIL", "10", "failed logins per e-mail per window (429 beyond, even with the right password)"},
 	{"SENDINGO_AUTH_FAILURES_PER_IP", "50", "failed logins and sign-ups per client address (IPv4, or IPv6 /64) per window"},
 	{"SENDINGO_SIGNUPS_PER_IP", "20", "sign-ups per client address per window"},

@@ -297,3 +297,66 @@ func TestMetricsScrapesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// Probes that arrive while a readiness check hangs (a Temporal that accepts
+// connections and never answers, until the check's 3 s timeout) wait for that
+// check and take its answer: they do not each run one more, one after another.
+func TestReadyzProbesShareAHangingCheck(t *testing.T) {
+	h := newHarness(t)
+	blackHole, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blackHole.Close()
+	var (
+		mu   sync.Mutex
+		held []net.Conn // accepted, never answered
+	)
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := blackHole.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	hanging, err := client.NewLazyClient(client.Options{HostPort: blackHole.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hanging.Close()
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(api.New(api.Deps{Config: h.cfg, Store: h.store, Temporal: hanging,
+		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}).Handler())
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := http.Get(srv.URL + "/readyz")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusServiceUnavailable {
+				t.Errorf("readyz with Temporal hanging: %d", res.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := strings.Count(logs.String(), `"msg":"readiness check failed","dependency":"temporal"`); n != 1 {
+		t.Errorf("three probes during a hanging check ran %d checks, want 1", n)
+	}
+}

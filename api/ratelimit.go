@@ -108,10 +108,19 @@ func (s *Server) overLimit(c *gin.Context, limits ...limit) bool {
 	return false
 }
 
-// hit counts a failure after the fact (a sign-up for a taken e-mail).
+// hit counts a failure after the fact (a sign-up for a taken e-mail). The
+// failure that reaches l's maximum is a warning: the refusals after it come
+// through overLimit, which counts nothing and so cannot tell the first of a
+// window from the rest, and an address stopped only by such failures would
+// otherwise leave no warning at all.
 func (s *Server) hit(c *gin.Context, l limit) {
-	if _, err := s.store.LimitHit(context.WithoutCancel(c.Request.Context()), l.key, s.cfg.AuthWindow, s.now()); err != nil {
+	hits, err := s.store.LimitHit(context.WithoutCancel(c.Request.Context()), l.key, s.cfg.AuthWindow, s.now())
+	if err != nil {
 		s.log.Error("count a failed attempt", "scope", l.key.Scope, "error", err)
+		return
+	}
+	if hits == l.max {
+		s.log.Warn("auth rate limit", "scope", l.key.Scope, "remote", c.ClientIP(), "reached", true)
 	}
 }
 

@@ -172,3 +172,25 @@ func TestARefusedClientAddsNoRowsOrLogLines(t *testing.T) {
 		t.Errorf("40 refusals (logins and resets) logged %d warnings, want 2 (the first of each)", n)
 	}
 }
+
+// TestAnAddressStoppedBySignupFailuresIsWarnedOnce: sign-ups for e-mails that
+// already have accounts count against the address; the failure that reaches
+// its limit is the one warning, and the refusals after it add none.
+func TestAnAddressStoppedBySignupFailuresIsWarnedOnce(t *testing.T) {
+	h := newHarness(t, withConfig(func(cfg *config.Config) {
+		cfg.AuthFailuresPerIP = 3
+		cfg.TrustedProxies = "127.0.0.1"
+	}))
+	taken := uniqueEmail("taken")
+	h.c.Do("POST", "/api/v1/auth/signup", signupBody(taken)).Expect(201)
+	c := from(h.c, "198.51.100.88")
+	for range 3 {
+		c.Do("POST", "/api/v1/auth/signup", signupBody(taken)).Expect(409)
+	}
+	for range 10 {
+		retryAfter(t, c.Do("POST", "/api/v1/auth/signup", signupBody(uniqueEmail("new"))))
+	}
+	if n := strings.Count(h.logs.String(), `"level":"WARN","msg":"auth rate limit"`); n != 1 {
+		t.Errorf("an address stopped by 3 failed sign-ups, then refused 10 times, logged %d warnings, want 1", n)
+	}
+}

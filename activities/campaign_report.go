@@ -27,19 +27,6 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		out.Unknown = n
 		return out, err
 	}
-	// Messages below from all have their results (the previous poll found
-	// none awaiting there, and a result is never taken back), so the range is
-	// read from there on; the previous poll's answer also says which relays
-	// to ask.
-	from := max(in.FirstID, in.AwaitFrom)
-	awaited := storeAwaited(in.Awaited)
-	if len(awaited) == 0 {
-		var err error
-		if awaited, err = a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID); err != nil {
-			return out, err
-		}
-		from = firstAwaited(awaited, in.LastID)
-	}
 	relays, err := a.Store.Relays(ctx, in.AccountID, "", false)
 	if err != nil {
 		return out, err
@@ -48,7 +35,120 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	for _, r := range relays {
 		byID[r.ID] = r
 	}
-	// Relays are polled side by side; each holds its own cursor.
+	if len(in.Counted) > 0 {
+		awaited, err := a.streamRelays(ctx, in, relays)
+		if err != nil {
+			return out, err
+		}
+		perRelay, err := a.pollRelays(ctx, in, awaited, byID, &out)
+		out.Relays = relayCounts(perRelay)
+		return out, err
+	}
+	// Messages below from all have their results (the previous poll found
+	// none awaiting there, and a result is never taken back), so the range is
+	// read from there on; the previous poll's answer also says which relays
+	// to ask.
+	from := max(in.FirstID, in.AwaitFrom)
+	awaited := storeAwaited(in.Awaited)
+	if len(awaited) == 0 {
+		if awaited, err = a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID); err != nil {
+			return out, err
+		}
+		from = firstAwaited(awaited, in.LastID)
+	}
+	perRelay, err := a.pollRelays(ctx, in, awaited, byID, &out)
+	if err != nil {
+		return out, err
+	}
+	out.Relays = relayCounts(perRelay)
+	// What still awaits: first the lowest id that does, read from where the
+	// last poll left off over the messages settled since (reports come in
+	// roughly in id order, so that is about what this poll settled).
+	mark, err := a.Store.FirstAwaited(ctx, keyOf(in.AccountID, in.CampaignID), from, in.LastID)
+	if err != nil {
+		return out, err
+	}
+	switch {
+	case mark == 0:
+		out.AwaitFrom = in.LastID + 1 // nothing: the campaign's reports are in
+	case out.More:
+		// The workflow polls again at once, and that poll counts again: the
+		// relays polled stay, their counts less what this poll settled (at
+		// least 1 each: an estimate), instead of reading every message still
+		// awaiting (most of the campaign, early on) to count them.
+		out.AwaitFrom = mark
+		for _, aw := range awaited {
+			if rc, ok := perRelay[aw.RelayID]; ok {
+				aw.Awaiting -= rc.Delivered + rc.Failed
+			}
+			aw.Awaiting = max(aw.Awaiting, 1)
+			out.Awaiting += aw.Awaiting
+			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
+		}
+	default:
+		after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), mark, in.LastID)
+		if err != nil {
+			return out, err
+		}
+		for _, aw := range after {
+			out.Awaiting += aw.Awaiting
+			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
+		}
+		out.AwaitFrom = firstAwaited(after, in.LastID)
+	}
+	return out, nil
+}
+
+// streamRelays are the relays a poll while sending reads: the campaign's
+// (its routing's, or every enabled relay when it names none) that keep a
+// report stream. A relay asked about the campaign's own messages (Aligo) is
+// left to the polls after the send, which know what awaits it.
+func (a *Activities) streamRelays(ctx context.Context, in workflows.CollectReportsInput, relays []store.Relay) ([]store.AwaitedRelay, error) {
+	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return nil, classify(err)
+	}
+	routed := map[int64]bool{}
+	for _, rr := range c.Routing.Relays {
+		routed[rr.RelayID] = true
+	}
+	var out []store.AwaitedRelay
+	for _, r := range relays {
+		if kind, ok := relay.KindOf(r.Kind); !ok || !kind.Idempotent {
+			continue
+		}
+		if len(routed) > 0 && !routed[r.ID] || len(routed) == 0 && !r.Enabled {
+			continue
+		}
+		out = append(out, store.AwaitedRelay{RelayID: r.ID})
+	}
+	return out, nil
+}
+
+// storeRanges is the store's form of id ranges.
+func storeRanges(rs []workflows.IDRange) []store.IDRange {
+	out := make([]store.IDRange, len(rs))
+	for i, r := range rs {
+		out[i] = store.IDRange{From: r.From, To: r.To}
+	}
+	return out
+}
+
+// relayCounts lists a poll's changes per relay, by relay id.
+func relayCounts(perRelay map[int64]*workflows.RelayCounts) []workflows.RelayCounts {
+	out := make([]workflows.RelayCounts, 0, len(perRelay))
+	for _, rc := range perRelay {
+		out = append(out, *rc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].RelayID < out[j].RelayID })
+	return out
+}
+
+// pollRelays polls the awaited relays side by side (each holds its own
+// cursor), adds what they changed to out (and whether one has more ready),
+// rolls up the statistics of what changed, and answers the changes per relay.
+func (a *Activities) pollRelays(ctx context.Context, in workflows.CollectReportsInput, awaited []store.AwaitedRelay,
+	byID map[int64]store.Relay, out *workflows.CollectReportsResult) (map[int64]*workflows.RelayCounts, error) {
 	perRelay := map[int64]*workflows.RelayCounts{}
 	var (
 		mu      sync.Mutex
@@ -63,7 +163,8 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		}
 		sender, err := relay.New(r.Kind, []byte(r.Config), a.RelayOptions)
 		if err != nil {
-			return out, err
+			wg.Wait()
+			return perRelay, err
 		}
 		fetcher, ok := sender.(relay.ReportFetcher)
 		if !ok {
@@ -107,49 +208,7 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
 	}
 	stop()
-	if pollErr != nil {
-		return out, pollErr
-	}
-	for _, rc := range perRelay {
-		out.Relays = append(out.Relays, *rc)
-	}
-	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
-	// What still awaits: first the lowest id that does, read from where the
-	// last poll left off over the messages settled since (reports come in
-	// roughly in id order, so that is about what this poll settled).
-	mark, err := a.Store.FirstAwaited(ctx, keyOf(in.AccountID, in.CampaignID), from, in.LastID)
-	if err != nil {
-		return out, err
-	}
-	switch {
-	case mark == 0:
-		out.AwaitFrom = in.LastID + 1 // nothing: the campaign's reports are in
-	case out.More:
-		// The workflow polls again at once, and that poll counts again: the
-		// relays polled stay, their counts less what this poll settled (at
-		// least 1 each: an estimate), instead of reading every message still
-		// awaiting (most of the campaign, early on) to count them.
-		out.AwaitFrom = mark
-		for _, aw := range awaited {
-			if rc, ok := perRelay[aw.RelayID]; ok {
-				aw.Awaiting -= rc.Delivered + rc.Failed
-			}
-			aw.Awaiting = max(aw.Awaiting, 1)
-			out.Awaiting += aw.Awaiting
-			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
-		}
-	default:
-		after, err := a.Store.AwaitedRelays(ctx, keyOf(in.AccountID, in.CampaignID), mark, in.LastID)
-		if err != nil {
-			return out, err
-		}
-		for _, aw := range after {
-			out.Awaiting += aw.Awaiting
-			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
-		}
-		out.AwaitFrom = firstAwaited(after, in.LastID)
-	}
-	return out, nil
+	return perRelay, pollErr
 }
 
 // workflowsAwaited is the workflow's form of a relay's awaited messages.
@@ -246,7 +305,11 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		type applied struct {
 			next    string
 			changed map[string]int64
-			err     error
+			// held: the page names messages of the campaign whose chunks are
+			// not counted yet (a poll beside the chunks); the cursor stays
+			// before it, and a later poll reads it again.
+			held bool
+			err  error
 		}
 		var inflight []chan applied
 		settle := func() (stop bool, err error) {
@@ -256,6 +319,9 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				return true, done.err
 			}
 			merge(done.changed)
+			if done.held {
+				return true, nil
+			}
 			if done.next != "" && done.next != cursor {
 				moved, err := a.Store.AdvanceReportCursor(ctx, r.AccountID, r.ID, cursor, done.next)
 				if err != nil || !moved {
@@ -306,8 +372,13 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}
 			ch := make(chan applied, 1)
 			go func() {
-				changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
-				ch <- applied{next: p.Next, changed: changed, err: err}
+				if len(in.Counted) == 0 {
+					changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
+					ch <- applied{next: p.Next, changed: changed, err: err}
+					return
+				}
+				changed, held, err := a.Store.ApplyCountedReports(ctx, keyOf(in.AccountID, in.CampaignID), storeRanges(in.Counted), results)
+				ch <- applied{next: p.Next, changed: changed, held: held > 0, err: err}
 			}()
 			inflight = append(inflight, ch)
 			if !p.More {

@@ -596,6 +596,67 @@ func TestReportPollSaysWhenMoreReportsAreReady(t *testing.T) {
 	}
 }
 
+// A poll beside the chunks applies the reports its relays hold to the
+// messages of the chunks counted, and answers only what it changed; a report
+// of a chunk not counted yet is read again by a later poll (the cursor stays
+// before it), so each is counted once, after its chunk. The polls after the
+// send count what still awaits from the whole range, exactly.
+func TestReportPollBesideTheChunksAppliesTheCountedOnes(t *testing.T) {
+	clock := &skewClock{}
+	f := newFixtureWith(t, 30, sim.Options{Seed: 7, Now: clock.Now,
+		Settings: sim.Settings{ReportDelay: sim.Duration(time.Hour)}}, relay.KindSimulator, false)
+	p := f.prepare()
+	low, mid, high := p, p, p
+	low.LastID, mid.FirstID, mid.LastID, high.FirstID = p.FirstID+9, p.FirstID+10, p.FirstID+19, p.FirstID+20
+	for _, c := range []workflows.PrepareAudienceResult{low, mid} {
+		if sent, err := f.sendChunk(c); err != nil || sent.Sent != 10 {
+			t.Fatalf("send %d-%d: %+v %v", c.FirstID, c.LastID, sent, err)
+		}
+	}
+	clock.Advance(90 * time.Minute) // the reports of the lower 20 are due
+	if sent, err := f.sendChunk(high); err != nil || sent.Sent != 10 {
+		t.Fatalf("send the higher ids %+v %v", sent, err)
+	}
+	poll := func(counted ...workflows.IDRange) workflows.CollectReportsResult {
+		t.Helper()
+		v, err := f.activityEnv().ExecuteActivity(f.acts.CollectReports, workflows.CollectReportsInput{AccountID: f.account,
+			CampaignID: f.campaign.ID, FirstID: p.FirstID, LastID: p.LastID, Counted: counted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r workflows.CollectReportsResult
+		if err := v.Get(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	final := func(r row) bool { return r.Status == store.MessageDelivered || r.Status == store.MessageFailed }
+	// Only the lowest chunk is counted: its reports apply, the middle one's wait.
+	first := poll(workflows.IDRange{From: low.FirstID, To: low.LastID})
+	if first.Delivered+first.Failed != 10 || first.Awaiting != 0 || len(first.Awaited) != 0 || first.AwaitFrom != 0 ||
+		len(first.Relays) != 1 || first.Relays[0].Delivered+first.Relays[0].Failed != 10 {
+		t.Fatalf("the first poll beside the chunks answered %+v: want the lowest chunk's 10 reports and nothing about what awaits", first)
+	}
+	for _, r := range f.rows() {
+		if final(r) != (r.ID <= low.LastID) {
+			t.Errorf("message %d is %s after a poll that counted ids %d-%d only", r.ID, r.Status, low.FirstID, low.LastID)
+		}
+	}
+	// Once the middle chunk is counted too, its reports are read again and apply.
+	second := poll(workflows.IDRange{From: low.FirstID, To: mid.LastID})
+	if second.Delivered+second.Failed != 10 {
+		t.Fatalf("the second poll answered %+v: want the middle chunk's 10 reports, read again", second)
+	}
+	for _, r := range f.rows() {
+		if final(r) != (r.ID <= mid.LastID) {
+			t.Errorf("message %d is %s after the middle chunk was counted", r.ID, r.Status)
+		}
+	}
+	if r := f.collectReports(p); r.Delivered+r.Failed != 0 || r.Awaiting != 10 || r.AwaitFrom != high.FirstID {
+		t.Fatalf("the first poll after the send answered %+v: want 10 awaiting from %d", r, high.FirstID)
+	}
+}
+
 // Each poll starts where the previous one left messages awaiting a report, so
 // it never reads the whole campaign again; reports that come in out of id
 // order (the later half of the messages sent first) leave the lower ids still

@@ -249,6 +249,9 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	// And again after versionAlignedChunks (chunks that end with their
 	// statistics block): the histories above replay the uncut chunks.
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-aligned-chunks.json")
+	// Recorded after versionReportsBeside: report polls beside the chunks,
+	// which read only what the chunks already counted.
+	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-reports-beside.json")
 }
 
 // A send that cannot start is refused with the reason, and nothing is sent.

@@ -253,6 +253,96 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	if len(from) == 0 {
 		return nil, errors.New("apply results: no status to move the messages from")
 	}
+	var where sqlText // the statements' common end: the account, the statuses moved from
+	where.sql(" AND m.account_id = ")
+	where.int(accountID)
+	where.sql(" AND m.status IN ")
+	statusList(&where, from)
+	return s.applyResults(ctx, results, where)
+}
+
+// IDRange is an inclusive range of message ids.
+type IDRange struct {
+	From, To int64
+}
+
+// ApplyCountedReports applies delivery reports read while campaign k's chunks
+// are still sending. A report moves a message of k only once the message has
+// been handed over (sent) and lies in counted, the chunks whose results the
+// workflow has counted; a message of another campaign moves as with
+// ApplyResults(sent, sending). So a chunk counts its range before any report
+// of it is counted, and a chunk retried after a fault counts its range as its
+// hand-over left it, whatever the reports say meanwhile.
+//
+// It answers the changes and held: how many messages of k the results name
+// that still await (sending, or sent outside counted). Their reports must be
+// read again, by a later poll.
+func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted []IDRange, results []MessageResult) (changed map[string]int64, held int64, err error) {
+	var where sqlText
+	where.sql(" AND m.account_id = ")
+	where.int(k.AccountID)
+	where.sql(" AND (m.campaign_id <> ")
+	where.int(k.ID)
+	where.sql(" AND m.status IN ")
+	statusList(&where, []string{MessageSent, MessageSending})
+	where.sql(" OR m.campaign_id = ")
+	where.int(k.ID)
+	where.sql(" AND m.status = ")
+	where.str(MessageSent)
+	where.sql(" AND (0")
+	for _, r := range counted {
+		where.sql(" OR m.id BETWEEN ")
+		where.int(r.From)
+		where.sql(" AND ")
+		where.int(r.To)
+	}
+	where.sql("))")
+	if changed, err = s.applyResults(ctx, results, where); err != nil {
+		return changed, 0, err
+	}
+	var n int64
+	for _, c := range changed {
+		n += c
+	}
+	if n >= int64(len(results)) {
+		return changed, 0, nil // every report moved its message
+	}
+	var q sqlText
+	q.sql("SELECT COUNT(*) FROM campaign_messages WHERE account_id = ")
+	q.int(k.AccountID)
+	q.sql(" AND campaign_id = ")
+	q.int(k.ID)
+	q.sql(" AND status IN ")
+	statusList(&q, []string{MessageSent, MessageSending})
+	q.sql(" AND id IN (")
+	for i, r := range results {
+		if i > 0 {
+			q.sql(",")
+		}
+		q.int(r.ID)
+	}
+	q.sql(")")
+	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
+		return changed, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
+	}
+	return changed, held, nil
+}
+
+// statusList writes ('a','b',…) into t.
+func statusList(t *sqlText, statuses []string) {
+	t.sql("(")
+	for i, st := range statuses {
+		if i > 0 {
+			t.sql(",")
+		}
+		t.str(st)
+	}
+	t.sql(")")
+}
+
+// applyResults writes results, up to 500 rows per statement, to the rows the
+// condition where (appended to each statement's id condition) admits.
+func (s *Store) applyResults(ctx context.Context, results []MessageResult, where sqlText) (map[string]int64, error) {
 	changed := map[string]int64{}
 	if len(results) == 0 {
 		return changed, nil
@@ -271,17 +361,6 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
 			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)})
 	}
-	var where sqlText // the statements' common end: the account, the statuses moved from
-	where.sql(" AND m.account_id = ")
-	where.int(accountID)
-	where.sql(" AND m.status IN (")
-	for i, st := range from {
-		if i > 0 {
-			where.sql(",")
-		}
-		where.str(st)
-	}
-	where.sql(")")
 	var q sqlText
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		for _, st := range order {

@@ -59,6 +59,14 @@ const (
 	// versionAlignedChunks: a chunk that would run past the end of a
 	// statistics block ends with the block (chunkEnd).
 	versionAlignedChunks = "chunks-aligned-to-statistics-blocks"
+	// versionReportsBeside: while a pipelined campaign's chunks are sent, a
+	// report poll runs beside them, one at a time, and applies reports only to
+	// messages of chunks whose results the workflow has already counted
+	// (CollectReportsInput.Counted): its counts and the chunks' then add up
+	// whatever order they arrive in. (An earlier change, reports-while-sending,
+	// applied every report while sending and was withdrawn: a retried chunk
+	// counted its range again.)
+	versionReportsBeside = "reports-beside-counted-chunks"
 )
 
 // StatsBlock is how many consecutive message ids the statistics roll up
@@ -339,6 +347,21 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 	)
 	prepCtx := workflow.WithActivityOptions(chunkCtx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute, RetryPolicy: retryPolicy(prepareAttempts)})
+	// Report polls beside the chunks of a pipelined send: one at a time,
+	// after every Window chunks counted (the chunks, not a clock, pace them,
+	// so a run's history grows by a few events per Window chunks), applying
+	// reports only to the chunks counted (CollectReportsInput.Counted). One
+	// that fails is not retried: the next one, or the polls after the send,
+	// read what it left.
+	var (
+		beside = w.st.Pipelined &&
+			workflow.GetVersion(ctx, versionReportsBeside, workflow.DefaultVersion, 1) == 1
+		pollInflight    bool
+		chunksSincePoll int
+	)
+	pollCtx := workflow.WithActivityOptions(chunkCtx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: 20 * time.Second, WaitForCancellation: true,
+		RetryPolicy: quickRetry(1)})
 	for {
 		// Act on what has already come in before launching more: a pause or
 		// cancel sent while the audience was prepared, or while a status was
@@ -413,6 +436,10 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 				switch {
 				case err == nil:
 					w.applyChunk(workflow.Now(ctx), r)
+					if beside {
+						w.counted(from, to)
+						chunksSincePoll++
+					}
 				case errors.As(err, &canceled) && w.st.Cancelled:
 				default:
 					chunkErr = fmt.Errorf("chunk %d-%d: %w", from, to, err)
@@ -421,6 +448,26 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 			if (w.in.MaxChunksPerRun > 0 && w.chunks >= w.in.MaxChunksPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 				stopForCAN = true
 			}
+		}
+		if beside && !pollInflight && chunksSincePoll >= w.in.Window && !w.st.Cancelled && chunkErr == nil {
+			chunksSincePoll = 0
+			pollInflight = true
+			f := workflow.ExecuteActivity(pollCtx, ActivityCollectReports, CollectReportsInput{AccountID: w.in.AccountID,
+				CampaignID: w.in.CampaignID, FirstID: w.st.FirstID, LastID: w.st.LastID,
+				Counted: append([]IDRange(nil), w.st.Counted...)})
+			sel.AddFuture(f, func(f workflow.Future) {
+				pollInflight = false
+				var r CollectReportsResult
+				if err := f.Get(ctx, &r); err != nil {
+					var canceled *temporal.CanceledError
+					if !errors.As(err, &canceled) {
+						workflow.GetLogger(ctx).Warn("report poll while sending failed; later polls read what it left",
+							"campaign_id", w.in.CampaignID, "error", err)
+					}
+					return
+				}
+				w.applyReports(workflow.Now(ctx), r)
+			})
 		}
 		switch {
 		case w.st.Cancelled:
@@ -434,7 +481,7 @@ func (w *campaignWorkflow) send(ctx workflow.Context) (bool, error) {
 		default:
 			w.st.Progress.Stage = StageSending
 		}
-		if inflight == 0 && !prepInflight {
+		if inflight == 0 && !prepInflight && !pollInflight {
 			switch {
 			case chunkErr != nil:
 				return false, chunkErr
@@ -463,6 +510,23 @@ func (w *campaignWorkflow) chunkEnd(ctx workflow.Context, from int64) int64 {
 		end = cut
 	}
 	return end
+}
+
+// counted adds a counted chunk's id range to st.Counted, merging it with the
+// ranges it touches, so the list stays as short as the gaps between chunks
+// still in flight, in id order.
+func (w *campaignWorkflow) counted(from, to int64) {
+	rs := w.st.Counted
+	i := 0
+	for i < len(rs) && rs[i].To+1 < from {
+		i++
+	}
+	j := i
+	for j < len(rs) && rs[j].From <= to+1 {
+		from, to = min(from, rs[j].From), max(to, rs[j].To)
+		j++
+	}
+	w.st.Counted = append(rs[:i], append([]IDRange{{From: from, To: to}}, rs[j:]...)...)
 }
 
 // prepared takes in what a batch of the pipelined prepare stored.

@@ -49,7 +49,11 @@ type fakeCampaign struct {
 	reportFails func(id int64) bool                // its delivery report says failed
 	reportAfter map[int64]int                      // relay → polls before its reports arrive (default 1; <0 never)
 	pollLimit   int                                // results one poll applies at most, answering More past it (0: all)
-	failChunk   func(SendChunkInput, int32) error
+	// reportsWhileSending: polls while sending find the reports that are
+	// ready (false: none is ready until the send is over, so those polls
+	// change nothing and are not counted in polls).
+	reportsWhileSending bool
+	failChunk           func(SendChunkInput, int32) error
 	// partialFail makes an attempt hand its first n pending messages to their
 	// relays and then fail with err (n ≤ 0 or a nil err: no failure).
 	partialFail func(SendChunkInput, int32) (n int, err error)
@@ -474,6 +478,9 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(in.Counted) > 0 && !f.reportsWhileSending {
+		return CollectReportsResult{}, nil
+	}
 	f.polls = append(f.polls, fakePoll{in: in, at: f.env.Now()})
 	if f.failPoll != nil {
 		if err := f.failPoll(in, info.Attempt); err != nil {
@@ -485,8 +492,8 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 	var order []int64
 	for id := in.FirstID; id <= in.LastID; id++ {
 		m := f.msgs[id]
-		if m == nil || m.status != msgSent {
-			continue
+		if m == nil || m.status != msgSent || len(in.Counted) > 0 && !inRanges(in.Counted, id) {
+			continue // a poll beside the chunks reads only the chunks counted
 		}
 		if in.GiveUp {
 			m.status = msgUnknown
@@ -527,6 +534,12 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 	}
 	for _, r := range order {
 		out.Relays = append(out.Relays, *relays[r])
+	}
+	if len(in.Counted) > 0 {
+		// Changes only: what still awaits is the polls' after the send to find.
+		out.Awaiting = 0
+		f.polls[len(f.polls)-1].out = out
+		return out, nil
 	}
 	// What still awaits a report, per relay in id order, and the lowest id.
 	out.AwaitFrom = in.LastID + 1
@@ -777,4 +790,14 @@ func (f *fakeCampaign) runAll(t *testing.T, in CampaignInput, start time.Time,
 		carried = append(carried, in)
 		start = env.Now()
 	}
+}
+
+// inRanges is whether id lies in one of rs.
+func inRanges(rs []IDRange, id int64) bool {
+	for _, r := range rs {
+		if r.From <= id && id <= r.To {
+			return true
+		}
+	}
+	return false
 }

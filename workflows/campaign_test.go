@@ -394,6 +394,74 @@ func TestCampaignAdvertisementWaitsForQuietHoursToEnd(t *testing.T) {
 	})
 }
 
+// While chunks are sent, a report poll follows every Window chunks that
+// finished and applies the reports that are ready, of the chunks counted
+// only, so they are not all left for after the send; the polls after the
+// send find the rest, and every message is sent and counted once.
+func TestCampaignCollectsReportsWhileSending(t *testing.T) {
+	f := newFakeCampaign(t, 1, 100)
+	f.reportsWhileSending = true
+	f.relayOf = func(id int64) int64 { return 1 + id%2 }
+	f.reportFails = func(id int64) bool { return id%10 == 0 }
+	env := f.newEnv(t0)
+	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2})
+	res := completed(t, env)
+
+	var lastDone time.Time
+	for _, c := range f.chunkList() {
+		if c.finished.After(lastDone) {
+			lastDone = c.finished
+		}
+	}
+	var during, after []fakePoll
+	for _, p := range f.pollList() {
+		if len(p.in.Counted) > 0 {
+			during = append(during, p)
+		} else {
+			after = append(after, p)
+		}
+	}
+	// 10 chunks, a poll after every 2 that finished: the chunks pace them.
+	if len(during) == 0 || len(during) > 5 {
+		t.Fatalf("%d polls while sending, want 1 to 5 (one after every 2 finished chunks)", len(during))
+	}
+	var early int64
+	for _, p := range during {
+		if p.at.Before(lastDone) {
+			early += p.out.Delivered + p.out.Failed
+		}
+		if p.in.FirstID != 1 || p.in.GiveUp {
+			t.Errorf("poll while sending: %+v", p.in)
+		}
+		// Only chunks whose results were in before the poll began.
+		for _, r := range p.in.Counted {
+			for id := r.From; id <= r.To; id++ {
+				if !slices.ContainsFunc(f.chunkList(), func(c fakeChunk) bool {
+					return c.in.FromID <= id && id <= c.in.ToID && !c.finished.IsZero() && !c.finished.After(p.at)
+				}) {
+					t.Fatalf("the poll at %v counts message %d (ranges %+v) before its chunk finished", p.at, id, p.in.Counted)
+				}
+			}
+		}
+	}
+	if early == 0 {
+		t.Fatalf("the polls while sending applied no report before the last chunk finished (at %v): %+v", lastDone, during)
+	}
+	if len(after) == 0 || after[0].at.Before(lastDone) {
+		t.Fatalf("polls after the send %+v: want them after the last chunk (%v)", after, lastDone)
+	}
+	checkSentOnce(t, f)
+	want := Counts{Total: 100, Delivered: 90, Failed: 10}
+	if res.Counts != want || f.counts() != want {
+		t.Fatalf("final counts %+v (store %+v), want %+v", res.Counts, f.counts(), want)
+	}
+	p := progress(t, env)
+	wantRelay := []RelayCounts{{RelayID: 1, Sent: 50, Delivered: 40, Failed: 10}, {RelayID: 2, Sent: 50, Delivered: 50}}
+	if p.Counts != want || !slices.Equal(p.Relays, wantRelay) {
+		t.Fatalf("progress %+v per relay %+v, want %+v and %+v", p.Counts, p.Relays, want, wantRelay)
+	}
+}
+
 // The pauses between report polls grow (1 s, 2 s, …) while nothing arrives,
 // and start over at 1 s after a poll that found results.
 func TestCampaignCollectsReportsWithGrowingPauses(t *testing.T) {
@@ -1013,5 +1081,21 @@ func TestCampaignChunksEndWithTheirStatisticsBlock(t *testing.T) {
 				t.Fatalf("final counts %+v, want %+v", res.Counts, want)
 			}
 		})
+	}
+}
+
+// The chunks counted are kept as merged id ranges whatever order they finish
+// in: a gap stays only where a chunk is still in flight.
+func TestCountedChunksMergeIntoRanges(t *testing.T) {
+	var w campaignWorkflow
+	for _, c := range []IDRange{{21, 30}, {1, 10}, {41, 50}, {11, 20}, {61, 70}, {51, 60}} {
+		w.counted(c.From, c.To)
+	}
+	if want := []IDRange{{1, 30}, {41, 70}}; !slices.Equal(w.st.Counted, want) {
+		t.Fatalf("counted %+v, want %+v", w.st.Counted, want)
+	}
+	w.counted(31, 40)
+	if want := []IDRange{{1, 70}}; !slices.Equal(w.st.Counted, want) {
+		t.Fatalf("counted %+v after the gap's chunk, want %+v", w.st.Counted, want)
 	}
 }

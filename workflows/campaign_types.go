@@ -183,6 +183,10 @@ type CampaignState struct {
 	// (CollectReportsResult), for the next poll.
 	Awaited   []AwaitedRelay `json:",omitempty"`
 	AwaitFrom int64          `json:",omitempty"`
+	// Counted are the id ranges of the chunks whose results this campaign has
+	// counted, merged (versionReportsBeside): what a poll beside the chunks
+	// may apply reports to.
+	Counted []IDRange `json:",omitempty"`
 }
 
 // Activity names of the campaign send.
@@ -283,6 +287,18 @@ type CollectReportsInput struct {
 	// find both.
 	Awaited   []AwaitedRelay `json:",omitempty"`
 	AwaitFrom int64          `json:",omitempty"`
+	// Counted is set on a poll beside the chunks (versionReportsBeside): the
+	// id ranges of the chunks whose results the workflow has counted. It reads
+	// the report streams of the campaign's relays, applies a report to a
+	// message of the campaign only in those ranges (store.ApplyCountedReports;
+	// the rest it reads again next time), and answers the changes only: what
+	// still awaits is for the polls after the send to find.
+	Counted []IDRange `json:",omitempty"`
+}
+
+// IDRange is an inclusive range of message ids.
+type IDRange struct {
+	From, To int64
 }
 
 // AwaitedRelay is a relay with messages of the campaign awaiting reports

@@ -26,6 +26,7 @@ var recordedHistories = []string{
 	"campaign-pipelined-prepare",
 	"campaign-report-pacing",  // report polls paced by what they found (versionReportPacing)
 	"campaign-aligned-chunks", // chunks that end with their statistics block (versionAlignedChunks)
+	"campaign-reports-beside", // report polls beside the chunks, of what they counted (versionReportsBeside)
 }
 
 // Every history under testdata/histories was recorded from a real run (see

@@ -252,13 +252,27 @@ func (h *HTTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	if err := readAnswer(ans.body, &v); err != nil {
 		return nil, fault(CodeBadAnswer, fmt.Errorf("%s relay send: unreadable answer: %s", h.kind, h.scrub.clean(snippet(ans.body))))
 	}
-	byKey := make(map[string]WireResult, len(v.Messages))
-	for _, r := range v.Messages {
-		byKey[r.ID] = r
+	// A relay answers in the order asked, nearly always: then the answer is
+	// read by position, else by key.
+	inOrder := len(v.Messages) == len(msgs)
+	for i := 0; inOrder && i < len(keys); i++ {
+		inOrder = v.Messages[i].ID == keys[i]
+	}
+	var byKey map[string]WireResult
+	if !inOrder {
+		byKey = make(map[string]WireResult, len(v.Messages))
+		for _, r := range v.Messages {
+			byKey[r.ID] = r
+		}
 	}
 	out := make([]Result, len(msgs))
 	for i, m := range msgs {
-		r, ok := byKey[keys[i]]
+		r, ok := WireResult{}, false
+		if inOrder {
+			r, ok = v.Messages[i], true
+		} else {
+			r, ok = byKey[keys[i]]
+		}
 		if !ok {
 			out[i] = Result{MessageID: m.ID, Outcome: RelayFault, Code: CodeBadAnswer, Reason: "the relay did not answer for this message"}
 			continue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ type genericServer struct {
 	answer   func(m WireMessage) WireResult
 	status   int // non-zero: answer every /send with this status
 	body     string
+	reversed bool // answer /send in the reverse order of the request
 }
 
 func newGenericServer(t *testing.T) *genericServer {
@@ -57,6 +59,9 @@ func newGenericServer(t *testing.T) *genericServer {
 		var ans WireSendAnswer
 		for _, m := range req.Messages {
 			ans.Messages = append(ans.Messages, g.answer(m))
+		}
+		if g.reversed {
+			slices.Reverse(ans.Messages)
 		}
 		_ = json.NewEncoder(w).Encode(ans)
 	})
@@ -126,6 +131,25 @@ func TestHTTPSendsTheDialect(t *testing.T) {
 	}
 	if g.keys[2] == g.keys[0] {
 		t.Error("different batches share an idempotency key")
+	}
+}
+
+// An answer is matched to the messages by their keys, whatever its order.
+func TestHTTPMatchesAnAnswerInAnyOrder(t *testing.T) {
+	for _, reversed := range []bool{false, true} {
+		g := newGenericServer(t)
+		g.reversed = reversed
+		h := NewHTTP(HTTPConfig{BaseURL: g.URL, Token: testToken}, Options{})
+		msgs := messages(0, 5)
+		res, err := h.Send(context.Background(), msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range msgs {
+			if want := "P" + m.IdempotencyKey(); res[i].MessageID != m.ID || res[i].Outcome != Accepted || res[i].ProviderID != want {
+				t.Errorf("reversed %v, message %d: %+v, want accepted as %s", reversed, m.ID, res[i], want)
+			}
+		}
 	}
 }
 

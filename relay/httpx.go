@@ -147,11 +147,24 @@ func do(client *http.Client, req *http.Request) (answer, error) {
 		return answer{}, fault(codeOf(err), fmt.Errorf("%s: %w", where, err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	body, err := readBody(resp)
 	if err != nil {
 		return answer{}, fault(codeOf(err), fmt.Errorf("%s: read answer: %w", where, err))
 	}
 	return answer{status: resp.StatusCode, body: body}, nil
+}
+
+// readBody reads an answer's body, at most maxAnswerBytes of it. A body of a
+// known length is read into a buffer made to size (a relay's answer to a
+// send, or a page of reports, is hundreds of kilobytes, which io.ReadAll
+// would grow to by doubling and copying).
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxAnswerBytes {
+		body := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, body)
+		return body, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 }
 
 // postForm POSTs form-urlencoded fields.

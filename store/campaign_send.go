@@ -347,24 +347,47 @@ func (s *Store) applyResults(ctx context.Context, results []MessageResult, where
 	if len(results) == 0 {
 		return changed, nil
 	}
-	byStatus := map[string][]resultRow{}
+	// The rows of each status, statuses in the order they first appear, in
+	// one array made to size: a hand-over slice or a report page is thousands
+	// of rows, and growing a list per status allocated more than anything else
+	// the send does per message.
 	var order []string
+	var ends []int
 	for _, r := range results {
-		if _, ok := byStatus[r.Status]; !ok {
-			order = append(order, r.Status)
+		k := slices.Index(order, r.Status)
+		if k < 0 {
+			order, ends = append(order, r.Status), append(ends, 0)
+			k = len(order) - 1
 		}
+		ends[k]++
+	}
+	for k := 1; k < len(ends); k++ {
+		ends[k] += ends[k-1]
+	}
+	all := make([]resultRow, len(results))
+	next := make([]int, len(order))
+	for k := 1; k < len(order); k++ {
+		next[k] = ends[k-1]
+	}
+	for _, r := range results {
+		k := slices.Index(order, r.Status)
 		fb := 0
 		if r.Fallback {
 			fb = 1
 		}
-		byStatus[r.Status] = append(byStatus[r.Status], resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb,
+		all[next[k]] = resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb,
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
-			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)})
+			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)}
+		next[k]++
 	}
 	var q sqlText
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		for _, st := range order {
-			rows := byStatus[st]
+		for k, st := range order {
+			from := 0
+			if k > 0 {
+				from = ends[k-1]
+			}
+			rows := all[from:ends[k]]
 			// In id order: statements take their rows' locks in one order, and
 			// each covers a narrow id range. A message named twice takes its
 			// first outcome (as a row is updated once per statement).

@@ -123,8 +123,12 @@ func (a *Activities) FinalizeCampaign(ctx context.Context, in workflows.Finalize
 	if err := a.notify(ctx, in.AccountID, campaignNotice(camp)); err != nil {
 		return workflows.FinalizeResult{}, err
 	}
-	return workflows.FinalizeResult{Counts: workflows.Counts{Total: c.Total, Pending: c.Pending + c.Sending, Sent: c.Sent,
-		Delivered: c.Delivered, Failed: c.Failed, Unknown: c.Unknown, Fallback: c.Fallback}}, nil
+	res := workflows.FinalizeResult{Counts: workflows.Counts{Total: c.Total, Pending: c.Pending + c.Sending, Sent: c.Sent,
+		Delivered: c.Delivered, Failed: c.Failed, Unknown: c.Unknown, Fallback: c.Fallback}}
+	for _, r := range c.Reported {
+		res.Reported = append(res.Reported, workflows.RelayCounts{RelayID: r.RelayID, Delivered: r.Delivered, Failed: r.Failed})
+	}
+	return res, nil
 }
 
 // accountSettings are the account values rendering depends on.

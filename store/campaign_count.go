@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -13,6 +15,32 @@ import (
 // CampaignCounts aggregates the campaign's messages by status with SQL.
 type CampaignCounts struct {
 	Total, Pending, Sending, Sent, Delivered, Failed, Unknown, Fallback int64
+	// Reported are the delivered and failed messages of each relay (by relay
+	// id, in id order), as CountMessages found them.
+	Reported []RelayReported
+}
+
+// RelayReported is how many of a campaign's messages a relay delivered and
+// failed.
+type RelayReported struct {
+	RelayID           int64
+	Delivered, Failed int64
+}
+
+// reported adds n messages of the relay with the status to c.Reported.
+func (c *CampaignCounts) reported(relayID int64, status string, n int64) {
+	if status != MessageDelivered && status != MessageFailed {
+		return
+	}
+	i, found := slices.BinarySearchFunc(c.Reported, relayID, func(r RelayReported, id int64) int { return cmp.Compare(r.RelayID, id) })
+	if !found {
+		c.Reported = slices.Insert(c.Reported, i, RelayReported{RelayID: relayID})
+	}
+	if status == MessageDelivered {
+		c.Reported[i].Delivered += n
+	} else {
+		c.Reported[i].Failed += n
+	}
 }
 
 // CountMessages aggregates the campaign's messages, a large range in parts
@@ -24,20 +52,18 @@ func (s *Store) CountMessages(ctx context.Context, k CampaignKey, first, last in
 		mu sync.Mutex
 	)
 	err := inIDRanges(ctx, first, last, func(ctx context.Context, lo, hi int64) error {
-		var rows []struct {
-			Status   string `db:"status"`
-			Fallback bool   `db:"fallback"`
-			N        int64  `db:"n"`
-		}
-		if err := s.db.SelectContext(ctx, &rows, `SELECT status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
-			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY status, fallback`,
+		var rows []RangeCount
+		if err := s.db.SelectContext(ctx, &rows, `SELECT relay_id, status, fallback, COUNT(*) AS n FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? GROUP BY relay_id, status, fallback`,
 			lo, hi, k.ID, k.AccountID); err != nil {
 			return err
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		for _, r := range rows {
-			c.count(strings.TrimSpace(r.Status), r.Fallback, r.N)
+			st := strings.TrimSpace(r.Status)
+			c.count(st, r.Fallback, r.N)
+			c.reported(r.RelayID, st, r.N)
 		}
 		return nil
 	})

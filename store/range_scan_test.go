@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -14,24 +15,27 @@ import (
 )
 
 // CountMessages counts a large range in parts side by side: whatever the
-// parts, every message of the range is counted once, in its status.
+// parts, every message of the range is counted once, in its status, and each
+// relay's delivered and failed ones.
 func TestCountMessagesCountsEachMessageOnceInAnyParts(t *testing.T) {
 	ctx := context.Background()
 	st, db := openStore(t), testenv.DB(t)
 	const campaign, account = 990204, 7004
 	var msgs []rangeMessage
+	relays := []int64{0, 0, 1, 1, 2, 2, 2}
 	for i, status := range []string{"pending", "sending", "sent", "delivered", "failed", "unknown", "delivered"} {
-		msgs = append(msgs, rangeMessage{status: status, fallback: i >= 5})
+		msgs = append(msgs, rangeMessage{status: status, fallback: i >= 5, relay: relays[i]})
 	}
 	from, to := storeRange(t, db, campaign, account, msgs)
 	key := store.CampaignKey{AccountID: account, ID: campaign}
-	want := store.CampaignCounts{Total: 7, Pending: 1, Sending: 1, Sent: 1, Delivered: 2, Failed: 1, Unknown: 1, Fallback: 2}
-	if c, err := st.CountMessages(ctx, key, from, to); err != nil || c != want {
+	want := store.CampaignCounts{Total: 7, Pending: 1, Sending: 1, Sent: 1, Delivered: 2, Failed: 1, Unknown: 1, Fallback: 2,
+		Reported: []store.RelayReported{{RelayID: 1, Delivered: 1}, {RelayID: 2, Delivered: 1, Failed: 1}}}
+	if c, err := st.CountMessages(ctx, key, from, to); err != nil || !reflect.DeepEqual(c, want) {
 		t.Fatalf("counted in one statement %+v (%v), want %+v", c, err, want)
 	}
 	for _, parts := range []int64{2, 3, 4, 7, 9} {
 		store.SplitRangeScans(t, 1, parts)
-		if c, err := st.CountMessages(ctx, key, from, to); err != nil || c != want {
+		if c, err := st.CountMessages(ctx, key, from, to); err != nil || !reflect.DeepEqual(c, want) {
 			t.Fatalf("counted in %d parts %+v (%v), want %+v", parts, c, err, want)
 		}
 	}

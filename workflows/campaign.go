@@ -813,6 +813,20 @@ func (w *campaignWorkflow) finish(ctx workflow.Context, status string) (Finalize
 		return res, err
 	}
 	w.st.Progress.Counts = res.Counts
+	if w.st.Pipelined && res.Reported != nil {
+		// A first run's progress covers the whole campaign, so its relays'
+		// delivered and failed counts are what the rows hold: counted report
+		// by report they miss what a poll wrote and never answered (its worker
+		// died), since its reports are not read again.
+		reported := map[int64]RelayCounts{}
+		for _, r := range res.Reported {
+			reported[r.RelayID] = r
+		}
+		for i := range w.st.Progress.Relays {
+			r := &w.st.Progress.Relays[i]
+			r.Delivered, r.Failed = reported[r.RelayID].Delivered, reported[r.RelayID].Failed
+		}
+	}
 	w.st.Progress.Stage = status
 	w.st.Progress.ETASeconds = 0
 	w.st.Progress.UpdatedAt = workflow.Now(ctx)

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -53,7 +54,10 @@ type fakeCampaign struct {
 	// ready (false: none is ready until the send is over, so those polls
 	// change nothing and are not counted in polls).
 	reportsWhileSending bool
-	failChunk           func(SendChunkInput, int32) error
+	// loseBesidePolls: that many polls beside the chunks apply what they read
+	// and then fail, as when their worker dies before answering.
+	loseBesidePolls int
+	failChunk       func(SendChunkInput, int32) error
 	// partialFail makes an attempt hand its first n pending messages to their
 	// relays and then fail with err (n ≤ 0 or a nil err: no failure).
 	partialFail func(SendChunkInput, int32) (n int, err error)
@@ -535,6 +539,10 @@ func (f *fakeCampaign) CollectReports(ctx context.Context, in CollectReportsInpu
 	for _, r := range order {
 		out.Relays = append(out.Relays, *relays[r])
 	}
+	if len(in.Counted) > 0 && f.loseBesidePolls > 0 {
+		f.loseBesidePolls--
+		return CollectReportsResult{}, errors.New("the worker died before answering")
+	}
 	if len(in.Counted) > 0 {
 		// Changes only: what still awaits is the polls' after the send to find.
 		out.Awaiting = 0
@@ -564,7 +572,26 @@ func (f *fakeCampaign) FinalizeCampaign(_ context.Context, in FinalizeInput) (Fi
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.finalized = append(f.finalized, in.Status)
-	return FinalizeResult{Counts: f.countsLocked()}, nil
+	res := FinalizeResult{Counts: f.countsLocked()}
+	byRelay := map[int64]int{}
+	for _, id := range slices.Sorted(maps.Keys(f.msgs)) {
+		m := f.msgs[id]
+		if m.sends == 0 || m.status != msgDelivered && m.status != msgFailed {
+			continue
+		}
+		i, ok := byRelay[m.relay]
+		if !ok {
+			i = len(res.Reported)
+			byRelay[m.relay] = i
+			res.Reported = append(res.Reported, RelayCounts{RelayID: m.relay})
+		}
+		if m.status == msgDelivered {
+			res.Reported[i].Delivered++
+		} else {
+			res.Reported[i].Failed++
+		}
+	}
+	return res, nil
 }
 
 // ResolveZone is the real activity's work (activities.ResolveZone).

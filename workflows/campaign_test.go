@@ -1099,3 +1099,28 @@ func TestCountedChunksMergeIntoRanges(t *testing.T) {
 		t.Fatalf("counted %+v after the gap's chunk, want %+v", w.st.Counted, want)
 	}
 }
+
+// A poll beside the chunks that wrote its reports and never answered (its
+// worker died) loses its count, not its writes, and those reports are not
+// read again: the first run's progress per relay is what the rows hold at the
+// end all the same.
+func TestCampaignProgressSurvivesABesidePollThatNeverAnswered(t *testing.T) {
+	f := newFakeCampaign(t, 1, 100)
+	f.reportsWhileSending = true
+	f.loseBesidePolls = 2
+	f.relayOf = func(id int64) int64 { return 1 + id%2 }
+	f.reportFails = func(id int64) bool { return id%10 == 0 }
+	env := f.newEnv(t0)
+	env.ExecuteWorkflow(Campaign, CampaignInput{AccountID: 1, CampaignID: 2, Run: 1, ChunkSize: 10, Window: 2})
+	res := completed(t, env)
+	checkSentOnce(t, f)
+	if f.loseBesidePolls != 0 {
+		t.Fatalf("%d of the polls to lose were never made", f.loseBesidePolls)
+	}
+	want := Counts{Total: 100, Delivered: 90, Failed: 10}
+	p := progress(t, env)
+	wantRelay := []RelayCounts{{RelayID: 1, Sent: 50, Delivered: 40, Failed: 10}, {RelayID: 2, Sent: 50, Delivered: 50}}
+	if res.Counts != want || p.Counts != want || !slices.Equal(p.Relays, wantRelay) {
+		t.Fatalf("counts %+v, progress %+v per relay %+v, want %+v and %+v", res.Counts, p.Counts, p.Relays, want, wantRelay)
+	}
+}

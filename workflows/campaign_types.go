@@ -336,7 +336,14 @@ type FinalizeInput struct {
 }
 
 // FinalizeResult are the final counts.
-type FinalizeResult struct{ Counts Counts }
+type FinalizeResult struct {
+	Counts Counts
+	// Reported are each relay's delivered and failed messages as the rows
+	// hold them (Sent and Fallback are left zero). A first run's progress
+	// takes them at the end: a report poll whose worker died after writing
+	// its pages had its count lost, not its writes.
+	Reported []RelayCounts `json:",omitempty"`
+}
 
 // SetStatusInput records the campaign's status (paused, running, ...).
 type SetStatusInput struct {

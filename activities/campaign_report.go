@@ -101,8 +101,10 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 
 // streamRelays are the relays a poll while sending reads: the campaign's
 // (its routing's, or every enabled relay when it names none) that keep a
-// report stream. A relay asked about the campaign's own messages (Aligo) is
-// left to the polls after the send, which know what awaits it.
+// report stream. Unlike the send's candidates, a routed relay disabled since
+// is still read: it holds reports of what it took. A relay asked about the
+// campaign's own messages (Aligo) is left to the polls after the send, which
+// know what awaits it.
 func (a *Activities) streamRelays(ctx context.Context, in workflows.CollectReportsInput, relays []store.Relay) ([]store.AwaitedRelay, error) {
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {

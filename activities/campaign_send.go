@@ -167,9 +167,15 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	attempt := activity.GetInfo(ctx).Attempt
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
+	// One slice's relay messages and results, made once for the chunk and
+	// refilled for each slice: at full speed these would otherwise be two
+	// fresh half-megabyte arrays a slice, and large arrays are what the
+	// garbage collector and the memory limit make expensive.
+	msgBuf := make([]relay.Message, 0, min(len(toSend), sendSlice))
+	resBuf := make([]store.MessageResult, 0, min(len(toSend), sendSlice))
 	for i := 0; i < len(toSend); i += sendSlice {
 		part := toSend[i:min(i+sendSlice, len(toSend))]
-		msgs := make([]relay.Message, len(part))
+		msgs := msgBuf[:len(part)]
 		for j, r := range part {
 			msgs[j] = messageOf(r, in.Run, tpl)
 			if tok, ok := unsubscribe[r.CustomerID]; ok && msgs[j].Channel == relay.ChannelEmail {
@@ -186,7 +192,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			deliveries = a.Router.Send(ctx, mode, cands, msgs)
 		}
 		sentAt := time.Now()
-		results := make([]store.MessageResult, 0, len(deliveries))
+		results := resBuf[:0]
 		for _, d := range deliveries {
 			res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
 			if !ok {

@@ -238,6 +238,7 @@ func aligoSendCall[A any](ctx context.Context, a *aligoAPI, batch []Message, pat
 	if err != nil {
 		return nil, a.scrub.err(fmt.Errorf("%s: %w", name, err))
 	}
+	defer ans.release()
 	if ans.status != http.StatusOK {
 		return nil, httpFault(statusFault(ans.status), ans.status, fmt.Errorf("%s: HTTP %d: %s", name, ans.status, a.scrub.clean(snippet(ans.body))))
 	}
@@ -274,6 +275,7 @@ func (a *aligoAPI) post(ctx context.Context, path string, form url.Values, dst a
 	if err != nil {
 		return a.scrub.err(fmt.Errorf("aligo %s: %w", path, err))
 	}
+	defer ans.release()
 	if ans.status != http.StatusOK {
 		return httpFault(statusFault(ans.status), ans.status, fmt.Errorf("aligo %s: HTTP %d: %s", path, ans.status, a.scrub.clean(snippet(ans.body))))
 	}

@@ -244,6 +244,7 @@ func (h *HTTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	if err != nil {
 		return nil, h.scrub.err(fmt.Errorf("%s relay send: %w", h.kind, err))
 	}
+	defer ans.release()
 	h.log.DebugContext(ctx, "relay call", "messages", len(msgs), "status", ans.status, "duration", h.now().Sub(start))
 	if err := h.checkStatus("send", ans); err != nil {
 		return nil, err
@@ -337,6 +338,7 @@ func (h *HTTP) Reports(ctx context.Context, q ReportQuery) (ReportPage, error) {
 	if err != nil {
 		return ReportPage{}, h.scrub.err(fmt.Errorf("%s relay reports: %w", h.kind, err))
 	}
+	defer ans.release()
 	if err := h.checkStatus("reports", ans); err != nil {
 		return ReportPage{}, err
 	}
@@ -379,6 +381,7 @@ func (h *HTTP) Lookup(ctx context.Context, msgs []Message, _ time.Time) ([]Repor
 	if err != nil {
 		return nil, h.scrub.err(fmt.Errorf("%s relay lookup: %w", h.kind, err))
 	}
+	defer ans.release()
 	switch ans.status {
 	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
 		return nil, fmt.Errorf("%s relay lookup: HTTP %d: %w", h.kind, ans.status, ErrLookupUnsupported)

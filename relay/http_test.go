@@ -153,6 +153,54 @@ func TestHTTPMatchesAnAnswerInAnyOrder(t *testing.T) {
 	}
 }
 
+// Answers are read into buffers reused from call to call: what a call
+// answered must stay as it was when later calls fill the same buffer,
+// whether it was read from a result or a report, or quoted in an error.
+func TestHTTPAnswersOutliveTheirBuffers(t *testing.T) {
+	g := newGenericServer(t)
+	call := 0
+	g.answer = func(m WireMessage) WireResult {
+		return WireResult{ID: m.ID, Status: WireAccepted, ProviderID: fmt.Sprintf("call%d-%s", call, m.ID)}
+	}
+	h := NewHTTP(HTTPConfig{BaseURL: g.URL, Token: testToken}, Options{})
+	var kept [][]Result
+	for call = 0; call < 4; call++ {
+		res, err := h.Send(context.Background(), messages(0, 300))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, res)
+	}
+	for c, res := range kept {
+		for i, r := range res {
+			if want := fmt.Sprintf("call%d-%d", c, i+1); r.ProviderID != want {
+				t.Fatalf("call %d, message %d: provider id %q after later calls, want %q", c, i+1, r.ProviderID, want)
+			}
+		}
+	}
+	first, err := h.Reports(context.Background(), ReportQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Reports(context.Background(), ReportQuery{Cursor: "c2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Reports(context.Background(), ReportQuery{Cursor: "no-such-cursor"}); err == nil {
+		t.Fatal("a bad cursor was answered")
+	}
+	if len(first.Reports) != 2 || first.Next != "c2" || first.Reports[0].ProviderID != "P1" || first.Reports[0].Key != "1" ||
+		first.Reports[1].ProviderID != "P2" || !strings.Contains(first.Reports[1].Reason, "no such number") {
+		t.Fatalf("the first report page after later reads: %+v", first)
+	}
+	g.status, g.body = http.StatusServiceUnavailable, "relay overloaded: first answer"
+	_, err1 := h.Send(context.Background(), messages(0, 1))
+	g.body = "relay overloaded: second answer"
+	_, err2 := h.Send(context.Background(), messages(0, 1))
+	if err1 == nil || err2 == nil || !strings.Contains(err1.Error(), "first answer") {
+		t.Fatalf("errors %v and %v: the first should quote its own answer", err1, err2)
+	}
+}
+
 func TestHTTPClassifiesPerMessage(t *testing.T) {
 	g := newGenericServer(t)
 	g.answer = func(m WireMessage) WireResult {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -128,11 +129,38 @@ func joinURL(base, path string) string {
 	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
 }
 
-// answer is a provider's HTTP answer, body read.
+// answer is a provider's HTTP answer, body read. Its body lives in a pooled
+// buffer: the caller releases it once the body is decoded (every value read
+// from it is a copy), and must not touch body after that.
 type answer struct {
 	status int
 	body   []byte
+	buf    *bytes.Buffer
 }
+
+// release hands the answer's buffer back for a later call.
+func (a *answer) release() {
+	if a.buf == nil {
+		return
+	}
+	// A buffer grown past keptAnswerBytes (a rare, huge answer) is left to
+	// the collector, so the pool never holds more than a few ordinary ones.
+	if a.buf.Cap() <= keptAnswerBytes {
+		a.buf.Reset()
+		answerBufs.Put(a.buf)
+	}
+	a.buf, a.body = nil, nil
+}
+
+// answerBufs keeps answer buffers between calls. An answer to a send of 500
+// messages, or a page of reports, is hundreds of kilobytes; at full speed a
+// fresh buffer per call is a stream of large allocations, each of which the
+// runtime must find pages for and clear (and, near the worker's memory limit,
+// return pages to the OS to make room for).
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// keptAnswerBytes is the largest answer buffer kept for reuse.
+const keptAnswerBytes = 4 << 20
 
 // do sends req and reads the answer. Transport errors are wrapped without the URL's
 // secrets (a *url.Error quotes the whole URL) and classified.
@@ -147,24 +175,23 @@ func do(client *http.Client, req *http.Request) (answer, error) {
 		return answer{}, fault(codeOf(err), fmt.Errorf("%s: %w", where, err))
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
-	if err != nil {
+	ans := answer{status: resp.StatusCode, buf: answerBufs.Get().(*bytes.Buffer)}
+	if err := readBody(resp, ans.buf); err != nil {
+		ans.release()
 		return answer{}, fault(codeOf(err), fmt.Errorf("%s: read answer: %w", where, err))
 	}
-	return answer{status: resp.StatusCode, body: body}, nil
+	ans.body = ans.buf.Bytes()
+	return ans, nil
 }
 
-// readBody reads an answer's body, at most maxAnswerBytes of it. A body of a
-// known length is read into a buffer made to size (a relay's answer to a
-// send, or a page of reports, is hundreds of kilobytes, which io.ReadAll
-// would grow to by doubling and copying).
-func readBody(resp *http.Response) ([]byte, error) {
+// readBody reads an answer's body into buf, at most maxAnswerBytes of it; a
+// body of a known length is read into room made for it at once.
+func readBody(resp *http.Response, buf *bytes.Buffer) error {
 	if n := resp.ContentLength; n > 0 && n <= maxAnswerBytes {
-		body := make([]byte, n)
-		_, err := io.ReadFull(resp.Body, body)
-		return body, err
+		buf.Grow(int(n))
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswerBytes))
+	return err
 }
 
 // postForm POSTs form-urlencoded fields.

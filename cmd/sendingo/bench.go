@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,6 +138,7 @@ func campaignBenchCmd(load loader) *cobra.Command {
 		o        bench.CampaignOptions
 		baseline string
 		floor    bool
+		rounds   int
 	)
 	cmd := &cobra.Command{
 		Use:   "campaign",
@@ -157,24 +159,67 @@ func campaignBenchCmd(load loader) *cobra.Command {
 			if err := printServer(ctx, out, cfg.MySQLDSN); err != nil {
 				return err
 			}
-			var base *baselineRun
-			if baseline != "" {
-				fmt.Fprintf(out, "\n== baseline %s ==\n", baseline)
-				if base, err = runBaseline(ctx, out, baseline, o); err != nil {
-					return fmt.Errorf("baseline %s: %w", baseline, err)
+			rounds = max(rounds, 1)
+			if baseline == "" {
+				rounds = 1
+			}
+			baseBin, cleanup, err := buildBaseline(ctx, out, baseline)
+			if err != nil {
+				return fmt.Errorf("baseline %s: %w", baseline, err)
+			}
+			defer cleanup()
+			// With --rounds, the baseline and this build run in turn, and each
+			// round's ratio is of two runs minutes apart: the machine's drift
+			// over the whole bench weighs on the ratios less than on the times.
+			var (
+				bases  []*baselineRun
+				runs   []bench.CampaignResult
+				ratios []float64
+			)
+			for round := 1; round <= rounds; round++ {
+				if rounds > 1 {
+					fmt.Fprintf(out, "\n=== round %d of %d ===\n", round, rounds)
+				}
+				if baseBin != "" {
+					fmt.Fprintf(out, "\n== baseline %s ==\n", baseline)
+					b, err := runBaseline(ctx, out, baseBin, o)
+					if err != nil {
+						return fmt.Errorf("baseline %s: %w", baseline, err)
+					}
+					bases = append(bases, b)
+				}
+				fmt.Fprintf(out, "\n== this build ==\n")
+				stack, err := bench.Start(ctx, cfg, "campaign", bench.Options{ExternalWorker: true})
+				if err != nil {
+					return err
+				}
+				r, err := stack.RunCampaign(ctx, o)
+				stack.Close()
+				if err != nil {
+					return err
+				}
+				printCampaign(out, r)
+				runs = append(runs, r)
+				if baseBin != "" {
+					ratios = append(ratios, bases[round-1].total.Seconds()/r.Total.Seconds())
+					if rounds > 1 {
+						fmt.Fprintf(out, "round %d: baseline %.1fs, this build %.1fs: %.2f×\n",
+							round, bases[round-1].total.Seconds(), r.Total.Seconds(), ratios[round-1])
+					}
 				}
 			}
-			fmt.Fprintf(out, "\n== this build ==\n")
-			stack, err := bench.Start(ctx, cfg, "campaign", bench.Options{ExternalWorker: true})
-			if err != nil {
-				return err
+			// The figures below are the median round's (by its ratio; without a
+			// baseline, the only one).
+			k := 0
+			if len(ratios) > 0 {
+				m := median(ratios)
+				k = slices.Index(ratios, m)
 			}
-			r, err := stack.RunCampaign(ctx, o)
-			stack.Close()
-			if err != nil {
-				return err
+			r := runs[k]
+			var base *baselineRun
+			if len(bases) > 0 {
+				base = bases[k]
 			}
-			printCampaign(out, r)
 			if !floor && base == nil {
 				return nil
 			}
@@ -193,6 +238,13 @@ func campaignBenchCmd(load loader) *cobra.Command {
 				r.Total.Seconds(), bench.MB(r.WorkerPeakRSS), r.SimDupes, r.WorkerCPU.Seconds(), r.DatabaseCPU.Seconds())
 			if base != nil {
 				fmt.Fprintf(out, "baseline %s: %.1fs end to end, worker peak RSS %s%s\n", baseline, base.total.Seconds(), base.rss, base.cpu)
+				if rounds > 1 {
+					var each []string
+					for _, x := range ratios {
+						each = append(each, fmt.Sprintf("%.2f×", x))
+					}
+					fmt.Fprintf(out, "rounds: %s; the median round is %d (its figures above and below)\n", strings.Join(each, ", "), k+1)
+				}
 				fmt.Fprintf(out, "baseline ÷ this build: %.2f× (target ≥ 2×)\n", base.total.Seconds()/r.Total.Seconds())
 			}
 			if floor {
@@ -213,8 +265,16 @@ func campaignBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&o.Workers, "workers", 1, "worker processes")
 	cmd.Flags().StringVar(&o.PprofAddr, "pprof-addr", "", "serve the first worker's /debug/pprof/ there (SENDINGO_PPROF_ADDR)")
 	cmd.Flags().StringVar(&baseline, "baseline", "", "also build this git ref in a temporary worktree and run its campaign bench with the same settings first")
+	cmd.Flags().IntVar(&rounds, "rounds", 1, "with --baseline: run the baseline and this build in turn this many times, and report the median round's ratio")
 	cmd.Flags().BoolVar(&floor, "floor", true, "with --baseline or alone: measure the MySQL floor for the same number of rows")
 	return cmd
+}
+
+// median is the middle value of v (the upper one of an even count).
+func median(v []float64) float64 {
+	v = append([]float64(nil), v...)
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 // printCampaign prints one campaign run's figures.
@@ -289,14 +349,9 @@ func buildBaseline(ctx context.Context, out io.Writer, ref string) (bin string, 
 	return bench.BuildRef(ctx, ref)
 }
 
-// runBaseline builds ref in a temporary git worktree and runs its own campaign
-// bench with o's settings, echoing what it prints.
-func runBaseline(ctx context.Context, out io.Writer, ref string, o bench.CampaignOptions) (*baselineRun, error) {
-	bin, cleanup, err := buildBaseline(ctx, out, ref)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
+// runBaseline runs a baseline build's own campaign bench (bin, built by
+// buildBaseline) with o's settings, echoing what it prints.
+func runBaseline(ctx context.Context, out io.Writer, bin string, o bench.CampaignOptions) (*baselineRun, error) {
 	args := []string{"bench", "campaign", "--recipients", strconv.Itoa(o.Recipients), "--latency", o.Latency.String(),
 		"--report-delay", o.ReportDelay.String(), "--relays", strconv.Itoa(o.Relays)}
 	// A build that measures the floor itself would do so after its run: the
@@ -561,11 +616,6 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 						}
 						fmt.Fprintln(out)
 					}
-				}
-				median := func(v []float64) float64 {
-					v = append([]float64(nil), v...)
-					sort.Float64s(v)
-					return v[len(v)/2]
 				}
 				this := median(rates["this build"])
 				for _, t := range targets[1:] {

@@ -38,3 +38,19 @@ func TestBaselineCampaignFiguresAreReadFromItsOutput(t *testing.T) {
 		t.Fatal("output without an end-to-end figure was read")
 	}
 }
+
+// The campaign bench reports the round whose ratio is the median, found by
+// its value among the rounds' ratios: the median must leave their order as
+// it was.
+func TestMedianLeavesItsInputInOrder(t *testing.T) {
+	ratios := []float64{2.1, 1.7, 1.9}
+	if m := median(ratios); m != 1.9 {
+		t.Fatalf("median of %v: %v, want 1.9", ratios, m)
+	}
+	if ratios[0] != 2.1 || ratios[1] != 1.7 || ratios[2] != 1.9 {
+		t.Fatalf("the rounds' ratios were reordered: %v", ratios)
+	}
+	if m := median([]float64{3, 1, 4, 2}); m != 3 {
+		t.Fatalf("median of four: %v, want the upper middle 3", m)
+	}
+}

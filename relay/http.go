@@ -268,9 +268,10 @@ func (h *HTTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	}
 	out := make([]Result, len(msgs))
 	for i, m := range msgs {
-		r, ok := WireResult{}, false
+		var r WireResult
+		ok := inOrder
 		if inOrder {
-			r, ok = v.Messages[i], true
+			r = v.Messages[i]
 		} else {
 			r, ok = byKey[keys[i]]
 		}

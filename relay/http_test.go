@@ -1,10 +1,12 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -352,5 +354,21 @@ func TestSimulatorKindUsesItsName(t *testing.T) {
 	}
 	if path != "/r/relay-a/send" {
 		t.Errorf("path %q", path)
+	}
+}
+
+// A body of a known length is read into room made for it once: reading to
+// its end must not grow the buffer again (a send's answer is hundreds of
+// kilobytes, and a doubled buffer is what the pool then keeps).
+func TestAnAnswerOfKnownLengthIsReadIntoItsRoom(t *testing.T) {
+	const n = 296 << 10 // a whole number of pages: no spare room past it by chance
+	body := strings.Repeat("x", n)
+	var buf bytes.Buffer
+	resp := &http.Response{ContentLength: n, Body: io.NopCloser(strings.NewReader(body))}
+	if err := readBody(resp, &buf); err != nil || buf.String() != body {
+		t.Fatalf("read %d bytes (%v), want the %d of the body", buf.Len(), err, n)
+	}
+	if buf.Cap() > n+16<<10 { // its size rounded up to whole pages, not doubled
+		t.Fatalf("a %d-byte body grew the buffer to %d bytes", n, buf.Cap())
 	}
 }

@@ -144,7 +144,7 @@ func (a *answer) release() {
 		return
 	}
 	// A buffer grown past keptAnswerBytes (a rare, huge answer) is left to
-	// the collector, so the pool never holds more than a few ordinary ones.
+	// the collector: the pool keeps ordinary ones, one per call in flight.
 	if a.buf.Cap() <= keptAnswerBytes {
 		a.buf.Reset()
 		answerBufs.Put(a.buf)
@@ -185,10 +185,12 @@ func do(client *http.Client, req *http.Request) (answer, error) {
 }
 
 // readBody reads an answer's body into buf, at most maxAnswerBytes of it; a
-// body of a known length is read into room made for it at once.
+// body of a known length is read into room made for it at once (with the
+// bytes.MinRead that ReadFrom wants free to see the end of the body, or it
+// would grow the buffer again after the last byte).
 func readBody(resp *http.Response, buf *bytes.Buffer) error {
 	if n := resp.ContentLength; n > 0 && n <= maxAnswerBytes {
-		buf.Grow(int(n))
+		buf.Grow(int(n) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswerBytes))
 	return err

@@ -375,7 +375,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			ch := make(chan applied, 1)
 			go func() {
 				if len(in.Counted) == 0 {
-					changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.AwaitingReport...)
+					changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
 					ch <- applied{next: p.Next, changed: changed, err: err}
 					return
 				}

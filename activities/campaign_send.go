@@ -68,24 +68,21 @@ func routingMode(c store.Campaign) relay.Mode {
 
 // SendChunk sends the campaign's pending messages with ids in [FromID, ToID].
 //
-// Exactly-once: the chunk is claimed (store.ClaimChunk) before any relay call,
-// and the message id is the idempotency key. When an earlier claim of the
-// chunk never settled (a worker died mid-send, or its attempt outlived its
-// heartbeat timeout), the messages still pending in it are first looked up at
-// the relays; only those no relay has are sent again. An attempt checks its
-// claim before each slice and stops once a later attempt has taken the chunk
-// over. Messages no relay would take stay pending and the activity fails, so
-// Temporal retries it with backoff; after relayFaultAttempts attempts they are
-// recorded failed.
+// Exactly-once: rows are claimed (pending → sending) before any relay call, and
+// the message id is the idempotency key. Rows an earlier attempt left in
+// "sending" (a worker died mid-send) are first looked up at the relays; only those
+// no relay has are sent again. Messages no relay would take go back to pending
+// and the activity fails, so Temporal retries it with backoff; after
+// relayFaultAttempts attempts they are recorded failed.
 func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
 	var out workflows.SendChunkResult
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
 		return out, classify(err)
 	}
-	loadChunk := a.Store.ChunkMessages
+	loadChunk, claimChunk := a.Store.ChunkMessages, a.Store.ClaimChunk
 	if in.NightOnly {
-		loadChunk = a.Store.NightChunkMessages
+		loadChunk, claimChunk = a.Store.NightChunkMessages, a.Store.ClaimNightChunk
 	}
 	rows, err := loadChunk(ctx, c.Key(), in.FromID, in.ToID)
 	if err != nil {
@@ -108,59 +105,68 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	mode := routingMode(c)
 	tpl := store.Template(c.Content)
 	counter := newCounter()
-	attempt := activity.GetInfo(ctx).Attempt
-	claim := store.ChunkClaim{Key: c.Key(), From: in.FromID, To: in.ToID, At: store.ClaimTime(time.Now(), attempt)}
-	unsettled, err := a.Store.ClaimChunk(ctx, claim)
-	if err != nil {
-		return out, err
-	}
 
 	// Reconcile what a dead attempt may already have sent.
-	suspects, since, err := a.suspects(ctx, c.Key(), in, rows, unsettled)
-	if err != nil {
-		return out, err
+	var stale []store.ChunkMessage
+	for _, r := range rows {
+		if r.Status == store.MessageSending {
+			stale = append(stale, r)
+		}
 	}
-	toSend := rows
-	if len(suspects) > 0 {
-		found, err := a.reconcile(ctx, c, in.Run, tpl, cands, suspects, since)
+	resend := map[int64]bool{}
+	if len(stale) > 0 {
+		found, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
 		if err != nil {
 			return out, err
 		}
 		results := make([]store.MessageResult, 0, len(found))
-		for _, r := range suspects {
+		for _, r := range stale {
 			if res, ok := found[r.ID]; ok {
 				results = append(results, res)
 				counter.add(res)
+			} else {
+				resend[r.ID] = true
 			}
 		}
-		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessagePending, store.MessageSending); err != nil {
+		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending); err != nil {
 			return out, err
 		}
-		// (Filtered in place: the rows are not needed past this point, and a
-		// chunk's copy is megabytes.)
-		toSend = slices.DeleteFunc(rows, func(r store.ChunkMessage) bool {
-			_, ok := found[r.ID]
-			return ok
-		})
 	}
+
+	var takeOver []store.ChunkMessage
+	for _, r := range stale {
+		if resend[r.ID] {
+			takeOver = append(takeOver, r)
+		}
+	}
+	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
+	if err != nil {
+		return out, err
+	}
+	// Only what this attempt's claim holds is sent: rows another attempt of the
+	// chunk claimed meanwhile are that attempt's to send. (Filtered in place:
+	// the rows are not needed past this point, and a chunk's copy is megabytes.)
+	toSend := slices.DeleteFunc(rows, func(r store.ChunkMessage) bool {
+		return !mine[r.ID] || (r.Status != store.MessagePending && !resend[r.ID])
+	})
 	unsubscribe, err := a.unsubscribeTokens(ctx, c.Key(), toSend)
 	if err != nil {
 		return out, err
 	}
-	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "send", len(toSend), "suspects", len(suspects))
+	a.Log.Debug("sending chunk", "campaign_id", c.ID, "from", in.FromID, "to", in.ToID, "claimed", len(mine), "resend", len(resend))
 
 	// The chunk goes to the router a slice at a time, and each slice's
 	// outcomes are written before the next is built, so the relay messages,
 	// the router's per-message state and the results live for one slice, not
 	// the chunk (the worker's memory at full speed is window × slice); heartbeat
 	// meanwhile so a dead worker is noticed and a cancel request reaches us.
-	// What a cancel leaves unsent reaches no relay and stays pending; what a
-	// relay took is recorded even when cancelled.
+	// What a cancel leaves unsent reaches no relay and goes back to pending;
+	// what a relay took is recorded even when cancelled.
 	stop := heartbeatEvery(ctx, 5*time.Second)
 	defer stop()
+	attempt := activity.GetInfo(ctx).Attempt
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
-	takenOver := false
 	// One slice's relay messages and results, made once for the chunk and
 	// refilled for each slice: at full speed these would otherwise be two
 	// fresh half-megabyte arrays a slice, and large arrays are what the
@@ -174,19 +180,6 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			msgs[j] = messageOf(r, in.Run, tpl)
 			if tok, ok := unsubscribe[r.CustomerID]; ok && msgs[j].Channel == relay.ChannelEmail {
 				msgs[j].Unsubscribe = a.unsubscribeURL(tok)
-			}
-		}
-		if ctx.Err() == nil {
-			// An attempt that outlived its heartbeat timeout learns here that
-			// its retry has claimed the chunk, and leaves the rest to it (a
-			// read by primary key per slice).
-			held, err := a.Store.ChunkClaimHeld(wctx, claim)
-			if err != nil {
-				return out, err
-			}
-			if !held {
-				takenOver = true
-				break
 			}
 		}
 		var deliveries []relay.Delivery
@@ -206,21 +199,15 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 				retry = append(retry, d.MessageID)
 				continue
 			}
-			res.Attempt = int(attempt)
 			results = append(results, res)
 			counter.add(res)
 		}
-		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessagePending, store.MessageSending); err != nil {
+		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
 			return out, err
 		}
 	}
 	if err := a.Store.RevertToPending(wctx, c.Key(), retry); err != nil {
 		return out, err
-	}
-	if !takenOver {
-		if err := a.Store.SettleChunk(wctx, claim); err != nil {
-			return out, err
-		}
 	}
 	a.publishHealth(wctx, c.AccountID, cands)
 	if err := a.Store.RollUp(wctx, store.BlocksOf(in.FromID, in.ToID)); err != nil {
@@ -239,9 +226,6 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	}
 	if err := ctx.Err(); err != nil {
 		return out, err
-	}
-	if takenOver {
-		return out, fmt.Errorf("chunk %d-%d was claimed by a later attempt; it sends the rest", in.FromID, in.ToID)
 	}
 	if len(retry) > 0 {
 		return out, fmt.Errorf("%d messages of chunk %d-%d reached no relay (attempt %d of %d); retrying",
@@ -309,49 +293,18 @@ func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, 
 	return r, true
 }
 
-// suspects are the rows of the chunk a dead attempt may have handed to a
-// relay without recording it, and the time from which to look for them:
-// every message still pending in the chunk when an earlier claim of it never
-// settled (unsettled is that claim's time), and rows the send of an earlier
-// version left sending, claimed on their own. A night chunk's suspects are
-// all of its range, not just what it sends: a customer who withdrew consent
-// since may have been sent to.
-func (a *Activities) suspects(ctx context.Context, k store.CampaignKey, in workflows.SendChunkInput, rows []store.ChunkMessage, unsettled time.Time) ([]store.ChunkMessage, time.Time, error) {
-	var suspects []store.ChunkMessage
-	switch {
-	case unsettled.IsZero():
-		for _, r := range rows {
-			if r.Status == store.MessageSending {
-				suspects = append(suspects, r)
-			}
-		}
-	case in.NightOnly:
-		all, err := a.Store.ChunkMessages(ctx, k, in.FromID, in.ToID)
-		if err != nil {
-			return nil, unsettled, err
-		}
-		suspects = all
-	default:
-		suspects = rows
-	}
-	since := unsettled
-	for _, r := range suspects {
-		if r.Status == store.MessageSending && (since.IsZero() || r.ClaimedAt.Before(since)) {
+// reconcile asks the relays what they know of rows a dead attempt left in
+// "sending". Relays that cannot look messages up are skipped: the simulator and
+// the generic relay dedupe a resend by id, SMTP resends at least once.
+func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (map[int64]store.MessageResult, error) {
+	found := map[int64]store.MessageResult{}
+	since := stale[0].ClaimedAt
+	msgs := make([]relay.Message, len(stale))
+	for i, r := range stale {
+		msgs[i] = messageOf(r, run, t)
+		if r.ClaimedAt.Before(since) {
 			since = r.ClaimedAt
 		}
-	}
-	return suspects, since, nil
-}
-
-// reconcile asks the relays what they know of the suspects, rows a dead
-// attempt may have handed to them since the time given. Relays that cannot
-// look messages up are skipped: the simulator and the generic relay dedupe a
-// resend by id, SMTP resends at least once.
-func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, suspects []store.ChunkMessage, since time.Time) (map[int64]store.MessageResult, error) {
-	found := map[int64]store.MessageResult{}
-	msgs := make([]relay.Message, len(suspects))
-	for i, r := range suspects {
-		msgs[i] = messageOf(r, run, t)
 	}
 	for _, cand := range cands {
 		looker, ok := cand.Sender.(relay.Looker)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,9 +211,9 @@ func byStatus(rs []row) map[string]int {
 	return out
 }
 
-// A chunk whose every relay call faults leaves its messages pending, none
-// failed yet, and fails so that Temporal retries it; its claim is settled, so
-// the retry sends them without looking them up first.
+// A chunk whose every relay call faults gives its claimed messages back: none
+// stays "sending", none is failed yet, and the chunk fails so that Temporal
+// retries it.
 func TestSendChunkGivesMessagesBackWhenNoRelayTakesThem(t *testing.T) {
 	f := newFixture(t, 20, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
 	p := f.prepare()
@@ -225,144 +224,13 @@ func TestSendChunkGivesMessagesBackWhenNoRelayTakesThem(t *testing.T) {
 	if got := byStatus(rs); got["pending"] != 20 || len(got) != 1 {
 		t.Fatalf("rows by status %v, want all 20 pending again", got)
 	}
-	var settled []bool
-	if err := f.db.Select(&settled, `SELECT settled FROM campaign_chunk_claims WHERE campaign_id = ?`, f.campaign.ID); err != nil ||
-		len(settled) != 1 || !settled[0] {
-		t.Fatalf("the chunk's claims settled %v (%v), want one, settled", settled, err)
+	for _, r := range rs {
+		if r.Attempt != 1 {
+			t.Fatalf("message %d: attempt %d, want 1 (claimed once, then given back)", r.ID, r.Attempt)
+		}
 	}
 	if st := f.sim.Stats(); st.Faulted != 20 || st.Received != 0 {
 		t.Fatalf("simulator %+v", st)
-	}
-}
-
-// A worker that died mid-chunk had claimed it and handed 12 of its 20 messages
-// to the relay, recording nothing. The retried chunk looks the pending ones
-// up, records the 12 as the relay has them and sends only the other 8: the
-// relay receives nothing twice.
-func TestRetriedChunkSendsOnlyWhatTheDeadAttemptDidNot(t *testing.T) {
-	f := newFixture(t, 20, sim.Settings{ReportDelay: sim.Duration(time.Hour)}, relay.KindSimulator, false)
-	ctx := context.Background()
-	p := f.prepare()
-	if _, err := f.st.ClaimChunk(ctx, store.ChunkClaim{Key: f.campaign.Key(), From: p.FirstID, To: p.LastID, At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	sender, err := relay.New(f.relay.Kind, []byte(f.relay.Config), f.acts.RelayOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := f.rows()
-	var dead []relay.Message
-	for _, r := range rs[:12] {
-		dead = append(dead, relay.Message{ID: r.ID, To: r.Recipient, Channel: relay.ChannelSMS, Body: "안내"})
-	}
-	handed, err := sender.Send(ctx, dead)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	sent, err := f.sendChunk(p)
-	if err != nil || sent.Sent != 20 {
-		t.Fatalf("the retried chunk answered %+v (%v), want all 20 sent", sent, err)
-	}
-	if st := f.sim.Stats(); st.Received != 20 || st.Duplicates != 0 {
-		t.Fatalf("the relay received %d messages, %d twice: want each of the 20 once", st.Received, st.Duplicates)
-	}
-	rs = f.rows()
-	if got := byStatus(rs); got["sent"] != 20 {
-		t.Fatalf("rows by status %v, want 20 sent", got)
-	}
-	for i, h := range handed {
-		if rs[i].ProviderID != h.ProviderID {
-			t.Errorf("message %d has provider id %q, the relay gave the dead attempt %q", rs[i].ID, rs[i].ProviderID, h.ProviderID)
-		}
-	}
-}
-
-// The send of an earlier version claimed each message on its own row
-// ("sending"); a campaign in flight across the upgrade may hold 5 such rows
-// of an attempt that died after handing 3 of them to the relay, with no claim
-// of the chunk. The chunk looks those 5 up and sends the 2 the relay lacks,
-// with the chunk's pending rest.
-func TestMessagesAnEarlierVersionLeftSendingAreLookedUp(t *testing.T) {
-	f := newFixture(t, 10, sim.Settings{ReportDelay: sim.Duration(time.Hour)}, relay.KindSimulator, false)
-	ctx := context.Background()
-	p := f.prepare()
-	rs := f.rows()
-	f.db.MustExec(`UPDATE campaign_messages SET status = 'sending', attempt = 1, claimed_at = ? WHERE id BETWEEN ? AND ?`,
-		time.Now().UTC(), rs[0].ID, rs[4].ID)
-	sender, err := relay.New(f.relay.Kind, []byte(f.relay.Config), f.acts.RelayOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dead []relay.Message
-	for _, r := range rs[:3] {
-		dead = append(dead, relay.Message{ID: r.ID, To: r.Recipient, Channel: relay.ChannelSMS, Body: "안내"})
-	}
-	if _, err := sender.Send(ctx, dead); err != nil {
-		t.Fatal(err)
-	}
-	if sent, err := f.sendChunk(p); err != nil || sent.Sent != 10 {
-		t.Fatalf("the chunk answered %+v (%v), want all 10 sent", sent, err)
-	}
-	if st := f.sim.Stats(); st.Received != 10 || st.Duplicates != 0 {
-		t.Fatalf("the relay received %d messages, %d twice: want each of the 10 once", st.Received, st.Duplicates)
-	}
-	if got := byStatus(f.rows()); got["sent"] != 10 {
-		t.Fatalf("rows by status %v, want 10 sent", got)
-	}
-}
-
-// An attempt that outlived its heartbeat timeout stops once its retry has
-// claimed the chunk: it sends no further slice, leaves the rest pending for
-// the retry (unsent, nothing unrecorded), fails, and never settles the claim
-// it lost.
-func TestAnAttemptStopsOnceItsRetryClaimedTheChunk(t *testing.T) {
-	f := newFixture(t, 1, sim.Settings{Latency: sim.Duration(400 * time.Millisecond)}, relay.KindSimulator, false)
-	ctx := context.Background()
-	p := f.prepare()
-	// 7,499 more messages to the fixture's one: three slices of the send.
-	f.db.MustExec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name, channel, body, buttons, fallback_body)
-		SELECT campaign_id, account_id, customer_id, group_id, CONCAT('+8210', LPAD(s.seq, 8, '0')), name, channel, body, buttons, fallback_body
-		FROM campaign_messages JOIN seq_1_to_7499 s WHERE id = ?`, p.FirstID)
-	if err := f.db.Get(&p.LastID, `SELECT MAX(id) FROM campaign_messages WHERE campaign_id = ?`, f.campaign.ID); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.sendChunk(p)
-		done <- err
-	}()
-	count := func(status string) int {
-		var n int
-		if err := f.db.Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND status = ?`, f.campaign.ID, status); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	for count("sent") == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	retry := store.ChunkClaim{Key: f.campaign.Key(), From: p.FirstID, To: p.LastID, At: store.ClaimTime(time.Now(), 2)}
-	if unsettled, err := f.st.ClaimChunk(ctx, retry); err != nil || unsettled.IsZero() {
-		t.Fatalf("the retry's claim found no unsettled claim (%v)", err)
-	}
-	err := <-done
-	if err == nil || !strings.Contains(err.Error(), "claimed by a later attempt") {
-		t.Fatalf("the superseded attempt ended with %v, want it to say a later attempt claimed the chunk", err)
-	}
-	sent, pending := count("sent"), count("pending")
-	if sent+pending != 7500 || pending < 2500 {
-		t.Fatalf("%d sent and %d pending: want at least the last slice left pending for the retry", sent, pending)
-	}
-	if st := f.sim.Stats(); st.Received != int64(sent) {
-		t.Fatalf("the relay received %d messages, %d are recorded sent", st.Received, sent)
-	}
-	if held, err := f.st.ChunkClaimHeld(ctx, retry); err != nil || !held {
-		t.Fatalf("the retry's claim held %v (%v)", held, err)
-	}
-	var settled bool
-	if err := f.db.Get(&settled, `SELECT settled FROM campaign_chunk_claims WHERE campaign_id = ?`, f.campaign.ID); err != nil || settled {
-		t.Fatalf("the chunk's claim settled %v (%v), want the retry's, unsettled", settled, err)
 	}
 }
 
@@ -507,7 +375,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 	p := f.prepare()
 
 	// The attempt that died: rows claimed, the first 20 sent, nothing recorded.
-	if _, err := f.st.ClaimChunk(ctx, store.ChunkClaim{Key: f.campaign.Key(), From: p.FirstID, To: p.LastID, At: time.Now()}); err != nil {
+	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	rs := f.rows()
@@ -528,7 +396,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 		t.Fatal(err)
 	}
 	deadMID := sent[0].ProviderID
-	if got := byStatus(f.rows()); got["pending"] != 30 {
+	if got := byStatus(f.rows()); got["sending"] != 30 {
 		t.Fatalf("before the retry: %v", got)
 	}
 
@@ -775,8 +643,8 @@ func TestReportPollBesideTheChunksAppliesTheCountedOnes(t *testing.T) {
 		}
 	}
 	// Once the middle chunk is counted too, its reports are read again and
-	// apply, but not to a message whose hand-over is not written yet.
-	f.db.MustExec(`UPDATE campaign_messages SET status = 'pending' WHERE id = ?`, mid.LastID)
+	// apply, but not to a message still sending (its hand-over not written).
+	f.db.MustExec(`UPDATE campaign_messages SET status = 'sending' WHERE id = ?`, mid.LastID)
 	second := poll(workflows.IDRange{From: low.FirstID, To: mid.LastID})
 	if second.Delivered+second.Failed != 9 {
 		t.Fatalf("the second poll answered %+v: want 9 of the middle chunk's reports, read again, and none for the one sending", second)

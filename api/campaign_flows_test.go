@@ -69,18 +69,6 @@ func (h *harness) countRows(t *testing.T, campaignID int64, cond string, args ..
 	return n
 }
 
-// chunkClaims counts the campaign's chunk claims that are settled or not: a
-// chunk in flight holds an unsettled one, and a chunk that wrote every outcome
-// of its relay calls settled it.
-func (h *harness) chunkClaims(t *testing.T, campaignID int64, settled bool) int64 {
-	t.Helper()
-	var n int64
-	if err := h.db.Get(&n, `SELECT COUNT(*) FROM campaign_chunk_claims WHERE campaign_id = ? AND settled = ?`, campaignID, settled); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // smsCampaign creates an SMS template and a draft campaign to groups through
 // relays (weighted, equal weights unless given), and answers the campaign id.
 func smsCampaign(t *testing.T, c *apitest.Client, body string, groups []int64, relays ...int64) int64 {
@@ -202,7 +190,7 @@ func TestPauseAndResumeARunningCampaignThroughTheAPI(t *testing.T) {
 		var camp campaignOut
 		c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", id), nil).Expect(200).JSON(&camp)
 		d, err := h.tc.DescribeWorkflowExecution(context.Background(), wid, "")
-		return err == nil && camp.Status == "paused" && len(d.PendingActivities) == 0 && h.chunkClaims(t, id, false) == 0
+		return err == nil && camp.Status == "paused" && len(d.PendingActivities) == 0 && h.countRows(t, id, "status = 'sending'") == 0
 	})
 	pending := h.countRows(t, id, "status = 'pending'")
 	if pending == 0 {
@@ -246,9 +234,9 @@ func TestPauseAndResumeARunningCampaignThroughTheAPI(t *testing.T) {
 }
 
 // Cancel through the API cancels the chunks in flight: the relay calls they were
-// making are abandoned, their messages stay pending, each chunk settles its claim
-// (nothing reached a relay unrecorded), and the campaign ends cancelled.
-func TestCancelARunningCampaignLeavesUnsentMessagesPending(t *testing.T) {
+// making are abandoned, their claimed messages go back to pending (nothing is left
+// "sending"), and the campaign ends cancelled.
+func TestCancelARunningCampaignPutsUnsentMessagesBackToPending(t *testing.T) {
 	h := newHarness(t)
 	token, _ := h.signup(t)
 	c := h.c.As(token)
@@ -260,9 +248,9 @@ func TestCancelARunningCampaignLeavesUnsentMessagesPending(t *testing.T) {
 	r := simRelay(t, c, "sim-cancel", base, "sms", 1)
 	id := smsCampaign(t, c, "#{이름}님 안내", []int64{g}, r)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
-	window := int64(h.cfg.ChunkWindow)
+	claimed := int64(h.cfg.ChunkWindow * h.cfg.ChunkSize)
 	waitFor(t, "a full window of chunks claimed and in flight", func() bool {
-		return h.chunkClaims(t, id, false) == window && simulator.Stats().Requests >= window
+		return h.countRows(t, id, "status = 'sending'") == claimed
 	})
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", id), nil).Expect(202)
 	done := waitCampaign(t, c, id)
@@ -270,8 +258,11 @@ func TestCancelARunningCampaignLeavesUnsentMessagesPending(t *testing.T) {
 	if done.Status != "cancelled" || done.Total != n || done.Pending != n {
 		t.Fatalf("cancelled campaign %+v, want all %d pending", done, n)
 	}
-	if unsettled, settled := h.chunkClaims(t, id, false), h.chunkClaims(t, id, true); unsettled != 0 || settled != window {
-		t.Fatalf("%d chunk claims left unsettled and %d settled, want all %d of the window settled", unsettled, settled, window)
+	if s := h.countRows(t, id, "status = 'sending'"); s != 0 {
+		t.Fatalf("%d messages left sending", s)
+	}
+	if back := h.countRows(t, id, "status = 'pending' AND attempt = 1"); back != claimed {
+		t.Fatalf("%d claimed messages went back to pending, want %d", back, claimed)
 	}
 	if st := simulator.Stats(); st.Received != 0 || st.Relays["sim-cancel"].Requests == 0 {
 		t.Fatalf("simulator %+v: want calls made and abandoned, nothing received", st)

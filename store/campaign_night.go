@@ -3,10 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // During quiet hours (21:00–08:00) an advertisement goes only to customers who
-// consented to night-time advertising. A night chunk reads and sends just their
+// consented to night-time advertising. A night chunk reads and claims just their
 // messages; the rest stay pending for the day. Consent is read from the customer
 // at send time, so a consent withdrawn after the audience was prepared holds.
 
@@ -22,6 +23,16 @@ func (s *Store) NightChunkMessages(ctx context.Context, k CampaignKey, from, to 
 		return nil, fmt.Errorf("load night chunk %d-%d of campaign %d: %w", from, to, k.ID, err)
 	}
 	return ms, nil
+}
+
+// ClaimNightChunk is ClaimChunk for the messages of customers who currently
+// consent to advertising at night (stale rows given were read by
+// NightChunkMessages, so they are consenting customers' too).
+func (s *Store) ClaimNightChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
+			JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
+			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?
+			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`)
 }
 
 // NightConsentPending counts the campaign's pending messages in [first, last]

@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 )
 
-// A night chunk reads only the messages of customers who consent to
-// advertising at night, as their consent stands when it reads; the others stay
-// pending for the day chunk, which then reads them.
-func TestNightChunkReadsOnlyConsentingCustomersMessages(t *testing.T) {
+// A night chunk reads and claims only the messages of customers who consent to
+// advertising at night, as their consent stands when it claims; the others stay
+// pending for the day chunk, which then claims them.
+func TestNightChunkClaimsOnlyConsentingCustomersMessages(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	var account int64
@@ -53,8 +54,13 @@ func TestNightChunkReadsOnlyConsentingCustomersMessages(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].CustomerID != customers[1] {
 		t.Fatalf("night rows %+v (%v), want customer %d's only", rows, err, customers[1])
 	}
-	day, err := st.ChunkMessages(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to)
-	if err != nil || len(day) != 4 {
-		t.Fatalf("day rows %+v (%v), want all 4", day, err)
+	now := time.Now()
+	mine, err := st.ClaimNightChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to, store.ClaimTime(now, 1), nil)
+	if err != nil || len(mine) != 1 || !mine[rows[0].ID] {
+		t.Fatalf("night claim %v (%v)", mine, err)
+	}
+	day, err := st.ClaimChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to, store.ClaimTime(now.Add(time.Second), 1), nil)
+	if err != nil || len(day) != 3 || day[rows[0].ID] {
+		t.Fatalf("day claim %v (%v), want the other 3", day, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -15,11 +14,9 @@ import (
 	"github.com/sendingo/sendingo/render"
 )
 
-// Message statuses. A message moves pending → sent (accepted by a relay,
-// awaiting its report) | delivered | failed, and sent → delivered | failed |
-// unknown (no report before the deadline). Sending is a pending message the
-// send of an earlier version claimed on its own row (ClaimChunk claims a whole
-// chunk); a campaign in flight across an upgrade may still hold some.
+// Message statuses. A message moves pending → sending (claimed, attempt counted)
+// → sent (accepted by a relay, awaiting its report) | delivered | failed, and sent
+// → delivered | failed | unknown (no report before the deadline).
 const (
 	MessagePending   = "pending"
 	MessageSending   = "sending"
@@ -152,77 +149,61 @@ func (s *Store) scanChunk(ctx context.Context, from, to int64, query string, arg
 	return ms, rows.Err()
 }
 
-// ChunkClaim is an attempt's claim of a chunk of a campaign's send: the
-// chunk's id range and the attempt's claim time (ClaimTime).
-type ChunkClaim struct {
-	Key      CampaignKey
-	From, To int64
-	At       time.Time
+// ClaimChunk claims, in one transaction, the pending messages in [from, to] and
+// the stale ones given (rows an earlier attempt left in sending, with the claim
+// time they were read with), stamping every row it takes with the claim time at,
+// before anything is handed to a relay. It answers the ids this claim holds.
+//
+// An attempt sends only what its own claim stamped: two attempts of one chunk
+// running at once (one that outlived its heartbeat timeout, and its retry) never
+// both send a row, since a row is claimed from pending once, and a stale row is
+// taken over only while it still carries the claim time the taker read. at must
+// differ between attempts of a chunk (ClaimTime).
+func (s *Store) ClaimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'pending'`)
 }
 
-// ClaimChunk claims chunk c.From–c.To for the attempt whose claim time is c.At,
-// in one short transaction and before anything of the chunk is handed to a
-// relay. It answers the earliest claim time of an earlier claim of a range
-// overlapping the chunk's that never settled (zero when there is none): an
-// attempt that may have handed messages still pending in the range to a relay
-// without recording it, which the caller must look up before sending.
-//
-// The claim is one row per chunk, not a stamp on each message: stamping every
-// row "sending" wrote each message once more (a tenth of the database's
-// statement time in a large send). Two attempts of a chunk claiming at once
-// take turns on the claim's row, so the later one always sees the earlier's
-// claim, unsettled. c.At must differ between attempts of a chunk.
-func (s *Store) ClaimChunk(ctx context.Context, c ChunkClaim) (unsettled time.Time, err error) {
-	err = s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		unsettled = time.Time{}
-		// The chunk's row, locked (an upsert locks the row it finds, where a
-		// plain insert that finds one only shares it); new, it reads settled.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_chunk_claims (account_id, campaign_id, from_id, to_id, claimed_at, settled)
-			VALUES (?, ?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE settled = settled`,
-			c.Key.AccountID, c.Key.ID, c.From, c.To, sqlTime(time.Time{})); err != nil {
-			return fmt.Errorf("claim chunk %d-%d: %w", c.From, c.To, err)
+// claimChunk is ClaimChunk with the statement that claims the pending rows
+// (its arguments: the claim time, from, to, the campaign id, the account id).
+func (s *Store) claimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
+	mine := map[int64]bool{}
+	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		clear(mine)
+		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, k.ID, k.AccountID); err != nil {
+			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
-		var earliest sql.NullTime
-		if err := tx.GetContext(ctx, &earliest, `SELECT MIN(claimed_at) FROM campaign_chunk_claims
-			WHERE account_id = ? AND campaign_id = ? AND from_id <= ? AND to_id >= ? AND settled = 0`,
-			c.Key.AccountID, c.Key.ID, c.To, c.From); err != nil {
-			return fmt.Errorf("read the earlier claims of chunk %d-%d: %w", c.From, c.To, err)
+		// Stale rows share the claim time of the attempt that left them, so
+		// this is a statement or two, not one per row.
+		byClaim := map[string][]int64{}
+		for _, m := range stale {
+			k := sqlTime(m.ClaimedAt)
+			byClaim[k] = append(byClaim[k], m.ID)
 		}
-		if earliest.Valid {
-			unsettled = earliest.Time
+		for old, ids := range byClaim {
+			q, args, err := sqlx.In(`UPDATE campaign_messages SET attempt = attempt + 1, claimed_at = ?
+				WHERE campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`,
+				sqlTime(at), k.ID, k.AccountID, old, ids)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("take over %d stale messages of chunk %d-%d: %w", len(ids), from, to, err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE campaign_chunk_claims SET claimed_at = ?, settled = 0
-			WHERE account_id = ? AND campaign_id = ? AND from_id = ? AND to_id = ?`,
-			sqlTime(c.At), c.Key.AccountID, c.Key.ID, c.From, c.To); err != nil {
-			return fmt.Errorf("claim chunk %d-%d: %w", c.From, c.To, err)
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM campaign_messages FORCE INDEX (PRIMARY)
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ?`,
+			from, to, k.ID, k.AccountID, sqlTime(at)); err != nil {
+			return fmt.Errorf("read the claim of chunk %d-%d: %w", from, to, err)
+		}
+		for _, id := range ids {
+			mine[id] = true
 		}
 		return nil
 	})
-	return unsettled, err
-}
-
-// ChunkClaimHeld answers whether claim c still holds its chunk: no later
-// attempt has claimed it since.
-func (s *Store) ChunkClaimHeld(ctx context.Context, c ChunkClaim) (bool, error) {
-	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM campaign_chunk_claims
-		WHERE account_id = ? AND campaign_id = ? AND from_id = ? AND to_id = ? AND claimed_at = ?`,
-		c.Key.AccountID, c.Key.ID, c.From, c.To, sqlTime(c.At)); err != nil {
-		return false, fmt.Errorf("read the claim of chunk %d-%d: %w", c.From, c.To, err)
-	}
-	return n == 1, nil
-}
-
-// SettleChunk records that the attempt holding claim c wrote the outcome of
-// every relay call it made: what it leaves pending in the chunk reached no
-// relay. A claim taken over by a later attempt is that attempt's to settle.
-func (s *Store) SettleChunk(ctx context.Context, c ChunkClaim) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE campaign_chunk_claims SET settled = 1
-		WHERE account_id = ? AND campaign_id = ? AND from_id = ? AND to_id = ? AND claimed_at = ?`,
-		c.Key.AccountID, c.Key.ID, c.From, c.To, sqlTime(c.At)); err != nil {
-		return fmt.Errorf("settle the claim of chunk %d-%d: %w", c.From, c.To, err)
-	}
-	return nil
+	return mine, err
 }
 
 // ClaimTime is the claim time of an attempt of a chunk: now to the millisecond,
@@ -244,9 +225,6 @@ type MessageResult struct {
 	Reason      string
 	SentAt      time.Time
 	ResultAt    time.Time
-	// Attempt is the attempt of the message's chunk that handed it over or
-	// gave it up (0 keeps the row's own: a report, a look-up).
-	Attempt int
 }
 
 // resultBatch is how many rows one result UPDATE carries, and resultSpan the
@@ -283,12 +261,6 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	return s.applyResults(ctx, results, where)
 }
 
-// AwaitingReport are the statuses a delivery report moves a message from: sent,
-// and pending or sending while the hand-over a relay answered is not written
-// yet (a relay may report a message in the moment between its answer and the
-// write; the write then leaves the reported outcome alone).
-var AwaitingReport = []string{MessageSent, MessagePending, MessageSending}
-
 // IDRange is an inclusive range of message ids.
 type IDRange struct {
 	From, To int64
@@ -298,13 +270,13 @@ type IDRange struct {
 // are still sending. A report moves a message of k only once the message has
 // been handed over (sent) and lies in counted, the chunks whose results the
 // workflow has counted; a message of another campaign moves as with
-// ApplyResults(AwaitingReport...). So a chunk counts its range before any
-// report of it is counted, and a chunk retried after a fault counts its range
-// as its hand-over left it, whatever the reports say meanwhile.
+// ApplyResults(sent, sending). So a chunk counts its range before any report
+// of it is counted, and a chunk retried after a fault counts its range as its
+// hand-over left it, whatever the reports say meanwhile.
 //
 // It answers the changes and held: how many messages of k the results name
-// that still await (their hand-over not written yet, or sent outside counted).
-// Their reports must be read again, by a later poll.
+// that still await (sending, or sent outside counted). Their reports must be
+// read again, by a later poll.
 func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted []IDRange, results []MessageResult) (changed map[string]int64, held int64, err error) {
 	var where sqlText
 	where.sql(" AND m.account_id = ")
@@ -312,7 +284,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	where.sql(" AND (m.campaign_id <> ")
 	where.int(k.ID)
 	where.sql(" AND m.status IN ")
-	statusList(&where, AwaitingReport)
+	statusList(&where, []string{MessageSent, MessageSending})
 	where.sql(" OR m.campaign_id = ")
 	where.int(k.ID)
 	where.sql(" AND m.status = ")
@@ -341,7 +313,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	q.sql(" AND campaign_id = ")
 	q.int(k.ID)
 	q.sql(" AND status IN ")
-	statusList(&q, AwaitingReport)
+	statusList(&q, []string{MessageSent, MessageSending})
 	q.sql(" AND id IN (")
 	for i, r := range results {
 		if i > 0 {
@@ -405,7 +377,7 @@ func (s *Store) applyResults(ctx context.Context, results []MessageResult, where
 		}
 		all[next[k]] = resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb,
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
-			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt), attempt: min(max(r.Attempt, 0), math.MaxUint16)}
+			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)}
 		next[k]++
 	}
 	var q sqlText
@@ -452,7 +424,6 @@ type resultRow struct {
 	fallback               int
 	provider, code, reason string
 	sentAt, resultAt       string
-	attempt                int
 }
 
 // unsetTime is the sent or result time that leaves a row's own as it is.
@@ -486,8 +457,6 @@ var resultColumns = []resultColumn{
 		func(r resultRow) bool { return r.sentAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.sentAt) }},
 	{"result_at", func(a, b resultRow) bool { return a.resultAt == b.resultAt },
 		func(r resultRow) bool { return r.resultAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.resultAt) }},
-	{"attempt", func(a, b resultRow) bool { return a.attempt == b.attempt },
-		func(r resultRow) bool { return r.attempt == 0 }, func(t *sqlText, r resultRow) { t.int(int64(r.attempt)) }},
 }
 
 // resultUpdate writes into t the UPDATE of status and the rows' results
@@ -560,8 +529,7 @@ func truncateASCII(s string, n int) string {
 	return string(out)
 }
 
-// RevertToPending gives messages an earlier version's claim left sending back
-// (their send did not happen); pending ones stay as they are.
+// RevertToPending gives claimed messages back (their send did not happen).
 func (s *Store) RevertToPending(ctx context.Context, k CampaignKey, ids []int64) error {
 	for i := 0; i < len(ids); i += 5000 {
 		q, args, _ := sqlx.In(`UPDATE campaign_messages SET status = 'pending'

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,96 +11,61 @@ import (
 	"github.com/sendingo/sendingo/testenv"
 )
 
-// An attempt that claims a chunk learns whether an earlier claim of it, or of
-// a range overlapping it, never settled (a worker died mid-send, or an
-// attempt still runs past its heartbeat timeout): then what is pending in the
-// chunk may have reached a relay. The earlier attempt sees it holds the chunk
-// no more; only the holder settles it; two attempts claiming at once take
-// turns, so the later one always sees the earlier.
-func TestAChunkClaimLeftUnsettledIsSeenByTheNextAttempt(t *testing.T) {
+// Two attempts of one chunk that run at once (one outlived its heartbeat
+// timeout, the other is its retry) each send only what their own claim took:
+// a pending row is claimed once, and a stale row is taken over by one of two
+// attempts that both found it, never by both.
+func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
-	key := store.CampaignKey{AccountID: 1, ID: 990001}
-	const from, to = 5_000_001, 5_010_000
+	const campaign = 990001
+	key := store.CampaignKey{AccountID: 1, ID: campaign}
+	for i := range 10 {
+		if _, err := testenv.DB(t).Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, body, buttons, fallback_body) VALUES (?, 1, ?, 1, ?, 'n', 'sms', 'b', '', '')`,
+			campaign, i+1, fmt.Sprintf("+8210000000%02d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var from, to int64
+	if err := testenv.DB(t).QueryRow(`SELECT MIN(id), MAX(id) FROM campaign_messages WHERE campaign_id = ?`, campaign).Scan(&from, &to); err != nil {
+		t.Fatal(err)
+	}
+	// Both attempts read the rows while they were pending.
+	rows, err := st.ChunkMessages(ctx, key, from, to)
+	if err != nil || len(rows) != 10 {
+		t.Fatalf("%d rows: %v", len(rows), err)
+	}
 	now := time.Now()
-	claim := func(from, to int64, attempt int32) (store.ChunkClaim, time.Time) {
-		t.Helper()
-		c := store.ChunkClaim{Key: key, From: from, To: to, At: store.ClaimTime(now, attempt)}
-		unsettled, err := st.ClaimChunk(ctx, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c, unsettled
+	first, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(now, 1), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	held := func(c store.ChunkClaim) bool {
-		t.Helper()
-		ok, err := st.ChunkClaimHeld(ctx, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
+	second, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(now, 2), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	settle := func(c store.ChunkClaim) {
-		t.Helper()
-		if err := st.SettleChunk(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+	if len(first) != 10 || len(second) != 0 {
+		t.Fatalf("the first claim holds %d rows, the second %d; want 10 and 0", len(first), len(second))
 	}
 
-	first, unsettled := claim(from, to, 1)
-	if !unsettled.IsZero() || !held(first) {
-		t.Fatalf("a chunk's first claim finds an unsettled claim of %v (held %v)", unsettled, held(first))
+	// Both later attempts find the rows stale (sending) and decide to take
+	// them over; only the first to claim gets them.
+	stale, err := st.ChunkMessages(ctx, key, from, to)
+	if err != nil || len(stale) != 10 || stale[0].Status != store.MessageSending {
+		t.Fatalf("%d stale rows (%v): %v", len(stale), stale, err)
 	}
-	second, unsettled := claim(from, to, 2)
-	if !unsettled.Equal(first.At) || held(first) || !held(second) {
-		t.Fatalf("the second claim finds %v, want the first's %v; the first holds it %v, the second %v",
-			unsettled, first.At, held(first), held(second))
+	later := now.Add(time.Second)
+	third, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(later, 3), stale)
+	if err != nil {
+		t.Fatal(err)
 	}
-	settle(first) // the superseded attempt's settle is not the chunk's
-	third, unsettled := claim(from, to, 3)
-	if !unsettled.Equal(second.At) {
-		t.Fatalf("after the superseded attempt settled, the third claim finds %v, want the second's %v", unsettled, second.At)
+	fourth, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(later, 4), stale)
+	if err != nil {
+		t.Fatal(err)
 	}
-	settle(third)
-	if _, unsettled := claim(from, to, 4); !unsettled.IsZero() {
-		t.Fatalf("after the holder settled, the next claim finds an unsettled claim of %v", unsettled)
-	}
-	// A chunk cut differently (another run, or the chunks of an earlier
-	// version) overlapping the unsettled one sees it, and is seen.
-	if _, unsettled := claim(to-100, to+5000, 5); !unsettled.Equal(store.ClaimTime(now, 4)) {
-		t.Fatalf("an overlapping range finds %v, want the chunk's unsettled claim %v", unsettled, store.ClaimTime(now, 4))
-	}
-	if _, unsettled := claim(to+5001, to+6000, 6); !unsettled.IsZero() {
-		t.Fatalf("a range beside the others finds an unsettled claim of %v", unsettled)
-	}
-	if _, unsettled := claim(from, to, 7); !unsettled.Equal(store.ClaimTime(now, 4)) {
-		t.Fatalf("the chunk finds %v, want its own earlier claim %v, the earliest unsettled", unsettled, store.ClaimTime(now, 4))
-	}
-
-	// Two attempts claiming a chunk at once, a fresh one or one claimed and
-	// settled before: one finds nothing, the other finds the first.
-	for round := range 20 {
-		base := int64(6_000_000 + round*100)
-		if round%2 == 1 {
-			settled, _ := claim(base, base+99, int32(100+round))
-			settle(settled)
-		}
-		var wg sync.WaitGroup
-		var got [2]time.Time
-		var errs [2]error
-		for i := range 2 {
-			wg.Go(func() {
-				got[i], errs[i] = st.ClaimChunk(ctx, store.ChunkClaim{Key: key, From: base, To: base + 99, At: store.ClaimTime(now, int32(10+2*round+i))})
-			})
-		}
-		wg.Wait()
-		if errs[0] != nil || errs[1] != nil {
-			t.Fatal(errs)
-		}
-		a, b := store.ClaimTime(now, int32(10+2*round)), store.ClaimTime(now, int32(11+2*round))
-		if !(got[0].IsZero() && got[1].Equal(a) || got[1].IsZero() && got[0].Equal(b)) {
-			t.Fatalf("round %d: two claims at once found %v and %v; want one to find nothing and the other the first", round, got[0], got[1])
-		}
+	if len(third) != 10 || len(fourth) != 0 {
+		t.Fatalf("take-over: the third attempt holds %d rows, the fourth %d; want 10 and 0", len(third), len(fourth))
 	}
 	if a, b := store.ClaimTime(now, 1), store.ClaimTime(now, 2); a.Equal(b) {
 		t.Fatalf("two attempts in one millisecond share the claim time %v", a)

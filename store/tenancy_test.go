@@ -216,8 +216,7 @@ func (c storeCode) tables(name string, tenant map[string]bool) []string {
 }
 
 // carriesAccount reports a parameter that says whose rows: accountID(s), or a
-// store type with an AccountID field, or with a field of such a type (a
-// ChunkClaim's CampaignKey).
+// store type with an AccountID field.
 func (c storeCode) carriesAccount(f *storeFunc) bool {
 	for _, p := range f.decl.Type.Params.List {
 		for _, n := range p.Names {
@@ -226,22 +225,19 @@ func (c storeCode) carriesAccount(f *storeFunc) bool {
 			}
 		}
 		name := strings.TrimLeft(types(p.Type), "*[]")
-		if st, ok := c.structs[name]; ok && c.hasAccountID(st, 0) {
+		if st, ok := c.structs[name]; ok && hasAccountID(st) {
 			return true
 		}
 	}
 	return false
 }
 
-func (c storeCode) hasAccountID(st *ast.StructType, depth int) bool {
+func hasAccountID(st *ast.StructType) bool {
 	for _, f := range st.Fields.List {
 		for _, n := range f.Names {
 			if n.Name == "AccountID" {
 				return true
 			}
-		}
-		if inner, ok := c.structs[types(f.Type)]; ok && depth < 2 && c.hasAccountID(inner, depth+1) {
-			return true
 		}
 	}
 	return false

@@ -71,9 +71,11 @@ func routingMode(c store.Campaign) relay.Mode {
 // Exactly-once: rows are claimed (pending → sending) before any relay call, and
 // the message id is the idempotency key. Rows an earlier attempt left in
 // "sending" (a worker died mid-send) are first looked up at the relays; only those
-// no relay has are sent again. Messages no relay would take go back to pending
-// and the activity fails, so Temporal retries it with backoff; after
-// relayFaultAttempts attempts they are recorded failed.
+// no relay has are sent again. An attempt that finds its rows taken over by such
+// a retry (it outlived its heartbeat timeout) stops before its next slice.
+// Messages no relay would take go back to pending and the activity fails, so
+// Temporal retries it with backoff; after relayFaultAttempts attempts they are
+// recorded failed.
 func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
 	var out workflows.SendChunkResult
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
@@ -139,7 +141,8 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			takeOver = append(takeOver, r)
 		}
 	}
-	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt), takeOver)
+	at := store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt)
+	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, at, takeOver)
 	if err != nil {
 		return out, err
 	}
@@ -167,6 +170,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	attempt := activity.GetInfo(ctx).Attempt
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
+	takenOver := false
 	// One slice's relay messages and results, made once for the chunk and
 	// refilled for each slice: at full speed these would otherwise be two
 	// fresh half-megabyte arrays a slice, and large arrays are what the
@@ -180,6 +184,20 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			msgs[j] = messageOf(r, in.Run, tpl)
 			if tok, ok := unsubscribe[r.CustomerID]; ok && msgs[j].Channel == relay.ChannelEmail {
 				msgs[j].Unsubscribe = a.unsubscribeURL(tok)
+			}
+		}
+		if ctx.Err() == nil {
+			// An attempt that outlived its heartbeat timeout learns here that
+			// its retry has taken its rows over, and leaves the rest to it. A
+			// retry takes over every row it found unsent in one statement, so
+			// the slice's first row tells (a read by primary key a slice).
+			held, err := a.Store.ClaimHeld(wctx, c.Key(), part[0].ID, at)
+			if err != nil {
+				return out, err
+			}
+			if !held {
+				takenOver = true
+				break
 			}
 		}
 		var deliveries []relay.Delivery
@@ -226,6 +244,9 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	}
 	if err := ctx.Err(); err != nil {
 		return out, err
+	}
+	if takenOver {
+		return out, fmt.Errorf("chunk %d-%d was taken over by a later attempt; it sends the rest", in.FromID, in.ToID)
 	}
 	if len(retry) > 0 {
 		return out, fmt.Errorf("%d messages of chunk %d-%d reached no relay (attempt %d of %d); retrying",

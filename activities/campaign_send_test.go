@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -231,6 +232,68 @@ func TestSendChunkGivesMessagesBackWhenNoRelayTakesThem(t *testing.T) {
 	}
 	if st := f.sim.Stats(); st.Faulted != 20 || st.Received != 0 {
 		t.Fatalf("simulator %+v", st)
+	}
+}
+
+// An attempt that outlived its heartbeat timeout stops once its retry has
+// taken its rows over: it sends no further slice, and the rows it had not
+// sent stay sending under the retry's claim, for the retry to send.
+func TestAnAttemptStopsOnceItsRetryTookItsRowsOver(t *testing.T) {
+	f := newFixture(t, 1, sim.Settings{Latency: sim.Duration(400 * time.Millisecond)}, relay.KindSimulator, false)
+	ctx := context.Background()
+	p := f.prepare()
+	// 7,499 more messages to the fixture's one: three slices of the send.
+	f.db.MustExec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name, channel, body, buttons, fallback_body)
+		SELECT campaign_id, account_id, customer_id, group_id, CONCAT('+8210', LPAD(s.seq, 8, '0')), name, channel, body, buttons, fallback_body
+		FROM campaign_messages JOIN seq_1_to_7499 s WHERE id = ?`, p.FirstID)
+	if err := f.db.Get(&p.LastID, `SELECT MAX(id) FROM campaign_messages WHERE campaign_id = ?`, f.campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sendChunk(p)
+		done <- err
+	}()
+	count := func(status string) int {
+		var n int
+		if err := f.db.Get(&n, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND status = ?`, f.campaign.ID, status); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for count("sent") == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The retry: what is still sending is stale to it, none of it at the
+	// relay yet as far as it asks; it takes it all over.
+	stale, err := f.st.ChunkMessages(ctx, f.campaign.Key(), p.FirstID, p.LastID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range stale {
+		if r.Status != store.MessageSending {
+			t.Fatalf("message %d is %s before the retry's claim, want sending", r.ID, r.Status)
+		}
+	}
+	at := store.ClaimTime(time.Now(), 2)
+	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, at, stale); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if err == nil || !strings.Contains(err.Error(), "taken over by a later attempt") {
+		t.Fatalf("the superseded attempt ended with %v, want it to say a later attempt took the chunk over", err)
+	}
+	sent, sending := count("sent"), count("sending")
+	if sent+sending != 7500 || sending < 2500 {
+		t.Fatalf("%d sent and %d sending: want at least the last slice left to the retry", sent, sending)
+	}
+	var retrys int
+	if err := f.db.Get(&retrys, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND status = 'sending' AND claimed_at = ?`,
+		f.campaign.ID, at.UTC()); err != nil || retrys != sending {
+		t.Fatalf("%d of the %d rows sending carry the retry's claim (%v)", retrys, sending, err)
+	}
+	if st := f.sim.Stats(); st.Received != int64(sent) {
+		t.Fatalf("the relay received %d messages, %d are recorded sent", st.Received, sent)
 	}
 }
 

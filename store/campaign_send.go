@@ -206,6 +206,18 @@ func (s *Store) claimChunk(ctx context.Context, k CampaignKey, from, to int64, a
 	return mine, err
 }
 
+// ClaimHeld answers whether message id of campaign k is still claimed at at:
+// sending, and not taken over by a later attempt of its chunk since.
+func (s *Store) ClaimHeld(ctx context.Context, k CampaignKey, id int64, at time.Time) (bool, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM campaign_messages
+		WHERE id = ? AND campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ?`,
+		id, k.ID, k.AccountID, sqlTime(at)); err != nil {
+		return false, fmt.Errorf("read the claim of message %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // ClaimTime is the claim time of an attempt of a chunk: now to the millisecond,
 // with the attempt number in the microseconds, so that two attempts of one chunk
 // never stamp the same time even within one millisecond.

@@ -141,7 +141,8 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			takeOver = append(takeOver, r)
 		}
 	}
-	at := store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt)
+	attempt := activity.GetInfo(ctx).Attempt
+	at := store.ClaimTime(time.Now(), attempt)
 	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, at, takeOver)
 	if err != nil {
 		return out, err
@@ -167,7 +168,6 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	// what a relay took is recorded even when cancelled.
 	stop := heartbeatEvery(ctx, 5*time.Second)
 	defer stop()
-	attempt := activity.GetInfo(ctx).Attempt
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
 	takenOver := false
@@ -186,11 +186,12 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 				msgs[j].Unsubscribe = a.unsubscribeURL(tok)
 			}
 		}
-		if ctx.Err() == nil {
+		if i > 0 && ctx.Err() == nil {
 			// An attempt that outlived its heartbeat timeout learns here that
 			// its retry has taken its rows over, and leaves the rest to it. A
 			// retry takes over every row it found unsent in one statement, so
-			// the slice's first row tells (a read by primary key a slice).
+			// the slice's first row tells (a read by primary key a slice; the
+			// first slice's rows were just read back with the claim).
 			held, err := a.Store.ClaimHeld(wctx, c.Key(), part[0].ID, at)
 			if err != nil {
 				return out, err

@@ -144,6 +144,9 @@ func campaignBenchCmd(load loader) *cobra.Command {
 		Use:   "campaign",
 		Short: "Send one campaign to N seeded recipients through the relay simulator (a separate process) and print messages/s, worker memory, history length and duplicates; with --baseline, the same run of a git ref's build and the MySQL floor",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkRounds(rounds, baseline); err != nil {
+				return err
+			}
 			cfg, _, err := load()
 			if err != nil {
 				return err
@@ -158,10 +161,6 @@ func campaignBenchCmd(load loader) *cobra.Command {
 				cfg.ChunkSize, cfg.ChunkWindow, max(o.Workers, 1))
 			if err := printServer(ctx, out, cfg.MySQLDSN); err != nil {
 				return err
-			}
-			rounds = max(rounds, 1)
-			if baseline == "" {
-				rounds = 1
 			}
 			baseBin, cleanup, err := buildBaseline(ctx, out, baseline)
 			if err != nil {
@@ -268,6 +267,18 @@ func campaignBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&rounds, "rounds", 1, "with --baseline: run the baseline and this build in turn this many times, and report the median round's ratio")
 	cmd.Flags().BoolVar(&floor, "floor", true, "with --baseline or alone: measure the MySQL floor for the same number of rows")
 	return cmd
+}
+
+// checkRounds refuses a --rounds the campaign bench could not honour: fewer
+// than one, or more than one with no baseline to alternate with.
+func checkRounds(rounds int, baseline string) error {
+	switch {
+	case rounds < 1:
+		return fmt.Errorf("--rounds %d: want at least 1", rounds)
+	case rounds > 1 && baseline == "":
+		return fmt.Errorf("--rounds %d: rounds alternate this build with a baseline; give --baseline", rounds)
+	}
+	return nil
 }
 
 // median is the middle value of v (the upper one of an even count).

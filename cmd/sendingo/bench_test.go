@@ -54,3 +54,20 @@ func TestMedianLeavesItsInputInOrder(t *testing.T) {
 		t.Fatalf("median of four: %v, want the upper middle 3", m)
 	}
 }
+
+// A --rounds the campaign bench cannot honour is refused before anything
+// runs, not quietly turned into one run.
+func TestCampaignRoundsNeedABaseline(t *testing.T) {
+	if err := checkRounds(3, ""); err == nil || !strings.Contains(err.Error(), "--baseline") {
+		t.Fatalf("three rounds without a baseline: %v", err)
+	}
+	if err := checkRounds(0, "HEAD"); err == nil {
+		t.Fatal("zero rounds were accepted")
+	}
+	if err := checkRounds(1, ""); err != nil {
+		t.Fatalf("one run without a baseline: %v", err)
+	}
+	if err := checkRounds(3, "HEAD"); err != nil {
+		t.Fatalf("three rounds against HEAD: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -19,26 +20,76 @@ func (a *Activities) BeginImport(ctx context.Context, in workflows.BeginImportIn
 	return workflows.BeginImportResult{GroupID: g}, classify(err)
 }
 
-// CommitImportRows commits batches until the import is done or MaxDuration has
-// passed, heartbeating after each batch. Its resume point is the database, so a
-// retry continues after the last committed batch.
+// importParts is how many parts of an import commit at once, each on its own
+// connection: one stream of batches kept one of MySQL's cores busy, its
+// statements running one after another. Fixed per import when its commit
+// begins (store.ImportParts).
+const importParts = 2
+
+// CommitImportRows commits the import's parts side by side, batch after batch,
+// until every part is done or MaxDuration has passed, heartbeating after each
+// batch. Each part's resume point is in the database, so a retry continues
+// every part after its last committed batch.
 func (a *Activities) CommitImportRows(ctx context.Context, in workflows.CommitImportRowsInput) (workflows.CommitImportRowsResult, error) {
-	deadline := time.Now().Add(in.MaxDuration)
-	var out workflows.CommitImportRowsResult
-	for {
-		r, err := a.Store.CommitImportBatch(ctx, in.AccountID, in.ImportID, in.BatchSize)
-		if err != nil {
-			return out, classify(err)
-		}
-		out = workflows.CommitImportRowsResult{Processed: r.Processed, Created: r.Created, Updated: r.Updated, Done: r.Done}
-		activity.RecordHeartbeat(ctx, out)
-		if r.Done || time.Now().After(deadline) {
-			return out, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
+	parts, err := a.Store.ImportParts(ctx, in.AccountID, in.ImportID, importParts)
+	if err != nil {
+		return workflows.CommitImportRowsResult{}, classify(err)
 	}
+	deadline := time.Now().Add(in.MaxDuration)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		done     int
+		failed   error
+		progress store.ImportBatchResult
+		wg       sync.WaitGroup
+	)
+	for _, p := range parts {
+		if p.Done() {
+			done++
+			continue
+		}
+		wg.Go(func() {
+			for {
+				r, err := a.Store.CommitImportBatch(ctx, in.AccountID, in.ImportID, p.Part, in.BatchSize)
+				mu.Lock()
+				if err != nil {
+					if failed == nil {
+						failed = err
+						cancel()
+					}
+					mu.Unlock()
+					return
+				}
+				if r.Processed >= progress.Processed {
+					progress = r
+				}
+				if r.PartDone {
+					done++
+				}
+				activity.RecordHeartbeat(ctx, workflows.CommitImportRowsResult{Processed: progress.Processed,
+					Created: progress.Created, Updated: progress.Updated})
+				mu.Unlock()
+				if r.PartDone || time.Now().After(deadline) || ctx.Err() != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed != nil {
+		return workflows.CommitImportRowsResult{}, classify(failed)
+	}
+	if err := ctx.Err(); err != nil {
+		return workflows.CommitImportRowsResult{}, err
+	}
+	im, err := a.Store.Import(ctx, in.AccountID, in.ImportID)
+	if err != nil {
+		return workflows.CommitImportRowsResult{}, classify(err)
+	}
+	return workflows.CommitImportRowsResult{Processed: im.ProcessedRows, Created: im.CreatedCount, Updated: im.UpdatedCount,
+		Done: done == len(parts)}, nil
 }
 
 // CompleteImport marks the import completed, tells the operators

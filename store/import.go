@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -386,21 +387,26 @@ func (s *Store) MarkImportCommitting(ctx context.Context, accountID, importID in
 	return err
 }
 
-// ImportBatchResult is the progress after one committed batch.
-type ImportBatchResult struct {
-	Processed int64 `json:"processed"`
-	Created   int64 `json:"created"`
-	Updated   int64 `json:"updated"`
-	Done      bool  `json:"done"`
+// ImportPart is one id range of a committing import's rows. The parts of an
+// import commit side by side, each in order, one transaction per batch; a
+// part's resume point moves in the transaction that commits its batch.
+type ImportPart struct {
+	Part             int   `db:"part"`
+	ThroughID        int64 `db:"through_id"`        // the part's last import_rows.id
+	CommittedThrough int64 `db:"committed_through"` // the last id committed (the part's first id - 1 before any)
 }
 
-// CommitImportBatch upserts the next batch of ok rows into customers and the
-// target group, in one transaction that also advances the import's resume point
-// and counts. A retried call after a crash therefore continues where the last
-// committed batch ended, and counts nothing twice.
-func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64, limit int) (ImportBatchResult, error) {
-	var out ImportBatchResult
+// Done tells whether every row of the part is committed.
+func (p ImportPart) Done() bool { return p.CommittedThrough >= p.ThroughID }
+
+// ImportParts answers a committing import's parts. The first call splits the
+// rows not yet committed into up to n id ranges of about equal size and
+// stores them; every later call (a retried or continued commit) answers the
+// stored split, whatever its n, so each row belongs to one part for good.
+func (s *Store) ImportParts(ctx context.Context, accountID, importID int64, n int) ([]ImportPart, error) {
+	var parts []ImportPart
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		// The import's row lock makes concurrent first calls split once.
 		im, err := importForUpdate(ctx, tx, accountID, importID)
 		if err != nil {
 			return err
@@ -408,35 +414,136 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		if im.Status != ImportCommitting || im.TargetGroupID == 0 {
 			return fmt.Errorf("import %d is %s, not committing: %w", importID, im.Status, ErrImportState)
 		}
-		var rows []ImportRow
-		if err := tx.SelectContext(ctx, &rows, `SELECT `+importRowsColumns+` FROM import_rows
-			WHERE import_id = ? AND account_id = ? AND verdict IN ('ok', 'not_mobile') AND id > ? ORDER BY id LIMIT ?`,
-			importID, im.AccountID, im.CommittedThrough, limit); err != nil {
-			return fmt.Errorf("load batch: %w", err)
+		if err := tx.SelectContext(ctx, &parts, `SELECT part, through_id, committed_through FROM import_commit_parts
+			WHERE import_id = ? ORDER BY part`, importID); err != nil || len(parts) > 0 {
+			return err
+		}
+		// What is left: the rows after the import's resume point (an import
+		// whose commit began before parts existed resumes there).
+		var last int64
+		if err := tx.GetContext(ctx, &last, `SELECT COALESCE(MAX(id), 0) FROM import_rows WHERE import_id = ?`, importID); err != nil {
+			return err
+		}
+		parts = splitImport(im.CommittedThrough, last, n)
+		for _, p := range parts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO import_commit_parts (import_id, part, through_id, committed_through)
+				VALUES (?, ?, ?, ?)`, importID, p.Part, p.ThroughID, p.CommittedThrough); err != nil {
+				return fmt.Errorf("plan import %d's commit: %w", importID, err)
+			}
+		}
+		return nil
+	})
+	return parts, err
+}
+
+// splitImport cuts the ids (after, last] into up to n ranges of equal width
+// (an import's rows are staged with nearly consecutive ids). Nothing left is
+// one part already done.
+func splitImport(after, last int64, n int) []ImportPart {
+	left := last - after
+	if left <= 0 {
+		return []ImportPart{{Part: 0, ThroughID: after, CommittedThrough: after}}
+	}
+	n = max(1, min(n, int(min(left, 255))))
+	parts := make([]ImportPart, n)
+	from := after
+	for i := range parts {
+		through := after + left*int64(i+1)/int64(n)
+		parts[i] = ImportPart{Part: i, ThroughID: through, CommittedThrough: from}
+		from = through
+	}
+	return parts
+}
+
+// ImportBatchResult is the import's progress after one committed batch of a
+// part, and whether that part is done.
+type ImportBatchResult struct {
+	Processed int64 `json:"processed"`
+	Created   int64 `json:"created"`
+	Updated   int64 `json:"updated"`
+	PartDone  bool  `json:"part_done"`
+}
+
+// CommitImportBatch upserts the next batch of a part's ok rows into customers
+// and the target group, in one transaction that also moves the part's resume
+// point and adds to the import's counts. A retried call after a crash
+// therefore continues where the part's last committed batch ended, and counts
+// nothing twice. Parts commit at once on their own connections; a deadlock
+// between them (known customers' key locks) runs the batch again.
+func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64, part, limit int) (ImportBatchResult, error) {
+	var out ImportBatchResult
+	err := s.inTxRetrying(ctx, func(tx *sqlx.Tx) error {
+		out = ImportBatchResult{}
+		var im Import
+		if err := tx.GetContext(ctx, &im, `SELECT `+importsColumns+` FROM imports WHERE account_id = ? AND id = ?`,
+			accountID, importID); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if im.Status != ImportCommitting || im.TargetGroupID == 0 {
+			return fmt.Errorf("import %d is %s, not committing: %w", importID, im.Status, ErrImportState)
+		}
+		// The part's row lock keeps two attempts of one part (a retry and the
+		// attempt it replaced, still running) from committing one batch twice.
+		var p ImportPart
+		if err := tx.GetContext(ctx, &p, `SELECT part, through_id, committed_through FROM import_commit_parts
+			WHERE import_id = ? AND part = ? FOR UPDATE`, importID, part); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("import %d has no part %d: %w", importID, part, ErrImportState)
+		} else if err != nil {
+			return err
 		}
 		out.Processed, out.Created, out.Updated = im.ProcessedRows, im.CreatedCount, im.UpdatedCount
-		if len(rows) == 0 {
-			out.Done = true
+		if p.Done() {
+			out.PartDone = true
 			return nil
 		}
-		created, updated, err := upsertCustomers(ctx, tx, accountID, rows)
+		var rows []ImportRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+importRowsColumns+` FROM import_rows
+			WHERE import_id = ? AND account_id = ? AND verdict IN ('ok', 'not_mobile') AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
+			importID, im.AccountID, p.CommittedThrough, p.ThroughID, limit); err != nil {
+			return fmt.Errorf("load batch: %w", err)
+		}
+		through := p.ThroughID
+		if len(rows) == limit {
+			through = rows[len(rows)-1].ID
+		}
+		var created, updated int64
+		if len(rows) > 0 {
+			var err error
+			if created, updated, err = upsertCustomers(ctx, tx, accountID, rows); err != nil {
+				return err
+			}
+			g, err := groupForUpdate(ctx, tx, accountID, im.TargetGroupID)
+			if err != nil {
+				return err
+			}
+			if err := addImported(ctx, tx, accountID, g, rows, updated); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE import_commit_parts SET committed_through = ? WHERE import_id = ? AND part = ?`,
+			through, importID, part); err != nil {
+			return err
+		}
+		out.PartDone = through >= p.ThroughID
+		if len(rows) == 0 {
+			return nil
+		}
+		// Last, so the import's row is locked only while this commits (the
+		// other parts add to the same counts).
+		res, err := tx.ExecContext(ctx, `UPDATE imports SET processed_rows = processed_rows + ?, created_count = created_count + ?,
+			updated_count = updated_count + ? WHERE id = ? AND status = 'committing'`, len(rows), created, updated, importID)
 		if err != nil {
 			return err
 		}
-		g, err := groupForUpdate(ctx, tx, accountID, im.TargetGroupID)
-		if err != nil {
+		if n, err := res.RowsAffected(); err != nil {
 			return err
+		} else if n != 1 {
+			return fmt.Errorf("import %d stopped committing: %w", importID, ErrImportState)
 		}
-		if err := addImported(ctx, tx, accountID, g, rows, updated); err != nil {
-			return err
-		}
-		out.Processed += int64(len(rows))
-		out.Created += created
-		out.Updated += updated
-		out.Done = len(rows) < limit
-		_, err = tx.ExecContext(ctx, `UPDATE imports SET committed_through = ?, processed_rows = ?, created_count = ?, updated_count = ?
-			WHERE id = ?`, rows[len(rows)-1].ID, out.Processed, out.Created, out.Updated, importID)
-		return err
+		return tx.QueryRowxContext(ctx, `SELECT processed_rows, created_count, updated_count FROM imports WHERE id = ?`,
+			importID).Scan(&out.Processed, &out.Created, &out.Updated)
 	})
 	return out, err
 }

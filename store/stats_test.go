@@ -91,17 +91,20 @@ func TestCustomerCountsStayExactOnEveryWritePath(t *testing.T) {
 	if _, err := st.BeginImportCommit(ctx, a, im, 0, "imported"); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		r, err := st.CommitImportBatch(ctx, a, im, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Done {
-			if r.Created != 2 || r.Updated != 2 {
-				t.Fatalf("import created %d, updated %d; want 2 and 2", r.Created, r.Updated)
+	parts, err := st.ImportParts(ctx, a, im, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r store.ImportBatchResult
+	for _, p := range parts {
+		for r.PartDone = false; !r.PartDone; {
+			if r, err = st.CommitImportBatch(ctx, a, im, p.Part, 3); err != nil {
+				t.Fatal(err)
 			}
-			break
 		}
+	}
+	if r.Created != 2 || r.Updated != 2 {
+		t.Fatalf("import created %d, updated %d; want 2 and 2", r.Created, r.Updated)
 	}
 	check("import")
 	// The known customers the import updated left 미지정 for the new group.

@@ -247,13 +247,18 @@ func remarkDuplicates(ctx context.Context, tx *sqlx.Tx, accountID, importID int6
 		WHERE import_id = ? AND verdict = 'duplicate'`, NotMobileReason, NotMobileReason, NotMobileReason, importID); err != nil {
 		return fmt.Errorf("reset duplicates: %w", err)
 	}
+	// The phones on more than one row are found from the phone index alone
+	// (c); only their rows are then read for verdict and line. Grouping every
+	// row by phone with its verdict read took ten times as long at 1,000,000.
 	if _, err := tx.ExecContext(ctx, `UPDATE import_rows r
-		JOIN (SELECT phone, MIN(id) AS first_id, MIN(line) AS first_line FROM import_rows
-		       WHERE import_id = ? AND verdict IN ('ok', 'not_mobile') GROUP BY phone HAVING COUNT(*) > 1) d
+		JOIN (SELECT m.phone, MIN(m.id) AS first_id, MIN(m.line) AS first_line
+		        FROM (SELECT phone FROM import_rows WHERE import_id = ? GROUP BY phone HAVING COUNT(*) > 1) c
+		        STRAIGHT_JOIN import_rows m ON m.import_id = ? AND m.phone = c.phone
+		       WHERE m.verdict IN ('ok', 'not_mobile') GROUP BY m.phone HAVING COUNT(*) > 1) d
 		  ON r.phone = d.phone
 		 SET r.reason = CONCAT('same phone as line ', d.first_line, IF(r.verdict = 'not_mobile', CONCAT('; ', r.reason), '')),
 		     r.verdict = 'duplicate'
-		WHERE r.import_id = ? AND r.verdict IN ('ok', 'not_mobile') AND r.id <> d.first_id`, importID, importID); err != nil {
+		WHERE r.import_id = ? AND r.verdict IN ('ok', 'not_mobile') AND r.id <> d.first_id`, importID, importID, importID); err != nil {
 		return fmt.Errorf("mark duplicates: %w", err)
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE imports i

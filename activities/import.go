@@ -39,11 +39,10 @@ func (a *Activities) CommitImportRows(ctx context.Context, in workflows.CommitIm
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		mu       sync.Mutex
-		done     int
-		failed   error
-		progress store.ImportBatchResult
-		wg       sync.WaitGroup
+		mu     sync.Mutex
+		done   int
+		failed error
+		wg     sync.WaitGroup
 	)
 	for _, p := range parts {
 		if p.Done() {
@@ -52,28 +51,21 @@ func (a *Activities) CommitImportRows(ctx context.Context, in workflows.CommitIm
 		}
 		wg.Go(func() {
 			for {
-				r, err := a.Store.CommitImportBatch(ctx, in.AccountID, in.ImportID, p.Part, in.BatchSize)
+				partDone, err := a.Store.CommitImportBatch(ctx, in.AccountID, in.ImportID, p.Part, in.BatchSize)
 				mu.Lock()
-				if err != nil {
-					if failed == nil {
-						failed = err
-						cancel()
-					}
-					mu.Unlock()
-					return
+				if err != nil && failed == nil {
+					failed = err
+					cancel()
 				}
-				if r.Processed >= progress.Processed {
-					progress = r
-				}
-				if r.PartDone {
+				if partDone {
 					done++
 				}
-				activity.RecordHeartbeat(ctx, workflows.CommitImportRowsResult{Processed: progress.Processed,
-					Created: progress.Created, Updated: progress.Updated})
 				mu.Unlock()
-				if r.PartDone || time.Now().After(deadline) || ctx.Err() != nil {
+				if err != nil || partDone || time.Now().After(deadline) || ctx.Err() != nil {
 					return
 				}
+				// Progress is the import's own row (what the API shows).
+				activity.RecordHeartbeat(ctx)
 			}
 		})
 	}

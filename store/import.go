@@ -460,27 +460,21 @@ func splitImport(after, last int64, n int) []ImportPart {
 	return parts
 }
 
-// ImportBatchResult is the import's progress after one committed batch of a
-// part, and whether that part is done.
-type ImportBatchResult struct {
-	Processed int64 `json:"processed"`
-	Created   int64 `json:"created"`
-	Updated   int64 `json:"updated"`
-	PartDone  bool  `json:"part_done"`
-}
-
 // CommitImportBatch upserts the next batch of a part's ok rows into customers
 // and the target group, in one transaction that also moves the part's resume
-// point and adds to the import's counts. A retried call after a crash
-// therefore continues where the part's last committed batch ended, and counts
-// nothing twice. Parts commit at once on their own connections; a deadlock
-// between them (known customers' key locks) runs the batch again.
-func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64, part, limit int) (ImportBatchResult, error) {
-	var out ImportBatchResult
-	err := s.inTxRetrying(ctx, func(tx *sqlx.Tx) error {
-		out = ImportBatchResult{}
-		var im Import
-		if err := tx.GetContext(ctx, &im, `SELECT `+importsColumns+` FROM imports WHERE account_id = ? AND id = ?`,
+// point and adds to the import's counts, and answers whether the part is done.
+// A retried call after a crash therefore continues where the part's last
+// committed batch ended, and counts nothing twice. Parts commit at once on
+// their own connections; a deadlock between them (known customers' key locks)
+// runs the batch again.
+func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64, part, limit int) (partDone bool, err error) {
+	err = s.inTxRetrying(ctx, func(tx *sqlx.Tx) error {
+		partDone = false
+		var im struct {
+			Status        string `db:"status"`
+			TargetGroupID int64  `db:"target_group_id"`
+		}
+		if err := tx.GetContext(ctx, &im, `SELECT status, target_group_id FROM imports WHERE account_id = ? AND id = ?`,
 			accountID, importID); errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
@@ -498,15 +492,14 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		} else if err != nil {
 			return err
 		}
-		out.Processed, out.Created, out.Updated = im.ProcessedRows, im.CreatedCount, im.UpdatedCount
 		if p.Done() {
-			out.PartDone = true
+			partDone = true
 			return nil
 		}
 		var rows []ImportRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+importRowsColumns+` FROM import_rows
 			WHERE import_id = ? AND account_id = ? AND verdict IN ('ok', 'not_mobile') AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
-			importID, im.AccountID, p.CommittedThrough, p.ThroughID, limit); err != nil {
+			importID, accountID, p.CommittedThrough, p.ThroughID, limit); err != nil {
 			return fmt.Errorf("load batch: %w", err)
 		}
 		through := p.ThroughID
@@ -531,7 +524,7 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 			through, importID, part); err != nil {
 			return err
 		}
-		out.PartDone = through >= p.ThroughID
+		partDone = through >= p.ThroughID
 		if len(rows) == 0 {
 			return nil
 		}
@@ -547,10 +540,9 @@ func (s *Store) CommitImportBatch(ctx context.Context, accountID, importID int64
 		} else if n != 1 {
 			return fmt.Errorf("import %d stopped committing: %w", importID, ErrImportState)
 		}
-		return tx.QueryRowxContext(ctx, `SELECT processed_rows, created_count, updated_count FROM imports WHERE id = ?`,
-			importID).Scan(&out.Processed, &out.Created, &out.Updated)
+		return nil
 	})
-	return out, err
+	return partDone, err
 }
 
 // upsertCustomers inserts new customers and updates known ones (matched by phone):

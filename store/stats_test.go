@@ -95,16 +95,15 @@ func TestCustomerCountsStayExactOnEveryWritePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r store.ImportBatchResult
 	for _, p := range parts {
-		for r.PartDone = false; !r.PartDone; {
-			if r, err = st.CommitImportBatch(ctx, a, im, p.Part, 3); err != nil {
+		for done := false; !done; {
+			if done, err = st.CommitImportBatch(ctx, a, im, p.Part, 3); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if r.Created != 2 || r.Updated != 2 {
-		t.Fatalf("import created %d, updated %d; want 2 and 2", r.Created, r.Updated)
+	if got, err := st.Import(ctx, a, im); err != nil || got.CreatedCount != 2 || got.UpdatedCount != 2 {
+		t.Fatalf("import created %d, updated %d (%v); want 2 and 2", got.CreatedCount, got.UpdatedCount, err)
 	}
 	check("import")
 	// The known customers the import updated left 미지정 for the new group.

@@ -58,6 +58,20 @@ func chunkInputs(t *testing.T, events []*historypb.HistoryEvent) []workflows.Sen
 	return out
 }
 
+// freshStatsBlock makes the next campaign messages' ids start a statistics
+// block: a block's end also ends a chunk (versionAlignedChunks), so a test that
+// counts chunks, or a window's claims, must not depend on where the package's
+// earlier tests left the ids. (Set past MAX(id), which InnoDB honours even below
+// a counter that skipped ids.)
+func (h *harness) freshStatsBlock(t *testing.T) {
+	t.Helper()
+	var top int64
+	if err := h.db.Get(&top, `SELECT COALESCE(MAX(id), 0) FROM campaign_messages`); err != nil {
+		t.Fatal(err)
+	}
+	h.db.MustExec(fmt.Sprintf(`ALTER TABLE campaign_messages AUTO_INCREMENT = %d`, (top/workflows.StatsBlock+1)*workflows.StatsBlock+1))
+}
+
 // countRows counts the campaign's messages matching cond (SQL on campaign_messages).
 func (h *harness) countRows(t *testing.T, campaignID int64, cond string, args ...any) int64 {
 	t.Helper()
@@ -247,6 +261,7 @@ func TestCancelARunningCampaignPutsUnsentMessagesBackToPending(t *testing.T) {
 	g := importCustomers(t, c, "취소", 1, n, "VIP")
 	r := simRelay(t, c, "sim-cancel", base, "sms", 1)
 	id := smsCampaign(t, c, "#{이름}님 안내", []int64{g}, r)
+	h.freshStatsBlock(t)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", id), nil).Expect(202)
 	claimed := int64(h.cfg.ChunkWindow * h.cfg.ChunkSize)
 	waitFor(t, "a full window of chunks claimed and in flight", func() bool {
@@ -297,6 +312,7 @@ func TestWeightedSplitIsExactAcrossChunks(t *testing.T) {
 	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "분배", "template_id": tpl.ID, "group_ids": []int64{g},
 		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": a, "weight": 70}, {"relay_id": b, "weight": 30}}}}).
 		Expect(201).JSON(&camp)
+	h.freshStatsBlock(t)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
 	done := waitCampaign(t, c, camp.ID)
 	if done.Status != "completed" || done.Delivered != 1001 {

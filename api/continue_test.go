@@ -51,6 +51,7 @@ func TestCampaignContinuesAsNewOnTheServerAndCompletes(t *testing.T) {
 	g := importCustomers(t, c, "이어가기", 1, n, "VIP")
 	r := simRelay(t, c, "sim-can", base, "sms", 1)
 	id := smsCampaign(t, c, "#{이름}님 안내", []int64{g}, r)
+	h.freshStatsBlock(t)
 
 	// Start it as the API does, with the continue-as-new knobs turned down.
 	camp, err := h.store.Campaign(ctx, accountID, id)

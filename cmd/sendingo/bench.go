@@ -532,19 +532,22 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 				return err
 			}
 			dbPid := bench.LocalMySQLPid() // 0 (no figure) when the database is elsewhere
-			if warmup > 0 {
-				// Each target first answers a run that is not counted, as a
-				// server in service would be warm: its link cache filled, its
-				// heap grown to its working size, the database's pages read.
-				fmt.Fprintf(out, "warm-up: %v of the Go client against each target, not counted\n", warmup)
-				for _, t := range targets {
-					if l := bench.RedirectsAt(ctx, t.base, tokens, concurrency, warmup); l.Failures > 0 {
-						return fmt.Errorf("warm-up of %s: %d failures", t.name, l.Failures)
-					}
-				}
-			}
 			var failed error
 			for _, client := range clients {
+				if warmup > 0 {
+					// Each target first answers a run that is not counted, as a
+					// server in service would be warm: its link cache filled, its
+					// heap grown to its working size, the database's pages read.
+					// Again before each client's rounds: the rounds before outlast
+					// the link cache's minute, and a first round that finds every
+					// link expired at once measures what no server in service does.
+					fmt.Fprintf(out, "warm-up: %v of the Go client against each target before the %s rounds, not counted\n", warmup, client)
+					for _, t := range targets {
+						if l := bench.RedirectsAt(ctx, t.base, tokens, concurrency, warmup); l.Failures > 0 {
+							return fmt.Errorf("warm-up of %s: %d failures", t.name, l.Failures)
+						}
+					}
+				}
 				rates := map[string][]float64{}
 				for round := 1; round <= rounds; round++ {
 					for _, t := range targets {
@@ -641,7 +644,7 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 	cmd.Flags().IntVar(&concurrency, "concurrency", 16, "concurrent clients (wrk: connections)")
 	cmd.Flags().IntVar(&rounds, "rounds", 3, "rounds of runs, each target in turn (medians are compared)")
 	cmd.Flags().DurationVar(&duration, "duration", 5*time.Second, "how long one run loads one target")
-	cmd.Flags().DurationVar(&warmup, "warmup", 3*time.Second, "an uncounted run against each target before the first round (0: none)")
+	cmd.Flags().DurationVar(&warmup, "warmup", 3*time.Second, "an uncounted run against each target before each client's rounds (0: none)")
 	cmd.Flags().StringVar(&baseline, "baseline", "", "git ref to build in a temporary worktree and measure the same way (e.g. 24fff19)")
 	cmd.Flags().StringVar(&only, "client", "both", "load generator: go (the closed-loop Go client), wrk, or both")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write this build's API CPU profile, taken during its first run under the last client, to this file")

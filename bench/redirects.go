@@ -204,6 +204,49 @@ func ProcessCPU(pid int) time.Duration {
 	return time.Duration(u+k) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
+// MachineCPU is the machine's CPU time so far, all cores, from the cpu line of
+// /proc/stat (Linux; zero elsewhere). Steal is time this virtual machine wanted
+// to run but its host ran something else: a round whose steal share is up was
+// slowed by the host, not by what it measured.
+type MachineCPU struct {
+	Busy, Idle, Steal time.Duration
+}
+
+// ReadMachineCPU reads MachineCPU now.
+func ReadMachineCPU() MachineCPU {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return MachineCPU{}
+	}
+	return parseMachineCPU(string(b))
+}
+
+// parseMachineCPU reads the cpu line: user nice system idle iowait irq softirq
+// steal (guest time is already in user).
+func parseMachineCPU(stat string) MachineCPU {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return MachineCPU{}
+	}
+	var v [8]int64
+	for i := range v {
+		v[i], _ = strconv.ParseInt(f[i+1], 10, 64)
+	}
+	tick := func(n int64) time.Duration { return time.Duration(n) * 10 * time.Millisecond } // USER_HZ 100
+	return MachineCPU{Busy: tick(v[0] + v[1] + v[2] + v[5] + v[6]), Idle: tick(v[3] + v[4]), Steal: tick(v[7])}
+}
+
+// Shares are the busy and stolen parts of the time since m0 (0 to 1 each).
+func (m MachineCPU) Shares(m0 MachineCPU) (busy, steal float64) {
+	b, i, st := m.Busy-m0.Busy, m.Idle-m0.Idle, m.Steal-m0.Steal
+	total := b + i + st
+	if total <= 0 {
+		return 0, 0
+	}
+	return float64(b) / float64(total), float64(st) / float64(total)
+}
+
 // FetchCPUProfile takes a CPU profile of d (at least a second) from the Go
 // process serving /debug/pprof/ at addr, starting at once, and writes it to path.
 func FetchCPUProfile(ctx context.Context, addr string, d time.Duration, path string) error {

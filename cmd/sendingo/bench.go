@@ -562,6 +562,7 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 							cpu0 = bench.ProcessCPU(t.pid)
 						}
 						dbCPU0 := bench.ProcessCPU(dbPid)
+						machine0 := bench.ReadMachineCPU()
 						commits0, haveCommits := bench.ScrapeCounter(ctx, t.base, "sendingo_click_commits_total")
 						var profiled chan error
 						if cpuProfile != "" && round == 1 && t.name == "this build" && client == clients[len(clients)-1] {
@@ -586,6 +587,7 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 							apiCPU = bench.ProcessCPU(t.pid) - cpu0
 						}
 						dbCPU := bench.ProcessCPU(dbPid) - dbCPU0
+						busy, steal := bench.ReadMachineCPU().Shares(machine0)
 						if profiled != nil {
 							if err := <-profiled; err != nil {
 								return err
@@ -617,6 +619,9 @@ func redirectsBenchCmd(load loader) *cobra.Command {
 							if commits, ok := bench.ScrapeCounter(ctx, t.base, "sendingo_click_commits_total"); ok && haveCommits && commits > commits0 {
 								fmt.Fprintf(out, "; %.1f clicks per commit", float64(l.N)/(commits-commits0))
 							}
+						}
+						if busy > 0 || steal > 0 {
+							fmt.Fprintf(out, "; machine busy %.0f%%, stolen by its host %.0f%%", 100*busy, 100*steal)
 						}
 						if t.clicks != nil {
 							recorded := after - before

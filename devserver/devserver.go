@@ -5,6 +5,7 @@ package devserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -70,14 +71,34 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.LogLevel == "" {
 		o.LogLevel = "warn"
 	}
-	var err error
+	// A port picked here is free when picked, but another process (a test's
+	// own dev server among them) may take it before the server binds it; the
+	// server then exits at once, and is started again on other ports.
+	picked := []*int{}
 	for _, p := range []*int{&o.Port, &o.HTTPPort, &o.MetricsPort} {
 		if *p == 0 {
+			picked = append(picked, p)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		for _, p := range picked {
+			var err error
 			if *p, err = FreePort(o.IP); err != nil {
 				return nil, err
 			}
 		}
+		s, err := start(ctx, o)
+		if errors.Is(err, errExitedEarly) && len(picked) > 0 && attempt < 3 {
+			continue
+		}
+		return s, err
 	}
+}
+
+// errExitedEarly: the server process ended before it answered.
+var errExitedEarly = errors.New("temporal dev server exited during start-up")
+
+func start(ctx context.Context, o Options) (*Server, error) {
 	args := []string{"server", "start-dev",
 		"--ip", o.IP,
 		"--port", strconv.Itoa(o.Port),
@@ -152,7 +173,7 @@ func (s *Server) waitReady(ctx context.Context, namespace string) error {
 	for {
 		select {
 		case <-s.done:
-			return fmt.Errorf("temporal dev server exited during start-up: %v", s.waitErr)
+			return fmt.Errorf("%w: %v", errExitedEarly, s.waitErr)
 		default:
 		}
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -11,8 +11,9 @@ import (
 
 // `make test` runs the Go tests through scripts/go-test: the whole output goes
 // to .test/go-test.log, and a failing run ends with what each failed test said
-// (and nothing a passing test said), since a CI summary shows only the end of a
-// long run's output.
+// (and nothing a passing test said), or what a package said outside its tests
+// when it failed there, since a CI summary shows only the end of a long run's
+// output.
 func TestGoTestRunnerEndsWithWhatFailed(t *testing.T) {
 	script, err := os.ReadFile("../scripts/go-test")
 	if err != nil {
@@ -28,7 +29,7 @@ func TestGoTestRunnerEndsWithWhatFailed(t *testing.T) {
 		files := map[string]string{
 			"scripts/go-test": string(script),
 			"go.mod":          "module example.com/m\n\ngo 1.26\n",
-			"p/p_test.go":     "package p\n\nimport \"testing\"\n\n" + tests,
+			"p/p_test.go":     "package p\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nvar _ = os.Exit\n\n" + tests,
 		}
 		for name, body := range files {
 			path := filepath.Join(dir, name)
@@ -86,6 +87,13 @@ func TestGoTestRunnerEndsWithWhatFailed(t *testing.T) {
 	if code == 0 || !found || !strings.Contains(summary, "panic: assignment to entry in nil map") ||
 		!strings.Contains(summary, "p_test.go:") || !strings.Contains(summary, "said before panicking") {
 		t.Errorf("a panicking run (exit %d):\n%s", code, out)
+	}
+
+	// A package whose TestMain cannot set up runs no test: what it said is shown.
+	out, code, _ = run(passing + `func TestMain(m *testing.M) { println("set-up failed: no database"); os.Exit(1) }` + "\n")
+	_, summary, found = strings.Cut(out, "== failed")
+	if code == 0 || !found || !strings.Contains(summary, "set-up failed: no database") {
+		t.Errorf("a run whose TestMain failed (exit %d):\n%s", code, out)
 	}
 
 	out, code, _ = run(passing)

@@ -39,7 +39,7 @@ type importState struct {
 func TestImportSurvivesAWorkerKilledMidCommit(t *testing.T) {
 	s := newStack(t)
 	account := s.signup()
-	const n, dups = 30000, 25 // two parts of 10,000- and 5,000-row batches; the last lines repeat earlier phones
+	const n, dups = 30000, 25 // two parts of 15,000 rows, each a 10,000- and a 5,000-row batch; the last lines repeat earlier phones
 	var b strings.Builder
 	b.WriteString("이름,휴대폰,등급\n")
 	for i := range n {

@@ -58,6 +58,10 @@ type Server struct {
 	logFile *os.File
 	Address string // host:port of the frontend
 	UIURL   string // empty when headless
+	// Options are the ones it runs with, its ports filled in: Start with them
+	// starts a server where this one was (after a restart, clients dial the
+	// same address).
+	Options Options
 }
 
 // Start launches the dev server and returns once its frontend answers.
@@ -128,7 +132,7 @@ func start(ctx context.Context, o Options) (*Server, error) {
 	// Its own process group keeps a terminal's Ctrl-C away from it (we stop it in
 	// order, after the worker); Pdeathsig kills it if this process dies abruptly.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	s := &Server{cmd: cmd, done: make(chan struct{}), Address: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
+	s := &Server{cmd: cmd, done: make(chan struct{}), Address: net.JoinHostPort(o.IP, strconv.Itoa(o.Port)), Options: o}
 	if o.LogFile != "" {
 		if err := os.MkdirAll(filepath.Dir(o.LogFile), 0o755); err != nil {
 			return nil, err

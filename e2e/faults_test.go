@@ -64,8 +64,7 @@ func TestCampaignSurvivesAMariaDBRestart(t *testing.T) {
 // state file: the campaign completes, every recipient reached exactly once. The
 // test runs a dev server of its own; the package's shared one keeps running.
 func TestCampaignSurvivesATemporalRestart(t *testing.T) {
-	o := temporalOptions(t, filepath.Join(t.TempDir(), "temporal.db"))
-	srv := startTemporal(t, o)
+	srv := startTemporal(t, temporalOptions(t, filepath.Join(t.TempDir(), "temporal.db")))
 	s := newStackOn(t, testenv.Current().DSN, srv.Address)
 	simulator, base := newSimulator(t, 4)
 	n := *recipients
@@ -83,7 +82,8 @@ func TestCampaignSurvivesATemporalRestart(t *testing.T) {
 	// Longer than SendChunk's heartbeat timeout (10 s): the attempts in flight
 	// time out meanwhile, and their completions arrive too late.
 	time.Sleep(12 * time.Second)
-	startTemporal(t, o)
+	// Where it was (its ports), so the worker and the API reach it again.
+	startTemporal(t, srv.Options)
 	t.Logf("Temporal started again with %d of %d messages at the relay", simulator.Stats().Unique, n)
 
 	// The workflow went on from the state file: had it been lost, the campaign
@@ -128,23 +128,18 @@ func TestCampaignServedByTwoWorkers(t *testing.T) {
 	}
 }
 
-// temporalOptions are a dev server's for one test: fixed free ports (a restarted
-// server must be where the clients dial) and state in dbFile ("" keeps it in
-// memory).
+// temporalOptions are a dev server's for one test: ports of its own, picked at
+// its start (and picked again should another process take one first), and
+// state in dbFile ("" keeps it in memory). A restart passes the first server's
+// Options, so it listens where the clients dial.
 func temporalOptions(t *testing.T, dbFile string) devserver.Options {
 	t.Helper()
 	cli, err := devserver.EnsureCLI(context.Background(), slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := devserver.Options{CLI: cli, DBFile: dbFile,
+	return devserver.Options{CLI: cli, DBFile: dbFile,
 		LogFile: filepath.Join(os.TempDir(), fmt.Sprintf("sendingo-e2e-temporal-%d.log", os.Getpid()))}
-	for _, p := range []*int{&o.Port, &o.HTTPPort, &o.MetricsPort} {
-		if *p, err = devserver.FreePort("127.0.0.1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return o
 }
 
 // startTemporal starts a dev server that is killed when the test ends.

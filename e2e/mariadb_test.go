@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -42,11 +43,7 @@ func startMariaDB(t *testing.T) *mariaDB {
 			}
 		}
 	}
-	port, err := devserver.FreePort("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mariaDB{t: t, dir: t.TempDir(), port: port}
+	m := &mariaDB{t: t, dir: t.TempDir()}
 	args := []string{"--no-defaults", "--datadir=" + filepath.Join(m.dir, "data"),
 		"--auth-root-authentication-method=normal", "--skip-test-db"}
 	args = append(args, m.userArgs()...)
@@ -54,7 +51,25 @@ func startMariaDB(t *testing.T) *mariaDB {
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
 	}
-	m.start()
+	// The port is free when picked, but another process (a dev server of
+	// another package's tests) may bind it first: mariadbd then exits at once,
+	// and starts again on another port.
+	for attempt := 1; ; attempt++ {
+		port, err := devserver.FreePort("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.port = port
+		_ = os.Remove(filepath.Join(m.dir, "error.log")) // this attempt's lines only
+		err = m.launch()
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !strings.Contains(m.errorLog(), "already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("mariadbd could not bind port %d, starting again on another: %v", port, err)
+	}
 	t.Logf("MariaDB of this test on 127.0.0.1:%d, data in %s", m.port, m.dir)
 	return m
 }
@@ -75,9 +90,18 @@ func binPath(name string) string {
 	return filepath.Join("/usr/sbin", name)
 }
 
-// start runs mariadbd on the data directory and waits until it answers.
+// start runs mariadbd on the data directory and its port, and waits until it
+// answers.
 func (m *mariaDB) start() {
 	m.t.Helper()
+	if err := m.launch(); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+// launch runs mariadbd and waits until it answers; it answers an error if the
+// server exits meanwhile or is not ready in a minute.
+func (m *mariaDB) launch() error {
 	args := []string{"--no-defaults",
 		"--datadir=" + filepath.Join(m.dir, "data"),
 		"--port=" + strconv.Itoa(m.port),
@@ -98,7 +122,7 @@ func (m *mariaDB) start() {
 	// the test binary dies abruptly, the cleanup below if the test just ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		m.t.Fatalf("start mariadbd: %v", err)
+		return fmt.Errorf("start mariadbd: %w", err)
 	}
 	m.cmd, m.exited = cmd, make(chan struct{})
 	exited := m.exited
@@ -110,7 +134,7 @@ func (m *mariaDB) start() {
 
 	db, err := sql.Open("mysql", m.dsn(""))
 	if err != nil {
-		m.t.Fatal(err)
+		return err
 	}
 	defer db.Close()
 	deadline := time.Now().Add(time.Minute)
@@ -119,15 +143,15 @@ func (m *mariaDB) start() {
 		err := db.PingContext(ctx)
 		cancel()
 		if err == nil {
-			return
+			return nil
 		}
 		select {
 		case <-exited:
-			m.t.Fatalf("mariadbd exited during start-up:\n%s", m.errorLog())
+			return fmt.Errorf("mariadbd on port %d exited during start-up:\n%s", m.port, m.errorLog())
 		default:
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("mariadbd on port %d not ready in a minute: %v\n%s", m.port, err, m.errorLog())
+			return fmt.Errorf("mariadbd on port %d not ready in a minute: %v\n%s", m.port, err, m.errorLog())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

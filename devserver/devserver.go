@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -230,14 +231,53 @@ func (s *Server) Kill() {
 // Done is closed when the server process has exited.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
-// FreePort asks the kernel for a port nobody listens on.
+// FreePort answers a port on ip that nobody listens on now, for a server
+// started next. It is picked at random between 10000 and the start of the
+// kernel's ephemeral range (net.ipv4.ip_local_port_range): ports in that range
+// are what the kernel gives every outgoing connection and every listener on
+// port 0, so one picked there may be taken by a connection before the server
+// binds it (a test suite opens thousands). Below it, only another caller
+// picking at random can take it. Where the range leaves no room below it,
+// the kernel picks.
 func FreePort(ip string) (int, error) {
+	if lo := ephemeralLow(); lo-freePortMin >= 1000 {
+		for range 64 {
+			p := freePortMin + rand.IntN(lo-freePortMin)
+			l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
+			if err == nil {
+				l.Close()
+				return p, nil
+			}
+		}
+	}
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freePortMin is the lowest port FreePort picks: above the ports services
+// are usually configured on.
+const freePortMin = 10000
+
+// ephemeralLow is the first port of the kernel's ephemeral range (32768
+// where it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 32768
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil || lo <= 0 {
+		return 32768
+	}
+	return lo
 }
 
 // EnsureCLI returns the path of the pinned Temporal CLI, building it on first use:

@@ -3,8 +3,10 @@ package devserver
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -47,5 +49,34 @@ func TestAServerThatExitsAtStartIsStartedAgainOnOtherPorts(t *testing.T) {
 	}
 	if ports := starts(); len(ports) != 1 || ports[0] != "17233" {
 		t.Fatalf("started on given ports %v, want once on 17233", ports)
+	}
+}
+
+// FreePort picks below the kernel's ephemeral range, where no outgoing
+// connection or listener on port 0 is given a port, and answers ports a
+// server can then listen on.
+func TestFreePortIsOutsideTheEphemeralRange(t *testing.T) {
+	lo := ephemeralLow()
+	if lo-freePortMin < 1000 {
+		t.Skipf("the ephemeral range starts at %d: no room below it, the kernel picks", lo)
+	}
+	seen := map[int]bool{}
+	for range 20 {
+		p, err := FreePort("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p < freePortMin || p >= lo {
+			t.Fatalf("FreePort answered %d, want a port in [%d, %d)", p, freePortMin, lo)
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			t.Fatalf("listen on the port FreePort answered: %v", err)
+		}
+		l.Close()
+		seen[p] = true
+	}
+	if len(seen) < 2 {
+		t.Fatalf("20 calls answered %v: want ports picked at random", seen)
 	}
 }

@@ -238,11 +238,14 @@ func firstAwaited(aws []store.AwaitedRelay, last int64) int64 {
 	return first
 }
 
-// relayPoll is what one relay's poll found: the changes by status, the message
-// ids whose statistics changed, and whether the relay said it has more reports
-// ready than the poll read.
+// relayPoll is what one relay's poll found: the changes by status of the
+// campaign's messages, how many messages of the account's other campaigns it
+// changed (a relay's report stream carries every campaign's reports), the
+// message ids whose statistics changed, and whether the relay said it has more
+// reports ready than the poll read.
 type relayPoll struct {
 	changed map[string]int64
+	others  int64
 	touched []int64
 	more    bool
 }
@@ -254,6 +257,9 @@ type relayPoll struct {
 func (p relayPoll) readyMore() bool {
 	if !p.more {
 		return false
+	}
+	if p.others > 0 {
+		return true
 	}
 	for _, n := range p.changed {
 		if n > 0 {
@@ -273,6 +279,14 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 	merge := func(m map[string]int64) {
 		for k, v := range m {
 			res.changed[k] += v
+		}
+	}
+	// mergeAll adds what a page changed of the campaign's (own) and of every
+	// message (all).
+	mergeAll := func(own, all map[string]int64) {
+		merge(own)
+		for k, v := range all {
+			res.others += v - own[k]
 		}
 	}
 	size, pages := cmp.Or(a.ReportPageSize, reportPageLimit), cmp.Or(a.ReportPages, reportPagesPerPoll)
@@ -306,7 +320,8 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 		// before it are applied.
 		type applied struct {
 			next    string
-			changed map[string]int64
+			changed map[string]int64 // the campaign's messages
+			all     map[string]int64 // every message (the account's other campaigns' too)
 			// held: the page names messages of the campaign whose chunks are
 			// not counted yet (a poll beside the chunks); the cursor stays
 			// before it, and a later poll reads it again.
@@ -320,7 +335,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			if done.err != nil {
 				return true, done.err
 			}
-			merge(done.changed)
+			mergeAll(done.changed, done.all)
 			if done.held {
 				return true, nil
 			}
@@ -340,7 +355,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				done := <-inflight[0]
 				inflight = inflight[1:]
 				if done.err == nil {
-					merge(done.changed)
+					mergeAll(done.changed, done.all)
 				} else if err == nil {
 					err = done.err
 				}
@@ -374,13 +389,14 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}
 			ch := make(chan applied, 1)
 			go func() {
+				k := keyOf(in.AccountID, in.CampaignID)
 				if len(in.Counted) == 0 {
-					changed, err := a.Store.ApplyResults(ctx, in.AccountID, results, store.MessageSent, store.MessageSending)
-					ch <- applied{next: p.Next, changed: changed, err: err}
+					own, all, err := a.Store.ApplyReports(ctx, k, results, store.MessageSent, store.MessageSending)
+					ch <- applied{next: p.Next, changed: own, all: all, err: err}
 					return
 				}
-				changed, held, err := a.Store.ApplyCountedReports(ctx, keyOf(in.AccountID, in.CampaignID), storeRanges(in.Counted), results)
-				ch <- applied{next: p.Next, changed: changed, held: held > 0, err: err}
+				own, all, held, err := a.Store.ApplyCountedReports(ctx, k, storeRanges(in.Counted), results)
+				ch <- applied{next: p.Next, changed: own, all: all, held: held > 0, err: err}
 			}()
 			inflight = append(inflight, ch)
 			if !p.More {

@@ -807,8 +807,13 @@ func TestReportPollEstimateNeverEndsTheWaitEarly(t *testing.T) {
 	}
 	f.campaign = mine
 	f.acts.ReportPageSize, f.acts.ReportPages = 4, 2
+	var counted, relayCounted int64 // what this campaign's polls counted as its own
 	for i := 0; ; i++ {
 		r := f.collectReports(p)
+		counted += r.Delivered + r.Failed + r.Unknown
+		for _, rc := range r.Relays {
+			relayCounted += rc.Delivered + rc.Failed
+		}
 		left := int64(byStatus(f.rows())["sent"])
 		if (r.Awaiting == 0) != (left == 0) || (!r.More && r.Awaiting != left) {
 			t.Fatalf("poll %d (More %v) says %d await a report; %d do", i, r.More, r.Awaiting, left)
@@ -819,6 +824,14 @@ func TestReportPollEstimateNeverEndsTheWaitEarly(t *testing.T) {
 		if i == 20 {
 			t.Fatalf("still awaiting after %d polls: %+v", i, r)
 		}
+	}
+	// Its polls wrote the other campaign's reports they read (the stream is
+	// the relay's), but counted only this campaign's 20 messages.
+	if counted != 20 || relayCounted != 20 {
+		t.Fatalf("this campaign's polls counted %d reports (%d per relay); it has 20 messages", counted, relayCounted)
+	}
+	if rs := byStatus(other.rows()); rs["sent"] != 0 {
+		t.Fatalf("the other campaign's messages after this one's polls: %v", rs)
 	}
 }
 

@@ -270,7 +270,27 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	where.int(accountID)
 	where.sql(" AND m.status IN ")
 	statusList(&where, from)
-	return s.applyResults(ctx, results, where)
+	changed, _, err := s.applyResults(ctx, accountID, results, where, 0)
+	return changed, err
+}
+
+// ApplyReports applies a page of a relay's report stream, read by campaign k's
+// poll, as ApplyResults(k's account, from) does: the stream is the relay's, so
+// a page may name messages of k's account's other campaigns, and those are
+// written too (nobody reads the page again). It answers the changes by status
+// of every message (all) and of k's own (own): a campaign's progress counts
+// only its own messages.
+func (s *Store) ApplyReports(ctx context.Context, k CampaignKey, results []MessageResult, from ...string) (own, all map[string]int64, err error) {
+	if len(from) == 0 {
+		return nil, nil, errors.New("apply reports: no status to move the messages from")
+	}
+	var where sqlText
+	where.sql(" AND m.account_id = ")
+	where.int(k.AccountID)
+	where.sql(" AND m.status IN ")
+	statusList(&where, from)
+	all, own, err = s.applyResults(ctx, k.AccountID, results, where, k.ID)
+	return own, all, err
 }
 
 // IDRange is an inclusive range of message ids.
@@ -286,10 +306,11 @@ type IDRange struct {
 // of it is counted, and a chunk retried after a fault counts its range as its
 // hand-over left it, whatever the reports say meanwhile.
 //
-// It answers the changes and held: how many messages of k the results name
-// that still await (sending, or sent outside counted). Their reports must be
-// read again, by a later poll.
-func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted []IDRange, results []MessageResult) (changed map[string]int64, held int64, err error) {
+// It answers the changes by status of k's own messages (own) and of every
+// message (all), as ApplyReports, and held: how many messages of k the results
+// name that still await (sending, or sent outside counted). Their reports must
+// be read again, by a later poll.
+func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted []IDRange, results []MessageResult) (own, all map[string]int64, held int64, err error) {
 	var where sqlText
 	where.sql(" AND m.account_id = ")
 	where.int(k.AccountID)
@@ -309,15 +330,15 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 		where.int(r.To)
 	}
 	where.sql("))")
-	if changed, err = s.applyResults(ctx, results, where); err != nil {
-		return changed, 0, err
+	if all, own, err = s.applyResults(ctx, k.AccountID, results, where, k.ID); err != nil {
+		return own, all, 0, err
 	}
 	var n int64
-	for _, c := range changed {
+	for _, c := range all {
 		n += c
 	}
 	if n >= int64(len(results)) {
-		return changed, 0, nil // every report moved its message
+		return own, all, 0, nil // every report moved its message
 	}
 	var q sqlText
 	q.sql("SELECT COUNT(*) FROM campaign_messages WHERE account_id = ")
@@ -335,9 +356,9 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	}
 	q.sql(")")
 	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
-		return changed, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
+		return own, all, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
 	}
-	return changed, held, nil
+	return own, all, held, nil
 }
 
 // statusList writes ('a','b',…) into t.
@@ -352,12 +373,45 @@ func statusList(t *sqlText, statuses []string) {
 	t.sql(")")
 }
 
-// applyResults writes results, up to 500 rows per statement, to the rows the
-// condition where (appended to each statement's id condition) admits.
-func (s *Store) applyResults(ctx context.Context, results []MessageResult, where sqlText) (map[string]int64, error) {
+// applyResults writes results, up to 500 rows per statement, to the rows of
+// account the condition where (appended to each statement's id condition)
+// admits, and answers the rows changed by status: all of them, and those of
+// campaign own (0: none asked for).
+//
+// Where the results name no message of the account's other campaigns (a
+// campaign sending alone; campaign_id never changes, so one look tells), own's
+// changes are all of them. Otherwise each statement's rows of the account are
+// first locked in id order, as the UPDATE itself takes them, reading which of
+// them the UPDATE will change and whose they are; locked, none can change
+// meanwhile, so the count is exact, and two polls applying one page still lock
+// its rows in one order.
+func (s *Store) applyResults(ctx context.Context, account int64, results []MessageResult, where sqlText, own int64) (map[string]int64, map[string]int64, error) {
 	changed := map[string]int64{}
 	if len(results) == 0 {
-		return changed, nil
+		return changed, changed, nil
+	}
+	mixed := false
+	if own != 0 {
+		var q sqlText
+		q.sql("SELECT EXISTS (SELECT 1 FROM campaign_messages WHERE account_id = ")
+		q.int(account)
+		q.sql(" AND campaign_id <> ")
+		q.int(own)
+		q.sql(" AND id IN (")
+		for i, r := range results {
+			if i > 0 {
+				q.sql(",")
+			}
+			q.int(r.ID)
+		}
+		q.sql("))")
+		if err := s.db.GetContext(ctx, &mixed, q.String()); err != nil {
+			return changed, changed, fmt.Errorf("find whose messages %d results name: %w", len(results), err)
+		}
+	}
+	ownChanged := changed
+	if mixed {
+		ownChanged = map[string]int64{}
 	}
 	// The rows of each status, statuses in the order they first appear, in
 	// one array made to size: a hand-over slice or a report page is thousands
@@ -412,6 +466,28 @@ func (s *Store) applyResults(ctx context.Context, results []MessageResult, where
 				}
 				part := rows[i : i+n]
 				i += n
+				if mixed {
+					// Whether the UPDATE below changes each row, and whether
+					// the row is own's, read with the rows locked.
+					q.b = append(q.b[:0], "SELECT m.campaign_id = "...)
+					q.int(own)
+					q.sql(" AND (TRUE")
+					q.b = append(q.b, where.b...)
+					q.sql(") FROM campaign_messages m FORCE INDEX (PRIMARY)")
+					resultIDs(&q, part)
+					q.sql(" AND m.account_id = ")
+					q.int(account)
+					q.sql(" ORDER BY m.id FOR UPDATE")
+					var mine []bool
+					if err := tx.SelectContext(ctx, &mine, q.String()); err != nil {
+						return fmt.Errorf("lock %d messages for their %s results: %w", len(part), st, err)
+					}
+					for _, m := range mine {
+						if m {
+							ownChanged[st]++
+						}
+					}
+				}
 				q.b = q.b[:0]
 				resultUpdate(&q, st, part)
 				q.b = append(q.b, where.b...)
@@ -425,7 +501,7 @@ func (s *Store) applyResults(ctx context.Context, results []MessageResult, where
 		}
 		return nil
 	})
-	return changed, err
+	return changed, ownChanged, err
 }
 
 // resultRow is a MessageResult as it is stored: truncated, times formatted.
@@ -479,7 +555,7 @@ var resultColumns = []resultColumn{
 // per id of the range, NULL where a row keeps its own or no row of the
 // statement has that id.
 func resultUpdate(t *sqlText, status string, rows []resultRow) {
-	first, last := rows[0].id, rows[len(rows)-1].id
+	first := rows[0].id
 	t.sql(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = `)
 	t.str(status)
 	for _, c := range resultColumns {
@@ -514,6 +590,13 @@ func resultUpdate(t *sqlText, status string, rows []resultRow) {
 		}
 		t.sql("), m." + c.name + ")")
 	}
+	resultIDs(t, rows)
+}
+
+// resultIDs writes the WHERE of rows' ids (in id order): a range when they are
+// consecutive.
+func resultIDs(t *sqlText, rows []resultRow) {
+	first, last := rows[0].id, rows[len(rows)-1].id
 	if last-first+1 == int64(len(rows)) {
 		t.sql(" WHERE m.id BETWEEN ")
 		t.int(first)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +250,103 @@ func TestApplyResultsWritesManyRowsAcrossGapsAndStatements(t *testing.T) {
 	}
 	if changed[store.MessageSent] != wantSent || changed[store.MessageFailed] != wantFailed {
 		t.Fatalf("changed %v, want %d sent and %d failed", changed, wantSent, wantFailed)
+	}
+}
+
+// A page of a relay's report stream names messages of two campaigns of one
+// account (and one of another account): applying it for campaign A writes
+// every message of A's account that awaits its report, and counts A's own
+// apart from the rest, after the send (ApplyReports) and beside the chunks
+// (ApplyCountedReports). A page that names only A's messages counts them all.
+func TestApplyReportsCountsThePollingCampaignsOwn(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	db := testenv.DB(t)
+	const account, a, b = 990601, 990601, 990602
+	seq := 0 // a campaign's recipients are unique
+	insert := func(account, campaign int64, n int) []int64 {
+		t.Helper()
+		for range n {
+			seq++
+			i := seq
+			if _, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+				channel, body, buttons, fallback_body, status, relay_id, sent_channel, provider_id, sent_at)
+				VALUES (?, ?, ?, 1, ?, 'n', 'sms', 'b', '', '', 'sent', 9, 'sms', 'p', '2026-01-01 00:00:00')`,
+				campaign, account, i, fmt.Sprintf("+8210000002%02d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ids []int64
+		if err := db.Select(&ids, `SELECT id FROM campaign_messages WHERE campaign_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?`, campaign, account, n); err != nil {
+			t.Fatal(err)
+		}
+		slices.Reverse(ids)
+		return ids
+	}
+	// Interleaved, as two campaigns' hand-overs put their reports in one stream.
+	var aIDs, bIDs []int64
+	for range 3 {
+		aIDs = append(aIDs, insert(account, a, 2)...)
+		bIDs = append(bIDs, insert(account, b, 2)...)
+	}
+	foreign := insert(account+1, a, 1) // another account's message: never touched
+	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	page := func(ids []int64, status string) []store.MessageResult {
+		var out []store.MessageResult
+		for i, id := range ids {
+			out = append(out, store.MessageResult{ID: id, Status: status, Code: "c", ResultAt: at.Add(time.Duration(i) * time.Second)})
+		}
+		return out
+	}
+	status := func(id int64) string {
+		var s string
+		if err := db.Get(&s, `SELECT status FROM campaign_messages WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	ka := store.CampaignKey{AccountID: account, ID: a}
+
+	// After the send: A's first four and B's first four, delivered and failed,
+	// with the other account's message; one of A's has moved on already.
+	db.MustExec(`UPDATE campaign_messages SET status = 'delivered' WHERE id = ?`, aIDs[3])
+	mixed := append(page([]int64{aIDs[0], bIDs[0], aIDs[1], bIDs[1]}, store.MessageDelivered),
+		page([]int64{aIDs[2], bIDs[2], aIDs[3], bIDs[3], foreign[0]}, store.MessageFailed)...)
+	own, all, err := st.ApplyReports(ctx, ka, mixed, store.MessageSent, store.MessageSending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own[store.MessageDelivered] != 2 || own[store.MessageFailed] != 1 || all[store.MessageDelivered] != 4 || all[store.MessageFailed] != 3 {
+		t.Fatalf("own %v, all %v: want A's 2 delivered and 1 failed of 4 delivered and 3 failed", own, all)
+	}
+	for _, id := range []int64{bIDs[0], bIDs[1], bIDs[2], bIDs[3]} {
+		if s := status(id); s != store.MessageDelivered && s != store.MessageFailed {
+			t.Errorf("B's message %d is %s: the page's reports of another campaign must be written", id, s)
+		}
+	}
+	if s := status(foreign[0]); s != store.MessageSent {
+		t.Errorf("another account's message is %s", s)
+	}
+
+	// Beside the chunks: A's fifth in a counted range, its sixth not (held);
+	// B's last two move as after the send.
+	counted := []store.IDRange{{From: aIDs[4], To: aIDs[4]}}
+	own, all, held, err := st.ApplyCountedReports(ctx, ka, counted,
+		page([]int64{aIDs[4], bIDs[4], aIDs[5], bIDs[5]}, store.MessageDelivered))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own[store.MessageDelivered] != 1 || all[store.MessageDelivered] != 3 || held != 1 {
+		t.Fatalf("beside the chunks: own %v, all %v, held %d: want 1 of A's, 3 in all, 1 held", own, all, held)
+	}
+
+	// A page of A's messages only: each counted as A's.
+	db.MustExec(`UPDATE campaign_messages SET status = 'sent' WHERE campaign_id = ? AND account_id = ?`, a, account)
+	own, all, err = st.ApplyReports(ctx, ka, page(aIDs, store.MessageDelivered), store.MessageSent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own[store.MessageDelivered] != 6 || all[store.MessageDelivered] != 6 {
+		t.Fatalf("A's page alone: own %v, all %v; want 6 each", own, all)
 	}
 }

@@ -265,13 +265,19 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	if len(from) == 0 {
 		return nil, errors.New("apply results: no status to move the messages from")
 	}
-	var where sqlText // the statements' common end: the account, the statuses moved from
+	_, changed, err := s.applyResults(ctx, accountID, results, movedFrom(accountID, from), 0)
+	return changed, err
+}
+
+// movedFrom is the result statements' common end: the account, the statuses
+// its messages move from.
+func movedFrom(accountID int64, from []string) sqlText {
+	var where sqlText
 	where.sql(" AND m.account_id = ")
 	where.int(accountID)
 	where.sql(" AND m.status IN ")
 	statusList(&where, from)
-	changed, _, err := s.applyResults(ctx, accountID, results, where, 0)
-	return changed, err
+	return where
 }
 
 // ApplyReports applies a page of a relay's report stream, read by campaign k's
@@ -284,13 +290,7 @@ func (s *Store) ApplyReports(ctx context.Context, k CampaignKey, results []Messa
 	if len(from) == 0 {
 		return nil, nil, errors.New("apply reports: no status to move the messages from")
 	}
-	var where sqlText
-	where.sql(" AND m.account_id = ")
-	where.int(k.AccountID)
-	where.sql(" AND m.status IN ")
-	statusList(&where, from)
-	all, own, err = s.applyResults(ctx, k.AccountID, results, where, k.ID)
-	return own, all, err
+	return s.applyResults(ctx, k.AccountID, results, movedFrom(k.AccountID, from), k.ID)
 }
 
 // IDRange is an inclusive range of message ids.
@@ -330,7 +330,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 		where.int(r.To)
 	}
 	where.sql("))")
-	if all, own, err = s.applyResults(ctx, k.AccountID, results, where, k.ID); err != nil {
+	if own, all, err = s.applyResults(ctx, k.AccountID, results, where, k.ID); err != nil {
 		return own, all, 0, err
 	}
 	var n int64
@@ -347,18 +347,24 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	q.int(k.ID)
 	q.sql(" AND status IN ")
 	statusList(&q, []string{MessageSent, MessageSending})
-	q.sql(" AND id IN (")
-	for i, r := range results {
-		if i > 0 {
-			q.sql(",")
-		}
-		q.int(r.ID)
-	}
-	q.sql(")")
+	q.sql(" AND id IN ")
+	idList(&q, results)
 	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
 		return own, all, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
 	}
 	return own, all, held, nil
+}
+
+// idList writes the results' message ids, (1,2,…), into t.
+func idList(t *sqlText, results []MessageResult) {
+	t.sql("(")
+	for i, r := range results {
+		if i > 0 {
+			t.sql(",")
+		}
+		t.int(r.ID)
+	}
+	t.sql(")")
 }
 
 // statusList writes ('a','b',…) into t.
@@ -375,8 +381,8 @@ func statusList(t *sqlText, statuses []string) {
 
 // applyResults writes results, up to 500 rows per statement, to the rows of
 // account the condition where (appended to each statement's id condition)
-// admits, and answers the rows changed by status: all of them, and those of
-// campaign own (0: none asked for).
+// admits, and answers the rows changed by status: those of campaign own (0:
+// none asked for), and all of them.
 //
 // Where the results name no message of the account's other campaigns (a
 // campaign sending alone; campaign_id never changes, so one look tells), own's
@@ -397,14 +403,9 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 		q.int(account)
 		q.sql(" AND campaign_id <> ")
 		q.int(own)
-		q.sql(" AND id IN (")
-		for i, r := range results {
-			if i > 0 {
-				q.sql(",")
-			}
-			q.int(r.ID)
-		}
-		q.sql("))")
+		q.sql(" AND id IN ")
+		idList(&q, results)
+		q.sql(")")
 		if err := s.db.GetContext(ctx, &mixed, q.String()); err != nil {
 			return changed, changed, fmt.Errorf("find whose messages %d results name: %w", len(results), err)
 		}
@@ -501,7 +502,7 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 		}
 		return nil
 	})
-	return changed, ownChanged, err
+	return ownChanged, changed, err
 }
 
 // resultRow is a MessageResult as it is stored: truncated, times formatted.

@@ -79,6 +79,14 @@ func TestLoginFailuresRateLimited(t *testing.T) {
 	}
 	// The owner, from elsewhere, with the right password: refused while limited.
 	retryAfter(t, login(from(two, "203.0.113.5"), victim, "Corr3ct-Horse"))
+	// The address in capitals is the address, and counts as it.
+	retryAfter(t, login(from(two, "203.0.113.5"), strings.ToUpper(victim), "Corr3ct-Horse"))
+	// Spellings the e-mail column's collation equates with the address (an
+	// accented "í", a full-width "ｖ") are other addresses: no login answers
+	// to them, so they are no way around the address's limit.
+	for _, alike := range []string{strings.Replace(victim, "i", "í", 1), "ｖ" + victim[1:]} {
+		login(from(two, "203.0.113.5"), alike, "Corr3ct-Horse").Expect(401)
+	}
 	// Another e-mail from another address logs in.
 	login(from(one, "203.0.113.6"), other, "Corr3ct-Horse").Expect(200)
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"go.yaml.in/yaml/v3"
 
@@ -27,7 +28,9 @@ func loadCompose(t *testing.T, interpolate bool) *types.Project {
 }
 
 // loadComposeWith is loadCompose with env (KEY=value) as the environment, as a
-// .env file beside the compose file would set it.
+// .env file beside the compose file would set it. The file as written is not
+// validated (a ${VAR:-…} where an address goes is valid only once
+// interpolated); the interpolated one is.
 func loadComposeWith(t *testing.T, interpolate bool, env []string) *types.Project {
 	t.Helper()
 	opts, err := cli.NewProjectOptions([]string{composeFile},
@@ -35,6 +38,7 @@ func loadComposeWith(t *testing.T, interpolate bool, env []string) *types.Projec
 		cli.WithEnv(env),
 		cli.WithProfiles([]string{"observability"}),
 		cli.WithInterpolation(interpolate),
+		cli.WithLoadOptions(func(o *loader.Options) { o.SkipValidation = !interpolate }),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +168,42 @@ func TestComposeStack(t *testing.T) {
 			}
 			if _, err := os.Stat(v.Source); err != nil {
 				t.Errorf("%s mounts %s: %v", name, v.Source, err)
+			}
+		}
+	}
+}
+
+// Only the API is published on every interface. The operators' pages (Temporal
+// Web, mailpit with every mail the platform sends — password reset links too —,
+// the simulator, Prometheus, Grafana) listen on loopback unless OPS_BIND in .env
+// publishes them, and the Temporal frontend on loopback whatever it says.
+func TestComposePublishesOnlyTheAPIBeyondLoopback(t *testing.T) {
+	operators := map[string]uint32{"temporal-ui": 8233, "mailpit": 8025, "relay-sim": 8090, "prometheus": 9090, "grafana": 3000}
+	for _, c := range []struct {
+		env []string
+		ops string // where the operators' pages listen
+	}{{[]string{}, "127.0.0.1"}, {[]string{"OPS_BIND=0.0.0.0"}, "0.0.0.0"}} {
+		p := loadComposeWith(t, true, c.env)
+		seen := map[string]bool{}
+		for name, s := range p.Services {
+			for _, port := range s.Ports {
+				published, _ := strconv.ParseUint(port.Published, 10, 32)
+				want := "127.0.0.1"
+				switch {
+				case name == "api" && port.Target == 8080:
+					want = "" // every interface: customers' browsers reach it
+				case operators[name] == uint32(published):
+					want = c.ops
+					seen[name] = true
+				}
+				if port.HostIP != want {
+					t.Errorf("with %v, %s publishes %s:%s→%d; want it on %q", c.env, name, port.HostIP, port.Published, port.Target, want)
+				}
+			}
+		}
+		for name := range operators {
+			if !seen[name] {
+				t.Errorf("with %v, %s publishes no port", c.env, name)
 			}
 		}
 	}

@@ -448,3 +448,64 @@ func TestTaskCredentialsComeFromSecretsManager(t *testing.T) {
 		}
 	}
 }
+
+// Behind the ALB the API believes forwarded headers from the ALB's nodes (the
+// public subnets) and from nothing else. Without that every client is the ALB
+// to the API: one client's failed logins would lock everyone out, logs and the
+// audit would show the ALB's address, and HSTS would never be sent.
+func TestTheAPIBelievesTheALBsForwardedHeaders(t *testing.T) {
+	exprText := func(e hcl.Expression) string {
+		r := e.Range()
+		src, err := os.ReadFile(r.Filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(src[r.Start.Byte:r.End.Byte])
+	}
+	// compute passes trusted_proxy_cidrs to every task as SENDINGO_TRUSTED_PROXIES.
+	path := filepath.Join(tfRoot, "modules", "compute", "main.tf")
+	env := ""
+	for _, body := range tfBodies(t, filepath.Dir(path)) {
+		for _, b := range body.Blocks {
+			if b.Type == "locals" && b.Body.Attributes["environment"] != nil {
+				env = exprText(b.Body.Attributes["environment"].Expr)
+			}
+		}
+	}
+	if !regexp.MustCompile(`SENDINGO_TRUSTED_PROXIES\s*=\s*join\(",",\s*var\.trusted_proxy_cidrs\)`).MatchString(env) {
+		t.Errorf("%s: the tasks' environment does not set SENDINGO_TRUSTED_PROXIES from var.trusted_proxy_cidrs", path)
+	}
+	// The stack gives compute the public subnets' ranges...
+	found := false
+	for _, c := range moduleCalls(t, filepath.Join(tfRoot, "modules", "stack")) {
+		if c.name != "compute" {
+			continue
+		}
+		found = true
+		if a := c.args["trusted_proxy_cidrs"]; a == nil || exprText(a.Expr) != "module.network.public_subnet_cidr_blocks" {
+			t.Errorf("%s: compute's trusted_proxy_cidrs is not module.network.public_subnet_cidr_blocks", c.rng)
+		}
+	}
+	if !found {
+		t.Fatal("the stack calls no module compute")
+	}
+	// ...which are where the ALB is.
+	out := loadModule(t, filepath.Join(tfRoot, "modules", "network")).Outputs["public_subnet_cidr_blocks"]
+	if out == nil {
+		t.Fatal("the network module has no output public_subnet_cidr_blocks")
+	}
+	src, err := os.ReadFile(filepath.Join(tfRoot, "modules", "network", "outputs.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?s)output "public_subnet_cidr_blocks" \{.*?value\s*=\s*aws_subnet\.public\[\*\]\.cidr_block\s*\n\}`).Match(src) {
+		t.Error("public_subnet_cidr_blocks is not the public subnets' cidr_block")
+	}
+	compute, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?s)resource "aws_lb" "[a-z_]+" \{.*?subnets\s*=\s*var\.public_subnet_ids`).Match(compute) {
+		t.Error("the ALB is not in the public subnets")
+	}
+}

@@ -15,6 +15,9 @@ locals {
       SENDINGO_LOG_LEVEL          = var.log_level
       SENDINGO_SMTP_ADDR          = var.smtp_addr
       SENDINGO_MAIL_FROM          = var.mail_from
+      # The ALB's nodes: without them the API would see every client as the
+      # ALB, so one client's failed logins would lock everyone out.
+      SENDINGO_TRUSTED_PROXIES = join(",", var.trusted_proxy_cidrs)
       # Public material: the CA of a private Temporal frontend and the name its
       # certificate carries.
       SENDINGO_TEMPORAL_TLS_CA          = var.temporal_tls_ca

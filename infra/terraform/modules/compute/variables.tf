@@ -64,6 +64,11 @@ variable "log_level" {
   default     = "info"
 }
 
+variable "trusted_proxy_cidrs" {
+  type        = list(string)
+  description = "Where the ALB's nodes are (the public subnets): the API believes X-Forwarded-For and X-Forwarded-Proto from these only (SENDINGO_TRUSTED_PROXIES), so rate limits, logs and the audit see the client's address and HSTS is sent."
+}
+
 variable "environment" {
   type        = map(string)
   description = "More non-secret SENDINGO_* settings for every task, e.g. { SENDINGO_CHUNK_SIZE = \"10000\" }. Secrets never go here."

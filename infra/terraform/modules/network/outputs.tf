@@ -13,6 +13,11 @@ output "public_subnet_ids" {
   value       = aws_subnet.public[*].id
 }
 
+output "public_subnet_cidr_blocks" {
+  description = "The public subnets' address ranges: where the ALB's nodes are, whose forwarded headers the API believes."
+  value       = aws_subnet.public[*].cidr_block
+}
+
 output "private_subnet_ids" {
   description = "Private subnets (ECS tasks, RDS, endpoints), one per zone."
   value       = aws_subnet.private[*].id

@@ -66,6 +66,7 @@ module "compute" {
   vpc_id                       = module.network.vpc_id
   public_subnet_ids            = module.network.public_subnet_ids
   private_subnet_ids           = module.network.private_subnet_ids
+  trusted_proxy_cidrs          = module.network.public_subnet_cidr_blocks
   image_tag                    = var.image_tag
   certificate_arn              = var.certificate_arn
   public_url                   = local.public_url

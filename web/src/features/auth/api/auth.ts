@@ -22,8 +22,3 @@ export function useSignup() {
     onSuccess: () => qc.invalidateQueries({ queryKey: roots.me }),
   });
 }
-
-/** safeNext keeps a return path on this site. */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/customers';
-}

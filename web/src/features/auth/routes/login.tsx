@@ -6,7 +6,8 @@ import { ErrorNotice } from '@/components/states';
 import { applyFieldErrors } from '@/lib/forms';
 import { ApiError } from '@/lib/api';
 import { AuthFrame } from '../components/auth-frame';
-import { safeNext, useLogin } from '../api/auth';
+import { useLogin } from '../api/auth';
+import { safeNext } from '../lib/next';
 
 export function LoginRoute() {
   const { t } = useTranslation();

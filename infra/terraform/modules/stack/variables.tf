@@ -147,7 +147,7 @@ variable "temporal_tls_key_secret_arn" {
 
 variable "temporal_api_key_secret_arn" {
   type        = string
-  description = "Secrets Manager secret with a Temporal Cloud API key, instead of the mTLS pair; null when not used."
+  description = "Secrets Manager secret with an API key, for an existing endpoint (endpoint mode) that takes API keys instead of the mTLS pair; null when not used. A cloud-mode namespace takes client certificates."
   default     = null
 }
 

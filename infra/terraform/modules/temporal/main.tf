@@ -19,9 +19,11 @@ resource "temporalcloud_namespace" "this" {
       condition     = var.accepted_client_ca != null
       error_message = "cloud mode needs accepted_client_ca (the CA of the workers' client certificates)."
     }
+    # The namespace takes client certificates, and the address handed to the
+    # tasks is its mTLS endpoint: an API key alone would reach nothing.
     precondition {
-      condition     = (var.tls_cert_secret_arn != null && var.tls_key_secret_arn != null) || var.api_key_secret_arn != null
-      error_message = "cloud mode needs the workers' credentials: tls_cert_secret_arn and tls_key_secret_arn (a client certificate the accepted CA signed), or api_key_secret_arn."
+      condition     = var.tls_cert_secret_arn != null && var.tls_key_secret_arn != null
+      error_message = "cloud mode needs the workers' client certificate: tls_cert_secret_arn and tls_key_secret_arn (signed by accepted_client_ca); a namespace this module creates takes no API keys."
     }
   }
 }

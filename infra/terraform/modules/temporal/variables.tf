@@ -56,6 +56,6 @@ variable "search_attributes" {
 
 variable "api_key_secret_arn" {
   type        = string
-  description = "Secrets Manager secret holding a Temporal Cloud API key (for a namespace that accepts API keys); null when mTLS or nothing authenticates."
+  description = "Secrets Manager secret holding an API key, for an existing endpoint (endpoint mode) that takes API keys; null when mTLS or nothing authenticates. A cloud-mode namespace takes client certificates."
   default     = null
 }

@@ -105,6 +105,7 @@ func TestInvitationIsMailedAndWorksOnce(t *testing.T) {
 	if hist := h.historyText(t, workflows.InvitationMailWorkflowID(inv.ID), ""); strings.Contains(hist, tok) || !strings.Contains(hist, "SendInvitationMail") {
 		t.Fatal("the mail workflow's history holds the token (or is not the mail workflow)")
 	}
+	h.recordFinished(t, workflows.InvitationMailWorkflowID(inv.ID), "", "invitation-mail.json")
 
 	// Refusals change nothing.
 	users := h.count(t, "users")
@@ -400,12 +401,17 @@ func TestPasswordResetByMail(t *testing.T) {
 		}
 		return len(runs) >= 3
 	})
+	var mailed [2]string // a run that mailed a link, for the replay tests
 	for run := range runs {
 		hist := h.historyText(t, run[0], run[1])
 		if strings.Contains(hist, tok) || strings.Contains(hist, second) || strings.Contains(strings.ToLower(hist), strings.ToLower(email)) {
 			t.Fatalf("reset workflow %s holds a token or the address", run[0])
 		}
+		if strings.Contains(hist, workflows.ActivitySendPasswordResetMail) {
+			mailed = run
+		}
 	}
+	h.recordFinished(t, mailed[0], mailed[1], "password-reset.json")
 
 	// Beyond the per-address limit: 429, for known and unknown addresses alike.
 	for i := 0; i < h.cfg.PasswordResetsPerEmail-2; i++ {

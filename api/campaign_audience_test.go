@@ -8,6 +8,7 @@ import (
 
 	"github.com/sendingo/sendingo/apitest"
 	"github.com/sendingo/sendingo/relay/sim"
+	"github.com/sendingo/sendingo/workflows"
 )
 
 type audienceOut struct {
@@ -19,6 +20,7 @@ type audienceOut struct {
 	Processed int64  `json:"processed"`
 	Matched   int64  `json:"matched"`
 	Added     int64  `json:"added"`
+	Run       int    `json:"run"`
 }
 
 func runAudience(t *testing.T, c *apitest.Client, campaignID int64, body map[string]any) audienceOut {
@@ -96,6 +98,7 @@ func TestRetargetingClickedIntoANewGroup(t *testing.T) {
 	if got := groupMembers(t, c, first.GroupID); !slices.Equal(got, clicked) {
 		t.Fatalf("group holds %v, want %v", got, clicked)
 	}
+	h.recordFinished(t, workflows.CampaignAudienceWorkflowID(first.ID, first.Run), "", "campaign-audience.json")
 	again := runAudience(t, c, camp.ID, map[string]any{"outcome": "clicked", "new_group_name": "클릭한 고객"})
 	if again.GroupID != first.GroupID || again.Added != 0 || again.Matched != 2 || again.Status != "completed" {
 		t.Fatalf("second run %+v (first %+v)", again, first)

@@ -169,6 +169,14 @@ func TestCampaignScheduleEveryMinute(t *testing.T) {
 			t.Fatalf("campaign %q %+v, want %q completed with 2 delivered", named.Name, camp, wantName)
 		}
 	}
+	if os.Getenv("SENDINGO_RECORD_HISTORIES") != "" {
+		d, err := handle.Describe(context.Background())
+		if err != nil || len(d.Info.RecentActions) == 0 {
+			t.Fatalf("the schedule's recent actions: %+v %v", d, err)
+		}
+		run := d.Info.RecentActions[0].StartWorkflowResult
+		h.recordFinished(t, run.WorkflowID, run.FirstExecutionRunID, "scheduled-campaign.json")
+	}
 
 	// Paused: the Temporal Schedule is paused and nothing runs at the next minute.
 	c.Do("POST", fmt.Sprintf("/api/v1/campaign-schedules/%d/pause", s.ID), nil).Expect(200).JSON(&s)
@@ -179,6 +187,8 @@ func TestCampaignScheduleEveryMinute(t *testing.T) {
 	if d, err := handle.Describe(context.Background()); err != nil || !d.Schedule.State.Paused {
 		t.Fatalf("Temporal Schedule not paused: %+v %v", d, err)
 	}
+	// Created, then paused: the sync workflow's run with the signal in it.
+	h.recordFinished(t, workflows.CampaignScheduleSyncWorkflowID(s.ID), "", "campaign-schedule-sync.json")
 	pausedAt := time.Now()
 	// A run that began at the minute before the pause may still be sending,
 	// and a trigger meanwhile is skipped (the overlap policy, as documented):

@@ -27,6 +27,7 @@ var recordedHistories = []string{
 	"campaign-report-pacing",  // report polls paced by what they found (versionReportPacing)
 	"campaign-aligned-chunks", // chunks that end with their statistics block (versionAlignedChunks)
 	"campaign-reports-beside", // report polls beside the chunks, of what they counted (versionReportsBeside)
+	"invitation-mail", "password-reset", "scheduled-campaign", "campaign-schedule-sync", "campaign-audience",
 }
 
 // Every history under testdata/histories was recorded from a real run (see
@@ -56,6 +57,11 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 			r.RegisterWorkflow(AttendanceReminder)
 			r.RegisterWorkflow(ReminderScheduleSync)
 			r.RegisterWorkflow(OutboxSweeper)
+			r.RegisterWorkflow(InvitationMail)
+			r.RegisterWorkflow(PasswordReset)
+			r.RegisterWorkflow(ScheduledCampaign)
+			r.RegisterWorkflow(CampaignScheduleSync)
+			r.RegisterWorkflow(CampaignAudience)
 			logger := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)

@@ -171,7 +171,7 @@ func (a *AligoAlimTalk) sendCall(ctx context.Context, batch []Message, numbers [
 		n := strconv.Itoa(j + 1)
 		form.Set("receiver_"+n, numbers[j])
 		form.Set("recvname_"+n, m.Name)
-		form.Set("subject_"+n, m.Subject)
+		form.Set("subject_"+n, alimTalkSubject(m))
 		form.Set("message_"+n, m.Body)
 		if len(m.Buttons) > 0 {
 			b, err := AligoButtonJSON(m.Buttons)
@@ -299,4 +299,20 @@ func (it aligoDetailItem) report(mid string) (Report, bool) {
 		r.At = aligoTime(it.ReportDate)
 	}
 	return r, true
+}
+
+// alimTalkSubject is a message's subject_n: its subject, or, for a template
+// without one (the console asks for none on AlimTalk), the first line of its
+// text cut to an LMS title's length. Aligo asks every recipient for a subject,
+// which its send history shows and the customer does not see.
+func alimTalkSubject(m Message) string {
+	if strings.TrimSpace(m.Subject) != "" {
+		return m.Subject
+	}
+	for _, line := range strings.Split(m.Body, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return truncateBytes(line, LMSSubjectMaxBytes)
+		}
+	}
+	return ""
 }

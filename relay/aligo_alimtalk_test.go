@@ -123,6 +123,9 @@ func TestAligoAlimTalkSendsTheDialect(t *testing.T) {
 		"receiver_1": "01012345678", "recvname_1": "김철수", "subject_1": "주문 안내",
 		"message_1": "김철수님, 주문이 접수되었습니다.\n감사합니다.", "fsubject_1": "주문", "fmessage_1": "[샵] 주문 접수",
 		"receiver_2": "01098765432", "recvname_2": "이영희", "fmessage_2": "[샵] 주문 접수",
+		// Aligo asks every recipient for a subject; a template without one
+		// (as the console makes them) sends its text's first line.
+		"subject_2": "이영희님, 주문이 접수되었습니다.",
 	}
 	for k, v := range want {
 		if got := f.Get(k); got != v {
@@ -421,5 +424,19 @@ func TestFlexFields(t *testing.T) {
 	}
 	if _, err := strconv.Atoi(string(v.S)); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestAligoAlimTalkSubjectIsNeverEmpty(t *testing.T) {
+	for _, c := range []struct{ subject, body, want string }{
+		{"주문 안내", "본문", "주문 안내"},
+		{"", "\n  \n 첫 줄입니다 \n둘째 줄", "첫 줄입니다"},
+		// Cut to an LMS title's 40 bytes (Hangul 2 each), never inside a character.
+		{"", "가나다라마바사아자차카타파하가나다라마바사아자차", "가나다라마바사아자차카타파하가나다라마바"},
+	} {
+		got := alimTalkSubject(Message{Subject: c.subject, Body: c.body})
+		if got != c.want || SMSBytes(got) > LMSSubjectMaxBytes {
+			t.Errorf("subject of (%q, %q) = %q, want %q", c.subject, c.body, got, c.want)
+		}
 	}
 }

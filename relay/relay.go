@@ -78,7 +78,7 @@ type Message struct {
 	To      string
 	Name    string // recipient's name, where the dialect carries it
 	Channel Channel
-	Subject string // LMS title, e-mail subject, AlimTalk emphasis title
+	Subject string // LMS title, e-mail subject, AlimTalk subject (Aligo's subject_n, which the customer does not see)
 	Body    string
 	Buttons []Button
 	// TemplateCode and SenderKey identify the approved AlimTalk template and the Kakao

@@ -509,3 +509,22 @@ func TestTheAPIBelievesTheALBsForwardedHeaders(t *testing.T) {
 		t.Error("the ALB is not in the public subnets")
 	}
 }
+
+// Through the ALB, /metrics answers 404: the deployment's alarms are
+// CloudWatch's, and the totals are not the internet's to read.
+func TestTheALBKeepsMetricsToItself(t *testing.T) {
+	path := filepath.Join(tfRoot, "modules", "compute", "main.tf")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := regexp.MustCompile(`(?s)resource "aws_lb_listener_rule" "[a-z_]+" \{\s*listener_arn\s*=\s*aws_lb_listener\.https\.arn.*?\n\}`).Find(src)
+	if rule == nil {
+		t.Fatalf("%s: no listener rule on the HTTPS listener", path)
+	}
+	for _, want := range []string{`values = ["/metrics", "/metrics/*"]`, `type = "fixed-response"`, `status_code  = "404"`} {
+		if !strings.Contains(string(rule), want) {
+			t.Errorf("%s: the HTTPS listener's rule lacks %s:\n%s", path, want, rule)
+		}
+	}
+}

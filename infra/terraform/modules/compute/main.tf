@@ -292,6 +292,27 @@ resource "aws_lb_listener" "https" {
   }
 }
 
+# /metrics is for operators, and this deployment's alarms are CloudWatch's:
+# through the ALB it answers 404 rather than showing the internet every
+# route's and the click counters' totals.
+resource "aws_lb_listener_rule" "metrics" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 10
+  condition {
+    path_pattern {
+      values = ["/metrics", "/metrics/*"]
+    }
+  }
+  action {
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      message_body = "404 page not found"
+      status_code  = "404"
+    }
+  }
+}
+
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.this.arn
   port              = 80

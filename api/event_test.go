@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -568,5 +570,131 @@ func TestAnotherAccountsEventsAreInvisible(t *testing.T) {
 	a.Do("GET", tierPath, nil).Expect(200).JSON(&stillTier)
 	if still.Name != "A 이벤트" || stillTier.Name != "A 선물" || stillTier.Stock != 5 {
 		t.Fatalf("A's event changed: %+v %+v", still, stillTier)
+	}
+}
+
+// A check-in just before midnight that is still in its transaction (here it
+// waits for its tier's row) and a retry just after midnight are counted one
+// after the other: the retry counts from the day before it, so the total loses
+// no day and a streak that never broke is not reset to 1.
+func TestACheckInAcrossMidnightCountsFromTheOneBeforeIt(t *testing.T) {
+	seoul := mustZone(t, "Asia/Seoul")
+	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, seoul)}
+	h := newHarness(t, withClock(clock.Now))
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	cust := createCustomer(t, c, "한자정")
+	recordPurchase(t, c, cust.ID, "order-midnight-1")
+	ev := createEvent(t, c, map[string]any{"name": "연속 출석", "counting": "consecutive", "starts_on": "2026-03-01", "ends_on": "2026-03-31"})
+	tier := createTier(t, c, ev.ID, 3, "쿠폰", 5, 0)
+	checkInOK(t, c, ev.ID, cust.ID)
+	clock.Set(time.Date(2026, 3, 2, 12, 0, 0, 0, seoul))
+	checkInOK(t, c, ev.ID, cust.ID)
+
+	// waiting counts this database's connections in the middle of a statement
+	// that contains what: with the tier's row held below, those are waiting for
+	// a lock. (PROCESSLIST, not INNODB_TRX: MariaDB 10.11 shows a transaction
+	// waiting in its first locking read there only now and then.)
+	var db string
+	if err := h.db.Get(&db, `SELECT DATABASE()`); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(what string) int {
+		var rows []struct {
+			DB      sql.NullString `db:"DB"`
+			Command string         `db:"COMMAND"`
+			Info    sql.NullString `db:"INFO"`
+		}
+		if err := h.db.Select(&rows, `SELECT DB, COMMAND, INFO FROM information_schema.PROCESSLIST`); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range rows {
+			if r.DB.String == db && r.Command == "Query" && strings.Contains(r.Info.String, what) {
+				n++
+			}
+		}
+		return n
+	}
+	hold, err := h.db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.Exec(`SELECT stock FROM event_tiers WHERE id = ? FOR UPDATE`, tier.ID); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		status int
+		body   []byte
+	}
+	send := func() chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			r := c.Do("POST", fmt.Sprintf("/api/v1/events/%d/check-ins", ev.ID), map[string]any{"customer": map[string]any{"id": cust.ID}})
+			ch <- answer{r.Status, r.Body}
+		}()
+		return ch
+	}
+	// The 3rd's check-in reaches the tier and waits for its row.
+	clock.Set(time.Date(2026, 3, 3, 23, 59, 59, 0, seoul))
+	before := send()
+	waitFor(t, "the 3rd's check-in waiting for its tier", func() bool {
+		select {
+		case a := <-before:
+			t.Fatalf("the 3rd's check-in answered while its tier was locked: %d %s", a.status, a.body)
+		default:
+		}
+		return waiting("FROM event_tiers WHERE id") == 1
+	})
+	// The retry after midnight starts while it waits.
+	clock.Set(time.Date(2026, 3, 4, 0, 0, 5, 0, seoul))
+	after := send()
+	var early *answer
+	waitFor(t, "the 4th's check-in answered or waiting", func() bool {
+		select {
+		case a := <-after:
+			early = &a
+			return true
+		default:
+			return waiting("FOR UPDATE") == 2
+		}
+	})
+	if early != nil {
+		t.Fatalf("the 4th's check-in answered while the 3rd's was still open: %d %s", early.status, early.body)
+	}
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var third, fourth checkInOut
+	for _, x := range []struct {
+		ch  chan answer
+		out *checkInOut
+	}{{before, &third}, {after, &fourth}} {
+		a := <-x.ch
+		if a.status != 201 {
+			t.Fatalf("check-in answered %d: %s", a.status, a.body)
+		}
+		if err := json.Unmarshal(a.body, x.out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if third.CheckIn.Day != "2026-03-03" || len(third.Granted) != 1 || third.Granted[0].TierID != tier.ID {
+		t.Fatalf("the 3rd: %+v", third)
+	}
+	if fourth.CheckIn.Day != "2026-03-04" || fourth.TotalDays != 4 || fourth.StreakDays != 4 || len(fourth.Granted) != 0 {
+		t.Fatalf("the 4th counted %d days, a streak of %d (want 4 and 4): %+v", fourth.TotalDays, fourth.StreakDays, fourth)
+	}
+	var rows []struct {
+		Day    string `db:"day"`
+		Total  int    `db:"total_days"`
+		Streak int    `db:"streak_days"`
+	}
+	if err := h.db.Select(&rows, `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, total_days, streak_days FROM checkins
+		WHERE event_id = ? AND customer_id = ? ORDER BY day`, ev.ID, cust.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rows); got != "[{2026-03-01 1 1} {2026-03-02 2 2} {2026-03-03 3 3} {2026-03-04 4 4}]" {
+		t.Fatalf("stored check-ins (day, total, streak): %s", got)
 	}
 }

@@ -124,14 +124,26 @@ func (s *Store) CheckIn(ctx context.Context, accountID int64, in CheckInInput) (
 }
 
 // insertCheckIn counts the new day from the customer's previous check-in and
-// inserts the row; the unique key refuses a second one the same day.
+// inserts the row. A customer's check-ins are counted one at a time (the
+// customer's row is locked first): two on different days — one just before
+// midnight, a retry just after — must not both count from the same earlier
+// one, which would lose a day and break a streak that never broke. A check-in
+// on or before the customer's latest day is refused (ErrAlreadyCheckedIn), as
+// the unique key refuses a second one the same day.
 func insertCheckIn(ctx context.Context, tx *sqlx.Tx, accountID int64, in CheckInInput) (CheckIn, error) {
 	ci := CheckIn{AccountID: accountID, EventID: in.EventID, CustomerID: in.CustomerID, Day: in.Day,
 		TotalDays: 1, StreakDays: 1, CheckedInAt: in.At.UTC().Truncate(time.Microsecond)}
+	var locked int64
+	if err := tx.GetContext(ctx, &locked, `SELECT id FROM customers WHERE account_id = ? AND id = ? FOR UPDATE`,
+		accountID, in.CustomerID); err != nil {
+		return ci, fmt.Errorf("lock customer %d: %w", in.CustomerID, notFound(err))
+	}
 	var prev CheckIn
-	err := tx.GetContext(ctx, &prev, `SELECT `+checkinsColumns+` FROM checkins WHERE event_id = ? AND customer_id = ? AND day < ?
-		ORDER BY day DESC LIMIT 1`, in.EventID, in.CustomerID, in.Day.Format(time.DateOnly))
+	err := tx.GetContext(ctx, &prev, `SELECT `+checkinsColumns+` FROM checkins WHERE event_id = ? AND customer_id = ?
+		ORDER BY day DESC LIMIT 1`, in.EventID, in.CustomerID)
 	switch {
+	case err == nil && !prev.Day.Before(in.Day):
+		return ci, ErrAlreadyCheckedIn
 	case err == nil:
 		ci.TotalDays = prev.TotalDays + 1
 		if prev.Day.AddDate(0, 0, 1).Equal(in.Day) {

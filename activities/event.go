@@ -22,9 +22,10 @@ import (
 const maxCampaignName = 200
 
 // PrepareReminder makes the event's reminder campaign for the local day at
-// in.At and freezes it for sending. One campaign per (event, day): a retry or a
-// second run the same day answers the same campaign. A day the event does not run
-// on, an event without a reminder, or one deleted since is skipped, not failed.
+// in.At (the run's scheduled time) and freezes it for sending. One campaign per
+// (event, day): a retry or a second run the same day answers the same campaign.
+// A run that started after that day ended, a day the event does not run on, an
+// event without a reminder, or one deleted since is skipped, not failed.
 func (a *Activities) PrepareReminder(ctx context.Context, in workflows.PrepareReminderInput) (workflows.PrepareReminderResult, error) {
 	ev, err := a.Store.Event(ctx, in.AccountID, in.EventID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -36,6 +37,10 @@ func (a *Activities) PrepareReminder(ctx context.Context, in workflows.PrepareRe
 	day := ev.LocalDay(in.At)
 	out := workflows.PrepareReminderResult{Day: day.Format(time.DateOnly)}
 	switch {
+	case !in.RunAt.IsZero() && ev.LocalDay(in.RunAt).After(day):
+		out.Skipped = fmt.Sprintf("the reminder due at %s started at %s, after that day had ended",
+			in.At.In(ev.Location()).Format("2006-01-02 15:04"), in.RunAt.In(ev.Location()).Format("2006-01-02 15:04"))
+		return out, nil
 	case !ev.Runs(day):
 		out.Skipped = fmt.Sprintf("the event runs from %s to %s", ev.StartsOn.Format(time.DateOnly), ev.EndsOn.Format(time.DateOnly))
 		return out, nil

@@ -41,7 +41,14 @@ const ActivityPrepareReminder = "PrepareReminder"
 type PrepareReminderInput struct {
 	AccountID int64
 	EventID   int64
-	At        time.Time
+	// At is the run's scheduled time (its Schedule's action time): its local
+	// day is the reminder's, however late the run starts.
+	At time.Time
+	// RunAt is when the run started. A run that starts after At's day has ended
+	// (a catch-up past midnight) sends nothing: its day is over, and the next
+	// day's reminder is due at its own time. Zero in runs started before it was
+	// passed, whose At is their start.
+	RunAt time.Time
 }
 
 // PrepareReminderResult is the day's reminder campaign, created and frozen for
@@ -78,9 +85,17 @@ func (w *reminderWorkflow) run(ctx workflow.Context) (ReminderResult, error) {
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         storeBackoff.retry(10),
 	})
+	// The day is the scheduled time's: a run started late (the worker or
+	// Temporal down at the reminder time, caught up within the Schedule's
+	// window) is still that day's.
+	now := workflow.Now(ctx)
+	at := now
+	if t, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartKey); ok && !t.IsZero() {
+		at = t
+	}
 	var prep PrepareReminderResult
 	if err := workflow.ExecuteActivity(actx, ActivityPrepareReminder, PrepareReminderInput{
-		AccountID: w.in.AccountID, EventID: w.in.EventID, At: workflow.Now(ctx),
+		AccountID: w.in.AccountID, EventID: w.in.EventID, At: at, RunAt: now,
 	}).Get(ctx, &prep); err != nil {
 		return ReminderResult{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 )
@@ -58,7 +59,7 @@ func TestReminderStartsTheDaysCampaignAsAChild(t *testing.T) {
 	if res.CampaignID != 42 || res.Day != "2026-03-02" || res.Skipped != "" {
 		t.Fatalf("result %+v", res)
 	}
-	if len(f.got) != 1 || f.got[0].AccountID != 7 || f.got[0].EventID != 9 || !f.got[0].At.Equal(start) {
+	if len(f.got) != 1 || f.got[0].AccountID != 7 || f.got[0].EventID != 9 || !f.got[0].At.Equal(start) || !f.got[0].RunAt.Equal(start) {
 		t.Fatalf("prepare got %+v", f.got)
 	}
 	if len(child.ids) != 1 || child.ids[0] != "campaign:42" ||
@@ -87,5 +88,31 @@ func TestReminderSkipsWithoutAChild(t *testing.T) {
 	}
 	if res.Skipped == "" || res.CampaignID != 0 || len(child.ids) != 0 {
 		t.Fatalf("result %+v, children %v", res, child.ids)
+	}
+}
+
+// A run its Schedule started late (the worker was down at the reminder time,
+// and the Schedule caught up after midnight) asks for the day it was due on,
+// and says when it ran, so the day's reminder is not mistaken for the next's.
+func TestReminderAsksForTheDayItWasScheduledFor(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	due := time.Date(2026, 3, 2, 14, 30, 0, 0, time.UTC) // 23:30 in Seoul
+	ran := due.Add(40 * time.Minute)                     // 00:10 the next day
+	env.SetStartTime(ran)
+	if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(scheduledStartKey.ValueSet(due))); err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeReminder{answer: PrepareReminderResult{Day: "2026-03-02", Skipped: "late"}}
+	env.RegisterWorkflow(AttendanceReminder)
+	env.RegisterActivityWithOptions(f.PrepareReminder, activity.RegisterOptions{Name: ActivityPrepareReminder})
+	(&childRecorder{}).register(env)
+
+	env.ExecuteWorkflow(AttendanceReminder, ReminderInput{AccountID: 7, EventID: 9})
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("workflow: %v", env.GetWorkflowError())
+	}
+	if len(f.got) != 1 || !f.got[0].At.Equal(due) || !f.got[0].RunAt.Equal(ran) {
+		t.Fatalf("prepare got %+v, want At %s and RunAt %s", f.got, due, ran)
 	}
 }

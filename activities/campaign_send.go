@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/render"
 	"github.com/sendingo/sendingo/routing"
@@ -57,6 +58,22 @@ func (a *Activities) candidates(ctx context.Context, c store.Campaign) ([]relay.
 		}
 	}
 	return out, nil
+}
+
+// sliceSize is how many messages of a chunk one Router.Send carries: with
+// weighted routing, a multiple of the weights' sum, as a chunk is
+// (campaign.ChunkSize). The router apportions each call by largest remainder,
+// and a call's remainder goes to the same relays first, so slices that did not
+// split exactly would tilt every chunk the same way.
+func sliceSize(mode relay.Mode, cands []relay.Candidate) int {
+	if mode != relay.ModeWeighted {
+		return sendSlice
+	}
+	sum := 0
+	for _, c := range cands {
+		sum += c.Weight
+	}
+	return campaign.ChunkSize(sendSlice, sum)
 }
 
 func routingMode(c store.Campaign) relay.Mode {
@@ -175,10 +192,11 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	// refilled for each slice: at full speed these would otherwise be two
 	// fresh half-megabyte arrays a slice, and large arrays are what the
 	// garbage collector and the memory limit make expensive.
-	msgBuf := make([]relay.Message, 0, min(len(toSend), sendSlice))
-	resBuf := make([]store.MessageResult, 0, min(len(toSend), sendSlice))
-	for i := 0; i < len(toSend); i += sendSlice {
-		part := toSend[i:min(i+sendSlice, len(toSend))]
+	slice := sliceSize(mode, cands)
+	msgBuf := make([]relay.Message, 0, min(len(toSend), slice))
+	resBuf := make([]store.MessageResult, 0, min(len(toSend), slice))
+	for i := 0; i < len(toSend); i += slice {
+		part := toSend[i:min(i+slice, len(toSend))]
 		msgs := msgBuf[:len(part)]
 		for j, r := range part {
 			msgs[j] = messageOf(r, in.Run, tpl)

@@ -336,6 +336,34 @@ func TestWeightedSplitIsExactAcrossChunks(t *testing.T) {
 	}
 }
 
+// 1/1/1 over 2,502 recipients in one chunk of 2,502 is exactly 834 each: the
+// chunk is sent in slices (one Router.Send each), and a slice of 2,500 would
+// leave a remainder that the first relays take every time (835/834/833).
+func TestWeightedSplitIsExactAcrossSlices(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *config.Config) { c.ChunkSize = 2502 }))
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
+	g := importCustomers(t, c, "삼등분", 1, 2502, "VIP")
+	var routing []map[string]any
+	for _, name := range []string{"sim-a", "sim-b", "sim-c"} {
+		routing = append(routing, map[string]any{"relay_id": simRelay(t, c, name, base, "sms", 1), "weight": 1})
+	}
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "삼등분", "channel": "sms", "body": "#{이름}님 안내"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "삼등분", "template_id": tpl.ID, "group_ids": []int64{g},
+		"routing": map[string]any{"mode": "weighted", "relays": routing}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Delivered != 2502 {
+		t.Fatalf("campaign %+v", done)
+	}
+	st := simulator.Stats()
+	if a, b, cc := st.Relays["sim-a"].Unique, st.Relays["sim-b"].Unique, st.Relays["sim-c"].Unique; a != 834 || b != 834 || cc != 834 || st.Duplicates != 0 {
+		t.Fatalf("split %d/%d/%d, want 834 each (%+v)", a, b, cc, st)
+	}
+}
+
 // An advertisement goes out with "(광고)", the account's name and its free
 // opt-out line in every stored body, and waits in quiet hours (night in the
 // account's time zone) for 08:00 there: nothing reaches a relay meanwhile.

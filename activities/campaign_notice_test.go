@@ -2,16 +2,11 @@ package activities_test
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/sendingo/sendingo/activities"
-	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/notify"
 	"github.com/sendingo/sendingo/store"
-	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/workflows"
 )
 
@@ -19,17 +14,7 @@ import (
 // zone, once per wait however often it is retried.
 func TestNotifyQuietHoursOncePerWait(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	acts := activities.New(st, slog.New(slog.DiscardHandler), "http://localhost", &egress.Guard{})
-	acc, _, err := st.Signup(ctx, store.SignupParams{AccountName: "quiet", Timezone: "Asia/Seoul", UserName: "q",
-		Email: fmt.Sprintf("quiet-%d@example.com", time.Now().UnixNano()), PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, acts, acc := newAccount(t, "quiet")
 	tpl, err := st.SaveTemplate(ctx, acc.ID, store.Template{Name: "광고", Channel: "sms", Body: "세일", Advertisement: true})
 	if err != nil {
 		t.Fatal(err)

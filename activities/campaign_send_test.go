@@ -62,14 +62,11 @@ func newFixture(t *testing.T, n int, settings sim.Settings, kind string, ad bool
 func newFixtureWith(t *testing.T, n int, simOpts sim.Options, kind string, ad bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.Store(t)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	f := &fixture{t: t, st: st, db: testenv.DB(t)}
 	f.sim = sim.New(simOpts)
+	var err error
 	if f.base, err = f.sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

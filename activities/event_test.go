@@ -2,13 +2,9 @@ package activities_test
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/sendingo/sendingo/activities"
-	"github.com/sendingo/sendingo/egress"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/testenv"
 	"github.com/sendingo/sendingo/workflows"
@@ -20,17 +16,7 @@ import (
 // one recorded before runs said when they started, makes the day's campaign.
 func TestAReminderThatStartsAfterItsDayEndedSendsNothing(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Current().DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	acts := activities.New(st, slog.New(slog.DiscardHandler), "http://localhost", &egress.Guard{})
-	acc, _, err := st.Signup(ctx, store.SignupParams{AccountName: "reminder", Timezone: "Asia/Seoul", UserName: "r",
-		Email: fmt.Sprintf("reminder-%d@example.com", time.Now().UnixNano()), PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, acts, acc := newAccount(t, "reminder")
 	tpl, err := st.SaveTemplate(ctx, acc.ID, store.Template{Name: "출석 알림", Channel: "sms", Body: "오늘 출석하셨나요?"})
 	if err != nil {
 		t.Fatal(err)

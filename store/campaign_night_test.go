@@ -15,7 +15,7 @@ import (
 // pending for the day chunk, which then claims them.
 func TestNightChunkClaimsOnlyConsentingCustomersMessages(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testenv.Store(t)
 	var account int64
 	if err := testenv.DB(t).Get(&account, `SELECT COALESCE(MAX(id), 0) + 1 FROM accounts`); err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 // (the account, opt-outs, the groups or customers named), page after page.
 func TestAudienceBatchReachesWhomAudienceSizeCounts(t *testing.T) {
 	ctx := context.Background()
-	st, db := openStore(t), testenv.DB(t)
+	st, db := testenv.Store(t), testenv.DB(t)
 	var account, other int64
 	if err := db.Get(&account, `SELECT COALESCE(MAX(id), 0) + 1 FROM accounts`); err != nil {
 		t.Fatal(err)

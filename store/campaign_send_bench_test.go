@@ -82,7 +82,7 @@ const chunkFixtureRows = 10_000
 // ends, and answers the store, the database, the account and the first id.
 func chunkFixture(b *testing.B, account int64) (*store.Store, *sqlx.DB, int64, int64) {
 	b.Helper()
-	st, db := openStore(b), testenv.DB(b)
+	st, db := testenv.Store(b), testenv.DB(b)
 	campaign, n := account, chunkFixtureRows
 	if _, err := db.Exec(`DELETE FROM campaign_messages WHERE account_id = ?`, account); err != nil {
 		b.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // attempts that both found it, never by both.
 func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testenv.Store(t)
 	const campaign = 990001
 	key := store.CampaignKey{AccountID: 1, ID: campaign}
 	for i := range 10 {
@@ -80,7 +80,7 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 // time keeps the row's own; a row that has moved on is left alone.
 func TestApplyResultsWritesEachRowsOwnOutcome(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testenv.Store(t)
 	db := testenv.DB(t)
 	const account, campaign = 990401, 990401
 	for i := range 8 {
@@ -178,7 +178,7 @@ func TestApplyResultsWritesEachRowsOwnOutcome(t *testing.T) {
 // own row however the rows are split into statements.
 func TestApplyResultsWritesManyRowsAcrossGapsAndStatements(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testenv.Store(t)
 	db := testenv.DB(t)
 	const account, campaign, n = 990402, 990402, 2600
 	for lo := 0; lo < n; lo += 650 {
@@ -260,7 +260,7 @@ func TestApplyResultsWritesManyRowsAcrossGapsAndStatements(t *testing.T) {
 // (ApplyCountedReports). A page that names only A's messages counts them all.
 func TestApplyReportsCountsThePollingCampaignsOwn(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testenv.Store(t)
 	db := testenv.DB(t)
 	const account, a, b = 990601, 990601, 990602
 	seq := 0 // a campaign's recipients are unique

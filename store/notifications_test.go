@@ -43,7 +43,7 @@ func campaignNotice(id int64) notify.Notice {
 // A notice is stored once however often it is told (a retried activity, a second
 // worker), in the account's language.
 func TestNotifyStoresOnceInTheAccountsLanguage(t *testing.T) {
-	st := openStore(t)
+	st := testenv.Store(t)
 	ctx := context.Background()
 	ko, _ := signup(t, st)
 	en, _ := signup(t, st)
@@ -101,7 +101,7 @@ func TestNotifyStoresOnceInTheAccountsLanguage(t *testing.T) {
 
 // Read state is the user's: single reads, read-all, and unread filtering.
 func TestNotificationReadStateIsPerUser(t *testing.T) {
-	st := openStore(t)
+	st := testenv.Store(t)
 	ctx := context.Background()
 	acc, owner := signup(t, st)
 	other, _ := signup(t, st)
@@ -185,7 +185,7 @@ func TestNotificationReadStateIsPerUser(t *testing.T) {
 
 // A stream ticket is spent once, and not after it expires.
 func TestStreamTicketSingleUseAndExpiry(t *testing.T) {
-	st := openStore(t)
+	st := testenv.Store(t)
 	ctx := context.Background()
 	acc, u := signup(t, st)
 	now := time.Now()
@@ -212,7 +212,7 @@ func TestStreamTicketSingleUseAndExpiry(t *testing.T) {
 // Workers that see the same outage record one transition each way, and one
 // notification each.
 func TestRecordCircuitOncePerTransition(t *testing.T) {
-	st := openStore(t)
+	st := testenv.Store(t)
 	ctx := context.Background()
 	acc, _ := signup(t, st)
 	r, err := st.SaveRelay(ctx, acc.ID, store.Relay{Name: "sim-a", Kind: "simulator", Channel: "sms",

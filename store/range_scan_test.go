@@ -19,7 +19,7 @@ import (
 // relay's delivered and failed ones.
 func TestCountMessagesCountsEachMessageOnceInAnyParts(t *testing.T) {
 	ctx := context.Background()
-	st, db := openStore(t), testenv.DB(t)
+	st, db := testenv.Store(t), testenv.DB(t)
 	const campaign, account = 990204, 7004
 	var msgs []rangeMessage
 	relays := []int64{0, 0, 1, 1, 2, 2, 2}
@@ -46,7 +46,7 @@ func TestCountMessagesCountsEachMessageOnceInAnyParts(t *testing.T) {
 // and the earliest send among them.
 func TestAwaitedRelaysAreTheSameInAnyParts(t *testing.T) {
 	ctx := context.Background()
-	st, db := openStore(t), testenv.DB(t)
+	st, db := testenv.Store(t), testenv.DB(t)
 	const campaign, account = 990205, 7005
 	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	m := func(relay int64, status string, minutes int) rangeMessage {

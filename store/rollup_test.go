@@ -17,7 +17,7 @@ import (
 // say now (hours that no longer have anything are gone).
 func TestRollUpCountsEachMessageInItsHours(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testenv.Store(t)
 	db := testenv.DB(t)
 	const block = 4242 // ids 42,420,000 …: a block of its own
 	first := int64(block * store.StatsBlock)

@@ -16,7 +16,7 @@ import (
 // account.
 func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	ctx := context.Background()
-	st, db := openStore(t), testenv.DB(t)
+	st, db := testenv.Store(t), testenv.DB(t)
 	const campaign, owner, other = 990201, 7001, 7002
 	for i := range 5 {
 		if _, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,

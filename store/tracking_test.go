@@ -17,7 +17,7 @@ import (
 
 func clickStore(t *testing.T) (*store.Store, *sqlx.DB) {
 	t.Helper()
-	return openStore(t), testenv.DB(t)
+	return testenv.Store(t), testenv.DB(t)
 }
 
 func testClick(campaign int64, i int) store.Click {
@@ -235,7 +235,7 @@ func TestClicksNameTheirAgentOnce(t *testing.T) {
 		}
 	}
 	record(st, 0)
-	record(openStore(t), 100) // another process: nothing remembered
+	record(testenv.Store(t), 100) // another process: nothing remembered
 	if err := st.RecordClick(context.Background(), testClick(campaign, 200)); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestTwoProcessesStoreANewAgentOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2*n)
 	for p := range 2 {
-		r := openStore(t).NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
+		r := testenv.Store(t).NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
 		recorders = append(recorders, r)
 		for i := range n {
 			c := testClick(campaign, p*n+i)

@@ -138,6 +138,17 @@ func DB(t testing.TB) *sqlx.DB {
 	return db
 }
 
+// Store opens a store on the database Main prepared, closed when t ends.
+func Store(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), current.DSN)
+	if err != nil {
+		t.Fatal("testenv:", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // Env is what Main prepared for the package's tests.
 type Env struct {
 	DSN      string

@@ -295,34 +295,53 @@ func TestCancelARunningCampaignPutsUnsentMessagesBackToPending(t *testing.T) {
 	h.recordHistory(t, workflows.CampaignWorkflowID(id), "campaign-cancel.json")
 }
 
-// 70/30 over 1,001 recipients is exactly 701/300 even when the configured chunk
-// size (215) would leave remainders in every chunk: it is rounded down to 200,
-// a multiple of the weights' sum, and only the last chunk (1 message) rounds.
-func TestWeightedSplitIsExactAcrossChunks(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *config.Config) { c.ChunkSize = 215 }))
+// weightedRelay is a simulator relay of a weighted campaign and its weight.
+type weightedRelay struct {
+	name   string
+	weight int
+}
+
+// sendWeighted sends an SMS campaign to n customers, with the chunk size set to
+// chunkSize, routed by weight over relays (simulator relays of those names, in
+// that order), and waits until every message is delivered. It answers the
+// harness, the simulator, the campaign and the relays' ids.
+func sendWeighted(t *testing.T, chunkSize, n int, relays ...weightedRelay) (*harness, *sim.Simulator, campaignOut, []int64) {
+	t.Helper()
+	h := newHarness(t, withConfig(func(c *config.Config) { c.ChunkSize = chunkSize }))
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
-	g := importCustomers(t, c, "분배", 1, 1001, "VIP")
-	a := simRelay(t, c, "sim-70", base, "sms", 1)
-	b := simRelay(t, c, "sim-30", base, "sms", 1)
+	g := importCustomers(t, c, "분배", 1, n, "VIP")
+	var ids []int64
+	var routing []map[string]any
+	for _, r := range relays {
+		id := simRelay(t, c, r.name, base, "sms", 1)
+		ids = append(ids, id)
+		routing = append(routing, map[string]any{"relay_id": id, "weight": r.weight})
+	}
 	var tpl templateOut
 	c.Do("POST", "/api/v1/templates", map[string]any{"name": "분배", "channel": "sms", "body": "#{이름}님 안내"}).Expect(201).JSON(&tpl)
 	var camp campaignOut
 	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "분배", "template_id": tpl.ID, "group_ids": []int64{g},
-		"routing": map[string]any{"mode": "weighted", "relays": []map[string]any{{"relay_id": a, "weight": 70}, {"relay_id": b, "weight": 30}}}}).
-		Expect(201).JSON(&camp)
+		"routing": map[string]any{"mode": "weighted", "relays": routing}}).Expect(201).JSON(&camp)
 	h.freshStatsBlock(t)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
-	done := waitCampaign(t, c, camp.ID)
-	if done.Status != "completed" || done.Delivered != 1001 {
+	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Delivered != int64(n) {
 		t.Fatalf("campaign %+v", done)
 	}
+	return h, simulator, camp, ids
+}
+
+// 70/30 over 1,001 recipients is exactly 701/300 even when the configured chunk
+// size (215) would leave remainders in every chunk: it is rounded down to 200,
+// a multiple of the weights' sum, and only the last chunk (1 message) rounds.
+func TestWeightedSplitIsExactAcrossChunks(t *testing.T) {
+	h, simulator, camp, ids := sendWeighted(t, 215, 1001, weightedRelay{"sim-70", 70}, weightedRelay{"sim-30", 30})
 	st := simulator.Stats()
 	if st.Relays["sim-70"].Unique != 701 || st.Relays["sim-30"].Unique != 300 || st.Duplicates != 0 {
 		t.Fatalf("split %d/%d, want 701/300 (%+v)", st.Relays["sim-70"].Unique, st.Relays["sim-30"].Unique, st)
 	}
-	if ra, rb := h.countRows(t, camp.ID, "relay_id = ?", a), h.countRows(t, camp.ID, "relay_id = ?", b); ra != 701 || rb != 300 {
+	if ra, rb := h.countRows(t, camp.ID, "relay_id = ?", ids[0]), h.countRows(t, camp.ID, "relay_id = ?", ids[1]); ra != 701 || rb != 300 {
 		t.Fatalf("rows by relay %d/%d, want 701/300", ra, rb)
 	}
 	chunks := chunkInputs(t, h.history(t, workflows.CampaignWorkflowID(camp.ID)))
@@ -340,27 +359,10 @@ func TestWeightedSplitIsExactAcrossChunks(t *testing.T) {
 // chunk is sent in slices (one Router.Send each), and a slice of 2,500 would
 // leave a remainder that the first relays take every time (835/834/833).
 func TestWeightedSplitIsExactAcrossSlices(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *config.Config) { c.ChunkSize = 2502 }))
-	token, _ := h.signup(t)
-	c := h.c.As(token)
-	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
-	g := importCustomers(t, c, "삼등분", 1, 2502, "VIP")
-	var routing []map[string]any
-	for _, name := range []string{"sim-a", "sim-b", "sim-c"} {
-		routing = append(routing, map[string]any{"relay_id": simRelay(t, c, name, base, "sms", 1), "weight": 1})
-	}
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "삼등분", "channel": "sms", "body": "#{이름}님 안내"}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "삼등분", "template_id": tpl.ID, "group_ids": []int64{g},
-		"routing": map[string]any{"mode": "weighted", "relays": routing}}).Expect(201).JSON(&camp)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
-	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Delivered != 2502 {
-		t.Fatalf("campaign %+v", done)
-	}
+	_, simulator, _, _ := sendWeighted(t, 2502, 2502, weightedRelay{"sim-a", 1}, weightedRelay{"sim-b", 1}, weightedRelay{"sim-c", 1})
 	st := simulator.Stats()
-	if a, b, cc := st.Relays["sim-a"].Unique, st.Relays["sim-b"].Unique, st.Relays["sim-c"].Unique; a != 834 || b != 834 || cc != 834 || st.Duplicates != 0 {
-		t.Fatalf("split %d/%d/%d, want 834 each (%+v)", a, b, cc, st)
+	if a, b, c := st.Relays["sim-a"].Unique, st.Relays["sim-b"].Unique, st.Relays["sim-c"].Unique; a != 834 || b != 834 || c != 834 || st.Duplicates != 0 {
+		t.Fatalf("split %d/%d/%d, want 834 each (%+v)", a, b, c, st)
 	}
 }
 

@@ -151,6 +151,19 @@ func recordPurchase(t *testing.T, c *apitest.Client, customerID int64, orderID s
 		"order_id": orderID, "amount": 15000}).Expect(201)
 }
 
+// buyerOn is a harness dating check-ins by clock, a signed-up account's client,
+// and one customer of it, name, who has bought something (as a check-in
+// requires).
+func buyerOn(t *testing.T, clock *testClock, name string) (*harness, *apitest.Client, customerOut) {
+	t.Helper()
+	h := newHarness(t, withClock(clock.Now))
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	cust := createCustomer(t, c, name)
+	recordPurchase(t, c, cust.ID, "order-"+name)
+	return h, c, cust
+}
+
 func checkIn(c *apitest.Client, eventID int64, customer map[string]any) *apitest.Response {
 	return c.Do("POST", fmt.Sprintf("/api/v1/events/%d/check-ins", eventID), map[string]any{"customer": customer})
 }
@@ -167,11 +180,7 @@ func checkInOK(t *testing.T, c *apitest.Client, eventID, customerID int64) check
 func TestCheckInDaysFollowTheEventsTimeZone(t *testing.T) {
 	seoul, la := mustZone(t, "Asia/Seoul"), mustZone(t, "America/Los_Angeles")
 	clock := &testClock{t: time.Date(2026, 3, 2, 23, 59, 59, 0, seoul)}
-	h := newHarness(t, withClock(clock.Now))
-	token, _ := h.signup(t)
-	c := h.c.As(token)
-	cust := createCustomer(t, c, "김출석")
-	recordPurchase(t, c, cust.ID, "order-tz-1")
+	_, c, cust := buyerOn(t, clock, "김출석")
 
 	inSeoul := createEvent(t, c, map[string]any{"name": "3월 출석체크", "starts_on": "2026-03-01", "ends_on": "2026-03-31"})
 	if inSeoul.Timezone != "Asia/Seoul" || inSeoul.Counting != "total" || inSeoul.Status != "running" || inSeoul.Today != "2026-03-02" {
@@ -236,11 +245,7 @@ func TestConsecutiveCountingResetsAfterAGap(t *testing.T) {
 	seoul := mustZone(t, "Asia/Seoul")
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, seoul) }
 	clock := &testClock{t: day(1)}
-	h := newHarness(t, withClock(clock.Now))
-	token, _ := h.signup(t)
-	c := h.c.As(token)
-	cust := createCustomer(t, c, "박연속")
-	recordPurchase(t, c, cust.ID, "order-streak-1")
+	_, c, cust := buyerOn(t, clock, "박연속")
 	streak := createEvent(t, c, map[string]any{"name": "연속 출석", "counting": "consecutive", "starts_on": "2026-03-01", "ends_on": "2026-03-31"})
 	total := createEvent(t, c, map[string]any{"name": "누적 출석", "counting": "total", "starts_on": "2026-03-01", "ends_on": "2026-03-31"})
 	sticker := createTier(t, c, streak.ID, 2, "스티커", 5, 0)
@@ -580,11 +585,7 @@ func TestAnotherAccountsEventsAreInvisible(t *testing.T) {
 func TestACheckInAcrossMidnightCountsFromTheOneBeforeIt(t *testing.T) {
 	seoul := mustZone(t, "Asia/Seoul")
 	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, seoul)}
-	h := newHarness(t, withClock(clock.Now))
-	token, _ := h.signup(t)
-	c := h.c.As(token)
-	cust := createCustomer(t, c, "한자정")
-	recordPurchase(t, c, cust.ID, "order-midnight-1")
+	h, c, cust := buyerOn(t, clock, "한자정")
 	ev := createEvent(t, c, map[string]any{"name": "연속 출석", "counting": "consecutive", "starts_on": "2026-03-01", "ends_on": "2026-03-31"})
 	tier := createTier(t, c, ev.ID, 3, "쿠폰", 5, 0)
 	checkInOK(t, c, ev.ID, cust.ID)

@@ -92,15 +92,11 @@ func (s *Store) Signup(ctx context.Context, p SignupParams) (Account, User, erro
 }
 
 // UserByEmail finds a user for login by the exact address (e-mails are
-// stored lower-cased; callers lower-case theirs). users.email's collation
-// also equates accented, full-width and other look-alike spellings
-// ("víctim", "ｖictim"), and login and reset limits are counted per address
-// as sent: a look-alike matching the row would have a fresh count of its
-// own. The collation's comparison finds the row through the index; the
-// binary one keeps only the address itself.
+// stored lower-cased; callers lower-case theirs; users.email compares bytes,
+// so a look-alike spelling is another address).
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE email = ? AND BINARY email = ?`, email, email)
+	err := s.db.GetContext(ctx, &u, `SELECT `+usersColumns+` FROM users WHERE email = ?`, email)
 	return u, notFound(err)
 }
 

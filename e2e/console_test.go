@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -282,6 +283,16 @@ func TestConsoleJourneys(t *testing.T) {
 		}
 		t.Skipf("console journeys skipped: %s (make test builds and runs them)", why)
 	}
+	// On failure the dev server's log is printed by startDev's clean-up, after
+	// this test's own lines, and a CI summary shows only the end of a test's
+	// output: this clean-up, registered first and so run last, names the failed
+	// journeys once more below that log.
+	var failed string
+	t.Cleanup(func() {
+		if failed != "" {
+			t.Logf("the failed journeys, again:\n%s", failed)
+		}
+	})
 	browserAPI, simURL := startDev(t)
 	control := browserAPI.control()
 	defer control.Close()
@@ -316,6 +327,31 @@ func TestConsoleJourneys(t *testing.T) {
 		for _, e := range entries {
 			t.Logf("failure screenshot: %s", filepath.Join(failures, e.Name()))
 		}
-		t.Fatalf("browser journeys failed: %v", err)
+		failed = failedJourneys(out)
+		t.Fatalf("browser journeys failed: %v\n%s", err, failed)
 	}
+}
+
+// failedJourneys picks each failed test out of node's TAP report, with the
+// first lines of its diagnostics (the error, where it was thrown).
+func failedJourneys(tap []byte) string {
+	var b strings.Builder
+	inBlock, kept := false, 0
+	for _, line := range strings.Split(string(tap), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "not ok "):
+			b.WriteString(line + "\n")
+			inBlock, kept = true, 0
+		case inBlock && trimmed == "...":
+			inBlock = false
+		case inBlock && kept < 40:
+			b.WriteString(line + "\n")
+			kept++
+		}
+	}
+	if b.Len() == 0 {
+		return "(no failed test in the report: node itself failed; its output is above)\n"
+	}
+	return b.String()
 }

@@ -142,8 +142,9 @@ func validMobile(d string) bool {
 	return true
 }
 
-// accept runs the common part of an Aligo send: latency, fault, fates, record. It
-// returns the mid, or 0 when it has already answered with a simulated fault.
+// accept runs the common part of an Aligo send: latency, fault, fates, record,
+// answer delay. It returns the mid, or 0 when it has already answered with a
+// simulated fault or the client went away.
 func (s *Simulator) accept(w http.ResponseWriter, r *http.Request, rl *endpoint, kind, sender, tpl string, phones []string) int64 {
 	st := s.settings(rl.name)
 	rng := s.rng()
@@ -174,6 +175,9 @@ func (s *Simulator) accept(w http.ResponseWriter, r *http.Request, rl *endpoint,
 	mid := s.aligo.add(req)
 	rl.received.Add(int64(len(phones)))
 	rl.unique.Add(int64(len(phones)))
+	if !answerLate(r.Context(), st) {
+		return 0 // taken, but the client no longer waits for the answer
+	}
 	return mid
 }
 

@@ -80,6 +80,9 @@ func (s *Simulator) genericSend(w http.ResponseWriter, r *http.Request, rl *endp
 		}
 		ans.Messages[i] = s.wireResult(rl, seq, entry, now, true)
 	}
+	if !answerLate(r.Context(), st) {
+		return
+	}
 	writeJSON(w, http.StatusOK, ans)
 }
 
@@ -190,6 +193,10 @@ func (s *Simulator) genericReports(w http.ResponseWriter, r *http.Request, rl *e
 func (s *Simulator) genericLookup(w http.ResponseWriter, r *http.Request, rl *endpoint) {
 	if !s.authorized(r) {
 		writeJSON(w, http.StatusUnauthorized, problem{"auth_failed", "missing or wrong bearer token"})
+		return
+	}
+	if s.settings(rl.name).NoLookup {
+		http.NotFound(w, r)
 		return
 	}
 	var req relay.WireLookup

@@ -79,6 +79,13 @@ type Settings struct {
 	ReportFailRate float64 `json:"report_fail_rate"`
 	// ReportDelay is how long after acceptance a message's report becomes final.
 	ReportDelay Duration `json:"report_delay"`
+	// AnswerDelay is how long the answer to a send takes after its messages were
+	// taken: a client that gives up meanwhile has sent them all the same (a
+	// relay that answers too late).
+	AnswerDelay Duration `json:"answer_delay"`
+	// NoLookup makes the generic dialect answer /lookup with 404, as a relay
+	// without it does.
+	NoLookup bool `json:"no_lookup"`
 }
 
 func (s Settings) validate() error {
@@ -87,8 +94,8 @@ func (s Settings) validate() error {
 			return fmt.Errorf("%s must be between 0 and 1", name)
 		}
 	}
-	if s.Latency < 0 || s.Jitter < 0 || s.ReportDelay < 0 {
-		return errors.New("latency, jitter and report_delay must not be negative")
+	if s.Latency < 0 || s.Jitter < 0 || s.ReportDelay < 0 || s.AnswerDelay < 0 {
+		return errors.New("latency, jitter, report_delay and answer_delay must not be negative")
 	}
 	if s.Distribution != "" && s.Distribution != "uniform" && s.Distribution != "normal" {
 		return errors.New(`distribution must be "uniform" or "normal"`)
@@ -257,6 +264,22 @@ func (s *Simulator) rng() *rand.Rand {
 	return rand.New(rand.NewPCG(s.o.Seed, n))
 }
 
+// answerLate waits st.AnswerDelay before a send that took its messages answers;
+// it returns false if the client went away meanwhile (the messages stay taken).
+func answerLate(ctx context.Context, st Settings) bool {
+	if st.AnswerDelay <= 0 {
+		return true
+	}
+	t := time.NewTimer(time.Duration(st.AnswerDelay))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // delay sleeps the simulated latency; it returns false if the request went away.
 func (s *Simulator) delay(ctx context.Context, st Settings, rng *rand.Rand) bool {
 	d := float64(st.Latency)
@@ -388,6 +411,8 @@ type Patch struct {
 	RecipientFailRate *float64  `json:"recipient_fail_rate,omitempty"`
 	ReportFailRate    *float64  `json:"report_fail_rate,omitempty"`
 	ReportDelay       *Duration `json:"report_delay,omitempty"`
+	AnswerDelay       *Duration `json:"answer_delay,omitempty"`
+	NoLookup          *bool     `json:"no_lookup,omitempty"`
 }
 
 // setIf sets *dst to *v when v is given.
@@ -416,6 +441,8 @@ func (s *Simulator) Control(p Patch) error {
 	setIf(&cur.Latency, p.Latency)
 	setIf(&cur.Jitter, p.Jitter)
 	setIf(&cur.ReportDelay, p.ReportDelay)
+	setIf(&cur.AnswerDelay, p.AnswerDelay)
+	setIf(&cur.NoLookup, p.NoLookup)
 	setIf(&cur.FaultRate, p.FaultRate)
 	setIf(&cur.RecipientFailRate, p.RecipientFailRate)
 	setIf(&cur.ReportFailRate, p.ReportFailRate)

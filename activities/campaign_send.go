@@ -92,7 +92,10 @@ func routingMode(c store.Campaign) relay.Mode {
 // a retry (it outlived its heartbeat timeout) stops before its next slice.
 // Messages no relay would take go back to pending and the activity fails, so
 // Temporal retries it with backoff; after relayFaultAttempts attempts they are
-// recorded failed.
+// recorded failed. A message whose relay did not answer in time may have been
+// taken all the same: it is not sent elsewhere but held in doubt (sending, with
+// that relay), and the retry looks it up there, or sends it there alone, which
+// drops an id it already has (see inDoubtResult).
 func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
 	var out workflows.SendChunkResult
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
@@ -133,8 +136,11 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 	}
 	resend := map[int64]bool{}
+	// pinned: the messages held in doubt at a relay that could not be asked,
+	// and so sent again to that relay alone (message id → relay id).
+	pinned := map[int64]int64{}
 	if len(stale) > 0 {
-		found, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
+		found, asked, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
 		if err != nil {
 			return out, err
 		}
@@ -143,8 +149,13 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			if res, ok := found[r.ID]; ok {
 				results = append(results, res)
 				counter.add(res)
-			} else {
-				resend[r.ID] = true
+				continue
+			}
+			resend[r.ID] = true
+			// A relay gone from the campaign's routing can be neither asked
+			// nor sent to: its messages go where the routing sends them.
+			if id := r.HeldInDoubt(); id != 0 && !asked[id] && slices.ContainsFunc(cands, func(c relay.Candidate) bool { return c.ID == id }) {
+				pinned[r.ID] = id
 			}
 		}
 		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending); err != nil {
@@ -187,6 +198,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	defer stop()
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
+	held := 0
 	takenOver := false
 	// One slice's relay messages and results, made once for the chunk and
 	// refilled for each slice: at full speed these would otherwise be two
@@ -226,12 +238,22 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 					Code: relay.CodeNotSent, Reason: "cancelled before it was sent"}, Channel: m.Channel})
 			}
 		} else {
-			deliveries = a.Router.Send(ctx, mode, cands, msgs)
+			deliveries = a.send(ctx, mode, cands, msgs, pinned)
 		}
 		sentAt := time.Now()
+		final := attempt >= relayFaultAttempts && ctx.Err() == nil
 		results := resBuf[:0]
 		for _, d := range deliveries {
-			res, ok := resultOf(d, sentAt, attempt >= relayFaultAttempts && ctx.Err() == nil)
+			if pin := pinned[d.MessageID]; d.InDoubt || (pin != 0 && d.Outcome == relay.RelayFault) {
+				res := inDoubtResult(d, pin, sentAt, final)
+				if res.Status == store.MessageSending {
+					held++
+				}
+				results = append(results, res)
+				counter.add(res)
+				continue
+			}
+			res, ok := resultOf(d, sentAt, final)
 			if !ok {
 				retry = append(retry, d.MessageID)
 				continue
@@ -267,11 +289,72 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	if takenOver {
 		return out, fmt.Errorf("chunk %d-%d was taken over by a later attempt; it sends the rest", in.FromID, in.ToID)
 	}
-	if len(retry) > 0 {
-		return out, fmt.Errorf("%d messages of chunk %d-%d reached no relay (attempt %d of %d); retrying",
-			len(retry), in.FromID, in.ToID, attempt, relayFaultAttempts)
+	if len(retry) > 0 || held > 0 {
+		var what []string
+		if len(retry) > 0 {
+			what = append(what, fmt.Sprintf("%d reached no relay", len(retry)))
+		}
+		if held > 0 {
+			what = append(what, fmt.Sprintf("%d are in doubt at a relay that did not answer in time", held))
+		}
+		return out, fmt.Errorf("messages of chunk %d-%d: %s (attempt %d of %d); retrying",
+			in.FromID, in.ToID, strings.Join(what, ", "), attempt, relayFaultAttempts)
 	}
 	return out, nil
+}
+
+// send routes msgs over cands, except those pinned to a relay (message id →
+// relay id), which go to that relay alone: they may be there already, and a
+// relay drops an id it has seen where another would deliver it again.
+func (a *Activities) send(ctx context.Context, mode relay.Mode, cands []relay.Candidate, msgs []relay.Message, pinned map[int64]int64) []relay.Delivery {
+	if len(pinned) == 0 {
+		return a.Router.Send(ctx, mode, cands, msgs)
+	}
+	var free []relay.Message
+	byRelay := map[int64][]relay.Message{}
+	for _, m := range msgs {
+		if id, ok := pinned[m.ID]; ok {
+			byRelay[id] = append(byRelay[id], m)
+		} else {
+			free = append(free, m)
+		}
+	}
+	out := make([]relay.Delivery, 0, len(msgs))
+	if len(free) > 0 {
+		out = append(out, a.Router.Send(ctx, mode, cands, free)...)
+	}
+	for _, c := range cands {
+		if ms := byRelay[c.ID]; len(ms) > 0 {
+			out = append(out, a.Router.Send(ctx, mode, []relay.Candidate{c}, ms)...)
+		}
+	}
+	return out
+}
+
+// inDoubtResult is the row's new state for a message its relay may have taken
+// though the call failed (Delivery.InDoubt), or that was sent again to the one
+// relay that may have it (pinnedTo) and did not get through again. Before the
+// last attempt it stays sending, with that relay and the fault's code, for the
+// next attempt to look it up there or send it there alone. On the last attempt,
+// and for an SMS fallback (its AlimTalk failed for good), it is recorded as
+// handed over to that relay: its delivery report, or none by the deadline
+// (unknown), says what became of it.
+func inDoubtResult(d relay.Delivery, pinnedTo int64, at time.Time, final bool) store.MessageResult {
+	r := store.MessageResult{ID: d.MessageID, RelayID: d.RelayID, SentChannel: string(d.Channel), Fallback: d.Fallback != nil,
+		Code: d.Code, Reason: relay.SanitizeReason(d.Reason)}
+	if pinnedTo != 0 {
+		r.RelayID = pinnedTo
+	}
+	if r.Code == "" {
+		r.Code = relay.CodeTimeout // the mark of a row held in doubt (ChunkMessage.HeldInDoubt)
+	}
+	if !final && d.Fallback == nil {
+		r.Status = store.MessageSending
+		return r
+	}
+	r.Status, r.SentAt = store.MessageSent, at
+	r.Reason = relay.SanitizeReason(r.Reason + "; the relay may have taken it, so it was not sent again")
+	return r
 }
 
 // unsubscribeTokens answers the one-click unsubscribe token of the customer of
@@ -333,11 +416,12 @@ func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, 
 	return r, true
 }
 
-// reconcile asks the relays what they know of rows a dead attempt left in
-// "sending". Relays that cannot look messages up are skipped: the simulator and
-// the generic relay dedupe a resend by id, SMTP resends at least once.
-func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (map[int64]store.MessageResult, error) {
-	found := map[int64]store.MessageResult{}
+// reconcile asks the relays what they know of rows an earlier attempt left in
+// "sending": it died mid-send, or it held them in doubt. Relays that cannot
+// look messages up are skipped (a generic relay without /lookup dedupes a
+// resend by id, SMTP resends at least once); asked names those that answered.
+func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (found map[int64]store.MessageResult, asked map[int64]bool, err error) {
+	found, asked = map[int64]store.MessageResult{}, map[int64]bool{}
 	since := stale[0].ClaimedAt
 	msgs := make([]relay.Message, len(stale))
 	for i, r := range stale {
@@ -356,8 +440,9 @@ func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
+			return nil, nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
 		}
+		asked[cand.ID] = true
 		for _, rep := range reports {
 			if rep.MessageID == 0 || rep.Outcome == relay.RelayFault {
 				continue
@@ -369,7 +454,7 @@ func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t
 			}
 		}
 	}
-	return found, nil
+	return found, asked, nil
 }
 
 func channelOf(rep relay.Report, msgs []relay.Message) relay.Channel {

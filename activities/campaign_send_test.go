@@ -349,6 +349,115 @@ func TestMessagesNoRelayTakesFailAfterTenAttempts(t *testing.T) {
 	}
 }
 
+// A relay that takes a chunk's messages but answers after the worker stopped
+// waiting may have sent them: they are not failed over to the other relay
+// (the customer would get them twice) but held in doubt, sending, at the
+// relay they went to. The chunk's retry settles them there: by asking the
+// relay when it can be asked, or by sending them to it alone, which drops the
+// ids it already has. Either way no message reaches a second relay.
+func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		noLookup bool
+	}{{"the relay is asked", false}, {"the relay cannot be asked", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 10, sim.Settings{}, relay.KindSimulator, false)
+			ctx := context.Background()
+			raw, _ := json.Marshal(map[string]any{"base_url": f.base, "name": "b"})
+			b, err := f.st.SaveRelay(ctx, f.account, store.Relay{Name: "B", Kind: relay.KindSimulator, Channel: "sms", Config: raw, Weight: 1, Enabled: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The fixture's relay ("sim" at the simulator) takes its half and
+			// answers a second after the worker gave up on it.
+			late, noLookup := sim.Duration(time.Second), tc.noLookup
+			if err := f.sim.Control(sim.Patch{Relay: "sim", AnswerDelay: &late, NoLookup: &noLookup}); err != nil {
+				t.Fatal(err)
+			}
+			f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
+
+			env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC)) // 10:00 in Seoul
+			var attempts []int32
+			held := -1
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				if info.ActivityType.Name != workflows.ActivitySendChunk {
+					return
+				}
+				attempts = append(attempts, info.Attempt)
+				if info.Attempt == 2 {
+					if err := f.db.Get(&held, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND status = 'sending'
+						AND relay_id = ? AND code = 'timeout'`, f.campaign.ID, f.relay.ID); err != nil {
+						t.Error(err)
+					}
+					_ = f.sim.Control(sim.Patch{Relay: "sim", AnswerDelay: new(sim.Duration(0))})
+				}
+			})
+			env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+				ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow: %v", err)
+			}
+			if !slices.Equal(attempts, []int32{1, 2}) || held != 5 {
+				t.Fatalf("chunk attempts %v, %d messages held in doubt at the late relay before the retry; want 1, 2 and 5", attempts, held)
+			}
+			st := f.sim.Stats()
+			late1, other := st.Relays["sim"], st.Relays["b"]
+			if st.Redelivered != 0 || other.Received != 5 || late1.Unique != 5 {
+				t.Fatalf("simulator %+v: want each relay's half at that relay alone, nothing redelivered", st)
+			}
+			if tc.noLookup != (late1.Duplicates == 5) {
+				t.Fatalf("the late relay saw %d repeated ids; want the 5 again only when it could not be asked", late1.Duplicates)
+			}
+			var byRelay []struct {
+				RelayID int64  `db:"relay_id"`
+				Status  string `db:"status"`
+				N       int    `db:"n"`
+			}
+			if err := f.db.Select(&byRelay, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
+				WHERE campaign_id = ? GROUP BY relay_id, status ORDER BY relay_id`, f.campaign.ID); err != nil {
+				t.Fatal(err)
+			}
+			if len(byRelay) != 2 || byRelay[0].RelayID != f.relay.ID || byRelay[1].RelayID != b.ID ||
+				byRelay[0].Status != "delivered" || byRelay[0].N != 5 || byRelay[1].Status != "delivered" || byRelay[1].N != 5 {
+				t.Fatalf("messages by relay and status %+v, want 5 delivered by each", byRelay)
+			}
+		})
+	}
+}
+
+// A relay that always answers too late and cannot be asked holds its messages
+// in doubt only until the chunk's last attempt, which records them handed over
+// to it (the relay may have them): its delivery reports then settle them. The
+// campaign ends; nothing went to the relay as a new message twice.
+func TestMessagesInDoubtUntilTheLastAttemptAreHandedOver(t *testing.T) {
+	late, noLookup := sim.Duration(time.Second), true
+	f := newFixture(t, 4, sim.Settings{AnswerDelay: late, NoLookup: noLookup}, relay.KindSimulator, false)
+	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(100*time.Millisecond, f.acts.RelayOptions.Egress)
+	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
+	var attempts []int32
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == workflows.ActivitySendChunk {
+			attempts = append(attempts, info.Attempt)
+		}
+	})
+	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	if len(attempts) != 10 {
+		t.Fatalf("chunk attempts %v, want 10", attempts)
+	}
+	for _, r := range f.rows() {
+		if r.Status != "delivered" {
+			t.Fatalf("message %d is %s (code %q), want delivered: the relay had it all along", r.ID, r.Status, r.Code)
+		}
+	}
+	if st := f.sim.Stats(); st.Unique != 4 || st.Redelivered != 0 {
+		t.Fatalf("simulator %+v", st)
+	}
+}
+
 // An advertisement started at 22:30 in Seoul is materialised at once but sent
 // only from 08:00 the next morning; the stored bodies carry the ad marks.
 func TestAdvertisementWaitsForEightInTheMorning(t *testing.T) {

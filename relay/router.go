@@ -296,6 +296,20 @@ type Delivery struct {
 	// Fallback is the AlimTalk result that made the router send the SMS/LMS
 	// fallback whose result is Result; nil when there was no fallback.
 	Fallback *Result
+	// InDoubt says the relay (RelayID) may have taken the message although
+	// Result is a RelayFault: see InDoubt.
+	InDoubt bool
+}
+
+// InDoubt says whether a call that ended with err, or a message answered with
+// code, may have been taken by the relay all the same: it did not answer in time
+// (CodeTimeout, a gateway's 504 among them), or our side stopped waiting while
+// the call was under way (ctxDone). Such a message is not sent elsewhere, which
+// could deliver it twice: no relay knows another's message ids, and Aligo has no
+// idempotency key at all. It must be looked up at that relay, or sent again to
+// that relay alone, which drops a repeated id.
+func InDoubt(code string, callErr error, ctxDone bool) bool {
+	return code == CodeTimeout || (callErr != nil && ctxDone)
 }
 
 // work is one message in flight through Send.
@@ -308,6 +322,7 @@ type work struct {
 	tried    int // relays called (for MaxAttempts)
 	last     int64
 	fallback *Result
+	inDoubt  bool // ended in doubt at its last relay (InDoubt)
 }
 
 type task struct {
@@ -322,7 +337,9 @@ type task struct {
 // Each message goes to its primary relay (by mode), in provider batches, at most
 // Concurrency calls at once, each relay's rate limit respected. A RelayFault moves
 // the message to the next relay of the order (until MaxAttempts relays were
-// tried); a relay whose circuit is open is skipped. An AlimTalk RecipientFailed
+// tried); a relay whose circuit is open is skipped. A message in doubt (the call
+// timed out, or ctx ended while it was under way) is not moved on: its Delivery
+// says InDoubt, with the relay it went to. An AlimTalk RecipientFailed
 // with fallback text is sent again as SMS/LMS (FallbackFor) through the relays
 // carrying that channel. When ctx ends, messages not yet sent come back as
 // RelayFault with CodeNotSent.
@@ -371,7 +388,7 @@ func (r *Router) Send(ctx context.Context, mode Mode, cands []Candidate, msgs []
 		wg     sync.WaitGroup
 	)
 	finish := func(w *work, res Result, relayID int64) {
-		out[w.pos] = Delivery{Result: res, RelayID: relayID, Channel: w.msg.Channel, Attempts: w.attempts, Fallback: w.fallback}
+		out[w.pos] = Delivery{Result: res, RelayID: relayID, Channel: w.msg.Channel, Attempts: w.attempts, Fallback: w.fallback, InDoubt: w.inDoubt}
 	}
 	for i := 0; i < r.o.Concurrency; i++ {
 		wg.Add(1)
@@ -543,8 +560,16 @@ func (r *Router) run(ctx context.Context, t task, finish func(*work, Result, int
 	if err == nil && len(res) != len(msgs) {
 		err = fault(CodeBadAnswer, fmt.Errorf("relay %q answered %d results for %d messages", t.relay.Name, len(res), len(msgs)))
 	}
+	// Read before the results are: a call our context ended may have reached
+	// the relay, whatever the error says.
+	ctxDone := ctx.Err() != nil
 	if err != nil {
 		res = FaultResults(msgs, codeOf(err), err)
+		if ctxDone && codeOf(err) == CodeNotSent {
+			for i := range res {
+				res[i].Reason = "the send was stopped before the relay answered; it may have taken the message"
+			}
+		}
 	}
 	callFault := err != nil
 	for i := range res {
@@ -574,6 +599,10 @@ func (r *Router) run(ctx context.Context, t task, finish func(*work, Result, int
 		w.attempts++
 		rr := res[i]
 		switch {
+		case rr.Outcome == RelayFault && InDoubt(rr.Code, err, ctxDone):
+			w.tried++
+			w.inDoubt = true
+			finish(w, rr, t.relay.ID)
 		case rr.Outcome == RelayFault:
 			moveOn(w, rr, true)
 		case rr.Outcome == RecipientFailed && w.fallback == nil:

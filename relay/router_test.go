@@ -199,12 +199,12 @@ func TestRouterFailoverKeepsRecipientFailures(t *testing.T) {
 }
 
 func TestRouterMaxAttemptsAndExhaustion(t *testing.T) {
-	down := func() error { return fault(CodeTimeout, errors.New("slow")) }
+	down := func() error { return fault(CodeUnreachable, errors.New("connection refused")) }
 	a, b, c := &fakeRelay{name: "a", fail: down}, &fakeRelay{name: "b", fail: down}, &fakeRelay{name: "c", fail: down}
 	r := NewRouter(RouterOptions{MaxAttempts: 2})
 	ds := r.Send(context.Background(), ModeCheapest, []Candidate{cand(1, a, 1, 1), cand(2, b, 1, 2), cand(3, c, 1, 3)}, messages(0, 3))
 	for _, d := range ds {
-		if d.Outcome != RelayFault || d.Code != CodeTimeout || d.RelayID != 2 || d.Attempts != 2 {
+		if d.Outcome != RelayFault || d.Code != CodeUnreachable || d.RelayID != 2 || d.Attempts != 2 || d.InDoubt {
 			t.Errorf("%+v", d)
 		}
 	}
@@ -223,6 +223,49 @@ func TestRouterMaxAttemptsAndExhaustion(t *testing.T) {
 	ds = r.Send(context.Background(), ModeWeighted, cands, messages(1, 1))
 	if ds[0].Outcome != Accepted || ds[0].RelayID != 2 || ds[0].Attempts != 1 {
 		t.Errorf("after the skip: %+v", ds[0])
+	}
+}
+
+// A relay that did not answer in time may have taken the messages: they are
+// not sent to another relay, which would deliver them a second time, but come
+// back in doubt with the relay they went to. So do the messages of a call under
+// way when the send is stopped. A relay that refused the connection took
+// nothing: its messages move on.
+func TestRouterKeepsMessagesInDoubtAtTheirRelay(t *testing.T) {
+	standby := &fakeRelay{name: "standby"}
+	check := func(what string, ds []Delivery, relayID int64, code string) {
+		t.Helper()
+		for _, d := range ds {
+			if d.Outcome != RelayFault || d.Code != code || d.RelayID != relayID || !d.InDoubt || d.Attempts != 1 {
+				t.Fatalf("%s: %+v, want a %s fault in doubt at relay %d", what, d, code, relayID)
+			}
+		}
+		if n := len(standby.received()); n != 0 {
+			t.Fatalf("%s: the standby relay received %d messages", what, n)
+		}
+	}
+	r := NewRouter(RouterOptions{})
+	slow := &fakeRelay{name: "slow", fail: func() error { return fault(CodeTimeout, errors.New("no answer within 30s")) }}
+	check("timed out", r.Send(context.Background(), ModeWeighted, []Candidate{cand(1, slow, 1, 1), cand(9, standby, 0, 1)}, messages(0, 10)),
+		1, CodeTimeout)
+
+	gateway := &fakeRelay{name: "gateway", answer: func(m Message) Result {
+		return Result{MessageID: m.ID, Outcome: RelayFault, Code: CodeTimeout, Reason: "504 from the provider's gateway"}
+	}}
+	check("answered timeout", r.Send(context.Background(), ModeCheapest, []Candidate{cand(2, gateway, 1, 1), cand(9, standby, 1, 2)}, messages(10, 5)),
+		2, CodeTimeout)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopping := &fakeRelay{name: "stopping", fail: func() error { cancel(); return context.Canceled }}
+	check("stopped mid-call", r.Send(ctx, ModeWeighted, []Candidate{cand(3, stopping, 1, 1), cand(9, standby, 0, 1)}, messages(20, 5)),
+		3, CodeNotSent)
+
+	down := &fakeRelay{name: "down", fail: func() error { return fault(CodeUnreachable, errors.New("connection refused")) }}
+	for _, d := range r.Send(context.Background(), ModeWeighted, []Candidate{cand(4, down, 1, 1), cand(9, standby, 0, 1)}, messages(30, 5)) {
+		if d.Outcome != Accepted || d.RelayID != 9 || d.InDoubt {
+			t.Fatalf("refused: %+v, want it accepted by the standby relay", d)
+		}
 	}
 }
 

@@ -104,6 +104,23 @@ type ChunkMessage struct {
 	Status          string    `db:"status"`
 	Attempt         int       `db:"attempt"`
 	ClaimedAt       time.Time `db:"claimed_at"`
+	// RelayID and Code are set on a row still sending only when an attempt held
+	// it in doubt: its call to that relay got no answer (see HeldInDoubt).
+	RelayID int64  `db:"relay_id"`
+	Code    string `db:"code"`
+}
+
+// HeldInDoubt answers the relay that may already have m: an attempt sent it
+// there, got no answer in time, and kept it sending with the relay and the
+// fault's code rather than send it elsewhere. A row claimed from pending has no
+// code (a retry run clears the codes of the rows it sends again), so a row
+// sending with a code is one held so; 0 for any other row, a row a dead
+// attempt left sending among them.
+func (m ChunkMessage) HeldInDoubt() int64 {
+	if m.Status != MessageSending || m.Code == "" {
+		return 0
+	}
+	return m.RelayID
 }
 
 // chunkRowsMax bounds the room a chunk's load makes up front for its range.
@@ -112,7 +129,7 @@ const chunkRowsMax = 50000
 // chunkColumns are a ChunkMessage's columns of campaign_messages m, in the
 // order scanChunk reads them.
 const chunkColumns = `m.id, m.customer_id, m.recipient, m.name, m.channel, m.subject, m.body, m.buttons,
-	m.fallback_channel, m.fallback_subject, m.fallback_body, m.status, m.attempt, m.claimed_at`
+	m.fallback_channel, m.fallback_subject, m.fallback_body, m.status, m.attempt, m.claimed_at, m.relay_id, m.code`
 
 // ChunkMessages loads the messages with ids in [from, to] that are not final:
 // pending, or sending (claimed by an attempt that may have died mid-send).
@@ -142,7 +159,7 @@ func (s *Store) scanChunk(ctx context.Context, from, to int64, query string, arg
 		ms = append(ms, ChunkMessage{})
 		m := &ms[len(ms)-1]
 		if err := rows.Scan(&m.ID, &m.CustomerID, &m.Recipient, &m.Name, &m.Channel, &m.Subject, &m.Body, &m.Buttons,
-			&m.FallbackChannel, &m.FallbackSubject, &m.FallbackBody, &m.Status, &m.Attempt, &m.ClaimedAt); err != nil {
+			&m.FallbackChannel, &m.FallbackSubject, &m.FallbackBody, &m.Status, &m.Attempt, &m.ClaimedAt, &m.RelayID, &m.Code); err != nil {
 			return nil, err
 		}
 	}

@@ -32,6 +32,7 @@ func ErrorCode(err error) string { return codeOf(err) }
 
 func codeOf(err error) string {
 	var re *Error
+	var dial *net.OpError
 	switch {
 	case err == nil:
 		return ""
@@ -41,6 +42,10 @@ func codeOf(err error) string {
 		return CodeAddressRefused
 	case errors.Is(err, context.Canceled):
 		return CodeNotSent
+	case errors.As(err, &dial) && dial.Op == "dial":
+		// Not connected, so nothing was sent, even when the dial timed out: a
+		// timeout is kept for calls the relay may have taken (InDoubt).
+		return CodeUnreachable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return CodeTimeout
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -194,6 +197,8 @@ func TestErrorCode(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", fault(CodeInsufficientFunds, errors.New("x"))), CodeInsufficientFunds},
 		{context.Canceled, CodeNotSent},
 		{context.DeadlineExceeded, CodeTimeout},
+		{&url.Error{Op: "Post", URL: "https://relay.example/send", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}}, CodeUnreachable},
+		{&url.Error{Op: "Post", URL: "https://relay.example/send", Err: &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}}, CodeTimeout},
 		{errors.New("anything"), CodeServerError},
 	}
 	for _, c := range cases {

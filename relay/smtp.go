@@ -38,7 +38,7 @@ func smtpOutcome(stage string, code int) (Outcome, string) {
 		return RelayFault, CodeRateLimited
 	case code >= 500 && stage == "rcpt":
 		return RecipientFailed, CodeInvalidAddress
-	case code >= 500 && stage == "data":
+	case code >= 500 && (stage == "data" || stage == "end of data"):
 		return RecipientFailed, CodeContentRejected
 	case code >= 500 && stage == "mail":
 		return RelayFault, CodeSenderUnregistered
@@ -119,7 +119,9 @@ func (s *SMTP) MaxBatch() int { return smtpMaxBatch }
 // Send delivers msgs over one connection. A failure to connect, greet, secure or
 // authenticate fails the whole call; a recipient the server refuses (5xx on RCPT)
 // is RecipientFailed and the next message goes on; a connection that breaks midway
-// leaves the rest RelayFault.
+// leaves the rest RelayFault, CodeNotSent (they were not handed over). Only a mail
+// whose end of DATA went unanswered in time keeps CodeTimeout: the server may have
+// taken it (see InDoubt).
 func (s *SMTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	if len(msgs) > smtpMaxBatch {
 		return nil, fmt.Errorf("smtp: %d messages: %w", len(msgs), ErrBatchTooLarge)
@@ -165,7 +167,8 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	broken := error(nil)
 	for _, i := range todo {
 		if broken != nil {
-			out[i] = Result{MessageID: msgs[i].ID, Outcome: RelayFault, Code: codeOf(broken), Reason: PublicReason(broken)}
+			out[i] = Result{MessageID: msgs[i].ID, Outcome: RelayFault, Code: CodeNotSent,
+				Reason: "not sent: the connection broke on an earlier mail (" + PublicReason(broken) + ")"}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -270,6 +273,11 @@ func (s *SMTP) deliver(c *smtp.Client, m Message) (Result, error) {
 		var te *textproto.Error
 		if !errors.As(err, &te) {
 			res.Outcome, res.Code = RelayFault, codeOf(err)
+			if res.Code == CodeTimeout && stage != "end of data" {
+				// No answer before the mail was handed over: the server has
+				// nothing to deliver, so this is not in doubt.
+				res.Code = CodeUnreachable
+			}
 			res.Reason = publicReason(res.Code, err)
 			return res, fault(res.Code, s.scrub.err(fmt.Errorf("smtp %s: %w", stage, err)))
 		}
@@ -296,7 +304,7 @@ func (s *SMTP) deliver(c *smtp.Client, m Message) (Result, error) {
 		return refused("data", err)
 	}
 	if err := w.Close(); err != nil {
-		return refused("data", err)
+		return refused("end of data", err)
 	}
 	res.Outcome = Delivered
 	return res, nil

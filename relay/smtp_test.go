@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"testing"
@@ -196,6 +198,87 @@ func TestSMTPListUnsubscribeHeaders(t *testing.T) {
 		}
 		if i == 1 && (lu != "" || post != "") {
 			t.Errorf("a message without an address got List-Unsubscribe %q %q", lu, post)
+		}
+	}
+}
+
+// stallingSMTP is a server that answers until stall (a command prefix, or
+// "." for the end of a mail's data) and then says nothing more.
+func stallingSMTP(t *testing.T, stall string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				r := textproto.NewReader(bufio.NewReader(conn))
+				say := func(s string) { _, _ = io.WriteString(conn, s+"\r\n") }
+				say("220 stalling.example ESMTP")
+				inData := false
+				for {
+					line, err := r.ReadLine()
+					if err != nil {
+						return
+					}
+					switch {
+					case inData && line == ".":
+						inData = false
+						if stall == "." {
+							_, _ = io.Copy(io.Discard, conn) // no answer, ever
+							return
+						}
+						say("250 queued")
+					case inData:
+					case stall != "." && strings.HasPrefix(strings.ToUpper(line), stall):
+						_, _ = io.Copy(io.Discard, conn)
+						return
+					case strings.HasPrefix(line, "EHLO"):
+						say("250 stalling.example")
+					case line == "DATA":
+						inData = true
+						say("354 go ahead")
+					case line == "QUIT":
+						say("221 bye")
+						return
+					default:
+						say("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A mail whose end of data the server never answers may have been taken: it
+// keeps CodeTimeout (in doubt). A mail the server stalled on before that, and
+// the mails after a broken connection, were not handed over: relay faults
+// that another relay may take.
+func TestSMTPOnlyAnUnansweredEndOfDataIsInDoubt(t *testing.T) {
+	for _, tc := range []struct {
+		stall, first string
+	}{{".", CodeTimeout}, {"RCPT", CodeUnreachable}} {
+		s := NewSMTP(smtpConfig(stallingSMTP(t, tc.stall), "none"), Options{Timeout: 300 * time.Millisecond})
+		res, err := s.Send(context.Background(), emails(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{tc.first, CodeNotSent, CodeNotSent}
+		for i, r := range res {
+			if r.Outcome != RelayFault || r.Code != want[i] {
+				t.Errorf("stalled at %q: mail %d %+v, want a relay fault %s", tc.stall, i+1, r, want[i])
+			}
+			if InDoubt(r.Code, nil, false) != (i == 0 && tc.stall == ".") {
+				t.Errorf("stalled at %q: mail %d in doubt: %v", tc.stall, i+1, InDoubt(r.Code, nil, false))
+			}
 		}
 	}
 }

@@ -425,6 +425,39 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 	}
 }
 
+// Aligo has no idempotency key: a send it took but answered too late, given
+// back to pending, went out a second time with the chunk's retry. Held in
+// doubt instead, it is found in Aligo's history by the retry and not sent again.
+func TestATimedOutAligoSendIsLookedUpNotSentAgain(t *testing.T) {
+	late := sim.Duration(time.Second)
+	f := newFixtureWith(t, 10, sim.Options{Seed: 3, Settings: sim.Settings{AnswerDelay: late}}, relay.KindAligoSMS, false)
+	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
+	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
+	var attempts []int32
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == workflows.ActivitySendChunk {
+			attempts = append(attempts, info.Attempt)
+			if info.Attempt == 2 {
+				_ = f.sim.Control(sim.Patch{AnswerDelay: new(sim.Duration(0))}) // answers in time from now on
+			}
+		}
+	})
+	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	if len(attempts) != 2 {
+		t.Fatalf("chunk attempts %v, want the timed-out one and its retry", attempts)
+	}
+	if got := f.sim.Stats().Relays["aligo"]; got.Received != 10 || got.Requests != 1 {
+		t.Fatalf("Aligo %+v: want the 10 messages once, in the one request that timed out", got)
+	}
+	if got := byStatus(f.rows()); got["delivered"] != 10 {
+		t.Fatalf("rows by status %v, want all 10 delivered", got)
+	}
+}
+
 // A relay that always answers too late and cannot be asked holds its messages
 // in doubt only until the chunk's last attempt, which records them handed over
 // to it (the relay may have them): its delivery reports then settle them. The

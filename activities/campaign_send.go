@@ -95,7 +95,8 @@ func routingMode(c store.Campaign) relay.Mode {
 // recorded failed. A message whose relay did not answer in time may have been
 // taken all the same: it is not sent elsewhere but held in doubt (sending, with
 // that relay), and the retry looks it up there, or sends it there alone, which
-// drops an id it already has (see inDoubtResult).
+// drops an id it already has (see inDoubtResult); unless the campaign is being
+// cancelled (cancelRequested).
 func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
 	var out workflows.SendChunkResult
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
@@ -242,9 +243,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 		sentAt := time.Now()
 		final := attempt >= relayFaultAttempts && ctx.Err() == nil
+		cancelled := cancelRequested(ctx)
 		results := resBuf[:0]
 		for _, d := range deliveries {
-			if pin := pinned[d.MessageID]; d.InDoubt || (pin != 0 && d.Outcome == relay.RelayFault) {
+			if pin := pinned[d.MessageID]; !cancelled && (d.InDoubt || (pin != 0 && d.Outcome == relay.RelayFault)) {
 				res := inDoubtResult(d, pin, sentAt, final)
 				if res.Status == store.MessageSending {
 					held++
@@ -301,6 +303,23 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			in.FromID, in.ToID, strings.Join(what, ", "), attempt, relayFaultAttempts)
 	}
 	return out, nil
+}
+
+// cancelRequested says the attempt was stopped because its campaign is being
+// cancelled: not by the worker stopping, nor by a timeout, after which the chunk
+// is tried again. A cancelled campaign sends nothing more, so what its calls
+// under way may have delivered goes back to pending with the rest, as before
+// (nothing will send it a second time), rather than held in doubt for a retry.
+func cancelRequested(ctx context.Context) bool {
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		return false
+	}
+	select {
+	case <-activity.GetWorkerStopChannel(ctx):
+		return false
+	default:
+		return true
+	}
 }
 
 // send routes msgs over cands, except those pinned to a relay (message id →

@@ -22,7 +22,8 @@ const DevJWTSecret = "sendingo-development-secret-do-not-use-in-production"
 
 // Config holds every setting. Field comments name the environment variable.
 type Config struct {
-	MySQLDSN          string        // SENDINGO_MYSQL_DSN
+	MySQLDSN          string        // SENDINGO_MYSQL_DSN (switched to MySQLTLSName when MySQLTLSCA is set)
+	MySQLTLSCA        string        // SENDINGO_MYSQL_TLS_CA
 	TemporalAddress   string        // SENDINGO_TEMPORAL_ADDRESS
 	TemporalNamespace string        // SENDINGO_TEMPORAL_NAMESPACE
 	TaskQueue         string        // SENDINGO_TASK_QUEUE
@@ -110,6 +111,7 @@ type Var struct {
 var Vars = []Var{
 	{"SENDINGO_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/sendingo", "MySQL/MariaDB DSN (go-sql-driver form); the required parameters are added"},
 	{"SENDINGO_MYSQL_DSN_FILE", "", "file holding the DSN instead (e.g. a mounted secret); not with SENDINGO_MYSQL_DSN"},
+	{"SENDINGO_MYSQL_TLS_CA", "(none)", "CA that signed the database server's certificate: PEM or a file path; connections then use TLS checked against it, host name included (the DSN's tls parameter is replaced)"},
 	{"SENDINGO_TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port"},
 	{"SENDINGO_TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
 	{"SENDINGO_TEMPORAL_TLS_CERT", "(none)", "client certificate for Temporal mTLS: PEM, or the path of a PEM file; needs SENDINGO_TEMPORAL_TLS_KEY"},
@@ -274,6 +276,13 @@ func Load(getenv func(string) string) (Config, error) {
 		TemporalTLSServerName: get("SENDINGO_TEMPORAL_TLS_SERVER_NAME", ""),
 		TemporalAPIKey:        get("SENDINGO_TEMPORAL_API_KEY", ""),
 		SMTPUsername:          get("SENDINGO_SMTP_USERNAME", ""),
+	}
+	if c.MySQLTLSCA = get("SENDINGO_MYSQL_TLS_CA", ""); c.MySQLTLSCA != "" {
+		if dsn, err := verifyingDSN(c.MySQLDSN, c.MySQLTLSCA); err != nil {
+			errs = append(errs, err)
+		} else {
+			c.MySQLDSN = dsn
+		}
 	}
 	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
 	if _, err := parseProxies(c.TrustedProxies); err != nil {

@@ -1,10 +1,18 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -106,5 +114,47 @@ func TestCheckSecretsRefusesTheDevelopmentSecretOutsideDevMode(t *testing.T) {
 				t.Fatalf("CheckSecrets() = %v, want a refusal saying %q", err, tc.refused)
 			}
 		})
+	}
+}
+
+// SENDINGO_MYSQL_TLS_CA switches the DSN to TLS checked against it, whatever
+// weaker tls parameter the DSN had; it refuses a DSN that says tls=false and a
+// value that holds no certificate.
+func TestMySQLTLSCA(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"}, IsCA: true,
+		BasicConstraintsValid: true, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	load := func(dsn, ca string) (Config, error) {
+		return Load(func(k string) string {
+			return map[string]string{"SENDINGO_MYSQL_DSN": dsn, "SENDINGO_MYSQL_TLS_CA": ca}[k]
+		})
+	}
+	for _, dsn := range []string{"app:pw@tcp(db.example:3306)/sendingo", "app:pw@tcp(db.example:3306)/sendingo?tls=skip-verify",
+		"app:pw@tcp(db.example:3306)/sendingo?tls=preferred"} {
+		c, err := load(dsn, caPEM)
+		if err != nil {
+			t.Fatalf("%s: %v", dsn, err)
+		}
+		if !strings.Contains(c.MySQLDSN, "tls="+MySQLTLSName) || strings.Contains(c.MySQLDSN, "skip-verify") || strings.Contains(c.MySQLDSN, "preferred") {
+			t.Errorf("%s became %s, want tls=%s alone", dsn, c.MySQLDSN, MySQLTLSName)
+		}
+	}
+	if c, err := load("app:pw@tcp(db.example:3306)/sendingo?tls=skip-verify", ""); err != nil || !strings.Contains(c.MySQLDSN, "tls=skip-verify") {
+		t.Errorf("without the variable the DSN changed: %s (%v)", c.MySQLDSN, err)
+	}
+	if _, err := load("app:pw@tcp(db.example:3306)/sendingo?tls=false", caPEM); err == nil || !strings.Contains(err.Error(), "tls=false") {
+		t.Errorf("tls=false with a CA: %v", err)
+	}
+	if _, err := load("app:pw@tcp(db.example:3306)/sendingo", "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----"); err == nil ||
+		!strings.Contains(err.Error(), "SENDINGO_MYSQL_TLS_CA") {
+		t.Errorf("a CA that is no certificate: %v", err)
 	}
 }

@@ -28,12 +28,16 @@ type mariaDB struct {
 	port   int
 	cmd    *exec.Cmd
 	exited chan struct{}
+	// extra are more mariadbd options (a server certificate, say); the test
+	// may change them between a stop and a start.
+	extra []string
 }
 
 // startMariaDB initialises a data directory with mariadb-install-db (root with an
 // empty password over TCP), starts mariadbd on a free port and waits until it
-// answers. The server is killed when the test ends, whatever happened.
-func startMariaDB(t *testing.T) *mariaDB {
+// answers, with the extra mariadbd options given. The server is killed when the
+// test ends, whatever happened.
+func startMariaDB(t *testing.T, extra ...string) *mariaDB {
 	t.Helper()
 	for _, bin := range []string{"mariadb-install-db", "mariadbd"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -43,7 +47,7 @@ func startMariaDB(t *testing.T) *mariaDB {
 			}
 		}
 	}
-	m := &mariaDB{t: t, dir: t.TempDir()}
+	m := &mariaDB{t: t, dir: t.TempDir(), extra: extra}
 	args := []string{"--no-defaults", "--datadir=" + filepath.Join(m.dir, "data"),
 		"--auth-root-authentication-method=normal", "--skip-test-db"}
 	args = append(args, m.userArgs()...)
@@ -116,6 +120,7 @@ func (m *mariaDB) launch() error {
 		"--collation-server=utf8mb4_general_ci",
 		"--innodb-buffer-pool-size=256M",
 	}
+	args = append(args, m.extra...)
 	args = append(args, m.userArgs()...)
 	cmd := exec.Command(binPath("mariadbd"), args...)
 	// Its own process group keeps a terminal's Ctrl-C away; Pdeathsig kills it if

@@ -510,6 +510,41 @@ func TestTheAPIBelievesTheALBsForwardedHeaders(t *testing.T) {
 	}
 }
 
+// The tasks check the database's certificate when the environment names the
+// region's RDS CA bundle: compute passes database_tls_ca as
+// SENDINGO_MYSQL_TLS_CA, and the stack reads it from database_ca_file.
+func TestTheTasksCheckTheDatabasesCertificate(t *testing.T) {
+	compute, err := os.ReadFile(filepath.Join(tfRoot, "modules", "compute", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?s)environment = \[.*?SENDINGO_MYSQL_TLS_CA\s*=\s*var\.database_tls_ca\n`).Match(compute) {
+		t.Error("the tasks' environment does not set SENDINGO_MYSQL_TLS_CA from var.database_tls_ca")
+	}
+	found := false
+	for _, c := range moduleCalls(t, filepath.Join(tfRoot, "modules", "stack")) {
+		if c.name != "compute" {
+			continue
+		}
+		found = true
+		a := c.args["database_tls_ca"]
+		if a == nil {
+			t.Fatalf("%s: the stack gives compute no database_tls_ca", c.rng)
+		}
+		r := a.Expr.Range()
+		src, err := os.ReadFile(r.Filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(src[r.Start.Byte:r.End.Byte]); got != `var.database_ca_file == null ? null : file("${path.root}/${var.database_ca_file}")` {
+			t.Errorf("%s: compute's database_tls_ca is %s, want the file database_ca_file names", c.rng, got)
+		}
+	}
+	if !found {
+		t.Fatal("the stack calls no module compute")
+	}
+}
+
 // Through the ALB, /metrics answers 404: the deployment's alarms are
 // CloudWatch's, and the totals are not the internet's to read.
 func TestTheALBKeepsMetricsToItself(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -105,6 +106,13 @@ func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, st *stor
 // mysqlHint explains how to get MySQL running when it cannot be reached. It
 // shows the DSN without its password: this text goes to terminals and logs.
 func mysqlHint(cfg config.Config, err error) error {
+	var unknownCA x509.UnknownAuthorityError
+	var wrongName x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	if errors.As(err, &unknownCA) || errors.As(err, &wrongName) || errors.As(err, &invalid) {
+		return fmt.Errorf("%w\n\nThe database server's certificate was refused (DSN %s): it must be signed by the CA "+
+			"of SENDINGO_MYSQL_TLS_CA and made out to the DSN's host", err, config.RedactDSN(cfg.MySQLDSN))
+	}
 	return fmt.Errorf("%w\n\nMySQL is not reachable with the DSN %s. Start it, for example:\n"+
 		"  MariaDB installed here:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql\n"+
 		"  MySQL 8 in a container:  docker run -d -p 3306:3306 -e MYSQL_ALLOW_EMPTY_PASSWORD=yes mysql:8\n"+

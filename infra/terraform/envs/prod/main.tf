@@ -58,6 +58,9 @@ module "stack" {
   db_instance_class      = "db.m7g.large"
   db_multi_az            = true
   db_deletion_protection = true
+  # The region's RDS CA bundle, saved next to this file (see the README's step 5):
+  # with it the tasks check the database's certificate and name.
+  # database_ca_file     = "rds-ca.pem"
 
   api_desired_count = 3
   worker_min_count  = 2

@@ -56,6 +56,9 @@ module "stack" {
   db_instance_class      = "db.t4g.medium"
   db_multi_az            = false
   db_deletion_protection = false
+  # The region's RDS CA bundle, saved next to this file (see the README's step 5):
+  # with it the tasks check the database's certificate and name.
+  # database_ca_file     = "rds-ca.pem"
 
   api_desired_count = 2
   worker_min_count  = 1

@@ -22,6 +22,9 @@ locals {
       # certificate carries.
       SENDINGO_TEMPORAL_TLS_CA          = var.temporal_tls_ca
       SENDINGO_TEMPORAL_TLS_SERVER_NAME = var.temporal_tls_server_name
+      # Public material too: the CAs that sign RDS's certificates, so the
+      # tasks check the database is RDS rather than trust whoever answers.
+      SENDINGO_MYSQL_TLS_CA = var.database_tls_ca
     }, var.environment) : { name = k, value = v } if v != null
   ]
 
@@ -136,7 +139,7 @@ resource "aws_ecr_lifecycle_policy" "this" {
 # Created empty: the post-deploy steps put the values (never through Terraform).
 resource "aws_secretsmanager_secret" "mysql_dsn" {
   name                    = "${var.name}/mysql-dsn"
-  description             = "SENDINGO_MYSQL_DSN: the application user's DSN, user:password@tcp(host:3306)/sendingo?tls=skip-verify"
+  description             = "SENDINGO_MYSQL_DSN: the application user's DSN, user:password@tcp(host:3306)/sendingo?tls=skip-verify (checked against SENDINGO_MYSQL_TLS_CA when the stack has database_ca_file)"
   recovery_window_in_days = 7
   tags                    = var.tags
 }

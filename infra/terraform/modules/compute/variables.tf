@@ -172,6 +172,12 @@ variable "temporal_api_key_secret_arn" {
   default     = null
 }
 
+variable "database_tls_ca" {
+  type        = string
+  description = "PEM of the CAs that sign the database server's certificate (SENDINGO_MYSQL_TLS_CA; public material); null leaves the connection encrypted but its certificate unchecked."
+  default     = null
+}
+
 variable "temporal_tls_ca" {
   type        = string
   description = "PEM of the CA that signed a private Temporal frontend's certificate (SENDINGO_TEMPORAL_TLS_CA; public material); null for a public CA such as Temporal Cloud's."

@@ -80,6 +80,7 @@ module "compute" {
   temporal_api_key_secret_arn  = module.temporal.api_key_secret_arn
   temporal_tls_ca              = var.temporal_server_ca_file == null ? null : file("${path.root}/${var.temporal_server_ca_file}")
   temporal_tls_server_name     = var.temporal_tls_server_name
+  database_tls_ca              = var.database_ca_file == null ? null : file("${path.root}/${var.database_ca_file}")
   environment                  = var.extra_environment
   log_group_names              = module.observability.log_group_names
   database_address             = module.database.address

@@ -151,6 +151,12 @@ variable "temporal_api_key_secret_arn" {
   default     = null
 }
 
+variable "database_ca_file" {
+  type        = string
+  description = "Path, relative to the environment's directory (envs/ENV), of the region's RDS CA bundle (https://truststore.pki.rds.amazonaws.com/REGION/REGION-bundle.pem; public). With it the tasks check the database's certificate and host name; null leaves the connection encrypted but unchecked."
+  default     = null
+}
+
 variable "temporal_server_ca_file" {
   type        = string
   description = "Path, relative to the environment's directory (envs/ENV), of the PEM CA that signed a private Temporal frontend's certificate (endpoint mode; public); null for a public CA."

@@ -543,6 +543,52 @@ func TestTheTasksCheckTheDatabasesCertificate(t *testing.T) {
 	if !found {
 		t.Fatal("the stack calls no module compute")
 	}
+	if !regexp.MustCompile(`\{ name = "DB_CA", value = var\.database_tls_ca \}`).Match(compute) {
+		t.Error("the db-user job is not given var.database_tls_ca as DB_CA")
+	}
+
+	// The db-user job's script, run by sh with a mysql that records how it
+	// was called: with DB_CA it checks the server before the master password
+	// goes out.
+	m := regexp.MustCompile(`(?s)db_user_script = <<-EOT\n(.*?)\n\s*EOT`).FindSubmatch(compute)
+	if m == nil {
+		t.Fatal("no db_user_script in compute's main.tf")
+	}
+	lines := strings.Split(string(m[1]), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "    ")
+	}
+	script := strings.ReplaceAll(strings.Join(lines, "\n"), "$${", "${")
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "mysql"), []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$ARGS\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(ca string) string {
+		t.Helper()
+		args := filepath.Join(t.TempDir(), "args")
+		cmd := exec.Command("sh", "-c", script)
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "ARGS=" + args, "SENDINGO_MYSQL_DSN=app:s3cret@tcp(db.example:3306)/sendingo?tls=skip-verify",
+			"DB_HOST=db.example", "DB_NAME=sendingo", "MASTER_USER=admin", "DB_CA=" + ca}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("the db-user script: %v\n%s", err, out)
+		}
+		b, err := os.ReadFile(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	const pemCA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+	if got := run(pemCA); !strings.Contains(got, "--ssl-mode=VERIFY_IDENTITY\n--ssl-ca=/tmp/db-ca.pem\n") ||
+		!strings.Contains(got, "IDENTIFIED BY 's3cret'") {
+		t.Errorf("with DB_CA mysql was called with:\n%s", got)
+	}
+	if b, err := os.ReadFile("/tmp/db-ca.pem"); err != nil || strings.TrimSpace(string(b)) != pemCA {
+		t.Errorf("the CA file holds %q (%v)", b, err)
+	}
+	if got := run(""); !strings.Contains(got, "--ssl-mode=REQUIRED\n") || strings.Contains(got, "--ssl-ca") {
+		t.Errorf("without DB_CA mysql was called with:\n%s", got)
+	}
 }
 
 // Through the ALB, /metrics answers 404: the deployment's alarms are

@@ -102,12 +102,18 @@ locals {
 
   # Creates (or re-keys) the application's MySQL user from the DSN secret,
   # connected as the RDS master user. The master password rotates; the
-  # application's does not depend on it.
+  # application's does not depend on it. With the RDS CA (DB_CA) the server's
+  # certificate and name are checked before the master password is sent.
   db_user_script = <<-EOT
     set -eu
     dsn="$SENDINGO_MYSQL_DSN"
     user="$${dsn%%:*}"; rest="$${dsn#*:}"; pass="$${rest%%@tcp(*}"
-    mysql --host="$DB_HOST" --user="$MASTER_USER" --ssl-mode=REQUIRED -e "
+    ssl="--ssl-mode=REQUIRED"
+    if [ -n "$${DB_CA:-}" ]; then
+      printf '%s\n' "$DB_CA" > /tmp/db-ca.pem
+      ssl="--ssl-mode=VERIFY_IDENTITY --ssl-ca=/tmp/db-ca.pem"
+    fi
+    mysql --host="$DB_HOST" --user="$MASTER_USER" $ssl -e "
       CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$pass';
       ALTER USER '$user'@'%' IDENTIFIED BY '$pass';
       GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$user'@'%';"
@@ -395,8 +401,11 @@ resource "aws_ecs_task_definition" "db_user" {
     entryPoint = ["sh", "-c"]
     command    = [local.db_user_script]
     environment = [
-      { name = "DB_HOST", value = var.database_address },
-      { name = "DB_NAME", value = var.database_name },
+      for e in [
+        { name = "DB_HOST", value = var.database_address },
+        { name = "DB_NAME", value = var.database_name },
+        { name = "DB_CA", value = var.database_tls_ca },
+      ] : e if e.value != null
     ]
     secrets = [
       { name = "SENDINGO_MYSQL_DSN", valueFrom = aws_secretsmanager_secret.mysql_dsn.arn },

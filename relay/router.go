@@ -344,6 +344,18 @@ type task struct {
 // carrying that channel. When ctx ends, messages not yet sent come back as
 // RelayFault with CodeNotSent.
 func (r *Router) Send(ctx context.Context, mode Mode, cands []Candidate, msgs []Message) []Delivery {
+	return r.send(ctx, mode, cands, msgs, nil)
+}
+
+// SendTo is Send with every message going to the relay to and no other: a
+// message that may already be there (held in doubt) must not reach a second
+// relay. A RelayFault from it is final; an AlimTalk's SMS/LMS fallback still
+// goes through the relays of cands that carry it.
+func (r *Router) SendTo(ctx context.Context, mode Mode, to Candidate, cands []Candidate, msgs []Message) []Delivery {
+	return r.send(ctx, mode, cands, msgs, &to)
+}
+
+func (r *Router) send(ctx context.Context, mode Mode, cands []Candidate, msgs []Message, to *Candidate) []Delivery {
 	out := make([]Delivery, len(msgs))
 	orders := map[Channel][]Candidate{}
 	orderFor := func(ch Channel) []Candidate {
@@ -366,11 +378,23 @@ func (r *Router) Send(ctx context.Context, mode Mode, cands []Candidate, msgs []
 	var first []*work
 	for _, ch := range chans {
 		order := orderFor(ch)
+		if to != nil {
+			order = nil
+			if to.Carries(ch) {
+				order = []Candidate{*to}
+			}
+		}
 		positions := byChannel[ch]
 		if len(order) == 0 {
 			for _, p := range positions {
 				out[p] = Delivery{Result: Result{MessageID: msgs[p].ID, Outcome: RelayFault, Code: CodeNoRelay,
 					Reason: fmt.Sprintf("no relay carries %q messages", ch)}, Channel: ch}
+			}
+			continue
+		}
+		if to != nil {
+			for _, p := range positions {
+				first = append(first, &work{pos: p, msg: msgs[p], order: order})
 			}
 			continue
 		}

@@ -366,6 +366,48 @@ func TestRouterFallsBackToSMS(t *testing.T) {
 	}
 }
 
+// SendTo sends every message to the one relay it names, however the mode
+// would route them, and a fault there is final (no second relay); an
+// AlimTalk's SMS fallback still goes through the relays that carry SMS.
+func TestRouterSendToKeepsMessagesAtTheirRelay(t *testing.T) {
+	pinned := &fakeRelay{name: "pinned", answer: func(m Message) Result {
+		switch m.ID % 3 {
+		case 0:
+			return Result{MessageID: m.ID, Outcome: RecipientFailed, Code: CodeNotKakaoUser}
+		case 1:
+			return Result{MessageID: m.ID, Outcome: RelayFault, Code: CodeServerError}
+		}
+		return Result{MessageID: m.ID, Outcome: Accepted}
+	}}
+	other, sms := &fakeRelay{name: "other"}, &fakeRelay{name: "sms"}
+	r := NewRouter(RouterOptions{})
+	// The weights would send nearly everything to "other".
+	cands := []Candidate{cand(1, pinned, 1, 1), cand(2, other, 99, 1), cand(3, sms, 1, 1, ChannelSMS)}
+	msgs := messages(0, 9)
+	for i := range msgs {
+		msgs[i].Fallback = &Fallback{Body: "[샵] 안내"}
+	}
+	for _, d := range r.SendTo(context.Background(), ModeWeighted, cands[0], cands, msgs) {
+		switch d.MessageID % 3 {
+		case 0:
+			if d.Outcome != Accepted || d.RelayID != 3 || d.Fallback == nil {
+				t.Errorf("not a KakaoTalk user: %+v, want its SMS fallback through relay 3", d)
+			}
+		case 1:
+			if d.Outcome != RelayFault || d.RelayID != 1 || d.Attempts != 1 {
+				t.Errorf("faulted: %+v, want the fault of relay 1 and no other relay tried", d)
+			}
+		default:
+			if d.Outcome != Accepted || d.RelayID != 1 {
+				t.Errorf("accepted: %+v, want relay 1", d)
+			}
+		}
+	}
+	if n := len(other.received()); n != 0 {
+		t.Errorf("the other relay received %d messages", n)
+	}
+}
+
 func TestRouterNoRelayAndCancel(t *testing.T) {
 	r := NewRouter(RouterOptions{})
 	a := &fakeRelay{name: "a"}

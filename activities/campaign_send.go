@@ -18,6 +18,7 @@ import (
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 )
 
 // candidates builds the router's view of the campaign's relays: the routing's
@@ -99,6 +100,11 @@ func routingMode(c store.Campaign) relay.Mode {
 // cancelled (cancelRequested).
 func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
 	var out workflows.SendChunkResult
+	// Heartbeats from the start: looking up an earlier attempt's rows at the
+	// relays can outlast the heartbeat timeout, and an attempt timed out
+	// meanwhile would be taken for a dead one.
+	stop := heartbeatEvery(ctx, 5*time.Second)
+	defer stop()
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
 		return out, classify(err)
@@ -191,12 +197,10 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	// The chunk goes to the router a slice at a time, and each slice's
 	// outcomes are written before the next is built, so the relay messages,
 	// the router's per-message state and the results live for one slice, not
-	// the chunk (the worker's memory at full speed is window × slice); heartbeat
-	// meanwhile so a dead worker is noticed and a cancel request reaches us.
-	// What a cancel leaves unsent reaches no relay and goes back to pending;
+	// the chunk (the worker's memory at full speed is window × slice); the
+	// heartbeats (from the start) let a dead worker be noticed and a cancel
+	// request reach us. What a cancel leaves unsent reaches no relay and goes back to pending;
 	// what a relay took is recorded even when cancelled.
-	stop := heartbeatEvery(ctx, 5*time.Second)
-	defer stop()
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
 	held := 0
@@ -267,7 +271,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			return out, err
 		}
 	}
-	if err := a.Store.RevertToPending(wctx, c.Key(), retry); err != nil {
+	if err := a.Store.RevertToPending(wctx, c.Key(), at, retry); err != nil {
 		return out, err
 	}
 	a.publishHealth(wctx, c.AccountID, cands)
@@ -310,21 +314,19 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 // is tried again. A cancelled campaign sends nothing more, so what its calls
 // under way may have delivered goes back to pending with the rest, as before
 // (nothing will send it a second time), rather than held in doubt for a retry.
+//
+// The SDK ends an attempt's context for all of these, and a heartbeat timeout
+// looks like a cancel to ctx.Err(); only a requested cancel has Temporal's
+// CanceledError as its cause.
 func cancelRequested(ctx context.Context) bool {
-	if !errors.Is(ctx.Err(), context.Canceled) {
-		return false
-	}
-	select {
-	case <-activity.GetWorkerStopChannel(ctx):
-		return false
-	default:
-		return true
-	}
+	var ce *temporal.CanceledError
+	return errors.As(context.Cause(ctx), &ce)
 }
 
 // send routes msgs over cands, except those pinned to a relay (message id →
-// relay id), which go to that relay alone: they may be there already, and a
-// relay drops an id it has seen where another would deliver it again.
+// relay id), which go to that relay alone (their SMS fallback, if any, over
+// cands): they may be there already, and a relay drops an id it has seen
+// where another would deliver it again.
 func (a *Activities) send(ctx context.Context, mode relay.Mode, cands []relay.Candidate, msgs []relay.Message, pinned map[int64]int64) []relay.Delivery {
 	if len(pinned) == 0 {
 		return a.Router.Send(ctx, mode, cands, msgs)
@@ -344,7 +346,7 @@ func (a *Activities) send(ctx context.Context, mode relay.Mode, cands []relay.Ca
 	}
 	for _, c := range cands {
 		if ms := byRelay[c.ID]; len(ms) > 0 {
-			out = append(out, a.Router.Send(ctx, mode, []relay.Candidate{c}, ms)...)
+			out = append(out, a.Router.SendTo(ctx, mode, c, cands, ms)...)
 		}
 	}
 	return out
@@ -436,17 +438,22 @@ func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, 
 }
 
 // reconcile asks the relays what they know of rows an earlier attempt left in
-// "sending": it died mid-send, or it held them in doubt. Relays that cannot
-// look messages up are skipped (a generic relay without /lookup dedupes a
-// resend by id, SMTP resends at least once); asked names those that answered.
+// "sending". A row a dead attempt left may be at any relay, and every relay
+// that can look messages up is asked about it (a generic relay without /lookup
+// dedupes a resend by id, SMTP resends at least once); until each has answered
+// nothing is sent. A row held in doubt is asked of its own relay alone, and a
+// relay that cannot answer just now leaves it unasked: it then goes back to
+// that relay only (pinned), so a relay that is down does not stall the chunk.
+// asked names the relays that answered.
 func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (found map[int64]store.MessageResult, asked map[int64]bool, err error) {
 	found, asked = map[int64]store.MessageResult{}, map[int64]bool{}
-	since := stale[0].ClaimedAt
-	msgs := make([]relay.Message, len(stale))
-	for i, r := range stale {
-		msgs[i] = messageOf(r, run, t)
-		if r.ClaimedAt.Before(since) {
-			since = r.ClaimedAt
+	var dead []store.ChunkMessage
+	held := map[int64][]store.ChunkMessage{}
+	for _, r := range stale {
+		if id := r.HeldInDoubt(); id != 0 {
+			held[id] = append(held[id], r)
+		} else {
+			dead = append(dead, r)
 		}
 	}
 	for _, cand := range cands {
@@ -454,12 +461,29 @@ func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t
 		if !ok {
 			continue
 		}
+		rows := append(append([]store.ChunkMessage(nil), dead...), held[cand.ID]...)
+		if len(rows) == 0 {
+			continue
+		}
+		since := rows[0].ClaimedAt
+		msgs := make([]relay.Message, len(rows))
+		for i, r := range rows {
+			msgs[i] = messageOf(r, run, t)
+			if r.ClaimedAt.Before(since) {
+				since = r.ClaimedAt
+			}
+		}
 		reports, err := looker.Lookup(ctx, msgs, since)
 		if errors.Is(err, relay.ErrLookupUnsupported) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
+			if len(dead) > 0 {
+				return nil, nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
+			}
+			a.Log.Warn("messages held in doubt not looked up; they go back to their relay alone",
+				"campaign_id", c.ID, "relay_id", cand.ID, "messages", len(msgs), "error", err)
+			continue
 		}
 		asked[cand.ID] = true
 		for _, rep := range reports {

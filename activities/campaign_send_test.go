@@ -425,6 +425,67 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 	}
 }
 
+// A relay that timed out and then went down cannot be asked about the
+// messages it holds in doubt: they go back to it alone on each retry, fail
+// there again, and on the chunk's last attempt count as handed over to it. The
+// chunk neither stalls on the failed look-ups nor sends them elsewhere.
+func TestMessagesHeldAtARelayThatWentDownDoNotStallTheChunk(t *testing.T) {
+	f := newFixture(t, 10, sim.Settings{}, relay.KindSimulator, false)
+	ctx := context.Background()
+	// Relay A on a simulator of its own, so it can go away; the fixture's
+	// relay ("sim") is the other.
+	late := sim.New(sim.Options{Seed: 7, Settings: sim.Settings{AnswerDelay: sim.Duration(time.Second)}})
+	lateURL, err := late.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	if err := f.acts.RelayOptions.Egress.AllowURL(lateURL); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(map[string]any{"base_url": lateURL, "name": "a"})
+	a, err := f.st.SaveRelay(ctx, f.account, store.Relay{Name: "A", Kind: relay.KindSimulator, Channel: "sms", Config: raw, Weight: 1, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
+	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
+	var attempts []int32
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == workflows.ActivitySendChunk {
+			attempts = append(attempts, info.Attempt)
+			if info.Attempt == 2 {
+				late.Close() // down: neither sends nor look-ups get through
+			}
+		}
+	})
+	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow: %v (chunk attempts %v)", err, attempts)
+	}
+	if len(attempts) != 10 {
+		t.Fatalf("chunk attempts %v, want 10: held until the last", attempts)
+	}
+	if got := f.sim.Stats(); got.Received != 5 {
+		t.Fatalf("the other relay received %+v, want its own 5 only", got)
+	}
+	var rows []struct {
+		RelayID int64  `db:"relay_id"`
+		Status  string `db:"status"`
+		N       int    `db:"n"`
+	}
+	if err := f.db.Select(&rows, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
+		WHERE campaign_id = ? GROUP BY relay_id, status ORDER BY relay_id`, f.campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.N != 5 || (r.RelayID == a.ID) == (r.Status == "delivered") || r.Status == "sending" || r.Status == "pending" {
+			t.Fatalf("messages by relay and status %+v: want the other relay's 5 delivered and A's 5 settled without a report (relay %d)", rows, a.ID)
+		}
+	}
+}
+
 // Aligo has no idempotency key: a send it took but answered too late, given
 // back to pending, went out a second time with the chunk's retry. Held in
 // doubt instead, it is found in Aligo's history by the retry and not sent again.

@@ -642,12 +642,14 @@ func truncateASCII(s string, n int) string {
 	return string(out)
 }
 
-// RevertToPending gives claimed messages back (their send did not happen).
-func (s *Store) RevertToPending(ctx context.Context, k CampaignKey, ids []int64) error {
+// RevertToPending gives back messages the claim at holds (their send did not
+// happen): rows a later attempt has taken over since are that attempt's. The
+// code of a hold in doubt goes with them (see ChunkMessage.HeldInDoubt).
+func (s *Store) RevertToPending(ctx context.Context, k CampaignKey, at time.Time, ids []int64) error {
 	for i := 0; i < len(ids); i += 5000 {
-		q, args, _ := sqlx.In(`UPDATE campaign_messages SET status = 'pending'
-			WHERE campaign_id = ? AND account_id = ? AND status = 'sending' AND id IN (?)`,
-			k.ID, k.AccountID, ids[i:min(i+5000, len(ids))])
+		q, args, _ := sqlx.In(`UPDATE campaign_messages SET status = 'pending', code = '', reason = ''
+			WHERE campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`,
+			k.ID, k.AccountID, sqlTime(at), ids[i:min(i+5000, len(ids))])
 		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("revert messages to pending: %w", err)
 		}

@@ -49,7 +49,7 @@ func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	for id := range claimed {
 		ids = append(ids, id)
 	}
-	if err := st.RevertToPending(ctx, theirs, ids); err != nil {
+	if err := st.RevertToPending(ctx, theirs, store.ClaimTime(now, 2), ids); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := st.CountMessages(ctx, mine, from, to); err != nil || c.Sending != 5 {

@@ -277,12 +277,9 @@ func Load(getenv func(string) string) (Config, error) {
 		TemporalAPIKey:        get("SENDINGO_TEMPORAL_API_KEY", ""),
 		SMTPUsername:          get("SENDINGO_SMTP_USERNAME", ""),
 	}
-	if c.MySQLTLSCA = get("SENDINGO_MYSQL_TLS_CA", ""); c.MySQLTLSCA != "" {
-		if dsn, err := verifyingDSN(c.MySQLDSN, c.MySQLTLSCA); err != nil {
-			errs = append(errs, err)
-		} else {
-			c.MySQLDSN = dsn
-		}
+	c.MySQLTLSCA = get("SENDINGO_MYSQL_TLS_CA", "")
+	if err := c.SetMySQLDSN(c.MySQLDSN); err != nil {
+		errs = append(errs, err)
 	}
 	c.TrustedProxies = get("SENDINGO_TRUSTED_PROXIES", "")
 	if _, err := parseProxies(c.TrustedProxies); err != nil {

@@ -13,6 +13,20 @@ import (
 // configuration that SENDINGO_MYSQL_TLS_CA registers.
 const MySQLTLSName = "sendingo-ca"
 
+// SetMySQLDSN sets the DSN as SENDINGO_MYSQL_DSN does (the --mysql-dsn flag):
+// switched to the CA of SENDINGO_MYSQL_TLS_CA when that is set.
+func (c *Config) SetMySQLDSN(dsn string) error {
+	if c.MySQLTLSCA != "" {
+		v, err := verifyingDSN(dsn, c.MySQLTLSCA)
+		if err != nil {
+			return err
+		}
+		dsn = v
+	}
+	c.MySQLDSN = dsn
+	return nil
+}
+
 // verifyingDSN registers a TLS configuration that trusts only the CA in ca (PEM,
 // or the path of a PEM file) and answers dsn switched to it: every connection
 // then uses TLS and checks the server's certificate against that CA, its host

@@ -138,6 +138,13 @@ func TestTheDatabaseIsReachedOverTLSCheckedAgainstItsCA(t *testing.T) {
 		t.Fatalf("migrate up trusting another CA: %v, want it refused for the unknown authority, naming SENDINGO_MYSQL_TLS_CA\n%s", err, out)
 	}
 
+	// The DSN given as --mysql-dsn is checked the same way.
+	flag := exec.Command(binary, "--mysql-dsn", dsn, "migrate", "up")
+	flag.Env = append(os.Environ(), "SENDINGO_MYSQL_TLS_CA="+otherCA)
+	if out, err := flag.CombinedOutput(); err == nil || !strings.Contains(string(out), "certificate signed by unknown authority") {
+		t.Fatalf("migrate up --mysql-dsn trusting another CA: %v, want it refused\n%s", err, out)
+	}
+
 	// The same CA, a certificate made out to another name.
 	db.stop()
 	db.extra = ca.serve(t, certs, nil, "db.example")

@@ -58,7 +58,11 @@ func rootCmd() *cobra.Command {
 				*dst = v
 			}
 		}
-		set(&cfg.MySQLDSN, o.mysqlDSN)
+		if o.mysqlDSN != "" {
+			if err := cfg.SetMySQLDSN(o.mysqlDSN); err != nil {
+				return cfg, nil, err
+			}
+		}
 		set(&cfg.TemporalAddress, o.temporalAddr)
 		set(&cfg.TemporalNamespace, o.temporalNS)
 		set(&cfg.HTTPAddr, o.httpAddr)

@@ -30,6 +30,7 @@ var codeOutcomes = map[string]Outcome{
 	CodeRateLimited: RelayFault,
 	CodeServerError: RelayFault,
 	CodeTimeout:     RelayFault,
+	CodeNoAnswer:    RelayFault,
 	CodeUnreachable: RelayFault,
 	// A destination the egress guard refuses stays refused until the operator
 	// lists it; the breaker and failover treat it like an unreachable relay.

@@ -283,6 +283,20 @@ func TestHTTPWholeCallFailures(t *testing.T) {
 	if ErrorCode(err) != CodeTimeout {
 		t.Errorf("slow relay: %v (code %s)", err, ErrorCode(err))
 	}
+	// A relay that read the whole request and hung up without an answer may
+	// have taken the messages: in doubt, not a plain fault.
+	hangUp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer hangUp.Close()
+	_, err = NewHTTP(HTTPConfig{BaseURL: hangUp.URL}, Options{}).Send(context.Background(), messages(0, 1))
+	if code := ErrorCode(err); code != CodeNoAnswer || !InDoubt(code, err, false) {
+		t.Errorf("a relay that hung up after the request: %v (code %s), want %s, in doubt", err, code, CodeNoAnswer)
+	}
 	// Too many messages.
 	if _, err := NewHTTP(HTTPConfig{BaseURL: g.URL}, Options{}).Send(context.Background(), messages(0, 501)); !errors.Is(err, ErrBatchTooLarge) {
 		t.Errorf("501 messages: %v", err)

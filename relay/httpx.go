@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -163,22 +165,35 @@ var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 const keptAnswerBytes = 4 << 20
 
 // do sends req and reads the answer. Transport errors are wrapped without the URL's
-// secrets (a *url.Error quotes the whole URL) and classified.
+// secrets (a *url.Error quotes the whole URL) and classified: a connection that
+// broke once the whole request had gone out is CodeNoAnswer, since the relay
+// may have acted on it (see InDoubt).
 func do(client *http.Client, req *http.Request) (answer, error) {
 	where := req.Method + " " + safeURL(req.URL.String())
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(w httptrace.WroteRequestInfo) { wrote.Store(w.Err == nil) },
+	}))
+	afterWrite := func(err error) string {
+		code := codeOf(err)
+		if wrote.Load() && code != CodeTimeout && code != CodeNotSent && code != CodeAddressRefused {
+			return CodeNoAnswer
+		}
+		return code
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return answer{}, fault(codeOf(err), fmt.Errorf("%s: %w", where, err))
+		return answer{}, fault(afterWrite(err), fmt.Errorf("%s: %w", where, err))
 	}
 	defer resp.Body.Close()
 	ans := answer{status: resp.StatusCode, buf: answerBufs.Get().(*bytes.Buffer)}
 	if err := readBody(resp, ans.buf); err != nil {
 		ans.release()
-		return answer{}, fault(codeOf(err), fmt.Errorf("%s: read answer: %w", where, err))
+		return answer{}, fault(afterWrite(err), fmt.Errorf("%s: read answer: %w", where, err))
 	}
 	ans.body = ans.buf.Bytes()
 	return ans, nil

@@ -29,6 +29,7 @@ var codeSentences = map[string]string{
 	CodeRateLimited:        "the relay asked to slow down",
 	CodeServerError:        "the relay failed to process the request",
 	CodeTimeout:            "the relay did not answer in time",
+	CodeNoAnswer:           "the relay got the request, but the connection broke before its answer came",
 	CodeUnreachable:        "the relay could not be reached",
 	CodeBadAnswer:          "the relay's answer could not be read",
 	CodeAddressRefused:     "the relay's address is private or internal and not allowed",

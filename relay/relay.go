@@ -191,6 +191,7 @@ const (
 	CodeRateLimited        = "rate_limited"           // the relay asked us to slow down
 	CodeServerError        = "server_error"           // 5xx or the provider's "system error"
 	CodeTimeout            = "timeout"                // no answer in time
+	CodeNoAnswer           = "no_answer"              // the request went out; its answer was lost (connection broken)
 	CodeUnreachable        = "unreachable"            // connection failed
 	CodeAddressRefused     = "address_refused"        // the relay's address is private or internal (egress guard)
 	CodeBadAnswer          = "bad_answer"             // an answer we cannot read

@@ -303,13 +303,14 @@ type Delivery struct {
 
 // InDoubt says whether a call that ended with err, or a message answered with
 // code, may have been taken by the relay all the same: it did not answer in time
-// (CodeTimeout, a gateway's 504 among them), or our side stopped waiting while
-// the call was under way (ctxDone). Such a message is not sent elsewhere, which
+// (CodeTimeout, a gateway's 504 among them), its answer was lost after the
+// request went out (CodeNoAnswer), or our side stopped waiting while the call
+// was under way (ctxDone). Such a message is not sent elsewhere, which
 // could deliver it twice: no relay knows another's message ids, and Aligo has no
 // idempotency key at all. It must be looked up at that relay, or sent again to
 // that relay alone, which drops a repeated id.
 func InDoubt(code string, callErr error, ctxDone bool) bool {
-	return code == CodeTimeout || (callErr != nil && ctxDone)
+	return code == CodeTimeout || code == CodeNoAnswer || (callErr != nil && ctxDone)
 }
 
 // work is one message in flight through Send.

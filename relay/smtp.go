@@ -273,10 +273,15 @@ func (s *SMTP) deliver(c *smtp.Client, m Message) (Result, error) {
 		var te *textproto.Error
 		if !errors.As(err, &te) {
 			res.Outcome, res.Code = RelayFault, codeOf(err)
-			if res.Code == CodeTimeout && stage != "end of data" {
+			switch {
+			case res.Code == CodeTimeout && stage != "end of data":
 				// No answer before the mail was handed over: the server has
 				// nothing to deliver, so this is not in doubt.
 				res.Code = CodeUnreachable
+			case stage == "end of data" && res.Code != CodeTimeout && res.Code != CodeNotSent:
+				// The whole mail went out and the connection broke before the
+				// server's answer: it may have queued the mail.
+				res.Code = CodeNoAnswer
 			}
 			res.Reason = publicReason(res.Code, err)
 			return res, fault(res.Code, s.scrub.err(fmt.Errorf("smtp %s: %w", stage, err)))

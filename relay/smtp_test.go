@@ -203,7 +203,8 @@ func TestSMTPListUnsubscribeHeaders(t *testing.T) {
 }
 
 // stallingSMTP is a server that answers until stall (a command prefix, or
-// "." for the end of a mail's data) and then says nothing more.
+// "." for the end of a mail's data) and then says nothing more; with stall
+// "hang up" it closes the connection at the end of a mail's data instead.
 func stallingSMTP(t *testing.T, stall string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -229,6 +230,8 @@ func stallingSMTP(t *testing.T, stall string) string {
 						return
 					}
 					switch {
+					case inData && line == "." && stall == "hang up":
+						return
 					case inData && line == ".":
 						inData = false
 						if stall == "." {
@@ -237,7 +240,7 @@ func stallingSMTP(t *testing.T, stall string) string {
 						}
 						say("250 queued")
 					case inData:
-					case stall != "." && strings.HasPrefix(strings.ToUpper(line), stall):
+					case stall != "." && stall != "hang up" && strings.HasPrefix(strings.ToUpper(line), stall):
 						_, _ = io.Copy(io.Discard, conn)
 						return
 					case strings.HasPrefix(line, "EHLO"):
@@ -258,14 +261,14 @@ func stallingSMTP(t *testing.T, stall string) string {
 	return ln.Addr().String()
 }
 
-// A mail whose end of data the server never answers may have been taken: it
-// keeps CodeTimeout (in doubt). A mail the server stalled on before that, and
+// A mail whose end of data the server never answers, or answers by hanging
+// up, may have been taken: in doubt (CodeTimeout, CodeNoAnswer). A mail the server stalled on before that, and
 // the mails after a broken connection, were not handed over: relay faults
 // that another relay may take.
 func TestSMTPOnlyAnUnansweredEndOfDataIsInDoubt(t *testing.T) {
 	for _, tc := range []struct {
 		stall, first string
-	}{{".", CodeTimeout}, {"RCPT", CodeUnreachable}} {
+	}{{".", CodeTimeout}, {"hang up", CodeNoAnswer}, {"RCPT", CodeUnreachable}} {
 		s := NewSMTP(smtpConfig(stallingSMTP(t, tc.stall), "none"), Options{Timeout: 300 * time.Millisecond})
 		res, err := s.Send(context.Background(), emails(3))
 		if err != nil {
@@ -276,7 +279,7 @@ func TestSMTPOnlyAnUnansweredEndOfDataIsInDoubt(t *testing.T) {
 			if r.Outcome != RelayFault || r.Code != want[i] {
 				t.Errorf("stalled at %q: mail %d %+v, want a relay fault %s", tc.stall, i+1, r, want[i])
 			}
-			if InDoubt(r.Code, nil, false) != (i == 0 && tc.stall == ".") {
+			if InDoubt(r.Code, nil, false) != (i == 0 && tc.stall != "RCPT") {
 				t.Errorf("stalled at %q: mail %d in doubt: %v", tc.stall, i+1, InDoubt(r.Code, nil, false))
 			}
 		}

@@ -22,7 +22,7 @@ const sweepBatch = 200
 // the Campaign workflow of a draft notice campaign (which begins the draft; a
 // campaign no longer a draft owes nothing), the mail of an invitation (one
 // whose mail has an outcome, or that is gone, owes nothing), the reminder
-// Schedule sync of an event, and the sync of every campaign schedule whose Temporal Schedule does
+// Schedule sync of an event, a new tier's stock monitor, and the sync of every campaign schedule whose Temporal Schedule does
 // not match its row. Starting is idempotent (the workflow IDs are the work's), so the API and
 // the sweeper may both start the same work; it is done once.
 func (a *Activities) SweepOutbox(ctx context.Context, in workflows.SweepOutboxInput) (workflows.SweepOutboxResult, error) {
@@ -108,6 +108,21 @@ func (a *Activities) sweepItem(ctx context.Context, taskQueue string, it store.O
 			return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
 		}
 		return false, nil
+	case store.OutboxStockMonitor:
+		ts, err := a.Store.TierStock(ctx, it.AccountID, it.RefID)
+		if errors.Is(err, store.ErrNotFound) {
+			return true, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID) // the tier is gone: no monitor owed
+		}
+		if err != nil {
+			return false, err
+		}
+		if err := workflows.SignalStockMonitor(ctx, a.Temporal, taskQueue, it.AccountID, ts.EventID, ts.TierID,
+			workflows.StockChanged{Version: ts.Version, Stock: ts.Stock, Threshold: ts.Threshold}); err != nil {
+			return false, fmt.Errorf("start the stock monitor of tier %d: %w", it.RefID, err)
+		}
+		// Started (or found running) with the tier's stock: from here the
+		// monitor keeps up by itself.
+		return false, a.Store.ClearOutbox(ctx, it.Kind, it.RefID, it.ID)
 	case store.OutboxReminderSchedule:
 		_, err := workflows.SignalReminderScheduleSync(ctx, a.Temporal, taskQueue, it.AccountID, it.RefID)
 		if err != nil {

@@ -671,3 +671,29 @@ func TestInvitationAcceptedDuringAnOutageOwesNoMail(t *testing.T) {
 		return h.countWhere(t, `SELECT COUNT(*) FROM outbox WHERE account_id = ?`, acc) == 0
 	})
 }
+
+// A tier created while Temporal is out of reach is saved (201) and owes its
+// stock monitor: the outbox sweeper starts it once Temporal answers, and the
+// monitor, reading the tier's stock (at its threshold already), raises the
+// low-stock notification. Without it no monitor would run until the next
+// change of the tier's stock, and a tier created low would never warn.
+func TestANewTiersStockMonitorStartsAfterAnOutage(t *testing.T) {
+	h := newHarness(t, withSweeper(300*time.Millisecond, time.Second))
+	token, acc := h.signup(t)
+	c := h.c.As(token)
+	down := h.apiWithoutTemporal(t).As(token)
+	today := time.Now().In(mustZone(t, "Asia/Seoul")).Format(time.DateOnly)
+	ev := createEvent(t, c, map[string]any{"name": "장애 중 만든 보상", "starts_on": today, "ends_on": today})
+	tier := createTier(t, down, ev.ID, 1, "커피", 1, 1)
+	waitFor(t, "the low-stock notification of the tier created during the outage", func() bool {
+		return h.countWhere(t, `SELECT COUNT(*) FROM notifications WHERE account_id = ? AND kind = 'stock.low'`, acc) == 1
+	})
+	var st workflows.StockMonitorState
+	v, err := h.tc.QueryWorkflow(context.Background(), workflows.StockMonitorWorkflowID(tier.ID), "", workflows.QueryStockMonitor)
+	if err != nil || v.Get(&st) != nil || st.Stock != 1 || st.Threshold != 1 {
+		t.Fatalf("the monitor's state %+v (%v), want stock 1 at threshold 1", st, err)
+	}
+	waitFor(t, "the account's outbox to empty", func() bool {
+		return h.countWhere(t, `SELECT COUNT(*) FROM outbox WHERE account_id = ? AND kind = 'stock_monitor'`, acc) == 0
+	})
+}

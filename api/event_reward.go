@@ -8,8 +8,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/sendingo/sendingo/campaign"
 	"github.com/sendingo/sendingo/store"
@@ -17,22 +15,17 @@ import (
 )
 
 // signalStock tells the tier's RewardStockMonitor its new stock, starting the
-// monitor if it is not running. Best-effort: the change is committed already,
-// and the monitor's periodic reconcile reads the real stock if this is lost.
-func (s *Server) signalStock(ctx context.Context, acc int64, ts store.TierStock) {
-	id := workflows.StockMonitorWorkflowID(ts.TierID)
-	_, err := s.temporal.SignalWithStartWorkflow(context.WithoutCancel(ctx), id, workflows.SignalStockChanged,
-		workflows.StockChanged{Version: ts.Version, Stock: ts.Stock, Threshold: ts.Threshold},
-		client.StartWorkflowOptions{
-			ID:                    id,
-			TaskQueue:             s.cfg.TaskQueue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-			TypedSearchAttributes: workflows.AccountSearchAttributes(acc),
-		},
-		workflows.RewardStockMonitor, workflows.StockMonitorInput{AccountID: acc, EventID: ts.EventID, TierID: ts.TierID})
+// monitor if it is not running, and says whether that worked. Best-effort: the
+// change is committed already; a running monitor's periodic reconcile reads
+// the real stock if this is lost, and a new tier's monitor is owed by the
+// outbox until it has been started.
+func (s *Server) signalStock(ctx context.Context, acc int64, ts store.TierStock) bool {
+	err := workflows.SignalStockMonitor(context.WithoutCancel(ctx), s.temporal, s.cfg.TaskQueue, acc, ts.EventID, ts.TierID,
+		workflows.StockChanged{Version: ts.Version, Stock: ts.Stock, Threshold: ts.Threshold})
 	if err != nil {
 		s.log.Warn("signal stock monitor", "account_id", acc, "tier_id", ts.TierID, "version", ts.Version, "error", err)
 	}
+	return err == nil
 }
 
 type tierRequest struct {
@@ -99,7 +92,15 @@ func (s *Server) createTier(c *gin.Context) {
 	if !storeErr(c, err, "event") {
 		return
 	}
-	s.signalStock(ctx, acc, store.TierStock{TierID: t.ID, EventID: e.ID, Version: t.Version, Stock: t.Stock, Threshold: t.LowStockThreshold})
+	// The new tier's monitor is owed by the outbox until this start is done
+	// (else the outbox sweeper starts it).
+	mark, err := s.store.OutboxMark(ctx, store.OutboxStockMonitor, t.ID)
+	if err == nil && s.signalStock(ctx, acc, store.TierStock{TierID: t.ID, EventID: e.ID, Version: t.Version, Stock: t.Stock, Threshold: t.LowStockThreshold}) {
+		err = s.store.ClearOutbox(context.WithoutCancel(ctx), store.OutboxStockMonitor, t.ID, mark)
+	}
+	if err != nil {
+		s.log.Warn("stock monitor left to the outbox sweeper", "account_id", acc, "tier_id", t.ID, "error", err)
+	}
 	c.Header("Location", fmt.Sprintf("/api/v1/events/%d/tiers/%d", e.ID, t.ID))
 	c.JSON(http.StatusCreated, t)
 }

@@ -572,7 +572,8 @@ type TierInput struct {
 }
 
 // CreateTier adds a tier to an event. Its initial stock is the first entry of the
-// tier's stock audit trail. A second tier with the same day count is ErrConflict.
+// tier's stock audit trail, and its stock monitor is owed (OutboxStockMonitor).
+// A second tier with the same day count is ErrConflict.
 func (s *Store) CreateTier(ctx context.Context, accountID, eventID int64, in TierInput, by Actor) (Tier, error) {
 	var id int64
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -590,9 +591,11 @@ func (s *Store) CreateTier(ctx context.Context, accountID, eventID int64, in Tie
 			return fmt.Errorf("insert tier: %w", err)
 		}
 		id, _ = res.LastInsertId()
-		_, err = insertAdjustment(ctx, tx, accountID, eventID, id, StockAdjustment{
-			Delta: in.Stock, StockBefore: 0, StockAfter: in.Stock, Reason: "initial stock"}, by, t)
-		return err
+		if _, err = insertAdjustment(ctx, tx, accountID, eventID, id, StockAdjustment{
+			Delta: in.Stock, StockBefore: 0, StockAfter: in.Stock, Reason: "initial stock"}, by, t); err != nil {
+			return err
+		}
+		return insertOutbox(ctx, tx, accountID, OutboxStockMonitor, id)
 	})
 	if err != nil {
 		return Tier{}, err

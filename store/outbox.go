@@ -20,6 +20,11 @@ const (
 	// nothing more can come of it: its mail has an outcome (sent or failed),
 	// the invitation is gone, accepted or expired, or its mail workflow ended.
 	OutboxInvitationMail = "invitation_mail"
+	// OutboxStockMonitor: the RewardStockMonitor of tier RefID, created with
+	// the tier, must be running. Removed once it has been signalled (and so
+	// started); later signals may be lost, since the running monitor reads
+	// the stock again every reconcile interval.
+	OutboxStockMonitor = "stock_monitor"
 )
 
 // OutboxItem is one piece of owed work. ID is the newest row of its (kind, ref):

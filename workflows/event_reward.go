@@ -6,12 +6,30 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
 // StockMonitorWorkflowID is the ID of the RewardStockMonitor of a tier.
 func StockMonitorWorkflowID(tierID int64) string { return fmt.Sprintf("reward-stock:%d", tierID) }
+
+// SignalStockMonitor tells tier's RewardStockMonitor the tier's stock, starting
+// the monitor if none runs. The API (after each change) and the outbox
+// sweeper (for a new tier whose monitor the API could not start) both call it.
+func SignalStockMonitor(ctx context.Context, c client.Client, taskQueue string, accountID, eventID, tierID int64, st StockChanged) error {
+	id := StockMonitorWorkflowID(tierID)
+	_, err := c.SignalWithStartWorkflow(ctx, id, SignalStockChanged, st,
+		client.StartWorkflowOptions{
+			ID:                    id,
+			TaskQueue:             taskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			TypedSearchAttributes: AccountSearchAttributes(accountID),
+		},
+		RewardStockMonitor, StockMonitorInput{AccountID: accountID, EventID: eventID, TierID: tierID})
+	return err
+}
 
 // SignalStockChanged carries a StockChanged: sent (with SignalWithStart) after
 // every grant and every stock adjustment of the tier, and when its threshold changes.

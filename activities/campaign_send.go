@@ -143,14 +143,22 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 	}
 	resend := map[int64]bool{}
-	// pinned: the messages held in doubt at a relay that could not be asked,
-	// and so sent again to that relay alone (message id → relay id).
+	// pinned: the messages held in doubt at a relay that cannot look messages
+	// up, and so sent again to that relay alone (message id → relay id).
 	pinned := map[int64]int64{}
+	attempt := activity.GetInfo(ctx).Attempt
+	// held counts the messages this attempt leaves in doubt for the next.
+	held := 0
 	if len(stale) > 0 {
-		found, asked, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
+		found, asked, unanswered, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
 		if err != nil {
+			if cancelRequested(ctx) {
+				// A cancelled campaign sends nothing more: give them back.
+				a.revertStale(context.WithoutCancel(ctx), c.Key(), stale)
+			}
 			return out, err
 		}
+		final := attempt >= relayFaultAttempts && ctx.Err() == nil
 		results := make([]store.MessageResult, 0, len(found))
 		for _, r := range stale {
 			if res, ok := found[r.ID]; ok {
@@ -158,10 +166,27 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 				counter.add(res)
 				continue
 			}
+			id := r.HeldInDoubt()
+			if id != 0 && unanswered[id] {
+				// Its relay could not say just now whether it has it, and
+				// sending it anyway could deliver it twice (Aligo keeps no
+				// ids): it stays as it is, claim and all, for a later
+				// attempt to ask again, or, on the last, counts as handed
+				// over to that relay.
+				if !final {
+					held++
+					continue
+				}
+				res := inDoubtResult(relay.Delivery{Result: relay.Result{MessageID: r.ID, Outcome: relay.RelayFault, Code: r.Code,
+					Reason: relay.CodeSentence(r.Code)}, RelayID: id, Channel: relay.Channel(r.Channel)}, id, time.Now(), true)
+				results = append(results, res)
+				counter.add(res)
+				continue
+			}
 			resend[r.ID] = true
 			// A relay gone from the campaign's routing can be neither asked
 			// nor sent to: its messages go where the routing sends them.
-			if id := r.HeldInDoubt(); id != 0 && !asked[id] && slices.ContainsFunc(cands, func(c relay.Candidate) bool { return c.ID == id }) {
+			if id != 0 && !asked[id] && slices.ContainsFunc(cands, func(c relay.Candidate) bool { return c.ID == id }) {
 				pinned[r.ID] = id
 			}
 		}
@@ -176,7 +201,6 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			takeOver = append(takeOver, r)
 		}
 	}
-	attempt := activity.GetInfo(ctx).Attempt
 	at := store.ClaimTime(time.Now(), attempt)
 	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, at, takeOver)
 	if err != nil {
@@ -203,7 +227,6 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	// what a relay took is recorded even when cancelled.
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
-	held := 0
 	takenOver := false
 	// One slice's relay messages and results, made once for the chunk and
 	// refilled for each slice: at full speed these would otherwise be two
@@ -250,7 +273,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		cancelled := cancelRequested(ctx)
 		results := resBuf[:0]
 		for _, d := range deliveries {
-			if pin := pinned[d.MessageID]; !cancelled && (d.InDoubt || (pin != 0 && d.Outcome == relay.RelayFault)) {
+			if pin, inDoubt := doubtOf(d, pinned); inDoubt && !cancelled {
 				res := inDoubtResult(d, pin, sentAt, final)
 				if res.Status == store.MessageSending {
 					held++
@@ -307,6 +330,17 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			in.FromID, in.ToID, strings.Join(what, ", "), attempt, relayFaultAttempts)
 	}
 	return out, nil
+}
+
+// doubtOf says whether a delivery leaves its message in doubt: the router said
+// so, or the message was sent again to the one relay that may have it (pin)
+// and did not get through there either. An SMS fallback went over every relay
+// that carries it, so the relay that answered is the one that counts (pin 0).
+func doubtOf(d relay.Delivery, pinned map[int64]int64) (pin int64, inDoubt bool) {
+	if d.Fallback == nil {
+		pin = pinned[d.MessageID]
+	}
+	return pin, d.InDoubt || (pin != 0 && d.Outcome == relay.RelayFault)
 }
 
 // cancelRequested says the attempt was stopped because its campaign is being
@@ -444,9 +478,10 @@ func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, 
 // nothing is sent. A row held in doubt is asked of its own relay alone, and a
 // relay that cannot answer just now leaves it unasked: it then goes back to
 // that relay only (pinned), so a relay that is down does not stall the chunk.
-// asked names the relays that answered.
-func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate, stale []store.ChunkMessage) (found map[int64]store.MessageResult, asked map[int64]bool, err error) {
-	found, asked = map[int64]store.MessageResult{}, map[int64]bool{}
+// asked names the relays that answered, unanswered those whose look-up failed.
+func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate,
+	stale []store.ChunkMessage) (found map[int64]store.MessageResult, asked, unanswered map[int64]bool, err error) {
+	found, asked, unanswered = map[int64]store.MessageResult{}, map[int64]bool{}, map[int64]bool{}
 	var dead []store.ChunkMessage
 	held := map[int64][]store.ChunkMessage{}
 	for _, r := range stale {
@@ -479,10 +514,11 @@ func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t
 		}
 		if err != nil {
 			if len(dead) > 0 {
-				return nil, nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
+				return nil, nil, nil, fmt.Errorf("look up %d unsettled messages at relay %d: %w", len(msgs), cand.ID, err)
 			}
-			a.Log.Warn("messages held in doubt not looked up; they go back to their relay alone",
+			a.Log.Warn("messages held in doubt not looked up; they wait for a later attempt",
 				"campaign_id", c.ID, "relay_id", cand.ID, "messages", len(msgs), "error", err)
+			unanswered[cand.ID] = true
 			continue
 		}
 		asked[cand.ID] = true
@@ -497,7 +533,25 @@ func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t
 			}
 		}
 	}
-	return found, asked, nil
+	return found, asked, unanswered, nil
+}
+
+// revertStale gives rows an earlier attempt left sending back to pending (a
+// cancelled campaign's), each under the claim it carries.
+func (a *Activities) revertStale(ctx context.Context, k store.CampaignKey, stale []store.ChunkMessage) {
+	byClaim := map[time.Time][]int64{}
+	var claims []time.Time
+	for _, r := range stale {
+		if _, ok := byClaim[r.ClaimedAt]; !ok {
+			claims = append(claims, r.ClaimedAt)
+		}
+		byClaim[r.ClaimedAt] = append(byClaim[r.ClaimedAt], r.ID)
+	}
+	for _, at := range claims {
+		if err := a.Store.RevertToPending(ctx, k, at, byClaim[at]); err != nil {
+			a.Log.Warn("rows of a cancelled campaign left sending", "campaign_id", k.ID, "error", err)
+		}
+	}
 }
 
 func channelOf(rep relay.Report, msgs []relay.Message) relay.Channel {

@@ -3,12 +3,15 @@ package activities_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -488,35 +491,63 @@ func TestMessagesHeldAtARelayThatWentDownDoNotStallTheChunk(t *testing.T) {
 
 // Aligo has no idempotency key: a send it took but answered too late, given
 // back to pending, went out a second time with the chunk's retry. Held in
-// doubt instead, it is found in Aligo's history by the retry and not sent again.
+// doubt instead, it is found in Aligo's history by the retry and not sent
+// again; and when the history cannot be read just then, the retry waits for
+// a later one to ask again rather than send it blind.
 func TestATimedOutAligoSendIsLookedUpNotSentAgain(t *testing.T) {
-	late := sim.Duration(time.Second)
-	f := newFixtureWith(t, 10, sim.Options{Seed: 3, Settings: sim.Settings{AnswerDelay: late}}, relay.KindAligoSMS, false)
-	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
-	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
-	var attempts []int32
-	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		if info.ActivityType.Name == workflows.ActivitySendChunk {
-			attempts = append(attempts, info.Attempt)
-			if info.Attempt == 2 {
-				_ = f.sim.Control(sim.Patch{AnswerDelay: new(sim.Duration(0))}) // answers in time from now on
+	for _, historyFailsOnce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("history fails once: %v", historyFailsOnce), func(t *testing.T) {
+			late := sim.Duration(time.Second)
+			f := newFixtureWith(t, 10, sim.Options{Seed: 3, Settings: sim.Settings{AnswerDelay: late}}, relay.KindAligoSMS, false)
+			client := relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
+			var historyDown atomic.Bool
+			client.Transport = refuseHistory{next: client.Transport, down: &historyDown}
+			f.acts.RelayOptions.HTTPClient = client
+			env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
+			var attempts []int32
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				if info.ActivityType.Name == workflows.ActivitySendChunk {
+					attempts = append(attempts, info.Attempt)
+					historyDown.Store(historyFailsOnce && info.Attempt == 2)
+					if info.Attempt == 2 {
+						_ = f.sim.Control(sim.Patch{AnswerDelay: new(sim.Duration(0))}) // answers in time from now on
+					}
+				}
+			})
+			env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+				ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow: %v", err)
 			}
-		}
-	})
-	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
-		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow: %v", err)
+			want := 2
+			if historyFailsOnce {
+				want = 3
+			}
+			if len(attempts) != want {
+				t.Fatalf("chunk attempts %v, want %d", attempts, want)
+			}
+			if got := f.sim.Stats().Relays["aligo"]; got.Received != 10 || got.Requests != 1 {
+				t.Fatalf("Aligo %+v: want the 10 messages once, in the one request that timed out", got)
+			}
+			if got := byStatus(f.rows()); got["delivered"] != 10 {
+				t.Fatalf("rows by status %v, want all 10 delivered", got)
+			}
+		})
 	}
-	if len(attempts) != 2 {
-		t.Fatalf("chunk attempts %v, want the timed-out one and its retry", attempts)
+}
+
+// refuseHistory fails the requests for Aligo's history (its list/ calls)
+// while down is set.
+type refuseHistory struct {
+	next http.RoundTripper
+	down *atomic.Bool
+}
+
+func (r refuseHistory) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.down.Load() && strings.Contains(req.URL.Path, "list") {
+		return nil, errors.New("connection reset by the history service")
 	}
-	if got := f.sim.Stats().Relays["aligo"]; got.Received != 10 || got.Requests != 1 {
-		t.Fatalf("Aligo %+v: want the 10 messages once, in the one request that timed out", got)
-	}
-	if got := byStatus(f.rows()); got["delivered"] != 10 {
-		t.Fatalf("rows by status %v, want all 10 delivered", got)
-	}
+	return r.next.RoundTrip(req)
 }
 
 // A relay that always answers too late and cannot be asked holds its messages

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/sendingo/sendingo/relay"
 )
@@ -43,6 +44,41 @@ func TestReportsErrorKnowsWhatRetryingCannotFix(t *testing.T) {
 		}
 		if tc.unreadable && (unreadable.code != tc.code || unreadable.relayID != 7 || unreadable.reason() == "") {
 			t.Errorf("HTTP %d: %+v, want code %s", tc.status, unreadable, tc.code)
+		}
+	}
+}
+
+// A message sent again to the one relay that may have it (pinned) stays in
+// doubt when that relay fails it again; but its SMS fallback went over every
+// relay that carries SMS, and a fault of the fallback's relay says nothing
+// about the first: that message is not in doubt, and a fallback that is in
+// doubt is so at the relay that answered.
+func TestDoubtOfAPinnedMessageAndItsFallback(t *testing.T) {
+	pinned := map[int64]int64{7: 1}
+	fault := relay.Result{MessageID: 7, Outcome: relay.RelayFault, Code: relay.CodeUnreachable}
+	alimtalk := relay.Result{MessageID: 7, Outcome: relay.RecipientFailed, Code: relay.CodeNotKakaoUser}
+	cases := []struct {
+		name    string
+		d       relay.Delivery
+		pin     int64
+		inDoubt bool
+	}{
+		{"pinned, refused again", relay.Delivery{Result: fault, RelayID: 1}, 1, true},
+		{"pinned, its fallback refused", relay.Delivery{Result: fault, RelayID: 3, Fallback: &alimtalk}, 0, false},
+		{"pinned, its fallback in doubt", relay.Delivery{Result: relay.Result{MessageID: 7, Outcome: relay.RelayFault, Code: relay.CodeTimeout},
+			RelayID: 3, Fallback: &alimtalk, InDoubt: true}, 0, true},
+		{"not pinned, refused", relay.Delivery{Result: relay.Result{MessageID: 8, Outcome: relay.RelayFault, Code: relay.CodeUnreachable}, RelayID: 1}, 0, false},
+	}
+	for _, c := range cases {
+		pin, inDoubt := doubtOf(c.d, pinned)
+		if pin != c.pin || inDoubt != c.inDoubt {
+			t.Errorf("%s: pin %d, in doubt %v; want %d, %v", c.name, pin, inDoubt, c.pin, c.inDoubt)
+		}
+		if !inDoubt {
+			continue
+		}
+		if res := inDoubtResult(c.d, pin, time.Now(), false); res.RelayID != c.d.RelayID {
+			t.Errorf("%s: recorded at relay %d, want %d", c.name, res.RelayID, c.d.RelayID)
 		}
 	}
 }

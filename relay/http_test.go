@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -384,5 +387,49 @@ func TestAnAnswerOfKnownLengthIsReadIntoItsRoom(t *testing.T) {
 	}
 	if buf.Cap() > n+16<<10 { // its size rounded up to whole pages, not doubled
 		t.Fatalf("a %d-byte body grew the buffer to %d bytes", n, buf.Cap())
+	}
+}
+
+// traceTransport plays a transport's tries: each try reports writing the
+// request (nil: written) through the request's trace, and the call ends with
+// err.
+type traceTransport struct {
+	writes []error
+	err    error
+}
+
+func (f traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if tr := httptrace.ContextClientTrace(req.Context()); tr != nil && tr.WroteRequest != nil {
+		for _, w := range f.writes {
+			tr.WroteRequest(httptrace.WroteRequestInfo{Err: w})
+		}
+	}
+	return nil, f.err
+}
+
+// Whether a request went out is decided by its tries as a whole: a try that
+// wrote it may have been acted on (no_answer), even if a later try failed to
+// write; a call that ended in a failed dial was tried again because the try
+// before had not been taken (the transport retries only then), so it is
+// unreachable, not in doubt.
+func TestNoAnswerOnlyAfterAWrittenRequest(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	cases := []struct {
+		name string
+		tr   traceTransport
+		want string
+	}{
+		{"written, then reset", traceTransport{writes: []error{nil}, err: reset}, CodeNoAnswer},
+		{"written, then a retry that could not write", traceTransport{writes: []error{nil, io.ErrClosedPipe}, err: reset}, CodeNoAnswer},
+		{"written on a closed keep-alive connection, then the retry's dial refused", traceTransport{writes: []error{nil}, err: refused}, CodeUnreachable},
+		{"never written", traceTransport{writes: []error{io.ErrClosedPipe}, err: reset}, CodeUnreachable},
+	}
+	for _, c := range cases {
+		h := NewHTTP(HTTPConfig{BaseURL: "https://relay.example"}, Options{HTTPClient: &http.Client{Transport: c.tr}})
+		_, err := h.Send(context.Background(), messages(0, 1))
+		if got := ErrorCode(err); got != c.want {
+			t.Errorf("%s: %v (code %s), want %s", c.name, err, got, c.want)
+		}
 	}
 }

@@ -170,13 +170,24 @@ const keptAnswerBytes = 4 << 20
 // may have acted on it (see InDoubt).
 func do(client *http.Client, req *http.Request) (answer, error) {
 	where := req.Method + " " + safeURL(req.URL.String())
+	// wrote: some try of the transport's wrote the whole request (only ever
+	// set: a later try that fails to write does not take it back).
 	var wrote atomic.Bool
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(w httptrace.WroteRequestInfo) { wrote.Store(w.Err == nil) },
+		WroteRequest: func(w httptrace.WroteRequestInfo) {
+			if w.Err == nil {
+				wrote.Store(true)
+			}
+		},
 	}))
 	afterWrite := func(err error) string {
 		code := codeOf(err)
-		if wrote.Load() && code != CodeTimeout && code != CodeNotSent && code != CodeAddressRefused {
+		// A dial that failed ends a try the transport made again because
+		// the one before had not been taken (a keep-alive connection the
+		// relay had closed): that is no answer lost.
+		var op *net.OpError
+		dialed := errors.As(err, &op) && op.Op == "dial"
+		if wrote.Load() && !dialed && code != CodeTimeout && code != CodeNotSent && code != CodeAddressRefused {
 			return CodeNoAnswer
 		}
 		return code

@@ -150,7 +150,11 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	// held counts the messages this attempt leaves in doubt for the next.
 	held := 0
 	if len(stale) > 0 {
-		found, asked, unanswered, err := a.reconcile(ctx, c, in.Run, tpl, cands, stale)
+		lookers, err := a.withHoldingRelays(ctx, c, cands, stale)
+		if err != nil {
+			return out, err
+		}
+		found, asked, unanswered, err := a.reconcile(ctx, c, in.Run, tpl, lookers, stale)
 		if err != nil {
 			if cancelRequested(ctx) {
 				// A cancelled campaign sends nothing more: give them back.
@@ -534,6 +538,35 @@ func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t
 		}
 	}
 	return found, asked, unanswered, nil
+}
+
+// withHoldingRelays is cands and, to be asked about the messages held in doubt
+// at them, the relays that hold some but are no longer among cands (an
+// operator disabled a relay that kept timing out, say): it still knows what
+// it took. A relay deleted since, or one whose settings no longer build, is
+// left out.
+func (a *Activities) withHoldingRelays(ctx context.Context, c store.Campaign, cands []relay.Candidate, stale []store.ChunkMessage) ([]relay.Candidate, error) {
+	out := cands
+	for _, r := range stale {
+		id := r.HeldInDoubt()
+		if id == 0 || slices.ContainsFunc(out, func(c relay.Candidate) bool { return c.ID == id }) {
+			continue
+		}
+		sr, err := a.Store.Relay(ctx, c.AccountID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		cand, err := routing.Candidate(sr, 0, a.RelayOptions)
+		if err != nil {
+			a.Log.Warn("a relay holding messages in doubt cannot be asked about them", "relay_id", id, "error", err)
+			continue
+		}
+		out = append(slices.Clip(out), cand)
+	}
+	return out, nil
 }
 
 // revertStale gives rows an earlier attempt left sending back to pending (a

@@ -362,7 +362,8 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		noLookup bool
-	}{{"the relay is asked", false}, {"the relay cannot be asked", true}} {
+		disabled bool // the operator disabled the late relay before the retry
+	}{{"the relay is asked", false, false}, {"the relay cannot be asked", true, false}, {"the relay was disabled since", false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 10, sim.Settings{}, relay.KindSimulator, false)
 			ctx := context.Background()
@@ -393,6 +394,9 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 						t.Error(err)
 					}
 					_ = f.sim.Control(sim.Patch{Relay: "sim", AnswerDelay: new(sim.Duration(0))})
+					if tc.disabled {
+						f.db.MustExec(`UPDATE relays SET enabled = 0 WHERE id = ?`, f.relay.ID)
+					}
 				}
 			})
 			env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,

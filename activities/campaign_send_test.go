@@ -1077,3 +1077,49 @@ func TestChunksAndStatisticsShareTheirBlock(t *testing.T) {
 		t.Fatalf("the workflow's chunks end with blocks of %d ids, the statistics roll up blocks of %d", workflows.StatsBlock, store.StatsBlock)
 	}
 }
+
+// A run that ends leaves nothing sending. A cancelled campaign's rows go back
+// to pending with their hold cleared; a failed run's rows still in doubt
+// become unknown, so a retry run (which sends the failed rows again under a
+// key of its own, that no relay could match with the first) leaves them alone.
+func TestARunThatEndsLeavesNothingSending(t *testing.T) {
+	for _, status := range []string{store.CampaignCancelled, store.CampaignFailed} {
+		t.Run(status, func(t *testing.T) {
+			f := newFixture(t, 6, sim.Settings{}, relay.KindSimulator, false)
+			ctx := context.Background()
+			p := f.prepare()
+			at := store.ClaimTime(time.Now(), 1)
+			if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, at, nil); err != nil {
+				t.Fatal(err)
+			}
+			// Three held in doubt at the relay, three left by an attempt that died.
+			var held []store.MessageResult
+			for id := p.FirstID; id < p.FirstID+3; id++ {
+				held = append(held, store.MessageResult{ID: id, Status: store.MessageSending, RelayID: f.relay.ID, SentChannel: "sms",
+					Code: relay.CodeTimeout, Reason: "the relay did not answer in time"})
+			}
+			if _, err := f.st.ApplyResults(ctx, f.account, held, store.MessageSending); err != nil {
+				t.Fatal(err)
+			}
+			counts, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), status)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs := f.rows()
+			want := map[string]string{store.CampaignCancelled: "pending", store.CampaignFailed: "unknown"}[status]
+			if got := byStatus(rs); got[want] != 6 || counts.Sending != 0 {
+				t.Fatalf("rows by status %v (counted sending %d), want all 6 %s", got, counts.Sending, want)
+			}
+			for _, r := range rs {
+				if status == store.CampaignCancelled && r.Code != "" {
+					t.Fatalf("message %d went back to pending with code %q", r.ID, r.Code)
+				}
+			}
+			if status == store.CampaignFailed {
+				if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, 2); !errors.Is(err, store.ErrCampaignState) {
+					t.Fatalf("a retry run of a campaign with nothing failed: %v, want it refused", err)
+				}
+			}
+		})
+	}
+}

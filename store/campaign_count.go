@@ -122,10 +122,20 @@ func (c *CampaignCounts) count(status string, fallback bool, n int64) {
 }
 
 // FinalizeCampaign writes the aggregated counts and the final status.
+//
+// A run that ends has no chunk running, and leaves nothing sending: a
+// cancelled campaign's rows go back to pending (nothing will send them), and
+// a failed run's rows still in doubt (held at a relay that did not answer, or
+// left by a dead attempt) become unknown: their relay may have them, and a
+// retry run, which sends the failed ones again under a key of its own, must
+// not send them a second time.
 func (s *Store) FinalizeCampaign(ctx context.Context, k CampaignKey, status string) (CampaignCounts, error) {
 	accountID, campaignID := k.AccountID, k.ID
 	c, err := s.Campaign(ctx, accountID, campaignID)
 	if err != nil {
+		return CampaignCounts{}, err
+	}
+	if err := s.settleLeftSending(ctx, c, status); err != nil {
 		return CampaignCounts{}, err
 	}
 	counts := CampaignCounts{}
@@ -141,6 +151,33 @@ func (s *Store) FinalizeCampaign(ctx context.Context, k CampaignKey, status stri
 	return counts, err
 }
 
+// settleLeftSending gives the rows a run left sending the state its end gives
+// them (see FinalizeCampaign).
+func (s *Store) settleLeftSending(ctx context.Context, c Campaign, status string) error {
+	if c.Total == 0 {
+		return nil
+	}
+	var q string
+	switch status {
+	case CampaignCancelled:
+		q = `UPDATE campaign_messages FORCE INDEX (PRIMARY) SET status = 'pending', code = '', reason = ''`
+	case CampaignFailed:
+		q = `UPDATE campaign_messages FORCE INDEX (PRIMARY) SET status = 'unknown', result_at = ?,
+			reason = 'the campaign stopped before it was known whether a relay took it'`
+	default:
+		return nil
+	}
+	args := []any{c.FirstMessageID, c.LastMessageID, c.ID, c.AccountID}
+	if status == CampaignFailed {
+		args = append([]any{now()}, args...)
+	}
+	if _, err := s.db.ExecContext(ctx, q+` WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sending'`,
+		args...); err != nil {
+		return fmt.Errorf("settle the messages campaign %d left sending: %w", c.ID, err)
+	}
+	return nil
+}
+
 // CancelStrandedCampaign finishes a campaign that is still scheduled, running or
 // paused as cancelled, with its counts aggregated, for a campaign whose workflow
 // has ended without finishing it. It answers false (changing nothing) when the
@@ -149,6 +186,12 @@ func (s *Store) CancelStrandedCampaign(ctx context.Context, k CampaignKey) (bool
 	accountID, campaignID := k.AccountID, k.ID
 	c, err := s.Campaign(ctx, accountID, campaignID)
 	if err != nil {
+		return false, err
+	}
+	if c.Status != CampaignScheduled && c.Status != CampaignRunning && c.Status != CampaignPaused {
+		return false, nil
+	}
+	if err := s.settleLeftSending(ctx, c, CampaignCancelled); err != nil {
 		return false, err
 	}
 	counts := CampaignCounts{}

@@ -135,7 +135,8 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	tpl := store.Template(c.Content)
 	counter := newCounter()
 
-	// Reconcile what a dead attempt may already have sent.
+	// Reconcile what an earlier attempt may already have sent: one that died,
+	// or one that held messages in doubt.
 	var stale []store.ChunkMessage
 	for _, r := range rows {
 		if r.Status == store.MessageSending {
@@ -188,8 +189,9 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 				continue
 			}
 			resend[r.ID] = true
-			// A relay gone from the campaign's routing can be neither asked
-			// nor sent to: its messages go where the routing sends them.
+			// A relay gone from the campaign's routing that has no look-up
+			// can be neither asked nor sent to: its messages go where the
+			// routing sends them (the operator took it out).
 			if id != 0 && !asked[id] && slices.ContainsFunc(cands, func(c relay.Candidate) bool { return c.ID == id }) {
 				pinned[r.ID] = id
 			}

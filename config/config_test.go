@@ -1,18 +1,12 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/sendingo/sendingo/testenv/testca"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -121,17 +115,7 @@ func TestCheckSecretsRefusesTheDevelopmentSecretOutsideDevMode(t *testing.T) {
 // weaker tls parameter the DSN had; it refuses a DSN that says tls=false and a
 // value that holds no certificate.
 func TestMySQLTLSCA(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"}, IsCA: true,
-		BasicConstraintsValid: true, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	caPEM := string(testca.New(t, "ca").PEM)
 	load := func(dsn, ca string) (Config, error) {
 		return Load(func(k string) string {
 			return map[string]string{"SENDINGO_MYSQL_DSN": dsn, "SENDINGO_MYSQL_TLS_CA": ca}[k]

@@ -2,89 +2,39 @@ package e2e
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"database/sql"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/testenv/testca"
 )
 
-// testCA is a certificate authority of one test's own.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newTestCA(t *testing.T, name string) testCA {
+// serveTLS writes a server certificate that ca signed, made out to the given
+// IP addresses and DNS names, and its key into dir; it answers mariadbd's
+// options for them.
+func serveTLS(t *testing.T, ca *testca.CA, dir string, ips []net.IP, names ...string) []string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testCA{cert, key}
-}
-
-// writeCA writes the CA's certificate as PEM and answers the file's path.
-func (ca testCA) writeCA(t *testing.T, path string) string {
-	t.Helper()
-	writePEM(t, path, "CERTIFICATE", ca.cert.Raw)
-	return path
-}
-
-// serve writes a server certificate signed by the CA, made out to the given IP
-// addresses and DNS names, and its key; it answers mariadbd's options for them.
-func (ca testCA) serve(t *testing.T, dir string, ips []net.IP, names ...string) []string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "database"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: ips, DNSNames: names, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	leaf := ca.Issue(t, x509.Certificate{Subject: pkix.Name{CommonName: "database"}, IPAddresses: ips, DNSNames: names})
 	certPath, keyPath := filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
-	writePEM(t, certPath, "CERTIFICATE", der)
-	writePEM(t, keyPath, "PRIVATE KEY", keyDER)
+	writeFile(t, certPath, leaf.CertPEM)
+	writeFile(t, keyPath, leaf.KeyPEM)
 	return []string{"--ssl-cert=" + certPath, "--ssl-key=" + keyPath}
 }
 
-func writePEM(t *testing.T, path, kind string, der []byte) {
+func writeFile(t *testing.T, path string, b []byte) string {
 	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return path
 }
 
 // On AWS the database is RDS, reached over TLS. With SENDINGO_MYSQL_TLS_CA the
@@ -94,10 +44,10 @@ func writePEM(t *testing.T, path, kind string, der []byte) {
 // name, is refused, where skip-verify would have talked to whoever answered.
 func TestTheDatabaseIsReachedOverTLSCheckedAgainstItsCA(t *testing.T) {
 	certs := t.TempDir()
-	ca := newTestCA(t, "sendingo test database CA")
-	caFile := ca.writeCA(t, filepath.Join(certs, "ca.pem"))
-	otherCA := newTestCA(t, "another CA").writeCA(t, filepath.Join(certs, "other-ca.pem"))
-	db := startMariaDB(t, ca.serve(t, certs, []net.IP{net.IPv4(127, 0, 0, 1)})...)
+	ca := testca.New(t, "sendingo test database CA")
+	caFile := writeFile(t, filepath.Join(certs, "ca.pem"), ca.PEM)
+	otherCA := writeFile(t, filepath.Join(certs, "other-ca.pem"), testca.New(t, "another CA").PEM)
+	db := startMariaDB(t, serveTLS(t, ca, certs, []net.IP{net.IPv4(127, 0, 0, 1)})...)
 	dsn := strings.Replace(db.dsn("sendingo"), "?", "?tls=skip-verify&", 1)
 	if !strings.Contains(dsn, "tls=skip-verify") {
 		dsn += "?tls=skip-verify"
@@ -147,7 +97,7 @@ func TestTheDatabaseIsReachedOverTLSCheckedAgainstItsCA(t *testing.T) {
 
 	// The same CA, a certificate made out to another name.
 	db.stop()
-	db.extra = ca.serve(t, certs, nil, "db.example")
+	db.extra = serveTLS(t, ca, certs, nil, "db.example")
 	db.start()
 	if out, err := migrate(caFile); err == nil || !strings.Contains(out, "cannot validate certificate for 127.0.0.1") {
 		t.Fatalf("migrate up against a certificate for db.example: %v, want it refused for the name\n%s", err, out)

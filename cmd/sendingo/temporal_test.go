@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	stdlog "log"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -27,6 +22,7 @@ import (
 
 	"github.com/sendingo/sendingo/config"
 	"github.com/sendingo/sendingo/testenv"
+	"github.com/sendingo/sendingo/testenv/testca"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, testenv.WithTemporal) }
@@ -40,47 +36,12 @@ type pki struct {
 
 func newPKI(t *testing.T) pki {
 	t.Helper()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	keyPEM := func(k *ecdsa.PrivateKey) []byte {
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	}
-	caKey := key()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sendingo test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	issue := func(serial int64, tmpl *x509.Certificate) ([]byte, []byte) {
-		k := key()
-		tmpl.SerialNumber = big.NewInt(serial)
-		tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), keyPEM(k)
-	}
-	p := pki{caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), pool: x509.NewCertPool()}
-	p.pool.AddCert(ca)
-	p.serverCertPEM, p.serverKeyPEM = issue(2, &x509.Certificate{Subject: pkix.Name{CommonName: "temporal.test"},
-		DNSNames: []string{"temporal.test"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	p.clientCertPEM, p.clientKeyPEM = issue(3, &x509.Certificate{Subject: pkix.Name{CommonName: "sendingo-worker"},
+	ca := testca.New(t, "sendingo test CA")
+	server := ca.Issue(t, x509.Certificate{Subject: pkix.Name{CommonName: "temporal.test"}, DNSNames: []string{"temporal.test"}})
+	client := ca.Issue(t, x509.Certificate{Subject: pkix.Name{CommonName: "sendingo-worker"},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	return p
+	return pki{caPEM: ca.PEM, pool: ca.Pool(), serverCertPEM: server.CertPEM, serverKeyPEM: server.KeyPEM,
+		clientCertPEM: client.CertPEM, clientKeyPEM: client.KeyPEM}
 }
 
 // tlsProxy terminates TLS (HTTP/2, as gRPC speaks it) in front of the plaintext

@@ -267,10 +267,15 @@ func (s *Simulator) rng() *rand.Rand {
 // answerLate waits st.AnswerDelay before a send that took its messages answers;
 // it returns false if the client went away meanwhile (the messages stay taken).
 func answerLate(ctx context.Context, st Settings) bool {
-	if st.AnswerDelay <= 0 {
-		return true
+	return sleep(ctx, time.Duration(st.AnswerDelay))
+}
+
+// sleep waits d; it returns false if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
 	}
-	t := time.NewTimer(time.Duration(st.AnswerDelay))
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -290,17 +295,7 @@ func (s *Simulator) delay(ctx context.Context, st Settings, rng *rand.Rand) bool
 	default:
 		d += (rng.Float64()*2 - 1) * float64(st.Jitter)
 	}
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(time.Duration(d))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return sleep(ctx, time.Duration(d))
 }
 
 // now in milliseconds since the simulator started: report times fit in 32 bits

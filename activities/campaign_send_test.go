@@ -308,26 +308,66 @@ func (f *fixture) workflowEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 	return env
 }
 
-// Messages no relay will take are retried with the chunk (Temporal's backoff)
-// and recorded failed on the 10th attempt, with the relay's reason; the
-// campaign then completes with them failed.
-func TestMessagesNoRelayTakesFailAfterTenAttempts(t *testing.T) {
-	f := newFixture(t, 15, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
-	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC)) // 10:00 in Seoul
+// runCampaign runs the campaign (run 1, chunks of 100, one at a time) under
+// the real workflow from 10:00 in Seoul to its end, calling onChunk (if not
+// nil) as each SendChunk attempt starts; it answers the attempts' numbers.
+func (f *fixture) runCampaign(onChunk func(attempt int32)) []int32 {
+	f.t.Helper()
+	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
 	var attempts []int32
-	var mu sync.Mutex
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		if info.ActivityType.Name == workflows.ActivitySendChunk {
-			mu.Lock()
-			attempts = append(attempts, info.Attempt)
-			mu.Unlock()
+		if info.ActivityType.Name != workflows.ActivitySendChunk {
+			return
+		}
+		attempts = append(attempts, info.Attempt)
+		if onChunk != nil {
+			onChunk(info.Attempt)
 		}
 	})
 	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
 		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
 	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow: %v", err)
+		f.t.Fatalf("workflow: %v (chunk attempts %v)", err, attempts)
 	}
+	return attempts
+}
+
+// addSimRelay adds an enabled SMS relay of weight 1 for the simulator relay
+// simName at base.
+func (f *fixture) addSimRelay(name, base, simName string) store.Relay {
+	f.t.Helper()
+	raw, _ := json.Marshal(map[string]any{"base_url": base, "name": simName})
+	r, err := f.st.SaveRelay(context.Background(), f.account, store.Relay{Name: name, Kind: relay.KindSimulator, Channel: "sms",
+		Config: raw, Weight: 1, Enabled: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+// relayStatus is how many of the campaign's messages a relay holds in a status.
+type relayStatus struct {
+	RelayID int64  `db:"relay_id"`
+	Status  string `db:"status"`
+	N       int    `db:"n"`
+}
+
+func (f *fixture) byRelayStatus() []relayStatus {
+	f.t.Helper()
+	var out []relayStatus
+	if err := f.db.Select(&out, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
+		WHERE campaign_id = ? GROUP BY relay_id, status ORDER BY relay_id`, f.campaign.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+// Messages no relay will take are retried with the chunk (Temporal's backoff)
+// and recorded failed on the 10th attempt, with the relay's reason; the
+// campaign then completes with them failed.
+func TestMessagesNoRelayTakesFailAfterTenAttempts(t *testing.T) {
+	f := newFixture(t, 15, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
+	attempts := f.runCampaign(nil)
 	if !slices.Equal(attempts, []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
 		t.Fatalf("chunk attempts %v, want 1..10", attempts)
 	}
@@ -366,12 +406,7 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 	}{{"the relay is asked", false, false}, {"the relay cannot be asked", true, false}, {"the relay was disabled since", false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 10, sim.Settings{}, relay.KindSimulator, false)
-			ctx := context.Background()
-			raw, _ := json.Marshal(map[string]any{"base_url": f.base, "name": "b"})
-			b, err := f.st.SaveRelay(ctx, f.account, store.Relay{Name: "B", Kind: relay.KindSimulator, Channel: "sms", Config: raw, Weight: 1, Enabled: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := f.addSimRelay("B", f.base, "b")
 			// The fixture's relay ("sim" at the simulator) takes its half and
 			// answers a second after the worker gave up on it.
 			late, noLookup := sim.Duration(time.Second), tc.noLookup
@@ -380,15 +415,9 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 			}
 			f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
 
-			env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC)) // 10:00 in Seoul
-			var attempts []int32
 			held := -1
-			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-				if info.ActivityType.Name != workflows.ActivitySendChunk {
-					return
-				}
-				attempts = append(attempts, info.Attempt)
-				if info.Attempt == 2 {
+			attempts := f.runCampaign(func(attempt int32) {
+				if attempt == 2 {
 					if err := f.db.Get(&held, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND status = 'sending'
 						AND relay_id = ? AND code = 'timeout'`, f.campaign.ID, f.relay.ID); err != nil {
 						t.Error(err)
@@ -399,11 +428,6 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 					}
 				}
 			})
-			env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
-				ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
-			if err := env.GetWorkflowError(); err != nil {
-				t.Fatalf("workflow: %v", err)
-			}
 			if !slices.Equal(attempts, []int32{1, 2}) || held != 5 {
 				t.Fatalf("chunk attempts %v, %d messages held in doubt at the late relay before the retry; want 1, 2 and 5", attempts, held)
 			}
@@ -415,15 +439,7 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 			if tc.noLookup != (late1.Duplicates == 5) {
 				t.Fatalf("the late relay saw %d repeated ids; want the 5 again only when it could not be asked", late1.Duplicates)
 			}
-			var byRelay []struct {
-				RelayID int64  `db:"relay_id"`
-				Status  string `db:"status"`
-				N       int    `db:"n"`
-			}
-			if err := f.db.Select(&byRelay, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
-				WHERE campaign_id = ? GROUP BY relay_id, status ORDER BY relay_id`, f.campaign.ID); err != nil {
-				t.Fatal(err)
-			}
+			byRelay := f.byRelayStatus()
 			if len(byRelay) != 2 || byRelay[0].RelayID != f.relay.ID || byRelay[1].RelayID != b.ID ||
 				byRelay[0].Status != "delivered" || byRelay[0].N != 5 || byRelay[1].Status != "delivered" || byRelay[1].N != 5 {
 				t.Fatalf("messages by relay and status %+v, want 5 delivered by each", byRelay)
@@ -438,7 +454,6 @@ func TestAMessageInDoubtNeverReachesASecondRelay(t *testing.T) {
 // chunk neither stalls on the failed look-ups nor sends them elsewhere.
 func TestMessagesHeldAtARelayThatWentDownDoNotStallTheChunk(t *testing.T) {
 	f := newFixture(t, 10, sim.Settings{}, relay.KindSimulator, false)
-	ctx := context.Background()
 	// Relay A on a simulator of its own, so it can go away; the fixture's
 	// relay ("sim") is the other.
 	late := sim.New(sim.Options{Seed: 7, Settings: sim.Settings{AnswerDelay: sim.Duration(time.Second)}})
@@ -450,42 +465,20 @@ func TestMessagesHeldAtARelayThatWentDownDoNotStallTheChunk(t *testing.T) {
 	if err := f.acts.RelayOptions.Egress.AllowURL(lateURL); err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := json.Marshal(map[string]any{"base_url": lateURL, "name": "a"})
-	a, err := f.st.SaveRelay(ctx, f.account, store.Relay{Name: "A", Kind: relay.KindSimulator, Channel: "sms", Config: raw, Weight: 1, Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := f.addSimRelay("A", lateURL, "a")
 	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
-	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
-	var attempts []int32
-	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		if info.ActivityType.Name == workflows.ActivitySendChunk {
-			attempts = append(attempts, info.Attempt)
-			if info.Attempt == 2 {
-				late.Close() // down: neither sends nor look-ups get through
-			}
+	attempts := f.runCampaign(func(attempt int32) {
+		if attempt == 2 {
+			late.Close() // down: neither sends nor look-ups get through
 		}
 	})
-	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
-		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow: %v (chunk attempts %v)", err, attempts)
-	}
 	if len(attempts) != 10 {
 		t.Fatalf("chunk attempts %v, want 10: held until the last", attempts)
 	}
 	if got := f.sim.Stats(); got.Received != 5 {
 		t.Fatalf("the other relay received %+v, want its own 5 only", got)
 	}
-	var rows []struct {
-		RelayID int64  `db:"relay_id"`
-		Status  string `db:"status"`
-		N       int    `db:"n"`
-	}
-	if err := f.db.Select(&rows, `SELECT relay_id, TRIM(status) AS status, COUNT(*) AS n FROM campaign_messages
-		WHERE campaign_id = ? GROUP BY relay_id, status ORDER BY relay_id`, f.campaign.ID); err != nil {
-		t.Fatal(err)
-	}
+	rows := f.byRelayStatus()
 	for _, r := range rows {
 		if r.N != 5 || (r.RelayID == a.ID) == (r.Status == "delivered") || r.Status == "sending" || r.Status == "pending" {
 			t.Fatalf("messages by relay and status %+v: want the other relay's 5 delivered and A's 5 settled without a report (relay %d)", rows, a.ID)
@@ -507,22 +500,12 @@ func TestATimedOutAligoSendIsLookedUpNotSentAgain(t *testing.T) {
 			var historyDown atomic.Bool
 			client.Transport = refuseHistory{next: client.Transport, down: &historyDown}
 			f.acts.RelayOptions.HTTPClient = client
-			env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
-			var attempts []int32
-			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-				if info.ActivityType.Name == workflows.ActivitySendChunk {
-					attempts = append(attempts, info.Attempt)
-					historyDown.Store(historyFailsOnce && info.Attempt == 2)
-					if info.Attempt == 2 {
-						_ = f.sim.Control(sim.Patch{AnswerDelay: new(sim.Duration(0))}) // answers in time from now on
-					}
+			attempts := f.runCampaign(func(attempt int32) {
+				historyDown.Store(historyFailsOnce && attempt == 2)
+				if attempt == 2 {
+					_ = f.sim.Control(sim.Patch{AnswerDelay: new(sim.Duration(0))}) // answers in time from now on
 				}
 			})
-			env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
-				ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
-			if err := env.GetWorkflowError(); err != nil {
-				t.Fatalf("workflow: %v", err)
-			}
 			want := 2
 			if historyFailsOnce {
 				want = 3
@@ -562,19 +545,7 @@ func TestMessagesInDoubtUntilTheLastAttemptAreHandedOver(t *testing.T) {
 	late, noLookup := sim.Duration(time.Second), true
 	f := newFixture(t, 4, sim.Settings{AnswerDelay: late, NoLookup: noLookup}, relay.KindSimulator, false)
 	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(100*time.Millisecond, f.acts.RelayOptions.Egress)
-	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
-	var attempts []int32
-	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		if info.ActivityType.Name == workflows.ActivitySendChunk {
-			attempts = append(attempts, info.Attempt)
-		}
-	})
-	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
-		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow: %v", err)
-	}
-	if len(attempts) != 10 {
+	if attempts := f.runCampaign(nil); len(attempts) != 10 {
 		t.Fatalf("chunk attempts %v, want 10", attempts)
 	}
 	for _, r := range f.rows() {

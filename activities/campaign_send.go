@@ -229,7 +229,8 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	// the router's per-message state and the results live for one slice, not
 	// the chunk (the worker's memory at full speed is window × slice); the
 	// heartbeats (from the start) let a dead worker be noticed and a cancel
-	// request reach us. What a cancel leaves unsent reaches no relay and goes back to pending;
+	// request reach us. What a cancel leaves unsent reaches no relay and goes
+	// back to pending;
 	// what a relay took is recorded even when cancelled.
 	wctx := context.WithoutCancel(ctx)
 	var retry []int64
@@ -482,9 +483,9 @@ func resultOf(d relay.Delivery, at time.Time, final bool) (store.MessageResult, 
 // that can look messages up is asked about it (a generic relay without /lookup
 // dedupes a resend by id, SMTP resends at least once); until each has answered
 // nothing is sent. A row held in doubt is asked of its own relay alone, and a
-// relay that cannot answer just now leaves it unasked: it then goes back to
-// that relay only (pinned), so a relay that is down does not stall the chunk.
-// asked names the relays that answered, unanswered those whose look-up failed.
+// failed look-up there does not stop the attempt: the row waits for a later
+// one (SendChunk). asked names the relays that answered, unanswered those
+// whose look-up failed.
 func (a *Activities) reconcile(ctx context.Context, c store.Campaign, run int, t store.Template, cands []relay.Candidate,
 	stale []store.ChunkMessage) (found map[int64]store.MessageResult, asked, unanswered map[int64]bool, err error) {
 	found, asked, unanswered = map[int64]store.MessageResult{}, map[int64]bool{}, map[int64]bool{}

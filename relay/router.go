@@ -338,9 +338,9 @@ type task struct {
 // Each message goes to its primary relay (by mode), in provider batches, at most
 // Concurrency calls at once, each relay's rate limit respected. A RelayFault moves
 // the message to the next relay of the order (until MaxAttempts relays were
-// tried); a relay whose circuit is open is skipped. A message in doubt (the call
-// timed out, or ctx ended while it was under way) is not moved on: its Delivery
-// says InDoubt, with the relay it went to. An AlimTalk RecipientFailed
+// tried); a relay whose circuit is open is skipped. A message in doubt (InDoubt:
+// the relay may have taken it) is not moved on: its Delivery says InDoubt, with
+// the relay it went to. An AlimTalk RecipientFailed
 // with fallback text is sent again as SMS/LMS (FallbackFor) through the relays
 // carrying that channel. When ctx ends, messages not yet sent come back as
 // RelayFault with CodeNotSent.

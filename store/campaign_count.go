@@ -157,22 +157,18 @@ func (s *Store) settleLeftSending(ctx context.Context, c Campaign, status string
 	if c.Total == 0 {
 		return nil
 	}
-	var q string
+	const left = ` WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sending'`
+	var err error
 	switch status {
 	case CampaignCancelled:
-		q = `UPDATE campaign_messages FORCE INDEX (PRIMARY) SET status = 'pending', code = '', reason = ''`
+		_, err = s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY) SET status = 'pending', code = '', reason = ''`+left,
+			c.FirstMessageID, c.LastMessageID, c.ID, c.AccountID)
 	case CampaignFailed:
-		q = `UPDATE campaign_messages FORCE INDEX (PRIMARY) SET status = 'unknown', result_at = ?,
-			reason = 'the campaign stopped before it was known whether a relay took it'`
-	default:
-		return nil
+		_, err = s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY) SET status = 'unknown', result_at = ?,
+			reason = 'the campaign stopped before it was known whether a relay took it'`+left,
+			now(), c.FirstMessageID, c.LastMessageID, c.ID, c.AccountID)
 	}
-	args := []any{c.FirstMessageID, c.LastMessageID, c.ID, c.AccountID}
-	if status == CampaignFailed {
-		args = append([]any{now()}, args...)
-	}
-	if _, err := s.db.ExecContext(ctx, q+` WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sending'`,
-		args...); err != nil {
+	if err != nil {
 		return fmt.Errorf("settle the messages campaign %d left sending: %w", c.ID, err)
 	}
 	return nil

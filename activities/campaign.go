@@ -140,8 +140,16 @@ func (a *Activities) accountSettings(ctx context.Context, accountID int64) (rend
 	return render.AccountSettings{Name: acc.Name, OptoutNumber: acc.OptoutNumber}, nil
 }
 
-// heartbeatEvery heartbeats until the returned function is called.
-func heartbeatEvery(ctx context.Context, d time.Duration) func() {
+// heartbeatEvery heartbeats until the returned function is called, each
+// heartbeat carrying what details answers then (nothing when details is nil).
+func heartbeatEvery(ctx context.Context, d time.Duration, details func() any) func() {
+	beat := func() {
+		if details == nil {
+			activity.RecordHeartbeat(ctx)
+			return
+		}
+		activity.RecordHeartbeat(ctx, details())
+	}
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(d)
@@ -153,11 +161,11 @@ func heartbeatEvery(ctx context.Context, d time.Duration) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				activity.RecordHeartbeat(ctx)
+				beat()
 			}
 		}
 	}()
-	activity.RecordHeartbeat(ctx)
+	beat()
 	return func() { close(done) }
 }
 

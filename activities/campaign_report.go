@@ -202,7 +202,7 @@ func (a *Activities) pollRelays(ctx context.Context, in workflows.CollectReports
 			perRelay[r.ID] = &workflows.RelayCounts{RelayID: r.ID, Delivered: changed[store.MessageDelivered], Failed: changed[store.MessageFailed]}
 		}()
 	}
-	stop := heartbeatEvery(ctx, 5*time.Second)
+	stop := heartbeatEvery(ctx, 5*time.Second, nil)
 	wg.Wait()
 	// The statistics of what changed, once for all relays (their reports
 	// interleave over the same blocks), even when a poll failed half way.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sendingo/sendingo/campaign"
@@ -98,13 +99,39 @@ func routingMode(c store.Campaign) relay.Mode {
 // that relay), and the retry looks it up there, or sends it there alone, which
 // drops an id it already has (see inDoubtResult); unless the campaign is being
 // cancelled (cancelRequested).
-func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (workflows.SendChunkResult, error) {
-	var out workflows.SendChunkResult
+func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput) (out workflows.SendChunkResult, err error) {
+	// The counts start from what the chunk's earlier attempts wrote (the last
+	// heartbeat's details), and each heartbeat carries what this attempt has
+	// written so far, the last one sent with a failure: a failed attempt
+	// returns no result, and the messages it did send are not sent again, so
+	// without this the campaign's live progress would never count them.
+	// (A first run's day chunk recounts its range instead, which also covers
+	// an attempt that died between a write and its heartbeat.)
+	counter := newCounter()
+	var carried workflows.SendChunkResult
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &carried); err == nil {
+			counter.addResult(carried)
+		}
+	}
+	var written atomic.Pointer[workflows.SendChunkResult]
+	written.Store(&carried)
+	countWritten := func() {
+		r := counter.result()
+		written.Store(&r)
+	}
 	// Heartbeats from the start: looking up an earlier attempt's rows at the
 	// relays can outlast the heartbeat timeout, and an attempt timed out
 	// meanwhile would be taken for a dead one.
-	stop := heartbeatEvery(ctx, 5*time.Second)
+	stop := heartbeatEvery(ctx, 5*time.Second, func() any { return *written.Load() })
 	defer stop()
+	defer func() {
+		if err != nil {
+			// Flushed with the failure (the SDK sends a heartbeat still held
+			// back by its throttle when the attempt fails).
+			activity.RecordHeartbeat(ctx, *written.Load())
+		}
+	}()
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
 		return out, classify(err)
@@ -125,7 +152,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		if in.Run == 1 && !in.OwnCounts {
 			return a.rangeResult(ctx, c.Key(), in.FromID, in.ToID)
 		}
-		return out, nil
+		return counter.result(), nil
 	}
 	cands, err := a.candidates(ctx, c)
 	if err != nil {
@@ -133,7 +160,6 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 	}
 	mode := routingMode(c)
 	tpl := store.Template(c.Content)
-	counter := newCounter()
 
 	// Reconcile what an earlier attempt may already have sent: one that died,
 	// or one that held messages in doubt.
@@ -199,6 +225,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending); err != nil {
 			return out, err
 		}
+		countWritten()
 	}
 
 	var takeOver []store.ChunkMessage
@@ -300,6 +327,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
 			return out, err
 		}
+		countWritten()
 	}
 	if err := a.Store.RevertToPending(wctx, c.Key(), at, retry); err != nil {
 		return out, err
@@ -646,6 +674,25 @@ func (c *counter) addN(r store.MessageResult, n int64) {
 	if r.Fallback {
 		c.res.Fallback += n
 		rc.Fallback += n
+	}
+}
+
+// addResult counts what another attempt of the chunk counted.
+func (c *counter) addResult(r workflows.SendChunkResult) {
+	c.res.Sent += r.Sent
+	c.res.Delivered += r.Delivered
+	c.res.Failed += r.Failed
+	c.res.Fallback += r.Fallback
+	for _, o := range r.Relays {
+		rc := c.relays[o.RelayID]
+		if rc == nil {
+			rc = &workflows.RelayCounts{RelayID: o.RelayID}
+			c.relays[o.RelayID] = rc
+		}
+		rc.Sent += o.Sent
+		rc.Delivered += o.Delivered
+		rc.Failed += o.Failed
+		rc.Fallback += o.Fallback
 	}
 }
 

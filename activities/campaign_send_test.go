@@ -313,6 +313,14 @@ func (f *fixture) workflowEnv(start time.Time) *testsuite.TestWorkflowEnvironmen
 // nil) as each SendChunk attempt starts; it answers the attempts' numbers.
 func (f *fixture) runCampaign(onChunk func(attempt int32)) []int32 {
 	f.t.Helper()
+	attempts, _ := f.runCampaignRun(1, onChunk)
+	return attempts
+}
+
+// runCampaignRun is runCampaign for any run of the campaign; it also answers
+// the run's progress as the workflow reports it at the end.
+func (f *fixture) runCampaignRun(run int, onChunk func(attempt int32)) ([]int32, workflows.CampaignProgress) {
+	f.t.Helper()
 	env := f.workflowEnv(time.Date(2025, 3, 11, 1, 0, 0, 0, time.UTC))
 	var attempts []int32
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
@@ -324,12 +332,20 @@ func (f *fixture) runCampaign(onChunk func(attempt int32)) []int32 {
 			onChunk(info.Attempt)
 		}
 	})
-	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: 1,
+	env.ExecuteWorkflow(workflows.Campaign, workflows.CampaignInput{AccountID: f.account, CampaignID: f.campaign.ID, Run: run,
 		ChunkSize: 100, Window: 1, ReportDeadline: time.Hour})
 	if err := env.GetWorkflowError(); err != nil {
 		f.t.Fatalf("workflow: %v (chunk attempts %v)", err, attempts)
 	}
-	return attempts
+	var progress workflows.CampaignProgress
+	v, err := env.QueryWorkflow(workflows.QueryCampaignProgress)
+	if err == nil {
+		err = v.Get(&progress)
+	}
+	if err != nil {
+		f.t.Fatalf("progress: %v", err)
+	}
+	return attempts, progress
 }
 
 // addSimRelay adds an enabled SMS relay of weight 1 for the simulator relay
@@ -555,6 +571,47 @@ func TestMessagesInDoubtUntilTheLastAttemptAreHandedOver(t *testing.T) {
 	}
 	if st := f.sim.Stats(); st.Unique != 4 || st.Redelivered != 0 {
 		t.Fatalf("simulator %+v", st)
+	}
+}
+
+// An attempt that fails after some of its messages went out answers no
+// result, and the attempt that completes the chunk does not send those
+// again: it must count them all the same, or the campaign's progress misses
+// them. A retry run's chunks count what they send (not their range, which
+// holds the first run's results too): here relay B takes its half on the
+// first attempt, which fails because the late relay holds the other half in
+// doubt; the second attempt settles those. Both halves are in the progress.
+func TestAFailedAttemptsSendsStayInTheProgress(t *testing.T) {
+	f := newFixture(t, 10, sim.Settings{FaultRate: 1}, relay.KindSimulator, false)
+	f.runCampaign(nil) // no relay takes them: the first run fails all 10
+	if got := byStatus(f.rows()); got["failed"] != 10 {
+		t.Fatalf("after the first run %v, want 10 failed", got)
+	}
+	late := sim.Duration(time.Second)
+	for _, p := range []sim.Patch{{FaultRate: new(0.0)}, {Relay: "sim", FaultRate: new(0.0), AnswerDelay: &late}} {
+		if err := f.sim.Control(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := f.addSimRelay("B", f.base, "b")
+	// The retry run comes later, from a worker whose circuit breakers have
+	// not just seen the relay fail.
+	f.acts.Router = activities.NewRouter(f.st, f.acts.Log, relay.RouterOptions{})
+	f.acts.RelayOptions.HTTPClient = relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
+	attempts, progress := f.runCampaignRun(2, func(attempt int32) {
+		if attempt == 2 {
+			_ = f.sim.Control(sim.Patch{Relay: "sim", AnswerDelay: new(sim.Duration(0))})
+		}
+	})
+	if !slices.Equal(attempts, []int32{1, 2}) {
+		t.Fatalf("chunk attempts %v, want 1, 2; rows %v, sim %+v, progress %+v", attempts, byStatus(f.rows()), f.sim.Stats(), progress)
+	}
+	if got := byStatus(f.rows()); got["delivered"] != 10 {
+		t.Fatalf("after the retry run %v, want 10 delivered", got)
+	}
+	want := []workflows.RelayCounts{{RelayID: f.relay.ID, Sent: 5, Delivered: 5}, {RelayID: b.ID, Sent: 5, Delivered: 5}}
+	if !slices.Equal(progress.Relays, want) || progress.Counts.Pending != 0 {
+		t.Fatalf("the retry run's progress: relays %+v, counts %+v; want %+v and nothing pending", progress.Relays, progress.Counts, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -209,7 +210,8 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 					continue
 				}
 				res := inDoubtResult(relay.Delivery{Result: relay.Result{MessageID: r.ID, Outcome: relay.RelayFault, Code: r.Code,
-					Reason: relay.CodeSentence(r.Code)}, RelayID: id, Channel: relay.Channel(r.Channel)}, id, time.Now(), true)
+					Reason: relay.CodeSentence(r.Code)}, RelayID: id, Channel: relay.Channel(r.Channel)}, id, time.Now(), true,
+					reportsByID(lookers, id))
 				results = append(results, res)
 				counter.add(res)
 				continue
@@ -308,7 +310,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		results := resBuf[:0]
 		for _, d := range deliveries {
 			if pin, inDoubt := doubtOf(d, pinned); inDoubt && !cancelled {
-				res := inDoubtResult(d, pin, sentAt, final)
+				res := inDoubtResult(d, pin, sentAt, final, reportsByID(cands, cmp.Or(pin, d.RelayID)))
 				if res.Status == store.MessageSending {
 					held++
 				}
@@ -428,8 +430,10 @@ func (a *Activities) send(ctx context.Context, mode relay.Mode, cands []relay.Ca
 // next attempt to look it up there or send it there alone. On the last attempt,
 // and for an SMS fallback (its AlimTalk failed for good), it is recorded as
 // handed over to that relay: its delivery report, or none by the deadline
-// (unknown), says what became of it.
-func inDoubtResult(d relay.Delivery, pinnedTo int64, at time.Time, final bool) store.MessageResult {
+// (unknown), says what became of it. Where no report can name it (reportable
+// false: Aligo's name only an answered send's request id, SMTP sends none) it
+// is unknown at once, rather than awaiting a report until the deadline.
+func inDoubtResult(d relay.Delivery, pinnedTo int64, at time.Time, final, reportable bool) store.MessageResult {
 	r := store.MessageResult{ID: d.MessageID, RelayID: d.RelayID, SentChannel: string(d.Channel), Fallback: d.Fallback != nil,
 		Code: d.Code, Reason: relay.SanitizeReason(d.Reason)}
 	if pinnedTo != 0 {
@@ -444,7 +448,23 @@ func inDoubtResult(d relay.Delivery, pinnedTo int64, at time.Time, final bool) s
 	}
 	r.Status, r.SentAt = store.MessageSent, at
 	r.Reason = relay.SanitizeReason(r.Reason + "; the relay may have taken it, so it was not sent again")
+	if !reportable {
+		r.Status, r.ResultAt = store.MessageUnknown, at
+		r.Reason = relay.SanitizeReason(r.Reason + ", and no delivery report can name it")
+	}
 	return r
+}
+
+// reportsByID says whether relay id (one of cands) names our message ids in its
+// delivery reports (relay.Kind.ReportsByID).
+func reportsByID(cands []relay.Candidate, id int64) bool {
+	for _, c := range cands {
+		if c.ID == id {
+			kind, _ := relay.KindOf(c.Kind)
+			return kind.ReportsByID
+		}
+	}
+	return false
 }
 
 // unsubscribeTokens answers the one-click unsubscribe token of the customer of
@@ -651,7 +671,8 @@ func (c *counter) add(r store.MessageResult) { c.addN(r, 1) }
 
 // addN counts n messages with r's outcome.
 func (c *counter) addN(r store.MessageResult, n int64) {
-	if r.Status != store.MessageSent && r.Status != store.MessageDelivered && r.Status != store.MessageFailed {
+	if r.Status != store.MessageSent && r.Status != store.MessageDelivered && r.Status != store.MessageFailed &&
+		r.Status != store.MessageUnknown {
 		return // pending or sending: not handled yet
 	}
 	rc := c.relays[r.RelayID]
@@ -670,6 +691,10 @@ func (c *counter) addN(r store.MessageResult, n int64) {
 	case store.MessageFailed:
 		c.res.Failed += n
 		rc.Failed += n
+	case store.MessageUnknown:
+		// Handed over to the relay, which may have it (inDoubtResult).
+		c.res.Unknown += n
+		rc.Sent += n
 	}
 	if r.Fallback {
 		c.res.Fallback += n
@@ -682,6 +707,7 @@ func (c *counter) addResult(r workflows.SendChunkResult) {
 	c.res.Sent += r.Sent
 	c.res.Delivered += r.Delivered
 	c.res.Failed += r.Failed
+	c.res.Unknown += r.Unknown
 	c.res.Fallback += r.Fallback
 	for _, o := range r.Relays {
 		rc := c.relays[o.RelayID]

@@ -539,6 +539,42 @@ func TestATimedOutAligoSendIsLookedUpNotSentAgain(t *testing.T) {
 	}
 }
 
+// A send Aligo took but answered too late, whose history stays unreadable
+// through all ten attempts, is handed over on the last one; with no Aligo
+// request id no report can ever name it, so it is unknown at once (code
+// timeout, from the call) instead of awaiting a report until the deadline
+// gives it up (code no_report). The campaign completes with it unknown, and
+// Aligo received it once.
+func TestAnAligoSendInDoubtToTheEndIsUnknownAtOnce(t *testing.T) {
+	late := sim.Duration(time.Second)
+	f := newFixtureWith(t, 4, sim.Options{Seed: 3, Settings: sim.Settings{AnswerDelay: late}}, relay.KindAligoSMS, false)
+	client := relay.NewHTTPClient(200*time.Millisecond, f.acts.RelayOptions.Egress)
+	var historyDown atomic.Bool
+	historyDown.Store(true)
+	client.Transport = refuseHistory{next: client.Transport, down: &historyDown}
+	f.acts.RelayOptions.HTTPClient = client
+	attempts, progress := f.runCampaignRun(1, nil)
+	if len(attempts) != 10 {
+		t.Fatalf("chunk attempts %v, want 10", attempts)
+	}
+	if got := f.sim.Stats().Relays["aligo"]; got.Received != 4 || got.Requests != 1 {
+		t.Fatalf("Aligo %+v: want the 4 messages once", got)
+	}
+	for _, r := range f.rows() {
+		if r.Status != "unknown" || r.Code != relay.CodeTimeout {
+			t.Fatalf("message %d is %s with code %q; want unknown, code %q (settled by the send, not by the report deadline)",
+				r.ID, r.Status, r.Code, relay.CodeTimeout)
+		}
+	}
+	c, err := f.st.Campaign(context.Background(), f.account, f.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != store.CampaignCompleted || c.Unknown != 4 || progress.Counts.Unknown != 4 || progress.Counts.Pending != 0 {
+		t.Fatalf("campaign %s with %d unknown; progress %+v", c.Status, c.Unknown, progress.Counts)
+	}
+}
+
 // refuseHistory fails the requests for Aligo's history (its list/ calls)
 // while down is set.
 type refuseHistory struct {

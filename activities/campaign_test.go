@@ -77,7 +77,7 @@ func TestDoubtOfAPinnedMessageAndItsFallback(t *testing.T) {
 		if !inDoubt {
 			continue
 		}
-		if res := inDoubtResult(c.d, pin, time.Now(), false); res.RelayID != c.d.RelayID {
+		if res := inDoubtResult(c.d, pin, time.Now(), false, true); res.RelayID != c.d.RelayID {
 			t.Errorf("%s: recorded at relay %d, want %d", c.name, res.RelayID, c.d.RelayID)
 		}
 	}

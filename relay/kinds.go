@@ -26,6 +26,11 @@ type Kind struct {
 	// Idempotent: the relay honours our idempotency key, so resending a message it
 	// may already have is safe.
 	Idempotent bool
+	// ReportsByID: its delivery reports name our message id, so a message it
+	// took without answering (held in doubt) is still settled by its report.
+	// Aligo's reports are asked for by the request id of an answered send (mid),
+	// and SMTP sends none.
+	ReportsByID bool
 	// Settings are the fields of the kind's configuration, in the order problems
 	// are reported; their names are the configuration struct's JSON names.
 	Settings []Setting
@@ -133,11 +138,11 @@ var Kinds = []Kind{
 			return nil
 		}}, func(c SMTPConfig, o Options) Sender { return NewSMTP(c, o) }),
 	kind(Kind{Name: KindHTTP, Channels: []Channel{ChannelAlimTalk, ChannelSMS, ChannelLMS, ChannelEmail},
-		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true,
+		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true, ReportsByID: true,
 		Settings: []Setting{baseURLSetting(""), tokenSetting, fromSetting},
 	}, func(c HTTPConfig, o Options) Sender { return NewHTTP(c, o) }),
 	kind(Kind{Name: KindSimulator, Channels: []Channel{ChannelAlimTalk, ChannelSMS, ChannelLMS, ChannelEmail},
-		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true,
+		MaxBatch: httpMaxBatch, Reports: true, Lookup: true, Idempotent: true, ReportsByID: true,
 		Settings: []Setting{
 			baseURLSetting(""),
 			{Name: "name", Type: typeString, Required: true, check: checkSimName,

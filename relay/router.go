@@ -36,6 +36,7 @@ func (m Mode) Valid() bool { return m == ModeWeighted || m == ModeCheapest || m 
 type Candidate struct {
 	ID       int64
 	Name     string
+	Kind     string // the relay's kind (KindOf)
 	Channels []Channel
 	Weight   int     // the campaign's weight for this relay; 0 = standby (failover only)
 	Price    int64   // per message, in the account's money unit; only compared

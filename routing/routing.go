@@ -31,7 +31,7 @@ func Candidate(r store.Relay, weight int, opts relay.Options) (relay.Candidate, 
 		channels = append(channels, relay.ChannelLMS)
 	}
 	return relay.Candidate{
-		ID: r.ID, Name: r.Name, Channels: channels, Weight: weight, Price: r.PriceMilli,
+		ID: r.ID, Name: r.Name, Kind: r.Kind, Channels: channels, Weight: weight, Price: r.PriceMilli,
 		Rate: float64(r.RateLimit), Sender: sender,
 	}, nil
 }

@@ -587,11 +587,12 @@ func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
 
 func (w *campaignWorkflow) applyChunk(now time.Time, r SendChunkResult) {
 	c := &w.st.Progress.Counts
-	handled := r.Sent + r.Delivered + r.Failed
+	handled := r.Sent + r.Delivered + r.Failed + r.Unknown
 	c.Pending = max(0, c.Pending-handled)
 	c.Sent += r.Sent
 	c.Delivered += r.Delivered
 	c.Failed += r.Failed
+	c.Unknown += r.Unknown
 	c.Fallback += r.Fallback
 	for _, rc := range r.Relays {
 		w.relay(rc.RelayID).add(rc)

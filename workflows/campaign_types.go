@@ -271,8 +271,10 @@ type SendChunkResult struct {
 	Sent      int64 // accepted, awaiting a report
 	Delivered int64
 	Failed    int64
-	Fallback  int64
-	Relays    []RelayCounts
+	// Unknown: handed over in doubt to a relay whose reports cannot name it.
+	Unknown  int64 `json:",omitempty"`
+	Fallback int64
+	Relays   []RelayCounts
 }
 
 // CollectReportsInput polls the campaign's relays once.

@@ -90,6 +90,14 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		if err != nil {
 			return out, err
 		}
+		if owed(after) > 0 {
+			// Owed their fallback and not sent it: a poll's worker died
+			// between the report and the fallback, or no relay took it then.
+			if after, err = a.sendLeftOwed(ctx, in, mark, perRelay, &out); err != nil {
+				return out, err
+			}
+			out.Relays = relayCounts(perRelay)
+		}
 		for _, aw := range after {
 			out.Awaiting += aw.Awaiting
 			out.Awaited = append(out.Awaited, workflowsAwaited(aw))
@@ -157,6 +165,7 @@ func (a *Activities) pollRelays(ctx context.Context, in workflows.CollectReports
 		wg      sync.WaitGroup
 		pollErr error
 		touched []int64 // message ids whose statistics changed, every relay's
+		owed    []int64 // message ids the reports left owed their fallback
 	)
 	for _, aw := range awaited {
 		r, ok := byID[aw.RelayID]
@@ -191,6 +200,7 @@ func (a *Activities) pollRelays(ctx context.Context, in workflows.CollectReports
 			mu.Lock()
 			defer mu.Unlock()
 			touched = append(touched, res.touched...)
+			owed = append(owed, res.owed...)
 			if err != nil {
 				pollErr = errors.Join(pollErr, err)
 				return
@@ -204,6 +214,14 @@ func (a *Activities) pollRelays(ctx context.Context, in workflows.CollectReports
 	}
 	stop := heartbeatEvery(ctx, 5*time.Second, nil)
 	wg.Wait()
+	// The AlimTalks these reports left owed their fallback are sent it now.
+	if len(owed) > 0 {
+		if rows, err := a.Store.OwedMessages(ctx, keyOf(in.AccountID, in.CampaignID), owed); err != nil {
+			pollErr = errors.Join(pollErr, err)
+		} else if err := a.sendOwedFallbacks(ctx, in, rows, perRelay, out); err != nil {
+			pollErr = errors.Join(pollErr, err)
+		}
+	}
 	// The statistics of what changed, once for all relays (their reports
 	// interleave over the same blocks), even when a poll failed half way.
 	if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(touched)); err != nil {
@@ -247,6 +265,7 @@ type relayPoll struct {
 	changed map[string]int64
 	others  int64
 	touched []int64
+	owed    []int64 // messages its reports left owed their fallback (of any campaign)
 	more    bool
 }
 
@@ -326,6 +345,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			// not counted yet (a poll beside the chunks); the cursor stays
 			// before it, and a later poll reads it again.
 			held bool
+			owed []int64 // messages the page left owed their fallback (markOwed)
 			err  error
 		}
 		var inflight []chan applied
@@ -336,6 +356,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				return true, done.err
 			}
 			mergeAll(done.changed, done.all)
+			res.owed = append(res.owed, done.owed...)
 			if done.held {
 				return true, nil
 			}
@@ -356,6 +377,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				inflight = inflight[1:]
 				if done.err == nil {
 					mergeAll(done.changed, done.all)
+					res.owed = append(res.owed, done.owed...)
 				} else if err == nil {
 					err = done.err
 				}
@@ -390,13 +412,18 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			ch := make(chan applied, 1)
 			go func() {
 				k := keyOf(in.AccountID, in.CampaignID)
+				owed, err := a.markOwed(ctx, r.AccountID, results)
+				if err != nil {
+					ch <- applied{err: err}
+					return
+				}
 				if len(in.Counted) == 0 {
 					own, all, err := a.Store.ApplyReports(ctx, k, results, store.MessageSent, store.MessageSending)
-					ch <- applied{next: p.Next, changed: own, all: all, err: err}
+					ch <- applied{next: p.Next, changed: own, all: all, owed: owed, err: err}
 					return
 				}
 				own, all, held, err := a.Store.ApplyCountedReports(ctx, k, storeRanges(in.Counted), results)
-				ch <- applied{next: p.Next, changed: own, all: all, held: held > 0, err: err}
+				ch <- applied{next: p.Next, changed: own, all: all, held: held > 0, owed: owed, err: err}
 			}()
 			inflight = append(inflight, ch)
 			if !p.More {
@@ -483,7 +510,8 @@ func reportResult(rep relay.Report) (store.MessageResult, bool) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at}
+	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at,
+		OnFallback: relay.IsFallbackKey(rep.Key)}
 	switch rep.Outcome {
 	case relay.Delivered:
 		r.Status, r.Code, r.Reason = store.MessageDelivered, "", ""
@@ -493,4 +521,156 @@ func reportResult(rep relay.Report) (store.MessageResult, bool) {
 		return r, false
 	}
 	return r, true
+}
+
+// markOwed turns the results of a report page that fail an AlimTalk with
+// fallback text, still awaiting and whose fallback was not sent, into its
+// being owed that fallback (store.MessageResult.FallbackDue): the message
+// stays awaiting with the AlimTalk's failure, and the poll sends the fallback
+// (sendOwedFallbacks). The mark is written with the report, so a poll that
+// dies before sending leaves it for a later one (sendLeftOwed).
+// It answers the ids it marked.
+func (a *Activities) markOwed(ctx context.Context, accountID int64, results []store.MessageResult) ([]int64, error) {
+	var ids []int64
+	for _, r := range results {
+		if r.Status == store.MessageFailed && !r.OnFallback && relay.FallbackCovers(r.Code) {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	owed, err := a.Store.OwedFallbacks(ctx, accountID, ids)
+	if err != nil {
+		return nil, err
+	}
+	ids = ids[:0]
+	for i := range results {
+		if r := &results[i]; r.Status == store.MessageFailed && owed[r.ID] && !r.OnFallback && relay.FallbackCovers(r.Code) {
+			r.Status, r.FallbackDue, r.ResultAt = store.MessageSent, true, time.Time{}
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
+}
+
+// owedBatch is how many messages owed their fallback one poll sends at most
+// from what earlier polls left (sendLeftOwed).
+const owedBatch = 2500
+
+// owed is how many of the awaited messages are owed their fallback.
+func owed(aws []store.AwaitedRelay) int64 {
+	var n int64
+	for _, aw := range aws {
+		n += aw.Owed
+	}
+	return n
+}
+
+// sendLeftOwed sends the fallbacks of messages from mark on that earlier polls
+// left owed, adds what changed to out and perRelay, and answers what awaits
+// from mark on afterwards.
+func (a *Activities) sendLeftOwed(ctx context.Context, in workflows.CollectReportsInput, mark int64,
+	perRelay map[int64]*workflows.RelayCounts, out *workflows.CollectReportsResult) ([]store.AwaitedRelay, error) {
+	k := keyOf(in.AccountID, in.CampaignID)
+	rows, err := a.Store.OwedMessagesFrom(ctx, k, mark, in.LastID, owedBatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.sendOwedFallbacks(ctx, in, rows, perRelay, out); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(ids)); err != nil {
+		a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
+	}
+	return a.Store.AwaitedRelays(ctx, k, mark, in.LastID)
+}
+
+// sendOwedFallbacks sends the SMS/LMS fallback of each AlimTalk in rows, owed
+// it since its delivery report said it failed, through the campaign's relays
+// that carry it (as the send does for an AlimTalk refused at once), and writes
+// each outcome: the fallback handed over (awaiting its own report), delivered
+// or failed. A fallback no relay took stays owed, for a later poll; one with
+// no relay to carry it, or no text that fits, leaves the AlimTalk's failure.
+// What changed is added to out and perRelay, as a chunk counts its sends.
+func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.CollectReportsInput, rows []store.ChunkMessage,
+	perRelay map[int64]*workflows.RelayCounts, out *workflows.CollectReportsResult) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
+	if err != nil {
+		return classify(err)
+	}
+	cands, err := a.candidates(ctx, c)
+	if err != nil {
+		return err
+	}
+	tpl := store.Template(c.Content)
+	at := time.Now()
+	failed := map[int64]relay.Result{} // the AlimTalk's failure, by message id
+	byID := map[int64]store.ChunkMessage{}
+	var msgs []relay.Message
+	var results []store.MessageResult
+	alimtalkFailed := func(r store.ChunkMessage, why string) store.MessageResult {
+		return store.MessageResult{ID: r.ID, Status: store.MessageFailed, RelayID: r.RelayID, SentChannel: string(relay.ChannelAlimTalk),
+			Code: r.Code, Reason: relay.SanitizeReason(relay.CodeSentence(r.Code) + "; " + why), ResultAt: at}
+	}
+	for _, r := range rows {
+		res := relay.Result{MessageID: r.ID, Outcome: relay.RecipientFailed, Code: r.Code, Reason: relay.CodeSentence(r.Code)}
+		fb, ok := relay.FallbackFor(messageOf(r, c.Run, tpl), res)
+		if !ok {
+			results = append(results, alimtalkFailed(r, "its fallback text cannot be sent"))
+			continue
+		}
+		failed[r.ID], byID[r.ID] = res, r
+		msgs = append(msgs, fb)
+	}
+	var deliveries []relay.Delivery
+	if len(msgs) > 0 {
+		deliveries = a.Router.Send(ctx, routingMode(c), cands, msgs)
+	}
+	for _, d := range deliveries {
+		first := failed[d.MessageID]
+		d.Fallback = &first
+		switch {
+		case d.InDoubt:
+			results = append(results, inDoubtResult(d, 0, at, true, reportsByID(cands, d.RelayID)))
+		case d.Outcome == relay.RelayFault && d.Code == relay.CodeNoRelay:
+			results = append(results, alimtalkFailed(byID[d.MessageID], fmt.Sprintf("no relay carries its %s fallback", d.Channel)))
+		case d.Outcome == relay.RelayFault:
+			// No relay took it now: it stays owed, for a later poll.
+		default:
+			res, _ := resultOf(d, at, true)
+			results = append(results, res)
+		}
+	}
+	if _, err := a.Store.ApplyResults(context.WithoutCancel(ctx), in.AccountID, results, store.MessageSent); err != nil {
+		return err
+	}
+	counter := newCounter()
+	for _, r := range results {
+		counter.add(r)
+	}
+	got := counter.result()
+	out.Delivered += got.Delivered
+	out.Failed += got.Failed
+	out.Unknown += got.Unknown
+	out.Fallback += got.Fallback
+	for _, rc := range got.Relays {
+		p := perRelay[rc.RelayID]
+		if p == nil {
+			p = &workflows.RelayCounts{RelayID: rc.RelayID}
+			perRelay[rc.RelayID] = p
+		}
+		p.Sent += rc.Sent
+		p.Delivered += rc.Delivered
+		p.Failed += rc.Failed
+		p.Fallback += rc.Fallback
+	}
+	return nil
 }

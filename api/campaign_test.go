@@ -395,6 +395,101 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-alimtalk-fallback.json")
 }
 
+// An AlimTalk the relay took but whose delivery report says it could not
+// reach the recipient (blocked) is owed its SMS fallback: the report poll
+// sends it through the SMS relay. Here the SMS relay is down when the reports
+// come, so the 40 stay owed (awaiting, the campaign still running) until it is
+// back; then every customer gets the SMS once, and the campaign, its rows,
+// the progress and the simulator agree.
+func TestAlimTalkFailedInItsReportFallsBackToSMS(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	simulator, base := startSim(t, sim.Settings{})
+	one := 1.0
+	for _, p := range []sim.Patch{{Relay: "kakao", ReportFailRate: &one}, {Relay: "sms", FaultRate: &one}} {
+		if err := simulator.Control(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := importCustomers(t, c, "보고 대체", 1, 40, "VIP")
+	kakao := simRelay(t, c, "kakao", base, "alimtalk", 1)
+	sms := simRelay(t, c, "sms", base, "sms", 1)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "알림", "channel": "alimtalk", "provider_template_code": "TP1",
+		"sender_key": "sk", "body": "#{이름}님 주문이 접수되었습니다", "fallback_text": "#{이름}님 주문 접수"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "보고 후 대체", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+
+	// Every AlimTalk's report said blocked; the SMS relay refuses every call.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var owed int
+		if err := h.db.Get(&owed, `SELECT COUNT(*) FROM campaign_messages WHERE campaign_id = ? AND status = 'sent'
+			AND fallback_due = 1 AND fallback = 0 AND code = 'blocked' AND relay_id = ?`, camp.ID, kakao); err != nil {
+			t.Fatal(err)
+		}
+		if owed == 40 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 40 messages owed their fallback after a minute", owed)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var running campaignOut
+	c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", camp.ID), nil).Expect(200).JSON(&running)
+	if running.Status != "running" {
+		t.Fatalf("with the fallbacks owed the campaign is %s, want running", running.Status)
+	}
+	if err := simulator.Control(sim.Patch{Relay: "sms", Clear: true}); err != nil {
+		t.Fatal(err)
+	}
+	done := waitCampaign(t, c, camp.ID)
+	if done.Status != "completed" || done.Delivered != 40 || done.Fallback != 40 || done.Failed != 0 {
+		t.Fatalf("campaign %+v, want 40 delivered by their fallback", done)
+	}
+	st := simulator.Stats()
+	if st.Relays["kakao"].Unique != 40 || st.Relays["sms"].Unique != 40 || st.Relays["sms"].Duplicates != 0 || st.Redelivered != 0 {
+		t.Fatalf("simulator %+v: want 40 AlimTalks and 40 SMS, each once", st)
+	}
+	var rows []struct {
+		Status      string `db:"status"`
+		Fallback    bool   `db:"fallback"`
+		Due         bool   `db:"fallback_due"`
+		SentChannel string `db:"sent_channel"`
+		RelayID     int64  `db:"relay_id"`
+		N           int64  `db:"n"`
+	}
+	if err := h.db.Select(&rows, `SELECT TRIM(status) AS status, fallback, fallback_due, sent_channel, relay_id, COUNT(*) AS n
+		FROM campaign_messages WHERE campaign_id = ? GROUP BY status, fallback, fallback_due, sent_channel, relay_id`, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Status != "delivered" || !rows[0].Fallback || rows[0].Due || rows[0].SentChannel != "sms" ||
+		rows[0].RelayID != sms || rows[0].N != 40 {
+		t.Fatalf("rows %+v, want 40 delivered by SMS at relay %d", rows, sms)
+	}
+	v, err := h.tc.QueryWorkflow(context.Background(), workflows.CampaignWorkflowID(camp.ID), "", workflows.QueryCampaignProgress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p workflows.CampaignProgress
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	var atSMS workflows.RelayCounts
+	for _, rc := range p.Relays {
+		if rc.RelayID == sms {
+			atSMS = rc
+		}
+	}
+	if atSMS.Sent != 40 || atSMS.Delivered != 40 || atSMS.Fallback != 40 {
+		t.Fatalf("progress per relay %+v: want the SMS relay's 40 fallbacks sent and delivered", p.Relays)
+	}
+	h.recordHistory(t, workflows.CampaignWorkflowID(camp.ID), "campaign-report-fallback.json")
+}
+
 // progressAgreesWithRows queries the running workflow's progress; while it
 // awaits reports, and when nothing changed between two queries around a read of
 // the rows, it checks the progress against the rows and answers true.

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/sendingo/sendingo/render"
@@ -26,6 +27,19 @@ func truncateBytes(s string, max int) string {
 	return s
 }
 
+// FallbackCovers says whether an AlimTalk that failed for its recipient with
+// code goes out again as SMS/LMS: not for opted-out recipients (the opt-out
+// covers SMS too) nor numbers that cannot take any message.
+func FallbackCovers(code string) bool {
+	return code != CodeOptedOut && code != CodeInvalidNumber
+}
+
+// IsFallbackKey says whether a relay's message id is a fallback's ("42-sms",
+// "42-r2-lms"; FallbackFor) rather than the first send's ("42", "42-r2").
+func IsFallbackKey(key string) bool {
+	return strings.HasSuffix(key, "-"+string(ChannelSMS)) || strings.HasSuffix(key, "-"+string(ChannelLMS))
+}
+
 // FallbackFor decides whether the AlimTalk message m, which ended with r, goes out
 // again as SMS or LMS, and builds that message. It does when m is an AlimTalk with
 // fallback text and r is a RecipientFailed — except for opted-out recipients (the
@@ -39,10 +53,8 @@ func truncateBytes(s string, max int) string {
 // The fallback keeps m's ID and gets the Key "<id>-sms" / "<id>-lms", so a relay
 // that carries both channels does not drop it as a repeat of the AlimTalk.
 func FallbackFor(m Message, r Result) (Message, bool) {
-	if m.Channel != ChannelAlimTalk || m.Fallback == nil || m.Fallback.Body == "" || r.Outcome != RecipientFailed {
-		return Message{}, false
-	}
-	if r.Code == CodeOptedOut || r.Code == CodeInvalidNumber {
+	if m.Channel != ChannelAlimTalk || m.Fallback == nil || m.Fallback.Body == "" || r.Outcome != RecipientFailed ||
+		!FallbackCovers(r.Code) {
 		return Message{}, false
 	}
 	body := m.Fallback.Body

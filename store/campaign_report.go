@@ -20,6 +20,8 @@ type AwaitedRelay struct {
 	Awaiting    int64     `db:"awaiting"`
 	FirstID     int64     `db:"first_id"` // the lowest id among them
 	FirstSentAt time.Time `db:"first_sent_at"`
+	// Owed: how many of them are owed their fallback (OwedMessagesFrom).
+	Owed int64 `db:"owed"`
 }
 
 // AwaitedRelays lists, per relay, the campaign's messages with ids in [first,
@@ -33,7 +35,8 @@ func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last in
 	)
 	err := inIDRanges(ctx, first, last, func(ctx context.Context, lo, hi int64) error {
 		var part []AwaitedRelay
-		if err := s.db.SelectContext(ctx, &part, `SELECT relay_id, COUNT(*) AS awaiting, MIN(id) AS first_id, MIN(sent_at) AS first_sent_at
+		if err := s.db.SelectContext(ctx, &part, `SELECT relay_id, COUNT(*) AS awaiting, MIN(id) AS first_id, MIN(sent_at) AS first_sent_at,
+				SUM(fallback_due) AS owed
 			FROM campaign_messages FORCE INDEX (PRIMARY)
 			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id`,
 			lo, hi, k.ID, k.AccountID); err != nil {
@@ -48,6 +51,7 @@ func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last in
 				continue
 			}
 			out[i].Awaiting += p.Awaiting
+			out[i].Owed += p.Owed
 			out[i].FirstID = min(out[i].FirstID, p.FirstID)
 			if p.FirstSentAt.Before(out[i].FirstSentAt) {
 				out[i].FirstSentAt = p.FirstSentAt
@@ -199,4 +203,73 @@ func (s *Store) AdvanceReportCursor(ctx context.Context, accountID, relayID int6
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// OwedFallbacks answers which of the messages ids (of any campaign of the
+// account: a relay's report stream is shared) an AlimTalk failure report would
+// leave owed an SMS/LMS fallback: AlimTalks still awaiting their report, whose
+// fallback has not been sent and which have fallback text.
+func (s *Store) OwedFallbacks(ctx context.Context, accountID int64, ids []int64) (map[int64]bool, error) {
+	owed := map[int64]bool{}
+	for i := 0; i < len(ids); i += resultBatch {
+		var q sqlText
+		q.sql("SELECT id FROM campaign_messages WHERE account_id = ")
+		q.int(accountID)
+		q.sql(" AND status = 'sent' AND fallback = 0 AND sent_channel = 'alimtalk' AND fallback_body <> '' AND id IN (")
+		for j, id := range ids[i:min(i+resultBatch, len(ids))] {
+			if j > 0 {
+				q.sql(",")
+			}
+			q.int(id)
+		}
+		q.sql(")")
+		var found []int64
+		if err := s.db.SelectContext(ctx, &found, q.String()); err != nil {
+			return nil, fmt.Errorf("find the messages owed a fallback: %w", err)
+		}
+		for _, id := range found {
+			owed[id] = true
+		}
+	}
+	return owed, nil
+}
+
+// owedWhere selects campaign k's messages owed their fallback: awaiting, with
+// the mark (MessageResult.FallbackDue) and no fallback sent.
+const owedWhere = ` AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'sent' AND m.fallback_due = 1 AND m.fallback = 0`
+
+// OwedMessages loads those of the messages ids that campaign k owes their
+// fallback (ChunkMessage.Code is the AlimTalk's failure).
+func (s *Store) OwedMessages(ctx context.Context, k CampaignKey, ids []int64) ([]ChunkMessage, error) {
+	var out []ChunkMessage
+	for i := 0; i < len(ids); i += resultBatch {
+		part := ids[i:min(i+resultBatch, len(ids))]
+		var q sqlText
+		q.sql("SELECT " + chunkColumns + " FROM campaign_messages m WHERE m.id IN (")
+		for j, id := range part {
+			if j > 0 {
+				q.sql(",")
+			}
+			q.int(id)
+		}
+		q.sql(")" + owedWhere + " ORDER BY m.id")
+		ms, err := s.scanChunk(ctx, 0, 0, q.String(), k.ID, k.AccountID)
+		if err != nil {
+			return nil, fmt.Errorf("load the messages owed a fallback: %w", err)
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+// OwedMessagesFrom loads up to limit messages with ids in [first, last] that
+// campaign k owes their fallback, in id order: those a report poll marked and
+// did not send (its worker died, or no relay took them then).
+func (s *Store) OwedMessagesFrom(ctx context.Context, k CampaignKey, first, last int64, limit int) ([]ChunkMessage, error) {
+	ms, err := s.scanChunk(ctx, 0, 0, `SELECT `+chunkColumns+` FROM campaign_messages m FORCE INDEX (PRIMARY)
+		WHERE m.id BETWEEN ? AND ?`+owedWhere+` ORDER BY m.id LIMIT ?`, first, last, k.ID, k.AccountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("load the messages owed a fallback: %w", err)
+	}
+	return ms, nil
 }

@@ -254,6 +254,16 @@ type MessageResult struct {
 	Reason      string
 	SentAt      time.Time
 	ResultAt    time.Time
+	// FallbackDue leaves the message awaiting (sent) but owed its SMS/LMS
+	// fallback: its AlimTalk's delivery report said it failed (MarkOwedFallbacks).
+	// Every other result clears the mark.
+	FallbackDue bool
+	// OnFallback says a delivery report is about the message's fallback (the
+	// relay echoed its "-sms"/"-lms" key): it applies only to a row whose
+	// fallback was sent, and a report about the AlimTalk only to one whose
+	// fallback was not, so an AlimTalk's report read again after its fallback
+	// went out cannot overwrite the fallback's state.
+	OnFallback bool
 }
 
 // resultBatch is how many rows one result UPDATE carries, and resultSpan the
@@ -307,7 +317,31 @@ func (s *Store) ApplyReports(ctx context.Context, k CampaignKey, results []Messa
 	if len(from) == 0 {
 		return nil, nil, errors.New("apply reports: no status to move the messages from")
 	}
-	return s.applyResults(ctx, k.AccountID, results, movedFrom(k.AccountID, from), k.ID)
+	where := movedFrom(k.AccountID, from)
+	reportScope(&where, results)
+	return s.applyResults(ctx, k.AccountID, results, where, k.ID)
+}
+
+// reportScope adds to a report statement's condition that a report about a
+// fallback (MessageResult.OnFallback) moves only a row whose fallback was
+// sent, and a report about the AlimTalk (or any first send) only a row whose
+// fallback was not.
+func reportScope(where *sqlText, results []MessageResult) {
+	var fb []MessageResult
+	for _, r := range results {
+		if r.OnFallback {
+			fb = append(fb, r)
+		}
+	}
+	if len(fb) == 0 {
+		where.sql(" AND m.fallback = 0")
+		return
+	}
+	where.sql(" AND (m.fallback = 0 AND m.id NOT IN ")
+	idList(where, fb)
+	where.sql(" OR m.fallback = 1 AND m.id IN ")
+	idList(where, fb)
+	where.sql(")")
 }
 
 // IDRange is an inclusive range of message ids.
@@ -347,6 +381,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 		where.int(r.To)
 	}
 	where.sql("))")
+	reportScope(&where, results)
 	if own, all, err = s.applyResults(ctx, k.AccountID, results, where, k.ID); err != nil {
 		return own, all, 0, err
 	}
@@ -357,15 +392,28 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	if n >= int64(len(results)) {
 		return own, all, 0, nil // every report moved its message
 	}
+	// What is held: the reports still to apply to the campaign's messages. A
+	// report that left its message owed a fallback was applied, and one about
+	// a send the message has moved past (reportScope) never will be.
+	pending := make([]MessageResult, 0, len(results))
+	for _, r := range results {
+		if !r.FallbackDue {
+			pending = append(pending, r)
+		}
+	}
+	if len(pending) == 0 {
+		return own, all, 0, nil
+	}
 	var q sqlText
-	q.sql("SELECT COUNT(*) FROM campaign_messages WHERE account_id = ")
+	q.sql("SELECT COUNT(*) FROM campaign_messages m WHERE m.account_id = ")
 	q.int(k.AccountID)
-	q.sql(" AND campaign_id = ")
+	q.sql(" AND m.campaign_id = ")
 	q.int(k.ID)
-	q.sql(" AND status IN ")
+	q.sql(" AND m.status IN ")
 	statusList(&q, []string{MessageSent, MessageSending})
-	q.sql(" AND id IN ")
-	idList(&q, results)
+	q.sql(" AND m.id IN ")
+	idList(&q, pending)
+	reportScope(&q, pending)
 	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
 		return own, all, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
 	}
@@ -455,11 +503,14 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 	}
 	for _, r := range results {
 		k := slices.Index(order, r.Status)
-		fb := 0
+		fb, due := 0, 0
 		if r.Fallback {
 			fb = 1
 		}
-		all[next[k]] = resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb,
+		if r.FallbackDue {
+			due = 1
+		}
+		all[next[k]] = resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb, due: due,
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
 			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)}
 		next[k]++
@@ -527,7 +578,7 @@ type resultRow struct {
 	id                     int64
 	relay                  int64
 	channel                string
-	fallback               int
+	fallback, due          int
 	provider, code, reason string
 	sentAt, resultAt       string
 }
@@ -553,6 +604,8 @@ var resultColumns = []resultColumn{
 		func(r resultRow) bool { return r.channel == "" }, func(t *sqlText, r resultRow) { t.str(r.channel) }},
 	{"fallback", func(a, b resultRow) bool { return a.fallback == b.fallback },
 		func(r resultRow) bool { return r.fallback == 0 }, func(t *sqlText, r resultRow) { t.int(int64(r.fallback)) }},
+	{"fallback_due", func(a, b resultRow) bool { return a.due == b.due },
+		func(resultRow) bool { return false }, func(t *sqlText, r resultRow) { t.int(int64(r.due)) }},
 	{"provider_id", func(a, b resultRow) bool { return a.provider == b.provider },
 		func(r resultRow) bool { return r.provider == "" }, func(t *sqlText, r resultRow) { t.str(r.provider) }},
 	{"code", func(a, b resultRow) bool { return a.code == b.code },

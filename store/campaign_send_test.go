@@ -350,3 +350,69 @@ func TestApplyReportsCountsThePollingCampaignsOwn(t *testing.T) {
 		t.Fatalf("A's page alone: own %v, all %v; want 6 each", own, all)
 	}
 }
+
+// A report is about one send of a message: the AlimTalk, or the fallback the
+// relay echoes with its "-sms" key. An AlimTalk's failure read again after
+// the message's fallback went out (a page read twice) must not overwrite the
+// fallback's state, nor keep the page held; the fallback's own report moves
+// it. A report that leaves its message owed the fallback is applied, not held.
+func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
+	ctx := context.Background()
+	st := testenv.Store(t)
+	db := testenv.DB(t)
+	const account, campaign = 990701, 990701
+	insert := func(recipient string, fallback int) int64 {
+		t.Helper()
+		res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, body, buttons, fallback_channel, fallback_body, status, relay_id, sent_channel, fallback, provider_id, sent_at)
+			VALUES (?, ?, 1, 1, ?, 'n', 'alimtalk', 'b', '', 'sms', 'fb', 'sent', 9, IF(? = 1, 'sms', 'alimtalk'), ?, 'p',
+			'2026-01-01 00:00:00')`, campaign, account, recipient, fallback, fallback)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		return id
+	}
+	sentFallback, owed := insert("+821000000301", 1), insert("+821000000302", 0)
+	k := store.CampaignKey{AccountID: account, ID: campaign}
+	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	blocked := func(id int64) store.MessageResult {
+		return store.MessageResult{ID: id, Status: store.MessageFailed, Code: "blocked", Reason: "blocked", ResultAt: at}
+	}
+	status := func(id int64) (s string, due bool) {
+		t.Helper()
+		if err := db.QueryRow(`SELECT TRIM(status), fallback_due FROM campaign_messages WHERE id = ?`, id).Scan(&s, &due); err != nil {
+			t.Fatal(err)
+		}
+		return s, due
+	}
+
+	// The AlimTalk's failure, again, for the message whose fallback is out;
+	// and the first one for the other, which leaves it owed.
+	markedOwed := blocked(owed)
+	markedOwed.Status, markedOwed.FallbackDue, markedOwed.ResultAt = store.MessageSent, true, time.Time{}
+	own, _, held, err := st.ApplyCountedReports(ctx, k, []store.IDRange{{From: sentFallback, To: owed}},
+		[]store.MessageResult{blocked(sentFallback), markedOwed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := status(sentFallback); s != store.MessageSent || own[store.MessageFailed] != 0 || held != 0 {
+		t.Fatalf("the fallback's message is %s (own changes %v, held %d): want it sent still, nothing held", s, own, held)
+	}
+	if s, due := status(owed); s != store.MessageSent || !due {
+		t.Fatalf("the other message is %s, due %v: want it awaiting, owed its fallback", s, due)
+	}
+	// The fallback's delivery report moves the first; the AlimTalk's does not
+	// reach the owed one as a report of its fallback would.
+	onFallback := store.MessageResult{ID: sentFallback, Status: store.MessageDelivered, ResultAt: at, OnFallback: true}
+	wrongSend := store.MessageResult{ID: owed, Status: store.MessageDelivered, ResultAt: at, OnFallback: true}
+	if _, _, err := st.ApplyReports(ctx, k, []store.MessageResult{onFallback, wrongSend}, store.MessageSent); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := status(sentFallback); s != store.MessageDelivered {
+		t.Fatalf("the fallback's report left its message %s, want delivered", s)
+	}
+	if s, due := status(owed); s != store.MessageSent || !due {
+		t.Fatalf("a fallback's report moved a message whose fallback was not sent: %s, due %v", s, due)
+	}
+}

@@ -766,8 +766,9 @@ func (w *campaignWorkflow) applyReports(now time.Time, r CollectReportsResult) {
 	c.Delivered += r.Delivered
 	c.Failed += r.Failed
 	c.Unknown += r.Unknown
+	c.Fallback += r.Fallback
 	for _, rc := range r.Relays {
-		w.relay(rc.RelayID).add(RelayCounts{Delivered: rc.Delivered, Failed: rc.Failed})
+		w.relay(rc.RelayID).add(rc)
 	}
 	w.st.Progress.UpdatedAt = now
 }

@@ -314,6 +314,9 @@ type AwaitedRelay struct {
 // CollectReportsResult is what the poll found.
 type CollectReportsResult struct {
 	Delivered, Failed, Unknown int64
+	// Fallback: AlimTalks whose report said they failed, sent their SMS/LMS
+	// fallback by the poll (Relays has them at the fallback's relay).
+	Fallback int64 `json:",omitempty"`
 	// Awaiting is how many of the campaign's messages still await a report:
 	// exact, except after a poll that stopped with More (the next poll
 	// follows at once and counts again), where it is an estimate, at least 1

@@ -24,9 +24,10 @@ var recordedHistories = []string{
 	"campaign-cancel-during-reports", "campaign-retry-run", "event-schedule-sync", "outbox-sweeper",
 	"campaign-zone-activity", // the zone from ResolveZone (versionZoneActivity)
 	"campaign-pipelined-prepare",
-	"campaign-report-pacing",  // report polls paced by what they found (versionReportPacing)
-	"campaign-aligned-chunks", // chunks that end with their statistics block (versionAlignedChunks)
-	"campaign-reports-beside", // report polls beside the chunks, of what they counted (versionReportsBeside)
+	"campaign-report-pacing",   // report polls paced by what they found (versionReportPacing)
+	"campaign-aligned-chunks",  // chunks that end with their statistics block (versionAlignedChunks)
+	"campaign-reports-beside",  // report polls beside the chunks, of what they counted (versionReportsBeside)
+	"campaign-report-fallback", // fallbacks sent by the report polls, for AlimTalks their reports failed
 	"invitation-mail", "password-reset", "scheduled-campaign", "campaign-schedule-sync", "campaign-audience",
 }
 

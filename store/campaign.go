@@ -311,7 +311,11 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 		if c.Status != CampaignCompleted && c.Status != CampaignFailed {
 			return fmt.Errorf("campaign %d is %s; only a finished campaign can retry its failed messages: %w", id, c.Status, ErrCampaignState)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages SET status = 'pending', code = '', reason = ''
+		// The message is sent again as it was written (an AlimTalk as an
+		// AlimTalk): a fallback the last run sent is no longer what the row
+		// holds, and a report about the new send must find it so
+		// (MessageResult.OnFallback).
+		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages SET status = 'pending', code = '', reason = '', fallback = 0, fallback_due = 0
 			WHERE campaign_id = ? AND id BETWEEN ? AND ? AND status = 'failed'`, id, c.FirstMessageID, c.LastMessageID)
 		if err != nil {
 			return fmt.Errorf("reset failed messages: %w", err)

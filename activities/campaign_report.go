@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
 	"github.com/sendingo/sendingo/workflows"
+	"go.temporal.io/sdk/activity"
 )
 
 // CollectReports polls the relays the campaign's awaited messages went through,
@@ -23,8 +25,8 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		return out, nil
 	}
 	if in.GiveUp {
-		n, err := a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
-		out.Unknown = n
+		var err error
+		out.Unknown, out.Failed, err = a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
 		return out, err
 	}
 	relays, err := a.Store.Relays(ctx, in.AccountID, "", false)
@@ -93,7 +95,10 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		if owed(after) > 0 {
 			// Owed their fallback and not sent it: a poll's worker died
 			// between the report and the fallback, or no relay took it then.
-			if after, err = a.sendLeftOwed(ctx, in, mark, perRelay, &out); err != nil {
+			stop := heartbeatEvery(ctx, 5*time.Second, nil)
+			after, err = a.sendLeftOwed(ctx, in, mark, perRelay, &out)
+			stop()
+			if err != nil {
 				return out, err
 			}
 			out.Relays = relayCounts(perRelay)
@@ -556,7 +561,12 @@ func (a *Activities) markOwed(ctx context.Context, accountID int64, results []st
 
 // owedBatch is how many messages owed their fallback one poll sends at most
 // from what earlier polls left (sendLeftOwed).
-const owedBatch = 2500
+const owedBatch = 1000
+
+// owedLease is how long a poll's claim on fallbacks it is sending lasts:
+// longer than a poll may run (its StartToCloseTimeout), so a claim older than
+// this was left by a poll that died.
+const owedLease = 15 * time.Minute
 
 // owed is how many of the awaited messages are owed their fallback.
 func owed(aws []store.AwaitedRelay) int64 {
@@ -573,6 +583,12 @@ func owed(aws []store.AwaitedRelay) int64 {
 func (a *Activities) sendLeftOwed(ctx context.Context, in workflows.CollectReportsInput, mark int64,
 	perRelay map[int64]*workflows.RelayCounts, out *workflows.CollectReportsResult) ([]store.AwaitedRelay, error) {
 	k := keyOf(in.AccountID, in.CampaignID)
+	now := time.Now()
+	stale, err := a.Store.SettleStaleOwed(ctx, k, mark, in.LastID, now.Add(-owedLease), now)
+	if err != nil {
+		return nil, err
+	}
+	out.Unknown += stale
 	rows, err := a.Store.OwedMessagesFrom(ctx, k, mark, in.LastID, owedBatch)
 	if err != nil {
 		return nil, err
@@ -611,7 +627,17 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 		return err
 	}
 	tpl := store.Template(c.Content)
-	at := time.Now()
+	k := c.Key()
+	at := store.ClaimTime(time.Now(), activity.GetInfo(ctx).Attempt)
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	mine, err := a.Store.ClaimOwed(ctx, k, ids, at)
+	if err != nil {
+		return err
+	}
+	rows = slices.DeleteFunc(rows, func(r store.ChunkMessage) bool { return !mine[r.ID] })
 	failed := map[int64]relay.Result{} // the AlimTalk's failure, by message id
 	byID := map[int64]store.ChunkMessage{}
 	var msgs []relay.Message
@@ -634,6 +660,7 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 	if len(msgs) > 0 {
 		deliveries = a.Router.Send(ctx, routingMode(c), cands, msgs)
 	}
+	var retry []int64
 	for _, d := range deliveries {
 		first := failed[d.MessageID]
 		d.Fallback = &first
@@ -643,13 +670,14 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 		case d.Outcome == relay.RelayFault && d.Code == relay.CodeNoRelay:
 			results = append(results, alimtalkFailed(byID[d.MessageID], fmt.Sprintf("no relay carries its %s fallback", d.Channel)))
 		case d.Outcome == relay.RelayFault:
-			// No relay took it now: it stays owed, for a later poll.
+			// No relay took it now: it is owed again, for a later poll.
+			retry = append(retry, d.MessageID)
 		default:
 			res, _ := resultOf(d, at, true)
 			results = append(results, res)
 		}
 	}
-	if _, err := a.Store.ApplyResults(context.WithoutCancel(ctx), in.AccountID, results, store.MessageSent); err != nil {
+	if _, err := a.Store.ApplyOwedResults(context.WithoutCancel(ctx), k, results, retry, at); err != nil {
 		return err
 	}
 	counter := newCounter()

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/sendingo/sendingo/render"
 )
 
@@ -20,7 +22,8 @@ type AwaitedRelay struct {
 	Awaiting    int64     `db:"awaiting"`
 	FirstID     int64     `db:"first_id"` // the lowest id among them
 	FirstSentAt time.Time `db:"first_sent_at"`
-	// Owed: how many of them are owed their fallback (OwedMessagesFrom).
+	// Owed: how many of them are owed their fallback or have it being sent
+	// (OwedMessagesFrom, ClaimOwed).
 	Owed int64 `db:"owed"`
 }
 
@@ -36,7 +39,7 @@ func (s *Store) AwaitedRelays(ctx context.Context, k CampaignKey, first, last in
 	err := inIDRanges(ctx, first, last, func(ctx context.Context, lo, hi int64) error {
 		var part []AwaitedRelay
 		if err := s.db.SelectContext(ctx, &part, `SELECT relay_id, COUNT(*) AS awaiting, MIN(id) AS first_id, MIN(sent_at) AS first_sent_at,
-				SUM(fallback_due) AS owed
+				SUM(fallback_due > 0) AS owed
 			FROM campaign_messages FORCE INDEX (PRIMARY)
 			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' GROUP BY relay_id`,
 			lo, hi, k.ID, k.AccountID); err != nil {
@@ -138,9 +141,11 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, k CampaignKey, relayI
 // relayID unknown, with code and reason: the relay will never report them (its
 // reports endpoint is missing, or it refuses our credentials).
 func (s *Store) GiveUpRelayReports(ctx context.Context, k CampaignKey, first, last, relayID int64, code, reason string, at time.Time) (int64, error) {
+	// A message owed its fallback awaits no report of this relay: the
+	// fallback goes through the SMS relays.
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 		SET status = 'unknown', code = ?, reason = ?, result_at = ?
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND relay_id = ? AND status = 'sent'`,
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND relay_id = ? AND status = 'sent' AND fallback_due = 0`,
 		truncateASCII(code, 32), render.TruncateRunes(reason, 255), sqlTime(at), first, last, k.ID, k.AccountID, relayID)
 	if err != nil {
 		return 0, fmt.Errorf("give up reports of relay %d: %w", relayID, err)
@@ -148,15 +153,28 @@ func (s *Store) GiveUpRelayReports(ctx context.Context, k CampaignKey, first, la
 	return res.RowsAffected()
 }
 
-// GiveUpReports marks the campaign's messages still awaiting a report unknown.
-func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last int64, at time.Time) (int64, error) {
+// GiveUpReports marks the campaign's messages still awaiting a report unknown,
+// and those still owed their fallback failed, as their AlimTalk's report said
+// (a fallback being sent may have gone out: unknown). It answers how many
+// became unknown and how many failed.
+func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last int64, at time.Time) (unknown, failed int64, err error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
-		SET status = 'unknown', code = 'no_report', reason = 'no delivery report before the deadline', result_at = ?
+		SET status = 'failed', fallback_due = 0, reason = LEFT(CONCAT(reason, '; its fallback could not be sent before the deadline'), 255),
+			result_at = ?
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' AND fallback_due = 1 AND fallback = 0`,
+		sqlTime(at), first, last, k.ID, k.AccountID)
+	if err != nil {
+		return 0, 0, err
+	}
+	failed, _ = res.RowsAffected()
+	res, err = s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', code = 'no_report', reason = 'no delivery report before the deadline', result_at = ?, fallback_due = 0
 		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent'`, sqlTime(at), first, last, k.ID, k.AccountID)
 	if err != nil {
-		return 0, err
+		return 0, failed, err
 	}
-	return res.RowsAffected()
+	unknown, _ = res.RowsAffected()
+	return unknown, failed, nil
 }
 
 // ReportCursor reads relay's report cursor (a new relay's is empty). No lock is
@@ -215,7 +233,7 @@ func (s *Store) OwedFallbacks(ctx context.Context, accountID int64, ids []int64)
 		var q sqlText
 		q.sql("SELECT id FROM campaign_messages WHERE account_id = ")
 		q.int(accountID)
-		q.sql(" AND status = 'sent' AND fallback = 0 AND sent_channel = 'alimtalk' AND fallback_body <> '' AND id IN (")
+		q.sql(" AND status = 'sent' AND fallback = 0 AND fallback_due < 2 AND sent_channel = 'alimtalk' AND fallback_body <> '' AND id IN (")
 		for j, id := range ids[i:min(i+resultBatch, len(ids))] {
 			if j > 0 {
 				q.sql(",")
@@ -272,4 +290,87 @@ func (s *Store) OwedMessagesFrom(ctx context.Context, k CampaignKey, first, last
 		return nil, fmt.Errorf("load the messages owed a fallback: %w", err)
 	}
 	return ms, nil
+}
+
+// ClaimOwed claims, for one sending of their fallbacks, those of the messages
+// ids that campaign k still owes theirs (fallback_due 1 → 2, stamped with at
+// in claimed_at, which a sent message no longer needs), and answers the ids
+// this claim holds. Two polls at once (one that outlived its heartbeat
+// timeout, and its retry) never both send a fallback; a report read again
+// meanwhile does not touch a claimed message (reportScope).
+func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, ids []int64, at time.Time) (map[int64]bool, error) {
+	mine := map[int64]bool{}
+	// Row by row in one transaction: each UPDATE says whether it took its
+	// row, so a claim never counts another's (two claims may share at).
+	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		st, err := tx.PrepareContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?
+			WHERE m.id = ?`+owedWhere)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			res, err := st.ExecContext(ctx, sqlTime(at), id, k.ID, k.AccountID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				mine[id] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim the fallbacks owed: %w", err)
+	}
+	return mine, nil
+}
+
+// ApplyOwedResults writes the outcomes of the fallbacks a claim (ClaimOwed at
+// at) sent, onto the messages that claim still holds, and answers the rows
+// changed by status. A fallback no relay took goes back to owed.
+func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []MessageResult, retry []int64, at time.Time) (map[string]int64, error) {
+	var where sqlText
+	where.sql(" AND m.account_id = ")
+	where.int(k.AccountID)
+	where.sql(" AND m.campaign_id = ")
+	where.int(k.ID)
+	where.sql(" AND m.status = 'sent' AND m.fallback_due = 2 AND m.claimed_at = ")
+	where.str(sqlTime(at))
+	_, changed, err := s.applyResults(ctx, k.AccountID, results, where, 0)
+	if err != nil {
+		return changed, err
+	}
+	for i := 0; i < len(retry); i += resultBatch {
+		var q sqlText
+		q.sql("UPDATE campaign_messages m SET m.fallback_due = 1 WHERE m.id IN (")
+		for j, id := range retry[i:min(i+resultBatch, len(retry))] {
+			if j > 0 {
+				q.sql(",")
+			}
+			q.int(id)
+		}
+		q.sql(")")
+		q.b = append(q.b, where.b...)
+		if _, err := s.db.ExecContext(ctx, q.String()); err != nil {
+			return changed, fmt.Errorf("give back the fallbacks no relay took: %w", err)
+		}
+	}
+	return changed, nil
+}
+
+// SettleStaleOwed records unknown the messages of campaign k with ids in
+// [first, last] whose fallback a poll claimed before before and never wrote
+// back (its worker died, perhaps after the relay took the fallback: it is not
+// sent again), and answers how many.
+func (s *Store) SettleStaleOwed(ctx context.Context, k CampaignKey, first, last int64, before, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+		SET status = 'unknown', fallback_due = 0, result_at = ?,
+			reason = LEFT(CONCAT(reason, '; its fallback may have been sent, but the outcome was never written'), 255)
+		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' AND fallback_due = 2
+			AND fallback = 0 AND claimed_at < ?`, sqlTime(at), first, last, k.ID, k.AccountID, sqlTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("settle the fallbacks left claimed: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -325,7 +325,7 @@ func (s *Store) ApplyReports(ctx context.Context, k CampaignKey, results []Messa
 // reportScope adds to a report statement's condition that a report about a
 // fallback (MessageResult.OnFallback) moves only a row whose fallback was
 // sent, and a report about the AlimTalk (or any first send) only a row whose
-// fallback was not.
+// fallback was not, nor is being sent (ClaimOwed).
 func reportScope(where *sqlText, results []MessageResult) {
 	var fb []MessageResult
 	for _, r := range results {
@@ -334,10 +334,10 @@ func reportScope(where *sqlText, results []MessageResult) {
 		}
 	}
 	if len(fb) == 0 {
-		where.sql(" AND m.fallback = 0")
+		where.sql(" AND m.fallback = 0 AND m.fallback_due < 2")
 		return
 	}
-	where.sql(" AND (m.fallback = 0 AND m.id NOT IN ")
+	where.sql(" AND (m.fallback = 0 AND m.fallback_due < 2 AND m.id NOT IN ")
 	idList(where, fb)
 	where.sql(" OR m.fallback = 1 AND m.id IN ")
 	idList(where, fb)
@@ -393,17 +393,9 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 		return own, all, 0, nil // every report moved its message
 	}
 	// What is held: the reports still to apply to the campaign's messages. A
-	// report that left its message owed a fallback was applied, and one about
-	// a send the message has moved past (reportScope) never will be.
-	pending := make([]MessageResult, 0, len(results))
-	for _, r := range results {
-		if !r.FallbackDue {
-			pending = append(pending, r)
-		}
-	}
-	if len(pending) == 0 {
-		return own, all, 0, nil
-	}
+	// report that left its message owed a fallback was applied (the mark is
+	// on the row), and one about a send the message has moved past
+	// (reportScope) never will be.
 	var q sqlText
 	q.sql("SELECT COUNT(*) FROM campaign_messages m WHERE m.account_id = ")
 	q.int(k.AccountID)
@@ -411,9 +403,9 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	q.int(k.ID)
 	q.sql(" AND m.status IN ")
 	statusList(&q, []string{MessageSent, MessageSending})
-	q.sql(" AND m.id IN ")
-	idList(&q, pending)
-	reportScope(&q, pending)
+	q.sql(" AND m.fallback_due = 0 AND m.id IN ")
+	idList(&q, results)
+	reportScope(&q, results)
 	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
 		return own, all, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
 	}

@@ -374,6 +374,7 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 		return id
 	}
 	sentFallback, owed := insert("+821000000301", 1), insert("+821000000302", 0)
+	uncounted := insert("+821000000303", 0) // its chunk's result is not counted yet
 	k := store.CampaignKey{AccountID: account, ID: campaign}
 	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
 	blocked := func(id int64) store.MessageResult {
@@ -389,15 +390,22 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 
 	// The AlimTalk's failure, again, for the message whose fallback is out;
 	// and the first one for the other, which leaves it owed.
-	markedOwed := blocked(owed)
-	markedOwed.Status, markedOwed.FallbackDue, markedOwed.ResultAt = store.MessageSent, true, time.Time{}
+	markOwed := func(id int64) store.MessageResult {
+		r := blocked(id)
+		r.Status, r.FallbackDue, r.ResultAt = store.MessageSent, true, time.Time{}
+		return r
+	}
 	own, _, held, err := st.ApplyCountedReports(ctx, k, []store.IDRange{{From: sentFallback, To: owed}},
-		[]store.MessageResult{blocked(sentFallback), markedOwed})
+		[]store.MessageResult{blocked(sentFallback), markOwed(owed), markOwed(uncounted)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := status(sentFallback); s != store.MessageSent || own[store.MessageFailed] != 0 || held != 0 {
-		t.Fatalf("the fallback's message is %s (own changes %v, held %d): want it sent still, nothing held", s, own, held)
+	if s, _ := status(sentFallback); s != store.MessageSent || own[store.MessageFailed] != 0 || held != 1 {
+		t.Fatalf("the fallback's message is %s (own changes %v, held %d): want it sent still, and only the uncounted one held",
+			s, own, held)
+	}
+	if s, due := status(uncounted); s != store.MessageSent || due {
+		t.Fatalf("the message outside the counted chunks is %s, due %v: its report must wait to be read again", s, due)
 	}
 	if s, due := status(owed); s != store.MessageSent || !due {
 		t.Fatalf("the other message is %s, due %v: want it awaiting, owed its fallback", s, due)
@@ -414,5 +422,82 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	}
 	if s, due := status(owed); s != store.MessageSent || !due {
 		t.Fatalf("a fallback's report moved a message whose fallback was not sent: %s, due %v", s, due)
+	}
+}
+
+// Fallbacks owed after their AlimTalk's report are claimed once: a second
+// claim of the same messages (a poll that outlived its heartbeat timeout, and
+// its retry, even at the same instant) gets none; what a claim's sending
+// writes reaches only its own rows, and one no relay took is owed again. A
+// claim its poll never wrote back is settled unknown once stale; at the
+// report deadline a message still owed its fallback is failed, as its
+// AlimTalk's report said.
+func TestOwedFallbacksAreClaimedOnce(t *testing.T) {
+	ctx := context.Background()
+	st := testenv.Store(t)
+	db := testenv.DB(t)
+	const account, campaign = 990801, 990801
+	var ids []int64
+	for i := range 4 {
+		res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, body, buttons, fallback_channel, fallback_body, status, relay_id, sent_channel, fallback_due, code, sent_at)
+			VALUES (?, ?, 1, 1, ?, 'n', 'alimtalk', 'b', '', 'sms', 'fb', 'sent', 9, 'alimtalk', 1, 'blocked', '2026-01-01 00:00:00')`,
+			campaign, account, fmt.Sprintf("+82100000040%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		ids = append(ids, id)
+	}
+	k := store.CampaignKey{AccountID: account, ID: campaign}
+	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
+	first, err := st.ClaimOwed(ctx, k, ids[:3], at)
+	if err != nil || len(first) != 3 {
+		t.Fatalf("the first claim holds %v (%v), want 3", first, err)
+	}
+	if again, err := st.ClaimOwed(ctx, k, ids, at); err != nil || len(again) != 1 || !again[ids[3]] {
+		t.Fatalf("a second claim at the same instant holds %v (%v), want only the one the first left", again, err)
+	}
+	// The first claim's sending: one delivered, one no relay took; the third
+	// it never writes back.
+	delivered := store.MessageResult{ID: ids[0], Status: store.MessageDelivered, RelayID: 5, SentChannel: "sms", Fallback: true,
+		SentAt: at, ResultAt: at}
+	if _, err := st.ApplyOwedResults(ctx, k, []store.MessageResult{delivered}, []int64{ids[1]}, at); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Status   string `db:"status"`
+		Due      int    `db:"fallback_due"`
+		Fallback bool   `db:"fallback"`
+	}
+	get := func(id int64) row {
+		t.Helper()
+		var r row
+		if err := db.Get(&r, `SELECT TRIM(status) AS status, fallback_due, fallback FROM campaign_messages WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := get(ids[0]); r != (row{"delivered", 0, true}) {
+		t.Fatalf("the delivered fallback's message: %+v", r)
+	}
+	if r := get(ids[1]); r != (row{"sent", 1, false}) {
+		t.Fatalf("the fallback no relay took: %+v, want owed again", r)
+	}
+	if n, err := st.SettleStaleOwed(ctx, k, ids[0], ids[3], at, at); err != nil || n != 0 {
+		t.Fatalf("claims of now settled as stale: %d (%v)", n, err)
+	}
+	if n, err := st.SettleStaleOwed(ctx, k, ids[0], ids[3], at.Add(time.Second), at); err != nil || n != 2 {
+		t.Fatalf("stale claims settled: %d (%v), want the 2 still claimed", n, err)
+	}
+	if r := get(ids[2]); r != (row{"unknown", 0, false}) {
+		t.Fatalf("the claim never written back: %+v, want unknown", r)
+	}
+	unknown, failed, err := st.GiveUpReports(ctx, k, ids[0], ids[3], at)
+	if err != nil || unknown != 0 || failed != 1 {
+		t.Fatalf("at the deadline %d unknown, %d failed (%v); want the one still owed failed", unknown, failed, err)
+	}
+	if r := get(ids[1]); r != (row{"failed", 0, false}) {
+		t.Fatalf("the message still owed at the deadline: %+v, want failed", r)
 	}
 }

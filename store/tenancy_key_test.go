@@ -61,8 +61,34 @@ func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	if aw, err := st.AwaitedRelays(ctx, theirs, from, to); err != nil || len(aw) != 0 {
 		t.Fatalf("another account's key sees awaited relays %v (%v)", aw, err)
 	}
-	if n, err := st.GiveUpReports(ctx, theirs, from, to, now); err != nil || n != 0 {
-		t.Fatalf("another account's key gave up %d reports (%v)", n, err)
+	if n, f, err := st.GiveUpReports(ctx, theirs, from, to, now); err != nil || n != 0 || f != 0 {
+		t.Fatalf("another account's key gave up %d reports and failed %d (%v)", n, f, err)
+	}
+	// The fallbacks owed after a report: another account's key reads, claims
+	// and settles none of the owner's.
+	if _, err := db.Exec(`UPDATE campaign_messages SET fallback_due = 1 WHERE campaign_id = ? AND id = ?`, campaign, from); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := st.OwedMessagesFrom(ctx, theirs, from, to, 10); err != nil || len(ms) != 0 {
+		t.Fatalf("another account's key sees %d messages owed their fallback (%v)", len(ms), err)
+	}
+	if ms, err := st.OwedMessages(ctx, theirs, []int64{from}); err != nil || len(ms) != 0 {
+		t.Fatalf("another account's key loads %d messages owed their fallback (%v)", len(ms), err)
+	}
+	if got, err := st.ClaimOwed(ctx, theirs, []int64{from}, now); err != nil || len(got) != 0 {
+		t.Fatalf("another account's key claimed %v (%v)", got, err)
+	}
+	if ms, err := st.OwedMessages(ctx, mine, []int64{from}); err != nil || len(ms) != 1 {
+		t.Fatalf("the owner's message owed its fallback: %d loaded (%v)", len(ms), err)
+	}
+	if _, err := db.Exec(`UPDATE campaign_messages SET fallback_due = 2, claimed_at = '2020-01-01' WHERE id = ?`, from); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.SettleStaleOwed(ctx, theirs, from, to, now, now); err != nil || n != 0 {
+		t.Fatalf("another account's key settled %d claimed fallbacks (%v)", n, err)
+	}
+	if _, err := db.Exec(`UPDATE campaign_messages SET fallback_due = 0 WHERE id = ?`, from); err != nil {
+		t.Fatal(err)
 	}
 	if n, err := st.GiveUpRelayReports(ctx, theirs, from, to, 3, "x", "y", now); err != nil || n != 0 {
 		t.Fatalf("another account's key gave up %d reports of the relay (%v)", n, err)

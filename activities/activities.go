@@ -4,6 +4,8 @@
 package activities
 
 import (
+	"time"
+
 	"errors"
 	"log/slog"
 
@@ -53,6 +55,17 @@ type Activities struct {
 	// ReportPageSize from Aligo (zero: the defaults, reportPageLimit and
 	// reportPagesPerPoll).
 	ReportPageSize, ReportPages int
+	// Now is the wall clock where an activity decides by the hour (an
+	// advertisement's fallback held back in quiet hours); nil: time.Now.
+	Now func() time.Time
+}
+
+// now reads the activities' clock.
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 // classify turns store errors that retrying cannot fix into non-retryable

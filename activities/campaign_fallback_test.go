@@ -12,9 +12,10 @@ import (
 	"github.com/sendingo/sendingo/workflows"
 )
 
-// alimtalkCampaign makes f's campaign an AlimTalk one through a simulator
-// relay "kakao", with SMS fallback text; f.relay carries the SMS.
-func (f *fixture) alimtalkCampaign() {
+// alimtalkCampaign makes f's campaign an AlimTalk one (an advertisement if
+// ad) through a simulator relay "kakao", with SMS fallback text; f.relay
+// carries the SMS.
+func (f *fixture) alimtalkCampaign(ad bool) {
 	f.t.Helper()
 	ctx := context.Background()
 	raw, _ := json.Marshal(map[string]any{"base_url": f.base, "name": "kakao"})
@@ -23,7 +24,7 @@ func (f *fixture) alimtalkCampaign() {
 		f.t.Fatal(err)
 	}
 	tpl, err := f.st.SaveTemplate(ctx, f.account, store.Template{Name: "알림", Channel: "alimtalk", Body: "#{이름}님 주문이 접수되었습니다",
-		ProviderTemplateCode: "TP1", SenderKey: "sk", FallbackText: "#{이름}님 주문 접수"})
+		ProviderTemplateCode: "TP1", SenderKey: "sk", FallbackText: "#{이름}님 주문 접수", Advertisement: ad})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func (f *fixture) fallbacks() int {
 // the message its fallback, which goes out.
 func TestABlockedReportOfAChunkNotYetCountedIsReadAgain(t *testing.T) {
 	f := newFixtureWith(t, 4, sim.Options{Seed: 7}, relay.KindSimulator, false)
-	f.alimtalkCampaign()
+	f.alimtalkCampaign(false)
 	one := 1.0
 	if err := f.sim.Control(sim.Patch{Relay: "kakao", ReportFailRate: &one}); err != nil {
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestABlockedReportOfAChunkNotYetCountedIsReadAgain(t *testing.T) {
 // The SMS relay is Aligo's, which keeps no ids and would deliver a repeat.
 func TestTwoPollsAtOnceSendAnOwedFallbackOnce(t *testing.T) {
 	f := newFixtureWith(t, 4, sim.Options{Seed: 7}, relay.KindAligoSMS, false)
-	f.alimtalkCampaign()
+	f.alimtalkCampaign(false)
 	one, zero := 1.0, 0.0
 	for _, patch := range []sim.Patch{{Relay: "kakao", ReportFailRate: &one}, {Relay: "aligo", FaultRate: &one}} {
 		if err := f.sim.Control(patch); err != nil {
@@ -128,5 +129,33 @@ func TestTwoPollsAtOnceSendAnOwedFallbackOnce(t *testing.T) {
 	a, b := <-done, <-done
 	if got := f.sim.Stats().Relays["aligo"]; got.Received != 4 || a.Fallback+b.Fallback != 4 {
 		t.Fatalf("Aligo received %d SMS for 4 fallbacks; the polls counted %d and %d", got.Received, a.Fallback, b.Fallback)
+	}
+}
+
+// An advertisement's fallback is an advertising SMS: owed at night (its
+// AlimTalk's report came after 21:00 in the account's zone), it waits for the
+// morning's polls rather than reach customers in the quiet hours.
+func TestAnAdvertisementsFallbackWaitsForTheMorning(t *testing.T) {
+	f := newFixtureWith(t, 4, sim.Options{Seed: 7}, relay.KindSimulator, false)
+	f.alimtalkCampaign(true)
+	one := 1.0
+	if err := f.sim.Control(sim.Patch{Relay: "kakao", ReportFailRate: &one}); err != nil {
+		t.Fatal(err)
+	}
+	seoul := time.FixedZone("KST", 9*3600)
+	now := time.Date(2025, 3, 14, 22, 30, 0, 0, seoul)
+	f.acts.Now = func() time.Time { return now }
+	p := f.prepare()
+	if r, err := f.sendChunk(p); err != nil || r.Sent != 4 {
+		t.Fatalf("the chunk: %+v, %v; want 4 AlimTalks sent", r, err)
+	}
+	f.poll(p, workflows.CollectReportsInput{})
+	if n, got := f.fallbacks(), f.sim.Stats().Relays["sim"].Received; n != 0 || got != 0 {
+		t.Fatalf("at 22:30 %d fallbacks were sent (the SMS relay received %d)", n, got)
+	}
+	now = time.Date(2025, 3, 15, 8, 0, 0, 0, seoul)
+	f.poll(p, workflows.CollectReportsInput{})
+	if n, got := f.fallbacks(), f.sim.Stats().Relays["sim"].Received; n != 4 || got != 4 {
+		t.Fatalf("at 08:00 %d fallbacks were sent (the SMS relay received %d), want 4", n, got)
 	}
 }

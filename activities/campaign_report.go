@@ -12,6 +12,7 @@ import (
 
 	"github.com/sendingo/sendingo/relay"
 	"github.com/sendingo/sendingo/store"
+	"github.com/sendingo/sendingo/tz"
 	"github.com/sendingo/sendingo/workflows"
 	"go.temporal.io/sdk/activity"
 )
@@ -27,6 +28,10 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 	if in.GiveUp {
 		var err error
 		out.Unknown, out.Failed, err = a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
+		if err == nil && out.Failed > 0 {
+			// Failures count in the statistics (unknown ones do not).
+			err = a.Store.RollUp(ctx, store.BlocksOf(in.FirstID, in.LastID))
+		}
 		return out, err
 	}
 	relays, err := a.Store.Relays(ctx, in.AccountID, "", false)
@@ -409,7 +414,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
 			for _, rep := range p.Reports {
-				if mr, ok := reportResult(rep); ok {
+				if mr, ok := reportResult(rep, r.ID); ok {
 					results = append(results, mr)
 					res.touched = append(res.touched, mr.ID)
 				}
@@ -458,7 +463,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 	}
 	var byRecipient []store.ReportByRecipient
 	for _, rep := range p.Reports {
-		mr, ok := reportResult(rep)
+		mr, ok := reportResult(rep, r.ID)
 		if !ok || rep.ProviderID == "" || rep.To == "" {
 			continue
 		}
@@ -510,13 +515,18 @@ func reportsError(relayID int64, err error) error {
 }
 
 // reportResult is the final state a delivery report gives a message.
-func reportResult(rep relay.Report) (store.MessageResult, bool) {
+func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 	at := rep.At
 	if at.IsZero() {
 		at = time.Now()
 	}
-	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at,
-		OnFallback: relay.IsFallbackKey(rep.Key)}
+	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at}
+	if ch, ok := relay.FallbackKeyChannel(rep.Key); ok {
+		// About a fallback: what it says holds the fallback's own columns, for
+		// a report that reaches its message before the poll sending it wrote
+		// them (ClaimOwed).
+		r.OnFallback, r.Fallback, r.SentChannel, r.RelayID = true, true, string(ch), relayID
+	}
 	switch rep.Outcome {
 	case relay.Delivered:
 		r.Status, r.Code, r.Reason = store.MessageDelivered, "", ""
@@ -621,6 +631,18 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
 		return classify(err)
+	}
+	if c.Content.Advertisement {
+		// An advertisement's SMS keeps the quiet hours as its chunks do: the
+		// fallbacks stay owed until the morning's polls (a customer who
+		// consents at night waits too).
+		zone, err := a.Store.AccountTimezone(ctx, c.AccountID)
+		if err != nil {
+			return err
+		}
+		if workflows.InQuietHours(a.now().In(tz.Location(zone))) {
+			return nil
+		}
 	}
 	cands, err := a.candidates(ctx, c)
 	if err != nil {

@@ -34,10 +34,16 @@ func FallbackCovers(code string) bool {
 	return code != CodeOptedOut && code != CodeInvalidNumber
 }
 
-// IsFallbackKey says whether a relay's message id is a fallback's ("42-sms",
-// "42-r2-lms"; FallbackFor) rather than the first send's ("42", "42-r2").
-func IsFallbackKey(key string) bool {
-	return strings.HasSuffix(key, "-"+string(ChannelSMS)) || strings.HasSuffix(key, "-"+string(ChannelLMS))
+// FallbackKeyChannel answers the channel of a fallback's relay message id
+// ("42-sms", "42-r2-lms"; FallbackFor), and false for a first send's ("42",
+// "42-r2").
+func FallbackKeyChannel(key string) (Channel, bool) {
+	for _, ch := range []Channel{ChannelSMS, ChannelLMS} {
+		if strings.HasSuffix(key, "-"+string(ch)) {
+			return ch, true
+		}
+	}
+	return "", false
 }
 
 // FallbackFor decides whether the AlimTalk message m, which ended with r, goes out

@@ -337,10 +337,21 @@ func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []M
 	where.int(k.ID)
 	where.sql(" AND m.status = 'sent' AND m.fallback_due = 2 AND m.claimed_at = ")
 	where.str(sqlTime(at))
+	// First what certainly did not go out: should the results fail to be
+	// written, the claim left on the rest is settled as maybe sent
+	// (SettleStaleOwed), never these.
+	if err := s.giveBackOwed(ctx, retry, where); err != nil {
+		return nil, err
+	}
 	_, changed, err := s.applyResults(ctx, k.AccountID, results, where, 0)
 	if err != nil {
 		return changed, err
 	}
+	return changed, nil
+}
+
+// giveBackOwed makes the fallbacks of retry, which no relay took, owed again.
+func (s *Store) giveBackOwed(ctx context.Context, retry []int64, where sqlText) error {
 	for i := 0; i < len(retry); i += resultBatch {
 		var q sqlText
 		q.sql("UPDATE campaign_messages m SET m.fallback_due = 1 WHERE m.id IN (")
@@ -353,10 +364,10 @@ func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []M
 		q.sql(")")
 		q.b = append(q.b, where.b...)
 		if _, err := s.db.ExecContext(ctx, q.String()); err != nil {
-			return changed, fmt.Errorf("give back the fallbacks no relay took: %w", err)
+			return fmt.Errorf("give back the fallbacks no relay took: %w", err)
 		}
 	}
-	return changed, nil
+	return nil
 }
 
 // SettleStaleOwed records unknown the messages of campaign k with ids in

@@ -322,11 +322,20 @@ func (s *Store) ApplyReports(ctx context.Context, k CampaignKey, results []Messa
 	return s.applyResults(ctx, k.AccountID, results, where, k.ID)
 }
 
-// reportScope adds to a report statement's condition that a report about a
-// fallback (MessageResult.OnFallback) moves only a row whose fallback was
-// sent, and a report about the AlimTalk (or any first send) only a row whose
-// fallback was not, nor is being sent (ClaimOwed).
+// reportScope adds to a report statement's condition that, of messages
+// awaiting a report (sent), a report about a fallback (MessageResult.OnFallback)
+// moves only one whose fallback was sent or is being sent (ClaimOwed; the
+// report carries the fallback's relay and channel), and a report about the
+// AlimTalk (or any first send) only one whose fallback was not, nor is being
+// sent. A message still sending (its chunk's write is yet to come) takes any.
 func reportScope(where *sqlText, results []MessageResult) {
+	where.sql(" AND (m.status <> 'sent' OR ")
+	sentScope(where, results)
+	where.sql(")")
+}
+
+// sentScope is reportScope's condition on a message awaiting a report.
+func sentScope(where *sqlText, results []MessageResult) {
 	var fb []MessageResult
 	for _, r := range results {
 		if r.OnFallback {
@@ -334,12 +343,12 @@ func reportScope(where *sqlText, results []MessageResult) {
 		}
 	}
 	if len(fb) == 0 {
-		where.sql(" AND m.fallback = 0 AND m.fallback_due < 2")
+		where.sql("m.fallback = 0 AND m.fallback_due < 2")
 		return
 	}
-	where.sql(" AND (m.fallback = 0 AND m.fallback_due < 2 AND m.id NOT IN ")
+	where.sql("(m.fallback = 0 AND m.fallback_due < 2 AND m.id NOT IN ")
 	idList(where, fb)
-	where.sql(" OR m.fallback = 1 AND m.id IN ")
+	where.sql(" OR (m.fallback = 1 OR m.fallback_due = 2) AND m.id IN ")
 	idList(where, fb)
 	where.sql(")")
 }
@@ -403,9 +412,11 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	q.int(k.ID)
 	q.sql(" AND m.status IN ")
 	statusList(&q, []string{MessageSent, MessageSending})
-	q.sql(" AND m.fallback_due = 0 AND m.id IN ")
+	q.sql(" AND m.id IN ")
 	idList(&q, results)
-	reportScope(&q, results)
+	q.sql(" AND (m.status = 'sending' OR m.fallback_due = 0 AND ")
+	sentScope(&q, results)
+	q.sql(")")
 	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
 		return own, all, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
 	}

@@ -423,6 +423,37 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	if s, due := status(owed); s != store.MessageSent || !due {
 		t.Fatalf("a fallback's report moved a message whose fallback was not sent: %s, due %v", s, due)
 	}
+
+	// A fallback's report that comes while its fallback is still being sent:
+	// by a poll's claim (fallback_due 2), it is applied with the fallback's
+	// columns; in a chunk (the row still sending, its chunk not counted), it
+	// is held, to be read again.
+	claimed, inChunk := insert("+821000000304", 0), insert("+821000000305", 0)
+	db.MustExec(`UPDATE campaign_messages SET fallback_due = 2 WHERE id = ?`, claimed)
+	db.MustExec(`UPDATE campaign_messages SET status = 'sending' WHERE id = ?`, inChunk)
+	report := func(id int64) store.MessageResult {
+		return store.MessageResult{ID: id, Status: store.MessageDelivered, ResultAt: at, OnFallback: true, Fallback: true,
+			SentChannel: "sms", RelayID: 12}
+	}
+	_, _, held, err = st.ApplyCountedReports(ctx, k, []store.IDRange{{From: claimed, To: claimed}},
+		[]store.MessageResult{report(claimed), report(inChunk)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Status      string `db:"status"`
+		Fallback    bool   `db:"fallback"`
+		SentChannel string `db:"sent_channel"`
+		RelayID     int64  `db:"relay_id"`
+	}
+	if err := db.Get(&got, `SELECT TRIM(status) AS status, fallback, sent_channel, relay_id FROM campaign_messages WHERE id = ?`,
+		claimed); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.MessageDelivered || !got.Fallback || got.SentChannel != "sms" || got.RelayID != 12 || held != 1 {
+		t.Fatalf("the claimed message after its fallback's report: %+v, held %d; want delivered by SMS at relay 12, and the one in its chunk held",
+			got, held)
+	}
 }
 
 // Fallbacks owed after their AlimTalk's report are claimed once: a second

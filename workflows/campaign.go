@@ -569,6 +569,14 @@ func (w *campaignWorkflow) nightChunk(ctx workflow.Context, in *SendChunkInput) 
 }
 
 // quietUntil says whether an advertisement may not be sent now, and until when.
+// InQuietHours says whether local, a time in the account's zone, falls in
+// the hours when advertising goes only to customers who consent to it at
+// night.
+func InQuietHours(local time.Time) bool {
+	h := local.Hour()
+	return h >= quietFrom || h < quietUntil
+}
+
 func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
 	if !w.st.Ad {
 		return time.Time{}, false

@@ -26,11 +26,13 @@ func (a *Activities) CollectReports(ctx context.Context, in workflows.CollectRep
 		return out, nil
 	}
 	if in.GiveUp {
-		var err error
-		out.Unknown, out.Failed, err = a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
-		if err == nil && out.Failed > 0 {
+		unknown, failed, err := a.Store.GiveUpReports(ctx, keyOf(in.AccountID, in.CampaignID), in.FirstID, in.LastID, time.Now())
+		out.Unknown, out.Failed = unknown, int64(len(failed))
+		if err == nil && len(failed) > 0 {
 			// Failures count in the statistics (unknown ones do not).
-			err = a.Store.RollUp(ctx, store.BlocksOf(in.FirstID, in.LastID))
+			if rerr := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(failed)); rerr != nil {
+				a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", rerr)
+			}
 		}
 		return out, err
 	}
@@ -226,9 +228,10 @@ func (a *Activities) pollRelays(ctx context.Context, in workflows.CollectReports
 	wg.Wait()
 	// The AlimTalks these reports left owed their fallback are sent it now.
 	if len(owed) > 0 {
-		if rows, err := a.Store.OwedMessages(ctx, keyOf(in.AccountID, in.CampaignID), owed); err != nil {
-			pollErr = errors.Join(pollErr, err)
-		} else if err := a.sendOwedFallbacks(ctx, in, rows, perRelay, out); err != nil {
+		load := func() ([]store.ChunkMessage, error) {
+			return a.Store.OwedMessages(ctx, keyOf(in.AccountID, in.CampaignID), owed)
+		}
+		if _, err := a.sendOwedFallbacks(ctx, in, load, perRelay, out); err != nil {
 			pollErr = errors.Join(pollErr, err)
 		}
 	}
@@ -599,54 +602,64 @@ func (a *Activities) sendLeftOwed(ctx context.Context, in workflows.CollectRepor
 		return nil, err
 	}
 	out.Unknown += stale
-	rows, err := a.Store.OwedMessagesFrom(ctx, k, mark, in.LastID, owedBatch)
+	loaded := 0
+	load := func() ([]store.ChunkMessage, error) {
+		rows, err := a.Store.OwedMessagesFrom(ctx, k, mark, in.LastID, owedBatch)
+		loaded = len(rows)
+		return rows, err
+	}
+	written, err := a.sendOwedFallbacks(ctx, in, load, perRelay, out)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.sendOwedFallbacks(ctx, in, rows, perRelay, out); err != nil {
-		return nil, err
+	if len(written) > 0 {
+		if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(written)); err != nil {
+			a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
+		}
 	}
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	if err := a.Store.RollUp(context.WithoutCancel(ctx), store.BlocksOfIDs(ids)); err != nil {
-		a.Log.Warn("roll up statistics", "campaign_id", in.CampaignID, "error", err)
+	if loaded == owedBatch && len(written) > 0 {
+		// More are owed than one poll sends: the next poll follows at once.
+		out.More = true
 	}
 	return a.Store.AwaitedRelays(ctx, k, mark, in.LastID)
 }
 
-// sendOwedFallbacks sends the SMS/LMS fallback of each AlimTalk in rows, owed
-// it since its delivery report said it failed, through the campaign's relays
+// sendOwedFallbacks sends the SMS/LMS fallback of each AlimTalk that load
+// answers (read only once the hour allows: quiet hours hold an
+// advertisement's), owed it since its delivery report said it failed, through
+// the campaign's relays
 // that carry it (as the send does for an AlimTalk refused at once), and writes
 // each outcome: the fallback handed over (awaiting its own report), delivered
 // or failed. A fallback no relay took stays owed, for a later poll; one with
 // no relay to carry it, or no text that fits, leaves the AlimTalk's failure.
-// What changed is added to out and perRelay, as a chunk counts its sends.
-func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.CollectReportsInput, rows []store.ChunkMessage,
-	perRelay map[int64]*workflows.RelayCounts, out *workflows.CollectReportsResult) error {
-	if len(rows) == 0 {
-		return nil
-	}
+// What changed is added to out and perRelay, as a chunk counts its sends; it
+// answers the ids whose outcome it wrote.
+func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.CollectReportsInput,
+	load func() ([]store.ChunkMessage, error), perRelay map[int64]*workflows.RelayCounts,
+	out *workflows.CollectReportsResult) (written []int64, err error) {
 	c, err := a.Store.Campaign(ctx, in.AccountID, in.CampaignID)
 	if err != nil {
-		return classify(err)
+		return nil, classify(err)
 	}
 	if c.Content.Advertisement {
 		// An advertisement's SMS keeps the quiet hours as its chunks do: the
 		// fallbacks stay owed until the morning's polls (a customer who
-		// consents at night waits too).
+		// consents at night waits too), and are not even read meanwhile.
 		zone, err := a.Store.AccountTimezone(ctx, c.AccountID)
 		if err != nil {
-			return err
+			return nil, classify(err)
 		}
 		if workflows.InQuietHours(a.now().In(tz.Location(zone))) {
-			return nil
+			return nil, nil
 		}
+	}
+	rows, err := load()
+	if err != nil || len(rows) == 0 {
+		return nil, err
 	}
 	cands, err := a.candidates(ctx, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tpl := store.Template(c.Content)
 	k := c.Key()
@@ -657,7 +670,7 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 	}
 	mine, err := a.Store.ClaimOwed(ctx, k, ids, at)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows = slices.DeleteFunc(rows, func(r store.ChunkMessage) bool { return !mine[r.ID] })
 	failed := map[int64]relay.Result{} // the AlimTalk's failure, by message id
@@ -700,11 +713,12 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 		}
 	}
 	if _, err := a.Store.ApplyOwedResults(context.WithoutCancel(ctx), k, results, retry, at); err != nil {
-		return err
+		return nil, err
 	}
 	counter := newCounter()
 	for _, r := range results {
 		counter.add(r)
+		written = append(written, r.ID)
 	}
 	got := counter.result()
 	out.Delivered += got.Delivered
@@ -722,5 +736,5 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 		p.Failed += rc.Failed
 		p.Fallback += rc.Fallback
 	}
-	return nil
+	return written, nil
 }

@@ -156,22 +156,34 @@ func (s *Store) GiveUpRelayReports(ctx context.Context, k CampaignKey, first, la
 // GiveUpReports marks the campaign's messages still awaiting a report unknown,
 // and those still owed their fallback failed, as their AlimTalk's report said
 // (a fallback being sent may have gone out: unknown). It answers how many
-// became unknown and how many failed.
-func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last int64, at time.Time) (unknown, failed int64, err error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
-		SET status = 'failed', fallback_due = 0, reason = LEFT(CONCAT(reason, '; its fallback could not be sent before the deadline'), 255),
-			result_at = ?
-		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent' AND fallback_due = 1 AND fallback = 0`,
-		sqlTime(at), first, last, k.ID, k.AccountID)
-	if err != nil {
-		return 0, 0, err
+// became unknown, and the ids of those it failed (for their statistics).
+func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last int64, at time.Time) (unknown int64, failed []int64, err error) {
+	if err := s.db.SelectContext(ctx, &failed, `SELECT id FROM campaign_messages m FORCE INDEX (PRIMARY)
+		WHERE m.id BETWEEN ? AND ?`+owedWhere, first, last, k.ID, k.AccountID); err != nil {
+		return 0, nil, err
 	}
-	failed, _ = res.RowsAffected()
-	res, err = s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+	for i := 0; i < len(failed); i += resultBatch {
+		var list sqlText
+		list.sql("(")
+		for j, id := range failed[i:min(i+resultBatch, len(failed))] {
+			if j > 0 {
+				list.sql(",")
+			}
+			list.int(id)
+		}
+		list.sql(")")
+		if _, err := s.db.ExecContext(ctx, `UPDATE campaign_messages m
+			SET m.status = 'failed', m.fallback_due = 0, m.result_at = ?,
+				m.reason = LEFT(CONCAT(m.reason, '; its fallback could not be sent before the deadline'), 255)
+			WHERE m.id IN `+list.String()+owedWhere, sqlTime(at), k.ID, k.AccountID); err != nil {
+			return 0, nil, err
+		}
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
 		SET status = 'unknown', code = 'no_report', reason = 'no delivery report before the deadline', result_at = ?, fallback_due = 0
 		WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'sent'`, sqlTime(at), first, last, k.ID, k.AccountID)
 	if err != nil {
-		return 0, failed, err
+		return 0, nil, err
 	}
 	unknown, _ = res.RowsAffected()
 	return unknown, failed, nil

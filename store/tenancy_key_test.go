@@ -61,8 +61,8 @@ func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	if aw, err := st.AwaitedRelays(ctx, theirs, from, to); err != nil || len(aw) != 0 {
 		t.Fatalf("another account's key sees awaited relays %v (%v)", aw, err)
 	}
-	if n, f, err := st.GiveUpReports(ctx, theirs, from, to, now); err != nil || n != 0 || f != 0 {
-		t.Fatalf("another account's key gave up %d reports and failed %d (%v)", n, f, err)
+	if n, f, err := st.GiveUpReports(ctx, theirs, from, to, now); err != nil || n != 0 || len(f) != 0 {
+		t.Fatalf("another account's key gave up %d reports and failed %v (%v)", n, f, err)
 	}
 	// The fallbacks owed after a report: another account's key reads, claims
 	// and settles none of the owner's.

@@ -568,7 +568,6 @@ func (w *campaignWorkflow) nightChunk(ctx workflow.Context, in *SendChunkInput) 
 	return true
 }
 
-// quietUntil says whether an advertisement may not be sent now, and until when.
 // InQuietHours says whether local, a time in the account's zone, falls in
 // the hours when advertising goes only to customers who consent to it at
 // night.
@@ -577,6 +576,7 @@ func InQuietHours(local time.Time) bool {
 	return h >= quietFrom || h < quietUntil
 }
 
+// quietUntil says whether an advertisement may not be sent now, and until when.
 func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
 	if !w.st.Ad {
 		return time.Time{}, false

@@ -355,6 +355,10 @@ func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []M
 	if err := s.giveBackOwed(ctx, retry, where); err != nil {
 		return nil, err
 	}
+	results = slices.Clone(results)
+	for i := range results {
+		results[i].clearsDue = true
+	}
 	_, changed, err := s.applyResults(ctx, k.AccountID, results, where, 0)
 	if err != nil {
 		return changed, err

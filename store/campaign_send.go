@@ -255,9 +255,12 @@ type MessageResult struct {
 	SentAt      time.Time
 	ResultAt    time.Time
 	// FallbackDue leaves the message awaiting (sent) but owed its SMS/LMS
-	// fallback: its AlimTalk's delivery report said it failed (MarkOwedFallbacks).
-	// Every other result clears the mark.
+	// fallback: its AlimTalk's delivery report said it failed (markOwed in
+	// activities). A result about a fallback, and every result of the poll
+	// sending owed fallbacks (ApplyOwedResults), clears the mark; the others
+	// leave the column alone (a message owed one awaits no other result).
 	FallbackDue bool
+	clearsDue   bool
 	// OnFallback says a delivery report is about the message's fallback (the
 	// relay echoed its "-sms"/"-lms" key): it applies only to a row whose
 	// fallback was sent, and a report about the AlimTalk only to one whose
@@ -506,12 +509,15 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 	}
 	for _, r := range results {
 		k := slices.Index(order, r.Status)
-		fb, due := 0, 0
+		fb, due := 0, -1
 		if r.Fallback {
 			fb = 1
 		}
-		if r.FallbackDue {
+		switch {
+		case r.FallbackDue:
 			due = 1
+		case r.Fallback || r.clearsDue:
+			due = 0
 		}
 		all[next[k]] = resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb, due: due,
 			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
@@ -581,7 +587,8 @@ type resultRow struct {
 	id                     int64
 	relay                  int64
 	channel                string
-	fallback, due          int
+	fallback               int
+	due                    int // fallback_due to write; -1 leaves the row's own
 	provider, code, reason string
 	sentAt, resultAt       string
 }
@@ -608,7 +615,7 @@ var resultColumns = []resultColumn{
 	{"fallback", func(a, b resultRow) bool { return a.fallback == b.fallback },
 		func(r resultRow) bool { return r.fallback == 0 }, func(t *sqlText, r resultRow) { t.int(int64(r.fallback)) }},
 	{"fallback_due", func(a, b resultRow) bool { return a.due == b.due },
-		func(resultRow) bool { return false }, func(t *sqlText, r resultRow) { t.int(int64(r.due)) }},
+		func(r resultRow) bool { return r.due < 0 }, func(t *sqlText, r resultRow) { t.int(int64(r.due)) }},
 	{"provider_id", func(a, b resultRow) bool { return a.provider == b.provider },
 		func(r resultRow) bool { return r.provider == "" }, func(t *sqlText, r resultRow) { t.str(r.provider) }},
 	{"code", func(a, b resultRow) bool { return a.code == b.code },

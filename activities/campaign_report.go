@@ -549,10 +549,10 @@ func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 // dies before sending leaves it for a later one (sendLeftOwed).
 // It answers the ids it marked.
 func (a *Activities) markOwed(ctx context.Context, accountID int64, results []store.MessageResult) ([]int64, error) {
-	var ids []int64
-	for _, r := range results {
+	var at, ids []int64 // the candidates' positions in results, and their ids
+	for i, r := range results {
 		if r.Status == store.MessageFailed && !r.OnFallback && relay.FallbackCovers(r.Code) {
-			ids = append(ids, r.ID)
+			at, ids = append(at, int64(i)), append(ids, r.ID)
 		}
 	}
 	if len(ids) == 0 {
@@ -563,8 +563,8 @@ func (a *Activities) markOwed(ctx context.Context, accountID int64, results []st
 		return nil, err
 	}
 	ids = ids[:0]
-	for i := range results {
-		if r := &results[i]; r.Status == store.MessageFailed && owed[r.ID] && !r.OnFallback && relay.FallbackCovers(r.Code) {
+	for _, i := range at {
+		if r := &results[i]; owed[r.ID] {
 			r.Status, r.FallbackDue, r.ResultAt = store.MessageSent, true, time.Time{}
 			ids = append(ids, r.ID)
 		}
@@ -731,10 +731,7 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 			p = &workflows.RelayCounts{RelayID: rc.RelayID}
 			perRelay[rc.RelayID] = p
 		}
-		p.Sent += rc.Sent
-		p.Delivered += rc.Delivered
-		p.Failed += rc.Failed
-		p.Fallback += rc.Fallback
+		p.Add(rc)
 	}
 	return written, nil
 }

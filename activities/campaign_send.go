@@ -715,10 +715,7 @@ func (c *counter) addResult(r workflows.SendChunkResult) {
 			rc = &workflows.RelayCounts{RelayID: o.RelayID}
 			c.relays[o.RelayID] = rc
 		}
-		rc.Sent += o.Sent
-		rc.Delivered += o.Delivered
-		rc.Failed += o.Failed
-		rc.Fallback += o.Fallback
+		rc.Add(o)
 	}
 }
 

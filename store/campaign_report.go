@@ -162,16 +162,9 @@ func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last in
 		WHERE m.id BETWEEN ? AND ?`+owedWhere, first, last, k.ID, k.AccountID); err != nil {
 		return 0, nil, err
 	}
-	for i := 0; i < len(failed); i += resultBatch {
+	for part := range slices.Chunk(failed, resultBatch) {
 		var list sqlText
-		list.sql("(")
-		for j, id := range failed[i:min(i+resultBatch, len(failed))] {
-			if j > 0 {
-				list.sql(",")
-			}
-			list.int(id)
-		}
-		list.sql(")")
+		list.ints(part)
 		if _, err := s.db.ExecContext(ctx, `UPDATE campaign_messages m
 			SET m.status = 'failed', m.fallback_due = 0, m.result_at = ?,
 				m.reason = LEFT(CONCAT(m.reason, '; its fallback could not be sent before the deadline'), 255)
@@ -241,18 +234,12 @@ func (s *Store) AdvanceReportCursor(ctx context.Context, accountID, relayID int6
 // fallback has not been sent and which have fallback text.
 func (s *Store) OwedFallbacks(ctx context.Context, accountID int64, ids []int64) (map[int64]bool, error) {
 	owed := map[int64]bool{}
-	for i := 0; i < len(ids); i += resultBatch {
+	for part := range slices.Chunk(ids, resultBatch) {
 		var q sqlText
 		q.sql("SELECT id FROM campaign_messages WHERE account_id = ")
 		q.int(accountID)
-		q.sql(" AND status = 'sent' AND fallback = 0 AND fallback_due < 2 AND sent_channel = 'alimtalk' AND fallback_body <> '' AND id IN (")
-		for j, id := range ids[i:min(i+resultBatch, len(ids))] {
-			if j > 0 {
-				q.sql(",")
-			}
-			q.int(id)
-		}
-		q.sql(")")
+		q.sql(" AND status = 'sent' AND fallback = 0 AND fallback_due < 2 AND sent_channel = 'alimtalk' AND fallback_body <> '' AND id IN ")
+		q.ints(part)
 		var found []int64
 		if err := s.db.SelectContext(ctx, &found, q.String()); err != nil {
 			return nil, fmt.Errorf("find the messages owed a fallback: %w", err)
@@ -272,17 +259,11 @@ const owedWhere = ` AND m.campaign_id = ? AND m.account_id = ? AND m.status = 's
 // fallback (ChunkMessage.Code is the AlimTalk's failure).
 func (s *Store) OwedMessages(ctx context.Context, k CampaignKey, ids []int64) ([]ChunkMessage, error) {
 	var out []ChunkMessage
-	for i := 0; i < len(ids); i += resultBatch {
-		part := ids[i:min(i+resultBatch, len(ids))]
+	for part := range slices.Chunk(ids, resultBatch) {
 		var q sqlText
-		q.sql("SELECT " + chunkColumns + " FROM campaign_messages m WHERE m.id IN (")
-		for j, id := range part {
-			if j > 0 {
-				q.sql(",")
-			}
-			q.int(id)
-		}
-		q.sql(")" + owedWhere + " ORDER BY m.id")
+		q.sql("SELECT " + chunkColumns + " FROM campaign_messages m WHERE m.id IN ")
+		q.ints(part)
+		q.sql(owedWhere + " ORDER BY m.id")
 		ms, err := s.scanChunk(ctx, 0, 0, q.String(), k.ID, k.AccountID)
 		if err != nil {
 			return nil, fmt.Errorf("load the messages owed a fallback: %w", err)
@@ -312,21 +293,28 @@ func (s *Store) OwedMessagesFrom(ctx context.Context, k CampaignKey, first, last
 // meanwhile does not touch a claimed message (reportScope).
 func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, ids []int64, at time.Time) (map[int64]bool, error) {
 	mine := map[int64]bool{}
-	// Row by row in one transaction: each UPDATE says whether it took its
-	// row, so a claim never counts another's (two claims may share at).
+	// The rows still owed are locked as they are read, so the UPDATE takes
+	// exactly those, and no other claim (even one stamped with the same at)
+	// can take any of them meanwhile.
 	err := s.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		st, err := tx.PrepareContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?
-			WHERE m.id = ?`+owedWhere)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, id := range ids {
-			res, err := st.ExecContext(ctx, sqlTime(at), id, k.ID, k.AccountID)
-			if err != nil {
+		for part := range slices.Chunk(ids, resultBatch) {
+			var list sqlText
+			list.ints(part)
+			var got []int64
+			if err := tx.SelectContext(ctx, &got, `SELECT m.id FROM campaign_messages m WHERE m.id IN `+list.String()+owedWhere+
+				` ORDER BY m.id FOR UPDATE`, k.ID, k.AccountID); err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 1 {
+			if len(got) == 0 {
+				continue
+			}
+			list.b = list.b[:0]
+			list.ints(got)
+			if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?
+				WHERE m.id IN `+list.String()+owedWhere, sqlTime(at), k.ID, k.AccountID); err != nil {
+				return err
+			}
+			for _, id := range got {
 				mine[id] = true
 			}
 		}
@@ -342,12 +330,10 @@ func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, ids []int64, at ti
 // at) sent, onto the messages that claim still holds, and answers the rows
 // changed by status. A fallback no relay took goes back to owed.
 func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []MessageResult, retry []int64, at time.Time) (map[string]int64, error) {
-	var where sqlText
-	where.sql(" AND m.account_id = ")
-	where.int(k.AccountID)
+	where := movedFrom(k.AccountID, []string{MessageSent})
 	where.sql(" AND m.campaign_id = ")
 	where.int(k.ID)
-	where.sql(" AND m.status = 'sent' AND m.fallback_due = 2 AND m.claimed_at = ")
+	where.sql(" AND m.fallback_due = 2 AND m.claimed_at = ")
 	where.str(sqlTime(at))
 	// First what certainly did not go out: should the results fail to be
 	// written, the claim left on the rest is settled as maybe sent
@@ -368,16 +354,10 @@ func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []M
 
 // giveBackOwed makes the fallbacks of retry, which no relay took, owed again.
 func (s *Store) giveBackOwed(ctx context.Context, retry []int64, where sqlText) error {
-	for i := 0; i < len(retry); i += resultBatch {
+	for part := range slices.Chunk(retry, resultBatch) {
 		var q sqlText
-		q.sql("UPDATE campaign_messages m SET m.fallback_due = 1 WHERE m.id IN (")
-		for j, id := range retry[i:min(i+resultBatch, len(retry))] {
-			if j > 0 {
-				q.sql(",")
-			}
-			q.int(id)
-		}
-		q.sql(")")
+		q.sql("UPDATE campaign_messages m SET m.fallback_due = 1 WHERE m.id IN ")
+		q.ints(part)
 		q.b = append(q.b, where.b...)
 		if _, err := s.db.ExecContext(ctx, q.String()); err != nil {
 			return fmt.Errorf("give back the fallbacks no relay took: %w", err)

@@ -428,14 +428,11 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 
 // idList writes the results' message ids, (1,2,…), into t.
 func idList(t *sqlText, results []MessageResult) {
-	t.sql("(")
+	ids := make([]int64, len(results))
 	for i, r := range results {
-		if i > 0 {
-			t.sql(",")
-		}
-		t.int(r.ID)
+		ids[i] = r.ID
 	}
-	t.sql(")")
+	t.ints(ids)
 }
 
 // statusList writes ('a','b',…) into t.

@@ -40,6 +40,18 @@ func (t *sqlText) str(s string) {
 // int appends the literal of an integer value.
 func (t *sqlText) int(n int64) { t.b = strconv.AppendInt(t.b, n, 10) }
 
+// ints appends a parenthesised list of integer literals, (1,2,…).
+func (t *sqlText) ints(ns []int64) {
+	t.sql("(")
+	for i, n := range ns {
+		if i > 0 {
+			t.sql(",")
+		}
+		t.int(n)
+	}
+	t.sql(")")
+}
+
 // String is the statement.
 func (t *sqlText) String() string { return string(t.b) }
 

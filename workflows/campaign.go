@@ -582,12 +582,11 @@ func (w *campaignWorkflow) quietUntil(now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	local := w.zone.In(now)
-	h := local.Hour()
-	if h >= quietUntil && h < quietFrom {
+	if !InQuietHours(local) {
 		return time.Time{}, false
 	}
 	day := local
-	if h >= quietFrom {
+	if local.Hour() >= quietFrom {
 		day = local.AddDate(0, 0, 1)
 	}
 	return w.zone.Date(day.Year(), day.Month(), day.Day(), quietUntil, 0, 0, 0), true
@@ -603,7 +602,7 @@ func (w *campaignWorkflow) applyChunk(now time.Time, r SendChunkResult) {
 	c.Unknown += r.Unknown
 	c.Fallback += r.Fallback
 	for _, rc := range r.Relays {
-		w.relay(rc.RelayID).add(rc)
+		w.relay(rc.RelayID).Add(rc)
 	}
 	// Rate over the last minute of sending; ETA at that rate.
 	w.samples = append(w.samples, rateSample{at: now, n: handled})
@@ -645,7 +644,8 @@ func (w *campaignWorkflow) relay(id int64) *RelayCounts {
 	return &w.st.Progress.Relays[i]
 }
 
-func (rc *RelayCounts) add(o RelayCounts) {
+// Add adds o's counts to rc's.
+func (rc *RelayCounts) Add(o RelayCounts) {
 	rc.Sent += o.Sent
 	rc.Delivered += o.Delivered
 	rc.Failed += o.Failed
@@ -776,7 +776,7 @@ func (w *campaignWorkflow) applyReports(now time.Time, r CollectReportsResult) {
 	c.Unknown += r.Unknown
 	c.Fallback += r.Fallback
 	for _, rc := range r.Relays {
-		w.relay(rc.RelayID).add(rc)
+		w.relay(rc.RelayID).Add(rc)
 	}
 	w.st.Progress.UpdatedAt = now
 }

@@ -40,6 +40,24 @@ func (f *fixture) alimtalkCampaign(ad bool) {
 	}
 }
 
+// sendBlocked makes f's campaign an AlimTalk one (alimtalkCampaign) whose
+// AlimTalks the relay takes and then reports blocked, applies patches to the
+// simulator, and sends the campaign's one chunk.
+func (f *fixture) sendBlocked(ad bool, patches ...sim.Patch) workflows.PrepareAudienceResult {
+	f.t.Helper()
+	f.alimtalkCampaign(ad)
+	for _, patch := range append([]sim.Patch{{Relay: "kakao", ReportFailRate: new(1.0)}}, patches...) {
+		if err := f.sim.Control(patch); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	p := f.prepare()
+	if r, err := f.sendChunk(p); err != nil || r.Sent != p.Total {
+		f.t.Fatalf("the chunk: %+v, %v; want its %d AlimTalks sent", r, err, p.Total)
+	}
+	return p
+}
+
 // poll runs one report poll of the prepared campaign.
 func (f *fixture) poll(p workflows.PrepareAudienceResult, in workflows.CollectReportsInput) workflows.CollectReportsResult {
 	f.t.Helper()
@@ -71,15 +89,7 @@ func (f *fixture) fallbacks() int {
 // the message its fallback, which goes out.
 func TestABlockedReportOfAChunkNotYetCountedIsReadAgain(t *testing.T) {
 	f := newFixtureWith(t, 4, sim.Options{Seed: 7}, relay.KindSimulator, false)
-	f.alimtalkCampaign(false)
-	one := 1.0
-	if err := f.sim.Control(sim.Patch{Relay: "kakao", ReportFailRate: &one}); err != nil {
-		t.Fatal(err)
-	}
-	p := f.prepare()
-	if r, err := f.sendChunk(p); err != nil || r.Sent != 4 {
-		t.Fatalf("the chunk: %+v, %v; want 4 AlimTalks sent", r, err)
-	}
+	p := f.sendBlocked(false)
 	// Not counted: only a range before the campaign's.
 	f.poll(p, workflows.CollectReportsInput{Counted: []workflows.IDRange{{From: p.FirstID - 10, To: p.FirstID - 1}}})
 	if n := f.fallbacks(); n != 0 {
@@ -97,17 +107,7 @@ func TestABlockedReportOfAChunkNotYetCountedIsReadAgain(t *testing.T) {
 // The SMS relay is Aligo's, which keeps no ids and would deliver a repeat.
 func TestTwoPollsAtOnceSendAnOwedFallbackOnce(t *testing.T) {
 	f := newFixtureWith(t, 4, sim.Options{Seed: 7}, relay.KindAligoSMS, false)
-	f.alimtalkCampaign(false)
-	one, zero := 1.0, 0.0
-	for _, patch := range []sim.Patch{{Relay: "kakao", ReportFailRate: &one}, {Relay: "aligo", FaultRate: &one}} {
-		if err := f.sim.Control(patch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := f.prepare()
-	if r, err := f.sendChunk(p); err != nil || r.Sent != 4 {
-		t.Fatalf("the chunk: %+v, %v; want 4 AlimTalks sent", r, err)
-	}
+	p := f.sendBlocked(false, sim.Patch{Relay: "aligo", FaultRate: new(1.0)})
 	// The reports say blocked; Aligo refuses the fallbacks: they stay owed.
 	f.poll(p, workflows.CollectReportsInput{})
 	var owed int
@@ -119,7 +119,7 @@ func TestTwoPollsAtOnceSendAnOwedFallbackOnce(t *testing.T) {
 	}
 	// Aligo is back, slowly: the two polls overlap.
 	lat := sim.Duration(time.Second)
-	if err := f.sim.Control(sim.Patch{Relay: "aligo", FaultRate: &zero, Latency: &lat}); err != nil {
+	if err := f.sim.Control(sim.Patch{Relay: "aligo", FaultRate: new(0.0), Latency: &lat}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan workflows.CollectReportsResult, 2)
@@ -137,18 +137,10 @@ func TestTwoPollsAtOnceSendAnOwedFallbackOnce(t *testing.T) {
 // morning's polls rather than reach customers in the quiet hours.
 func TestAnAdvertisementsFallbackWaitsForTheMorning(t *testing.T) {
 	f := newFixtureWith(t, 4, sim.Options{Seed: 7}, relay.KindSimulator, false)
-	f.alimtalkCampaign(true)
-	one := 1.0
-	if err := f.sim.Control(sim.Patch{Relay: "kakao", ReportFailRate: &one}); err != nil {
-		t.Fatal(err)
-	}
 	seoul := time.FixedZone("KST", 9*3600)
 	now := time.Date(2025, 3, 14, 22, 30, 0, 0, seoul)
 	f.acts.Now = func() time.Time { return now }
-	p := f.prepare()
-	if r, err := f.sendChunk(p); err != nil || r.Sent != 4 {
-		t.Fatalf("the chunk: %+v, %v; want 4 AlimTalks sent", r, err)
-	}
+	p := f.sendBlocked(true)
 	f.poll(p, workflows.CollectReportsInput{})
 	if n, got := f.fallbacks(), f.sim.Stats().Relays["sim"].Received; n != 0 || got != 0 {
 		t.Fatalf("at 22:30 %d fallbacks were sent (the SMS relay received %d)", n, got)

@@ -191,27 +191,15 @@ func TestRetryOfAnAlimTalkWhoseFallbackFailedIsSettledByItsOwnReport(t *testing.
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	simulator, base := startSim(t, sim.Settings{})
-	one, zero := 1.0, 0.0
-	for _, p := range []sim.Patch{{Relay: "kakao", RecipientFailRate: &one}, {Relay: "sms", RecipientFailRate: &one}} {
-		if err := simulator.Control(p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	patchSim(t, simulator, sim.Patch{Relay: "kakao", RecipientFailRate: new(1.0)}, sim.Patch{Relay: "sms", RecipientFailRate: new(1.0)})
 	g := importCustomers(t, c, "재발송 알림톡", 1, 10, "VIP")
 	kakao := simRelay(t, c, "kakao", base, "alimtalk", 1)
 	simRelay(t, c, "sms", base, "sms", 1)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "알림", "channel": "alimtalk", "provider_template_code": "TP1",
-		"sender_key": "sk", "body": "#{이름}님 주문이 접수되었습니다", "fallback_text": "#{이름}님 주문 접수"}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "재발송", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	camp := sendAlimTalk(t, c, "재발송", g)
 	if first := waitCampaign(t, c, camp.ID); first.Failed != 10 || first.Fallback != 10 {
 		t.Fatalf("first run %+v, want 10 failed after their fallbacks", first)
 	}
-	if err := simulator.Control(sim.Patch{Relay: "kakao", RecipientFailRate: &zero}); err != nil {
-		t.Fatal(err)
-	}
+	patchSim(t, simulator, sim.Patch{Relay: "kakao", RecipientFailRate: new(0.0)})
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/retry-failed", camp.ID), nil).Expect(202)
 	second := waitCampaign(t, c, camp.ID)
 	if second.Status != "completed" || second.Delivered != 10 || second.Fallback != 0 || second.Unknown != 0 {

@@ -55,6 +55,29 @@ func simRelay(t *testing.T, c *apitest.Client, name, base, channel string, weigh
 	return out.ID
 }
 
+// patchSim changes the simulator's settings, in order.
+func patchSim(t *testing.T, s *sim.Simulator, patches ...sim.Patch) {
+	t.Helper()
+	for _, p := range patches {
+		if err := s.Control(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sendAlimTalk creates an AlimTalk campaign with SMS fallback text ("… 주문
+// 접수") for group g and starts it.
+func sendAlimTalk(t *testing.T, c *apitest.Client, name string, g int64) campaignOut {
+	t.Helper()
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "알림", "channel": "alimtalk", "provider_template_code": "TP1",
+		"sender_key": "sk", "body": "#{이름}님 주문이 접수되었습니다", "fallback_text": "#{이름}님 주문 접수"}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": name, "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	return camp
+}
+
 type campaignOut struct {
 	ID        int64  `json:"id"`
 	Status    string `json:"status"`
@@ -333,19 +356,11 @@ func TestAlimTalkFallsBackToSMS(t *testing.T) {
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	simulator, base := startSim(t, sim.Settings{})
-	rate := 0.3
-	if err := simulator.Control(sim.Patch{Relay: "kakao", RecipientFailRate: &rate}); err != nil {
-		t.Fatal(err)
-	}
+	patchSim(t, simulator, sim.Patch{Relay: "kakao", RecipientFailRate: new(0.3)})
 	g := importCustomers(t, c, "대체", 1, 40, "VIP")
 	kakao := simRelay(t, c, "kakao", base, "alimtalk", 1)
 	sms := simRelay(t, c, "sms", base, "sms", 1)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "알림", "channel": "alimtalk", "provider_template_code": "TP1",
-		"sender_key": "sk", "body": "#{이름}님 주문이 접수되었습니다", "fallback_text": "#{이름}님 주문 접수"}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "대체 발송", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	camp := sendAlimTalk(t, c, "대체 발송", g)
 	done := waitCampaign(t, c, camp.ID)
 
 	st := simulator.Stats()
@@ -406,21 +421,11 @@ func TestAlimTalkFailedInItsReportFallsBackToSMS(t *testing.T) {
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	simulator, base := startSim(t, sim.Settings{})
-	one := 1.0
-	for _, p := range []sim.Patch{{Relay: "kakao", ReportFailRate: &one}, {Relay: "sms", FaultRate: &one}} {
-		if err := simulator.Control(p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	patchSim(t, simulator, sim.Patch{Relay: "kakao", ReportFailRate: new(1.0)}, sim.Patch{Relay: "sms", FaultRate: new(1.0)})
 	g := importCustomers(t, c, "보고 대체", 1, 40, "VIP")
 	kakao := simRelay(t, c, "kakao", base, "alimtalk", 1)
 	sms := simRelay(t, c, "sms", base, "sms", 1)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "알림", "channel": "alimtalk", "provider_template_code": "TP1",
-		"sender_key": "sk", "body": "#{이름}님 주문이 접수되었습니다", "fallback_text": "#{이름}님 주문 접수"}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "보고 후 대체", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	camp := sendAlimTalk(t, c, "보고 후 대체", g)
 
 	// Every AlimTalk's report said blocked; the SMS relay refuses every call.
 	deadline := time.Now().Add(time.Minute)
@@ -443,9 +448,7 @@ func TestAlimTalkFailedInItsReportFallsBackToSMS(t *testing.T) {
 	if running.Status != "running" {
 		t.Fatalf("with the fallbacks owed the campaign is %s, want running", running.Status)
 	}
-	if err := simulator.Control(sim.Patch{Relay: "sms", Clear: true}); err != nil {
-		t.Fatal(err)
-	}
+	patchSim(t, simulator, sim.Patch{Relay: "sms", Clear: true})
 	done := waitCampaign(t, c, camp.ID)
 	if done.Status != "completed" || done.Delivered != 40 || done.Fallback != 40 || done.Failed != 0 {
 		t.Fatalf("campaign %+v, want 40 delivered by their fallback", done)

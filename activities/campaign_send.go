@@ -224,7 +224,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 				pinned[r.ID] = id
 			}
 		}
-		if _, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending); err != nil {
+		if _, err := a.Store.ApplyHandOvers(ctx, c.AccountID, results); err != nil {
 			return out, err
 		}
 		countWritten()
@@ -326,7 +326,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			results = append(results, res)
 			counter.add(res)
 		}
-		if _, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending); err != nil {
+		if _, err := a.Store.ApplyHandOvers(wctx, c.AccountID, results); err != nil {
 			return out, err
 		}
 		countWritten()

@@ -299,6 +299,51 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	return changed, err
 }
 
+// ApplyHandOvers writes a chunk's outcomes to its messages still sending, as
+// ApplyResults(accountID, results, sending) does, and completes the hand-over
+// of any a delivery report settled first. A relay's report stream is shared
+// by the account's campaigns, and another campaign's poll reading it applies
+// a report to a message still sending (ApplyCountedReports) rather than hold
+// the stream for a chunk that may never write: the report's outcome stands,
+// and the hand-over (relay, channel, fallback, the relay's message id, the
+// send time) is written onto it here, so the message shows when and how it
+// went out and the statistics count it sent. Only a message never handed over
+// (no send time) takes it: a hand-over is recorded once.
+func (s *Store) ApplyHandOvers(ctx context.Context, accountID int64, results []MessageResult) (map[string]int64, error) {
+	changed, err := s.ApplyResults(ctx, accountID, results, MessageSending)
+	if err != nil {
+		return changed, err
+	}
+	var rows []resultRow
+	for _, r := range results {
+		if r.Status == MessageSent {
+			rows = append(rows, storedResult(r))
+		}
+	}
+	if int64(len(rows)) <= changed[MessageSent] {
+		return changed, nil // every hand-over found its message sending
+	}
+	slices.SortFunc(rows, func(a, b resultRow) int { return cmp.Compare(a.id, b.id) })
+	rows = slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
+	var q sqlText
+	for i := 0; i < len(rows); {
+		end := partEnd(rows, i)
+		q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
+		columnsUpdate(&q, handOverColumns, rows[i:end])
+		q.sql(" AND m.account_id = ")
+		q.int(accountID)
+		q.sql(" AND m.status IN ")
+		statusList(&q, []string{MessageSent, MessageDelivered, MessageFailed})
+		q.sql(" AND m.sent_at < ")
+		q.str(unsetTime)
+		if _, err := s.db.ExecContext(ctx, q.String()); err != nil {
+			return changed, fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
+		}
+		i = end
+	}
+	return changed, nil
+}
+
 // movedFrom is the result statements' common end: the account, the statuses
 // its messages move from.
 func movedFrom(accountID int64, from []string) sqlText {
@@ -506,19 +551,7 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 	}
 	for _, r := range results {
 		k := slices.Index(order, r.Status)
-		fb, due := 0, -1
-		if r.Fallback {
-			fb = 1
-		}
-		switch {
-		case r.FallbackDue:
-			due = 1
-		case r.Fallback || r.clearsDue:
-			due = 0
-		}
-		all[next[k]] = resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb, due: due,
-			provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
-			sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)}
+		all[next[k]] = storedResult(r)
 		next[k]++
 	}
 	var q sqlText
@@ -535,12 +568,9 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 			slices.SortStableFunc(rows, func(a, b resultRow) int { return cmp.Compare(a.id, b.id) })
 			rows = slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
 			for i := 0; i < len(rows); {
-				n := 1
-				for i+n < len(rows) && n < resultBatch && rows[i+n].id-rows[i].id < resultSpan {
-					n++
-				}
-				part := rows[i : i+n]
-				i += n
+				end := partEnd(rows, i)
+				part := rows[i:end]
+				i = end
 				if mixed {
 					// Whether the UPDATE below changes each row, and whether
 					// the row is own's, read with the rows locked.
@@ -590,6 +620,33 @@ type resultRow struct {
 	sentAt, resultAt       string
 }
 
+// storedResult is r as the result statements write it.
+func storedResult(r MessageResult) resultRow {
+	fb, due := 0, -1
+	if r.Fallback {
+		fb = 1
+	}
+	switch {
+	case r.FallbackDue:
+		due = 1
+	case r.Fallback || r.clearsDue:
+		due = 0
+	}
+	return resultRow{id: r.ID, relay: r.RelayID, channel: r.SentChannel, fallback: fb, due: due,
+		provider: truncateASCII(r.ProviderID, 40), code: truncateASCII(r.Code, 32), reason: render.TruncateRunes(r.Reason, 255),
+		sentAt: sqlTime(r.SentAt), resultAt: sqlTime(r.ResultAt)}
+}
+
+// partEnd is the end of the statement that writes rows (in id order) from
+// rows[i]: at most resultBatch of them, within resultSpan ids.
+func partEnd(rows []resultRow, i int) int {
+	n := 1
+	for i+n < len(rows) && n < resultBatch && rows[i+n].id-rows[i].id < resultSpan {
+		n++
+	}
+	return i + n
+}
+
 // unsetTime is the sent or result time that leaves a row's own as it is.
 const unsetTime = "1970-01-02"
 
@@ -625,18 +682,30 @@ var resultColumns = []resultColumn{
 		func(r resultRow) bool { return r.resultAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.resultAt) }},
 }
 
+// handOverColumns are the columns of a hand-over (ApplyHandOvers): how the
+// message went out, not what became of it.
+var handOverColumns = slices.DeleteFunc(slices.Clone(resultColumns), func(c resultColumn) bool {
+	return c.name == "fallback_due" || c.name == "code" || c.name == "reason" || c.name == "result_at"
+})
+
 // resultUpdate writes into t the UPDATE of status and the rows' results
 // (rows in id order, within resultSpan), up to and including its WHERE's id
-// condition, with the values as literals. A column the rows share is written
-// once (or left out, when the shared value keeps the row's own); a varying
-// column is COALESCE(ELT(m.id - (first id - 1), v₁, …, vₙ), own) with an entry
-// per id of the range, NULL where a row keeps its own or no row of the
-// statement has that id.
+// condition, with the values as literals (columnsUpdate).
 func resultUpdate(t *sqlText, status string, rows []resultRow) {
-	first := rows[0].id
 	t.sql(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = `)
 	t.str(status)
-	for _, c := range resultColumns {
+	columnsUpdate(t, resultColumns, rows)
+}
+
+// columnsUpdate writes into t, after an UPDATE's first assignment, the rows'
+// values of columns and the WHERE's id condition. A column the rows share is
+// written once (or left out, when the shared value keeps the row's own); a
+// varying column is COALESCE(ELT(m.id - (first id - 1), v₁, …, vₙ), own) with
+// an entry per id of the range, NULL where a row keeps its own or no row of
+// the statement has that id.
+func columnsUpdate(t *sqlText, columns []resultColumn, rows []resultRow) {
+	first := rows[0].id
+	for _, c := range columns {
 		same := true
 		for _, r := range rows[1:] {
 			if !c.same(rows[0], r) {

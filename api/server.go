@@ -357,7 +357,8 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// metricsInFlight is how many /metrics answers are gathered at once.
+// metricsInFlight is how many /metrics answers are gathered at once (as the
+// worker's, worker.MetricsInFlight).
 const metricsInFlight = 4
 
 type readiness struct {

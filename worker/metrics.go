@@ -145,11 +145,17 @@ func (h *Health) set(v bool) {
 // Polling reports whether the worker polls its task queue.
 func (h *Health) Polling() bool { return h != nil && h.polling.Load() }
 
+// MetricsInFlight is how many /metrics answers a process gathers at once;
+// past it a scrape is answered 503 at once. The port listens on every
+// interface without a login, so scrapes sent faster than they are answered
+// must not pile up gathers (each one reads every metric and builds its text).
+const MetricsInFlight = 4
+
 // Handler serves /metrics from g and /healthz from h: 200 while the worker
 // polls, 503 before and after.
 func Handler(g prometheus.Gatherer, h *Health) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{MaxRequestsInFlight: MetricsInFlight}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		status, code := "ok", http.StatusOK
 		if !h.Polling() {

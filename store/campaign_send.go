@@ -314,14 +314,20 @@ func (s *Store) ApplyHandOvers(ctx context.Context, accountID int64, results []M
 	if err != nil {
 		return changed, err
 	}
-	var rows []resultRow
+	handedOver := 0
+	for _, r := range results {
+		if r.Status == MessageSent {
+			handedOver++
+		}
+	}
+	if int64(handedOver) <= changed[MessageSent] {
+		return changed, nil // every hand-over found its message sending
+	}
+	rows := make([]resultRow, 0, handedOver)
 	for _, r := range results {
 		if r.Status == MessageSent {
 			rows = append(rows, storedResult(r))
 		}
-	}
-	if int64(len(rows)) <= changed[MessageSent] {
-		return changed, nil // every hand-over found its message sending
 	}
 	slices.SortFunc(rows, func(a, b resultRow) int { return cmp.Compare(a.id, b.id) })
 	rows = slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })

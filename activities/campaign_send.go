@@ -224,10 +224,12 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 				pinned[r.ID] = id
 			}
 		}
-		if _, err := a.Store.ApplyHandOvers(ctx, c.AccountID, results); err != nil {
+		changed, err := a.Store.ApplyResults(ctx, c.AccountID, results, store.MessageSending)
+		if err != nil {
 			return out, err
 		}
 		countWritten()
+		a.completeHandOvers(ctx, c.AccountID, results, changed)
 	}
 
 	var takeOver []store.ChunkMessage
@@ -326,10 +328,12 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 			results = append(results, res)
 			counter.add(res)
 		}
-		if _, err := a.Store.ApplyHandOvers(wctx, c.AccountID, results); err != nil {
+		changed, err := a.Store.ApplyResults(wctx, c.AccountID, results, store.MessageSending)
+		if err != nil {
 			return out, err
 		}
 		countWritten()
+		a.completeHandOvers(wctx, c.AccountID, results, changed)
 	}
 	if err := a.Store.RevertToPending(wctx, c.Key(), at, retry); err != nil {
 		return out, err
@@ -726,6 +730,16 @@ func (c *counter) result() workflows.SendChunkResult {
 	}
 	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
 	return out
+}
+
+// completeHandOvers writes the hand-over of the results a delivery report
+// settled before this write (store.CompleteHandOvers). It is not the send's:
+// the outcomes are written and counted, so a failure here is logged and the
+// message keeps its report's outcome with its claim's time as its send time.
+func (a *Activities) completeHandOvers(ctx context.Context, accountID int64, results []store.MessageResult, changed map[string]int64) {
+	if err := a.Store.CompleteHandOvers(ctx, accountID, results, changed); err != nil {
+		a.Log.Warn("complete hand-overs reported first", "account_id", accountID, "error", err)
+	}
 }
 
 // rangeResult is a chunk's result read from its id range.

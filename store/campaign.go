@@ -314,8 +314,11 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 		// The message is sent again as it was written (an AlimTalk as an
 		// AlimTalk): a fallback the last run sent is no longer what the row
 		// holds, and a report about the new send must find it so
-		// (MessageResult.OnFallback).
-		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages SET status = 'pending', code = '', reason = '', fallback = 0, fallback_due = 0
+		// (MessageResult.OnFallback). Nor is the last run's hand-over: the new
+		// send writes its own, even when its report comes first
+		// (CompleteHandOvers).
+		res, err := tx.ExecContext(ctx, `UPDATE campaign_messages SET status = 'pending', code = '', reason = '', fallback = 0, fallback_due = 0,
+				relay_id = 0, sent_channel = '', provider_id = '', sent_at = '1970-01-01', result_at = '1970-01-01'
 			WHERE campaign_id = ? AND id BETWEEN ? AND ? AND status = 'failed'`, id, c.FirstMessageID, c.LastMessageID)
 		if err != nil {
 			return fmt.Errorf("reset failed messages: %w", err)

@@ -231,14 +231,17 @@ func (s *Store) AdvanceReportCursor(ctx context.Context, accountID, relayID int6
 // OwedFallbacks answers which of the messages ids (of any campaign of the
 // account: a relay's report stream is shared) an AlimTalk failure report would
 // leave owed an SMS/LMS fallback: AlimTalks still awaiting their report, whose
-// fallback has not been sent and which have fallback text.
+// fallback has not been sent and which have fallback text. An AlimTalk still
+// sending in its chunk is one too: another campaign's poll may read its report
+// before the chunk writes the hand-over (CompleteHandOvers).
 func (s *Store) OwedFallbacks(ctx context.Context, accountID int64, ids []int64) (map[int64]bool, error) {
 	owed := map[int64]bool{}
 	for part := range slices.Chunk(ids, resultBatch) {
 		var q sqlText
 		q.sql("SELECT id FROM campaign_messages WHERE account_id = ")
 		q.int(accountID)
-		q.sql(" AND status = 'sent' AND fallback = 0 AND fallback_due < 2 AND sent_channel = 'alimtalk' AND fallback_body <> '' AND id IN ")
+		q.sql(" AND (status = 'sent' AND sent_channel = 'alimtalk' OR status = 'sending' AND channel = 'alimtalk')")
+		q.sql(" AND fallback = 0 AND fallback_due < 2 AND fallback_body <> '' AND id IN ")
 		q.ints(part)
 		var found []int64
 		if err := s.db.SelectContext(ctx, &found, q.String()); err != nil {

@@ -299,21 +299,19 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 	return changed, err
 }
 
-// ApplyHandOvers writes a chunk's outcomes to its messages still sending, as
-// ApplyResults(accountID, results, sending) does, and completes the hand-over
-// of any a delivery report settled first. A relay's report stream is shared
-// by the account's campaigns, and another campaign's poll reading it applies
-// a report to a message still sending (ApplyCountedReports) rather than hold
-// the stream for a chunk that may never write: the report's outcome stands,
-// and the hand-over (relay, channel, fallback, the relay's message id, the
-// send time) is written onto it here, so the message shows when and how it
-// went out and the statistics count it sent. Only a message never handed over
-// (no send time) takes it: a hand-over is recorded once.
-func (s *Store) ApplyHandOvers(ctx context.Context, accountID int64, results []MessageResult) (map[string]int64, error) {
-	changed, err := s.ApplyResults(ctx, accountID, results, MessageSending)
-	if err != nil {
-		return changed, err
-	}
+// CompleteHandOvers writes the hand-over of a chunk's results onto the
+// messages a delivery report settled before the chunk's own write, which found
+// them no longer sending (changed is what that write, ApplyResults(sending),
+// answered). A relay's report stream is shared by the account's campaigns, and
+// another campaign's poll reading it applies a report to a message still
+// sending (ApplyCountedReports) rather than hold the stream for a chunk that may
+// never write; the report also gives the message its claim's time as its send
+// time. The report's outcome stands: only how the message went out is written
+// (relay, channel, fallback, the relay's message id, the send time), onto a
+// message without a message id whose fallback state is the result's (an
+// AlimTalk's hand-over never lands on its fallback's). The usual write, which
+// moved every message it handed over, costs a count.
+func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results []MessageResult, changed map[string]int64) error {
 	handedOver := 0
 	for _, r := range results {
 		if r.Status == MessageSent {
@@ -321,7 +319,7 @@ func (s *Store) ApplyHandOvers(ctx context.Context, accountID int64, results []M
 		}
 	}
 	if int64(handedOver) <= changed[MessageSent] {
-		return changed, nil // every hand-over found its message sending
+		return nil // every hand-over found its message sending
 	}
 	rows := make([]resultRow, 0, handedOver)
 	for _, r := range results {
@@ -331,23 +329,28 @@ func (s *Store) ApplyHandOvers(ctx context.Context, accountID int64, results []M
 	}
 	slices.SortFunc(rows, func(a, b resultRow) int { return cmp.Compare(a.id, b.id) })
 	rows = slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
-	var q sqlText
-	for i := 0; i < len(rows); {
-		end := partEnd(rows, i)
-		q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
-		columnsUpdate(&q, handOverColumns, rows[i:end])
-		q.sql(" AND m.account_id = ")
-		q.int(accountID)
-		q.sql(" AND m.status IN ")
-		statusList(&q, []string{MessageSent, MessageDelivered, MessageFailed})
-		q.sql(" AND m.sent_at < ")
-		q.str(unsetTime)
-		if _, err := s.db.ExecContext(ctx, q.String()); err != nil {
-			return changed, fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
+	return s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+		var q sqlText
+		for fallback := range 2 {
+			part := slices.DeleteFunc(slices.Clone(rows), func(r resultRow) bool { return r.fallback != fallback })
+			for i := 0; i < len(part); {
+				end := partEnd(part, i)
+				q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
+				columnsUpdate(&q, handOverColumns, part[i:end])
+				q.sql(" AND m.account_id = ")
+				q.int(accountID)
+				q.sql(" AND m.status IN ")
+				statusList(&q, []string{MessageSent, MessageDelivered, MessageFailed})
+				q.sql(" AND m.provider_id = '' AND m.fallback = ")
+				q.int(int64(fallback))
+				if _, err := tx.ExecContext(ctx, q.String()); err != nil {
+					return fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
+				}
+				i = end
+			}
 		}
-		i = end
-	}
-	return changed, nil
+		return nil
+	})
 }
 
 // movedFrom is the result statements' common end: the account, the statuses
@@ -373,7 +376,7 @@ func (s *Store) ApplyReports(ctx context.Context, k CampaignKey, results []Messa
 	}
 	where := movedFrom(k.AccountID, from)
 	reportScope(&where, results)
-	return s.applyResults(ctx, k.AccountID, results, where, k.ID)
+	return s.applyReports(ctx, k.AccountID, results, where, k.ID)
 }
 
 // reportScope adds to a report statement's condition that, of messages
@@ -445,7 +448,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	}
 	where.sql("))")
 	reportScope(&where, results)
-	if own, all, err = s.applyResults(ctx, k.AccountID, results, where, k.ID); err != nil {
+	if own, all, err = s.applyReports(ctx, k.AccountID, results, where, k.ID); err != nil {
 		return own, all, 0, err
 	}
 	var n int64
@@ -511,6 +514,19 @@ func statusList(t *sqlText, statuses []string) {
 // meanwhile, so the count is exact, and two polls applying one page still lock
 // its rows in one order.
 func (s *Store) applyResults(ctx context.Context, account int64, results []MessageResult, where sqlText, own int64) (map[string]int64, map[string]int64, error) {
+	return s.writeResults(ctx, account, results, where, own, false)
+}
+
+// applyReports is applyResults for delivery reports: a message a report moves
+// while still sending (its chunk's write is yet to come, or never comes: it
+// was held in doubt) takes its claim's time, taken just before the send, as
+// its send time, so it is counted sent as it is counted delivered or failed;
+// the chunk's write, if it comes, puts the exact one (CompleteHandOvers).
+func (s *Store) applyReports(ctx context.Context, account int64, results []MessageResult, where sqlText, own int64) (map[string]int64, map[string]int64, error) {
+	return s.writeResults(ctx, account, results, where, own, true)
+}
+
+func (s *Store) writeResults(ctx context.Context, account int64, results []MessageResult, where sqlText, own int64, reports bool) (map[string]int64, map[string]int64, error) {
 	changed := map[string]int64{}
 	if len(results) == 0 {
 		return changed, changed, nil
@@ -600,7 +616,7 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 					}
 				}
 				q.b = q.b[:0]
-				resultUpdate(&q, st, part)
+				resultUpdate(&q, st, part, reports)
 				q.b = append(q.b, where.b...)
 				res, err := tx.ExecContext(ctx, q.String())
 				if err != nil {
@@ -688,7 +704,7 @@ var resultColumns = []resultColumn{
 		func(r resultRow) bool { return r.resultAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.resultAt) }},
 }
 
-// handOverColumns are the columns of a hand-over (ApplyHandOvers): how the
+// handOverColumns are the columns of a hand-over (CompleteHandOvers): how the
 // message went out, not what became of it.
 var handOverColumns = slices.DeleteFunc(slices.Clone(resultColumns), func(c resultColumn) bool {
 	return c.name == "fallback_due" || c.name == "code" || c.name == "reason" || c.name == "result_at"
@@ -696,9 +712,15 @@ var handOverColumns = slices.DeleteFunc(slices.Clone(resultColumns), func(c resu
 
 // resultUpdate writes into t the UPDATE of status and the rows' results
 // (rows in id order, within resultSpan), up to and including its WHERE's id
-// condition, with the values as literals (columnsUpdate).
-func resultUpdate(t *sqlText, status string, rows []resultRow) {
-	t.sql(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = `)
+// condition, with the values as literals (columnsUpdate). With fromClaim, a
+// row still sending without a send time takes its claim's (applyReports);
+// that is assigned first, while m.status is still the row's own.
+func resultUpdate(t *sqlText, status string, rows []resultRow, fromClaim bool) {
+	t.sql(`UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET `)
+	if fromClaim {
+		t.sql(`m.sent_at = IF(m.status = 'sending' AND m.sent_at < '` + unsetTime + `', m.claimed_at, m.sent_at), `)
+	}
+	t.sql(`m.status = `)
 	t.str(status)
 	columnsUpdate(t, resultColumns, rows)
 }

@@ -456,70 +456,91 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	}
 }
 
-// A hand-over written after a delivery report settled its message (another
-// campaign's poll of the shared stream) keeps the report's outcome and adds
-// how the message went out; a message handed over before keeps its own
-// hand-over, and another account's write reaches nothing.
+// A delivery report applied to a message still sending (another campaign's
+// poll of the shared stream) gives it its claim's time as its send time; the
+// chunk's write afterwards keeps the report's outcome and adds how the
+// message went out. A message handed over before keeps its own hand-over, an
+// AlimTalk's never lands on a message whose fallback went out, and another
+// account's write reaches nothing.
 func TestAHandOverAfterItsReportKeepsTheReportsOutcome(t *testing.T) {
 	ctx := context.Background()
 	st, db := testenv.Store(t), testenv.DB(t)
 	const account, other, campaign = 990901, 990902, 990901
+	claim := time.Date(2026, 11, 27, 0, 59, 59, 0, time.UTC)
 	n := 0
-	insert := func(status, provider, sentAt string) int64 {
+	insert := func(status, provider string, fallback int) int64 {
 		t.Helper()
 		n++
 		res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
-			channel, body, buttons, fallback_body, status, code, provider_id, sent_at, result_at)
-			VALUES (?, ?, 1, 1, ?, 'n', 'sms', 'b', '', '', ?, 'ok', ?, ?, '2026-11-27 01:00:05')`,
-			campaign, account, fmt.Sprintf("+8210000004%02d", n), status, provider, sentAt)
+			channel, body, buttons, fallback_body, status, provider_id, fallback, claimed_at)
+			VALUES (?, ?, 1, 1, ?, 'n', 'sms', 'b', '', '', ?, ?, ?, ?)`,
+			campaign, account, fmt.Sprintf("+8210000004%02d", n), status, provider, fallback, claim)
 		if err != nil {
 			t.Fatal(err)
 		}
 		id, _ := res.LastInsertId()
 		return id
 	}
-	const unset = "1970-01-01 00:00:00"
-	reportedFirst, handedOver := insert("delivered", "", unset), insert("delivered", "p-earlier", "2026-11-27 00:59:00")
-	sending := insert("sending", "", unset)
+	reportedFirst, handedOver := insert("sending", "", 0), insert("sending", "p-earlier", 0)
+	fallbackOut, sending := insert("sending", "", 1), insert("sending", "", 0)
 	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
-	handOver := func(id int64) store.MessageResult {
-		return store.MessageResult{ID: id, Status: store.MessageSent, RelayID: 7, SentChannel: "sms",
-			ProviderID: fmt.Sprintf("p-%d", id), SentAt: at}
+	report := func(id int64) store.MessageResult {
+		return store.MessageResult{ID: id, Status: store.MessageDelivered, ResultAt: at.Add(5 * time.Second)}
 	}
-	results := []store.MessageResult{handOver(reportedFirst), handOver(handedOver), handOver(sending)}
+	if _, _, _, err := st.ApplyCountedReports(ctx, store.CampaignKey{AccountID: account, ID: campaign + 1}, nil,
+		[]store.MessageResult{report(reportedFirst), report(handedOver), report(fallbackOut)}); err != nil {
+		t.Fatal(err)
+	}
 	type msg struct {
 		Status   string    `db:"status"`
-		Code     string    `db:"code"`
 		Provider string    `db:"provider_id"`
 		RelayID  int64     `db:"relay_id"`
+		Channel  string    `db:"sent_channel"`
 		SentAt   time.Time `db:"sent_at"`
 		ResultAt time.Time `db:"result_at"`
 	}
 	read := func(id int64) msg {
 		t.Helper()
 		var m msg
-		if err := db.Get(&m, `SELECT TRIM(status) AS status, TRIM(code) AS code, TRIM(provider_id) AS provider_id, relay_id,
+		if err := db.Get(&m, `SELECT TRIM(status) AS status, TRIM(provider_id) AS provider_id, relay_id, TRIM(sent_channel) AS sent_channel,
 			sent_at, result_at FROM campaign_messages WHERE id = ?`, id); err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	if _, err := st.ApplyHandOvers(ctx, other, results); err != nil {
+	reported := msg{Status: store.MessageDelivered, SentAt: claim, ResultAt: at.Add(5 * time.Second)}
+	if m := read(reportedFirst); m != reported {
+		t.Fatalf("the message reported while sending: %+v, want %+v (its claim's time as its send time)", m, reported)
+	}
+
+	handOver := func(id int64) store.MessageResult {
+		return store.MessageResult{ID: id, Status: store.MessageSent, RelayID: 7, SentChannel: "sms",
+			ProviderID: fmt.Sprintf("p-%d", id), SentAt: at}
+	}
+	results := []store.MessageResult{handOver(reportedFirst), handOver(handedOver), handOver(fallbackOut), handOver(sending)}
+	changed, err := st.ApplyResults(ctx, account, results, store.MessageSending)
+	if err != nil || changed[store.MessageSent] != 1 {
+		t.Fatalf("the chunk's write moved %v (%v), want the one message still sending", changed, err)
+	}
+	if err := st.CompleteHandOvers(ctx, other, results, changed); err != nil {
 		t.Fatal(err)
 	}
-	if m := read(reportedFirst); m.Provider != "" || m.SentAt.Year() != 1970 {
+	if m := read(reportedFirst); m != reported {
 		t.Fatalf("another account's hand-over wrote %+v", m)
 	}
-	if _, err := st.ApplyHandOvers(ctx, account, results); err != nil {
+	if err := st.CompleteHandOvers(ctx, account, results, changed); err != nil {
 		t.Fatal(err)
 	}
-	want := msg{Status: store.MessageDelivered, Code: "ok", Provider: fmt.Sprintf("p-%d", reportedFirst), RelayID: 7, SentAt: at,
-		ResultAt: at.Add(5 * time.Second)}
+	want := msg{Status: store.MessageDelivered, Provider: fmt.Sprintf("p-%d", reportedFirst), RelayID: 7, Channel: "sms",
+		SentAt: at, ResultAt: at.Add(5 * time.Second)}
 	if m := read(reportedFirst); m != want {
 		t.Fatalf("the message reported first: %+v, want %+v", m, want)
 	}
-	if m := read(handedOver); m.Provider != "p-earlier" || m.RelayID != 0 || !m.SentAt.Equal(at.Add(-time.Minute)) {
+	if m := read(handedOver); m.Provider != "p-earlier" || m.RelayID != 0 {
 		t.Fatalf("a message handed over before took a second hand-over: %+v", m)
+	}
+	if m := read(fallbackOut); m.Provider != "" || m.RelayID != 0 || m.Channel != "" {
+		t.Fatalf("an AlimTalk's hand-over landed on a message whose fallback went out: %+v", m)
 	}
 	if m := read(sending); m.Status != store.MessageSent || m.Provider != fmt.Sprintf("p-%d", sending) {
 		t.Fatalf("the message still sending: %+v, want sent with its hand-over", m)

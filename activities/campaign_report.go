@@ -712,8 +712,13 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 			results = append(results, res)
 		}
 	}
-	if _, err := a.Store.ApplyOwedResults(context.WithoutCancel(ctx), k, results, retry, at); err != nil {
+	changed, err := a.Store.ApplyOwedResults(context.WithoutCancel(ctx), k, results, retry, at)
+	if err != nil {
 		return nil, err
+	}
+	if err := a.Store.CompleteOwedHandOvers(context.WithoutCancel(ctx), k, results, changed, at); err != nil {
+		// Not the fallbacks' outcome, which is written: logged, not retried.
+		a.Log.Warn("complete fallbacks reported first", "campaign_id", in.CampaignID, "error", err)
 	}
 	counter := newCounter()
 	for _, r := range results {

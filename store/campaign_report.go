@@ -355,6 +355,24 @@ func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []M
 	return changed, nil
 }
 
+// CompleteOwedHandOvers writes the relay's message id and the send time of
+// the fallbacks a claim (ClaimOwed at at) sent whose own delivery report came
+// before ApplyOwedResults wrote them (changed is what that answered): the
+// report gave such a message its outcome, the fallback's relay and channel
+// (reportScope) and took the claim's mark, so that write passed it by.
+func (s *Store) CompleteOwedHandOvers(ctx context.Context, k CampaignKey, results []MessageResult, changed map[string]int64, at time.Time) error {
+	var where sqlText
+	where.sql(" AND m.account_id = ")
+	where.int(k.AccountID)
+	where.sql(" AND m.campaign_id = ")
+	where.int(k.ID)
+	where.sql(" AND m.status IN ")
+	statusList(&where, []string{MessageDelivered, MessageFailed})
+	where.sql(" AND m.fallback = 1 AND m.fallback_due = 0 AND m.claimed_at = ")
+	where.str(sqlTime(at))
+	return s.writeHandOvers(ctx, handOverRows(results, changed), where)
+}
+
 // giveBackOwed makes the fallbacks of retry, which no relay took, owed again.
 func (s *Store) giveBackOwed(ctx context.Context, retry []int64, where sqlText) error {
 	for part := range slices.Chunk(retry, resultBatch) {

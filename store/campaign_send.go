@@ -312,6 +312,27 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 // AlimTalk's hand-over never lands on its fallback's). The usual write, which
 // moved every message it handed over, costs a count.
 func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results []MessageResult, changed map[string]int64) error {
+	rows := handOverRows(results, changed)
+	for fallback := range 2 {
+		part := slices.DeleteFunc(slices.Clone(rows), func(r resultRow) bool { return r.fallback != fallback })
+		var where sqlText
+		where.sql(" AND m.account_id = ")
+		where.int(accountID)
+		where.sql(" AND m.status IN ")
+		statusList(&where, []string{MessageSent, MessageDelivered, MessageFailed})
+		where.sql(" AND m.provider_id = '' AND m.fallback = ")
+		where.int(int64(fallback))
+		if err := s.writeHandOvers(ctx, part, where); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handOverRows are the hand-overs among results (status sent), in id order,
+// when fewer messages moved to sent than they are (changed): none when
+// every hand-over found its message as the write expected.
+func handOverRows(results []MessageResult, changed map[string]int64) []resultRow {
 	handedOver := 0
 	for _, r := range results {
 		if r.Status == MessageSent {
@@ -319,7 +340,7 @@ func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results 
 		}
 	}
 	if int64(handedOver) <= changed[MessageSent] {
-		return nil // every hand-over found its message sending
+		return nil
 	}
 	rows := make([]resultRow, 0, handedOver)
 	for _, r := range results {
@@ -328,26 +349,27 @@ func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results 
 		}
 	}
 	slices.SortFunc(rows, func(a, b resultRow) int { return cmp.Compare(a.id, b.id) })
-	rows = slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
+	return slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
+}
+
+// writeHandOvers writes the hand-over columns of rows (in id order) onto the
+// messages where (appended to each statement's id condition) admits, leaving
+// their status and outcome as they are.
+func (s *Store) writeHandOvers(ctx context.Context, rows []resultRow, where sqlText) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	return s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		var q sqlText
-		for fallback := range 2 {
-			part := slices.DeleteFunc(slices.Clone(rows), func(r resultRow) bool { return r.fallback != fallback })
-			for i := 0; i < len(part); {
-				end := partEnd(part, i)
-				q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
-				columnsUpdate(&q, handOverColumns, part[i:end])
-				q.sql(" AND m.account_id = ")
-				q.int(accountID)
-				q.sql(" AND m.status IN ")
-				statusList(&q, []string{MessageSent, MessageDelivered, MessageFailed})
-				q.sql(" AND m.provider_id = '' AND m.fallback = ")
-				q.int(int64(fallback))
-				if _, err := tx.ExecContext(ctx, q.String()); err != nil {
-					return fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
-				}
-				i = end
+		for i := 0; i < len(rows); {
+			end := partEnd(rows, i)
+			q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
+			columnsUpdate(&q, handOverColumns, rows[i:end])
+			q.b = append(q.b, where.b...)
+			if _, err := tx.ExecContext(ctx, q.String()); err != nil {
+				return fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
 			}
+			i = end
 		}
 		return nil
 	})

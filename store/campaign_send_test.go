@@ -429,7 +429,8 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	// columns; in a chunk (the row still sending, its chunk not counted), it
 	// is held, to be read again.
 	claimed, inChunk := insert("+821000000304", 0), insert("+821000000305", 0)
-	db.MustExec(`UPDATE campaign_messages SET fallback_due = 2 WHERE id = ?`, claimed)
+	claim := at.Add(-time.Second)
+	db.MustExec(`UPDATE campaign_messages SET fallback_due = 2, claimed_at = ? WHERE id = ?`, claim, claimed)
 	db.MustExec(`UPDATE campaign_messages SET status = 'sending' WHERE id = ?`, inChunk)
 	report := func(id int64) store.MessageResult {
 		return store.MessageResult{ID: id, Status: store.MessageDelivered, ResultAt: at, OnFallback: true, Fallback: true,
@@ -453,6 +454,30 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	if got.Status != store.MessageDelivered || !got.Fallback || got.SentChannel != "sms" || got.RelayID != 12 || held != 1 {
 		t.Fatalf("the claimed message after its fallback's report: %+v, held %d; want delivered by SMS at relay 12, and the one in its chunk held",
 			got, held)
+	}
+	// The poll that claimed it writes the fallback's hand-over afterwards:
+	// the outcome stays the report's, the message id and send time are the
+	// fallback's.
+	sent := []store.MessageResult{{ID: claimed, Status: store.MessageSent, RelayID: 12, SentChannel: "sms", Fallback: true,
+		ProviderID: "p-sms", SentAt: claim}}
+	changed, err := st.ApplyOwedResults(ctx, k, sent, nil, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CompleteOwedHandOvers(ctx, k, sent, changed, claim); err != nil {
+		t.Fatal(err)
+	}
+	var after struct {
+		Status   string    `db:"status"`
+		Provider string    `db:"provider_id"`
+		SentAt   time.Time `db:"sent_at"`
+	}
+	if err := db.Get(&after, `SELECT TRIM(status) AS status, TRIM(provider_id) AS provider_id, sent_at FROM campaign_messages WHERE id = ?`,
+		claimed); err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != store.MessageDelivered || after.Provider != "p-sms" || !after.SentAt.Equal(claim) {
+		t.Fatalf("the claimed message after its fallback's hand-over: %+v; want delivered, with the SMS's id and send time", after)
 	}
 }
 

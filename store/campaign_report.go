@@ -370,7 +370,7 @@ func (s *Store) CompleteOwedHandOvers(ctx context.Context, k CampaignKey, result
 	statusList(&where, []string{MessageDelivered, MessageFailed})
 	where.sql(" AND m.fallback = 1 AND m.fallback_due = 0 AND m.claimed_at = ")
 	where.str(sqlTime(at))
-	return s.writeHandOvers(ctx, handOverRows(results, changed), where)
+	return s.writeHandOvers(ctx, handOverColumns, handOverRows(results, changed), where)
 }
 
 // giveBackOwed makes the fallbacks of retry, which no relay took, owed again.

@@ -306,9 +306,9 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 // another campaign's poll reading it applies a report to a message still
 // sending (ApplyCountedReports) rather than hold the stream for a chunk that may
 // never write; the report also gives the message its claim's time as its send
-// time. The report's outcome stands: only how the message went out is written
-// (relay, channel, fallback, the relay's message id, the send time), onto a
-// message without a message id whose fallback state is the result's (an
+// time. The report's outcome and that send time stand: only how the message
+// went out is written (relay, channel, fallback, the relay's message id), onto
+// a message without a message id whose fallback state is the result's (an
 // AlimTalk's hand-over never lands on its fallback's). The usual write, which
 // moved every message it handed over, costs a count.
 func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results []MessageResult, changed map[string]int64) error {
@@ -322,7 +322,7 @@ func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results 
 		statusList(&where, []string{MessageSent, MessageDelivered, MessageFailed})
 		where.sql(" AND m.provider_id = '' AND m.fallback = ")
 		where.int(int64(fallback))
-		if err := s.writeHandOvers(ctx, part, where); err != nil {
+		if err := s.writeHandOvers(ctx, handOverColumnsKeepingSent, part, where); err != nil {
 			return err
 		}
 	}
@@ -352,27 +352,28 @@ func handOverRows(results []MessageResult, changed map[string]int64) []resultRow
 	return slices.CompactFunc(rows, func(a, b resultRow) bool { return a.id == b.id })
 }
 
-// writeHandOvers writes the hand-over columns of rows (in id order) onto the
-// messages where (appended to each statement's id condition) admits, leaving
-// their status and outcome as they are.
-func (s *Store) writeHandOvers(ctx context.Context, rows []resultRow, where sqlText) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		var q sqlText
-		for i := 0; i < len(rows); {
-			end := partEnd(rows, i)
-			q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
-			columnsUpdate(&q, handOverColumns, rows[i:end])
-			q.b = append(q.b, where.b...)
-			if _, err := tx.ExecContext(ctx, q.String()); err != nil {
-				return fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
-			}
-			i = end
+// writeHandOvers writes columns of rows (in id order) onto the messages where
+// (appended to each statement's id condition) admits, leaving their status
+// and outcome as they are. Each statement is its own transaction, read
+// committed: it locks only the rows it changes, and writing one again changes
+// nothing.
+func (s *Store) writeHandOvers(ctx context.Context, columns []resultColumn, rows []resultRow, where sqlText) error {
+	var q sqlText
+	for i := 0; i < len(rows); {
+		end := partEnd(rows, i)
+		q.b = append(q.b[:0], "UPDATE campaign_messages m FORCE INDEX (PRIMARY) SET m.status = m.status"...)
+		columnsUpdate(&q, columns, rows[i:end])
+		q.b = append(q.b, where.b...)
+		err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, q.String())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("complete %d hand-overs settled by their reports first: %w", end-i, err)
 		}
-		return nil
-	})
+		i = end
+	}
+	return nil
 }
 
 // movedFrom is the result statements' common end: the account, the statuses
@@ -726,10 +727,19 @@ var resultColumns = []resultColumn{
 		func(r resultRow) bool { return r.resultAt <= unsetTime }, func(t *sqlText, r resultRow) { t.str(r.resultAt) }},
 }
 
-// handOverColumns are the columns of a hand-over (CompleteHandOvers): how the
-// message went out, not what became of it.
+// handOverColumns are the columns of a hand-over (CompleteOwedHandOvers): how
+// the message went out, not what became of it.
 var handOverColumns = slices.DeleteFunc(slices.Clone(resultColumns), func(c resultColumn) bool {
 	return c.name == "fallback_due" || c.name == "code" || c.name == "reason" || c.name == "result_at"
+})
+
+// handOverColumnsKeepingSent are handOverColumns but the send time
+// (CompleteHandOvers): a chunk stamps its hand-overs when the relay has
+// answered, later than a report that came first says the message arrived,
+// and the report already gave the message its claim's time, taken just
+// before the send.
+var handOverColumnsKeepingSent = slices.DeleteFunc(slices.Clone(handOverColumns), func(c resultColumn) bool {
+	return c.name == "sent_at"
 })
 
 // resultUpdate writes into t the UPDATE of status and the rows' results

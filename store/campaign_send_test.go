@@ -483,8 +483,8 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 
 // A delivery report applied to a message still sending (another campaign's
 // poll of the shared stream) gives it its claim's time as its send time; the
-// chunk's write afterwards keeps the report's outcome and adds how the
-// message went out. A message handed over before keeps its own hand-over, an
+// chunk's write afterwards keeps the report's outcome and that time, and adds
+// how the message went out. A message handed over before keeps its own hand-over, an
 // AlimTalk's never lands on a message whose fallback went out, and another
 // account's write reaches nothing.
 func TestAHandOverAfterItsReportKeepsTheReportsOutcome(t *testing.T) {
@@ -557,7 +557,7 @@ func TestAHandOverAfterItsReportKeepsTheReportsOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := msg{Status: store.MessageDelivered, Provider: fmt.Sprintf("p-%d", reportedFirst), RelayID: 7, Channel: "sms",
-		SentAt: at, ResultAt: at.Add(5 * time.Second)}
+		SentAt: claim, ResultAt: at.Add(5 * time.Second)}
 	if m := read(reportedFirst); m != want {
 		t.Fatalf("the message reported first: %+v, want %+v", m, want)
 	}

@@ -197,6 +197,13 @@ func TestAnAlimTalkBlockedBeforeItsHandOverGetsItsFallback(t *testing.T) {
 	if n, got := f.fallbacks(), byStatus(f.rows()); n != 4 || got["delivered"] != 4 {
 		t.Fatalf("%d of 4 blocked AlimTalks got their fallback, rows %v; want 4 delivered by SMS", n, got)
 	}
+	// Each fallback's own report comes before its poll writes it: the message
+	// shows the SMS's relay, message id and send time, not the AlimTalk's.
+	for _, r := range f.handedOver() {
+		if r.RelayID != f.relay.ID || r.Channel != "sms" || !strings.HasPrefix(r.ProviderID, "sim-") || r.SentAt.After(r.ResultAt) {
+			t.Fatalf("message %+v: want the SMS relay's (%d) message id and a send time before its delivery", r, f.relay.ID)
+		}
+	}
 }
 
 // A retry run's send reported before its hand-over is written shows the

@@ -459,7 +459,8 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	// the outcome stays the report's, the message id and send time are the
 	// fallback's.
 	sent := []store.MessageResult{{ID: claimed, Status: store.MessageSent, RelayID: 12, SentChannel: "sms", Fallback: true,
-		ProviderID: "p-sms", SentAt: claim}}
+		ProviderID: "p-sms", SentAt: claim}, {ID: owed, Status: store.MessageSent, RelayID: 12, SentChannel: "sms",
+		Fallback: true, ProviderID: "p-not-claimed", SentAt: claim}}
 	changed, err := st.ApplyOwedResults(ctx, k, sent, nil, claim)
 	if err != nil {
 		t.Fatal(err)
@@ -478,6 +479,13 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	}
 	if after.Status != store.MessageDelivered || after.Provider != "p-sms" || !after.SentAt.Equal(claim) {
 		t.Fatalf("the claimed message after its fallback's hand-over: %+v; want delivered, with the SMS's id and send time", after)
+	}
+	if err := db.Get(&after, `SELECT TRIM(status) AS status, TRIM(provider_id) AS provider_id, sent_at FROM campaign_messages WHERE id = ?`,
+		owed); err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != store.MessageSent || after.Provider != "p" {
+		t.Fatalf("a message the claim does not hold took its hand-over: %+v", after)
 	}
 }
 

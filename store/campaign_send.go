@@ -543,12 +543,13 @@ func (s *Store) applyResults(ctx context.Context, account int64, results []Messa
 // applyReports is applyResults for delivery reports: a message a report moves
 // while still sending (its chunk's write is yet to come, or never comes: it
 // was held in doubt) takes its claim's time, taken just before the send, as
-// its send time, so it is counted sent as it is counted delivered or failed;
-// the chunk's write, if it comes, puts the exact one (CompleteHandOvers).
+// its send time, so it is counted sent as it is counted delivered or failed.
+// The chunk's write, if it comes, keeps that time (CompleteHandOvers).
 func (s *Store) applyReports(ctx context.Context, account int64, results []MessageResult, where sqlText, own int64) (map[string]int64, map[string]int64, error) {
 	return s.writeResults(ctx, account, results, where, own, true)
 }
 
+// writeResults is applyResults, and with reports applyReports.
 func (s *Store) writeResults(ctx context.Context, account int64, results []MessageResult, where sqlText, own int64, reports bool) (map[string]int64, map[string]int64, error) {
 	changed := map[string]int64{}
 	if len(results) == 0 {

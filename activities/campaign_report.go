@@ -5,11 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -419,22 +416,15 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				next = fetch(from)
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
-			runs := make([]int, 0, len(p.Reports))
 			for _, rep := range p.Reports {
 				if mr, ok := reportResult(rep, r.ID); ok {
 					results = append(results, mr)
-					runs = append(runs, runOfKey(rep.Key))
 					res.touched = append(res.touched, mr.ID)
 				}
 			}
 			ch := make(chan applied, 1)
 			go func() {
 				k := keyOf(in.AccountID, in.CampaignID)
-				results, err := a.ofCurrentRuns(ctx, r.AccountID, results, runs)
-				if err != nil {
-					ch <- applied{err: err}
-					return
-				}
 				owed, err := a.markOwed(ctx, r.AccountID, results)
 				if err != nil {
 					ch <- applied{err: err}
@@ -549,66 +539,6 @@ func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 		return r, false
 	}
 	return r, true
-}
-
-// runOfKey is the campaign run a relay message id was sent in: "42-r3" and
-// "42-r3-sms" are run 3's (messageFor), "42" and "42-sms" the first run's.
-func runOfKey(key string) int {
-	i := 0
-	for i < len(key) && key[i] >= '0' && key[i] <= '9' {
-		i++
-	}
-	rest, ok := strings.CutPrefix(key[i:], "-r")
-	if !ok {
-		return 1
-	}
-	j := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-		j++
-	}
-	run, err := strconv.Atoi(rest[:j])
-	if err != nil || run < 1 {
-		return 1
-	}
-	return run
-}
-
-// ofCurrentRuns keeps the results of a report page (runs: the run each
-// report's key names) whose message's campaign is at that run. A report of an
-// earlier run, read again (a relay that delivers its reports again, a page
-// read again after it was held) once the campaign was retried, is about a send
-// the message has moved past: applied, it would give the retry's send the
-// earlier one's outcome. An account with no campaign past its first run costs
-// one look at its campaigns.
-func (a *Activities) ofCurrentRuns(ctx context.Context, accountID int64, results []store.MessageResult, runs []int) ([]store.MessageResult, error) {
-	retried, err := a.Store.RetriedCampaigns(ctx, accountID)
-	if err != nil {
-		return nil, err
-	}
-	if len(retried) == 0 && !slices.ContainsFunc(runs, func(run int) bool { return run != 1 }) {
-		return results, nil
-	}
-	var of map[int64]int64
-	if len(retried) > 0 {
-		ids := make([]int64, len(results))
-		for i, r := range results {
-			ids[i] = r.ID
-		}
-		if of, err = a.Store.CampaignsOf(ctx, accountID, ids, slices.Collect(maps.Keys(retried))); err != nil {
-			return nil, err
-		}
-	}
-	kept := results[:0:0]
-	for i, r := range results {
-		run := 1
-		if c, ok := of[r.ID]; ok {
-			run = retried[c]
-		}
-		if runs[i] == run {
-			kept = append(kept, r)
-		}
-	}
-	return kept, nil
 }
 
 // markOwed turns the results of a report page that fail an AlimTalk with

@@ -228,49 +228,6 @@ func (s *Store) AdvanceReportCursor(ctx context.Context, accountID, relayID int6
 	return n == 1, nil
 }
 
-// RetriedCampaigns answers the account's campaigns past their first run, by
-// the run they are at (a message of any other campaign is at run 1).
-func (s *Store) RetriedCampaigns(ctx context.Context, accountID int64) (map[int64]int, error) {
-	var rows []struct {
-		ID  int64 `db:"id"`
-		Run int   `db:"run"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, run FROM campaigns WHERE account_id = ? AND run > 1`, accountID); err != nil {
-		return nil, fmt.Errorf("find the retried campaigns: %w", err)
-	}
-	out := make(map[int64]int, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.Run
-	}
-	return out, nil
-}
-
-// CampaignsOf answers the campaign of each of the messages ids of the account
-// that belongs to one of campaigns.
-func (s *Store) CampaignsOf(ctx context.Context, accountID int64, ids []int64, campaigns []int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
-	for part := range slices.Chunk(ids, resultBatch) {
-		var q sqlText
-		q.sql("SELECT id, campaign_id FROM campaign_messages WHERE account_id = ")
-		q.int(accountID)
-		q.sql(" AND id IN ")
-		q.ints(part)
-		q.sql(" AND campaign_id IN ")
-		q.ints(campaigns)
-		var rows []struct {
-			ID         int64 `db:"id"`
-			CampaignID int64 `db:"campaign_id"`
-		}
-		if err := s.db.SelectContext(ctx, &rows, q.String()); err != nil {
-			return nil, fmt.Errorf("find the campaigns of %d messages: %w", len(part), err)
-		}
-		for _, r := range rows {
-			out[r.ID] = r.CampaignID
-		}
-	}
-	return out, nil
-}
-
 // OwedFallbacks answers which of the messages ids (of any campaign of the
 // account: a relay's report stream is shared) an AlimTalk failure report would
 // leave owed an SMS/LMS fallback: AlimTalks still awaiting their report, whose

@@ -31,7 +31,7 @@ func (s *Store) NightChunkMessages(ctx context.Context, k CampaignKey, from, to 
 func (s *Store) ClaimNightChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
 	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
 			JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
-			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?
+			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = {run}
 			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`)
 }
 

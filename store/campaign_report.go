@@ -313,8 +313,10 @@ func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, ids []int64, at ti
 			}
 			list.b = list.b[:0]
 			list.ints(got)
-			if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?
-				WHERE m.id IN `+list.String()+owedWhere, sqlTime(at), k.ID, k.AccountID); err != nil {
+			// The fallback goes out in the campaign's current run, and its
+			// report names that run.
+			if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?, m.sent_run = `+
+				campaignRun(k)+` WHERE m.id IN `+list.String()+owedWhere, sqlTime(at), k.ID, k.AccountID); err != nil {
 				return err
 			}
 			for _, id := range got {

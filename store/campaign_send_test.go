@@ -656,3 +656,41 @@ func TestOwedFallbacksAreClaimedOnce(t *testing.T) {
 		t.Fatalf("the message still owed at the deadline: %+v, want failed", r)
 	}
 }
+
+// A report names the run whose send it is about: one of an earlier run (read
+// again after the campaign was retried) moves nothing and is not held to be
+// read again, alone or beside the retry's own report of the message, which
+// moves it.
+func TestAReportOfAnEarlierRunMovesNothingAndHoldsNothing(t *testing.T) {
+	ctx := context.Background()
+	st, db := testenv.Store(t), testenv.DB(t)
+	const account, campaign = 991001, 991001
+	res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+		channel, body, buttons, fallback_body, status, sent_run) VALUES (?, ?, 1, 1, '+821000000501', 'n', 'sms', 'b', '', '', 'sent', 2)`,
+		campaign, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	k := store.CampaignKey{AccountID: account, ID: campaign}
+	counted := []store.IDRange{{From: id, To: id}}
+	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	stale := store.MessageResult{ID: id, Status: store.MessageFailed, Code: "blocked", ResultAt: at, Run: 1}
+	status := func() string {
+		t.Helper()
+		var s string
+		if err := db.Get(&s, `SELECT TRIM(status) FROM campaign_messages WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	own, _, held, err := st.ApplyCountedReports(ctx, k, counted, []store.MessageResult{stale})
+	if err != nil || own[store.MessageFailed] != 0 || held != 0 || status() != store.MessageSent {
+		t.Fatalf("the first run's report: own %v, held %d, %v; the message %s; want nothing moved or held", own, held, err, status())
+	}
+	current := store.MessageResult{ID: id, Status: store.MessageDelivered, ResultAt: at, Run: 2}
+	own, _, held, err = st.ApplyCountedReports(ctx, k, counted, []store.MessageResult{stale, current})
+	if err != nil || own[store.MessageDelivered] != 1 || own[store.MessageFailed] != 0 || held != 0 || status() != store.MessageDelivered {
+		t.Fatalf("both runs' reports: own %v, held %d, %v; the message %s; want it delivered by the second run's", own, held, err, status())
+	}
+}

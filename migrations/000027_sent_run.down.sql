@@ -1,0 +1,1 @@
+ALTER TABLE campaign_messages DROP COLUMN sent_run;

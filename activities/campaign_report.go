@@ -693,7 +693,7 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	mine, err := a.Store.ClaimOwed(ctx, k, ids, at)
+	mine, err := a.Store.ClaimOwed(ctx, k, c.Run, ids, at)
 	if err != nil {
 		return nil, err
 	}

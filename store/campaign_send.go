@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -177,28 +176,20 @@ func (s *Store) scanChunk(ctx context.Context, from, to int64, query string, arg
 // both send a row, since a row is claimed from pending once, and a stale row is
 // taken over only while it still carries the claim time the taker read. at must
 // differ between attempts of a chunk (ClaimTime).
-func (s *Store) ClaimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
-	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
-			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = {run}
+func (s *Store) ClaimChunk(ctx context.Context, k CampaignKey, run int, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, run, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
+			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = ?
 			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending'`)
 }
 
-// campaignRun is the SQL of campaign k's current run, the run a message it
-// claims now is sent in (campaign_messages.sent_run): 1 for a campaign not
-// stored.
-func campaignRun(k CampaignKey) string {
-	return fmt.Sprintf("COALESCE((SELECT cr.run FROM campaigns cr WHERE cr.id = %d AND cr.account_id = %d), 1)", k.ID, k.AccountID)
-}
-
 // claimChunk is ClaimChunk with the statement that claims the pending rows
-// (its arguments: the claim time, from, to, the campaign id, the account id;
-// {run} in it is the campaign's current run).
-func (s *Store) claimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
+// (its arguments: the claim time, the run, from, to, the campaign id, the
+// account id).
+func (s *Store) claimChunk(ctx context.Context, k CampaignKey, run int, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
 	mine := map[int64]bool{}
-	claimPending = strings.ReplaceAll(claimPending, "{run}", campaignRun(k))
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		clear(mine)
-		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, k.ID, k.AccountID); err != nil {
+		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), run, from, to, k.ID, k.AccountID); err != nil {
 			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
 		// Stale rows share the claim time of the attempt that left them, so
@@ -209,9 +200,9 @@ func (s *Store) claimChunk(ctx context.Context, k CampaignKey, from, to int64, a
 			byClaim[k] = append(byClaim[k], m.ID)
 		}
 		for old, ids := range byClaim {
-			q, args, err := sqlx.In(`UPDATE campaign_messages m SET m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = `+campaignRun(k)+`
+			q, args, err := sqlx.In(`UPDATE campaign_messages m SET m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = ?
 				WHERE m.campaign_id = ? AND m.account_id = ? AND m.status = 'sending' AND m.claimed_at = ? AND m.id IN (?)`,
-				sqlTime(at), k.ID, k.AccountID, old, ids)
+				sqlTime(at), run, k.ID, k.AccountID, old, ids)
 			if err != nil {
 				return err
 			}
@@ -430,7 +421,8 @@ func reportScope(where *sqlText, results []MessageResult) {
 
 // runScope adds to a condition on the messages results name that a message
 // counts only with a report of the run it was last sent in
-// (MessageResult.Run; 0: any), as the result statements apply them: a report
+// (MessageResult.Run; 0: any; a message sent before the run was recorded,
+// sent_run 0, takes any), as the result statements apply them: a report
 // of an earlier run read again (a relay that delivers its reports again, a
 // page read again after it was held) is about a send a retried message has
 // moved past. A page's reports are nearly always of one run.
@@ -443,8 +435,9 @@ func runScope(where *sqlText, results []MessageResult) {
 	}
 	if len(runs) == 1 {
 		if runs[0] > 0 {
-			where.sql(" AND m.sent_run = ")
+			where.sql(" AND m.sent_run IN (0,")
 			where.int(int64(runs[0]))
+			where.sql(")")
 		}
 		return
 	}
@@ -453,8 +446,9 @@ func runScope(where *sqlText, results []MessageResult) {
 		where.sql(" OR m.id = ")
 		where.int(r.ID)
 		if r.Run > 0 {
-			where.sql(" AND m.sent_run = ")
+			where.sql(" AND m.sent_run IN (0,")
 			where.int(int64(r.Run))
+			where.sql(")")
 		}
 	}
 	where.sql(")")
@@ -654,8 +648,9 @@ func (s *Store) writeResults(ctx context.Context, account int64, results []Messa
 			// A report moves only a message last sent in the run it names.
 			var run sqlText
 			if g.run > 0 {
-				run.sql(" AND m.sent_run = ")
+				run.sql(" AND m.sent_run IN (0,")
 				run.int(int64(g.run))
+				run.sql(")")
 			}
 			from := 0
 			if k > 0 {

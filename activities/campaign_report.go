@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -525,8 +523,7 @@ func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at,
-		Run: runOfKey(rep.Key)}
+	r := store.MessageResult{ID: rep.MessageID, Code: rep.Code, Reason: relay.SanitizeReason(rep.Reason), ResultAt: at}
 	if ch, ok := relay.FallbackKeyChannel(rep.Key); ok {
 		// About a fallback: what it says holds the fallback's own columns, for
 		// a report that reaches its message before the poll sending it wrote
@@ -542,28 +539,6 @@ func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 		return r, false
 	}
 	return r, true
-}
-
-// runOfKey is the campaign run a relay message id was sent in: "42-r3" and
-// "42-r3-sms" are run 3's (messageFor), "42" and "42-sms" the first run's.
-func runOfKey(key string) int {
-	i := 0
-	for i < len(key) && key[i] >= '0' && key[i] <= '9' {
-		i++
-	}
-	rest, ok := strings.CutPrefix(key[i:], "-r")
-	if !ok {
-		return 1
-	}
-	j := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-		j++
-	}
-	run, err := strconv.Atoi(rest[:j])
-	if err != nil || run < 1 {
-		return 1
-	}
-	return run
 }
 
 // markOwed turns the results of a report page that fail an AlimTalk with
@@ -693,7 +668,7 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	mine, err := a.Store.ClaimOwed(ctx, k, c.Run, ids, at)
+	mine, err := a.Store.ClaimOwed(ctx, k, ids, at)
 	if err != nil {
 		return nil, err
 	}

@@ -239,7 +239,7 @@ func (a *Activities) SendChunk(ctx context.Context, in workflows.SendChunkInput)
 		}
 	}
 	at := store.ClaimTime(time.Now(), attempt)
-	mine, err := claimChunk(ctx, c.Key(), max(in.Run, 1), in.FromID, in.ToID, at, takeOver)
+	mine, err := claimChunk(ctx, c.Key(), in.FromID, in.ToID, at, takeOver)
 	if err != nil {
 		return out, err
 	}

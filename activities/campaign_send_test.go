@@ -276,7 +276,7 @@ func TestAnAttemptStopsOnceItsRetryTookItsRowsOver(t *testing.T) {
 		}
 	}
 	at := store.ClaimTime(time.Now(), 2)
-	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), 1, p.FirstID, p.LastID, at, stale); err != nil {
+	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, at, stale); err != nil {
 		t.Fatal(err)
 	}
 	err = <-done
@@ -737,7 +737,7 @@ func TestAligoIsReconciledByRecipientAndReportsMatchedByRecipient(t *testing.T) 
 	p := f.prepare()
 
 	// The attempt that died: rows claimed, the first 20 sent, nothing recorded.
-	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), 1, p.FirstID, p.LastID, time.Now(), nil); err != nil {
+	if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	rs := f.rows()
@@ -1153,7 +1153,7 @@ func TestARunThatEndsLeavesNothingSending(t *testing.T) {
 			ctx := context.Background()
 			p := f.prepare()
 			at := store.ClaimTime(time.Now(), 1)
-			if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), 1, p.FirstID, p.LastID, at, nil); err != nil {
+			if _, err := f.st.ClaimChunk(ctx, f.campaign.Key(), p.FirstID, p.LastID, at, nil); err != nil {
 				t.Fatal(err)
 			}
 			// Three held in doubt at the relay, three left by an attempt that died.

@@ -28,10 +28,10 @@ func (s *Store) NightChunkMessages(ctx context.Context, k CampaignKey, from, to 
 // ClaimNightChunk is ClaimChunk for the messages of customers who currently
 // consent to advertising at night (stale rows given were read by
 // NightChunkMessages, so they are consenting customers' too).
-func (s *Store) ClaimNightChunk(ctx context.Context, k CampaignKey, run int, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
-	return s.claimChunk(ctx, k, run, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
+func (s *Store) ClaimNightChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
 			JOIN customers c ON c.id = m.customer_id AND c.account_id = m.account_id
-			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = ?
+			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?
 			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending' AND c.night_ad_consent = 1`)
 }
 

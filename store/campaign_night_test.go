@@ -55,11 +55,11 @@ func TestNightChunkClaimsOnlyConsentingCustomersMessages(t *testing.T) {
 		t.Fatalf("night rows %+v (%v), want customer %d's only", rows, err, customers[1])
 	}
 	now := time.Now()
-	mine, err := st.ClaimNightChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, 1, from, to, store.ClaimTime(now, 1), nil)
+	mine, err := st.ClaimNightChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to, store.ClaimTime(now, 1), nil)
 	if err != nil || len(mine) != 1 || !mine[rows[0].ID] {
 		t.Fatalf("night claim %v (%v)", mine, err)
 	}
-	day, err := st.ClaimChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, 1, from, to, store.ClaimTime(now.Add(time.Second), 1), nil)
+	day, err := st.ClaimChunk(ctx, store.CampaignKey{AccountID: account, ID: campaign}, from, to, store.ClaimTime(now.Add(time.Second), 1), nil)
 	if err != nil || len(day) != 3 || day[rows[0].ID] {
 		t.Fatalf("day claim %v (%v), want the other 3", day, err)
 	}

@@ -294,7 +294,7 @@ func (s *Store) OwedMessagesFrom(ctx context.Context, k CampaignKey, first, last
 // this claim holds. Two polls at once (one that outlived its heartbeat
 // timeout, and its retry) never both send a fallback; a report read again
 // meanwhile does not touch a claimed message (reportScope).
-func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, run int, ids []int64, at time.Time) (map[int64]bool, error) {
+func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, ids []int64, at time.Time) (map[int64]bool, error) {
 	mine := map[int64]bool{}
 	// The rows still owed are locked as they are read, so the UPDATE takes
 	// exactly those, and no other claim (even one stamped with the same at)
@@ -313,9 +313,8 @@ func (s *Store) ClaimOwed(ctx context.Context, k CampaignKey, run int, ids []int
 			}
 			list.b = list.b[:0]
 			list.ints(got)
-			// The fallback goes out in run, and its report names that run.
-			if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?, m.sent_run = ?
-				WHERE m.id IN `+list.String()+owedWhere, sqlTime(at), run, k.ID, k.AccountID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE campaign_messages m SET m.fallback_due = 2, m.claimed_at = ?
+				WHERE m.id IN `+list.String()+owedWhere, sqlTime(at), k.ID, k.AccountID); err != nil {
 				return err
 			}
 			for _, id := range got {

@@ -176,20 +176,19 @@ func (s *Store) scanChunk(ctx context.Context, from, to int64, query string, arg
 // both send a row, since a row is claimed from pending once, and a stale row is
 // taken over only while it still carries the claim time the taker read. at must
 // differ between attempts of a chunk (ClaimTime).
-func (s *Store) ClaimChunk(ctx context.Context, k CampaignKey, run int, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
-	return s.claimChunk(ctx, k, run, from, to, at, stale, `UPDATE campaign_messages m FORCE INDEX (PRIMARY)
-			SET m.status = 'sending', m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = ?
-			WHERE m.id BETWEEN ? AND ? AND m.campaign_id = ? AND m.account_id = ? AND m.status = 'pending'`)
+func (s *Store) ClaimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage) (map[int64]bool, error) {
+	return s.claimChunk(ctx, k, from, to, at, stale, `UPDATE campaign_messages FORCE INDEX (PRIMARY)
+			SET status = 'sending', attempt = attempt + 1, claimed_at = ?
+			WHERE id BETWEEN ? AND ? AND campaign_id = ? AND account_id = ? AND status = 'pending'`)
 }
 
 // claimChunk is ClaimChunk with the statement that claims the pending rows
-// (its arguments: the claim time, the run, from, to, the campaign id, the
-// account id).
-func (s *Store) claimChunk(ctx context.Context, k CampaignKey, run int, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
+// (its arguments: the claim time, from, to, the campaign id, the account id).
+func (s *Store) claimChunk(ctx context.Context, k CampaignKey, from, to int64, at time.Time, stale []ChunkMessage, claimPending string) (map[int64]bool, error) {
 	mine := map[int64]bool{}
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
 		clear(mine)
-		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), run, from, to, k.ID, k.AccountID); err != nil {
+		if _, err := tx.ExecContext(ctx, claimPending, sqlTime(at), from, to, k.ID, k.AccountID); err != nil {
 			return fmt.Errorf("claim chunk %d-%d: %w", from, to, err)
 		}
 		// Stale rows share the claim time of the attempt that left them, so
@@ -200,9 +199,9 @@ func (s *Store) claimChunk(ctx context.Context, k CampaignKey, run int, from, to
 			byClaim[k] = append(byClaim[k], m.ID)
 		}
 		for old, ids := range byClaim {
-			q, args, err := sqlx.In(`UPDATE campaign_messages m SET m.attempt = m.attempt + 1, m.claimed_at = ?, m.sent_run = ?
-				WHERE m.campaign_id = ? AND m.account_id = ? AND m.status = 'sending' AND m.claimed_at = ? AND m.id IN (?)`,
-				sqlTime(at), run, k.ID, k.AccountID, old, ids)
+			q, args, err := sqlx.In(`UPDATE campaign_messages SET attempt = attempt + 1, claimed_at = ?
+				WHERE campaign_id = ? AND account_id = ? AND status = 'sending' AND claimed_at = ? AND id IN (?)`,
+				sqlTime(at), k.ID, k.AccountID, old, ids)
 			if err != nil {
 				return err
 			}
@@ -262,10 +261,6 @@ type MessageResult struct {
 	// leave the column alone (a message owed one awaits no other result).
 	FallbackDue bool
 	clearsDue   bool
-	// Run is the campaign run whose send a delivery report is about (the
-	// relay message id's "-r<run>"; 0: any): it moves only a message last sent
-	// in that run (sent_run; runScope).
-	Run int
 	// OnFallback says a delivery report is about the message's fallback (the
 	// relay echoed its "-sms"/"-lms" key): it applies only to a row whose
 	// fallback was sent, and a report about the AlimTalk only to one whose
@@ -419,41 +414,6 @@ func reportScope(where *sqlText, results []MessageResult) {
 	where.sql(")")
 }
 
-// runScope adds to a condition on the messages results name that a message
-// counts only with a report of the run it was last sent in
-// (MessageResult.Run; 0: any; a message sent before the run was recorded,
-// sent_run 0, takes any), as the result statements apply them: a report
-// of an earlier run read again (a relay that delivers its reports again, a
-// page read again after it was held) is about a send a retried message has
-// moved past. A page's reports are nearly always of one run.
-func runScope(where *sqlText, results []MessageResult) {
-	var runs []int
-	for _, r := range results {
-		if !slices.Contains(runs, r.Run) {
-			runs = append(runs, r.Run)
-		}
-	}
-	if len(runs) == 1 {
-		if runs[0] > 0 {
-			where.sql(" AND m.sent_run IN (0,")
-			where.int(int64(runs[0]))
-			where.sql(")")
-		}
-		return
-	}
-	where.sql(" AND (0")
-	for _, r := range results {
-		where.sql(" OR m.id = ")
-		where.int(r.ID)
-		if r.Run > 0 {
-			where.sql(" AND m.sent_run IN (0,")
-			where.int(int64(r.Run))
-			where.sql(")")
-		}
-	}
-	where.sql(")")
-}
-
 // sentScope is reportScope's condition on a message awaiting a report.
 func sentScope(where *sqlText, results []MessageResult) {
 	var fb []MessageResult
@@ -537,7 +497,6 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	q.sql(" AND (m.status = 'sending' OR m.fallback_due = 0 AND ")
 	sentScope(&q, results)
 	q.sql(")")
-	runScope(&q, results)
 	if err := s.db.GetContext(ctx, &held, q.String()); err != nil {
 		return own, all, 0, fmt.Errorf("count the reports to read again of campaign %d: %w", k.ID, err)
 	}
@@ -614,16 +573,16 @@ func (s *Store) writeResults(ctx context.Context, account int64, results []Messa
 	if mixed {
 		ownChanged = map[string]int64{}
 	}
-	// The rows of each status (and, for reports, run), in the order they
-	// first appear, in one array made to size: a hand-over slice or a report
-	// page is thousands of rows, and growing a list per status allocated more
-	// than anything else the send does per message.
-	var order []resultGroup
+	// The rows of each status, statuses in the order they first appear, in
+	// one array made to size: a hand-over slice or a report page is thousands
+	// of rows, and growing a list per status allocated more than anything else
+	// the send does per message.
+	var order []string
 	var ends []int
 	for _, r := range results {
-		k := slices.Index(order, resultGroup{r.Status, r.Run})
+		k := slices.Index(order, r.Status)
 		if k < 0 {
-			order, ends = append(order, resultGroup{r.Status, r.Run}), append(ends, 0)
+			order, ends = append(order, r.Status), append(ends, 0)
 			k = len(order) - 1
 		}
 		ends[k]++
@@ -637,21 +596,13 @@ func (s *Store) writeResults(ctx context.Context, account int64, results []Messa
 		next[k] = ends[k-1]
 	}
 	for _, r := range results {
-		k := slices.Index(order, resultGroup{r.Status, r.Run})
+		k := slices.Index(order, r.Status)
 		all[next[k]] = storedResult(r)
 		next[k]++
 	}
 	var q sqlText
 	err := s.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *sqlx.Tx) error {
-		for k, g := range order {
-			st := g.status
-			// A report moves only a message last sent in the run it names.
-			var run sqlText
-			if g.run > 0 {
-				run.sql(" AND m.sent_run IN (0,")
-				run.int(int64(g.run))
-				run.sql(")")
-			}
+		for k, st := range order {
 			from := 0
 			if k > 0 {
 				from = ends[k-1]
@@ -673,7 +624,6 @@ func (s *Store) writeResults(ctx context.Context, account int64, results []Messa
 					q.int(own)
 					q.sql(" AND (TRUE")
 					q.b = append(q.b, where.b...)
-					q.b = append(q.b, run.b...)
 					q.sql(") FROM campaign_messages m FORCE INDEX (PRIMARY)")
 					resultIDs(&q, part)
 					q.sql(" AND m.account_id = ")
@@ -692,7 +642,6 @@ func (s *Store) writeResults(ctx context.Context, account int64, results []Messa
 				q.b = q.b[:0]
 				resultUpdate(&q, st, part, reports)
 				q.b = append(q.b, where.b...)
-				q.b = append(q.b, run.b...)
 				res, err := tx.ExecContext(ctx, q.String())
 				if err != nil {
 					return fmt.Errorf("write %d %s results: %w", len(part), st, err)
@@ -704,13 +653,6 @@ func (s *Store) writeResults(ctx context.Context, account int64, results []Messa
 		return nil
 	})
 	return ownChanged, changed, err
-}
-
-// resultGroup is what a result statement's rows share: their status and, for
-// delivery reports, the run whose send they are about (0: any).
-type resultGroup struct {
-	status string
-	run    int
 }
 
 // resultRow is a MessageResult as it is stored: truncated, times formatted.

@@ -38,11 +38,11 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 		t.Fatalf("%d rows: %v", len(rows), err)
 	}
 	now := time.Now()
-	first, err := st.ClaimChunk(ctx, key, 1, from, to, store.ClaimTime(now, 1), nil)
+	first, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(now, 1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := st.ClaimChunk(ctx, key, 1, from, to, store.ClaimTime(now, 2), nil)
+	second, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(now, 2), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +57,11 @@ func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 		t.Fatalf("%d stale rows (%v): %v", len(stale), stale, err)
 	}
 	later := now.Add(time.Second)
-	third, err := st.ClaimChunk(ctx, key, 1, from, to, store.ClaimTime(later, 3), stale)
+	third, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(later, 3), stale)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fourth, err := st.ClaimChunk(ctx, key, 1, from, to, store.ClaimTime(later, 4), stale)
+	fourth, err := st.ClaimChunk(ctx, key, from, to, store.ClaimTime(later, 4), stale)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,11 +606,11 @@ func TestOwedFallbacksAreClaimedOnce(t *testing.T) {
 	}
 	k := store.CampaignKey{AccountID: account, ID: campaign}
 	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
-	first, err := st.ClaimOwed(ctx, k, 1, ids[:3], at)
+	first, err := st.ClaimOwed(ctx, k, ids[:3], at)
 	if err != nil || len(first) != 3 {
 		t.Fatalf("the first claim holds %v (%v), want 3", first, err)
 	}
-	if again, err := st.ClaimOwed(ctx, k, 1, ids, at); err != nil || len(again) != 1 || !again[ids[3]] {
+	if again, err := st.ClaimOwed(ctx, k, ids, at); err != nil || len(again) != 1 || !again[ids[3]] {
 		t.Fatalf("a second claim at the same instant holds %v (%v), want only the one the first left", again, err)
 	}
 	// The first claim's sending: one delivered, one no relay took; the third
@@ -654,57 +654,5 @@ func TestOwedFallbacksAreClaimedOnce(t *testing.T) {
 	}
 	if r := get(ids[1]); r != (row{"failed", 0, false}) {
 		t.Fatalf("the message still owed at the deadline: %+v, want failed", r)
-	}
-}
-
-// A report names the run whose send it is about: one of an earlier run (read
-// again after the campaign was retried) moves nothing and is not held to be
-// read again, alone or beside the retry's own report of the message, which
-// moves it.
-func TestAReportOfAnEarlierRunMovesNothingAndHoldsNothing(t *testing.T) {
-	ctx := context.Background()
-	st, db := testenv.Store(t), testenv.DB(t)
-	const account, campaign = 991001, 991001
-	res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
-		channel, body, buttons, fallback_body, status, sent_run) VALUES (?, ?, 1, 1, '+821000000501', 'n', 'sms', 'b', '', '', 'sent', 2)`,
-		campaign, account)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _ := res.LastInsertId()
-	k := store.CampaignKey{AccountID: account, ID: campaign}
-	counted := []store.IDRange{{From: id, To: id}}
-	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
-	stale := store.MessageResult{ID: id, Status: store.MessageFailed, Code: "blocked", ResultAt: at, Run: 1}
-	status := func() string {
-		t.Helper()
-		var s string
-		if err := db.Get(&s, `SELECT TRIM(status) FROM campaign_messages WHERE id = ?`, id); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	own, _, held, err := st.ApplyCountedReports(ctx, k, counted, []store.MessageResult{stale})
-	if err != nil || own[store.MessageFailed] != 0 || held != 0 || status() != store.MessageSent {
-		t.Fatalf("the first run's report: own %v, held %d, %v; the message %s; want nothing moved or held", own, held, err, status())
-	}
-	current := store.MessageResult{ID: id, Status: store.MessageDelivered, ResultAt: at, Run: 2}
-	own, _, held, err = st.ApplyCountedReports(ctx, k, counted, []store.MessageResult{stale, current})
-	if err != nil || own[store.MessageDelivered] != 1 || own[store.MessageFailed] != 0 || held != 0 || status() != store.MessageDelivered {
-		t.Fatalf("both runs' reports: own %v, held %d, %v; the message %s; want it delivered by the second run's", own, held, err, status())
-	}
-	// A message sent before its run was recorded (sent_run 0) takes a report of
-	// any run.
-	res, err = db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
-		channel, body, buttons, fallback_body, status) VALUES (?, ?, 1, 1, '+821000000502', 'n', 'sms', 'b', '', '', 'sent')`,
-		campaign, account)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _ = res.LastInsertId()
-	own, _, _, err = st.ApplyCountedReports(ctx, k, []store.IDRange{{From: id, To: id}},
-		[]store.MessageResult{{ID: id, Status: store.MessageDelivered, ResultAt: at, Run: 2}})
-	if err != nil || own[store.MessageDelivered] != 1 || status() != store.MessageDelivered {
-		t.Fatalf("a message sent before runs were recorded: own %v, %v; the message %s; want it delivered", own, err, status())
 	}
 }

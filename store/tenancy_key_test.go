@@ -35,13 +35,13 @@ func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	if rows, err := st.ChunkMessages(ctx, theirs, from, to); err != nil || len(rows) != 0 {
 		t.Fatalf("another account's key reads %d rows (%v)", len(rows), err)
 	}
-	if claimed, err := st.ClaimChunk(ctx, theirs, 1, from, to, store.ClaimTime(now, 1), nil); err != nil || len(claimed) != 0 {
+	if claimed, err := st.ClaimChunk(ctx, theirs, from, to, store.ClaimTime(now, 1), nil); err != nil || len(claimed) != 0 {
 		t.Fatalf("another account's key claims %d rows (%v)", len(claimed), err)
 	}
 	if c, err := st.CountMessages(ctx, theirs, from, to); err != nil || c.Total != 0 {
 		t.Fatalf("another account's key counts %d rows (%v)", c.Total, err)
 	}
-	claimed, err := st.ClaimChunk(ctx, mine, 1, from, to, store.ClaimTime(now, 2), nil)
+	claimed, err := st.ClaimChunk(ctx, mine, from, to, store.ClaimTime(now, 2), nil)
 	if err != nil || len(claimed) != 5 {
 		t.Fatalf("the owner's key claims %d rows (%v), want 5", len(claimed), err)
 	}
@@ -75,7 +75,7 @@ func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	if ms, err := st.OwedMessages(ctx, theirs, []int64{from}); err != nil || len(ms) != 0 {
 		t.Fatalf("another account's key loads %d messages owed their fallback (%v)", len(ms), err)
 	}
-	if got, err := st.ClaimOwed(ctx, theirs, 1, []int64{from}, now); err != nil || len(got) != 0 {
+	if got, err := st.ClaimOwed(ctx, theirs, []int64{from}, now); err != nil || len(got) != 0 {
 		t.Fatalf("another account's key claimed %v (%v)", got, err)
 	}
 	if ms, err := st.OwedMessages(ctx, mine, []int64{from}); err != nil || len(ms) != 1 {

@@ -1,1 +1,0 @@
-ALTER TABLE campaign_messages DROP COLUMN sent_run;

@@ -4,10 +4,9 @@
 package activities
 
 import (
-	"time"
-
 	"errors"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"

@@ -23,21 +23,8 @@ func (f *fixture) alimtalkCampaign(ad bool) {
 		Config: raw, Weight: 1, Enabled: true}); err != nil {
 		f.t.Fatal(err)
 	}
-	tpl, err := f.st.SaveTemplate(ctx, f.account, store.Template{Name: "알림", Channel: "alimtalk", Body: "#{이름}님 주문이 접수되었습니다",
+	f.campaign = f.startCampaign("알림 발송", store.Template{Name: "알림", Channel: "alimtalk", Body: "#{이름}님 주문이 접수되었습니다",
 		ProviderTemplateCode: "TP1", SenderKey: "sk", FallbackText: "#{이름}님 주문 접수", Advertisement: ad})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	camp, err := f.st.CreateCampaign(ctx, f.account, store.NewCampaign{Name: "알림 발송", TemplateID: tpl.ID, GroupIDs: []int64{f.group}})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if _, err := f.st.BeginSend(ctx, f.account, camp.ID, tpl, store.CampaignRunning); err != nil {
-		f.t.Fatal(err)
-	}
-	if f.campaign, err = f.st.Campaign(ctx, f.account, camp.ID); err != nil {
-		f.t.Fatal(err)
-	}
 }
 
 // sendBlocked makes f's campaign an AlimTalk one (alimtalkCampaign) whose

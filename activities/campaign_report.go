@@ -730,13 +730,6 @@ func (a *Activities) sendOwedFallbacks(ctx context.Context, in workflows.Collect
 	out.Failed += got.Failed
 	out.Unknown += got.Unknown
 	out.Fallback += got.Fallback
-	for _, rc := range got.Relays {
-		p := perRelay[rc.RelayID]
-		if p == nil {
-			p = &workflows.RelayCounts{RelayID: rc.RelayID}
-			perRelay[rc.RelayID] = p
-		}
-		p.Add(rc)
-	}
+	addRelays(perRelay, got.Relays)
 	return written, nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -713,11 +712,16 @@ func (c *counter) addResult(r workflows.SendChunkResult) {
 	c.res.Failed += r.Failed
 	c.res.Unknown += r.Unknown
 	c.res.Fallback += r.Fallback
-	for _, o := range r.Relays {
-		rc := c.relays[o.RelayID]
+	addRelays(c.relays, r.Relays)
+}
+
+// addRelays adds per-relay counts rcs into perRelay.
+func addRelays(perRelay map[int64]*workflows.RelayCounts, rcs []workflows.RelayCounts) {
+	for _, o := range rcs {
+		rc := perRelay[o.RelayID]
 		if rc == nil {
 			rc = &workflows.RelayCounts{RelayID: o.RelayID}
-			c.relays[o.RelayID] = rc
+			perRelay[o.RelayID] = rc
 		}
 		rc.Add(o)
 	}
@@ -725,10 +729,9 @@ func (c *counter) addResult(r workflows.SendChunkResult) {
 
 func (c *counter) result() workflows.SendChunkResult {
 	out := c.res
-	for _, rc := range c.relays {
-		out.Relays = append(out.Relays, *rc)
+	if len(c.relays) > 0 {
+		out.Relays = relayCounts(c.relays)
 	}
-	sort.Slice(out.Relays, func(i, j int) bool { return out.Relays[i].RelayID < out.Relays[j].RelayID })
 	return out
 }
 

@@ -117,21 +117,31 @@ func newFixtureWith(t *testing.T, n int, simOpts sim.Options, kind string, ad bo
 	if f.relay, err = st.SaveRelay(ctx, acc.ID, store.Relay{Name: "relay", Kind: kind, Channel: "sms", Config: raw, Weight: 1, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := st.SaveTemplate(ctx, acc.ID, store.Template{Name: "안내", Channel: "sms", Body: "#{이름}님 안내드립니다", Advertisement: ad})
-	if err != nil {
-		t.Fatal(err)
-	}
-	camp, err := st.CreateCampaign(ctx, acc.ID, store.NewCampaign{Name: "발송", TemplateID: tpl.ID, GroupIDs: []int64{g.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.BeginSend(ctx, acc.ID, camp.ID, tpl, store.CampaignRunning); err != nil {
-		t.Fatal(err)
-	}
-	if f.campaign, err = st.Campaign(ctx, acc.ID, camp.ID); err != nil {
-		t.Fatal(err)
-	}
+	f.campaign = f.startCampaign("발송", store.Template{Name: "안내", Channel: "sms", Body: "#{이름}님 안내드립니다", Advertisement: ad})
 	return f
+}
+
+// startCampaign saves tpl and starts a campaign of it, named name, to f's
+// group (content frozen, status running).
+func (f *fixture) startCampaign(name string, tpl store.Template) store.Campaign {
+	f.t.Helper()
+	ctx := context.Background()
+	tpl, err := f.st.SaveTemplate(ctx, f.account, tpl)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	camp, err := f.st.CreateCampaign(ctx, f.account, store.NewCampaign{Name: name, TemplateID: tpl.ID, GroupIDs: []int64{f.group}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.st.BeginSend(ctx, f.account, camp.ID, tpl, store.CampaignRunning); err != nil {
+		f.t.Fatal(err)
+	}
+	c, err := f.st.Campaign(ctx, f.account, camp.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
 }
 
 // activityEnv runs one activity at a time, as attempt 1.

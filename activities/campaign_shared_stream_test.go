@@ -24,19 +24,7 @@ import (
 // through the same relays.
 func (f *fixture) otherCampaign() store.Campaign {
 	f.t.Helper()
-	ctx := context.Background()
-	tpl, err := f.st.SaveTemplate(ctx, f.account, store.Template{Name: "다른 안내", Channel: "sms", Body: "안내"})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	camp, err := f.st.CreateCampaign(ctx, f.account, store.NewCampaign{Name: "다른 발송", TemplateID: tpl.ID, GroupIDs: []int64{f.group}})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if _, err := f.st.BeginSend(ctx, f.account, camp.ID, tpl, store.CampaignRunning); err != nil {
-		f.t.Fatal(err)
-	}
-	return camp
+	return f.startCampaign("다른 발송", store.Template{Name: "다른 안내", Channel: "sms", Body: "안내"})
 }
 
 // pollAs runs a report poll of campaign other beside its chunks, as its

@@ -349,10 +349,7 @@ func (s *Store) ApplyOwedResults(ctx context.Context, k CampaignKey, results []M
 		results[i].clearsDue = true
 	}
 	_, changed, err := s.applyResults(ctx, k.AccountID, results, where, 0)
-	if err != nil {
-		return changed, err
-	}
-	return changed, nil
+	return changed, err
 }
 
 // CompleteOwedHandOvers writes the relay's message id and the send time of
@@ -367,7 +364,7 @@ func (s *Store) CompleteOwedHandOvers(ctx context.Context, k CampaignKey, result
 	where.sql(" AND m.campaign_id = ")
 	where.int(k.ID)
 	where.sql(" AND m.status IN ")
-	statusList(&where, []string{MessageDelivered, MessageFailed})
+	where.strs([]string{MessageDelivered, MessageFailed})
 	where.sql(" AND m.fallback = 1 AND m.fallback_due = 0 AND m.claimed_at = ")
 	where.str(sqlTime(at))
 	return s.writeHandOvers(ctx, handOverColumns, handOverRows(results, changed), where)

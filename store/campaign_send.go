@@ -319,7 +319,7 @@ func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results 
 		where.sql(" AND m.account_id = ")
 		where.int(accountID)
 		where.sql(" AND m.status IN ")
-		statusList(&where, []string{MessageSent, MessageDelivered, MessageFailed})
+		where.strs([]string{MessageSent, MessageDelivered, MessageFailed})
 		where.sql(" AND m.provider_id = '' AND m.fallback = ")
 		where.int(int64(fallback))
 		if err := s.writeHandOvers(ctx, handOverColumnsKeepingSent, part, where); err != nil {
@@ -383,7 +383,7 @@ func movedFrom(accountID int64, from []string) sqlText {
 	where.sql(" AND m.account_id = ")
 	where.int(accountID)
 	where.sql(" AND m.status IN ")
-	statusList(&where, from)
+	where.strs(from)
 	return where
 }
 
@@ -457,7 +457,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	where.sql(" AND (m.campaign_id <> ")
 	where.int(k.ID)
 	where.sql(" AND m.status IN ")
-	statusList(&where, []string{MessageSent, MessageSending})
+	where.strs([]string{MessageSent, MessageSending})
 	where.sql(" OR m.campaign_id = ")
 	where.int(k.ID)
 	where.sql(" AND m.status = ")
@@ -491,7 +491,7 @@ func (s *Store) ApplyCountedReports(ctx context.Context, k CampaignKey, counted 
 	q.sql(" AND m.campaign_id = ")
 	q.int(k.ID)
 	q.sql(" AND m.status IN ")
-	statusList(&q, []string{MessageSent, MessageSending})
+	q.strs([]string{MessageSent, MessageSending})
 	q.sql(" AND m.id IN ")
 	idList(&q, results)
 	q.sql(" AND (m.status = 'sending' OR m.fallback_due = 0 AND ")
@@ -510,18 +510,6 @@ func idList(t *sqlText, results []MessageResult) {
 		ids[i] = r.ID
 	}
 	t.ints(ids)
-}
-
-// statusList writes ('a','b',…) into t.
-func statusList(t *sqlText, statuses []string) {
-	t.sql("(")
-	for i, st := range statuses {
-		if i > 0 {
-			t.sql(",")
-		}
-		t.str(st)
-	}
-	t.sql(")")
 }
 
 // applyResults writes results, up to 500 rows per statement, to the rows of

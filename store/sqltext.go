@@ -42,12 +42,22 @@ func (t *sqlText) int(n int64) { t.b = strconv.AppendInt(t.b, n, 10) }
 
 // ints appends a parenthesised list of integer literals, (1,2,…).
 func (t *sqlText) ints(ns []int64) {
+	t.list(len(ns), func(i int) { t.int(ns[i]) })
+}
+
+// strs appends a parenthesised list of string literals, ('a','b',…).
+func (t *sqlText) strs(ss []string) {
+	t.list(len(ss), func(i int) { t.str(ss[i]) })
+}
+
+// list appends (item 0,item 1,…) for n items.
+func (t *sqlText) list(n int, item func(i int)) {
 	t.sql("(")
-	for i, n := range ns {
+	for i := range n {
 		if i > 0 {
 			t.sql(",")
 		}
-		t.int(n)
+		item(i)
 	}
 	t.sql(")")
 }

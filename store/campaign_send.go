@@ -313,6 +313,9 @@ func (s *Store) ApplyResults(ctx context.Context, accountID int64, results []Mes
 // moved every message it handed over, costs a count.
 func (s *Store) CompleteHandOvers(ctx context.Context, accountID int64, results []MessageResult, changed map[string]int64) error {
 	rows := handOverRows(results, changed)
+	if len(rows) == 0 {
+		return nil // the usual write: every hand-over found its message sending
+	}
 	for fallback := range 2 {
 		part := slices.DeleteFunc(slices.Clone(rows), func(r resultRow) bool { return r.fallback != fallback })
 		var where sqlText

@@ -131,7 +131,7 @@ func New(d Deps) *Server {
 		hub: newHub(d.Store, d.Temporal, d.Log), keepAlive: keepAlive, access: access, linkKey: onetime.Key(d.Config.JWTSecret),
 		campaigns: &campaign.Service{Store: d.Store, Temporal: d.Temporal, TaskQueue: d.Config.TaskQueue,
 			ReportDeadline: d.Config.ReportDeadline, ChunkSize: d.Config.ChunkSize, ChunkWindow: d.Config.ChunkWindow},
-		clicks: clicks, clickCap: clickCap, links: newLinkCache(linkCacheEntries, linkCacheBytes, time.Minute),
+		clicks: clicks, clickCap: clickCap, links: newLinkCache(linkCacheEntries, linkCacheBytes, time.Minute, d.Store.LinkByToken),
 		agents: useragent.NewCache(agentCacheEntries, agentCacheLen)}
 }
 
@@ -178,10 +178,12 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 // reconnect, to another process if this one is going away). Register it with
 // http.Server.RegisterOnShutdown, since Shutdown waits for streams to end. It
 // also closes the click recorder: queued clicks are committed, later ones are
-// answered 503 (to retry against another process).
+// answered 503 (to retry against another process), and waits for the link
+// cache's background reads (each at most linkRefreshWait).
 func (s *Server) Close() {
 	s.hub.close()
 	s.clicks.Close()
+	s.links.wait()
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }

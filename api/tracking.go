@@ -56,19 +56,14 @@ func (s *Server) track(c *gin.Context) {
 		c.Data(http.StatusNotFound, "text/html; charset=utf-8", []byte(linkNotFound))
 		return
 	}
-	link, ok := s.links.get(token, time.Now())
-	if !ok {
-		var err error
-		link, err = s.store.LinkByToken(c.Request.Context(), token)
-		if errors.Is(err, store.ErrNotFound) {
-			c.Data(http.StatusNotFound, "text/html; charset=utf-8", []byte(linkNotFound))
-			return
-		}
-		if err != nil {
-			internalError(c, err)
-			return
-		}
-		s.links.put(link, time.Now())
+	link, err := s.links.resolve(c.Request.Context(), token, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		c.Data(http.StatusNotFound, "text/html; charset=utf-8", []byte(linkNotFound))
+		return
+	}
+	if err != nil {
+		internalError(c, err)
+		return
 	}
 	at := s.now()
 	if !s.clickCap.allow(token, at) {
@@ -176,6 +171,14 @@ func locationHeader(u string) string {
 // never change; the ttl bounds how long a deleted account's links still
 // answer). Only found links are cached: random tokens cannot evict them any
 // faster than real ones.
+//
+// A link still being clicked is read again before its entry runs out: a hit in
+// the last quarter of the entry's life answers from the cache and starts one
+// read of the link in the background (at most linkRefreshes at once), which
+// renews the entry, or drops it when the link is gone. So a busy link never
+// waits on the database again, and entries filled together (a campaign's
+// first minute of clicks) do not all run out, and all go to the database
+// inside requests, in the same instant.
 type linkCache struct {
 	mu       sync.Mutex
 	max      int // entries
@@ -184,42 +187,132 @@ type linkCache struct {
 	ttl      time.Duration
 	byTok    map[string]cachedLink
 	maxURL   int
+	// load reads a link from the store; slots bounds the reads in the
+	// background, and refreshes counts them (Close waits for them).
+	load      func(context.Context, string) (store.Link, error)
+	slots     chan struct{}
+	refreshes sync.WaitGroup
 }
 
 type cachedLink struct {
-	link    store.Link
-	expires time.Time
+	link       store.Link
+	renew      time.Time // a hit from then on reads the link again
+	expires    time.Time
+	refreshing bool // a background read of it is under way
 }
 
-// newLinkCache holds up to max links and maxBytes of them (linkCost); the
-// map grows with use rather than being sized up front.
-func newLinkCache(max, maxBytes int, ttl time.Duration) *linkCache {
-	return &linkCache{max: max, maxBytes: maxBytes, ttl: ttl, byTok: map[string]cachedLink{}, maxURL: 2048}
+// newLinkCache holds up to max links and maxBytes of them (linkCost), each for
+// ttl, read by load; the map grows with use rather than being sized up front.
+func newLinkCache(max, maxBytes int, ttl time.Duration, load func(context.Context, string) (store.Link, error)) *linkCache {
+	return &linkCache{max: max, maxBytes: maxBytes, ttl: ttl, byTok: map[string]cachedLink{}, maxURL: 2048,
+		load: load, slots: make(chan struct{}, linkRefreshes)}
 }
+
+// Reading a link again in the background: at most linkRefreshes at once (a
+// hit that finds them all busy leaves its entry to a later hit), each given
+// linkRefreshWait.
+const (
+	linkRefreshes   = 4
+	linkRefreshWait = 5 * time.Second
+)
 
 // linkCost is what a cached link is counted as: its strings plus the entry's
 // own size and the map's share.
 func linkCost(l store.Link) int { return len(l.Token) + len(l.URL) + 160 }
 
-func (lc *linkCache) get(token string, now time.Time) (store.Link, bool) {
-	if lc == nil || lc.max <= 0 {
-		return store.Link{}, false
+// resolve returns token's link at now: from the cache, else read in the
+// request (store.ErrNotFound when there is none) and cached.
+func (lc *linkCache) resolve(ctx context.Context, token string, now time.Time) (store.Link, error) {
+	l, ok, renew := lc.get(token, now)
+	if renew {
+		lc.refresh(token, now)
+	}
+	if ok {
+		return l, nil
+	}
+	l, err := lc.load(ctx, token)
+	if err != nil {
+		return store.Link{}, err
+	}
+	lc.put(l, now)
+	return l, nil
+}
+
+// get returns token's cached link, and whether the caller is to read it again
+// (the entry is in its last quarter and no read of it is under way: get marks
+// one under way).
+func (lc *linkCache) get(token string, now time.Time) (l store.Link, ok, renew bool) {
+	if lc.max <= 0 {
+		return store.Link{}, false, false
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	e, ok := lc.byTok[token]
 	if !ok {
-		return store.Link{}, false
+		return store.Link{}, false, false
 	}
 	if now.After(e.expires) {
 		lc.drop(token, e)
-		return store.Link{}, false
+		return store.Link{}, false, false
 	}
-	return e.link, true
+	if !e.refreshing && !now.Before(e.renew) {
+		e.refreshing = true
+		lc.byTok[token] = e
+		renew = true
+	}
+	return e.link, true, renew
 }
 
+// refresh reads token's link in the background, if a slot is free, and
+// renews its entry from now (drops it if the link is gone; leaves it to run
+// out on any other error). Without a slot, or after an error, a later hit
+// tries again.
+func (lc *linkCache) refresh(token string, now time.Time) {
+	select {
+	case lc.slots <- struct{}{}:
+	default:
+		lc.settle(token, false)
+		return
+	}
+	lc.refreshes.Add(1)
+	go func() {
+		defer lc.refreshes.Done()
+		defer func() { <-lc.slots }()
+		ctx, cancel := context.WithTimeout(context.Background(), linkRefreshWait)
+		defer cancel()
+		l, err := lc.load(ctx, token)
+		switch {
+		case err == nil:
+			lc.put(l, now)
+		case errors.Is(err, store.ErrNotFound):
+			lc.settle(token, true)
+		default:
+			lc.settle(token, false)
+		}
+	}()
+}
+
+// settle ends token's read: gone drops the entry, else it stays as it was.
+func (lc *linkCache) settle(token string, gone bool) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	e, ok := lc.byTok[token]
+	if !ok {
+		return
+	}
+	if gone {
+		lc.drop(token, e)
+		return
+	}
+	e.refreshing = false
+	lc.byTok[token] = e
+}
+
+// wait returns once the background reads under way have ended.
+func (lc *linkCache) wait() { lc.refreshes.Wait() }
+
 func (lc *linkCache) put(l store.Link, now time.Time) {
-	if lc == nil || lc.max <= 0 || len(l.URL) > lc.maxURL {
+	if lc.max <= 0 || len(l.URL) > lc.maxURL {
 		return
 	}
 	lc.mu.Lock()
@@ -234,7 +327,7 @@ func (lc *linkCache) put(l store.Link, now time.Time) {
 			break
 		}
 	}
-	lc.byTok[l.Token] = cachedLink{link: l, expires: now.Add(lc.ttl)}
+	lc.byTok[l.Token] = cachedLink{link: l, renew: now.Add(lc.ttl - lc.ttl/4), expires: now.Add(lc.ttl)}
 	lc.bytes += linkCost(l)
 }
 

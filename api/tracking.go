@@ -167,18 +167,19 @@ func locationHeader(u string) string {
 
 // linkCache keeps recently resolved tracking links, so repeated fetches of a
 // link (a customer and a preview bot, a double tap) skip the lookup. The route
-// is public, so it is bounded: at most max entries, each trusted for ttl (links
-// never change; the ttl bounds how long a deleted account's links still
-// answer). Only found links are cached: random tokens cannot evict them any
-// faster than real ones.
+// is public, so it is bounded: at most max entries, each trusted for ttl
+// (links never change, and sendingo deletes none; the ttl bounds how long one
+// removed from the database by hand still answers). Only found links are
+// cached: random tokens cannot evict them any faster than real ones.
 //
 // A link still being clicked is read again before its entry runs out: a hit in
 // the last quarter of the entry's life answers from the cache and starts one
 // read of the link in the background (at most linkRefreshes at once), which
-// renews the entry, or drops it when the link is gone. So a busy link never
-// waits on the database again, and entries filled together (a campaign's
-// first minute of clicks) do not all run out, and all go to the database
-// inside requests, in the same instant.
+// renews the entry, or drops it when the link is gone. So a link clicked
+// throughout does not wait on the database when its minute ends (unless every
+// read slot is busy, or the read fails), and entries filled together (a
+// campaign's first minute of clicks) do not all run out, and all go to the
+// database inside requests, in the same instant.
 type linkCache struct {
 	mu       sync.Mutex
 	max      int // entries
@@ -188,10 +189,12 @@ type linkCache struct {
 	byTok    map[string]cachedLink
 	maxURL   int
 	// load reads a link from the store; slots bounds the reads in the
-	// background, and refreshes counts them (Close waits for them).
+	// background, and refreshes counts them (close waits for them; a cache
+	// closed starts no more, under mu).
 	load      func(context.Context, string) (store.Link, error)
 	slots     chan struct{}
 	refreshes sync.WaitGroup
+	closed    bool
 }
 
 type cachedLink struct {
@@ -263,18 +266,25 @@ func (lc *linkCache) get(token string, now time.Time) (l store.Link, ok, renew b
 	return e.link, true, renew
 }
 
-// refresh reads token's link in the background, if a slot is free, and
-// renews its entry from now (drops it if the link is gone; leaves it to run
-// out on any other error). Without a slot, or after an error, a later hit
-// tries again.
+// refresh reads token's link in the background, if a slot is free and the
+// cache is open, and renews its entry from now (drops it if the link is gone).
+// Without a slot a later hit tries again; after an error, a hit an eighth of
+// the ttl later (the database is not asked again at once while it fails).
 func (lc *linkCache) refresh(token string, now time.Time) {
+	lc.mu.Lock()
+	if lc.closed {
+		lc.mu.Unlock()
+		return // the entry runs out as it is
+	}
 	select {
 	case lc.slots <- struct{}{}:
 	default:
-		lc.settle(token, false)
+		lc.mu.Unlock()
+		lc.settle(token, false, now)
 		return
 	}
 	lc.refreshes.Add(1)
+	lc.mu.Unlock()
 	go func() {
 		defer lc.refreshes.Done()
 		defer func() { <-lc.slots }()
@@ -285,15 +295,17 @@ func (lc *linkCache) refresh(token string, now time.Time) {
 		case err == nil:
 			lc.put(l, now)
 		case errors.Is(err, store.ErrNotFound):
-			lc.settle(token, true)
+			lc.settle(token, true, now)
 		default:
-			lc.settle(token, false)
+			lc.settle(token, false, now.Add(lc.ttl/8))
 		}
 	}()
 }
 
-// settle ends token's read: gone drops the entry, else it stays as it was.
-func (lc *linkCache) settle(token string, gone bool) {
+// settle ends token's read without renewing its entry: gone drops the entry;
+// else the next read starts on a hit at retry or later (and not before the
+// entry's own renewal time).
+func (lc *linkCache) settle(token string, gone bool, retry time.Time) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	e, ok := lc.byTok[token]
@@ -305,11 +317,20 @@ func (lc *linkCache) settle(token string, gone bool) {
 		return
 	}
 	e.refreshing = false
+	if retry.After(e.renew) {
+		e.renew = retry
+	}
 	lc.byTok[token] = e
 }
 
-// wait returns once the background reads under way have ended.
-func (lc *linkCache) wait() { lc.refreshes.Wait() }
+// close stops the cache starting reads in the background and returns once
+// those under way have ended; entries are answered as before.
+func (lc *linkCache) close() {
+	lc.mu.Lock()
+	lc.closed = true
+	lc.mu.Unlock()
+	lc.refreshes.Wait()
+}
 
 func (lc *linkCache) put(l store.Link, now time.Time) {
 	if lc.max <= 0 || len(l.URL) > lc.maxURL {

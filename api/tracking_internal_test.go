@@ -58,6 +58,7 @@ func TestLinkCacheRenewsABusyLinkInTheBackground(t *testing.T) {
 	load := func(ctx context.Context, token string) (store.Link, error) {
 		mu.Lock()
 		reads[token]++
+		n := reads[token]
 		mu.Unlock()
 		select {
 		case <-gate:
@@ -65,9 +66,9 @@ func TestLinkCacheRenewsABusyLinkInTheBackground(t *testing.T) {
 			return store.Link{}, ctx.Err()
 		}
 		switch {
-		case strings.HasPrefix(token, "gone") && reads[token] > 1:
+		case strings.HasPrefix(token, "gone") && n > 1:
 			return store.Link{}, store.ErrNotFound
-		case strings.HasPrefix(token, "fail") && reads[token] > 1:
+		case strings.HasPrefix(token, "fail") && n > 1:
 			return store.Link{}, errors.New("database went away")
 		}
 		return store.Link{Token: token, URL: "https://shop.example/" + token}, nil
@@ -100,7 +101,7 @@ func TestLinkCacheRenewsABusyLinkInTheBackground(t *testing.T) {
 		}
 	}
 	close(gate)
-	lc.wait()
+	lc.refreshes.Wait()
 	if n := readsOf("busy"); n != 2 {
 		t.Fatalf("five hits in the last quarter made %d reads in all, want 2 (the first and one renewal)", n)
 	}
@@ -114,22 +115,30 @@ func TestLinkCacheRenewsABusyLinkInTheBackground(t *testing.T) {
 	if _, err := resolve("gone", 50*time.Second); err != nil {
 		t.Fatalf("a link about to be found gone was not answered from the cache: %v", err)
 	}
-	lc.wait()
+	lc.refreshes.Wait()
 	if _, err := resolve("gone", 51*time.Second); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a link found gone in the background still answered: %v", err)
 	}
 
-	// A failed read leaves the entry to a later hit, which reads again.
+	// A failed read leaves the entry to a hit an eighth of the ttl later,
+	// which reads again; the hits meanwhile are answered from the entry.
 	if _, err := resolve("fail", 50*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	lc.wait()
+	lc.refreshes.Wait()
 	if _, err := resolve("fail", 51*time.Second); err != nil {
 		t.Fatalf("a link whose renewal failed was not answered from its entry: %v", err)
 	}
-	lc.wait()
+	lc.refreshes.Wait()
+	if n := readsOf("fail"); n != 2 {
+		t.Fatalf("%d reads of a link whose renewal failed a second before, want 2 (the first, the failed one)", n)
+	}
+	if _, err := resolve("fail", 58*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	lc.refreshes.Wait()
 	if n := readsOf("fail"); n != 3 {
-		t.Fatalf("%d reads of a link whose renewal failed, want 3 (the first, the failed one, a later hit's)", n)
+		t.Fatalf("%d reads of a link whose renewal failed 8 s before, want 3 (the first, the failed one, a later hit's)", n)
 	}
 
 	// However many links are due, at most linkRefreshes reads run at once;
@@ -159,13 +168,24 @@ func TestLinkCacheRenewsABusyLinkInTheBackground(t *testing.T) {
 		t.Fatalf("%d links due at once started %d reads, want %d", 3*linkRefreshes, busy, linkRefreshes)
 	}
 	close(gate)
-	lc.wait()
+	lc.refreshes.Wait()
 	if _, err := resolve(fmt.Sprintf("many%02d", 3*linkRefreshes-1), 51*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	lc.wait()
+	lc.refreshes.Wait()
 	if n := readsOf(fmt.Sprintf("many%02d", 3*linkRefreshes-1)); n != 1 {
 		t.Fatalf("a link left over by the bound was read %d times on a later hit, want 1", n)
+	}
+
+	// Closed (the server shutting down), the cache still answers what it
+	// holds and starts no read.
+	lc.close()
+	if _, err := resolve("busy", 100*time.Second); err != nil {
+		t.Fatalf("a closed cache did not answer a link it holds: %v", err)
+	}
+	lc.refreshes.Wait()
+	if n := readsOf("busy"); n != 2 {
+		t.Fatalf("a closed cache read a link %d times in all, want the 2 of before", n)
 	}
 }
 

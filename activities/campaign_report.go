@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -416,15 +418,22 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 				next = fetch(from)
 			}
 			results := make([]store.MessageResult, 0, len(p.Reports))
+			sent := make([]store.SentReport, 0, len(p.Reports))
 			for _, rep := range p.Reports {
 				if mr, ok := reportResult(rep, r.ID); ok {
 					results = append(results, mr)
+					sent = append(sent, store.SentReport{MessageID: mr.ID, Run: runOfKey(rep.Key), ProviderID: rep.ProviderID})
 					res.touched = append(res.touched, mr.ID)
 				}
 			}
 			ch := make(chan applied, 1)
 			go func() {
 				k := keyOf(in.AccountID, in.CampaignID)
+				results, err := a.dropOutrun(ctx, in.CampaignID, r, results, sent)
+				if err != nil {
+					ch <- applied{err: err}
+					return
+				}
 				owed, err := a.markOwed(ctx, r.AccountID, results)
 				if err != nil {
 					ch <- applied{err: err}
@@ -539,6 +548,51 @@ func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 		return r, false
 	}
 	return r, true
+}
+
+// runOfKey is the campaign run a relay message id was sent in: "42-r3" and
+// "42-r3-sms" are run 3's (messageOf, relay.FallbackOf), "42" and "42-sms" the
+// first run's.
+func runOfKey(key string) int {
+	i := 0
+	for i < len(key) && key[i] >= '0' && key[i] <= '9' {
+		i++
+	}
+	rest, ok := strings.CutPrefix(key[i:], "-r")
+	if !ok {
+		return 1
+	}
+	j := 0
+	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+		j++
+	}
+	run, err := strconv.Atoi(rest[:j])
+	if err != nil || run < 1 {
+		return 1
+	}
+	return run
+}
+
+// dropOutrun leaves out of a page's results (sent: the sends they are about,
+// in the same order) the reports of an earlier run about messages a retry has
+// sent again since (store.OutrunReports): they would give the new send the
+// old one's outcome. Nothing holds them to be read again.
+func (a *Activities) dropOutrun(ctx context.Context, campaignID int64, rl store.Relay, results []store.MessageResult, sent []store.SentReport) ([]store.MessageResult, error) {
+	outrun, err := a.Store.OutrunReports(ctx, rl.AccountID, sent)
+	if err != nil {
+		return nil, err
+	}
+	kept := make([]store.MessageResult, 0, len(results))
+	for i, r := range results {
+		if !outrun[i] {
+			kept = append(kept, r)
+		}
+	}
+	if n := len(results) - len(kept); n > 0 {
+		a.Log.Info("reports of an earlier run left out: their messages were sent again since",
+			"campaign_id", campaignID, "relay_id", rl.ID, "reports", n)
+	}
+	return kept, nil
 }
 
 // markOwed turns the results of a report page that fail an AlimTalk with

@@ -182,6 +182,86 @@ func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last in
 	return unknown, failed, nil
 }
 
+// SentReport names the send a delivery report is about: its message, the
+// campaign run that sent it (a retry run's key, "42-r2", names it; the relay
+// echoes the key), and the relay's id of the send ("" when it gives none).
+type SentReport struct {
+	MessageID  int64
+	Run        int
+	ProviderID string
+}
+
+// OutrunReports answers which of reports (read from a relay of the account)
+// are about a send their message has been reset from since: a retry
+// (RetryCampaign) sends a failed message again in a later run, and the
+// earlier send's report read again afterwards (a relay that delivers its
+// reports again, a page read again after it was held) must not move the new
+// one. A report of an earlier run than its message's campaign is in is outrun
+// when the message no longer holds the send it is about (another relay id, or
+// none yet). A message the earlier run left awaiting its report, which a retry
+// does not send again, still holds it and takes the report; so does every
+// message when the relay gives no id. Reports about campaigns never retried
+// cost one read of the account's retried campaigns (ix_campaigns_retried).
+func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []SentReport) ([]bool, error) {
+	outrun := make([]bool, len(reports))
+	if len(reports) == 0 {
+		return outrun, nil
+	}
+	lo, hi := reports[0].MessageID, reports[0].MessageID
+	for _, r := range reports {
+		lo, hi = min(lo, r.MessageID), max(hi, r.MessageID)
+	}
+	var retried []struct {
+		Run   int   `db:"run"`
+		First int64 `db:"first_message_id"`
+		Last  int64 `db:"last_message_id"`
+	}
+	if err := s.db.SelectContext(ctx, &retried, `SELECT run, first_message_id, last_message_id FROM campaigns FORCE INDEX (ix_campaigns_retried)
+		WHERE account_id = ? AND run > 1 AND first_message_id <= ? AND last_message_id >= ?`, accountID, hi, lo); err != nil {
+		return nil, fmt.Errorf("find the retried campaigns of account %d: %w", accountID, err)
+	}
+	var ids []int64
+	for _, r := range reports {
+		if r.ProviderID == "" {
+			continue
+		}
+		for _, c := range retried {
+			if r.MessageID >= c.First && r.MessageID <= c.Last && r.Run < c.Run {
+				ids = append(ids, r.MessageID)
+				break
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return outrun, nil
+	}
+	// Campaigns' id ranges may overlap: each message's own campaign decides.
+	var q sqlText
+	q.sql(`SELECT m.id, c.run, m.provider_id FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id
+		WHERE m.account_id = `)
+	q.int(accountID)
+	q.sql(" AND m.id IN ")
+	q.ints(ids)
+	type held struct {
+		ID       int64  `db:"id"`
+		Run      int    `db:"run"`
+		Provider string `db:"provider_id"`
+	}
+	var rows []held
+	if err := s.db.SelectContext(ctx, &rows, q.String()); err != nil {
+		return nil, fmt.Errorf("read the sends %d reports of earlier runs are about: %w", len(ids), err)
+	}
+	byID := make(map[int64]held, len(rows))
+	for _, m := range rows {
+		byID[m.ID] = m
+	}
+	for i, r := range reports {
+		m, ok := byID[r.MessageID]
+		outrun[i] = ok && r.ProviderID != "" && r.Run < m.Run && m.Provider != truncateASCII(r.ProviderID, 40)
+	}
+	return outrun, nil
+}
+
 // ReportCursor reads relay's report cursor (a new relay's is empty). No lock is
 // taken: pollers of one relay may read the same page; applying a report twice
 // changes nothing (results are written only onto rows still awaiting one).

@@ -1,0 +1,1 @@
+DROP INDEX ix_campaigns_retried ON campaigns;

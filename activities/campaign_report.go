@@ -422,7 +422,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			for _, rep := range p.Reports {
 				if mr, ok := reportResult(rep, r.ID); ok {
 					results = append(results, mr)
-					sent = append(sent, store.SentReport{MessageID: mr.ID, Run: runOfKey(rep.Key), ProviderID: rep.ProviderID})
+					sent = append(sent, store.SentReport{MessageID: mr.ID, Run: runOfKey(rep.Key)})
 					res.touched = append(res.touched, mr.ID)
 				}
 			}
@@ -590,7 +590,7 @@ func (a *Activities) dropOutrun(ctx context.Context, campaignID int64, rl store.
 	}
 	if n := len(results) - len(kept); n > 0 {
 		a.Log.Info("reports of an earlier run left out: their messages were sent again since",
-			"campaign_id", campaignID, "relay_id", rl.ID, "reports", n)
+			"account_id", rl.AccountID, "campaign_id", campaignID, "relay_id", rl.ID, "reports", n)
 	}
 	return kept, nil
 }

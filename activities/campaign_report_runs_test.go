@@ -48,7 +48,8 @@ func TestAFirstRunsReportReadAgainLeavesTheRetryAlone(t *testing.T) {
 
 // A run that ends failed can leave messages awaiting their reports (sent),
 // and a retry resends only the failed ones: the first run's reports of those
-// still settle them once the campaign is at its second run.
+// still settle them once the campaign is at its second run, a message held in
+// doubt without the relay's id too.
 func TestAFailedRunsAwaitedMessagesKeepTheirReportsThroughARetry(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 4, sim.Settings{ReportDelay: sim.Duration(500 * time.Millisecond)}, relay.KindSimulator, false)
@@ -56,8 +57,11 @@ func TestAFailedRunsAwaitedMessagesKeepTheirReportsThroughARetry(t *testing.T) {
 	if _, err := f.sendChunk(p); err != nil {
 		t.Fatal(err)
 	}
-	// One failed at once; the others await their reports as the run fails.
+	// One failed at once; the others await their reports as the run fails,
+	// one of them held in doubt to the end (handed over without the relay's
+	// id, as inDoubtResult writes it).
 	f.db.MustExec(`UPDATE campaign_messages SET status = 'failed' WHERE id = ?`, p.FirstID)
+	f.db.MustExec(`UPDATE campaign_messages SET provider_id = '', code = 'timeout' WHERE id = ?`, p.FirstID+1)
 	if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +79,14 @@ func TestAFailedRunsAwaitedMessagesKeepTheirReportsThroughARetry(t *testing.T) {
 	}
 }
 
-// Which reports of an earlier run are outrun is decided by the send each
-// message holds: a message a retry reset (no relay id yet) or sent again
-// (another id) does not take its earlier send's report; one that still holds
-// that send, or whose relay gives no id, does; a report of the run the
-// message is in (even before its hand-over), of a campaign never retried, or
-// read for another account is never outrun.
-func TestAnEarlierRunsReportIsOutrunOnlyWhereItsSendWasReplaced(t *testing.T) {
+// Which reports of an earlier run are outrun is decided by when each message
+// was handed over: one a retry reset and is sending again, or handed over
+// again, does not take its earlier send's report; one the earlier run left
+// awaiting, whether the relay's id was recorded or the send was held in doubt
+// without it, does. A report of the run the message is in (even before its
+// hand-over), of a campaign never retried, or read for another account is
+// never outrun.
+func TestAnEarlierRunsReportIsOutrunOnlyWhereItsMessageWasSentAgain(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 4, sim.Settings{}, relay.KindSimulator, false)
 	p := f.prepare()
@@ -92,21 +97,14 @@ func TestAnEarlierRunsReportIsOutrunOnlyWhereItsSendWasReplaced(t *testing.T) {
 	if len(rs) != 4 {
 		t.Fatalf("%d messages, want 4", len(rs))
 	}
-	for _, r := range rs {
-		if r.ProviderID == "" {
-			t.Fatalf("message %d was handed over without the relay's id: %+v", r.ID, r)
-		}
-	}
-	firstRun := func(i int) store.SentReport {
-		return store.SentReport{MessageID: rs[i].ID, Run: 1, ProviderID: rs[i].ProviderID}
-	}
+	firstRun := func(i int) store.SentReport { return store.SentReport{MessageID: rs[i].ID, Run: 1} }
 	reports := []store.SentReport{
-		firstRun(0),                   // reset by the retry, not handed over again yet
-		firstRun(1),                   // sent again by the retry
+		firstRun(0),                   // reset by the retry, being sent again
+		firstRun(1),                   // reset by the retry, handed over again
 		firstRun(2),                   // left awaiting its report by the first run
-		{MessageID: rs[3].ID, Run: 1}, // a relay that gives no id
-		{MessageID: rs[1].ID, Run: 2, ProviderID: "new-1"}, // the retry's own
-		{MessageID: rs[0].ID, Run: 2, ProviderID: "new-0"}, // the retry's own, before its hand-over
+		firstRun(3),                   // left awaiting, held in doubt without the relay's id
+		{MessageID: rs[0].ID, Run: 2}, // the retry's own, before its hand-over
+		{MessageID: rs[1].ID, Run: 2}, // the retry's own
 	}
 	outrun := func(account int64) []bool {
 		t.Helper()
@@ -116,13 +114,20 @@ func TestAnEarlierRunsReportIsOutrunOnlyWhereItsSendWasReplaced(t *testing.T) {
 		}
 		return got
 	}
-	none := []bool{false, false, false, false, false, false}
+	none := make([]bool, len(reports))
 	if got := outrun(f.account); !slices.Equal(got, none) {
 		t.Fatalf("before any retry: outrun %v, want none", got)
 	}
-	f.db.MustExec(`UPDATE campaigns SET run = 2 WHERE id = ?`, f.campaign.ID)
-	f.db.MustExec(`UPDATE campaign_messages SET status = 'sending', provider_id = '' WHERE id = ?`, rs[0].ID)
-	f.db.MustExec(`UPDATE campaign_messages SET provider_id = 'new-1' WHERE id = ?`, rs[1].ID)
+	f.db.MustExec(`UPDATE campaign_messages SET status = 'failed' WHERE id IN (?, ?)`, rs[0].ID, rs[1].ID)
+	f.db.MustExec(`UPDATE campaign_messages SET provider_id = '', code = 'timeout' WHERE id = ?`, rs[3].ID)
+	if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	f.db.MustExec(`UPDATE campaign_messages SET status = 'sending', claimed_at = UTC_TIMESTAMP(6) WHERE id = ?`, rs[0].ID)
+	f.db.MustExec(`UPDATE campaign_messages SET status = 'sent', provider_id = 'new-1', sent_at = UTC_TIMESTAMP(6) WHERE id = ?`, rs[1].ID)
 	if got, want := outrun(f.account), []bool{true, true, false, false, false, false}; !slices.Equal(got, want) {
 		t.Fatalf("after the retry: outrun %v, want %v", got, want)
 	}

@@ -326,9 +326,15 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 		if reset, _ = res.RowsAffected(); reset == 0 {
 			return fmt.Errorf("campaign %d has no failed messages to retry: %w", id, ErrCampaignState)
 		}
+		t := now()
 		if _, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = 'running', run = ?, failed = failed - ?,
-			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, now(), id); err != nil {
+			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, t, id); err != nil {
 			return err
+		}
+		// A message handed over from now on is this run's (OutrunReports).
+		if _, err = tx.ExecContext(ctx, `INSERT INTO campaign_runs (campaign_id, run, account_id, started_at) VALUES (?, ?, ?, ?)`,
+			id, run, accountID, t); err != nil {
+			return fmt.Errorf("record the start of run %d: %w", run, err)
 		}
 		return audit(ctx, tx, accountID, Change{Action: AuditCampaignRetry, Subject: SubjectCampaign, SubjectID: id,
 			Before: map[string]any{"status": c.Status, "run": c.Run}, After: map[string]any{"status": CampaignRunning, "run": run, "retrying": reset}})

@@ -182,13 +182,12 @@ func (s *Store) GiveUpReports(ctx context.Context, k CampaignKey, first, last in
 	return unknown, failed, nil
 }
 
-// SentReport names the send a delivery report is about: its message, the
+// SentReport names the send a delivery report is about: its message and the
 // campaign run that sent it (a retry run's key, "42-r2", names it; the relay
-// echoes the key), and the relay's id of the send ("" when it gives none).
+// echoes the key).
 type SentReport struct {
-	MessageID  int64
-	Run        int
-	ProviderID string
+	MessageID int64
+	Run       int
 }
 
 // OutrunReports answers which of reports (read from a relay of the account)
@@ -196,12 +195,13 @@ type SentReport struct {
 // (RetryCampaign) sends a failed message again in a later run, and the
 // earlier send's report read again afterwards (a relay that delivers its
 // reports again, a page read again after it was held) must not move the new
-// one. A report of an earlier run than its message's campaign is in is outrun
-// when the message no longer holds the send it is about (another relay id, or
-// none yet). A message the earlier run left awaiting its report, which a retry
-// does not send again, still holds it and takes the report; so does every
-// message when the relay gives no id. Reports about campaigns never retried
-// cost one read of the account's retried campaigns (ix_campaigns_retried).
+// one. A report of run r about a message whose campaign has run since is
+// outrun when the message is being sent (a run that ends leaves nothing
+// sending, so this is the current run's claim) or was handed over after run
+// r+1 began (campaign_runs). A message run r left awaiting its report, which
+// a retry does not send again, was handed over before, and takes it. Reports
+// about campaigns never retried cost one read of the account's retried
+// campaigns, from an index alone (ix_campaigns_retried).
 func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []SentReport) ([]bool, error) {
 	outrun := make([]bool, len(reports))
 	if len(reports) == 0 {
@@ -217,14 +217,11 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 		Last  int64 `db:"last_message_id"`
 	}
 	if err := s.db.SelectContext(ctx, &retried, `SELECT run, first_message_id, last_message_id FROM campaigns FORCE INDEX (ix_campaigns_retried)
-		WHERE account_id = ? AND run > 1 AND first_message_id <= ? AND last_message_id >= ?`, accountID, hi, lo); err != nil {
+		WHERE account_id = ? AND run > 1 AND last_message_id >= ? AND first_message_id <= ?`, accountID, lo, hi); err != nil {
 		return nil, fmt.Errorf("find the retried campaigns of account %d: %w", accountID, err)
 	}
 	var ids []int64
 	for _, r := range reports {
-		if r.ProviderID == "" {
-			continue
-		}
 		for _, c := range retried {
 			if r.MessageID >= c.First && r.MessageID <= c.Last && r.Run < c.Run {
 				ids = append(ids, r.MessageID)
@@ -237,27 +234,60 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 	}
 	// Campaigns' id ranges may overlap: each message's own campaign decides.
 	var q sqlText
-	q.sql(`SELECT m.id, c.run, m.provider_id FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id
-		WHERE m.account_id = `)
+	q.sql(`SELECT m.id, m.campaign_id, c.run, m.status = 'sending' AS sending, m.sent_at
+		FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id WHERE m.account_id = `)
 	q.int(accountID)
 	q.sql(" AND m.id IN ")
 	q.ints(ids)
-	type held struct {
-		ID       int64  `db:"id"`
-		Run      int    `db:"run"`
-		Provider string `db:"provider_id"`
+	type message struct {
+		ID       int64     `db:"id"`
+		Campaign int64     `db:"campaign_id"`
+		Run      int       `db:"run"`
+		Sending  bool      `db:"sending"`
+		SentAt   time.Time `db:"sent_at"`
 	}
-	var rows []held
+	var rows []message
 	if err := s.db.SelectContext(ctx, &rows, q.String()); err != nil {
-		return nil, fmt.Errorf("read the sends %d reports of earlier runs are about: %w", len(ids), err)
+		return nil, fmt.Errorf("read the messages %d reports of earlier runs are about: %w", len(ids), err)
 	}
-	byID := make(map[int64]held, len(rows))
+	byID := make(map[int64]message, len(rows))
+	campaigns := make([]int64, 0, len(rows))
 	for _, m := range rows {
 		byID[m.ID] = m
+		if !slices.Contains(campaigns, m.Campaign) {
+			campaigns = append(campaigns, m.Campaign)
+		}
+	}
+	q.b = q.b[:0]
+	q.sql("SELECT campaign_id, run, started_at FROM campaign_runs WHERE account_id = ")
+	q.int(accountID)
+	q.sql(" AND campaign_id IN ")
+	q.ints(campaigns)
+	var runs []struct {
+		Campaign int64     `db:"campaign_id"`
+		Run      int       `db:"run"`
+		Started  time.Time `db:"started_at"`
+	}
+	if err := s.db.SelectContext(ctx, &runs, q.String()); err != nil {
+		return nil, fmt.Errorf("read when the runs of %d campaigns began: %w", len(campaigns), err)
+	}
+	type runKey struct {
+		campaign int64
+		run      int
+	}
+	began := make(map[runKey]time.Time, len(runs))
+	for _, r := range runs {
+		began[runKey{r.Campaign, r.Run}] = r.Started
 	}
 	for i, r := range reports {
 		m, ok := byID[r.MessageID]
-		outrun[i] = ok && r.ProviderID != "" && r.Run < m.Run && m.Provider != truncateASCII(r.ProviderID, 40)
+		if !ok || r.Run >= m.Run {
+			continue
+		}
+		// A campaign retried before runs were recorded has no start to go
+		// by: its reports are taken as they were.
+		next, known := began[runKey{m.Campaign, r.Run + 1}]
+		outrun[i] = m.Sending || known && !m.SentAt.Before(next)
 	}
 	return outrun, nil
 }

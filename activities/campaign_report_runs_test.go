@@ -80,12 +80,12 @@ func TestAFailedRunsAwaitedMessagesKeepTheirReportsThroughARetry(t *testing.T) {
 }
 
 // Which reports of an earlier run are outrun is decided by when each message
-// was handed over: one a retry reset and is sending again, or handed over
-// again, does not take its earlier send's report; one the earlier run left
-// awaiting, whether the relay's id was recorded or the send was held in doubt
-// without it, does. A report of the run the message is in (even before its
-// hand-over), of a campaign never retried, or read for another account is
-// never outrun.
+// was handed over: one a retry reset (pending, or being sent again), or
+// handed over after the report's run ended, does not take the report; one
+// that run left awaiting, whether the relay's id was recorded or the send
+// was held in doubt without it, does, through any number of retries. A report
+// of the run the message is in (even before its hand-over), of a campaign
+// never retried, or read for another account is never outrun.
 func TestAnEarlierRunsReportIsOutrunOnlyWhereItsMessageWasSentAgain(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 4, sim.Settings{}, relay.KindSimulator, false)
@@ -97,16 +97,8 @@ func TestAnEarlierRunsReportIsOutrunOnlyWhereItsMessageWasSentAgain(t *testing.T
 	if len(rs) != 4 {
 		t.Fatalf("%d messages, want 4", len(rs))
 	}
-	firstRun := func(i int) store.SentReport { return store.SentReport{MessageID: rs[i].ID, Run: 1} }
-	reports := []store.SentReport{
-		firstRun(0),                   // reset by the retry, being sent again
-		firstRun(1),                   // reset by the retry, handed over again
-		firstRun(2),                   // left awaiting its report by the first run
-		firstRun(3),                   // left awaiting, held in doubt without the relay's id
-		{MessageID: rs[0].ID, Run: 2}, // the retry's own, before its hand-over
-		{MessageID: rs[1].ID, Run: 2}, // the retry's own
-	}
-	outrun := func(account int64) []bool {
+	report := func(i, run int) store.SentReport { return store.SentReport{MessageID: rs[i].ID, Run: run} }
+	outrun := func(account int64, reports ...store.SentReport) []bool {
 		t.Helper()
 		got, err := f.st.OutrunReports(ctx, account, reports)
 		if err != nil {
@@ -114,24 +106,47 @@ func TestAnEarlierRunsReportIsOutrunOnlyWhereItsMessageWasSentAgain(t *testing.T
 		}
 		return got
 	}
-	none := make([]bool, len(reports))
-	if got := outrun(f.account); !slices.Equal(got, none) {
+	retry := func(run int, failed ...int) {
+		t.Helper()
+		for _, i := range failed {
+			f.db.MustExec(`UPDATE campaign_messages SET status = 'failed' WHERE id = ?`, rs[i].ID)
+		}
+		if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := []store.SentReport{report(0, 1), report(1, 1), report(2, 1), report(3, 1)}
+	if got := outrun(f.account, first...); slices.Contains(got, true) {
 		t.Fatalf("before any retry: outrun %v, want none", got)
 	}
-	f.db.MustExec(`UPDATE campaign_messages SET status = 'failed' WHERE id IN (?, ?)`, rs[0].ID, rs[1].ID)
+
+	// Run 1 fails with messages 0 and 1 failed, 2 awaiting its report and 3
+	// held in doubt to the end (no relay id); run 2 hands 1 over again and is
+	// sending 0.
 	f.db.MustExec(`UPDATE campaign_messages SET provider_id = '', code = 'timeout' WHERE id = ?`, rs[3].ID)
-	if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
-		t.Fatal(err)
+	retry(2, 0, 1)
+	f.db.MustExec(`UPDATE campaign_messages SET status = 'sending', claimed_at = ? WHERE id = ?`, time.Now().UTC(), rs[0].ID)
+	// Handed over by a worker whose clock is a little behind the retry's:
+	// before run 2 began by the retry's clock, but after run 1 ended.
+	if n, _ := f.db.MustExec(`UPDATE campaign_messages m JOIN campaign_runs r ON r.campaign_id = m.campaign_id AND r.run = 2
+		SET m.status = 'sent', m.provider_id = 'new-1', m.sent_at = r.started_at - INTERVAL 1 MICROSECOND
+		WHERE m.id = ? AND r.previous_end < r.started_at - INTERVAL 1 MICROSECOND`, rs[1].ID).RowsAffected(); n != 1 {
+		t.Fatal("run 2's record does not keep run 1's end (its completed_at) apart from the retry's own time")
 	}
-	if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, 2); err != nil {
-		t.Fatal(err)
+	if got, want := outrun(f.account, append(first, report(0, 2), report(1, 2))...), []bool{true, true, false, false, false, false}; !slices.Equal(got, want) {
+		t.Fatalf("in run 2: outrun %v, want %v (run 1's of the messages sent again)", got, want)
 	}
-	f.db.MustExec(`UPDATE campaign_messages SET status = 'sending', claimed_at = UTC_TIMESTAMP(6) WHERE id = ?`, rs[0].ID)
-	f.db.MustExec(`UPDATE campaign_messages SET status = 'sent', provider_id = 'new-1', sent_at = UTC_TIMESTAMP(6) WHERE id = ?`, rs[1].ID)
-	if got, want := outrun(f.account), []bool{true, true, false, false, false, false}; !slices.Equal(got, want) {
-		t.Fatalf("after the retry: outrun %v, want %v", got, want)
-	}
-	if got := outrun(f.account + 1_000_000); !slices.Equal(got, none) {
+	if got := outrun(f.account+1_000_000, first...); slices.Contains(got, true) {
 		t.Fatalf("read for another account: outrun %v, want none", got)
+	}
+
+	// Run 2 fails with message 0 failed again and 1 awaiting; run 3 resets 0.
+	retry(3, 0)
+	if got, want := outrun(f.account, append(first, report(0, 3), report(1, 2), report(0, 2))...),
+		[]bool{true, true, false, false, false, false, true}; !slices.Equal(got, want) {
+		t.Fatalf("in run 3: outrun %v, want %v (run 1's of the messages sent again, run 2's of the one reset again)", got, want)
 	}
 }

@@ -331,9 +331,16 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 			pending = pending + ?, completed_at = '1970-01-01', updated_at = ? WHERE id = ?`, run, reset, reset, t, id); err != nil {
 			return err
 		}
-		// A message handed over from now on is this run's (OutrunReports).
-		if _, err = tx.ExecContext(ctx, `INSERT INTO campaign_runs (campaign_id, run, account_id, started_at) VALUES (?, ?, ?, ?)`,
-			id, run, accountID, t); err != nil {
+		// Every hand-over of the run that ended came before its end, and one
+		// after it is this run's or a later one's (OutrunReports). The end is
+		// taken rather than now: the time between the two is what a clock
+		// behind by a little cannot blur.
+		after := c.CompletedAt
+		if after.Year() < 2000 {
+			after = t
+		}
+		if _, err = tx.ExecContext(ctx, `INSERT INTO campaign_runs (campaign_id, run, account_id, started_at, previous_end) VALUES (?, ?, ?, ?, ?)`,
+			id, run, accountID, t, after); err != nil {
 			return fmt.Errorf("record the start of run %d: %w", run, err)
 		}
 		return audit(ctx, tx, accountID, Change{Action: AuditCampaignRetry, Subject: SubjectCampaign, SubjectID: id,

@@ -196,10 +196,11 @@ type SentReport struct {
 // earlier send's report read again afterwards (a relay that delivers its
 // reports again, a page read again after it was held) must not move the new
 // one. A report of run r about a message whose campaign has run since is
-// outrun when the message is being sent (a run that ends leaves nothing
-// sending, so this is the current run's claim) or was handed over after run
-// r+1 began (campaign_runs). A message run r left awaiting its report, which
-// a retry does not send again, was handed over before, and takes it. Reports
+// outrun when the message is pending or being sent again (a run that ends
+// leaves nothing sending, and a retry resets what it sends again to pending),
+// or was handed over after run r ended (campaign_runs.previous_end of the first
+// recorded run after r). A message run r left awaiting its report, which a
+// retry does not send again, was handed over before, and takes it. Reports
 // about campaigns never retried cost one read of the account's retried
 // campaigns, from an index alone (ix_campaigns_retried).
 func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []SentReport) ([]bool, error) {
@@ -234,7 +235,7 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 	}
 	// Campaigns' id ranges may overlap: each message's own campaign decides.
 	var q sqlText
-	q.sql(`SELECT m.id, m.campaign_id, c.run, m.status = 'sending' AS sending, m.sent_at
+	q.sql(`SELECT m.id, m.campaign_id, c.run, m.status IN ('pending', 'sending') AS unsent, m.sent_at
 		FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id WHERE m.account_id = `)
 	q.int(accountID)
 	q.sql(" AND m.id IN ")
@@ -243,7 +244,7 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 		ID       int64     `db:"id"`
 		Campaign int64     `db:"campaign_id"`
 		Run      int       `db:"run"`
-		Sending  bool      `db:"sending"`
+		Unsent   bool      `db:"unsent"`
 		SentAt   time.Time `db:"sent_at"`
 	}
 	var rows []message
@@ -259,14 +260,14 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 		}
 	}
 	q.b = q.b[:0]
-	q.sql("SELECT campaign_id, run, started_at FROM campaign_runs WHERE account_id = ")
+	q.sql("SELECT campaign_id, run, previous_end FROM campaign_runs WHERE account_id = ")
 	q.int(accountID)
 	q.sql(" AND campaign_id IN ")
 	q.ints(campaigns)
 	var runs []struct {
 		Campaign int64     `db:"campaign_id"`
 		Run      int       `db:"run"`
-		Started  time.Time `db:"started_at"`
+		End      time.Time `db:"previous_end"`
 	}
 	if err := s.db.SelectContext(ctx, &runs, q.String()); err != nil {
 		return nil, fmt.Errorf("read when the runs of %d campaigns began: %w", len(campaigns), err)
@@ -275,19 +276,28 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 		campaign int64
 		run      int
 	}
-	began := make(map[runKey]time.Time, len(runs))
+	ended := make(map[runKey]time.Time, len(runs))
 	for _, r := range runs {
-		began[runKey{r.Campaign, r.Run}] = r.Started
+		ended[runKey{r.Campaign, r.Run}] = r.End
 	}
 	for i, r := range reports {
 		m, ok := byID[r.MessageID]
 		if !ok || r.Run >= m.Run {
 			continue
 		}
-		// A campaign retried before runs were recorded has no start to go
-		// by: its reports are taken as they were.
-		next, known := began[runKey{m.Campaign, r.Run + 1}]
-		outrun[i] = m.Sending || known && !m.SentAt.Before(next)
+		if m.Unsent {
+			outrun[i] = true
+			continue
+		}
+		// Run r ended no later than the first run after it that was
+		// recorded (a campaign retried before runs were recorded has
+		// none: a message it handed over takes its reports as before).
+		for next := r.Run + 1; next <= m.Run; next++ {
+			if after, known := ended[runKey{m.Campaign, next}]; known {
+				outrun[i] = m.SentAt.After(after)
+				break
+			}
+		}
 	}
 	return outrun, nil
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -422,7 +420,7 @@ func (a *Activities) pollRelay(ctx context.Context, in workflows.CollectReportsI
 			for _, rep := range p.Reports {
 				if mr, ok := reportResult(rep, r.ID); ok {
 					results = append(results, mr)
-					sent = append(sent, store.SentReport{MessageID: mr.ID, Run: runOfKey(rep.Key)})
+					sent = append(sent, store.SentReport{MessageID: mr.ID, Run: relay.KeyRun(rep.Key)})
 					res.touched = append(res.touched, mr.ID)
 				}
 			}
@@ -548,29 +546,6 @@ func reportResult(rep relay.Report, relayID int64) (store.MessageResult, bool) {
 		return r, false
 	}
 	return r, true
-}
-
-// runOfKey is the campaign run a relay message id was sent in: "42-r3" and
-// "42-r3-sms" are run 3's (messageOf, relay.FallbackOf), "42" and "42-sms" the
-// first run's.
-func runOfKey(key string) int {
-	i := 0
-	for i < len(key) && key[i] >= '0' && key[i] <= '9' {
-		i++
-	}
-	rest, ok := strings.CutPrefix(key[i:], "-r")
-	if !ok {
-		return 1
-	}
-	j := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-		j++
-	}
-	run, err := strconv.Atoi(rest[:j])
-	if err != nil || run < 1 {
-		return 1
-	}
-	return run
 }
 
 // dropOutrun leaves out of a page's results (sent: the sends they are about,

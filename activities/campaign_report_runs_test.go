@@ -149,4 +149,11 @@ func TestAnEarlierRunsReportIsOutrunOnlyWhereItsMessageWasSentAgain(t *testing.T
 		[]bool{true, true, false, false, false, false, true}; !slices.Equal(got, want) {
 		t.Fatalf("in run 3: outrun %v, want %v (run 1's of the messages sent again, run 2's of the one reset again)", got, want)
 	}
+	// A report naming an id in the retried campaign's range that is not the
+	// account's message (a relay shared by two accounts) moves nothing and
+	// is not outrun: the page is applied, not failed.
+	f.db.MustExec(`UPDATE campaign_messages SET account_id = ? WHERE id = ?`, f.account+1_000_000, rs[2].ID)
+	if got := outrun(f.account, report(2, 1)); slices.Contains(got, true) {
+		t.Fatalf("a report of another account's message in the range: outrun %v, want none", got)
+	}
 }

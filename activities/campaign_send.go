@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -500,7 +499,7 @@ func messageOf(r store.ChunkMessage, run int, t store.Template) relay.Message {
 	}
 	m := routing.MessageFor(r.ID, r.Recipient, r.Name, t, rendered)
 	if run > 1 {
-		m.Key = strconv.FormatInt(r.ID, 10) + "-r" + strconv.Itoa(run)
+		m.Key = relay.RetryKey(r.ID, run)
 	}
 	return m
 }

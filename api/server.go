@@ -178,7 +178,7 @@ func extendDeadlines(c *gin.Context, read, write time.Duration) {
 // reconnect, to another process if this one is going away). Register it with
 // http.Server.RegisterOnShutdown, since Shutdown waits for streams to end. It
 // also closes the click recorder: queued clicks are committed, later ones are
-// answered 503 (to retry against another process), and stops the link
+// answered 503 (to retry against another process). And it stops the link
 // cache's background reads, waiting for those under way (each at most
 // linkRefreshWait).
 func (s *Server) Close() {

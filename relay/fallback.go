@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -44,6 +45,37 @@ func FallbackKeyChannel(key string) (Channel, bool) {
 		}
 	}
 	return "", false
+}
+
+// RetryKey is the relay message id of message id sent by a retry run (run 2
+// and later): "42-r2". A relay that remembers the first run's "42" sends it
+// again.
+func RetryKey(id int64, run int) string {
+	return strconv.FormatInt(id, 10) + "-r" + strconv.Itoa(run)
+}
+
+// KeyRun answers the campaign run a relay message id was sent in: "42-r3" and
+// "42-r3-sms" are run 3's (RetryKey, FallbackFor), "42" and "42-sms" the first
+// run's, and so is any id of another shape.
+func KeyRun(key string) int {
+	rest, ok := strings.CutPrefix(key[leadingDigits(key):], "-r")
+	if !ok {
+		return 1
+	}
+	run, err := strconv.Atoi(rest[:leadingDigits(rest)])
+	if err != nil || run < 1 {
+		return 1
+	}
+	return run
+}
+
+// leadingDigits is how many ASCII digits s starts with.
+func leadingDigits(s string) int {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // FallbackFor decides whether the AlimTalk message m, which ended with r, goes out

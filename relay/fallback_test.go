@@ -107,3 +107,19 @@ func TestFallbackFor(t *testing.T) {
 		})
 	}
 }
+
+// A relay message id tells the run that sent it, whatever the relay appends
+// to it for a fallback, and the message it is about.
+func TestKeyRunReadsTheRunARelayMessageIDWasSentIn(t *testing.T) {
+	for key, want := range map[string]int{
+		"42": 1, "42-sms": 1, "42-lms": 1, RetryKey(42, 2): 2, RetryKey(42, 13) + "-sms": 13, "42-r3-lms": 3,
+		"42-r": 1, "42-r0": 1, "42-rcs": 1, "invitation-5": 1, "": 1,
+	} {
+		if got := KeyRun(key); got != want {
+			t.Errorf("KeyRun(%q) = %d, want %d", key, got, want)
+		}
+	}
+	if id := messageIDFromKey(RetryKey(42, 2) + "-sms"); id != 42 {
+		t.Errorf("the message of %q is %d, want 42", RetryKey(42, 2)+"-sms", id)
+	}
+}

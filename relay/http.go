@@ -132,11 +132,7 @@ func wireOutcome(status, code string) (Outcome, string) {
 
 // messageIDFromKey reads our message id back from a wire id ("42" or "42-sms").
 func messageIDFromKey(key string) int64 {
-	end := 0
-	for end < len(key) && key[end] >= '0' && key[end] <= '9' {
-		end++
-	}
-	id, _ := strconv.ParseInt(key[:end], 10, 64)
+	id, _ := strconv.ParseInt(key[:leadingDigits(key)], 10, 64)
 	return id
 }
 

@@ -259,6 +259,9 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 			campaigns = append(campaigns, m.Campaign)
 		}
 	}
+	if len(campaigns) == 0 {
+		return outrun, nil // none of them is the account's
+	}
 	q.b = q.b[:0]
 	q.sql("SELECT campaign_id, run, previous_end FROM campaign_runs WHERE account_id = ")
 	q.int(accountID)
@@ -270,7 +273,7 @@ func (s *Store) OutrunReports(ctx context.Context, accountID int64, reports []Se
 		End      time.Time `db:"previous_end"`
 	}
 	if err := s.db.SelectContext(ctx, &runs, q.String()); err != nil {
-		return nil, fmt.Errorf("read when the runs of %d campaigns began: %w", len(campaigns), err)
+		return nil, fmt.Errorf("read the run records of %d campaigns: %w", len(campaigns), err)
 	}
 	type runKey struct {
 		campaign int64

@@ -19,7 +19,7 @@ import (
 func TestTwoAttemptsOfAChunkNeverClaimTheSameRow(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.Store(t)
-	const campaign = 990001
+	campaign := 990001 + rerun(t)
 	key := store.CampaignKey{AccountID: 1, ID: campaign}
 	for i := range 10 {
 		if _, err := testenv.DB(t).Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
@@ -82,7 +82,8 @@ func TestApplyResultsWritesEachRowsOwnOutcome(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.Store(t)
 	db := testenv.DB(t)
-	const account, campaign = 990401, 990401
+	off := rerun(t)
+	account, campaign := 990401+off, 990401+off
 	for i := range 8 {
 		if _, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, body, buttons, fallback_body, status, relay_id, sent_channel, provider_id, sent_at)
@@ -180,7 +181,9 @@ func TestApplyResultsWritesManyRowsAcrossGapsAndStatements(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.Store(t)
 	db := testenv.DB(t)
-	const account, campaign, n = 990402, 990402, 2600
+	const n = 2600
+	off := rerun(t)
+	account, campaign := 990402+off, 990402+off
 	for lo := 0; lo < n; lo += 650 {
 		var q strings.Builder
 		q.WriteString(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name, channel, body, buttons, fallback_body, status) VALUES `)
@@ -262,7 +265,8 @@ func TestApplyReportsCountsThePollingCampaignsOwn(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.Store(t)
 	db := testenv.DB(t)
-	const account, a, b = 990601, 990601, 990602
+	off := rerun(t)
+	account, a, b := 990601+off, 990601+off, 990602+off
 	seq := 0 // a campaign's recipients are unique
 	insert := func(account, campaign int64, n int) []int64 {
 		t.Helper()
@@ -360,7 +364,8 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.Store(t)
 	db := testenv.DB(t)
-	const account, campaign = 990701, 990701
+	off := rerun(t)
+	account, campaign := 990701+off, 990701+off
 	insert := func(recipient string, fallback int) int64 {
 		t.Helper()
 		res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
@@ -498,7 +503,8 @@ func TestAReportMovesOnlyTheSendItIsAbout(t *testing.T) {
 func TestAHandOverAfterItsReportKeepsTheReportsOutcome(t *testing.T) {
 	ctx := context.Background()
 	st, db := testenv.Store(t), testenv.DB(t)
-	const account, other, campaign = 990901, 990902, 990901
+	off := rerun(t)
+	account, other, campaign := 990901+off, 990902+off, 990901+off
 	claim := time.Date(2026, 11, 27, 0, 59, 59, 0, time.UTC)
 	n := 0
 	insert := func(status, provider string, fallback int) int64 {
@@ -591,7 +597,8 @@ func TestOwedFallbacksAreClaimedOnce(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.Store(t)
 	db := testenv.DB(t)
-	const account, campaign = 990801, 990801
+	off := rerun(t)
+	account, campaign := 990801+off, 990801+off
 	var ids []int64
 	for i := range 4 {
 		res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,

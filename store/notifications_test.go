@@ -189,7 +189,8 @@ func TestStreamTicketSingleUseAndExpiry(t *testing.T) {
 	ctx := context.Background()
 	acc, u := signup(t, st)
 	now := time.Now()
-	hash := []byte("0123456789abcdef0123456789abcdef")
+	off := rerun(t)
+	hash := fmt.Appendf(nil, "%032d", 1+off)
 	if err := st.CreateStreamTicket(ctx, acc.ID, u.ID, hash, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestStreamTicketSingleUseAndExpiry(t *testing.T) {
 	if _, _, err := st.UseStreamTicket(ctx, hash, now); !errors.Is(err, store.ErrTicketInvalid) {
 		t.Fatalf("second use: %v", err)
 	}
-	late := []byte("fedcba9876543210fedcba9876543210")
+	late := fmt.Appendf(nil, "%032d", 2+off)
 	if err := st.CreateStreamTicket(ctx, acc.ID, u.ID, late, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}

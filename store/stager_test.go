@@ -14,7 +14,7 @@ func TestRowStagerInsertsEveryBatchAndReportsFailures(t *testing.T) {
 	ctx := context.Background()
 	st, db := clickStore(t)
 	acc, _, err := st.Signup(ctx, store.SignupParams{AccountName: "stager", Timezone: "Asia/Seoul", UserName: "s",
-		Email: "stager@example.com", PasswordHash: "x"})
+		Email: fmt.Sprintf("stager-%d@example.com", rerun(t)), PasswordHash: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

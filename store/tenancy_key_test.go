@@ -17,7 +17,8 @@ import (
 func TestCampaignKeyOfAnotherAccountReachesNothing(t *testing.T) {
 	ctx := context.Background()
 	st, db := testenv.Store(t), testenv.DB(t)
-	const campaign, owner, other = 990201, 7001, 7002
+	off := rerun(t)
+	campaign, owner, other := 990201+off, 7001+off, 7002+off
 	for i := range 5 {
 		if _, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
 			channel, body, buttons, fallback_body) VALUES (?, ?, ?, 1, ?, 'n', 'sms', 'b', '', '')`,

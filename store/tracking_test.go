@@ -40,7 +40,8 @@ func waitQueued(t *testing.T, r *store.ClickRecorder, n int) {
 // the clicks queued while no batch could commit share one INSERT.
 func TestClickRecorderGroupsConcurrentClicks(t *testing.T) {
 	st, _ := clickStore(t)
-	const campaign, n = 880001, 100
+	const n = 100
+	campaign := 880001 + rerun(t)
 	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, MaxBatch: 64, Committers: 1})
 	defer r.Close()
 	var wg sync.WaitGroup
@@ -75,7 +76,8 @@ func TestClickRecorderGroupsConcurrentClicks(t *testing.T) {
 // it was stored when it was not.
 func TestClickRecorderFailedBatchAnswersEachClick(t *testing.T) {
 	st, _ := clickStore(t)
-	const campaign, n = 880002, 10
+	const n = 10
+	campaign := 880002 + rerun(t)
 	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1})
 	defer r.Close()
 	var wg sync.WaitGroup
@@ -106,7 +108,7 @@ func TestClickRecorderFailedBatchAnswersEachClick(t *testing.T) {
 // of holding more clicks in memory.
 func TestClickRecorderQueueIsBounded(t *testing.T) {
 	st, _ := clickStore(t)
-	const campaign = 880003
+	campaign := 880003 + rerun(t)
 	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Queue: 4, Committers: 1})
 	var wg sync.WaitGroup
 	for i := range 4 {
@@ -132,7 +134,7 @@ func TestClickRecorderQueueIsBounded(t *testing.T) {
 // session), the next clicks are stored and answered on a fresh one.
 func TestClickRecorderSurvivesALostConnection(t *testing.T) {
 	st, db := clickStore(t)
-	const campaign = 880005
+	campaign := 880005 + rerun(t)
 	key := store.CampaignKey{AccountID: 77, ID: campaign}
 	// Every use counts as after idling: the connection is checked each time.
 	r := st.NewClickRecorder(store.ClickRecorderOptions{Paused: true, Committers: 1, IdleCheck: time.Nanosecond})
@@ -183,10 +185,10 @@ func TestClickRecorderSurvivesALostConnection(t *testing.T) {
 // LinkTokens answers a campaign's tokens only under its own account's key.
 func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
 	st, db := clickStore(t)
-	const campaign = 880004
+	campaign := 880004 + rerun(t)
 	for i := range 3 {
 		if _, err := db.Exec(`INSERT INTO message_links (token, message_id, campaign_id, account_id, idx, url) VALUES (?, ?, ?, 77, 0, 'https://e.example')`,
-			fmt.Sprintf("lnk%019d", i), 5000+i, campaign); err != nil {
+			fmt.Sprintf("lnk%019d", campaign*10+int64(i)), 5000+i, campaign); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,7 +208,7 @@ func TestLinkTokensAreTheAccountsOwn(t *testing.T) {
 // characters are stored, not refused.
 func TestClicksNameTheirAgentOnce(t *testing.T) {
 	st, db := clickStore(t)
-	const campaign = 880006
+	campaign := 880006 + rerun(t)
 	if _, err := db.Exec(`DELETE FROM clicks WHERE campaign_id = ?`, campaign); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +282,8 @@ func TestClicksNameTheirAgentOnce(t *testing.T) {
 // once, and both have every click stored with its own agent.
 func TestTwoProcessesStoreANewAgentOnce(t *testing.T) {
 	_, db := clickStore(t)
-	const campaign, n = 880007, 60
+	const n = 60
+	campaign := 880007 + rerun(t)
 	if _, err := db.Exec(`DELETE FROM clicks WHERE campaign_id = ?`, campaign); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 // sends the retried messages have moved past, leave the retry's sends alone,
 // and the retry's own reports settle them.
 func TestAFirstRunsReportReadAgainLeavesTheRetryAlone(t *testing.T) {
-	ctx := context.Background()
 	f := newFixture(t, 4, sim.Settings{ReportFailRate: 1}, relay.KindSimulator, false)
 	p := f.prepare()
 	if _, err := f.sendChunk(p); err != nil {
@@ -27,15 +26,11 @@ func TestAFirstRunsReportReadAgainLeavesTheRetryAlone(t *testing.T) {
 	if got := byStatus(f.rows()); got[store.MessageFailed] != 4 {
 		t.Fatalf("after the first run %v, want 4 failed by their reports", got)
 	}
-	f.db.MustExec(`UPDATE campaigns SET status = 'completed', failed = 4 WHERE id = ?`, f.campaign.ID)
-	if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, 2); err != nil {
-		t.Fatal(err)
-	}
+	f.retryFailed(2)
 	if err := f.sim.Control(sim.Patch{ReportFailRate: new(0.0)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 2, FromID: p.FirstID, ToID: p.LastID}); err != nil {
+	if _, err := f.sendRun(p, 2); err != nil {
 		t.Fatal(err)
 	}
 	// The relay delivers every report again, the first run's first.
@@ -51,7 +46,6 @@ func TestAFirstRunsReportReadAgainLeavesTheRetryAlone(t *testing.T) {
 // still settle them once the campaign is at its second run, a message held in
 // doubt without the relay's id too.
 func TestAFailedRunsAwaitedMessagesKeepTheirReportsThroughARetry(t *testing.T) {
-	ctx := context.Background()
 	f := newFixture(t, 4, sim.Settings{ReportDelay: sim.Duration(500 * time.Millisecond)}, relay.KindSimulator, false)
 	p := f.prepare()
 	if _, err := f.sendChunk(p); err != nil {
@@ -62,14 +56,8 @@ func TestAFailedRunsAwaitedMessagesKeepTheirReportsThroughARetry(t *testing.T) {
 	// id, as inDoubtResult writes it).
 	f.db.MustExec(`UPDATE campaign_messages SET status = 'failed' WHERE id = ?`, p.FirstID)
 	f.db.MustExec(`UPDATE campaign_messages SET provider_id = '', code = 'timeout' WHERE id = ?`, p.FirstID+1)
-	if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, 2); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 2, FromID: p.FirstID, ToID: p.LastID}); err != nil {
+	f.retryFailed(2)
+	if _, err := f.sendRun(p, 2); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // every report is final by now
@@ -111,12 +99,7 @@ func TestAnEarlierRunsReportIsOutrunOnlyWhereItsMessageWasSentAgain(t *testing.T
 		for _, i := range failed {
 			f.db.MustExec(`UPDATE campaign_messages SET status = 'failed' WHERE id = ?`, rs[i].ID)
 		}
-		if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, run); err != nil {
-			t.Fatal(err)
-		}
+		f.retryFailed(run)
 	}
 	first := []store.SentReport{report(0, 1), report(1, 1), report(2, 1), report(3, 1)}
 	if got := outrun(f.account, first...); slices.Contains(got, true) {

@@ -169,13 +169,31 @@ func (f *fixture) prepare() workflows.PrepareAudienceResult {
 // sendChunk runs SendChunk over the campaign's messages in [p.FirstID,
 // p.LastID] as run 1.
 func (f *fixture) sendChunk(p workflows.PrepareAudienceResult) (workflows.SendChunkResult, error) {
+	return f.sendRun(p, 1)
+}
+
+// sendRun is sendChunk in the campaign's run (a retry run's chunk).
+func (f *fixture) sendRun(p workflows.PrepareAudienceResult, run int) (workflows.SendChunkResult, error) {
 	var out workflows.SendChunkResult
 	v, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 1, FromID: p.FirstID, ToID: p.LastID})
+		CampaignID: f.campaign.ID, Run: run, FromID: p.FirstID, ToID: p.LastID})
 	if err == nil {
 		err = v.Get(&out)
 	}
 	return out, err
+}
+
+// retryFailed ends the campaign's run failed and retries its failed messages
+// as run (RetryCampaign), as the workflow's retry does.
+func (f *fixture) retryFailed(run int) {
+	f.t.Helper()
+	ctx := context.Background()
+	if _, err := f.st.FinalizeCampaign(ctx, f.campaign.Key(), store.CampaignFailed); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, run); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 // collectReports runs one CollectReports over [p.FirstID, p.LastID], given what

@@ -1,7 +1,6 @@
 package activities_test
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -197,7 +196,6 @@ func TestAnAlimTalkBlockedBeforeItsHandOverGetsItsFallback(t *testing.T) {
 // A retry run's send reported before its hand-over is written shows the
 // retry's hand-over, not the first run's.
 func TestARetriedMessageReportedBeforeItsHandOverShowsTheRetry(t *testing.T) {
-	ctx := context.Background()
 	f := newFixture(t, 4, sim.Settings{ReportFailRate: 1}, relay.KindSimulator, false)
 	p := f.prepare()
 	if _, err := f.sendChunk(p); err != nil {
@@ -211,17 +209,13 @@ func TestARetriedMessageReportedBeforeItsHandOverShowsTheRetry(t *testing.T) {
 		}
 		first = append(first, r.ProviderID)
 	}
-	f.db.MustExec(`UPDATE campaigns SET status = 'completed', failed = 4 WHERE id = ?`, f.campaign.ID)
-	if _, err := f.st.RetryCampaign(ctx, f.account, f.campaign.ID, 2); err != nil {
-		t.Fatal(err)
-	}
+	f.retryFailed(2)
 	if err := f.sim.Control(sim.Patch{ReportFailRate: new(0.0)}); err != nil {
 		t.Fatal(err)
 	}
 	tr := f.reportFirst()
 	start := time.Now().Add(-time.Second)
-	if _, err := f.activityEnv().ExecuteActivity(f.acts.SendChunk, workflows.SendChunkInput{AccountID: f.account,
-		CampaignID: f.campaign.ID, Run: 2, FromID: p.FirstID, ToID: p.LastID}); err != nil {
+	if _, err := f.sendRun(p, 2); err != nil {
 		t.Fatal(err)
 	}
 	if tr.settled.Load() != 4 {

@@ -336,7 +336,7 @@ func (s *Store) RetryCampaign(ctx context.Context, accountID, id int64, run int)
 		// taken rather than now: the time between the two is what a clock
 		// behind by a little cannot blur.
 		after := c.CompletedAt
-		if after.Year() < 2000 {
+		if !IsSet(after) {
 			after = t
 		}
 		if _, err = tx.ExecContext(ctx, `INSERT INTO campaign_runs (campaign_id, run, account_id, started_at, previous_end) VALUES (?, ?, ?, ?, ?)`,

@@ -67,14 +67,17 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 	token, _ := h.signup(t)
 	c := h.c.As(token)
 	_, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
-	g := importCustomers(t, c, "클릭", 1, 5, "VIP")
+	// A grade with a space and an "&": in the button's address it is encoded,
+	// neither breaking the address (once, such a customer was left out) nor
+	// adding a query parameter.
+	g := importCustomers(t, c, "클릭", 1, 5, "VIP & 골드")
 	var relay relayOut
 	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
 		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201).JSON(&relay)
 	var tpl templateOut
 	c.Do("POST", "/api/v1/templates", map[string]any{"name": "쿠폰", "channel": "alimtalk", "provider_template_code": "TP1",
 		"sender_key": "sk", "body": "#{이름}님 #{등급} 쿠폰이 도착했습니다",
-		"buttons": []map[string]string{{"name": "쿠폰 받기", "mobile_url": "https://shop.example/c?u=#{이름}&g=1"}}}).Expect(201).JSON(&tpl)
+		"buttons": []map[string]string{{"name": "쿠폰 받기", "mobile_url": "https://shop.example/c?u=#{이름}&g=#{등급}"}}}).Expect(201).JSON(&tpl)
 	var camp campaignOut
 	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "쿠폰 발송", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
@@ -96,7 +99,7 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 		if len(it.Links) != 1 || !strings.Contains(it.Links[0].TrackingURL, "/t/") || it.Status != "delivered" || it.Relay == nil || it.Relay.Name != "kakao" {
 			t.Fatalf("message %+v", it)
 		}
-		if !strings.HasPrefix(it.Links[0].URL, "https://shop.example/c?u=고객") {
+		if !regexp.MustCompile(`^https://shop\.example/c\?u=%EA%B3%A0%EA%B0%9D[1-5]&g=VIP%20%26%20%EA%B3%A8%EB%93%9C$`).MatchString(it.Links[0].URL) {
 			t.Fatalf("original URL %q", it.Links[0].URL)
 		}
 	}
@@ -109,8 +112,8 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 
 	// Clicks: message 0 once, message 1 twice, a link-preview fetch of message 2.
 	resp := h.click(t, m[0].Links[0].TrackingURL, browserUA)
-	// Location is percent-encoded (HTTP headers are ASCII); it names the original URL.
-	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); resp.StatusCode != 302 || loc != m[0].Links[0].URL {
+	// Location is the original URL as it was rendered.
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 302 || loc != m[0].Links[0].URL {
 		t.Fatalf("redirect %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), m[0].Links[0].URL)
 	}
 	h.click(t, m[1].Links[0].TrackingURL, browserUA)
@@ -469,5 +472,37 @@ func TestTrackingHitsAreLoggedWithoutTheirToken(t *testing.T) {
 	}
 	if levels["DEBUG"] != 1 || levels["INFO"] != 1 {
 		t.Fatalf("tracking hits logged at %v, want the redirect at DEBUG and the 404 at INFO", levels)
+	}
+}
+
+// A customer whose value makes a button's address longer than its tracking link
+// keeps is left out of the send; the others get theirs.
+func TestACustomerWhoseButtonAddressOutgrowsItsLinkIsLeftOut(t *testing.T) {
+	h := newHarness(t)
+	token, _ := h.signup(t)
+	c := h.c.As(token)
+	_, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(50 * time.Millisecond)})
+	// 250 Hangul characters are 2,250 once percent-encoded.
+	csv := "이름,휴대폰,등급\n긴값,010-7100-0001," + strings.Repeat("가", 250) + "\n보통1,010-7100-0002,VIP\n보통2,010-7100-0003,골드 회원\n"
+	var im importOut
+	c.Upload("/api/v1/imports", "file", "long.csv", []byte(csv), nil).Expect(201).JSON(&im)
+	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", im.ID), map[string]string{"new_group_name": "길이"}).Expect(202)
+	g := waitImport(t, c, im.ID).TargetGroupID
+	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
+		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "등급", "channel": "alimtalk", "provider_template_code": "TP1",
+		"sender_key": "sk", "body": "#{이름}님 등급 안내",
+		"buttons": []map[string]string{{"name": "보기", "mobile_url": "https://shop.example/g/#{등급}"}}}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "등급 안내", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Total != 2 || done.Delivered != 2 {
+		t.Fatalf("campaign %+v, want completed with the 2 customers whose addresses fit", done)
+	}
+	var urls []string
+	_ = h.db.Select(&urls, `SELECT url FROM message_links WHERE campaign_id = ? ORDER BY url`, camp.ID)
+	if len(urls) != 2 || urls[0] != "https://shop.example/g/%EA%B3%A8%EB%93%9C%20%ED%9A%8C%EC%9B%90" || urls[1] != "https://shop.example/g/VIP" {
+		t.Fatalf("links %q", urls)
 	}
 }

@@ -64,3 +64,74 @@ func templateURLProblem(raw string) string {
 	}
 	return ""
 }
+
+// urlPart is where in an address a variable stands.
+type urlPart int
+
+const (
+	inPath urlPart = iota
+	inQuery
+	inFragment
+)
+
+// substituteURL fills a button address's variables, each value percent-encoded
+// for where it stands, so that a value is text and never changes the
+// address's shape: in the query, as one component (a value's "&", "=", "+",
+// "#" or space can neither split nor end it); in the path or the fragment,
+// segment by segment, its "/" kept so that a value may still carry a path
+// ("shoes/123"). "%" is encoded too: "50%" arrives as "50%". The scheme and
+// host come before any variable (templateURLProblem). Like substitute, it
+// leaves a malformed placeholder or a name without a value as written.
+func substituteURL(s string, values map[string]string) string {
+	phs := scan(s)
+	if len(phs) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	part, last := inPath, 0
+	for _, ph := range phs {
+		literal := s[last:ph.start]
+		part = partAfter(part, literal)
+		b.WriteString(literal)
+		last = ph.end
+		v, ok := values[ph.name]
+		if ph.problem != "" || !ok {
+			b.WriteString(s[ph.start:ph.end])
+			continue
+		}
+		b.WriteString(escapeURLValue(v, part))
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// partAfter is the part of the address after literal text (no placeholder in
+// it) that follows a position in part: a "?" starts the query, a "#" the
+// fragment.
+func partAfter(part urlPart, literal string) urlPart {
+	for i := 0; i < len(literal) && part != inFragment; i++ {
+		switch literal[i] {
+		case '?':
+			part = inQuery
+		case '#':
+			part = inFragment
+		}
+	}
+	return part
+}
+
+// escapeURLValue percent-encodes v for part: in the query as
+// encodeURIComponent does (a space as %20, which every server reads as one,
+// where "+" is a space only to form decoders); elsewhere each "/"-separated
+// segment with url.PathEscape.
+func escapeURLValue(v string, part urlPart) string {
+	if part == inQuery {
+		return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+	}
+	segments := strings.Split(v, "/")
+	for i, seg := range segments {
+		segments[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segments, "/")
+}

@@ -38,3 +38,53 @@ func TestTemplateURLProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
+	values := map[string]string{
+		"q":    "a&b=c+d #e",
+		"path": "shoes/큰 사이즈?x#y",
+		"pct":  "50%",
+		"id":   "42",
+	}
+	tests := []struct{ url, want string }{
+		// In the query a value is one component: & = + # and spaces are its own.
+		{"https://s.example/?q=#{q}&id=#{id}", "https://s.example/?q=a%26b%3Dc%2Bd%20%23e&id=42"},
+		// In the path its "/" still separates segments; ? and # no longer end the path.
+		{"https://s.example/p/#{path}", "https://s.example/p/shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88%3Fx%23y"},
+		{"https://s.example/#{pct}/off", "https://s.example/50%25/off"},
+		// The same variable in the path, then the query (after a "?" in the literal text).
+		{"https://s.example/c/#{q}?again=#{q}", "https://s.example/c/a&b=c+d%20%23e?again=a%26b%3Dc%2Bd%20%23e"},
+		// A literal "#" starts the fragment, even right before a variable.
+		{"https://s.example/p##{path}", "https://s.example/p#shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88%3Fx%23y"},
+		{"https://s.example/p?a=1#sec-#{pct}", "https://s.example/p?a=1#sec-50%25"},
+		// A "?" inside the fragment does not bring the query back.
+		{"https://s.example/p#x?y=#{q}", "https://s.example/p#x?y=a&b=c+d%20%23e"},
+		// Without a value, or malformed, a placeholder stays as written and
+		// does not count as a literal "#".
+		{"https://s.example/#{none}/#{q}", "https://s.example/#{none}/a&b=c+d%20%23e"},
+		{"https://s.example/#{a b}?q=#{q}", "https://s.example/#{a b}?q=a%26b%3Dc%2Bd%20%23e"},
+		{"https://s.example/plain", "https://s.example/plain"},
+	}
+	for _, tc := range tests {
+		got := substituteURL(tc.url, values)
+		if got != tc.want {
+			t.Errorf("%s\n got %s\nwant %s", tc.url, got, tc.want)
+		}
+		if tc.url != "https://s.example/#{none}/#{q}" && tc.url != "https://s.example/#{a b}?q=#{q}" {
+			if p := urlProblem(got); p != "" {
+				t.Errorf("%s: %s", got, p)
+			}
+		}
+	}
+}
+
+func TestValidateBoundsAButtonAddress(t *testing.T) {
+	long := "https://shop.example/" + strings.Repeat("a", ButtonURLMaxChars-len("https://shop.example/")+1)
+	tpl := alimTalk()
+	tpl.Buttons = []Button{{Name: "보기", MobileURL: long[:ButtonURLMaxChars], PCURL: long}}
+	problems := Validate(tpl, noOptout)
+	if len(problems) != 1 || problems[0].Field != "buttons[0].pc_url" ||
+		!strings.Contains(problems[0].Message, "is 2,001 characters, over the button address limit of 2,000") {
+		t.Fatalf("problems = %+v", problems)
+	}
+}

@@ -38,8 +38,9 @@ type RenderedFallback struct {
 //   - *LimitError or *InvalidURLError when the filled-in text breaks a rule; when
 //     several break, they are joined (errors.As finds each).
 //
-// Values are inserted literally and never expanded again. vars may be nil when
-// the template has no variables.
+// Values are inserted as they are and never expanded again; in a button's
+// address each is percent-encoded for where it stands (substituteURL). vars may
+// be nil when the template has no variables.
 func Render(t Template, vars map[string]string, acct AccountSettings) (Rendered, error) {
 	c, err := Compile(t, acct)
 	if err != nil {
@@ -97,7 +98,7 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 			errs = append(errs, &LimitError{Field: "body", Rule: "AlimTalk body", Max: AlimTalkMaxChars, Size: n, Unit: UnitChars})
 		}
 		var berrs []error
-		r.Buttons, berrs = renderButtons(t.Buttons, fill)
+		r.Buttons, berrs = renderButtons(t.Buttons, fill, func(s string) string { return substituteURL(s, values) })
 		errs = append(errs, berrs...)
 		if t.FallbackText != "" {
 			m, ferrs := renderText(ChannelSMS, fill(t.FallbackSubject), fill(t.FallbackText),
@@ -152,16 +153,17 @@ func renderText(channel, subject, body, subjectField, bodyField string, ad bool,
 	return m, errs
 }
 
-// renderButtons fills the buttons in, keeping their order, and checks what the
-// values may have broken: the name length and the URLs.
-func renderButtons(buttons []Button, fill func(string) string) ([]Button, []error) {
+// renderButtons fills the buttons in, keeping their order (names with fill,
+// addresses with fillURL), and checks what the values may have broken: the
+// name's length and the addresses'.
+func renderButtons(buttons []Button, fill, fillURL func(string) string) ([]Button, []error) {
 	if len(buttons) == 0 {
 		return nil, nil
 	}
 	out := make([]Button, len(buttons))
 	var errs []error
 	for i, b := range buttons {
-		rb := Button{Name: oneLine(fill(b.Name)), MobileURL: fill(b.MobileURL), PCURL: fill(b.PCURL)}
+		rb := Button{Name: oneLine(fill(b.Name)), MobileURL: fillURL(b.MobileURL), PCURL: fillURL(b.PCURL)}
 		out[i] = rb
 		if n := chars(rb.Name); n > ButtonNameMaxChars {
 			errs = append(errs, &LimitError{Field: fmt.Sprintf("buttons[%d].name", i), Rule: "AlimTalk button name",
@@ -174,7 +176,9 @@ func renderButtons(buttons []Button, fill func(string) string) ([]Button, []erro
 			if u.url == "" {
 				continue
 			}
-			if reason := urlProblem(u.url); reason != "" {
+			if n := chars(u.url); n > ButtonURLMaxChars {
+				errs = append(errs, &LimitError{Field: u.field, Rule: "button address", Max: ButtonURLMaxChars, Size: n, Unit: UnitChars})
+			} else if reason := urlProblem(u.url); reason != "" {
 				errs = append(errs, &InvalidURLError{Field: u.field, URL: u.url, Reason: reason})
 			}
 		}

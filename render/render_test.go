@@ -173,15 +173,30 @@ func TestRenderAlimTalk(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", r, want)
 	}
 
-	t.Run("value breaking a URL is refused", func(t *testing.T) {
-		v := map[string]string{"이름": "a", "order_id": "A 1", "쿠폰명": "b", "code": "c"}
-		_, err := Render(tpl, v, noOptout)
-		var ue *InvalidURLError
-		if !errors.As(err, &ue) {
-			t.Fatalf("err = %v, want *InvalidURLError", err)
+	t.Run("values are encoded where they stand in the address", func(t *testing.T) {
+		v := map[string]string{"이름": "a", "order_id": "A 1/2", "쿠폰명": "b", "code": "봄 50%"}
+		r, err := Render(tpl, v, noOptout)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if ue.Field != "buttons[0].mobile_url" || ue.URL != "https://m.shop.example/track/A 1" {
-			t.Errorf("got %+v", ue)
+		if got, want := r.Buttons[0].MobileURL, "https://m.shop.example/track/A%201/2"; got != want {
+			t.Errorf("mobile_url = %q, want %q", got, want)
+		}
+		if got, want := r.Buttons[1].MobileURL, "https://shop.example/c/%EB%B4%84%2050%25?src=kakao"; got != want {
+			t.Errorf("mobile_url = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("an address the values make too long is refused", func(t *testing.T) {
+		// 300 Hangul characters are 2,700 once encoded (3 bytes of %XX each).
+		v := map[string]string{"이름": "a", "order_id": strings.Repeat("가", 300), "쿠폰명": "b", "code": "c"}
+		_, err := Render(tpl, v, noOptout)
+		var le *LimitError
+		if !errors.As(err, &le) {
+			t.Fatalf("err = %v, want *LimitError", err)
+		}
+		if le.Field != "buttons[0].mobile_url" || le.Size != 2729 || le.Max != ButtonURLMaxChars {
+			t.Errorf("got %+v", le)
 		}
 		// Both URLs of button 0 break; each is reported.
 		if !strings.Contains(err.Error(), "buttons[0].pc_url") {

@@ -16,6 +16,10 @@ const (
 	AlimTalkMaxChars   = 1000
 	MaxButtons         = 5
 	ButtonNameMaxChars = 14
+	// ButtonURLMaxChars bounds a button's address as written and as sent
+	// (values filled in and percent-encoded): each is kept to redirect its
+	// tracking link, in a column of this many characters.
+	ButtonURLMaxChars = 2000
 )
 
 // Button is an AlimTalk web-link button. Both URLs may contain variables. PCURL

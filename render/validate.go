@@ -109,13 +109,25 @@ func (v *validator) buttons() {
 			v.add(field+"mobile_url", "is required")
 		} else if msg := templateURLProblem(b.MobileURL); msg != "" {
 			v.add(field+"mobile_url", "is not a valid button address: %s", msg)
+		} else {
+			v.maxURL(field+"mobile_url", b.MobileURL)
 		}
 		v.text(field+"pc_url", b.PCURL)
 		if b.PCURL != "" {
 			if msg := templateURLProblem(b.PCURL); msg != "" {
 				v.add(field+"pc_url", "is not a valid button address: %s", msg)
+			} else {
+				v.maxURL(field+"pc_url", b.PCURL)
 			}
 		}
+	}
+}
+
+// maxURL checks a button address as written against ButtonURLMaxChars (Render
+// checks it again with the values in place).
+func (v *validator) maxURL(field, s string) {
+	if n := chars(s); n > ButtonURLMaxChars {
+		v.add(field, "is %s, over the button address limit of %s", count(n, UnitChars), count(ButtonURLMaxChars, UnitChars))
 	}
 }
 

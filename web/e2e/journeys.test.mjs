@@ -157,7 +157,8 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   assert.equal(await body.inputValue(), '#{이름}님, 회원 등급은 #{등급}입니다.');
   await page.getByRole('button', { name: /버튼 추가/ }).click();
   await page.getByLabel('버튼 1 이름').fill('혜택 보기');
-  await page.getByLabel('버튼 1 모바일 링크').fill('https://shop.example/benefit');
+  // Values in a button's address are encoded for where they stand.
+  await page.getByLabel('버튼 1 모바일 링크').fill('https://shop.example/benefit/#{등급}?name=#{이름}');
   const fallback = page.getByRole('textbox', { name: '대체 문자' });
   await fallback.fill('#{이름}님 등급 #{등급} 안내');
   await page.getByRole('status', { name: '대체 문자 길이' }).getByText('SMS', { exact: true }).waitFor();
@@ -173,6 +174,8 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   const bubble = phone.getByRole('group', { name: '보낼 메시지' });
   await bubble.getByText('홍길동님, 회원 등급은 VIP입니다.').waitFor();
   await bubble.getByText('혜택 보기').waitFor();
+  assert.equal(await bubble.getByText('혜택 보기').getAttribute('title'),
+    'https://shop.example/benefit/VIP?name=%ED%99%8D%EA%B8%B8%EB%8F%99');
   await phone.getByRole('group', { name: '대체 발송 메시지' }).getByText('홍길동님 등급 VIP 안내').waitFor();
   await check(page, 'template-editor');
 

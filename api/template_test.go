@@ -101,6 +101,44 @@ func TestTemplateVariablesPreviewAndRefusals(t *testing.T) {
 	c.Do("POST", "/api/v1/templates", noCode).Expect(422)
 	c.Do("POST", "/api/v1/templates", map[string]any{"name": "x", "channel": "fax", "body": "hi"}).Expect(422)
 
+	// Each field is refused past what a template keeps (once, a 501-character
+	// subject was a 500 from the database), and a template whose values make
+	// it too long cannot be previewed.
+	for _, tc := range []struct {
+		field, value string
+		tpl          map[string]any
+	}{
+		{"subject", strings.Repeat("가", 501), map[string]any{"name": "긴 제목", "channel": "email", "body": "본문"}},
+		{"subject", strings.Repeat("가", 501), alimtalkTemplate()},
+		{"provider_template_code", strings.Repeat("T", 65), alimtalkTemplate()},
+		{"sender_key", strings.Repeat("k", 129), alimtalkTemplate()},
+		{"buttons", "", alimtalkTemplate()},
+	} {
+		if tc.field == "buttons" {
+			tc.tpl["buttons"] = []map[string]string{{"name": "b", "mobile_url": "https://a.example/" + strings.Repeat("a", 1983)}}
+			tc.field = "buttons[0].mobile_url"
+		} else {
+			tc.tpl[tc.field] = tc.value
+		}
+		p := c.Do("POST", "/api/v1/templates", tc.tpl).Expect(422).Problem()
+		if len(p.Errors) != 1 || p.Errors[0].Field != tc.field || !strings.Contains(p.Errors[0].Message, "over the") {
+			t.Fatalf("%s too long: %+v", tc.field, p)
+		}
+	}
+	var mail templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "메일", "channel": "email", "subject": "#{제목}", "body": "#{본문}"}).
+		Expect(201).JSON(&mail)
+	for _, tc := range []struct{ subject, body, want string }{
+		{strings.Repeat("가", 501), "본문", "subject is 501 characters as it will be sent, over the subject limit of 500 characters"},
+		{"제목", strings.Repeat("가", 21334), "body is 64,002 bytes (UTF-8) as it will be sent, over the e-mail body limit of 64,000 bytes (UTF-8)"},
+	} {
+		p = c.Do("POST", fmt.Sprintf("/api/v1/templates/%d/preview", mail.ID), map[string]any{"variables": map[string]string{
+			"제목": tc.subject, "본문": tc.body}}).Expect(422).Problem()
+		if p.Detail != tc.want {
+			t.Fatalf("preview of an e-mail too long: %+v", p)
+		}
+	}
+
 	// Another account neither sees nor previews it.
 	other, _ := h.signup(t)
 	h.c.As(other).Do("GET", fmt.Sprintf("/api/v1/templates/%d", tpl.ID), nil).Expect(404)

@@ -53,13 +53,14 @@ type LimitError struct {
 	Rule  string // the limit broken: "LMS body", "LMS title", "AlimTalk body", "AlimTalk button name"
 	Max   int
 	Size  int
-	Unit  string // UnitBytes or UnitChars
+	Unit  string // UnitBytes, UnitChars or UnitUTF8Bytes
 }
 
 // Units of LimitError.
 const (
-	UnitBytes = "bytes"
-	UnitChars = "characters"
+	UnitBytes     = "bytes" // as Korean carriers count them (SMSBytes)
+	UnitChars     = "characters"
+	UnitUTF8Bytes = "bytes (UTF-8)"
 )
 
 func (e *LimitError) Error() string {

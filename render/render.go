@@ -93,6 +93,7 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 
 	case ChannelAlimTalk:
 		r.Subject = oneLine(fill(t.Subject))
+		errs = append(errs, maxSubject(r.Subject)...)
 		r.Body = fill(t.Body) // never wrapped: it must match the approved template
 		if n := chars(r.Body); n > AlimTalkMaxChars {
 			errs = append(errs, &LimitError{Field: "body", Rule: "AlimTalk body", Max: AlimTalkMaxChars, Size: n, Unit: UnitChars})
@@ -114,6 +115,10 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 			r.Subject = adSubject(r.Subject)
 			r.Body += adFooter(acct)
 		}
+		errs = append(errs, maxSubject(r.Subject)...)
+		if n := len(r.Body); n > EmailBodyMaxBytes {
+			errs = append(errs, &LimitError{Field: "body", Rule: "e-mail body", Max: EmailBodyMaxBytes, Size: n, Unit: UnitUTF8Bytes})
+		}
 	}
 
 	switch len(errs) {
@@ -124,6 +129,14 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 	default:
 		return Rendered{}, errors.Join(errs...)
 	}
+}
+
+// maxSubject checks an e-mail's or AlimTalk's subject as sent.
+func maxSubject(subject string) []error {
+	if n := chars(subject); n > SubjectMaxChars {
+		return []error{&LimitError{Field: "subject", Rule: "subject", Max: SubjectMaxChars, Size: n, Unit: UnitChars}}
+	}
+	return nil
 }
 
 type textMessage struct{ channel, subject, body string }

@@ -20,6 +20,13 @@ const (
 	// (values filled in and percent-encoded): each is kept to redirect its
 	// tracking link, in a column of this many characters.
 	ButtonURLMaxChars = 2000
+	// SubjectMaxChars bounds an e-mail's or an AlimTalk's subject, as written
+	// and as sent: what a message row keeps.
+	SubjectMaxChars = 500
+	// EmailBodyMaxBytes bounds an e-mail's body as sent (UTF-8 bytes): a
+	// message row keeps 65,535, less room for the unsubscribe link added after
+	// rendering.
+	EmailBodyMaxBytes = 64000
 )
 
 // Button is an AlimTalk web-link button. Both URLs may contain variables. PCURL

@@ -60,6 +60,8 @@ func (v *validator) subject() {
 	}
 	if v.isText() {
 		v.maxBytes("subject", s, LMSMaxTitleBytes, "LMS title", false)
+	} else if n := chars(s); n > SubjectMaxChars {
+		v.add("subject", "is %s, over the subject limit of %s", count(n, UnitChars), count(SubjectMaxChars, UnitChars))
 	}
 }
 
@@ -158,9 +160,12 @@ func (v *validator) fallback() {
 }
 
 func (v *validator) alimTalkIDs() {
-	ids := []struct{ field, value, what string }{
-		{"provider_template_code", v.t.ProviderTemplateCode, "the template code Kakao approved"},
-		{"sender_key", v.t.SenderKey, "the Kakao channel's sender profile key"},
+	ids := []struct {
+		field, value, what string
+		max                int // characters a template keeps
+	}{
+		{"provider_template_code", v.t.ProviderTemplateCode, "the template code Kakao approved", 64},
+		{"sender_key", v.t.SenderKey, "the Kakao channel's sender profile key", 128},
 	}
 	for _, id := range ids {
 		blank := strings.TrimSpace(id.value) == ""
@@ -169,6 +174,8 @@ func (v *validator) alimTalkIDs() {
 			v.add(id.field, "is required for an AlimTalk: it is %s", id.what)
 		case !v.isAlimTalk() && !blank:
 			v.add(id.field, "is only for AlimTalk templates")
+		case chars(id.value) > id.max:
+			v.add(id.field, "is %s, over the limit of %s", count(chars(id.value), UnitChars), count(id.max, UnitChars))
 		}
 	}
 }

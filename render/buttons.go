@@ -79,7 +79,8 @@ const (
 // address's shape: in the query, as one component (a value's "&", "=", "+",
 // "#" or space can neither split nor end it); in the path or the fragment,
 // segment by segment, its "/" kept so that a value may still carry a path
-// ("shoes/123"). "%" is encoded too: "50%" arrives as "50%". The scheme and
+// ("shoes/123"). "%" is encoded too: "50%" goes as "50%25", which the site
+// reads back as "50%". The scheme and
 // host come before any variable (templateURLProblem). Like substitute, it
 // leaves a malformed placeholder or a name without a value as written.
 func substituteURL(s string, values map[string]string) string {

@@ -18,7 +18,9 @@
 // refuses the template. There is no escape for a literal "#{".
 //
 // Values are inserted literally: a value that itself contains "#{x}" is sent as
-// those characters and never expanded again. A variable whose key is absent from
+// those characters and never expanded again. In a button's address a value is
+// percent-encoded for where it stands (one query component, or path segments
+// with their "/" kept), so it can never change the address's shape. A variable whose key is absent from
 // the values is missing; an empty value is a value (callers that treat blanks as
 // missing should leave them out of the map).
 //

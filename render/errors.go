@@ -69,7 +69,9 @@ func (e *LimitError) Error() string {
 }
 
 // InvalidURLError reports a button URL that is no longer a valid web address
-// once the values are filled in (a value with a space, say).
+// once the values are filled in. Values are percent-encoded where they stand
+// and the host comes before any of them, so this is a guard, not an outcome
+// any value is known to reach.
 type InvalidURLError struct {
 	Field  string // "buttons[0].mobile_url" or "buttons[0].pc_url"
 	URL    string // the URL as rendered

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sendingo/sendingo/render"
 )
 
 // smtpMaxBatch bounds one Send: the messages of a call go one after another over a
@@ -343,7 +345,7 @@ func (s *SMTP) compose(m Message, to *mail.Address, msgID string) []byte {
 	}
 	hdr("MIME-Version", "1.0")
 	ctype := "text/plain"
-	if strings.HasPrefix(strings.TrimSpace(m.Body), "<") {
+	if render.IsHTML(m.Body) {
 		ctype = "text/html"
 	}
 	hdr("Content-Type", ctype+"; charset=UTF-8")

@@ -52,13 +52,18 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }
 
+// IsHTML tells whether an e-mail body is HTML: it starts with a tag. A
+// template's body is judged as written (Render escapes the values of an HTML
+// one), a message's as sent (its Content-Type).
+func IsHTML(body string) bool { return strings.HasPrefix(strings.TrimSpace(body), "<") }
+
 // UnsubscribeLabel introduces the unsubscribe link of an advertising e-mail.
 const UnsubscribeLabel = "수신거부 (Unsubscribe)"
 
 // WithUnsubscribeLink adds the recipient's unsubscribe link to the body of an
 // advertising e-mail: a paragraph with a link for an HTML body, a line for text.
 func WithUnsubscribeLink(body, url string) string {
-	if strings.HasPrefix(strings.TrimSpace(body), "<") {
+	if IsHTML(body) {
 		link := `<p style="font-size:12px;color:#666"><a href="` + html.EscapeString(url) + `">` + UnsubscribeLabel + `</a></p>`
 		if i := strings.LastIndex(strings.ToLower(body), "</body>"); i >= 0 {
 			return body[:i] + link + body[i:]

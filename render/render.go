@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"html"
 )
 
 // Rendered is exactly what will be sent for one recipient.
@@ -110,7 +111,13 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 
 	case ChannelEmail:
 		r.Subject = oneLine(fill(t.Subject))
-		r.Body = fill(t.Body)
+		if IsHTML(t.Body) {
+			// A value is text in HTML too: "<", "&" and quotes are escaped,
+			// so a customer's data shows as written and adds no markup.
+			r.Body = substituteEscaped(t.Body, values, html.EscapeString)
+		} else {
+			r.Body = fill(t.Body)
+		}
 		if t.Advertisement {
 			r.Subject = adSubject(r.Subject)
 			r.Body += adFooter(acct)

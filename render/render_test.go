@@ -253,6 +253,25 @@ func TestRenderEmailAdvertisement(t *testing.T) {
 	}
 }
 
+// In an HTML e-mail a value is text: a customer's "<" or "&" shows as
+// written and adds no markup. A text e-mail takes values as they are.
+func TestRenderEmailEscapesValuesInHTMLOnly(t *testing.T) {
+	vars := map[string]string{"이름": `김&이 <b>`, "code": `a"b`}
+	for _, tc := range []struct{ body, want string }{
+		{`  <p>#{이름}님, <a href="https://shop.example/c?u=#{code}">쿠폰</a></p>`,
+			`  <p>김&amp;이 &lt;b&gt;님, <a href="https://shop.example/c?u=a&#34;b">쿠폰</a></p>`},
+		{"#{이름}님, 쿠폰 #{code}", `김&이 <b>님, 쿠폰 a"b`},
+	} {
+		r, err := Render(Template{Channel: ChannelEmail, Subject: "#{이름}님 쿠폰", Body: tc.body}, vars, noOptout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Body != tc.want || r.Subject != `김&이 <b>님 쿠폰` {
+			t.Errorf("%q rendered as subject %q, body %q; want body %q", tc.body, r.Subject, r.Body, tc.want)
+		}
+	}
+}
+
 func TestRenderRefusesInvalidTemplate(t *testing.T) {
 	// Saved while the account had an opt-out number, sent after it was removed.
 	tpl := Template{Channel: ChannelSMS, Body: "봄 세일", Advertisement: true}

@@ -138,6 +138,12 @@ func position(s string, offset int) (line, col int) {
 // Callers check for missing names and malformed placeholders first; a name absent
 // from values is left as written.
 func substitute(s string, values map[string]string) string {
+	return substituteEscaped(s, values, nil)
+}
+
+// substituteEscaped is substitute with each value passed through escape
+// (when not nil) on its way in.
+func substituteEscaped(s string, values map[string]string, escape func(string) string) string {
 	phs := scan(s)
 	if len(phs) == 0 {
 		return s
@@ -149,6 +155,9 @@ func substitute(s string, values map[string]string) string {
 		v, ok := values[ph.name]
 		if ph.problem != "" || !ok {
 			continue
+		}
+		if escape != nil {
+			v = escape(v)
 		}
 		b.WriteString(s[last:ph.start])
 		b.WriteString(v)

@@ -40,6 +40,7 @@ func TestSMTPOneConnectionPerBatch(t *testing.T) {
 	s := NewSMTP(smtpConfig(ms.Addr, "none"), Options{Timeout: 5 * time.Second})
 	msgs := emails(4)
 	msgs[3].To = "not an address"
+	msgs[2].Body = "\n  <p>" + msgs[2].Body + "</p>" // HTML: it starts with a tag
 	res, err := s.Send(context.Background(), msgs)
 	if err != nil {
 		t.Fatal(err)
@@ -88,8 +89,12 @@ func TestSMTPOneConnectionPerBatch(t *testing.T) {
 		if err != nil || to[0].Name != msgs[i].Name {
 			t.Errorf("to %v %v", to, err)
 		}
-		if ct := m.Header.Get("Content-Type"); ct != "text/plain; charset=UTF-8" {
-			t.Errorf("content type %q", ct)
+		wantType := "text/plain; charset=UTF-8"
+		if i == 2 {
+			wantType = "text/html; charset=UTF-8"
+		}
+		if ct := m.Header.Get("Content-Type"); ct != wantType {
+			t.Errorf("content type %q, want %q", ct, wantType)
 		}
 		if id := m.Header.Get("Message-ID"); id != res[i].ProviderID || !strings.Contains(id, "sendingo."+strconv.FormatInt(msgs[i].ID, 10)+"@example.com") {
 			t.Errorf("message id %q, provider id %q", id, res[i].ProviderID)

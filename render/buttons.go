@@ -69,20 +69,26 @@ func templateURLProblem(raw string) string {
 type urlPart int
 
 const (
-	inPath urlPart = iota
-	inQuery
+	inPath       urlPart = iota // before any "?" or "#"
+	inQueryKey                  // a query parameter's name, or a whole parameter
+	inQueryValue                // after a parameter's "="
 	inFragment
+	inFragmentQueryKey   // after a "?" in the fragment (a hash-routed page's parameters)
+	inFragmentQueryValue // after such a parameter's "="
 )
 
 // substituteURL fills a button address's variables, each value percent-encoded
-// for where it stands, so that a value is text and never changes the
-// address's shape: in the query, as one component (a value's "&", "=", "+",
-// "#" or space can neither split nor end it); in the path or the fragment,
-// segment by segment, its "/" kept so that a value may still carry a path
-// ("shoes/123"). "%" is encoded too: "50%" goes as "50%25", which the site
-// reads back as "50%". The scheme and
-// host come before any variable (templateURLProblem). Like substitute, it
-// leaves a malformed placeholder or a name without a value as written.
+// for where it stands. Where a query parameter's value goes (after its "=", in
+// the query or in a hash-routed fragment's), a value is one component: its "&",
+// "=", "+", "#" and spaces are encoded, so it can neither add a parameter nor
+// end the query. Anywhere else (the path, the fragment, a whole parameter such
+// as "?#{utm}") it is normalised: what an address cannot hold (spaces, other
+// control characters, non-ASCII, quotes, "<", ">", "#", a "%" that starts no
+// escape) is encoded, and the rest is kept, "/", "?", "&" and "=" included, so
+// a value may carry a path or parameters of its own ("item/123?ref=kakao"). The
+// scheme and host come before any variable (templateURLProblem), so no value
+// can change them. Like substitute, it leaves a malformed placeholder or a name
+// without a value as written.
 func substituteURL(s string, values map[string]string) string {
 	phs := scan(s)
 	if len(phs) == 0 {
@@ -101,38 +107,68 @@ func substituteURL(s string, values map[string]string) string {
 			b.WriteString(s[ph.start:ph.end])
 			continue
 		}
-		b.WriteString(escapeURLValue(v, part))
+		if part == inQueryValue || part == inFragmentQueryValue {
+			// url.QueryEscape, with a space as %20: every server reads that
+			// as a space, where "+" is one only to form decoders.
+			b.WriteString(strings.ReplaceAll(url.QueryEscape(v), "+", "%20"))
+		} else {
+			b.WriteString(normaliseURLValue(v))
+		}
 	}
 	b.WriteString(s[last:])
 	return b.String()
 }
 
-// partAfter is the part of the address after literal text (no placeholder in
-// it) that follows a position in part: a "?" starts the query, a "#" the
-// fragment.
+// partAfter is the part of the address that literal text (no placeholder in
+// it) ends in, when it starts in part.
 func partAfter(part urlPart, literal string) urlPart {
-	for i := 0; i < len(literal) && part != inFragment; i++ {
-		switch literal[i] {
-		case '?':
-			part = inQuery
-		case '#':
+	for i := 0; i < len(literal); i++ {
+		switch c := literal[i]; {
+		case c == '#' && part <= inQueryValue:
 			part = inFragment
+		case c == '?' && part == inPath:
+			part = inQueryKey
+		case c == '?' && part == inFragment:
+			part = inFragmentQueryKey
+		case c == '&' && (part == inQueryKey || part == inQueryValue):
+			part = inQueryKey
+		case c == '&' && (part == inFragmentQueryKey || part == inFragmentQueryValue):
+			part = inFragmentQueryKey
+		case c == '=' && part == inQueryKey:
+			part = inQueryValue
+		case c == '=' && part == inFragmentQueryKey:
+			part = inFragmentQueryValue
 		}
 	}
 	return part
 }
 
-// escapeURLValue percent-encodes v for part: in the query as
-// encodeURIComponent does (a space as %20, which every server reads as one,
-// where "+" is a space only to form decoders); elsewhere each "/"-separated
-// segment with url.PathEscape.
-func escapeURLValue(v string, part urlPart) string {
-	if part == inQuery {
-		return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+// normaliseURLValue percent-encodes the bytes of v an address cannot hold as
+// they are, keeping the unreserved characters, the delimiters of paths and
+// queries (RFC 3986's reserved characters but "[" and "]", which belong to
+// hosts, and "#": a "#" in a value is text, as in "Apt #3", more often than a
+// fragment) and each "%" that starts an escape.
+func normaliseURLValue(v string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(v))
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			strings.IndexByte("-._~:/?@!$&'()*+,;=", c) >= 0:
+			b.WriteByte(c)
+		case c == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
 	}
-	segments := strings.Split(v, "/")
-	for i, seg := range segments {
-		segments[i] = url.PathEscape(seg)
-	}
-	return strings.Join(segments, "/")
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -42,29 +42,41 @@ func TestTemplateURLProblem(t *testing.T) {
 func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
 	values := map[string]string{
 		"q":    "a&b=c+d #e",
-		"path": "shoes/큰 사이즈?x#y",
-		"pct":  "50%",
+		"path": "shoes/큰 사이즈?ref=kakao",
+		"pct":  "50% %EA%B0%80",
+		"utm":  "utm_source=kakao&utm_medium=alimtalk",
+		"odd":  "<\"x\">[1]^{|}`\\\x01",
 		"id":   "42",
 	}
 	tests := []struct {
 		url, want string
 		unfilled  bool // a placeholder is left as written, so the result is no address yet
 	}{
-		// In the query a value is one component: & = + # and spaces are its own.
+		// Where a parameter's value goes, a value is one component: & = + # and
+		// spaces are its own.
 		{"https://s.example/?q=#{q}&id=#{id}", "https://s.example/?q=a%26b%3Dc%2Bd%20%23e&id=42", false},
-		// In the path its "/" still separates segments; ? and # no longer end the path.
-		{"https://s.example/p/#{path}", "https://s.example/p/shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88%3Fx%23y", false},
-		{"https://s.example/#{pct}/off", "https://s.example/50%25/off", false},
-		// The same variable in the path, then the query (after a "?" in the literal text).
+		{"https://s.example/?a=1&q=#{q}#top", "https://s.example/?a=1&q=a%26b%3Dc%2Bd%20%23e#top", false},
+		// In a whole parameter it may carry parameters of its own.
+		{"https://s.example/l?#{utm}", "https://s.example/l?utm_source=kakao&utm_medium=alimtalk", false},
+		{"https://s.example/l?x=1&#{utm}", "https://s.example/l?x=1&utm_source=kakao&utm_medium=alimtalk", false},
+		// In the path a value may carry a path and a query; what an address
+		// cannot hold is encoded, an escape already made is kept, a stray % is not.
+		{"https://s.example/p/#{path}", "https://s.example/p/shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88?ref=kakao", false},
+		{"https://s.example/#{pct}/off", "https://s.example/50%25%20%EA%B0%80/off", false},
+		{"https://s.example/#{odd}", "https://s.example/%3C%22x%22%3E%5B1%5D%5E%7B%7C%7D%60%5C%01", false},
+		// The same variable in the path, then in a parameter's value.
 		{"https://s.example/c/#{q}?again=#{q}", "https://s.example/c/a&b=c+d%20%23e?again=a%26b%3Dc%2Bd%20%23e", false},
+		// A "=" in the path or a parameter's name is no parameter's value.
+		{"https://s.example/k=#{id}/#{q}", "https://s.example/k=42/a&b=c+d%20%23e", false},
 		// A literal "#" starts the fragment, even right before a variable.
-		{"https://s.example/p##{path}", "https://s.example/p#shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88%3Fx%23y", false},
-		{"https://s.example/p?a=1#sec-#{pct}", "https://s.example/p?a=1#sec-50%25", false},
-		// A "?" inside the fragment does not bring the query back.
-		{"https://s.example/p#x?y=#{q}", "https://s.example/p#x?y=a&b=c+d%20%23e", false},
+		{"https://s.example/p##{id}", "https://s.example/p#42", false},
+		{"https://s.example/p?a=1#sec-#{pct}", "https://s.example/p?a=1#sec-50%25%20%EA%B0%80", false},
+		// A hash-routed page's parameters are parameters too.
+		{"https://m.s.example/#/event?code=#{q}&x=1", "https://m.s.example/#/event?code=a%26b%3Dc%2Bd%20%23e&x=1", false},
+		{"https://m.s.example/#/event?x=1&#{utm}", "https://m.s.example/#/event?x=1&utm_source=kakao&utm_medium=alimtalk", false},
 		// Without a value, or malformed, a placeholder stays as written and
 		// does not count as a literal "#".
-		{"https://s.example/#{none}/#{q}", "https://s.example/#{none}/a&b=c+d%20%23e", true},
+		{"https://s.example/?k=#{none}&q=#{q}", "https://s.example/?k=#{none}&q=a%26b%3Dc%2Bd%20%23e", true},
 		{"https://s.example/#{a b}?q=#{q}", "https://s.example/#{a b}?q=a%26b%3Dc%2Bd%20%23e", true},
 		{"https://s.example/plain", "https://s.example/plain", false},
 	}
@@ -82,9 +94,12 @@ func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
 func TestValidateBoundsAButtonAddress(t *testing.T) {
 	long := "https://shop.example/" + strings.Repeat("a", ButtonURLMaxChars-len("https://shop.example/")+1)
 	tpl := alimTalk()
-	tpl.Buttons = []Button{{Name: "보기", MobileURL: long[:ButtonURLMaxChars], PCURL: long}}
+	tpl.Buttons = []Button{
+		{Name: "보기", MobileURL: long[:ButtonURLMaxChars], PCURL: long},
+		{Name: "보기", MobileURL: long},
+	}
 	problems := Validate(tpl, noOptout)
-	if len(problems) != 1 || problems[0].Field != "buttons[0].pc_url" ||
+	if len(problems) != 2 || problems[0].Field != "buttons[0].pc_url" || problems[1].Field != "buttons[1].mobile_url" ||
 		!strings.Contains(problems[0].Message, "is 2,001 characters, over the button address limit of 2,000") {
 		t.Fatalf("problems = %+v", problems)
 	}

@@ -19,8 +19,10 @@
 //
 // Values are inserted literally: a value that itself contains "#{x}" is sent as
 // those characters and never expanded again. In a button's address a value is
-// percent-encoded for where it stands (one query component, or path segments
-// with their "/" kept), so it can never change the address's shape. A variable whose key is absent from
+// percent-encoded for where it stands (substituteURL): as a query parameter's
+// value it is one component; elsewhere only what an address cannot hold is
+// encoded. In an HTML e-mail body (one that starts with "<") values are
+// HTML-escaped. A variable whose key is absent from
 // the values is missing; an empty value is a value (callers that treat blanks as
 // missing should leave them out of the map).
 //
@@ -30,6 +32,10 @@
 // Korean carriers count: the EUC-KR/CP949 length, where ASCII is 1 byte and every
 // other character is 2 (see SMSBytes). AlimTalk holds 1,000 characters (Unicode
 // code points) and up to 5 buttons whose names hold 14 characters.
+//
+// Rows keep bounded text too: a button address holds 2,000 characters, an
+// e-mail's or AlimTalk's subject 500, an AlimTalk template code 64 and a sender
+// key 128, an e-mail body 64,000 bytes (UTF-8).
 //
 // Lengths are checked twice. Validate checks the template as written, variables
 // left as "#{name}", because the values are not known when it is saved. Render

@@ -272,6 +272,46 @@ func TestRenderEmailEscapesValuesInHTMLOnly(t *testing.T) {
 	}
 }
 
+// What the values make too long for its row is refused, naming the field and
+// the limit; at the limit it renders.
+func TestRenderBoundsSubjectsAndEmailBodies(t *testing.T) {
+	alim := alimTalk()
+	alim.Subject = "#{s}"
+	vars := func(s, body string) map[string]string {
+		return map[string]string{"s": s, "b": body, "이름": "a", "order_id": "1"}
+	}
+	tests := []struct {
+		name string
+		tpl  Template
+		vars map[string]string
+		want string // "" renders
+	}{
+		{"AlimTalk subject at the limit", alim, vars(strings.Repeat("가", 500), ""), ""},
+		{"AlimTalk subject over it", alim, vars(strings.Repeat("가", 501), ""),
+			"subject is 501 characters as it will be sent, over the subject limit of 500 characters"},
+		{"advertising e-mail subject over it with its prefix",
+			Template{Channel: ChannelEmail, Subject: "#{s}", Body: "#{b}", Advertisement: true}, vars(strings.Repeat("가", 496), "b"),
+			"subject is 501 characters as it will be sent"},
+		{"e-mail body at the limit", Template{Channel: ChannelEmail, Subject: "s", Body: "#{b}"},
+			vars("", strings.Repeat("a", EmailBodyMaxBytes)), ""},
+		{"e-mail body over it", Template{Channel: ChannelEmail, Subject: "s", Body: "#{b}"},
+			vars("", strings.Repeat("a", EmailBodyMaxBytes+1)),
+			"body is 64,001 bytes (UTF-8) as it will be sent, over the e-mail body limit of 64,000 bytes (UTF-8)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Render(tc.tpl, tc.vars, withOptout)
+			var le *LimitError
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (!errors.As(err, &le) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("err = %v, want a *LimitError saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestRenderRefusesInvalidTemplate(t *testing.T) {
 	// Saved while the account had an opt-out number, sent after it was removed.
 	tpl := Template{Channel: ChannelSMS, Body: "봄 세일", Advertisement: true}

@@ -60,9 +60,14 @@ func (v *validator) subject() {
 	}
 	if v.isText() {
 		v.maxBytes("subject", s, LMSMaxTitleBytes, "LMS title", false)
-	} else if n := chars(s); n > SubjectMaxChars {
-		v.add("subject", "is %s, over the subject limit of %s", count(n, UnitChars), count(SubjectMaxChars, UnitChars))
+		return
 	}
+	// An advertising e-mail's subject goes with "(광고) " before it.
+	ad := v.t.Channel == ChannelEmail && v.t.Advertisement
+	if ad {
+		s = adSubject(s)
+	}
+	v.maxSize("subject", chars(s), SubjectMaxChars, "subject", UnitChars, ad)
 }
 
 func (v *validator) body() {
@@ -79,6 +84,11 @@ func (v *validator) body() {
 		if n := chars(s); n > AlimTalkMaxChars {
 			v.add("body", "is %s, over the AlimTalk limit of %s", count(n, UnitChars), count(AlimTalkMaxChars, UnitChars))
 		}
+	case v.t.Channel == ChannelEmail:
+		if v.t.Advertisement {
+			s += adFooter(v.acct)
+		}
+		v.maxSize("body", len(s), EmailBodyMaxBytes, "e-mail body", UnitUTF8Bytes, v.t.Advertisement)
 	}
 }
 
@@ -128,9 +138,7 @@ func (v *validator) buttons() {
 // maxURL checks a button address as written against ButtonURLMaxChars (Render
 // checks it again with the values in place).
 func (v *validator) maxURL(field, s string) {
-	if n := chars(s); n > ButtonURLMaxChars {
-		v.add(field, "is %s, over the button address limit of %s", count(n, UnitChars), count(ButtonURLMaxChars, UnitChars))
-	}
+	v.maxSize(field, chars(s), ButtonURLMaxChars, "button address", UnitChars, false)
 }
 
 func (v *validator) fallback() {
@@ -236,8 +244,9 @@ func (v *validator) adWrapped(s string) string {
 	return s
 }
 
-func (v *validator) maxBytes(field, s string, limit int, rule string, withAd bool) {
-	n := SMSBytes(s)
+// maxSize reports a size over a limit, saying when the advertisement text is
+// counted in it.
+func (v *validator) maxSize(field string, n, limit int, rule, unit string, withAd bool) {
 	if n <= limit {
 		return
 	}
@@ -245,5 +254,9 @@ func (v *validator) maxBytes(field, s string, limit int, rule string, withAd boo
 	if withAd {
 		with = " with the advertisement text"
 	}
-	v.add(field, "is %s%s, over the %s limit of %s%s", count(n, UnitBytes), with, rule, count(limit, UnitBytes), unitNote(UnitBytes))
+	v.add(field, "is %s%s, over the %s limit of %s%s", count(n, unit), with, rule, count(limit, unit), unitNote(unit))
+}
+
+func (v *validator) maxBytes(field, s string, limit int, rule string, withAd bool) {
+	v.maxSize(field, SMSBytes(s), limit, rule, UnitBytes, withAd)
 }

@@ -151,3 +151,57 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// What a template keeps is bounded as written, advertisement text included, so
+// that a template Validate accepts can be rendered for someone.
+func TestValidateBoundsWhatATemplateKeeps(t *testing.T) {
+	email := func(subject, body string, ad bool) func() Template {
+		return func() Template {
+			return Template{Channel: ChannelEmail, Subject: subject, Body: body, Advertisement: ad}
+		}
+	}
+	withIDs := func(code, key string) func() Template {
+		return func() Template {
+			tpl := alimTalk()
+			tpl.ProviderTemplateCode, tpl.SenderKey = code, key
+			return tpl
+		}
+	}
+	// "(광고) " is 5 characters; the footer "\n무료수신거부 080-123-4567" 32 bytes.
+	tests := []struct {
+		name string
+		tpl  func() Template
+		want []want
+	}{
+		{"e-mail subject at the limit", email(strings.Repeat("가", 500), "본문", false), nil},
+		{"e-mail subject over it", email(strings.Repeat("가", 501), "본문", false),
+			[]want{{"subject", "is 501 characters, over the subject limit of 500 characters"}}},
+		{"advertising subject with its prefix at the limit", email(strings.Repeat("가", 495), "본문", true), nil},
+		{"advertising subject over it with its prefix", email(strings.Repeat("가", 496), "본문", true),
+			[]want{{"subject", "is 501 characters with the advertisement text, over the subject limit of 500"}}},
+		{"AlimTalk subject over it", func() Template { tpl := alimTalk(); tpl.Subject = strings.Repeat("a", 501); return tpl },
+			[]want{{"subject", "is 501 characters, over the subject limit"}}},
+		{"e-mail body at the limit", email("s", strings.Repeat("a", EmailBodyMaxBytes), false), nil},
+		{"e-mail body over it", email("s", strings.Repeat("가", 21334), false),
+			[]want{{"body", "is 64,002 bytes (UTF-8), over the e-mail body limit of 64,000 bytes (UTF-8)"}}},
+		{"advertising body over it with its footer", email("s", strings.Repeat("a", EmailBodyMaxBytes-31), true),
+			[]want{{"body", "is 64,001 bytes (UTF-8) with the advertisement text"}}},
+		{"AlimTalk ids at their limits", withIDs(strings.Repeat("T", 64), strings.Repeat("k", 128)), nil},
+		{"AlimTalk ids over them", withIDs(strings.Repeat("T", 65), strings.Repeat("k", 129)), []want{
+			{"provider_template_code", "is 65 characters, over the limit of 64"},
+			{"sender_key", "is 129 characters, over the limit of 128"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Validate(tc.tpl(), withOptout)
+			if len(got) != len(tc.want) {
+				t.Fatalf("problems %+v, want %+v", got, tc.want)
+			}
+			for i, w := range tc.want {
+				if got[i].Field != w.field || !strings.Contains(got[i].Message, w.msg) {
+					t.Errorf("problem %d: %+v, want %+v", i, got[i], w)
+				}
+			}
+		})
+	}
+}

@@ -40,6 +40,7 @@ func TestSMTPOneConnectionPerBatch(t *testing.T) {
 	s := NewSMTP(smtpConfig(ms.Addr, "none"), Options{Timeout: 5 * time.Second})
 	msgs := emails(4)
 	msgs[3].To = "not an address"
+	msgs[0].Body = "<공지> " + msgs[0].Body            // text: a bracketed notice is no tag
 	msgs[2].Body = "\n  <p>" + msgs[2].Body + "</p>" // HTML: it starts with a tag
 	res, err := s.Send(context.Background(), msgs)
 	if err != nil {

@@ -52,10 +52,19 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }
 
-// IsHTML tells whether an e-mail body is HTML: it starts with a tag. A
-// template's body is judged as written (Render escapes the values of an HTML
-// one), a message's as sent (its Content-Type).
-func IsHTML(body string) bool { return strings.HasPrefix(strings.TrimSpace(body), "<") }
+// IsHTML tells whether an e-mail body is HTML: it starts with a tag or a
+// declaration ("<" and an ASCII letter, or "<!"), so a text mail that opens
+// with a bracketed notice such as "<공지>" stays text. A template's body is
+// judged as written (Render escapes the values of an HTML one), a message's
+// as sent (its Content-Type).
+func IsHTML(body string) bool {
+	s := strings.TrimSpace(body)
+	if len(s) < 2 || s[0] != '<' {
+		return false
+	}
+	c := s[1] | 0x20 // ASCII lower case
+	return 'a' <= c && c <= 'z' || s[1] == '!'
+}
 
 // UnsubscribeLabel introduces the unsubscribe link of an advertising e-mail.
 const UnsubscribeLabel = "수신거부 (Unsubscribe)"

@@ -261,6 +261,10 @@ func TestRenderEmailEscapesValuesInHTMLOnly(t *testing.T) {
 		{`  <p>#{이름}님, <a href="https://shop.example/c?u=#{code}">쿠폰</a></p>`,
 			`  <p>김&amp;이 &lt;b&gt;님, <a href="https://shop.example/c?u=a&#34;b">쿠폰</a></p>`},
 		{"#{이름}님, 쿠폰 #{code}", `김&이 <b>님, 쿠폰 a"b`},
+		// A bracketed notice is text, not a tag.
+		{"<공지> #{이름}님", `<공지> 김&이 <b>님`},
+		{"<!doctype html><p>#{이름}", `<!doctype html><p>김&amp;이 &lt;b&gt;`},
+		{"<P>#{이름}", `<P>김&amp;이 &lt;b&gt;`},
 	} {
 		r, err := Render(Template{Channel: ChannelEmail, Subject: "#{이름}님 쿠폰", Body: tc.body}, vars, noOptout)
 		if err != nil {
@@ -309,6 +313,18 @@ func TestRenderBoundsSubjectsAndEmailBodies(t *testing.T) {
 				t.Fatalf("err = %v, want a *LimitError saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestIsHTML(t *testing.T) {
+	for body, want := range map[string]bool{
+		"<p>안녕</p>": true, "\n  <html>": true, "<!DOCTYPE html>": true, "<B>": true,
+		"<공지> 안내": false, "<3 고마워요": false, "< p>": false, "<": false, "안녕 <p>": false, "": false,
+		"<@x>": false, "<[x]>": false,
+	} {
+		if got := IsHTML(body); got != want {
+			t.Errorf("IsHTML(%q) = %v, want %v", body, got, want)
+		}
 	}
 }
 

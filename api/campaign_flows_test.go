@@ -495,7 +495,9 @@ func TestOptedOutGroupMemberReceivesNothing(t *testing.T) {
 
 // An e-mail campaign through an SMTP relay: each customer with an address gets
 // one mail with the rendered subject and body and a Message-ID of its own; a 250
-// counts as delivered (no reports to wait for).
+// counts as delivered (no reports to wait for). A text template's mails are
+// text, even one led by a name that looks like a tag; an HTML template's are
+// HTML, with the names escaped.
 func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 	box := startMailbox(t)
 	h := newHarness(t)
@@ -503,8 +505,14 @@ func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 	c := h.c.As(token)
 	g := createGroup(t, c, "메일")
 	var want []string
+	nameOf := func(i int) string {
+		if i == 1 {
+			return "<VIP> 메일고객1"
+		}
+		return fmt.Sprintf("메일고객%d", i)
+	}
 	for i := 1; i <= 12; i++ {
-		body := map[string]any{"name": fmt.Sprintf("메일고객%d", i), "phone": fmt.Sprintf("010-6%03d-%04d", i, i), "group_ids": []int64{g.ID}}
+		body := map[string]any{"name": nameOf(i), "phone": fmt.Sprintf("010-6%03d-%04d", i, i), "group_ids": []int64{g.ID}}
 		if i != 12 { // the last has no address: left out
 			addr := fmt.Sprintf("customer%d@shop.example", i)
 			body["email"] = addr
@@ -547,9 +555,12 @@ func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 	}
 	for i, addr := range want {
 		m, ok := got[addr]
-		name := fmt.Sprintf("메일고객%d", i+1)
+		name := nameOf(i + 1)
 		if !ok || m.Subject != name+"님 3월 소식" || !strings.Contains(m.Body, name+"님, 3월 소식을 전합니다.") {
 			t.Fatalf("mail to %s: %+v", addr, m)
+		}
+		if ct := m.Header.Get("Content-Type"); ct != "text/plain; charset=UTF-8" {
+			t.Fatalf("mail to %s is %q", addr, ct)
 		}
 		if from, err := mail.ParseAddress(m.From); err != nil || from.Address != "news@acme.example" {
 			t.Fatalf("mail from %q", m.From)
@@ -561,6 +572,27 @@ func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 	if n := h.countRows(t, camp.ID, "relay_id = ? AND sent_channel = 'email' AND status = 'delivered'", rel.ID); n != 11 {
 		t.Fatalf("%d rows delivered by e-mail", n)
 	}
+
+	var page templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "HTML 소식", "channel": "email", "subject": "4월 소식",
+		"body": "<p>#{이름}님, 4월 소식입니다.</p>"}).Expect(201).JSON(&page)
+	var html campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "4월 뉴스레터", "template_id": page.ID, "group_ids": []int64{g.ID}}).Expect(201).JSON(&html)
+	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", html.ID), nil).Expect(202)
+	if done := waitCampaign(t, c, html.ID); done.Status != "completed" || done.Delivered != 11 {
+		t.Fatalf("HTML campaign %+v, want 11 delivered", done)
+	}
+	for _, m := range box.received()[11:] {
+		if m.To[0] != want[0] {
+			continue
+		}
+		if ct := m.Header.Get("Content-Type"); ct != "text/html; charset=UTF-8" ||
+			!strings.Contains(m.Body, "<p>&lt;VIP&gt; 메일고객1님, 4월 소식입니다.</p>") {
+			t.Fatalf("HTML mail to %s is %q: %q", m.To[0], ct, m.Body)
+		}
+		return
+	}
+	t.Fatalf("no HTML mail to %s", want[0])
 }
 
 // A report that never comes: at SENDINGO_REPORT_DEADLINE after the send the

@@ -44,6 +44,8 @@ type WireMessage struct {
 	TemplateCode string       `json:"template_code,omitempty"`
 	SenderKey    string       `json:"sender_key,omitempty"`
 	Buttons      []WireButton `json:"buttons,omitempty"`
+	// HTML marks an e-mail whose body is HTML (else it is plain text).
+	HTML bool `json:"html,omitempty"`
 }
 
 // WireButton is an AlimTalk button of the generic dialect.
@@ -224,7 +226,7 @@ func (h *HTTP) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 		keys[i] = m.IdempotencyKey()
 		w := WireMessage{
 			ID: keys[i], To: m.To, From: h.from, Channel: m.Channel, Subject: m.Subject, Body: m.Body,
-			Name: m.Name, TemplateCode: m.TemplateCode, SenderKey: m.SenderKey,
+			Name: m.Name, TemplateCode: m.TemplateCode, SenderKey: m.SenderKey, HTML: m.HTML,
 		}
 		for _, b := range m.Buttons {
 			w.Buttons = append(w.Buttons, WireButton(b))

@@ -105,7 +105,7 @@ func TestHTTPSendsTheDialect(t *testing.T) {
 	msgs := []Message{
 		{ID: 1, To: "+821012345678", Channel: ChannelSMS, Body: "안녕하세요"},
 		{ID: 2, Key: "2-lms", To: "+821012345679", Channel: ChannelLMS, Subject: "제목", Body: "본문"},
-		{ID: 3, To: "a@example.com", Channel: ChannelEmail, Subject: "메일", Body: "<p>안녕</p>"},
+		{ID: 3, To: "a@example.com", Channel: ChannelEmail, Subject: "메일", Body: "<p>안녕</p>", HTML: true},
 		{ID: 4, To: "+821012345670", Channel: ChannelAlimTalk, Body: "알림", TemplateCode: "T1",
 			Buttons: []Button{{Name: "보기", MobileURL: "https://m", PCURL: "https://p"}}},
 	}
@@ -120,7 +120,7 @@ func TestHTTPSendsTheDialect(t *testing.T) {
 	}
 	req := g.requests[0]
 	if req.Messages[1].ID != "2-lms" || req.Messages[1].Subject != "제목" || req.Messages[0].From != "0212345678" ||
-		req.Messages[2].Channel != ChannelEmail || req.Messages[3].TemplateCode != "T1" ||
+		req.Messages[2].Channel != ChannelEmail || !req.Messages[2].HTML || req.Messages[0].HTML || req.Messages[3].TemplateCode != "T1" ||
 		len(req.Messages[3].Buttons) != 1 || req.Messages[3].Buttons[0].PCURL != "https://p" {
 		t.Errorf("request %+v", req)
 	}

@@ -88,6 +88,10 @@ type Message struct {
 	// Fallback, when set on an AlimTalk message, is sent as SMS/LMS if the recipient
 	// cannot receive the AlimTalk.
 	Fallback *Fallback
+	// HTML marks an e-mail whose body is HTML: its template's body, as written,
+	// opens with a tag (render.IsHTML). The body as sent is not judged again,
+	// so a text mail led by a value such as "<VIP>" stays text.
+	HTML bool
 	// Unsubscribe is the recipient's one-click unsubscribe address (e-mail only):
 	// the SMTP adapter sends it as List-Unsubscribe with List-Unsubscribe-Post
 	// (RFC 8058).

@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/sendingo/sendingo/render"
 )
 
 // smtpMaxBatch bounds one Send: the messages of a call go one after another over a
@@ -325,10 +323,13 @@ func (s *SMTP) messageID(m Message) string {
 
 // compose writes the RFC 5322 message: encoded-word headers (RFC 2047) for non-ASCII
 // names and subjects, a UTF-8 body in base64 so that no server's 7-bit path can
-// mangle Korean text. A body that starts with an HTML tag goes as text/html.
+// mangle Korean text. An HTML message (Message.HTML) goes as text/html.
 func (s *SMTP) compose(m Message, to *mail.Address, msgID string) []byte {
 	var b bytes.Buffer
-	hdr := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	// An encoded header (RFC 2047) is a run of encoded-words, each at most 75
+	// characters; each goes on its own folded line, so that a 500-character
+	// Korean subject stays within RFC 5322's 998 characters a line.
+	hdr := func(k, v string) { b.WriteString(k + ": " + strings.ReplaceAll(v, "?= =?", "?=\r\n =?") + "\r\n") }
 	hdr("From", s.from.String())
 	if m.Name != "" {
 		to = &mail.Address{Name: m.Name, Address: to.Address}
@@ -345,7 +346,7 @@ func (s *SMTP) compose(m Message, to *mail.Address, msgID string) []byte {
 	}
 	hdr("MIME-Version", "1.0")
 	ctype := "text/plain"
-	if render.IsHTML(m.Body) {
+	if m.HTML {
 		ctype = "text/html"
 	}
 	hdr("Content-Type", ctype+"; charset=UTF-8")

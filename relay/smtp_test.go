@@ -40,8 +40,12 @@ func TestSMTPOneConnectionPerBatch(t *testing.T) {
 	s := NewSMTP(smtpConfig(ms.Addr, "none"), Options{Timeout: 5 * time.Second})
 	msgs := emails(4)
 	msgs[3].To = "not an address"
-	msgs[0].Body = "<공지> " + msgs[0].Body            // text: a bracketed notice is no tag
-	msgs[2].Body = "\n  <p>" + msgs[2].Body + "</p>" // HTML: it starts with a tag
+	// The message says whether its body is HTML; a text body that looks like
+	// HTML (a value such as "<VIP>" leading it) stays text.
+	msgs[0].Body = "<VIP> " + msgs[0].Body
+	msgs[2].Body, msgs[2].HTML = "<p>"+msgs[2].Body+"</p>", true
+	// The longest subject and name sendingo keeps fit RFC 5322's lines.
+	msgs[2].Subject, msgs[2].Name = strings.Repeat("가", 500), strings.Repeat("나", 200)
 	res, err := s.Send(context.Background(), msgs)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +71,11 @@ func TestSMTPOneConnectionPerBatch(t *testing.T) {
 	}
 	for k, i := range []int{0, 2} {
 		got := mails[k]
+		for _, line := range strings.Split(string(got.Data), "\r\n") {
+			if len(line) > 998 {
+				t.Errorf("mail %d has a line of %d characters: %.80s…", i, len(line), line)
+			}
+		}
 		if got.From != "shop@example.com" || len(got.To) != 1 || got.To[0] != msgs[i].To {
 			t.Errorf("envelope %q → %q", got.From, got.To)
 		}

@@ -52,11 +52,12 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }
 
-// IsHTML tells whether an e-mail body is HTML: it starts with a tag or a
-// declaration ("<" and an ASCII letter, or "<!"), so a text mail that opens
-// with a bracketed notice such as "<공지>" stays text. A template's body is
-// judged as written (Render escapes the values of an HTML one), a message's
-// as sent (its Content-Type).
+// IsHTML tells whether an e-mail template's body is HTML: it starts with a
+// tag or a declaration ("<" and an ASCII letter, or "<!"), so a text mail that
+// opens with a bracketed notice such as "<공지>" stays text. The body is judged
+// as written, once: Render escapes the values of an HTML one, and its messages
+// go as text/html (relay.Message.HTML); a text body led by a value such as
+// "<VIP>" stays text.
 func IsHTML(body string) bool {
 	s := strings.TrimSpace(body)
 	if len(s) < 2 || s[0] != '<' {
@@ -70,9 +71,10 @@ func IsHTML(body string) bool {
 const UnsubscribeLabel = "수신거부 (Unsubscribe)"
 
 // WithUnsubscribeLink adds the recipient's unsubscribe link to the body of an
-// advertising e-mail: a paragraph with a link for an HTML body, a line for text.
-func WithUnsubscribeLink(body, url string) string {
-	if IsHTML(body) {
+// advertising e-mail: a paragraph with a link for an HTML body (isHTML: its
+// template's body IsHTML), a line for text.
+func WithUnsubscribeLink(body, url string, isHTML bool) string {
+	if isHTML {
 		link := `<p style="font-size:12px;color:#666"><a href="` + html.EscapeString(url) + `">` + UnsubscribeLabel + `</a></p>`
 		if i := strings.LastIndex(strings.ToLower(body), "</body>"); i >= 0 {
 			return body[:i] + link + body[i:]

@@ -83,9 +83,10 @@ const (
 // "=", "+", "#" and spaces are encoded, so it can neither add a parameter nor
 // end the query. Anywhere else (the path, the fragment, a whole parameter such
 // as "?#{utm}") it is normalised: what an address cannot hold (spaces, other
-// control characters, non-ASCII, quotes, "<", ">", "#", a "%" that starts no
-// escape) is encoded, and the rest is kept, "/", "?", "&" and "=" included, so
-// a value may carry a path or parameters of its own ("item/123?ref=kakao"). The
+// control characters, non-ASCII, '"', "<", ">", "\\", "#", a "%" that starts no
+// escape, and "?" before the template's own) is encoded, and the rest is kept,
+// "/", "?", "&" and "=" included, so a value may carry a path or parameters of
+// its own ("item/123?ref=kakao"), which the text after it then follows. The
 // scheme and host come before any variable (templateURLProblem), so no value
 // can change them. Like substitute, it leaves a malformed placeholder or a name
 // without a value as written.
@@ -93,6 +94,21 @@ func substituteURL(s string, values map[string]string) string {
 	phs := scan(s)
 	if len(phs) == 0 {
 		return s
+	}
+	// Where the template's own last "?" stands: a value before it keeps no
+	// "?" of its own, which would move the template's parameters into its.
+	lastQuery := -1
+	for i, last := 0, 0; i <= len(phs); i++ {
+		end := len(s)
+		if i < len(phs) {
+			end = phs[i].start
+		}
+		if j := strings.LastIndexByte(s[last:end], '?'); j >= 0 {
+			lastQuery = last + j
+		}
+		if i < len(phs) {
+			last = phs[i].end
+		}
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -107,13 +123,18 @@ func substituteURL(s string, values map[string]string) string {
 			b.WriteString(s[ph.start:ph.end])
 			continue
 		}
+		var out string
 		if part == inQueryValue || part == inFragmentQueryValue {
 			// url.QueryEscape, with a space as %20: every server reads that
 			// as a space, where "+" is one only to form decoders.
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(v), "+", "%20"))
+			out = strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
 		} else {
-			b.WriteString(normaliseURLValue(v))
+			out = normaliseURLValue(v, ph.start < lastQuery)
 		}
+		b.WriteString(out)
+		// A normalised value may itself start the query or a parameter
+		// ("a?x=1"): the text after it stands where the value left off.
+		part = partAfter(part, out)
 	}
 	b.WriteString(s[last:])
 	return b.String()
@@ -146,9 +167,10 @@ func partAfter(part urlPart, literal string) urlPart {
 // normaliseURLValue percent-encodes the bytes of v an address cannot hold as
 // they are, keeping the unreserved characters, the delimiters of paths and
 // queries (RFC 3986's reserved characters but "[" and "]", which belong to
-// hosts, and "#": a "#" in a value is text, as in "Apt #3", more often than a
-// fragment) and each "%" that starts an escape.
-func normaliseURLValue(v string) string {
+// hosts, "#": a "#" in a value is text, as in "Apt #3", more often than a
+// fragment, and "?" when noQuery: the template's own query follows) and each
+// "%" that starts an escape.
+func normaliseURLValue(v string, noQuery bool) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(v))
@@ -156,7 +178,7 @@ func normaliseURLValue(v string) string {
 		c := v[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			strings.IndexByte("-._~:/?@!$&'()*+,;=", c) >= 0:
+			strings.IndexByte("-._~:/@!$&'()*+,;=", c) >= 0, c == '?' && !noQuery:
 			b.WriteByte(c)
 		case c == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]):
 			b.WriteByte(c)

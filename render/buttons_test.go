@@ -47,6 +47,9 @@ func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
 		"utm":  "utm_source=kakao&utm_medium=alimtalk",
 		"odd":  "<\"x\">[1]^{|}`\\\x01",
 		"id":   "42",
+		"qv":   "a?x=1",
+		"g":    "1&admin=1",
+		"ends": "x% y%4",
 	}
 	tests := []struct {
 		url, want string
@@ -63,6 +66,13 @@ func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
 		// cannot hold is encoded, an escape already made is kept, a stray % is not.
 		{"https://s.example/p/#{path}", "https://s.example/p/shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88?ref=kakao", false},
 		{"https://s.example/#{pct}/off", "https://s.example/50%25%20%EA%B0%80/off", false},
+		// A "?" of a value before the template's own query is encoded: the
+		// template's parameters stay the template's.
+		{"https://s.example/p/#{path}?utm=kakao&g=#{g}", "https://s.example/p/shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88%3Fref=kakao?utm=kakao&g=1%26admin%3D1", false},
+		{"https://m.s.example/#/r/#{qv}?c=#{g}", "https://m.s.example/#/r/a%3Fx=1?c=1%26admin%3D1", false},
+		// A value that starts the query itself: what follows it is in the query.
+		{"https://s.example/#{qv}&g=#{g}", "https://s.example/a?x=1&g=1%26admin%3D1", false},
+		{"https://s.example/#{ends}", "https://s.example/x%25%20y%254", false},
 		{"https://s.example/#{odd}", "https://s.example/%3C%22x%22%3E%5B1%5D%5E%7B%7C%7D%60%5C%01", false},
 		// The same variable in the path, then in a parameter's value.
 		{"https://s.example/c/#{q}?again=#{q}", "https://s.example/c/a&b=c+d%20%23e?again=a%26b%3Dc%2Bd%20%23e", false},

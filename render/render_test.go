@@ -328,6 +328,27 @@ func TestIsHTML(t *testing.T) {
 	}
 }
 
+// The unsubscribe link goes as the template's kind says, not as the body looks.
+func TestWithUnsubscribeLinkFollowsTheTemplatesKind(t *testing.T) {
+	const u = "https://s.example/u/tok?a=1&b=2"
+	for _, tc := range []struct {
+		body   string
+		isHTML bool
+		want   string
+	}{
+		{"<공지> 봄 세일", false, "<공지> 봄 세일\n" + UnsubscribeLabel + ": " + u},
+		{"<VIP> 고객님께", false, "<VIP> 고객님께\n" + UnsubscribeLabel + ": " + u},
+		{"<html><body><p>세일</p></BODY></html>", true, `<html><body><p>세일</p><p style="font-size:12px;color:#666"><a href="https://s.example/u/tok?a=1&amp;b=2">` +
+			UnsubscribeLabel + `</a></p></BODY></html>`},
+		{"<p>세일</p>", true, `<p>세일</p><p style="font-size:12px;color:#666"><a href="https://s.example/u/tok?a=1&amp;b=2">` +
+			UnsubscribeLabel + `</a></p>`},
+	} {
+		if got := WithUnsubscribeLink(tc.body, u, tc.isHTML); got != tc.want {
+			t.Errorf("%q (html %v):\n got %q\nwant %q", tc.body, tc.isHTML, got, tc.want)
+		}
+	}
+}
+
 func TestRenderRefusesInvalidTemplate(t *testing.T) {
 	// Saved while the account had an opt-out number, sent after it was removed.
 	tpl := Template{Channel: ChannelSMS, Body: "봄 세일", Advertisement: true}

@@ -84,8 +84,11 @@ func MessageFor(id int64, to, name string, t store.Template, r render.Rendered) 
 		ID: id, To: to, Name: name, Channel: relay.Channel(r.Channel),
 		Subject: r.Subject, Body: r.Body,
 	}
-	if r.Channel == render.ChannelAlimTalk {
+	switch r.Channel {
+	case render.ChannelAlimTalk:
 		m.TemplateCode, m.SenderKey = t.ProviderTemplateCode, t.SenderKey
+	case render.ChannelEmail:
+		m.HTML = render.IsHTML(t.Body) // the template decides, as Render did
 	}
 	for _, b := range r.Buttons {
 		m.Buttons = append(m.Buttons, relay.Button{Name: b.Name, MobileURL: b.MobileURL, PCURL: b.PCURL})

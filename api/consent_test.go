@@ -235,7 +235,7 @@ var unsubscribeLink = regexp.MustCompile(`https?://[^\s<>"]+/u/([A-Za-z0-9_-]{22
 
 // An e-mail campaign through the SMTP relay carries List-Unsubscribe (an https
 // one-click address under the public URL) and List-Unsubscribe-Post on every
-// mail, and the advertisement shows the link in its body. A POST to the
+// mail, and the advertisement (HTML here) shows the link in its body. A POST to the
 // one-click address opts the customer out (once; a second POST changes
 // nothing), the customer shows it, the page says so in Korean or English, and
 // a second campaign skips them.
@@ -261,7 +261,7 @@ func TestEmailUnsubscribeOneClick(t *testing.T) {
 	}
 	var tpl templateOut
 	c.Do("POST", "/api/v1/templates", map[string]any{"name": "뉴스레터", "channel": "email", "subject": "3월 소식",
-		"body": "#{이름}님, 3월 소식입니다.", "advertisement": true}).Expect(201).JSON(&tpl)
+		"body": "<p>#{이름}님, 3월 소식입니다.</p>", "advertisement": true}).Expect(201).JSON(&tpl)
 	send := func(name string) campaignOut {
 		var camp campaignOut
 		c.Do("POST", "/api/v1/campaigns", map[string]any{"name": name, "template_id": tpl.ID, "group_ids": []int64{g.ID}}).Expect(201).JSON(&camp)
@@ -279,8 +279,9 @@ func TestEmailUnsubscribeOneClick(t *testing.T) {
 			t.Errorf("mail %d: List-Unsubscribe %q, List-Unsubscribe-Post %q", i, lu, post)
 			continue
 		}
-		if !strings.Contains(m.Body, h.cfg.PublicURL+"/u/"+match[1]) {
-			t.Errorf("advertisement body has no unsubscribe link: %q", m.Body)
+		if !strings.Contains(m.Body, `<a href="`+h.cfg.PublicURL+"/u/"+match[1]+`">`) ||
+			m.Header.Get("Content-Type") != "text/html; charset=UTF-8" {
+			t.Errorf("HTML advertisement (%s) has no unsubscribe link: %q", m.Header.Get("Content-Type"), m.Body)
 		}
 		if to, _ := m.Header.AddressList("To"); len(to) == 1 && to[0].Address == "kim@example.net" {
 			kimToken = match[1]

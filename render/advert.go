@@ -29,6 +29,24 @@ func adFooter(acct AccountSettings) string {
 	return "\n" + OptoutLabel + " " + strings.TrimSpace(acct.OptoutNumber)
 }
 
+// emailAdBody is an advertising e-mail's body with its opt-out line: a line
+// for text, a paragraph before "</body>" for HTML (where a line break would
+// vanish, and text after "</html>" is out of place).
+func emailAdBody(body string, acct AccountSettings, isHTML bool) string {
+	if !isHTML {
+		return body + adFooter(acct)
+	}
+	return inBody(body, `<p style="font-size:12px;color:#666">`+OptoutLabel+" "+html.EscapeString(strings.TrimSpace(acct.OptoutNumber))+`</p>`)
+}
+
+// inBody adds an HTML fragment at the end of body's <body>, or at its end.
+func inBody(body, fragment string) string {
+	if i := strings.LastIndex(strings.ToLower(body), "</body>"); i >= 0 {
+		return body[:i] + fragment + body[i:]
+	}
+	return body + fragment
+}
+
 // adMark returns the advertisement mark s starts with ("(광고)" or "[광고]"), or "".
 // It catches operators writing the mark themselves, which would either double it
 // or, on a template not marked as an advertisement, reveal an unmarked one.
@@ -75,11 +93,7 @@ const UnsubscribeLabel = "수신거부 (Unsubscribe)"
 // template's body IsHTML), a line for text.
 func WithUnsubscribeLink(body, url string, isHTML bool) string {
 	if isHTML {
-		link := `<p style="font-size:12px;color:#666"><a href="` + html.EscapeString(url) + `">` + UnsubscribeLabel + `</a></p>`
-		if i := strings.LastIndex(strings.ToLower(body), "</body>"); i >= 0 {
-			return body[:i] + link + body[i:]
-		}
-		return body + link
+		return inBody(body, `<p style="font-size:12px;color:#666"><a href="`+html.EscapeString(url)+`">`+UnsubscribeLabel+`</a></p>`)
 	}
 	return body + "\n" + UnsubscribeLabel + ": " + url
 }

@@ -78,11 +78,11 @@ const (
 )
 
 // substituteURL fills a button address's variables, each value percent-encoded
-// for where it stands. Where a query parameter's value goes (after its "=", in
-// the query or in a hash-routed fragment's), a value is one component: its "&",
-// "=", "+", "#" and spaces are encoded, so it can neither add a parameter nor
-// end the query. Anywhere else (the path, the fragment, a whole parameter such
-// as "?#{utm}") it is normalised: what an address cannot hold (spaces, other
+// for where it stands. In a query parameter's value or name (after its "=", or
+// before it, in the query or in a hash-routed fragment's), a value is one
+// component: its "&", "=", "+", "#" and spaces are encoded, so it can neither
+// add a parameter nor end the query. Anywhere else (the path, the fragment, a
+// whole parameter such as "?#{utm}") it is normalised: what an address cannot hold (spaces, other
 // control characters, non-ASCII, '"', "<", ">", "\\", "#", a "%" that starts no
 // escape, and "?" before the template's own) is encoded, and the rest is kept,
 // "/", "?", "&" and "=" included, so a value may carry a path or parameters of
@@ -113,9 +113,14 @@ func substituteURL(s string, values map[string]string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	part, last := inPath, 0
-	for _, ph := range phs {
+	for i, ph := range phs {
 		literal := s[last:ph.start]
 		part = partAfter(part, literal)
+		if k := strings.LastIndexByte(literal, '%'); k >= 0 && k >= len(literal)-2 {
+			// A "%" of the template's that starts no escape of its own would
+			// make one with the value's first characters ("%" and "26").
+			literal = literal[:k] + "%25" + literal[k+1:]
+		}
 		b.WriteString(literal)
 		last = ph.end
 		v, ok := values[ph.name]
@@ -124,7 +129,8 @@ func substituteURL(s string, values map[string]string) string {
 			continue
 		}
 		var out string
-		if part == inQueryValue || part == inFragmentQueryValue {
+		if part == inQueryValue || part == inFragmentQueryValue ||
+			(part == inQueryKey || part == inFragmentQueryKey) && namesAParameter(s, phs, i) {
 			// url.QueryEscape, with a space as %20: every server reads that
 			// as a space, where "+" is one only to form decoders.
 			out = strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
@@ -138,6 +144,32 @@ func substituteURL(s string, values map[string]string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// namesAParameter tells whether phs[i], standing where a query parameter
+// starts, is (part of) its name: the template's own "=" follows it before the
+// parameter ends ("?utm_#{src}=kakao"), so its value is one component too.
+// Otherwise it is a whole parameter ("?#{utm}").
+func namesAParameter(s string, phs []placeholder, i int) bool {
+	pos := phs[i].end
+	for k := i + 1; ; k++ {
+		end := len(s)
+		if k < len(phs) {
+			end = phs[k].start
+		}
+		for j := pos; j < end; j++ {
+			switch s[j] {
+			case '=':
+				return true
+			case '&', '#':
+				return false
+			}
+		}
+		if k >= len(phs) {
+			return false
+		}
+		pos = phs[k].end
+	}
 }
 
 // partAfter is the part of the address that literal text (no placeholder in

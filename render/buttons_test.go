@@ -50,6 +50,9 @@ func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
 		"qv":   "a?x=1",
 		"g":    "1&admin=1",
 		"ends": "x% y%4",
+		"k":    "a&admin=1&x",
+		"src":  "a=b",
+		"hex":  "26",
 	}
 	tests := []struct {
 		url, want string
@@ -70,6 +73,17 @@ func TestSubstituteURLEncodesEachValueForWhereItStands(t *testing.T) {
 		// template's parameters stay the template's.
 		{"https://s.example/p/#{path}?utm=kakao&g=#{g}", "https://s.example/p/shoes/%ED%81%B0%20%EC%82%AC%EC%9D%B4%EC%A6%88%3Fref=kakao?utm=kakao&g=1%26admin%3D1", false},
 		{"https://m.s.example/#/r/#{qv}?c=#{g}", "https://m.s.example/#/r/a%3Fx=1?c=1%26admin%3D1", false},
+		// In a parameter's name it is one component too; a whole parameter may
+		// still carry parameters.
+		{"https://s.example/c?#{k}=1&admin=0", "https://s.example/c?a%26admin%3D1%26x=1&admin=0", false},
+		{"https://s.example/c?utm_#{src}=kakao", "https://s.example/c?utm_a%3Db=kakao", false},
+		{"https://m.s.example/#/e?#{k}=1", "https://m.s.example/#/e?a%26admin%3D1%26x=1", false},
+		{"https://s.example/c?#{src}&g=1", "https://s.example/c?a=b&g=1", false},
+		{"https://s.example/c?#{src}#x=1", "https://s.example/c?a=b#x=1", false},
+		// A "%" of the template's that starts no escape does not make one with the value.
+		{"https://s.example/c?code=%#{hex}", "https://s.example/c?code=%2526", false},
+		{"https://s.example/c?code=%4#{hex}", "https://s.example/c?code=%25426", false},
+		{"https://s.example/c?code=%41#{hex}", "https://s.example/c?code=%4126", false},
 		// A value that starts the query itself: what follows it is in the query.
 		{"https://s.example/#{qv}&g=#{g}", "https://s.example/a?x=1&g=1%26admin%3D1", false},
 		{"https://s.example/#{ends}", "https://s.example/x%25%20y%254", false},

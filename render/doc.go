@@ -40,8 +40,9 @@
 // Lengths are checked twice. Validate checks the template as written, variables
 // left as "#{name}", because the values are not known when it is saved. Render
 // checks again with the values in place, and that check decides: an SMS whose
-// rendered body outgrows 90 bytes is sent as LMS; a rendered text over the LMS or
-// AlimTalk limit is refused with a *LimitError.
+// rendered body outgrows 90 bytes is sent as LMS; a rendered text over any other
+// limit (LMS, AlimTalk, a subject, an e-mail body, a button address) is refused
+// with a *LimitError.
 //
 // # Advertisements
 //
@@ -55,6 +56,7 @@
 //	    (without an account name: "(광고) " + body + "\n무료수신거부 " + opt-out number)
 //	e-mail:
 //	    subject "(광고) " + subject; body + "\n무료수신거부 " + opt-out number
+//	    (an HTML body: a paragraph "무료수신거부 " + opt-out number before "</body>")
 //	AlimTalk body: unchanged, because Kakao delivers an AlimTalk only when its text
 //	    matches the approved template exactly.
 //

@@ -111,7 +111,8 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 
 	case ChannelEmail:
 		r.Subject = oneLine(fill(t.Subject))
-		if IsHTML(t.Body) {
+		isHTML := IsHTML(t.Body)
+		if isHTML {
 			// A value is text in HTML too: "<", "&" and quotes are escaped,
 			// so a customer's data shows as written and adds no markup.
 			r.Body = substituteEscaped(t.Body, values, html.EscapeString)
@@ -120,7 +121,7 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 		}
 		if t.Advertisement {
 			r.Subject = adSubject(r.Subject)
-			r.Body += adFooter(acct)
+			r.Body = emailAdBody(r.Body, acct, isHTML)
 		}
 		errs = append(errs, maxSubject(r.Subject)...)
 		if n := len(r.Body); n > EmailBodyMaxBytes {

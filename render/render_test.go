@@ -251,6 +251,14 @@ func TestRenderEmailAdvertisement(t *testing.T) {
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("got %+v, want %+v", r, want)
 	}
+	// In HTML the opt-out line is a paragraph at the end of the body.
+	tpl.Body = "<html><body><p>#{이름}님 봄 세일</p></BODY></html>"
+	if r, err = Render(tpl, map[string]string{"이름": "홍길동"}, withOptout); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<html><body><p>홍길동님 봄 세일</p><p style="font-size:12px;color:#666">무료수신거부 080-123-4567</p></BODY></html>`; r.Body != want {
+		t.Errorf("HTML body %q, want %q", r.Body, want)
+	}
 }
 
 // In an HTML e-mail a value is text: a customer's "<" or "&" shows as

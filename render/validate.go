@@ -86,7 +86,7 @@ func (v *validator) body() {
 		}
 	case v.t.Channel == ChannelEmail:
 		if v.t.Advertisement {
-			s += adFooter(v.acct)
+			s = emailAdBody(s, v.acct, IsHTML(s))
 		}
 		v.maxSize("body", len(s), EmailBodyMaxBytes, "e-mail body", UnitUTF8Bytes, v.t.Advertisement)
 	}

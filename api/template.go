@@ -185,6 +185,9 @@ type Preview struct {
 	Characters int `json:"characters"` // characters of the body (what AlimTalk limits count)
 	// AligoButtons is the button_n value an AlimTalk carries, when it has buttons.
 	AligoButtons string `json:"aligo_buttons,omitempty"`
+	// HTML says an e-mail goes as HTML (its template's body opens with a tag);
+	// otherwise it goes as plain text.
+	HTML bool `json:"html,omitempty"`
 }
 
 // previewTemplate renders a template for a real customer (its attributes and
@@ -223,7 +226,8 @@ func (s *Server) previewTemplate(c *gin.Context) {
 		renderProblem(c, err)
 		return
 	}
-	p := Preview{Rendered: out, Bytes: render.SMSBytes(out.Body), Characters: utf8.RuneCountInString(out.Body)}
+	p := Preview{Rendered: out, Bytes: render.SMSBytes(out.Body), Characters: utf8.RuneCountInString(out.Body),
+		HTML: out.Channel == render.ChannelEmail && render.IsHTML(t.Body)}
 	if out.Channel == render.ChannelAlimTalk && len(out.Buttons) > 0 {
 		msg := routing.MessageFor(0, "", "", t, out)
 		if p.AligoButtons, err = relay.AligoButtonJSON(msg.Buttons); err != nil {

@@ -19,6 +19,7 @@ type previewOut struct {
 	Bytes        int    `json:"bytes"`
 	Characters   int    `json:"characters"`
 	AligoButtons string `json:"aligo_buttons"`
+	HTML         bool   `json:"html"`
 	Buttons      []struct {
 		Name      string `json:"name"`
 		MobileURL string `json:"mobile_url"`
@@ -128,6 +129,22 @@ func TestTemplateVariablesPreviewAndRefusals(t *testing.T) {
 	var mail templateOut
 	c.Do("POST", "/api/v1/templates", map[string]any{"name": "메일", "channel": "email", "subject": "#{제목}", "body": "#{본문}"}).
 		Expect(201).JSON(&mail)
+	// The preview says whether an e-mail goes as HTML: its template's body, as
+	// written, opens with a tag; a value that looks like one does not count.
+	var pv2 previewOut
+	c.Do("POST", fmt.Sprintf("/api/v1/templates/%d/preview", mail.ID), map[string]any{"variables": map[string]string{
+		"제목": "안내", "본문": "<p>안녕</p>"}}).Expect(200).JSON(&pv2)
+	if pv2.HTML || pv2.Body != "<p>안녕</p>" {
+		t.Fatalf("a text e-mail previewed %+v", pv2)
+	}
+	var page templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": "HTML 메일", "channel": "email", "subject": "안내",
+		"body": "<p>#{본문}</p>"}).Expect(201).JSON(&page)
+	c.Do("POST", fmt.Sprintf("/api/v1/templates/%d/preview", page.ID), map[string]any{"variables": map[string]string{
+		"본문": "A & B"}}).Expect(200).JSON(&pv2)
+	if !pv2.HTML || pv2.Body != "<p>A &amp; B</p>" {
+		t.Fatalf("an HTML e-mail previewed %+v", pv2)
+	}
 	for _, tc := range []struct{ subject, body, want string }{
 		{strings.Repeat("가", 501), "본문", "subject is 501 characters as it will be sent, over the subject limit of 500 characters"},
 		{"제목", strings.Repeat("가", 21334), "body is 64,002 bytes (UTF-8) as it will be sent, over the e-mail body limit of 64,000 bytes (UTF-8)"},

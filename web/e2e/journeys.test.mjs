@@ -186,6 +186,24 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await nav(page, '템플릿');
   await check(page, 'templates');
 
+  // An e-mail whose body starts with a tag goes as HTML, the customer's values
+  // escaped; the preview says which kind it goes as.
+  await page.getByRole('link', { name: '템플릿 만들기' }).click();
+  await page.getByLabel('템플릿 이름').fill('4월 소식');
+  await page.locator('label', { hasText: /^이메일$/ }).click();
+  await page.getByLabel('메일 제목').fill('4월 소식');
+  await page.getByRole('textbox', { name: '내용' }).fill('<p>#{이름}님 & 가족분께, 4월 소식입니다.</p>');
+  await page.getByRole('button', { name: '저장' }).click();
+  await page.getByRole('heading', { level: 1, name: '4월 소식 수정' }).waitFor();
+  const mailPreview = page.getByRole('region', { name: '미리보기' });
+  await mailPreview.getByRole('combobox', { name: '고객 선택' }).click();
+  await page.getByRole('option', { name: /홍길동/ }).click();
+  await mailPreview.getByRole('button', { name: '미리보기' }).click();
+  const mailPhone = mailPreview.getByRole('figure', { name: '휴대폰 화면 미리보기' });
+  await mailPhone.getByRole('group', { name: '보낼 메시지' }).getByText('<p>홍길동님 & 가족분께, 4월 소식입니다.</p>').waitFor();
+  await mailPhone.getByText(/이메일 · HTML 메일 ·/).waitFor();
+  await nav(page, '템플릿');
+
   // A simulator relay, and its health.
   await nav(page, '발송 채널');
   await check(page, 'relays-empty');

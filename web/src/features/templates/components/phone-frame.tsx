@@ -25,7 +25,9 @@ export function PhoneFrame({ preview, sender }: { preview: Preview; sender: stri
           ))}
       </div>
       <Text size="xs" c="dimmed">
-        {t(`templates.channels.${preview.channel}`)} · {t('templates.counter.bytes', { n: preview.bytes })} · {t('templates.counter.chars', { n: preview.characters })}
+        {t(`templates.channels.${preview.channel}`)}
+        {preview.channel === 'email' && ` · ${t(preview.html ? 'templates.preview.html' : 'templates.preview.plain')}`} ·{' '}
+        {t('templates.counter.bytes', { n: preview.bytes })} · {t('templates.counter.chars', { n: preview.characters })}
       </Text>
       {preview.fallback && (
         <>

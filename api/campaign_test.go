@@ -139,8 +139,11 @@ func TestCampaignToOverlappingGroupsThroughTwoRelays(t *testing.T) {
 	h := newHarness(t)
 	token, _ := h.signup(t)
 	c := h.c.As(token)
-	// Reports 2 s after acceptance: the workflow waits for them a while.
-	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(2 * time.Second)})
+	// Reports 6 s after acceptance: the workflow waits for them a while, long
+	// enough for the progress to be compared with the rows even when a query
+	// takes seconds on a busy machine (once in CI one took 5 s, as long as
+	// Temporal's sticky-queue timeout, and the reports, 2 s then, had all come).
+	simulator, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(6 * time.Second)})
 	g1 := importCustomers(t, c, "봄 고객", 1, 600, "VIP")
 	g2 := importCustomers(t, c, "여름 고객", 401, 1000, "골드")
 	a := simRelay(t, c, "sim-a", base, "sms", 1)

@@ -124,7 +124,7 @@ func (s *Store) ApplyRecipientReports(ctx context.Context, k CampaignKey, relayI
 				JOIN JSON_TABLE(?, '$[*]' COLUMNS (pid VARCHAR(40) PATH '$.P', rcpt VARCHAR(254) PATH '$.T',
 					st VARCHAR(9) PATH '$.S', cd VARCHAR(32) PATH '$.D', rs VARCHAR(255) PATH '$.X', ra VARCHAR(26) PATH '$.A')) j
 				  ON m.campaign_id = ? AND m.recipient = j.rcpt AND m.provider_id = j.pid
-				SET m.status = j.st, m.code = j.cd, m.reason = j.rs, m.result_at = j.ra
+				SET m.status = j.st, m.code = j.cd, m.reason = j.rs, m.result_at = GREATEST(CAST(j.ra AS DATETIME(6)), m.sent_at)
 				WHERE m.account_id = ? AND m.relay_id = ? AND m.status IN ('sent', 'sending') AND j.st = ?`,
 				string(doc), k.ID, k.AccountID, relayID, st)
 			if err != nil {

@@ -789,8 +789,17 @@ func columnsUpdate(t *sqlText, columns []resultColumn, rows []resultRow) {
 		}
 		t.sql("), m." + c.name + ")")
 	}
+	t.sql(resultNotBeforeSent)
 	resultIDs(t, rows)
 }
+
+// resultNotBeforeSent, the last assignment of a result or hand-over UPDATE
+// (assignments are made left to right, so it reads the row as written), keeps
+// a message's outcome from predating its send: a report carries the relay's
+// clock at the relay's resolution (Aligo's to the second, the simulator's to
+// the millisecond), a send time ours, so a report of a message delivered at
+// once can say it arrived before we record handing it over.
+const resultNotBeforeSent = ", m.result_at = IF(m.result_at > '" + unsetTime + "' AND m.result_at < m.sent_at, m.sent_at, m.result_at)"
 
 // resultIDs writes the WHERE of rows' ids (in id order): a range when they are
 // consecutive.

@@ -663,3 +663,82 @@ func TestOwedFallbacksAreClaimedOnce(t *testing.T) {
 		t.Fatalf("the message still owed at the deadline: %+v, want failed", r)
 	}
 }
+
+// A report stamped before its message's send time (a relay's clock at its own
+// resolution: Aligo's to the second) records the outcome at the send time, so
+// no message shows a delivery before its send; a report stamped after keeps
+// its own time. It holds for a message handed over, one reported while still
+// sending (its claim's time), one reported by recipient, and a fallback whose
+// report came before its hand-over was written.
+func TestAReportNeverPredatesItsSend(t *testing.T) {
+	ctx := context.Background()
+	st, db := testenv.Store(t), testenv.DB(t)
+	off := rerun(t)
+	account, campaign := 990951+off, 990951+off
+	k := store.CampaignKey{AccountID: account, ID: campaign}
+	sent := time.Date(2026, 11, 28, 2, 57, 33, 138001000, time.UTC)
+	n := 0
+	insert := func(status, provider string, sentAt, resultAt time.Time, fallback int) int64 {
+		t.Helper()
+		n++
+		res, err := db.Exec(`INSERT INTO campaign_messages (campaign_id, account_id, customer_id, group_id, recipient, name,
+			channel, body, buttons, fallback_body, status, provider_id, relay_id, fallback, claimed_at, sent_at, result_at)
+			VALUES (?, ?, 1, 1, ?, 'n', 'sms', 'b', '', '', ?, ?, 7, ?, ?, ?, ?)`,
+			campaign, account, fmt.Sprintf("+8210000005%02d", n), status, provider, fallback, sent, sentAt, resultAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		return id
+	}
+	unset := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	handedOver := insert("sent", "p-a", sent, unset, 0)
+	later := insert("sent", "p-b", sent, unset, 0)
+	stillSending := insert("sending", "", unset, unset, 0)
+	byRecipient := insert("sent", "p-c", sent, unset, 0)
+	owed := insert("delivered", "", unset, sent.Add(-300*time.Microsecond), 1)
+
+	early := sent.Add(-400 * time.Millisecond)
+	report := func(id int64, at time.Time) store.MessageResult {
+		return store.MessageResult{ID: id, Status: store.MessageDelivered, ResultAt: at}
+	}
+	if _, _, _, err := st.ApplyCountedReports(ctx, store.CampaignKey{AccountID: account, ID: campaign + 1}, nil,
+		[]store.MessageResult{report(handedOver, early), report(later, sent.Add(time.Second)), report(stillSending, early)}); err != nil {
+		t.Fatal(err)
+	}
+	var recipient string
+	if err := db.Get(&recipient, `SELECT recipient FROM campaign_messages WHERE id = ?`, byRecipient); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApplyRecipientReports(ctx, k, 7, []store.ReportByRecipient{
+		{ProviderID: "p-c", Recipient: recipient, Status: store.MessageDelivered, At: sent.Truncate(time.Second)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CompleteOwedHandOvers(ctx, k, []store.MessageResult{{ID: owed, Status: store.MessageSent, RelayID: 7,
+		SentChannel: "sms", ProviderID: "p-d", SentAt: sent}}, map[string]int64{}, sent); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		id         int64
+		sentAt, at time.Time
+	}{
+		{"handed over, reported early", handedOver, sent, sent},
+		{"handed over, reported later", later, sent, sent.Add(time.Second)},
+		{"reported while sending, early", stillSending, sent, sent},
+		{"reported by recipient to the second", byRecipient, sent, sent},
+		{"a fallback reported before its hand-over", owed, sent, sent},
+	} {
+		var m struct {
+			Status   string    `db:"status"`
+			SentAt   time.Time `db:"sent_at"`
+			ResultAt time.Time `db:"result_at"`
+		}
+		if err := db.Get(&m, `SELECT TRIM(status) AS status, sent_at, result_at FROM campaign_messages WHERE id = ?`, tc.id); err != nil {
+			t.Fatal(err)
+		}
+		if m.Status != store.MessageDelivered || !m.SentAt.Equal(tc.sentAt) || !m.ResultAt.Equal(tc.at) {
+			t.Errorf("%s: %+v, want delivered, sent at %v and delivered at %v", tc.name, m, tc.sentAt, tc.at)
+		}
+	}
+}

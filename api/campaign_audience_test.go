@@ -62,14 +62,7 @@ func TestRetargetingClickedIntoANewGroup(t *testing.T) {
 	c := h.c.As(token)
 	_, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(100 * time.Millisecond)})
 	g := importCustomers(t, c, "대상", 1, 5, "VIP")
-	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
-		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "쿠폰", "channel": "alimtalk", "provider_template_code": "TP1",
-		"sender_key": "sk", "body": "#{이름}님 쿠폰이 도착했습니다",
-		"buttons": []map[string]string{{"name": "쿠폰 받기", "mobile_url": "https://shop.example/c"}}}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "쿠폰", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	camp := buttonCampaign(t, c, base, "쿠폰", g, "#{이름}님 쿠폰이 도착했습니다", "https://shop.example/c")
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/audience", camp.ID), map[string]any{"outcome": "clicked", "new_group_name": "x"}).Expect(409)
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
 	if done := waitCampaign(t, c, camp.ID); done.Delivered != 5 {

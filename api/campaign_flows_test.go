@@ -527,16 +527,22 @@ func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 	var rel relayOut
 	c.Do("POST", "/api/v1/relays", map[string]any{"name": "mail", "kind": "smtp", "channel": "email", "weight": 1,
 		"config": map[string]any{"host": host, "port": atoi(t, port), "from": "Acme <news@acme.example>", "tls": "none"}}).Expect(201).JSON(&rel)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "뉴스레터", "channel": "email", "subject": "#{이름}님 3월 소식",
-		"body": "#{이름}님, 3월 소식을 전합니다."}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "3월 뉴스레터", "template_id": tpl.ID, "group_ids": []int64{g.ID}}).Expect(201).JSON(&camp)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
-	done := waitCampaign(t, c, camp.ID)
-	if done.Status != "completed" || done.Total != 11 || done.Delivered != 11 || done.Failed != 0 {
-		t.Fatalf("campaign %+v, want 11 delivered", done)
+	// send sends an e-mail campaign of a new template to the group; 11 mails.
+	send := func(name, subject, body string) campaignOut {
+		t.Helper()
+		var tpl templateOut
+		c.Do("POST", "/api/v1/templates", map[string]any{"name": name, "channel": "email", "subject": subject,
+			"body": body}).Expect(201).JSON(&tpl)
+		var camp campaignOut
+		c.Do("POST", "/api/v1/campaigns", map[string]any{"name": name, "template_id": tpl.ID, "group_ids": []int64{g.ID}}).Expect(201).JSON(&camp)
+		c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
+		done := waitCampaign(t, c, camp.ID)
+		if done.Status != "completed" || done.Total != 11 || done.Delivered != 11 || done.Failed != 0 {
+			t.Fatalf("campaign %s: %+v, want 11 delivered", name, done)
+		}
+		return camp
 	}
+	camp := send("3월 뉴스레터", "#{이름}님 3월 소식", "#{이름}님, 3월 소식을 전합니다.")
 	mails := box.received()
 	if len(mails) != 11 {
 		t.Fatalf("%d mails received, want 11", len(mails))
@@ -573,15 +579,7 @@ func TestEmailCampaignThroughAnSMTPRelay(t *testing.T) {
 		t.Fatalf("%d rows delivered by e-mail", n)
 	}
 
-	var page templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "HTML 소식", "channel": "email", "subject": "4월 소식",
-		"body": "<p>#{이름}님, 4월 소식입니다.</p>"}).Expect(201).JSON(&page)
-	var html campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "4월 뉴스레터", "template_id": page.ID, "group_ids": []int64{g.ID}}).Expect(201).JSON(&html)
-	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", html.ID), nil).Expect(202)
-	if done := waitCampaign(t, c, html.ID); done.Status != "completed" || done.Delivered != 11 {
-		t.Fatalf("HTML campaign %+v, want 11 delivered", done)
-	}
+	send("4월 뉴스레터", "4월 소식", "<p>#{이름}님, 4월 소식입니다.</p>")
 	for _, m := range box.received()[11:] {
 		if m.To[0] != want[0] {
 			continue

@@ -37,14 +37,35 @@ func importCustomers(t *testing.T, c *apitest.Client, group string, from, to int
 	for i := from; i <= to; i++ {
 		fmt.Fprintf(&b, "고객%d,010-7%03d-%04d,%s\n", i, i/10000, i%10000, grade)
 	}
+	return importCSV(t, c, group, b.String())
+}
+
+// importCSV imports csv (a header row, then customers) into a new group and
+// answers its id.
+func importCSV(t *testing.T, c *apitest.Client, group, csv string) int64 {
+	t.Helper()
 	var im importOut
-	c.Upload("/api/v1/imports", "file", group+".csv", []byte(b.String()), nil).Expect(201).JSON(&im)
+	c.Upload("/api/v1/imports", "file", group+".csv", []byte(csv), nil).Expect(201).JSON(&im)
 	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", im.ID), map[string]string{"new_group_name": group}).Expect(202)
 	done := waitImport(t, c, im.ID)
 	if done.Status != "completed" {
 		t.Fatalf("import %+v", done)
 	}
 	return done.TargetGroupID
+}
+
+// buttonCampaign makes a draft AlimTalk campaign named name to group g through
+// a simulator relay "kakao" at base: a template with body and one button to url.
+func buttonCampaign(t *testing.T, c *apitest.Client, base, name string, g int64, body, url string) campaignOut {
+	t.Helper()
+	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
+		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201)
+	var tpl templateOut
+	c.Do("POST", "/api/v1/templates", map[string]any{"name": name, "channel": "alimtalk", "provider_template_code": "TP1",
+		"sender_key": "sk", "body": body, "buttons": []map[string]string{{"name": "보기", "mobile_url": url}}}).Expect(201).JSON(&tpl)
+	var camp campaignOut
+	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": name, "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	return camp
 }
 
 func simRelay(t *testing.T, c *apitest.Client, name, base, channel string, weight int) int64 {

@@ -71,15 +71,7 @@ func TestClicksResultsStatsAndSeriesAgree(t *testing.T) {
 	// neither breaking the address (once, such a customer was left out) nor
 	// adding a query parameter.
 	g := importCustomers(t, c, "클릭", 1, 5, "VIP & 골드")
-	var relay relayOut
-	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
-		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201).JSON(&relay)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "쿠폰", "channel": "alimtalk", "provider_template_code": "TP1",
-		"sender_key": "sk", "body": "#{이름}님 #{등급} 쿠폰이 도착했습니다",
-		"buttons": []map[string]string{{"name": "쿠폰 받기", "mobile_url": "https://shop.example/c?u=#{이름}&g=#{등급}"}}}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "쿠폰 발송", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	camp := buttonCampaign(t, c, base, "쿠폰 발송", g, "#{이름}님 #{등급} 쿠폰이 도착했습니다", "https://shop.example/c?u=#{이름}&g=#{등급}")
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
 	if done := waitCampaign(t, c, camp.ID); done.Delivered != 5 {
 		t.Fatalf("campaign %+v", done)
@@ -483,19 +475,9 @@ func TestACustomerWhoseButtonAddressOutgrowsItsLinkIsLeftOut(t *testing.T) {
 	c := h.c.As(token)
 	_, base := startSim(t, sim.Settings{ReportDelay: sim.Duration(50 * time.Millisecond)})
 	// 250 Hangul characters are 2,250 once percent-encoded.
-	csv := "이름,휴대폰,등급\n긴값,010-7100-0001," + strings.Repeat("가", 250) + "\n보통1,010-7100-0002,VIP\n보통2,010-7100-0003,골드 회원\n"
-	var im importOut
-	c.Upload("/api/v1/imports", "file", "long.csv", []byte(csv), nil).Expect(201).JSON(&im)
-	c.Do("POST", fmt.Sprintf("/api/v1/imports/%d/commit", im.ID), map[string]string{"new_group_name": "길이"}).Expect(202)
-	g := waitImport(t, c, im.ID).TargetGroupID
-	c.Do("POST", "/api/v1/relays", map[string]any{"name": "kakao", "kind": "simulator", "channel": "alimtalk",
-		"config": map[string]any{"base_url": base, "name": "kakao"}}).Expect(201)
-	var tpl templateOut
-	c.Do("POST", "/api/v1/templates", map[string]any{"name": "등급", "channel": "alimtalk", "provider_template_code": "TP1",
-		"sender_key": "sk", "body": "#{이름}님 등급 안내",
-		"buttons": []map[string]string{{"name": "보기", "mobile_url": "https://shop.example/g/#{등급}"}}}).Expect(201).JSON(&tpl)
-	var camp campaignOut
-	c.Do("POST", "/api/v1/campaigns", map[string]any{"name": "등급 안내", "template_id": tpl.ID, "group_ids": []int64{g}}).Expect(201).JSON(&camp)
+	g := importCSV(t, c, "길이",
+		"이름,휴대폰,등급\n긴값,010-7100-0001,"+strings.Repeat("가", 250)+"\n보통1,010-7100-0002,VIP\n보통2,010-7100-0003,골드 회원\n")
+	camp := buttonCampaign(t, c, base, "등급 안내", g, "#{이름}님 등급 안내", "https://shop.example/g/#{등급}")
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
 	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Total != 2 || done.Delivered != 2 {
 		t.Fatalf("campaign %+v, want completed with the 2 customers whose addresses fit", done)

@@ -16,6 +16,16 @@ after(async () => {
   await browser?.close();
 });
 
+/** previewFor previews the template open in the editor for a customer and
+ * answers the phone frame that shows it. */
+async function previewFor(page, customer) {
+  const preview = page.getByRole('region', { name: '미리보기' });
+  await preview.getByRole('combobox', { name: '고객 선택' }).click();
+  await page.getByRole('option', { name: customer }).click();
+  await preview.getByRole('button', { name: '미리보기' }).click();
+  return preview.getByRole('figure', { name: '휴대폰 화면 미리보기' });
+}
+
 // The sample with rows an operator added: two with mistakes, one duplicate
 // (made by e2e/console_test.go from the same sample the API serves).
 const filledSample = process.env.FILLED_SAMPLE;
@@ -166,11 +176,7 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await page.getByRole('heading', { level: 1, name: '등급 안내 수정' }).waitFor();
 
   // The preview is what the server renders for the customer.
-  const preview = page.getByRole('region', { name: '미리보기' });
-  await preview.getByRole('combobox', { name: '고객 선택' }).click();
-  await page.getByRole('option', { name: /홍길동/ }).click();
-  await preview.getByRole('button', { name: '미리보기' }).click();
-  const phone = preview.getByRole('figure', { name: '휴대폰 화면 미리보기' });
+  const phone = await previewFor(page, /홍길동/);
   const bubble = phone.getByRole('group', { name: '보낼 메시지' });
   await bubble.getByText('홍길동님, 회원 등급은 VIP입니다.').waitFor();
   await bubble.getByText('혜택 보기').waitFor();
@@ -186,8 +192,8 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await nav(page, '템플릿');
   await check(page, 'templates');
 
-  // An e-mail whose body starts with a tag goes as HTML, the customer's values
-  // escaped; the preview says which kind it goes as.
+  // An e-mail whose body starts with a tag goes as HTML; the preview says
+  // which kind it goes as.
   await page.getByRole('link', { name: '템플릿 만들기' }).click();
   await page.getByLabel('템플릿 이름').fill('4월 소식');
   await page.locator('label', { hasText: /^이메일$/ }).click();
@@ -195,11 +201,7 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await page.getByRole('textbox', { name: '내용' }).fill('<p>#{이름}님 & 가족분께, 4월 소식입니다.</p>');
   await page.getByRole('button', { name: '저장' }).click();
   await page.getByRole('heading', { level: 1, name: '4월 소식 수정' }).waitFor();
-  const mailPreview = page.getByRole('region', { name: '미리보기' });
-  await mailPreview.getByRole('combobox', { name: '고객 선택' }).click();
-  await page.getByRole('option', { name: /홍길동/ }).click();
-  await mailPreview.getByRole('button', { name: '미리보기' }).click();
-  const mailPhone = mailPreview.getByRole('figure', { name: '휴대폰 화면 미리보기' });
+  const mailPhone = await previewFor(page, /홍길동/);
   await mailPhone.getByRole('group', { name: '보낼 메시지' }).getByText('<p>홍길동님 & 가족분께, 4월 소식입니다.</p>').waitFor();
   await mailPhone.getByText(/이메일 · HTML 메일 ·/).waitFor();
   await nav(page, '템플릿');

@@ -226,10 +226,11 @@ func (s *Server) previewTemplate(c *gin.Context) {
 		renderProblem(c, err)
 		return
 	}
-	p := Preview{Rendered: out, Bytes: render.SMSBytes(out.Body), Characters: utf8.RuneCountInString(out.Body),
-		HTML: out.Channel == render.ChannelEmail && render.IsHTML(t.Body)}
+	// The message a relay would be given: its buttons as Aligo carries them,
+	// whether it goes as HTML.
+	msg := routing.MessageFor(0, "", "", t, out)
+	p := Preview{Rendered: out, Bytes: render.SMSBytes(out.Body), Characters: utf8.RuneCountInString(out.Body), HTML: msg.HTML}
 	if out.Channel == render.ChannelAlimTalk && len(out.Buttons) > 0 {
-		msg := routing.MessageFor(0, "", "", t, out)
 		if p.AligoButtons, err = relay.AligoButtonJSON(msg.Buttons); err != nil {
 			internalError(c, err)
 			return

@@ -95,21 +95,6 @@ func substituteURL(s string, values map[string]string) string {
 	if len(phs) == 0 {
 		return s
 	}
-	// Where the template's own last "?" stands: a value before it keeps no
-	// "?" of its own, which would move the template's parameters into its.
-	lastQuery := -1
-	for i, last := 0, 0; i <= len(phs); i++ {
-		end := len(s)
-		if i < len(phs) {
-			end = phs[i].start
-		}
-		if j := strings.LastIndexByte(s[last:end], '?'); j >= 0 {
-			lastQuery = last + j
-		}
-		if i < len(phs) {
-			last = phs[i].end
-		}
-	}
 	var b strings.Builder
 	b.Grow(len(s))
 	part, last := inPath, 0
@@ -129,13 +114,17 @@ func substituteURL(s string, values map[string]string) string {
 			continue
 		}
 		var out string
-		if part == inQueryValue || part == inFragmentQueryValue ||
-			(part == inQueryKey || part == inFragmentQueryKey) && namesAParameter(s, phs, i) {
+		inKey := part == inQueryKey || part == inFragmentQueryKey
+		if part == inQueryValue || part == inFragmentQueryValue || inKey && nextLiteral(s, phs, i, "=&#") == '=' {
+			// In a parameter's value, or its name: the template's own "="
+			// follows before the parameter ends ("?utm_#{src}=kakao").
 			// url.QueryEscape, with a space as %20: every server reads that
 			// as a space, where "+" is one only to form decoders.
 			out = strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
 		} else {
-			out = normaliseURLValue(v, ph.start < lastQuery)
+			// A value before the template's own "?" keeps no "?" of its
+			// own, which would move the template's parameters into its.
+			out = normaliseURLValue(v, nextLiteral(s, phs, i, "?") == '?')
 		}
 		b.WriteString(out)
 		// A normalised value may itself start the query or a parameter
@@ -146,27 +135,20 @@ func substituteURL(s string, values map[string]string) string {
 	return b.String()
 }
 
-// namesAParameter tells whether phs[i], standing where a query parameter
-// starts, is (part of) its name: the template's own "=" follows it before the
-// parameter ends ("?utm_#{src}=kakao"), so its value is one component too.
-// Otherwise it is a whole parameter ("?#{utm}").
-func namesAParameter(s string, phs []placeholder, i int) bool {
+// nextLiteral is the first of chars in the template's own text after phs[i]
+// (placeholders skipped), or 0 if none follows.
+func nextLiteral(s string, phs []placeholder, i int, chars string) byte {
 	pos := phs[i].end
 	for k := i + 1; ; k++ {
 		end := len(s)
 		if k < len(phs) {
 			end = phs[k].start
 		}
-		for j := pos; j < end; j++ {
-			switch s[j] {
-			case '=':
-				return true
-			case '&', '#':
-				return false
-			}
+		if j := strings.IndexAny(s[pos:end], chars); j >= 0 {
+			return s[pos+j]
 		}
 		if k >= len(phs) {
-			return false
+			return 0
 		}
 		pos = phs[k].end
 	}

@@ -169,11 +169,11 @@ func (v *validator) fallback() {
 
 func (v *validator) alimTalkIDs() {
 	ids := []struct {
-		field, value, what string
-		max                int // characters a template keeps
+		field, value, what, rule string
+		max                      int // characters a template keeps
 	}{
-		{"provider_template_code", v.t.ProviderTemplateCode, "the template code Kakao approved", 64},
-		{"sender_key", v.t.SenderKey, "the Kakao channel's sender profile key", 128},
+		{"provider_template_code", v.t.ProviderTemplateCode, "the template code Kakao approved", "template code", 64},
+		{"sender_key", v.t.SenderKey, "the Kakao channel's sender profile key", "sender key", 128},
 	}
 	for _, id := range ids {
 		blank := strings.TrimSpace(id.value) == ""
@@ -182,8 +182,8 @@ func (v *validator) alimTalkIDs() {
 			v.add(id.field, "is required for an AlimTalk: it is %s", id.what)
 		case !v.isAlimTalk() && !blank:
 			v.add(id.field, "is only for AlimTalk templates")
-		case chars(id.value) > id.max:
-			v.add(id.field, "is %s, over the limit of %s", count(chars(id.value), UnitChars), count(id.max, UnitChars))
+		default:
+			v.maxSize(id.field, chars(id.value), id.max, id.rule, UnitChars, false)
 		}
 	}
 }

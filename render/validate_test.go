@@ -188,8 +188,8 @@ func TestValidateBoundsWhatATemplateKeeps(t *testing.T) {
 			[]want{{"body", "is 64,001 bytes (UTF-8) with the advertisement text"}}},
 		{"AlimTalk ids at their limits", withIDs(strings.Repeat("T", 64), strings.Repeat("k", 128)), nil},
 		{"AlimTalk ids over them", withIDs(strings.Repeat("T", 65), strings.Repeat("k", 129)), []want{
-			{"provider_template_code", "is 65 characters, over the limit of 64"},
-			{"sender_key", "is 129 characters, over the limit of 128"}}},
+			{"provider_template_code", "is 65 characters, over the template code limit of 64"},
+			{"sender_key", "is 129 characters, over the sender key limit of 128"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -185,7 +185,7 @@ type Preview struct {
 	Characters int `json:"characters"` // characters of the body (what AlimTalk limits count)
 	// AligoButtons is the button_n value an AlimTalk carries, when it has buttons.
 	AligoButtons string `json:"aligo_buttons,omitempty"`
-	// HTML says an e-mail goes as HTML (its template's body opens with a tag);
+	// HTML says an e-mail goes as HTML (render.IsHTML judged its template's body);
 	// otherwise it goes as plain text.
 	HTML bool `json:"html,omitempty"`
 }

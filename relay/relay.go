@@ -89,7 +89,7 @@ type Message struct {
 	// cannot receive the AlimTalk.
 	Fallback *Fallback
 	// HTML marks an e-mail whose body is HTML: its template's body, as written,
-	// opens with a tag (render.IsHTML). The body as sent is not judged again,
+	// is HTML (render.IsHTML). The body as sent is not judged again,
 	// so a text mail led by a value such as "<VIP>" stays text.
 	HTML bool
 	// Unsubscribe is the recipient's one-click unsubscribe address (e-mail only):

@@ -269,10 +269,11 @@ func TestRenderEmailEscapesValuesInHTMLOnly(t *testing.T) {
 		{`  <p>#{이름}님, <a href="https://shop.example/c?u=#{code}">쿠폰</a></p>`,
 			`  <p>김&amp;이 &lt;b&gt;님, <a href="https://shop.example/c?u=a&#34;b">쿠폰</a></p>`},
 		{"#{이름}님, 쿠폰 #{code}", `김&이 <b>님, 쿠폰 a"b`},
-		// A bracketed notice is text, not a tag.
+		// A bracketed notice or label is text, not a tag.
 		{"<공지> #{이름}님", `<공지> 김&이 <b>님`},
+		{"<SALE> #{이름}님", `<SALE> 김&이 <b>님`},
 		{"<!doctype html><p>#{이름}", `<!doctype html><p>김&amp;이 &lt;b&gt;`},
-		{"<P>#{이름}", `<P>김&amp;이 &lt;b&gt;`},
+		{"<P>#{이름}</P>", `<P>김&amp;이 &lt;b&gt;</P>`},
 	} {
 		r, err := Render(Template{Channel: ChannelEmail, Subject: "#{이름}님 쿠폰", Body: tc.body}, vars, noOptout)
 		if err != nil {
@@ -326,9 +327,19 @@ func TestRenderBoundsSubjectsAndEmailBodies(t *testing.T) {
 
 func TestIsHTML(t *testing.T) {
 	for body, want := range map[string]bool{
-		"<p>안녕</p>": true, "\n  <html>": true, "<!DOCTYPE html>": true, "<B>": true,
-		"<공지> 안내": false, "<3 고마워요": false, "< p>": false, "<": false, "안녕 <p>": false, "": false,
-		"<@x>": false, "<[x]>": false,
+		// Documents, comments, and elements that tell a document alone.
+		"<!DOCTYPE html>\n<html>": true, "<!doctype html><title>x</title>": true, "<!-- 머리말 -->\n안녕": true,
+		"\n  <html>": true, "<HTML lang=\"ko\">": true, "<body>": true, "<img src=\"https://s.example/b.png\">": true,
+		"<br/>안녕": true, "\ufeff<html>": true, "\u00a0<html>": true,
+		`<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"><html>`: true,
+		// Other elements once something is closed.
+		"<p>안녕</p>": true, "<B>특가</b>": true, "<table width=\"600\">\n<tr><td>x</td></tr></table>": true,
+		"<h1>제목</h1>": true, "<div\nclass=\"x\">\n<p>a\n</div>": true, "<p>a<br>b": true, "<p>a<BR />b": true,
+		// Bracketed labels and other text.
+		"<공지> 안내": false, "<SALE> 50% 할인": false, "<B> 안내": false, "<MAIN EVENT> 안내": false,
+		"<VIP>님께": false, "<NEW>\n</3": false, "<3 고마워요": false, "< p>": false, "<": false,
+		"<p": false, "<Hello!>": false, "안녕 <p>": false, "": false, "<@x>": false, "<[x]>": false,
+		"<![CDATA[x]]>": false, "<?xml version=\"1.0\"?><note/>": false, "<h7>x</h7>": false, "<B> 특가 <brand>": false, "<B> 1 </ 2": false,
 	} {
 		if got := IsHTML(body); got != want {
 			t.Errorf("IsHTML(%q) = %v, want %v", body, got, want)

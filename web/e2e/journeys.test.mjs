@@ -204,6 +204,17 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   const mailPhone = await previewFor(page, /홍길동/);
   await mailPhone.getByRole('group', { name: '보낼 메시지' }).getByText('<p>홍길동님 & 가족분께, 4월 소식입니다.</p>').waitFor();
   await mailPhone.getByText(/이메일 · HTML 메일 ·/).waitFor();
+  // A text mail that opens with a bracketed label stays text, its values as written.
+  await page.getByRole('textbox', { name: '내용' }).fill('<SALE> #{이름}님 & 가족분께\n4월 소식입니다.');
+  const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/api\/v1\/templates\/\d+$/.test(r.url()));
+  await page.getByRole('button', { name: '저장' }).click();
+  if (!(await saved).ok()) throw new Error('saving the text mail failed');
+  // The same customer stays chosen; preview the saved text again.
+  const preview = page.getByRole('region', { name: '미리보기' });
+  await preview.getByRole('button', { name: '미리보기' }).click();
+  const textPhone = preview.getByRole('figure', { name: '휴대폰 화면 미리보기' });
+  await textPhone.getByText(/이메일 · 텍스트 메일 ·/).waitFor();
+  await textPhone.getByRole('group', { name: '보낼 메시지' }).getByText('<SALE> 홍길동님 & 가족분께 4월 소식입니다.').waitFor();
   await nav(page, '템플릿');
 
   // A simulator relay, and its health.

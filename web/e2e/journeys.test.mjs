@@ -236,6 +236,40 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await page.getByText('알림톡 추천', { exact: true }).waitFor();
   await check(page, 'relays');
 
+  // An Aligo AlimTalk relay (the simulator speaks Aligo's API too): its
+  // templates come in from the provider with their inspection status.
+  await page.getByRole('link', { name: '발송 채널 추가' }).click();
+  await page.getByLabel(/^이름( \*)?$/).fill('알리고 알림톡');
+  await page.getByRole('combobox', { name: /^종류/ }).click();
+  await page.getByRole('option', { name: '알리고 알림톡' }).click();
+  await page.getByLabel('접속 주소 (URL)').fill(simURL);
+  await page.getByLabel(/^API 키/).fill('sim-key');
+  await page.getByLabel(/^사용자 ID/).fill('shop');
+  await page.getByLabel(/^발신 프로필 키/).fill('SK-SHOP');
+  await page.getByLabel(/^발신 번호/).fill('02-123-4567');
+  await page.getByRole('button', { name: '저장' }).click();
+  await relays.getByRole('link', { name: '알리고 알림톡', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: '알리고 알림톡 수정' }).waitFor();
+  const sync = page.getByRole('region', { name: '카카오 알림톡 템플릿' });
+  await sync.getByRole('button', { name: '템플릿 가져오기' }).click();
+  await page.getByText('템플릿 4개를 새로 가져오고 0개를 갱신했습니다.').waitFor();
+  const synced = sync.getByRole('table', { name: '가져온 템플릿' });
+  for (const [name, status] of [['주문 접수', '승인'], ['발송 안내', '검수 중'], ['이벤트 당첨', '반려'], ['작성 중', '등록']]) {
+    const r = synced.getByRole('row', { name: new RegExp(name) });
+    await r.getByText(status, { exact: true }).waitFor();
+    await r.getByText('새로 가져옴').waitFor();
+  }
+  await sync.getByText('검수 승인 전이거나 반려된 템플릿은 캠페인으로 보낼 수 없습니다.', { exact: false }).waitFor();
+  await check(page, 'relay-template-sync');
+  // The imported templates are the account's, each with its status.
+  await synced.getByRole('link', { name: '이벤트 당첨' }).click();
+  await page.getByRole('heading', { level: 1, name: '이벤트 당첨 수정' }).waitFor();
+  const inspection = page.getByRole('status', { name: '카카오 검수 상태' });
+  await inspection.getByText('반려', { exact: true }).waitFor();
+  await inspection.getByText('승인된 템플릿만 보낼 수 있습니다.').waitFor();
+  await nav(page, '템플릿');
+  await page.getByRole('table', { name: '템플릿' }).getByRole('row', { name: /주문 접수/ }).getByText('승인', { exact: true }).waitFor();
+
   // Settings, then an expired session: log in again and come back here.
   await nav(page, '설정');
   await page.getByLabel('080 수신거부 번호').fill('080-123-4567');

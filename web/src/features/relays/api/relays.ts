@@ -60,3 +60,14 @@ export function useDeleteRelay() {
     onSuccess: () => qc.invalidateQueries({ queryKey: roots.relays }),
   });
 }
+
+/** useSyncTemplates imports the AlimTalk templates an aligo-alimtalk relay's
+ * provider lists, with their inspection status. */
+export function useSyncTemplates() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: number) =>
+      unwrap(await api.POST('/api/v1/relays/{id}/templates/sync', { params: { path: { id } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: roots.templates }),
+  });
+}

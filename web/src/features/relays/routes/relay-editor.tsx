@@ -1,4 +1,4 @@
-import { Button, Group, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Box, Button, Group, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -9,6 +9,8 @@ import { Page } from '@/components/page';
 import { ErrorNotice, Loading } from '@/components/states';
 import { useRelay, useSaveRelay, type RelayInput } from '../api/relays';
 import { MASK, configBody, configFrom, kinds, type ConfigValues } from '../lib/kinds';
+import { useRole } from '@/features/members/api/members';
+import { TemplateSync } from '../components/template-sync';
 
 export function NewRelayRoute() {
   return <RelayEditor relay={undefined} />;
@@ -39,6 +41,7 @@ function RelayEditor({ relay }: { relay: Schemas['Relay'] | undefined }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const save = useSaveRelay();
+  const mayEdit = useRole().can('admin');
   const initialKind = relay?.kind ?? 'simulator';
   const stored = configFrom(initialKind, relay?.config as Record<string, unknown> | undefined);
   const form = useForm<Values>({
@@ -149,6 +152,11 @@ function RelayEditor({ relay }: { relay: Schemas['Relay'] | undefined }) {
           </Group>
         </Stack>
       </form>
+      {relay?.kind === 'aligo-alimtalk' && mayEdit && (
+        <Box mt="xl">
+          <TemplateSync relay={relay} />
+        </Box>
+      )}
     </Page>
   );
 }

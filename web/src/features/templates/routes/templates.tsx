@@ -8,6 +8,7 @@ import { Empty, ErrorNotice, Loading } from '@/components/states';
 import { useFormat } from '@/hooks/use-session';
 import { formatDateTime } from '@/lib/format';
 import { useDeleteTemplate, useTemplates } from '../api/templates';
+import { ProviderStatusBadge } from '../components/provider-status';
 
 export function TemplatesRoute() {
   const { t } = useTranslation();
@@ -42,6 +43,7 @@ export function TemplatesRoute() {
                   <Group gap={6}>
                     <Anchor component={Link} to={`/templates/${tpl.id}`} size="sm">{tpl.name}</Anchor>
                     {tpl.advertisement && <Badge size="xs" color="orange">{t('templates.ad')}</Badge>}
+                    <ProviderStatusBadge status={tpl.provider_status} />
                   </Group>
                 </Table.Td>
                 <Table.Td><Badge variant="light">{t(`templates.channels.${tpl.channel}`)}</Badge></Table.Td>

@@ -168,7 +168,9 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 	}()
 	go func() { wg.Wait(); close(results) }()
 
-	// Move the cursor in order: batch k counts once batches 0..k are stored.
+	// Move the cursor in order: batch k counts once batches 0..k are stored,
+	// and never past a batch that failed (nor after it: a retry starts from
+	// the cursor, and stores again, ignoring, what a later batch did store).
 	finished := map[int]batch{}
 	nextSeq := 0
 	var firstErr error
@@ -177,11 +179,21 @@ func (a *Activities) materialise(ctx context.Context, c store.Campaign, p prepar
 			firstErr = r.err
 			cancel()
 		}
+		if firstErr != nil {
+			continue
+		}
 		finished[r.b.seq] = r.b
-		for {
+		for firstErr == nil {
 			b, ok := finished[nextSeq]
 			if !ok {
 				break
+			}
+			// Who this batch left out counts once, however often it is stored.
+			if b.skipped > 0 {
+				if firstErr = a.Store.AddLeftOut(ctx, c.Key(), b.skipped, b.next); firstErr != nil {
+					cancel()
+					break
+				}
 			}
 			delete(finished, nextSeq)
 			nextSeq++

@@ -109,6 +109,7 @@ type campaignOut struct {
 	Unknown   int64  `json:"unknown"`
 	Pending   int64  `json:"pending"`
 	Fallback  int64  `json:"fallback"`
+	LeftOut   int64  `json:"left_out"`
 }
 
 func waitCampaign(t *testing.T, c *apitest.Client, id int64, until ...string) campaignOut {

@@ -479,8 +479,8 @@ func TestACustomerWhoseButtonAddressOutgrowsItsLinkIsLeftOut(t *testing.T) {
 		"이름,휴대폰,등급\n긴값,010-7100-0001,"+strings.Repeat("가", 250)+"\n보통1,010-7100-0002,VIP\n보통2,010-7100-0003,골드 회원\n")
 	camp := buttonCampaign(t, c, base, "등급 안내", g, "#{이름}님 등급 안내", "https://shop.example/g/#{등급}")
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/send", camp.ID), nil).Expect(202)
-	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Total != 2 || done.Delivered != 2 {
-		t.Fatalf("campaign %+v, want completed with the 2 customers whose addresses fit", done)
+	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Total != 2 || done.Delivered != 2 || done.LeftOut != 1 {
+		t.Fatalf("campaign %+v, want completed with the 2 customers whose addresses fit, and 1 left out", done)
 	}
 	var urls []string
 	_ = h.db.Select(&urls, `SELECT url FROM message_links WHERE campaign_id = ? ORDER BY url`, camp.ID)

@@ -88,6 +88,19 @@ func (s *Store) SetMessageRange(ctx context.Context, k CampaignKey, total, first
 	return nil
 }
 
+// AddLeftOut counts n more audience members left out of the campaign's
+// messages, by the audience batch that ends at customer id through. Batches
+// come in customer-id order, so one through an id already counted (a retried
+// batch) adds nothing.
+func (s *Store) AddLeftOut(ctx context.Context, k CampaignKey, n, through int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE campaigns SET left_out = left_out + ?, left_out_through = ?
+		WHERE account_id = ? AND id = ? AND left_out_through < ?`, n, through, k.AccountID, k.ID, through)
+	if err != nil {
+		return fmt.Errorf("count %d left out of campaign %d: %w", n, k.ID, err)
+	}
+	return nil
+}
+
 // ChunkMessage is a message a chunk may send.
 type ChunkMessage struct {
 	ID              int64     `db:"id"`

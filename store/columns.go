@@ -18,7 +18,7 @@ const (
 	campaignsColumns = `id, account_id, name, template_id, status, audience_kind, group_ids, customer_ids, variables,
 		event_id, event_day, routing, scheduled_at, content, run, total, pending, sending, sent, delivered,
 		failed, unknown, fallback, first_message_id, last_message_id, error, started_at, completed_at,
-		created_at, updated_at`
+		created_at, updated_at, left_out`
 	customersColumns = `id, account_id, name, phone, email, attributes, opted_out, created_at, updated_at, night_ad_consent,
 		not_mobile, opted_out_at, opt_out_source`
 	importsColumns = `id, account_id, filename, format, status, columns_json, total_rows, valid_rows, invalid_rows,

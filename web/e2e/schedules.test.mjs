@@ -83,6 +83,11 @@ test('journey 5: a repeating campaign from the wizard, its next runs, paused; a 
     const schedules = await api(context, 'GET', '/api/v1/campaign-schedules');
     assert.equal(schedules.items[0].paused, true);
 
+    // A customer with a landline joins the group: AlimTalk cannot reach a
+    // landline, so the send leaves them out, and the campaign's page says so.
+    const landline = await api(context, 'POST', '/api/v1/customers', { name: '매장 전화', phone: '02-555-0100' });
+    await api(context, 'POST', `/api/v1/groups/${group.id}/members`, { customer_ids: [landline.id] });
+
     // A campaign sent now and finished; its delivered recipients become a group.
     const campaign = await api(context, 'POST', '/api/v1/campaigns', {
       name: '이번 주', template_id: template.id, group_ids: [group.id], routing: { mode: 'weighted', relays: [{ relay_id: relay.id, weight: 1 }] },
@@ -90,6 +95,11 @@ test('journey 5: a repeating campaign from the wizard, its next runs, paused; a 
     await api(context, 'POST', `/api/v1/campaigns/${campaign.id}/send`);
     await waitFor(async () => (await api(context, 'GET', `/api/v1/campaigns/${campaign.id}`)).status === 'completed', 'the campaign completed', 60_000);
     await page.goto(`/campaigns/${campaign.id}`);
+    const progress = page.getByRole('region', { name: '진행 상황' });
+    const counts = progress.getByRole('group', { name: '상태별 건수' });
+    await counts.getByText('대상', { exact: true }).locator('..').getByText('3', { exact: true }).waitFor();
+    await counts.getByText('제외', { exact: true }).locator('..').getByText('1', { exact: true }).waitFor();
+    await progress.getByText(/^제외된 1명은 보낼 수 없는 고객입니다/).waitFor();
     const retarget = page.getByRole('region', { name: '이 결과로 그룹 만들기' });
     await retarget.getByLabel('새 그룹 이름').fill('이번 주 받은 고객');
     await retarget.getByRole('button', { name: '그룹 만들기' }).click();

@@ -17,10 +17,10 @@ function Stat({ label, value }: { label: string; value: string }) {
 }
 
 /** ProgressPanel shows a campaign's progress as the stream reports it: the
- * stage, counts by status and per relay, the rate and the time left. (The
- * per-relay split is the workflow's while it runs; once finished, the results
- * have it from the messages.) */
-export function ProgressPanel({ progress, relayName }: { progress: Progress; relayName: (id: number) => string }) {
+ * stage, counts by status and per relay, the rate and the time left, and the
+ * audience members the send left out. (The per-relay split is the workflow's
+ * while it runs; once finished, the results have it from the messages.) */
+export function ProgressPanel({ progress, relayName, leftOut = 0 }: { progress: Progress; relayName: (id: number) => string; leftOut?: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const c = progress.counts;
@@ -51,6 +51,7 @@ export function ProgressPanel({ progress, relayName }: { progress: Progress; rel
         )}
         <div className="stat-grid" role="group" aria-label={t('campaigns.progress.counts')}>
           <Stat label={t('campaigns.counts.total')} value={n(c.total)} />
+          {leftOut > 0 && <Stat label={t('campaigns.counts.leftOut')} value={n(leftOut)} />}
           <Stat label={t('campaigns.counts.pending')} value={n(c.pending)} />
           <Stat label={t('campaigns.counts.sent')} value={n(c.sent)} />
           <Stat label={t('campaigns.counts.delivered')} value={n(c.delivered)} />
@@ -62,6 +63,7 @@ export function ProgressPanel({ progress, relayName }: { progress: Progress; rel
             <Stat label={t('campaigns.progress.eta')} value={formatDuration(fmt, progress.eta_seconds)} />
           )}
         </div>
+        {leftOut > 0 && <Text size="xs" c="dimmed">{t('campaigns.progress.leftOutHint', { n: n(leftOut) })}</Text>}
         {relays.length > 0 && (
           <Table.ScrollContainer minWidth={560}>
             <Table striped aria-label={t('campaigns.progress.byRelay')}>

@@ -275,7 +275,7 @@ func (s *Server) campaignProgress(c *gin.Context) {
 		if err == nil {
 			var p workflows.CampaignProgress
 			if err := v.Get(&p); err == nil {
-				c.JSON(http.StatusOK, progressJSON{CampaignID: id, Status: camp.Status, CampaignProgress: p})
+				c.JSON(http.StatusOK, progressJSON{CampaignID: id, Status: camp.Status, LeftOut: camp.LeftOut, CampaignProgress: p})
 				return
 			}
 		}
@@ -287,6 +287,9 @@ func (s *Server) campaignProgress(c *gin.Context) {
 type progressJSON struct {
 	CampaignID int64  `json:"campaign_id"`
 	Status     string `json:"status"`
+	// LeftOut is the campaign's left_out as stored (it grows while a
+	// pipelined prepare goes on).
+	LeftOut int64 `json:"left_out"`
 	workflows.CampaignProgress
 }
 

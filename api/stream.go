@@ -400,7 +400,7 @@ func (h *hub) campaignProgress(accounts []int64, seen map[string]bool, last map[
 			continue // the workflow did not answer; try again in a second
 		}
 		h.emit(r.c.AccountID, key, "campaign.progress",
-			progressJSON{CampaignID: r.c.ID, Status: r.c.Status, CampaignProgress: *r.p}, last, owner)
+			progressJSON{CampaignID: r.c.ID, Status: r.c.Status, LeftOut: r.c.LeftOut, CampaignProgress: *r.p}, last, owner)
 	}
 }
 
@@ -469,7 +469,7 @@ func storedProgress(camp store.Campaign) progressJSON {
 	if store.IsSet(camp.StartedAt) {
 		p.StartedAt = camp.StartedAt
 	}
-	return progressJSON{CampaignID: camp.ID, Status: camp.Status, CampaignProgress: p}
+	return progressJSON{CampaignID: camp.ID, Status: camp.Status, LeftOut: camp.LeftOut, CampaignProgress: p}
 }
 
 // streamAuth accepts a single-use ticket (?ticket=, for EventSource, which

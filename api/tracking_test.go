@@ -482,6 +482,12 @@ func TestACustomerWhoseButtonAddressOutgrowsItsLinkIsLeftOut(t *testing.T) {
 	if done := waitCampaign(t, c, camp.ID); done.Status != "completed" || done.Total != 2 || done.Delivered != 2 || done.LeftOut != 1 {
 		t.Fatalf("campaign %+v, want completed with the 2 customers whose addresses fit, and 1 left out", done)
 	}
+	var progress struct {
+		LeftOut int64 `json:"left_out"`
+	}
+	if c.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/progress", camp.ID), nil).Expect(200).JSON(&progress); progress.LeftOut != 1 {
+		t.Fatalf("progress says %d left out, want 1", progress.LeftOut)
+	}
 	var urls []string
 	_ = h.db.Select(&urls, `SELECT url FROM message_links WHERE campaign_id = ? ORDER BY url`, camp.ID)
 	if len(urls) != 2 || urls[0] != "https://shop.example/g/%EA%B3%A8%EB%93%9C%20%ED%9A%8C%EC%9B%90" || urls[1] != "https://shop.example/g/VIP" {

@@ -78,14 +78,18 @@ func oneLine(s string) string {
 //
 // A body is HTML when, past a byte-order mark and white space, it opens with a
 // document type ("<!DOCTYPE html>"), a comment, an XML declaration of an XHTML
-// document, or a tag of an HTML element ("<p>", "<table …>"). An element that
-// may stand alone in an HTML mail (html, head, body, and the void ones: img,
-// br, hr, …) is enough; with any other the body must also hold an end tag
-// ("</" and a letter) or a line break ("<br>"). So a text mail that opens with a bracketed label, "<공지>",
-// "<SALE> 50%" or "<B> 안내", stays text, and so does "<MAIN EVENT>" without
-// an end tag.
+// document, or a start tag of an HTML element that shows markup: <html>,
+// <head> or <body>; a tag with an attribute ("<table width=\"600\">", "<a
+// href=…>"); a void element closed in place ("<br/>"); or a bare tag ("<p>",
+// "<B>") with more markup after it, an end tag or another element's start tag.
+// So a text mail that opens with a bracketed label, "<공지>", "<SALE> 50%",
+// "<B> 안내" or "<HR> 인사 발령", stays text; so does a body whose only markup is
+// one bare tag. Only the first htmlSniff bytes are read.
 func IsHTML(body string) bool {
 	s := strings.TrimLeftFunc(body, func(r rune) bool { return r == '\ufeff' || unicode.IsSpace(r) })
+	if len(s) > htmlSniff {
+		s = s[:htmlSniff]
+	}
 	if len(s) < 2 || s[0] != '<' {
 		return false
 	}
@@ -93,17 +97,61 @@ func IsHTML(body string) bool {
 	case hasFoldedPrefix(s, "<!--"), hasFoldedPrefix(s, "<!doctype"):
 		return true
 	case hasFoldedPrefix(s, "<?xml"):
-		return strings.Contains(strings.ToLower(s), "<html")
+		for rest := s; ; {
+			i := strings.IndexByte(rest, '<')
+			if i < 0 {
+				return false
+			}
+			name, after := tagName(rest[i+1:])
+			if name == "html" {
+				return true
+			}
+			rest = after
+		}
 	}
-	end := 1
-	for end < len(s) && (isASCIILetter(s[end]) || end > 1 && '0' <= s[end] && s[end] <= '9') {
+	name, rest := tagName(s[1:])
+	void, known := htmlElements[name]
+	switch {
+	case !known:
+		return false // "<공지>", "<SALE>", "<3", "<Hello!>"
+	case name == "html" || name == "head" || name == "body", hasAttribute(rest):
+		return true
+	case void && strings.HasPrefix(strings.TrimLeft(rest, " \t\r\n\f"), "/>"):
+		return true
+	}
+	return marksUp(rest)
+}
+
+// htmlSniff is how much of a body IsHTML reads: a document shows what it is
+// long before this.
+const htmlSniff = 4096
+
+// tagName reads the element name a start tag opens with (s follows its "<"),
+// in lower case, and what follows it; "" when s holds no name ended by white
+// space, "/" or ">".
+func tagName(s string) (string, string) {
+	end := 0
+	for end < len(s) && (isASCIILetter(s[end]) || end > 0 && '0' <= s[end] && s[end] <= '9') {
 		end++
 	}
-	if end == 1 || end == len(s) || strings.IndexByte(" \t\r\n\f/>", s[end]) < 0 {
-		return false // not a tag: "<3", "<Hello!>", "<p" and nothing after
+	if end == 0 || end == len(s) || strings.IndexByte(" \t\r\n\f/>", s[end]) < 0 {
+		return "", s
 	}
-	standsAlone, ok := htmlElements[strings.ToLower(s[1:end])]
-	return ok && (standsAlone || marksUp(s))
+	return strings.ToLower(s[:end]), s[end:]
+}
+
+// hasAttribute tells whether a start tag's rest (after its name) begins with an
+// attribute given a value: white space, a name, "=".
+func hasAttribute(rest string) bool {
+	s := strings.TrimLeft(rest, " \t\r\n\f")
+	if len(s) == len(rest) {
+		return false
+	}
+	end := 0
+	for end < len(s) && (isASCIILetter(s[end]) || end > 0 && strings.IndexByte("-_:.0123456789", s[end]) >= 0) {
+		end++
+	}
+	return end > 0 && strings.HasPrefix(strings.TrimLeft(s[end:], " \t\r\n\f"), "=")
 }
 
 // hasFoldedPrefix is strings.HasPrefix ignoring ASCII case (prefix in lower case).
@@ -111,8 +159,8 @@ func hasFoldedPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// marksUp tells whether s holds an end tag ("</" and an ASCII letter) or a
-// line break tag ("<br>", "<br/>", "<br />").
+// marksUp tells whether s holds an end tag ("</" and an ASCII letter) or the
+// start tag of an HTML element.
 func marksUp(s string) bool {
 	for {
 		i := strings.IndexByte(s, '<')
@@ -120,36 +168,43 @@ func marksUp(s string) bool {
 			return false
 		}
 		s = s[i+1:]
-		switch {
-		case len(s) > 1 && s[0] == '/' && isASCIILetter(s[1]):
+		if len(s) > 1 && s[0] == '/' && isASCIILetter(s[1]) {
 			return true
-		case hasFoldedPrefix(s, "br") && len(s) > 2 && strings.IndexByte(" /\t\r\n>", s[2]) >= 0:
-			return true
+		}
+		if name, _ := tagName(s); name != "" {
+			if _, known := htmlElements[name]; known {
+				return true
+			}
 		}
 	}
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 
-// htmlElements are the elements an HTML e-mail may open with (HTML's own and
-// the older ones mail still uses), true for those that need no end tag to tell
-// a document: the document's own, and the void elements.
+// htmlElements are HTML's elements (and the older ones mail still uses), true
+// for the void ones, which have no end tag.
 var htmlElements = map[string]bool{
-	"html": true, "head": true, "body": true, "meta": true, "link": true, "base": true,
-	"img": true, "br": true, "hr": true, "wbr": true, "area": true, "input": true,
-	"a": false, "abbr": false, "address": false, "article": false, "aside": false, "b": false,
-	"bdi": false, "bdo": false, "big": false, "blockquote": false, "button": false,
-	"caption": false, "center": false, "cite": false, "code": false, "col": false,
-	"colgroup": false, "dd": false, "del": false, "details": false, "dfn": false,
-	"div": false, "dl": false, "dt": false, "em": false, "figure": false, "figcaption": false,
-	"font": false, "footer": false, "form": false, "h1": false, "h2": false, "h3": false,
-	"h4": false, "h5": false, "h6": false, "header": false, "i": false, "ins": false,
-	"kbd": false, "label": false, "li": false, "main": false, "map": false, "mark": false,
-	"nav": false, "ol": false, "p": false, "picture": false, "pre": false, "q": false,
-	"s": false, "samp": false, "section": false, "small": false, "span": false,
-	"strike": false, "strong": false, "style": false, "sub": false, "summary": false,
-	"sup": false, "table": false, "tbody": false, "td": false, "tfoot": false, "th": false,
-	"thead": false, "title": false, "tr": false, "tt": false, "u": false, "ul": false,
+	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
+	"input": true, "link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
+	"a": false, "abbr": false, "address": false, "article": false, "aside": false, "audio": false,
+	"b": false, "bdi": false, "bdo": false, "big": false, "blockquote": false, "body": false,
+	"button": false, "canvas": false, "caption": false, "center": false, "cite": false,
+	"code": false, "colgroup": false, "data": false, "datalist": false, "dd": false, "del": false,
+	"details": false, "dfn": false, "dialog": false, "div": false, "dl": false, "dt": false,
+	"em": false, "fieldset": false, "figcaption": false, "figure": false, "font": false,
+	"footer": false, "form": false, "h1": false, "h2": false, "h3": false, "h4": false,
+	"h5": false, "h6": false, "head": false, "header": false, "hgroup": false, "html": false,
+	"i": false, "iframe": false, "ins": false, "kbd": false, "label": false, "legend": false,
+	"li": false, "main": false, "map": false, "mark": false, "menu": false, "meter": false,
+	"nav": false, "noscript": false, "object": false, "ol": false, "optgroup": false,
+	"option": false, "output": false, "p": false, "picture": false, "pre": false,
+	"progress": false, "q": false, "rp": false, "rt": false, "ruby": false, "s": false,
+	"samp": false, "script": false, "search": false, "section": false, "select": false,
+	"slot": false, "small": false, "span": false, "strike": false, "strong": false,
+	"style": false, "sub": false, "summary": false, "sup": false, "svg": false, "table": false,
+	"tbody": false, "td": false, "template": false, "textarea": false, "tfoot": false,
+	"th": false, "thead": false, "time": false, "title": false, "tr": false, "tt": false,
+	"u": false, "ul": false, "var": false, "video": false,
 }
 
 // UnsubscribeLabel introduces the unsubscribe link of an advertising e-mail.

@@ -21,10 +21,11 @@
 // those characters and never expanded again. In a button's address a value is
 // percent-encoded for where it stands (substituteURL): as a query parameter's
 // value it is one component; elsewhere only what an address cannot hold is
-// encoded. In an HTML e-mail body (one that opens with a document type, a
-// comment or an HTML element's tag, IsHTML) values are HTML-escaped. A variable whose key is absent from
-// the values is missing; an empty value is a value (callers that treat blanks as
-// missing should leave them out of the map).
+// encoded. In an HTML e-mail body (IsHTML: one that opens with a document
+// type, a comment or an HTML element's tag that shows markup) values are
+// HTML-escaped. A variable whose key is absent from the values is missing; an
+// empty value is a value (callers that treat blanks as missing should leave
+// them out of the map).
 //
 // # Length rules
 //

@@ -327,19 +327,24 @@ func TestRenderBoundsSubjectsAndEmailBodies(t *testing.T) {
 
 func TestIsHTML(t *testing.T) {
 	for body, want := range map[string]bool{
-		// Documents, comments, and elements that tell a document alone.
+		// Documents and comments.
 		"<!DOCTYPE html>\n<html>": true, "<!doctype html><title>x</title>": true, "<!-- 머리말 -->\n안녕": true,
-		"\n  <html>": true, "<HTML lang=\"ko\">": true, "<body>": true, "<img src=\"https://s.example/b.png\">": true,
-		"<br/>안녕": true, "\ufeff<html>": true, "\u00a0<html>": true,
+		"\n  <html>": true, "<HTML lang=\"ko\">": true, "<body>": true, "<head><title>x": true,
+		"\ufeff<html>": true, "\u00a0<html>": true,
 		`<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"><html>`: true,
-		// Other elements once something is closed.
-		"<p>안녕</p>": true, "<B>특가</b>": true, "<table width=\"600\">\n<tr><td>x</td></tr></table>": true,
-		"<h1>제목</h1>": true, "<div\nclass=\"x\">\n<p>a\n</div>": true, "<p>a<br>b": true, "<p>a<BR />b": true,
-		// Bracketed labels and other text.
+		// A tag with an attribute, a void element closed in place.
+		`<img src="https://s.example/b.png">`: true, `<a href="https://s.example">쿠폰`: true,
+		"<table width=\"600\">\n<tr><td>#{x}": true, "<div\nclass=x>#{본문}": true, "<br/>안녕": true, "<hr />": true,
+		// A bare tag with more markup after it.
+		"<p>안녕</p>": true, "<B>특가</b>": true, "<h1>제목</h1>": true, "<p>첫 문단\n<p>둘째 문단": true,
+		"<p>a<br>b": true, "<p>a<BR />b": true, "<div>\n<table>": true, "<svg>…</svg>": true, "<video>x</video>": true,
+		// Bracketed labels, a lone bare tag, and other text.
 		"<공지> 안내": false, "<SALE> 50% 할인": false, "<B> 안내": false, "<MAIN EVENT> 안내": false,
-		"<VIP>님께": false, "<NEW>\n</3": false, "<3 고마워요": false, "< p>": false, "<": false,
-		"<p": false, "<Hello!>": false, "안녕 <p>": false, "": false, "<@x>": false, "<[x]>": false,
-		"<![CDATA[x]]>": false, "<?xml version=\"1.0\"?><note/>": false, "<h7>x</h7>": false, "<B> 특가 <brand>": false, "<B> 1 </ 2": false,
+		"<HR> 2026 인사 발령 안내": false, "<LINK> 아래 링크": false, "<META> 광고 결과": false, "<INPUT> 안내": false,
+		"<P>#{이름}": false, "<VIP>님께": false, "<NEW>\n</3": false, "<B> 특가 <brand>": false, "<B> 1 </ 2": false,
+		"<3 고마워요": false, "< p>": false, "<": false, "<p": false, "<Hello!>": false, "안녕 <p>": false, "": false,
+		"<@x>": false, "<[x]>": false, "<![CDATA[x]]>": false, "<?xml version=\"1.0\"?><note/>": false,
+		"<h7>x</h7>": false, "<B> 안내" + strings.Repeat(" ", 5000) + "</b>": false,
 	} {
 		if got := IsHTML(body); got != want {
 			t.Errorf("IsHTML(%q) = %v, want %v", body, got, want)

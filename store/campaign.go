@@ -89,7 +89,8 @@ type Campaign struct {
 	Fallback     int64           `db:"fallback" json:"fallback"`
 	// LeftOut counts the audience members the send left out when it stored
 	// the messages (no address for the channel, a missing variable, a message
-	// over a limit once filled in); opted-out customers are not in the audience.
+	// over a limit once filled in; everyone when the account's settings no
+	// longer allow the template); opted-out customers are not in the audience.
 	LeftOut        int64     `db:"left_out" json:"left_out"`
 	FirstMessageID int64     `db:"first_message_id" json:"-"`
 	LastMessageID  int64     `db:"last_message_id" json:"-"`

@@ -365,6 +365,7 @@ type ActiveCampaign struct {
 	ID        int64  `db:"id"`
 	AccountID int64  `db:"account_id"`
 	Status    string `db:"status"`
+	LeftOut   int64  `db:"left_out"`
 }
 
 // ActiveCampaigns answers the scheduled, running and paused campaigns of the accounts.
@@ -372,7 +373,7 @@ func (s *Store) ActiveCampaigns(ctx context.Context, accountIDs []int64) ([]Acti
 	if len(accountIDs) == 0 {
 		return nil, nil
 	}
-	query, args, err := sqlx.In(`SELECT id, account_id, status FROM campaigns
+	query, args, err := sqlx.In(`SELECT id, account_id, status, left_out FROM campaigns
 		WHERE status IN ('scheduled', 'running', 'paused') AND account_id IN (?) ORDER BY id`, accountIDs)
 	if err != nil {
 		return nil, err

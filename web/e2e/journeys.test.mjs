@@ -264,11 +264,17 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   // The imported templates are the account's, each with its status.
   await synced.getByRole('link', { name: '이벤트 당첨' }).click();
   await page.getByRole('heading', { level: 1, name: '이벤트 당첨 수정' }).waitFor();
-  const inspection = page.getByRole('status', { name: '카카오 검수 상태' });
+  const inspection = page.getByRole('group', { name: '카카오 검수 상태' });
   await inspection.getByText('반려', { exact: true }).waitFor();
   await inspection.getByText('승인된 템플릿만 보낼 수 있습니다.').waitFor();
   await nav(page, '템플릿');
   await page.getByRole('table', { name: '템플릿' }).getByRole('row', { name: /주문 접수/ }).getByText('승인', { exact: true }).waitFor();
+  // The campaign wizard warns before a rejected template gets any further.
+  await nav(page, '캠페인');
+  await page.getByRole('link', { name: '새 캠페인' }).click();
+  await page.getByRole('combobox', { name: '템플릿' }).click();
+  await page.getByRole('option', { name: /이벤트 당첨/ }).click();
+  await page.getByRole('alert').filter({ hasText: '카카오 검수 승인 전인 템플릿' }).getByText(/검수 상태는 ‘반려’입니다/).waitFor();
 
   // Settings, then an expired session: log in again and come back here.
   await nav(page, '설정');

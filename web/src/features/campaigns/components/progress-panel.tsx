@@ -20,7 +20,7 @@ function Stat({ label, value }: { label: string; value: string }) {
  * stage, counts by status and per relay, the rate and the time left, and the
  * audience members the send left out. (The per-relay split is the workflow's
  * while it runs; once finished, the results have it from the messages.) */
-export function ProgressPanel({ progress, relayName, leftOut = 0 }: { progress: Progress; relayName: (id: number) => string; leftOut?: number }) {
+export function ProgressPanel({ progress, relayName }: { progress: Progress; relayName: (id: number) => string }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const c = progress.counts;
@@ -28,6 +28,7 @@ export function ProgressPanel({ progress, relayName, leftOut = 0 }: { progress: 
   const active = ['scheduled', 'running', 'paused'].includes(progress.status);
   const pct = handedOver(c);
   const relays = progress.relays ?? [];
+  const leftOut = progress.left_out ?? 0;
   // A relay's sent counts what it was handed; relays that answer delivered at once count there.
   const handledBy = (r: (typeof relays)[number]) => Math.max(r.sent, r.delivered + r.failed);
   const relayTotal = relays.reduce((a, r) => a + handledBy(r), 0);

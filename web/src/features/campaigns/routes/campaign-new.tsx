@@ -1,4 +1,4 @@
-import { Button, Group, List, Paper, Select, Stack, Stepper, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, List, Paper, Select, Stack, Stepper, Text, TextInput } from '@mantine/core';
 import { useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
@@ -147,6 +147,11 @@ export function NewCampaignRoute() {
                 <Text size="xs" c="dimmed">{t('campaigns.wizard.templateBody')}</Text>
                 <Text size="sm" className="pre-wrap">{template.body}</Text>
               </Paper>
+            )}
+            {template?.channel === 'alimtalk' && template.provider_status && template.provider_status !== 'approved' && (
+              <Alert color="yellow" title={t('campaigns.wizard.notApprovedTitle')}>
+                {t('campaigns.wizard.notApproved', { status: t(`templates.providerStatus.${template.provider_status}`, { defaultValue: template.provider_status }) })}
+              </Alert>
             )}
           </Stack>
         )}

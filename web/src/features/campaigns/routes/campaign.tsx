@@ -112,7 +112,7 @@ export function CampaignRoute() {
         </Stack>
       ) : (
         <>
-          {progress.data ? <ProgressPanel progress={progress.data} relayName={relayName} leftOut={c.left_out} /> : progress.error ? <ErrorNotice error={progress.error} /> : <Loading />}
+          {progress.data ? <ProgressPanel progress={progress.data} relayName={relayName} /> : progress.error ? <ErrorNotice error={progress.error} /> : <Loading />}
           {action.error && !confirm && <ErrorNotice error={action.error} />}
           <GroupResults id={id} />
           {!active && <RetargetPanel campaignId={id} />}

@@ -1,10 +1,10 @@
-import { Alert, Anchor, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '@/lib/api';
 import { ErrorNotice } from '@/components/states';
-import { ProviderStatusBadge } from '@/features/templates/components/provider-status';
+import { ProviderStatusBadge } from '@/components/provider-status';
 import { useSyncTemplates } from '../api/relays';
 
 /** TemplateSync imports the AlimTalk templates an aligo-alimtalk relay's
@@ -19,9 +19,9 @@ export function TemplateSync({ relay }: { relay: Schemas['Relay'] }) {
       onSuccess: (r) => notifications.show({ message: t('relays.sync.done', { created: r.created, updated: r.updated }) }),
     });
   return (
-    <Paper withBorder p="md" maw={900} component="section" aria-label={t('relays.sync.title')}>
+    <Paper withBorder p="md" maw={900} component="section" aria-labelledby="template-sync-title">
       <Stack gap="sm">
-        <Text fw={600}>{t('relays.sync.title')}</Text>
+        <Title order={2} size="h4" id="template-sync-title">{t('relays.sync.title')}</Title>
         <Text size="sm" c="dimmed">{t('relays.sync.hint')}</Text>
         <Group>
           <Button variant="light" loading={sync.isPending} onClick={run}>{t('relays.sync.run')}</Button>

@@ -16,7 +16,7 @@ import { PreviewPanel } from '../components/preview-panel';
 import { VariableChips } from '../components/variable-chips';
 import { adFooter, adHead } from '../lib/text';
 import { templateFields, type Channel, type TemplateFormValues } from '../components/template-form-values';
-import { ProviderStatusBadge } from '../components/provider-status';
+import { ProviderStatusBadge } from '@/components/provider-status';
 
 export function NewTemplateRoute() {
   return <TemplateEditor template={undefined} />;
@@ -144,7 +144,7 @@ function TemplateEditor({ template }: { template: Schemas['Template'] | undefine
                 </Group>
               )}
               {alimtalk && template?.provider_status && (
-                <Group gap="xs" role="status" aria-label={t('templates.providerStatus.label')}>
+                <Group gap="xs" role="group" aria-label={t('templates.providerStatus.label')}>
                   <Text size="sm">{t('templates.providerStatus.label')}</Text>
                   <ProviderStatusBadge status={template.provider_status} />
                   {template.provider_status !== 'approved' && <Text size="xs" c="dimmed">{t('templates.providerStatus.notApproved')}</Text>}

@@ -8,7 +8,7 @@ import { Empty, ErrorNotice, Loading } from '@/components/states';
 import { useFormat } from '@/hooks/use-session';
 import { formatDateTime } from '@/lib/format';
 import { useDeleteTemplate, useTemplates } from '../api/templates';
-import { ProviderStatusBadge } from '../components/provider-status';
+import { ProviderStatusBadge } from '@/components/provider-status';
 
 export function TemplatesRoute() {
   const { t } = useTranslation();

@@ -79,14 +79,21 @@ func oneLine(s string) string {
 // A body is HTML when, past a byte-order mark and white space, it opens with a
 // document type ("<!DOCTYPE html>"), a comment, an XML declaration of an XHTML
 // document, or a start tag of an HTML element that shows markup: <html>,
-// <head> or <body>; a tag with an attribute ("<table width=\"600\">", "<a
-// href=…>"); a void element closed in place ("<br/>"); or a bare tag ("<p>",
-// "<B>") with more markup after it, an end tag or another element's start tag.
+// <head> or <body>; a tag with an attribute given a value ("<table
+// width=\"600\">", "<a href=…>"); a void element closed in place ("<br/>"); or
+// a bare tag ("<p>", "<B>") with more markup after it: an end tag, a tag with
+// an attribute, or a structural element's tag (<p>, <br>, <div>, <table>, …).
 // So a text mail that opens with a bracketed label, "<공지>", "<SALE> 50%",
-// "<B> 안내" or "<HR> 인사 발령", stays text; so does a body whose only markup is
-// one bare tag. Only the first htmlSniff bytes are read.
+// "<B> 안내" or "<HR> 인사 발령", stays text, and so does one with two such
+// labels ("<A> 코스\n<B> 코스"); so does a body whose only markup is one bare tag.
+// Only the first htmlSniff bytes past the leading white space are read (and
+// at most htmlSniff bytes of that white space).
 func IsHTML(body string) bool {
-	s := strings.TrimLeftFunc(body, func(r rune) bool { return r == '\ufeff' || unicode.IsSpace(r) })
+	s := body
+	if len(s) > 2*htmlSniff {
+		s = s[:2*htmlSniff] // the white space before the first tag is bounded too
+	}
+	s = strings.TrimLeftFunc(s, func(r rune) bool { return r == '\ufeff' || unicode.IsSpace(r) })
 	if len(s) > htmlSniff {
 		s = s[:htmlSniff]
 	}
@@ -159,8 +166,10 @@ func hasFoldedPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// marksUp tells whether s holds an end tag ("</" and an ASCII letter) or the
-// start tag of an HTML element.
+// marksUp tells whether s holds an end tag ("</" and an ASCII letter), an
+// HTML element's start tag with an attribute given a value, or a structural
+// element's start tag. A bare tag of any other element may be a label, as
+// "<A>" and "<B>" are in "<A> 코스 안내\n<B> 코스 안내".
 func marksUp(s string) bool {
 	for {
 		i := strings.IndexByte(s, '<')
@@ -171,12 +180,21 @@ func marksUp(s string) bool {
 		if len(s) > 1 && s[0] == '/' && isASCIILetter(s[1]) {
 			return true
 		}
-		if name, _ := tagName(s); name != "" {
-			if _, known := htmlElements[name]; known {
+		if name, rest := tagName(s); name != "" {
+			if _, known := htmlElements[name]; known && (structural[name] || hasAttribute(rest)) {
 				return true
 			}
 		}
 	}
+}
+
+// structural are the elements whose bare start tag, after the first tag,
+// tells an HTML body: the ones that lay out text, which labels do not name.
+var structural = map[string]bool{
+	"p": true, "br": true, "div": true, "span": true, "table": true, "thead": true, "tbody": true,
+	"tfoot": true, "tr": true, "td": true, "th": true, "ul": true, "ol": true, "li": true, "dl": true,
+	"dt": true, "dd": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"center": true, "font": true, "blockquote": true, "pre": true, "img": true,
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }

@@ -345,9 +345,12 @@ func TestIsHTML(t *testing.T) {
 		"<3 고마워요": false, "< p>": false, "<": false, "<p": false, "<Hello!>": false, "안녕 <p>": false, "": false,
 		"<@x>": false, "<[x]>": false, "<![CDATA[x]]>": false, "<?xml version=\"1.0\"?><note/>": false,
 		"<h7>x</h7>": false, "<B> 안내" + strings.Repeat(" ", 5000) + "</b>": false,
+		"<A> 코스 안내\n<B> 코스 안내": false, "<B> 등급 혜택\n<S> 등급 혜택": false, "<Q> 질문 <A> 답변": false,
+		"<HR> 인사 발령\n<HR>": false, "<B> 특가 <b>x": false, "<DATA> 분석 결과 <TIME> 10시": false,
+		"<B> 특가 <font color=red>x": true, strings.Repeat("\n", 9000) + "<html>": false,
 	} {
 		if got := IsHTML(body); got != want {
-			t.Errorf("IsHTML(%q) = %v, want %v", body, got, want)
+			t.Errorf("IsHTML(%.80q) = %v, want %v", body, got, want)
 		}
 	}
 }

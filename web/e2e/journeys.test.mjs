@@ -273,6 +273,10 @@ test('journey 2: an AlimTalk template with a button and fallback, previewed for 
   await nav(page, '캠페인');
   await page.getByRole('link', { name: '새 캠페인' }).click();
   await page.getByRole('combobox', { name: '템플릿' }).click();
+  await page.getByRole('option', { name: /주문 접수/ }).click();
+  await page.getByText('#{이름}님, 주문 #{order_no}이(가) 접수되었습니다.').waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: '카카오 검수 승인 전인 템플릿' }).count(), 0, 'no warning for an approved template');
+  await page.getByRole('combobox', { name: '템플릿' }).click();
   await page.getByRole('option', { name: /이벤트 당첨/ }).click();
   await page.getByRole('alert').filter({ hasText: '카카오 검수 승인 전인 템플릿' }).getByText(/검수 상태는 ‘반려’입니다/).waitFor();
 

@@ -150,7 +150,7 @@ export function NewCampaignRoute() {
             )}
             {template?.channel === 'alimtalk' && template.provider_status && template.provider_status !== 'approved' && (
               <Alert color="yellow" title={t('campaigns.wizard.notApprovedTitle')}>
-                {t('campaigns.wizard.notApproved', { status: t(`templates.providerStatus.${template.provider_status}`, { defaultValue: template.provider_status }) })}
+                {t('campaigns.wizard.notApproved', { status: t(`templates.providerStatus.${template.provider_status}`, { defaultValue: t('templates.providerStatus.unknown') }) })}
               </Alert>
             )}
           </Stack>

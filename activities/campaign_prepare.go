@@ -268,7 +268,7 @@ func (a *Activities) messageFor(c store.Campaign, t *render.Compiled, m store.Au
 		// (List-Unsubscribe); an advertisement shows it in the body too.
 		msg.UnsubscribeToken = newToken()
 		if t.Template().Advertisement {
-			msg.Body = render.WithUnsubscribeLink(msg.Body, a.unsubscribeURL(msg.UnsubscribeToken), render.IsHTML(t.Template().Body))
+			msg.Body = render.WithUnsubscribeLink(msg.Body, a.unsubscribeURL(msg.UnsubscribeToken), t.HTML())
 		}
 	}
 	return msg, true

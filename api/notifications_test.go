@@ -458,6 +458,17 @@ func TestStreamCarriesCampaignAndImportProgress(t *testing.T) {
 	if q := late.nextEvent("campaign.progress", 5*time.Second); q["campaign_id"] != float64(camp.ID) || q["stage"] != "scheduled" {
 		t.Fatalf("late stream's progress %v", q)
 	}
+	// The customers a prepare left out are read from the campaign's row, so
+	// the figure moves while the campaign runs (set here as a prepare would).
+	if p["left_out"] != float64(0) {
+		t.Fatalf("progress %v, want left_out 0", p)
+	}
+	if _, err := h.db.Exec(`UPDATE campaigns SET left_out = 2 WHERE id = ?`, camp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p = s.nextEvent("campaign.progress", 15*time.Second); p["left_out"] != float64(2) || p["stage"] != "scheduled" {
+		t.Fatalf("progress %v, want left_out 2 while scheduled", p)
+	}
 	c.Do("POST", fmt.Sprintf("/api/v1/campaigns/%d/cancel", camp.ID), nil).Expect(202)
 	var n notificationOut
 	for n.Kind != notify.CampaignCancelled { // the import's notification may come first

@@ -56,6 +56,7 @@ type Compiled struct {
 	t    Template
 	acct AccountSettings
 	vars []string
+	html bool // an e-mail whose body IsHTML
 }
 
 // Compile checks t for acct once (*InvalidTemplateError when Validate refuses
@@ -64,7 +65,7 @@ func Compile(t Template, acct AccountSettings) (*Compiled, error) {
 	if problems := Validate(t, acct); len(problems) > 0 {
 		return nil, &InvalidTemplateError{Problems: problems}
 	}
-	return &Compiled{t: t, acct: acct, vars: t.Variables()}, nil
+	return &Compiled{t: t, acct: acct, vars: t.Variables(), html: t.Channel == ChannelEmail && IsHTML(t.Body)}, nil
 }
 
 // Render is Render(t, vars, acct) for the compiled template.
@@ -111,8 +112,7 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 
 	case ChannelEmail:
 		r.Subject = oneLine(fill(t.Subject))
-		isHTML := IsHTML(t.Body)
-		if isHTML {
+		if c.html {
 			// A value is text in HTML too: "<", "&" and quotes are escaped,
 			// so a customer's data shows as written and adds no markup.
 			r.Body = substituteEscaped(t.Body, values, html.EscapeString)
@@ -121,7 +121,7 @@ func (c *Compiled) Render(vars map[string]string) (Rendered, error) {
 		}
 		if t.Advertisement {
 			r.Subject = adSubject(r.Subject)
-			r.Body = emailAdBody(r.Body, acct, isHTML)
+			r.Body = emailAdBody(r.Body, acct, c.html)
 		}
 		errs = append(errs, maxSubject(r.Subject)...)
 		if n := len(r.Body); n > EmailBodyMaxBytes {
@@ -209,3 +209,7 @@ func renderButtons(buttons []Button, fill, fillURL func(string) string) ([]Butto
 
 // Template is the template compiled.
 func (c *Compiled) Template() Template { return c.t }
+
+// HTML tells whether the template is an e-mail whose body is HTML (IsHTML,
+// judged once when compiled).
+func (c *Compiled) HTML() bool { return c.html }

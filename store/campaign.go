@@ -64,41 +64,41 @@ func (c *ContentSnapshot) Scan(src any) error { return scanJSON(src, c, ContentS
 
 // Campaign is one send of a template to an audience.
 type Campaign struct {
-	ID           int64           `db:"id" json:"id"`
-	AccountID    int64           `db:"account_id" json:"-"`
-	Name         string          `db:"name" json:"name"`
-	TemplateID   int64           `db:"template_id" json:"template_id"`
-	Status       string          `db:"status" json:"status"`
-	AudienceKind string          `db:"audience_kind" json:"audience_kind"`
-	GroupIDs     IDList          `db:"group_ids" json:"group_ids"`
-	CustomerIDs  IDList          `db:"customer_ids" json:"customer_ids,omitempty"`
-	Variables    Attributes      `db:"variables" json:"variables,omitempty"`
-	EventID      int64           `db:"event_id" json:"event_id,omitempty"`
-	EventDay     time.Time       `db:"event_day" json:"-"`
-	Routing      Routing         `db:"routing" json:"routing"`
-	ScheduledAt  time.Time       `db:"scheduled_at" json:"-"`
-	Content      ContentSnapshot `db:"content" json:"-"`
-	Run          int             `db:"run" json:"run"`
-	Total        int64           `db:"total" json:"total"`
-	Pending      int64           `db:"pending" json:"pending"`
-	Sending      int64           `db:"sending" json:"sending"`
-	Sent         int64           `db:"sent" json:"sent"`
-	Delivered    int64           `db:"delivered" json:"delivered"`
-	Failed       int64           `db:"failed" json:"failed"`
-	Unknown      int64           `db:"unknown" json:"unknown"`
-	Fallback     int64           `db:"fallback" json:"fallback"`
+	ID             int64           `db:"id" json:"id"`
+	AccountID      int64           `db:"account_id" json:"-"`
+	Name           string          `db:"name" json:"name"`
+	TemplateID     int64           `db:"template_id" json:"template_id"`
+	Status         string          `db:"status" json:"status"`
+	AudienceKind   string          `db:"audience_kind" json:"audience_kind"`
+	GroupIDs       IDList          `db:"group_ids" json:"group_ids"`
+	CustomerIDs    IDList          `db:"customer_ids" json:"customer_ids,omitempty"`
+	Variables      Attributes      `db:"variables" json:"variables,omitempty"`
+	EventID        int64           `db:"event_id" json:"event_id,omitempty"`
+	EventDay       time.Time       `db:"event_day" json:"-"`
+	Routing        Routing         `db:"routing" json:"routing"`
+	ScheduledAt    time.Time       `db:"scheduled_at" json:"-"`
+	Content        ContentSnapshot `db:"content" json:"-"`
+	Run            int             `db:"run" json:"run"`
+	Total          int64           `db:"total" json:"total"`
+	Pending        int64           `db:"pending" json:"pending"`
+	Sending        int64           `db:"sending" json:"sending"`
+	Sent           int64           `db:"sent" json:"sent"`
+	Delivered      int64           `db:"delivered" json:"delivered"`
+	Failed         int64           `db:"failed" json:"failed"`
+	Unknown        int64           `db:"unknown" json:"unknown"`
+	Fallback       int64           `db:"fallback" json:"fallback"`
+	FirstMessageID int64           `db:"first_message_id" json:"-"`
+	LastMessageID  int64           `db:"last_message_id" json:"-"`
+	Error          string          `db:"error" json:"error,omitempty"`
+	StartedAt      time.Time       `db:"started_at" json:"-"`
+	CompletedAt    time.Time       `db:"completed_at" json:"-"`
+	CreatedAt      time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time       `db:"updated_at" json:"updated_at"`
 	// LeftOut counts the audience members the send left out when it stored
 	// the messages (no address for the channel, a missing variable, a message
 	// over a limit once filled in; everyone when the account's settings no
 	// longer allow the template); opted-out customers are not in the audience.
-	LeftOut        int64     `db:"left_out" json:"left_out"`
-	FirstMessageID int64     `db:"first_message_id" json:"-"`
-	LastMessageID  int64     `db:"last_message_id" json:"-"`
-	Error          string    `db:"error" json:"error,omitempty"`
-	StartedAt      time.Time `db:"started_at" json:"-"`
-	CompletedAt    time.Time `db:"completed_at" json:"-"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+	LeftOut int64 `db:"left_out" json:"left_out"`
 }
 
 // IsSet reports whether a DATETIME column holds a value (not the 1970 default).

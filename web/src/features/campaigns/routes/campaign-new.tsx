@@ -2,6 +2,7 @@ import { Alert, Button, Group, List, Paper, Select, Stack, Stepper, Text, TextIn
 import { useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
+import { providerStatusLabel } from '@/components/provider-status';
 import { Page } from '@/components/page';
 import { ErrorNotice, Loading } from '@/components/states';
 import { useFormat } from '@/hooks/use-session';
@@ -150,7 +151,7 @@ export function NewCampaignRoute() {
             )}
             {template?.channel === 'alimtalk' && template.provider_status && template.provider_status !== 'approved' && (
               <Alert color="yellow" title={t('campaigns.wizard.notApprovedTitle')}>
-                {t('campaigns.wizard.notApproved', { status: t(`templates.providerStatus.${template.provider_status}`, { defaultValue: t('templates.providerStatus.unknown') }) })}
+                {t('campaigns.wizard.notApproved', { status: providerStatusLabel(t, template.provider_status) })}
               </Alert>
             )}
           </Stack>
